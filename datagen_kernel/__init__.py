@@ -1,0 +1,97 @@
+"""datagen kernel: hook specifications, entity model, planner and run engine.
+
+Plugin authors import from here only::
+
+    from datagen_kernel import hookimpl, EntitySpec, Field, Sink, Rule
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("datagen-kernel")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+from datagen_kernel.config import Option
+from datagen_kernel.errors import (
+    ConfigError,
+    DatagenError,
+    DeliveryError,
+    PluginError,
+    SchemaError,
+    SinkError,
+    UsageError,
+    ValidationFailed,
+)
+from datagen_kernel.generation import BlockContext, Generator, GeneratorWrapper, Record, RunInfo
+from datagen_kernel.plugins import PluginHost, hookimpl, make_plugin_host
+from datagen_kernel.scenarios import Scenario, Transform, TransformContext
+from datagen_kernel.schema import (
+    Bool,
+    Date,
+    Decimal,
+    EntitySpec,
+    Enum,
+    Field,
+    Float,
+    ForeignKey,
+    Int,
+    Kind,
+    Scope,
+    String,
+    Timestamp,
+    Uuid,
+)
+from datagen_kernel.schema import Record as RecordType
+from datagen_kernel.serializers import Serializer
+from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SinkStats
+from datagen_kernel.validation import Lookup, Rule, Violation
+
+__all__ = [
+    "BlockContext",
+    "Bool",
+    "ConfigError",
+    "DatagenError",
+    "Date",
+    "Decimal",
+    "DeliveryError",
+    "EncodedBatch",
+    "EntitySpec",
+    "Enum",
+    "Field",
+    "Float",
+    "ForeignKey",
+    "Generator",
+    "GeneratorWrapper",
+    "Int",
+    "Kind",
+    "Lookup",
+    "Option",
+    "PluginError",
+    "PluginHost",
+    "Record",
+    "RecordType",
+    "Rule",
+    "RunInfo",
+    "Scenario",
+    "SchemaError",
+    "Scope",
+    "Serializer",
+    "Sink",
+    "SinkContext",
+    "SinkError",
+    "SinkStats",
+    "String",
+    "Timestamp",
+    "Transform",
+    "TransformContext",
+    "UsageError",
+    "Uuid",
+    "ValidationFailed",
+    "Violation",
+    "__version__",
+    "hookimpl",
+    "make_plugin_host",
+]

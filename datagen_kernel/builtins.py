@@ -1,0 +1,32 @@
+"""The kernel's own plugin, registered through the same hooks as any other."""
+
+from __future__ import annotations
+
+from datagen_kernel.plugins import hookimpl
+from datagen_kernel.registry import SerializerRegister, SinkRegister
+from datagen_kernel.serializers import JsonSerializer
+from datagen_kernel.sinks import EncodedBatch, Sink
+
+
+class NullSink(Sink):
+    """Discards every record and acknowledges it: measures generation alone."""
+
+    name = "null"
+    doc = "Discard records (acknowledging them); for benchmarks and dry runs."
+    serializer_name = None
+
+    def encode(self, entity, records):  # type: ignore[no-untyped-def]
+        return EncodedBatch(entity.name, len(records), None)
+
+    def write(self, batch: EncodedBatch) -> None:
+        self.stats.ack(batch.entity, batch.count)
+
+
+@hookimpl
+def datagen_register_serializers(register: SerializerRegister) -> None:
+    register(JsonSerializer)
+
+
+@hookimpl
+def datagen_register_sinks(register: SinkRegister) -> None:
+    register(NullSink)

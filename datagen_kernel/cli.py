@@ -1,0 +1,374 @@
+"""The ``datagen`` command line (click)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from datagen_kernel import __version__
+from datagen_kernel.config import ConfigSources, redacted
+from datagen_kernel.errors import DatagenError, UsageError
+from datagen_kernel.plugins import PluginHost, make_plugin_host
+from datagen_kernel.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl, topological_order
+
+HostFactory = Callable[[], PluginHost]
+
+
+class DatagenGroup(click.Group):
+    """Turns ``DatagenError`` into one line on stderr and its exit code (traceback: --debug)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatagenError as exc:
+            if _debug(ctx):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _debug(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug")) or "--debug" in sys.argv
+
+
+def _host(ctx: click.Context) -> PluginHost:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, dict)
+    host = obj["factory"]()
+    assert isinstance(host, PluginHost)
+    return host
+
+
+def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = True) -> click.Group:
+    """Build the command group; plugins may add commands through ``datagen_register_commands``.
+
+    The plugin host is built once, on first use, by ``host_factory`` (default: every
+    installed plugin); tests pass a factory returning a host with just their plugins.
+    """
+    factory = host_factory or make_plugin_host
+    holder: dict[str, PluginHost] = {}
+
+    def get_host() -> PluginHost:
+        if "host" not in holder:
+            holder["host"] = factory()
+        return holder["host"]
+
+    @click.group(cls=DatagenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, "--version", prog_name="datagen")
+    @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+    @click.pass_context
+    def cli(ctx: click.Context, debug: bool) -> None:
+        """datagen: realistic, consistent, reproducible synthetic data through plugins."""
+        ctx.ensure_object(dict)
+        ctx.obj.setdefault("factory", get_host)
+
+    _add_builtin_commands(cli)
+    if load_commands:
+        try:
+            get_host().add_commands(cli)
+        except DatagenError as exc:
+            click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+    return cli
+
+
+def _add_builtin_commands(cli: click.Group) -> None:
+    from datagen_kernel import commands_run
+
+    cli.add_command(commands_run.run_command)
+    cli.add_command(plugins_command)
+    cli.add_command(entities_command)
+    cli.add_command(sinks_group)
+    cli.add_command(schemas_group)
+    cli.add_command(scenarios_command)
+    cli.add_command(validate_command)
+
+
+# --- datagen plugins -------------------------------------------------------------------------
+
+
+@click.command("plugins")
+@click.option("--all", "show_all", is_flag=True, help="Include the kernel's built-in plugin.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """List installed plugins: distribution, version and what each registers."""
+    host = _host(ctx)
+    try:
+        registry = host.registry
+        registry_error = None
+    except DatagenError as exc:
+        registry, registry_error = None, str(exc)
+    rows = []
+    for info in host.plugins:
+        if info.builtin and not show_all:
+            continue
+        provides = registry.provided_by(info) if registry and not info.error else {}
+        rows.append({"name": info.name, "distribution": info.distribution, "version": info.version,
+                     "builtin": info.builtin, "provides": provides, "error": info.error})
+    if as_json:
+        click.echo(json.dumps({"plugins": rows, "error": registry_error}, indent=2))
+        return
+    if not rows:
+        click.echo("no plugins installed (pip install datagen-plugin-banking datagen-plugin-json)")
+    for row in rows:
+        status = f"  BROKEN: {row['error']}" if row["error"] else ""
+        click.echo(f"{row['name']}  ({row['distribution']} {row['version']}){status}")
+        for kind, names in row["provides"].items():
+            click.echo(f"    {kind}: {', '.join(names)}")
+    if registry_error:
+        click.echo(f"error: {registry_error}", err=True)
+        ctx.exit(1)
+
+
+# --- datagen entities ------------------------------------------------------------------------
+
+
+def _specs(ctx: click.Context) -> dict[str, EntitySpec]:
+    specs = _host(ctx).registry.entity_specs()
+    try:
+        order = topological_order(specs)
+    except DatagenError:
+        order = sorted(specs)
+    return {n: specs[n] for n in order}
+
+
+def spec_as_dict(spec: EntitySpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "kind": spec.kind.value,
+        "scope": spec.scope.value,
+        "primary_key": spec.primary_key,
+        "table": spec.table_name,
+        "topic": spec.topic_name,
+        "key_field": spec.message_key,
+        "foreign_keys": [{"field": fk.field, "references": f"{fk.entity}.{fk.ref_field}"} for fk in spec.foreign_keys],
+        "fields": [{"name": f.name, "type": f.describe(), "nullable": f.nullable, "doc": f.doc} for f in spec.fields],
+        "doc": spec.doc,
+    }
+
+
+@click.command("entities")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def entities_command(ctx: click.Context, as_json: bool) -> None:
+    """List the entities installed packs provide, with fields and keys."""
+    specs = _specs(ctx)
+    owners = {n: r.owner.distribution for n, r in _host(ctx).registry.entities.items()}
+    if as_json:
+        click.echo(json.dumps([spec_as_dict(s) | {"distribution": owners.get(n)} for n, s in specs.items()], indent=2))
+        return
+    if not specs:
+        click.echo("no entity pack installed (pip install datagen-plugin-banking)")
+    for name, spec in specs.items():
+        fks = ", ".join(f"{fk.field}->{fk.entity}.{fk.ref_field}" for fk in spec.foreign_keys)
+        click.echo(f"{name}  [{spec.kind.value}]  table {spec.table_name}  topic {spec.topic_name}"
+                   f"  key {spec.message_key}  ({owners.get(name)})")
+        if fks:
+            click.echo(f"    references: {fks}")
+        click.echo("    fields: " + ", ".join(f"{f.name} {f.describe()}" for f in spec.fields))
+
+
+# --- datagen sinks ---------------------------------------------------------------------------
+
+
+@click.group("sinks", invoke_without_command=True)
+@click.pass_context
+def sinks_group(ctx: click.Context) -> None:
+    """List sinks; ``datagen sinks describe NAME`` shows a sink's options."""
+    if ctx.invoked_subcommand is None:
+        registry = _host(ctx).registry
+        for name, reg in sorted(registry.sinks.items()):
+            click.echo(f"{name:<14} {reg.value.doc}  ({reg.owner.distribution})")
+
+
+@sinks_group.command("describe")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def sinks_describe(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show a sink's declared options (type, default, doc)."""
+    registry = _host(ctx).registry
+    reg = registry.sinks.get(name)
+    if reg is None:
+        known = ", ".join(sorted(registry.sinks)) or "none installed"
+        raise UsageError(f"unknown sink {name!r}; available: {known}")
+    cls = reg.value
+    opts = list(cls.options)
+    ser = cls.serializer_name
+    ser_opts = list(registry.serializers[ser].value.options) if ser and ser in registry.serializers else []
+    defaults = redacted(opts, {o.name: o.default_value() for o in opts})
+    if as_json:
+        click.echo(json.dumps({
+            "name": name, "doc": cls.doc, "serializer": ser, "distribution": reg.owner.distribution,
+            "options": [{"name": o.name, "type": o.describe_type(), "default": defaults[o.name],
+                         "doc": o.doc, "secret": o.secret} for o in opts],
+        }, indent=2, default=str))
+        return
+    click.echo(f"{name}: {cls.doc}  ({reg.owner.distribution} {reg.owner.version})")
+    if ser:
+        click.echo(f"serializer: {ser}")
+    click.echo("options (-o {0}.KEY=VALUE, env DATAGEN_{1}_KEY, [sinks.{0}] in --config):".format(
+        name, name.upper().replace("-", "_")))
+    for o in opts:
+        secret = " (secret)" if o.secret else ""
+        click.echo(f"  {o.name:<22} {o.describe_type():<12} default {defaults[o.name]!r}{secret}")
+        if o.doc:
+            click.echo(f"      {o.doc}")
+    for o in ser_opts:
+        click.echo(f"  {ser}.{o.name:<17} {o.describe_type():<12} default {o.default_value()!r}  [serializer]")
+        if o.doc:
+            click.echo(f"      {o.doc}")
+
+
+# --- datagen schemas -------------------------------------------------------------------------
+
+
+@click.group("schemas")
+def schemas_group() -> None:
+    """Export entity schemas."""
+
+
+@schemas_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["avro", "sql", "jsonschema"]), required=True)
+@click.option("--schema", "sql_schema", default="public", show_default=True, help="SQL schema name.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def schemas_export(ctx: click.Context, fmt: str, sql_schema: str, directory: Path) -> None:
+    """Write one schema file per entity into DIRECTORY (sql: one file, in foreign-key order)."""
+    specs = _specs(ctx)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if fmt == "sql":
+        path = directory / "schema.sql"
+        path.write_text("".join(to_sql_ddl(s, specs, sql_schema) + "\n" for s in specs.values()), encoding="utf-8")
+        written.append(path)
+    else:
+        for name, spec in specs.items():
+            if fmt == "avro":
+                path = directory / f"{name}.avsc"
+                doc = to_avro(spec)
+            else:
+                path = directory / f"{name}.schema.json"
+                doc = to_json_schema(spec)
+            path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+            written.append(path)
+    for p in written:
+        click.echo(str(p))
+
+
+# --- datagen scenarios -----------------------------------------------------------------------
+
+
+@click.command("scenarios")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def scenarios_command(ctx: click.Context, as_json: bool) -> None:
+    """List scenarios (named presets) and their parameters (-o scenario.KEY=VALUE)."""
+    registry = _host(ctx).registry
+    rows = []
+    for name, reg in sorted(registry.scenarios.items()):
+        s = reg.value
+        rows.append({
+            "name": name, "doc": s.doc, "distribution": reg.owner.distribution,
+            "entities": list(s.entities) if s.entities is not None else None,
+            "transforms": list(s.transforms),
+            "options": [{"name": o.name, "type": o.describe_type(), "default": o.default_value(), "doc": o.doc}
+                        for o in s.options],
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("no scenarios installed")
+    for row in rows:
+        click.echo(f"{row['name']}: {row['doc']}  ({row['distribution']})")
+        for o in row["options"]:
+            click.echo(f"    -o scenario.{o['name']}=<{o['type']}>  default {o['default']!r}  {o['doc']}")
+
+
+# --- datagen validate ------------------------------------------------------------------------
+
+
+@click.command("validate")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--max-violations", default=20, show_default=True, help="How many violations to print.")
+@click.pass_context
+def validate_command(ctx: click.Context, directory: Path, max_violations: int) -> None:
+    """Check a JSON Lines dataset (json sink output) against every registered rule and foreign key."""
+    from datagen_kernel.serializers import from_text_values
+    from datagen_kernel.validation import RecordIndex, run_rules
+
+    host = _host(ctx)
+    specs = _specs(ctx)
+    records: dict[str, list[dict[str, Any]]] = {}
+    for name, spec in specs.items():
+        path = _dataset_file(directory, name)
+        if path is None:
+            continue
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:
+            try:
+                records[name] = [from_text_values(spec, orjson.loads(line)) for line in fh if line.strip()]
+            except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+                raise UsageError(f"{path} is not valid datagen JSON Lines: {exc}") from None
+    if not records:
+        raise UsageError(
+            f"no dataset files found in {directory}",
+            hint="expected <entity>.jsonl files as written by --sink json, e.g. customer.jsonl",
+        )
+    rules = [r.value for r in host.registry.rules]
+    index = RecordIndex(specs, records)
+    total = 0
+    shown = 0
+    for name, recs in records.items():
+        spec = specs[name]
+        entity_rules = [r for r in rules if r.entity in (name, "*")]
+        count = 0
+        for i in range(0, len(recs), 10_000):
+            for v in run_rules(spec, recs[i : i + 10_000], entity_rules, index):
+                count += 1
+                if shown < max_violations:
+                    click.echo(f"violation: {v}")
+                    shown += 1
+        total += count
+        click.echo(f"{name}: {len(recs):,} records, {count} violation(s)", err=True)
+    if total:
+        click.echo(f"FAILED: {total} violation(s) in {directory}", err=True)
+        ctx.exit(1)
+    click.echo(f"ok: {sum(len(r) for r in records.values()):,} records in {len(records)} entities, no violations", err=True)
+
+
+def _dataset_file(directory: Path, entity: str) -> Path | None:
+    for candidate in (directory / f"{entity}.jsonl", directory / f"{entity}.jsonl.gz"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def parse_as_of(text: str) -> datetime:
+    """``--as-of`` value: a date or an ISO timestamp; naive values are Sao Paulo time."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone(timedelta(hours=-3)))
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli = make_cli()
+    cli.main(args=list(argv) if argv is not None else None, prog_name="datagen")
+
+
+__all__ = ["ConfigSources", "main", "make_cli", "parse_as_of"]

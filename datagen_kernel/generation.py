@@ -1,0 +1,113 @@
+"""What a generator sees: the run, its block of the root range, its parents' records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+
+from datagen_kernel.schema import EntitySpec
+from datagen_kernel.seeding import stream_for, uuid4_strings
+
+Record = dict[str, Any]
+"""One generated record: field name -> value (see ``datagen_kernel.schema`` for value types)."""
+
+DEFAULT_AS_OF = datetime(2026, 1, 1, 0, 0, 0, tzinfo=timezone(timedelta(hours=-3)))
+"""History is generated up to this instant unless the run says otherwise (``--as-of``)."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Facts about the run every component may read; all of them feed determinism."""
+
+    seed: int
+    root_count: int
+    as_of: datetime = DEFAULT_AS_OF
+    scenario: str | None = None
+    mode: str = "backfill"
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def as_of_ms(self) -> int:
+        """``as_of`` in milliseconds since the epoch (the form timestamps take in records)."""
+        return int(self.as_of.timestamp() * 1000)
+
+    def options_for(self, namespace: str) -> Mapping[str, Any]:
+        """Resolved options of a namespace (a pack's own options, or ``scenario``)."""
+        return self.options.get(namespace, {})
+
+
+class BlockContext:
+    """Context of one generator call: one entity, one block of the root range.
+
+    ``start``/``stop`` are the root indices of the block (for a global entity: ``0``/``0``
+    and ``block`` is ``None``). ``records(name)`` returns records of an entity already
+    generated for this block (parents, or global entities), in generation order.
+    """
+
+    __slots__ = ("run", "entity", "block", "start", "stop", "_records")
+
+    def __init__(
+        self,
+        run: RunInfo,
+        entity: EntitySpec,
+        block: int | None,
+        start: int,
+        stop: int,
+        records: Mapping[str, list[Record]],
+    ) -> None:
+        self.run = run
+        self.entity = entity
+        self.block = block
+        self.start = start
+        self.stop = stop
+        self._records = records
+
+    @property
+    def size(self) -> int:
+        """Number of root records in this block."""
+        return self.stop - self.start
+
+    @property
+    def seed(self) -> int:
+        return self.run.seed
+
+    def rng(self, *purpose: str | int) -> np.random.Generator:
+        """A stream for this entity and block; give each drawn array its own ``purpose``."""
+        block = -1 if self.block is None else self.block
+        return stream_for(self.run.seed, self.entity.name, block, *purpose)
+
+    def stream(self, *key: str | int) -> np.random.Generator:
+        """A stream keyed freely (e.g. per parent: ``ctx.stream("txn", account_id)``)."""
+        return stream_for(self.run.seed, *key)
+
+    def uuids(self, n: int, purpose: str = "id") -> list[str]:
+        """``n`` UUID v4 strings for this entity and block."""
+        return uuid4_strings(self.rng(purpose), n)
+
+    def records(self, entity: str) -> list[Record]:
+        """Records of ``entity`` generated for this block (or the run, if global)."""
+        try:
+            return self._records[entity]
+        except KeyError:
+            raise KeyError(
+                f"{self.entity.name!r} generator asked for {entity!r} records, which are not "
+                "generated before it: declare a foreign key to it"
+            ) from None
+
+    def has(self, entity: str) -> bool:
+        """Whether ``entity`` is part of this run (e.g. an optional pack is installed)."""
+        return entity in self._records
+
+    def options(self, namespace: str) -> Mapping[str, Any]:
+        return self.run.options_for(namespace)
+
+
+Generator = Callable[[BlockContext], list[Record]]
+"""Produces the records of one entity for one block."""
+
+GeneratorWrapper = Callable[[BlockContext, Generator], list[Record]]
+"""Decorates another plugin's generator: gets the context and the wrapped generator."""

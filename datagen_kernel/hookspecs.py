@@ -1,0 +1,113 @@
+"""Hook specifications: this file is the hook reference.
+
+Plugins implement any of these with ``@datagen_kernel.hookimpl`` on a module or object
+exposed through the ``datagen`` entry-point group::
+
+    [project.entry-points.datagen]
+    myplugin = "my_package.plugin"
+
+Each ``datagen_register_*`` hook receives a ``register`` callable; call it once per thing
+you provide. The kernel records which plugin and distribution registered what, and a name
+registered twice is an error that names both plugins. Argument names are public API.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from datagen_kernel.registry import (
+        EntityRegister,
+        GeneratorRegister,
+        ScenarioRegister,
+        SerializerRegister,
+        SinkRegister,
+        TransformRegister,
+        ValidatorRegister,
+    )
+    from datagen_kernel.run import RunSummary
+    from datagen_kernel.generation import RunInfo
+
+hookspec = pluggy.HookspecMarker("datagen")
+
+# --- domain: what is generated ---------------------------------------------------------------
+
+
+@hookspec
+def datagen_register_entities(register: EntityRegister) -> None:
+    """Register entity specs with ``register(EntitySpec(...))``.
+
+    ``register.extend(entity, *fields)`` appends fields to another plugin's entity (its
+    generator must then fill them, e.g. through a wrapper); ``register.options(namespace,
+    options)`` declares a pack's own options (``-o namespace.key=value``).
+    """
+
+
+@hookspec
+def datagen_register_generators(register: GeneratorRegister) -> None:
+    """Register ``register(entity_name, generator)``, one generator per entity.
+
+    A generator is ``fn(ctx: BlockContext) -> list[dict]`` and returns all records of its
+    entity for one block of the root range. ``register.wrap(entity_name, wrapper)`` decorates
+    the generator another plugin registered: ``wrapper(ctx, inner) -> list[dict]``.
+    """
+
+
+@hookspec
+def datagen_register_validators(register: ValidatorRegister) -> None:
+    """Register data-quality rules with ``register(Rule(name, entity, check))``.
+
+    Rules run on every block of generated records; a violation fails the run, naming the
+    entity, record key, field and rule. ``datagen validate DIR`` runs them on a dataset.
+    Schema rules (types, enums, lengths, nullability) and foreign keys are built in.
+    """
+
+
+@hookspec
+def datagen_register_scenarios(register: ScenarioRegister) -> None:
+    """Register named presets with ``register(Scenario(...))`` (``--scenario NAME``)."""
+
+
+@hookspec
+def datagen_register_transforms(register: TransformRegister) -> None:
+    """Register batch transforms with ``register(Transform(...))`` (``--transform NAME``).
+
+    A transform alters, adds or drops records after validation and before serialization,
+    like a Kafka Connect single message transform; poison-pill injectors and field masking
+    are transforms.
+    """
+
+
+# --- destinations: where it goes -------------------------------------------------------------
+
+
+@hookspec
+def datagen_register_serializers(register: SerializerRegister) -> None:
+    """Register value serializer classes (subclasses of ``Serializer``) by their ``name``."""
+
+
+@hookspec
+def datagen_register_sinks(register: SinkRegister) -> None:
+    """Register sink classes (subclasses of ``Sink``) by their ``name`` (``--sink NAME``)."""
+
+
+# --- command line and lifecycle --------------------------------------------------------------
+
+
+@hookspec
+def datagen_register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``datagen`` command group (``cli.add_command(...)``)."""
+
+
+@hookspec
+def datagen_run_start(run: RunInfo, entities: dict[str, Any]) -> None:
+    """Called in the main process before the first record is generated."""
+
+
+@hookspec
+def datagen_run_end(run: RunInfo, summary: RunSummary) -> None:
+    """Called in the main process after the run, with its summary (also on failure)."""

@@ -1,0 +1,333 @@
+"""Planning a run: which entities, in which order, through which transforms, to which sinks.
+
+Everything the user gave is checked here, before a record is generated: every problem is
+collected and reported at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from datagen_kernel.config import ConfigSources, Option, resolve
+from datagen_kernel.errors import ConfigError, PluginError, UsageError
+from datagen_kernel.generation import DEFAULT_AS_OF, BlockContext, Generator, Record, RunInfo
+from datagen_kernel.plugins import PluginHost
+from datagen_kernel.registry import Registration
+from datagen_kernel.scenarios import Scenario, Transform
+from datagen_kernel.schema import EntitySpec, Kind, Scope, topological_order
+from datagen_kernel.seeding import BLOCK_SIZE
+from datagen_kernel.serializers import Serializer
+from datagen_kernel.sinks import Sink
+from datagen_kernel.validation import Rule
+
+MAX_ROOT_COUNT = 1_000_000_000
+KINDS = tuple(k.value for k in Kind)
+PHASES = ("masters", "events")
+"""Masters and references are complete in every sink before the first event is written."""
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """What the user asked for (after flags, file and defaults are merged)."""
+
+    root_count: int = 1000
+    seed: int = 42
+    scenario: str | None = None
+    sinks: Sequence[str] = ("json",)
+    transforms: Sequence[str] = ()
+    workers: int = 1
+    batch_size: int = 10_000
+    as_of: datetime = DEFAULT_AS_OF
+    mode: str = "backfill"
+
+
+@dataclass(frozen=True)
+class Route:
+    """``--sink NAME[:SELECTOR]``: which entities go to which sink."""
+
+    text: str
+    sink: str
+    selector: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Route:
+        name, _, sel = text.partition(":")
+        selector = tuple(s.strip() for s in sel.split(",") if s.strip())
+        if not name.strip() or (sel and not selector):
+            raise UsageError(
+                f"--sink {text!r} is malformed",
+                hint="expected NAME or NAME:SELECTOR, e.g. --sink json or --sink postgres:master,reference",
+            )
+        return cls(text, name.strip(), selector)
+
+    def matches(self, spec: EntitySpec) -> bool:
+        return not self.selector or spec.name in self.selector or spec.kind.value in self.selector
+
+
+@dataclass
+class PlannedRoute:
+    route: Route
+    sink_cls: type[Sink]
+    config: dict[str, Any]
+    entities: list[str]
+    label: str
+
+
+@dataclass
+class Plan:
+    """A checked, resolved run: the engine (``run.py``) executes it."""
+
+    params: RunParams
+    run: RunInfo
+    specs: dict[str, EntitySpec]
+    """Every entity generated in this run (emitted or needed as a parent), in plan order."""
+    generators: dict[str, Generator]
+    rules: dict[str, list[Rule]]
+    routes: list[PlannedRoute]
+    serializers: dict[str, tuple[type[Serializer], dict[str, Any]]]
+    transforms: list[tuple[Transform, dict[str, Any]]]
+    emitted: dict[str, list[int]] = field(default_factory=dict)
+    """Entity -> indexes into ``routes`` that receive it."""
+
+    @property
+    def blocks(self) -> int:
+        return math.ceil(self.params.root_count / BLOCK_SIZE)
+
+    def block_range(self, block: int) -> tuple[int, int]:
+        start = block * BLOCK_SIZE
+        return start, min(start + BLOCK_SIZE, self.params.root_count)
+
+    def global_entities(self) -> list[str]:
+        return [n for n, s in self.specs.items() if s.scope == Scope.GLOBAL]
+
+    def block_entities(self, phase: str) -> list[str]:
+        """Entities generated per block in ``phase``: what is emitted and its ancestors."""
+        wanted = {n for n in self.emitted if self.phase_of(n) == phase and self.specs[n].scope != Scope.GLOBAL}
+        needed = set(wanted)
+        stack = list(wanted)
+        while stack:
+            for parent in self.specs[stack.pop()].parents():
+                if parent not in needed:
+                    needed.add(parent)
+                    stack.append(parent)
+        return [n for n in self.specs if n in needed and self.specs[n].scope != Scope.GLOBAL]
+
+    def phase_of(self, entity: str) -> str:
+        return "events" if self.specs[entity].kind == Kind.EVENT else "masters"
+
+    def emitted_in(self, phase: str) -> list[str]:
+        return [n for n in self.specs if n in self.emitted and self.phase_of(n) == phase]
+
+    def context(self, entity: str, block: int | None, records: Mapping[str, list[Record]]) -> BlockContext:
+        if block is None:
+            return BlockContext(self.run, self.specs[entity], None, 0, 0, records)
+        start, stop = self.block_range(block)
+        return BlockContext(self.run, self.specs[entity], block, start, stop, records)
+
+
+def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> Plan:
+    """Check and resolve everything; raise one error listing every problem found."""
+    reg = host.registry
+    problems: list[str] = []
+
+    if params.root_count < 0 or params.root_count > MAX_ROOT_COUNT:
+        problems.append(
+            f"--customers {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
+        )
+    if params.workers < 1 or params.workers > 256:
+        problems.append(f"--workers {params.workers} is out of range: expected 1..256")
+    if params.batch_size < 1 or params.batch_size > 10_000_000:
+        problems.append(f"--batch-size {params.batch_size} is out of range: expected 1..10,000,000")
+
+    specs_all = reg.entity_specs()
+    if not specs_all:
+        raise UsageError(
+            "no entity pack is installed, so there is nothing to generate",
+            hint="install one, e.g. pip install datagen-plugin-banking (or plugins/datagen-plugin-banking)",
+        )
+
+    scenario: Scenario | None = None
+    if params.scenario:
+        sreg = reg.scenarios.get(params.scenario)
+        if sreg is None:
+            known = ", ".join(sorted(reg.scenarios)) or "none installed"
+            problems.append(f"unknown scenario {params.scenario!r}; available: {known}")
+        else:
+            scenario = sreg.value
+
+    transforms: list[Registration[Transform]] = []
+    wanted_transforms = list(scenario.transforms if scenario else ()) + list(params.transforms)
+    for name in dict.fromkeys(wanted_transforms):
+        treg = reg.transforms.get(name)
+        if treg is None:
+            known = ", ".join(sorted(reg.transforms)) or "none installed"
+            problems.append(f"unknown transform {name!r}; available: {known}")
+        else:
+            transforms.append(treg)
+
+    if scenario and scenario.extend_entities:
+        specs_all = dict(scenario.extend_entities(dict(specs_all)))
+    for treg in transforms:
+        t = treg.value
+        if t.extend_entity:
+            for name, spec in list(specs_all.items()):
+                if t.entities is None or name in t.entities:
+                    specs_all[name] = t.extend_entity(spec)
+
+    # which entities this run may produce
+    candidates = dict(specs_all)
+    if scenario and scenario.entities is not None:
+        unknown = [e for e in scenario.entities if e not in specs_all]
+        if unknown:
+            problems.append(f"scenario {scenario.name!r} needs entities {unknown}, which no installed pack provides")
+        candidates = _with_ancestors(specs_all, [e for e in scenario.entities if e in specs_all])
+    missing_gen = [n for n in candidates if n not in reg.generators]
+    for name in missing_gen:
+        owner = reg.entities[name].owner.label if name in reg.entities else "a scenario"
+        problems.append(f"entity {name!r} (from {owner}) has no generator; install or register one")
+
+    # routes
+    routes: list[PlannedRoute] = []
+    serializers: dict[str, tuple[type[Serializer], dict[str, Any]]] = {}
+    emitted: dict[str, list[int]] = {}
+    sink_names = list(params.sinks) or ["json"]
+    for text in sink_names:
+        try:
+            route = Route.parse(text)
+        except UsageError as exc:
+            problems.append(str(exc))
+            continue
+        sreg_sink = reg.sinks.get(route.sink)
+        if sreg_sink is None:
+            known = ", ".join(sorted(reg.sinks)) or "none installed"
+            problems.append(f"unknown sink {route.sink!r}; available: {known}")
+            continue
+        valid_selectors = set(KINDS) | set(candidates)
+        bad = [s for s in route.selector if s not in valid_selectors]
+        if bad:
+            problems.append(
+                f"--sink {text!r}: unknown selector(s) {bad}; expected kinds {', '.join(KINDS)} "
+                f"or entities {', '.join(candidates)}"
+            )
+            continue
+        sink_cls = sreg_sink.value
+        config: dict[str, Any] = {}
+        index = len(routes)
+        matched = [n for n, s in candidates.items() if route.matches(s)]
+        if not matched:
+            problems.append(f"--sink {text!r} selects no entity of this run")
+        routes.append(PlannedRoute(route, sink_cls, config, matched, route.sink))
+        for n in matched:
+            emitted.setdefault(n, []).append(index)
+        ser = sink_cls.serializer_name
+        if ser is not None and ser not in serializers:
+            ser_reg = reg.serializers.get(ser)
+            if ser_reg is None:
+                problems.append(f"sink {route.sink!r} needs serializer {ser!r}, which no installed plugin provides")
+            else:
+                serializers[ser] = (ser_reg.value, {})
+    for planned in routes:
+        if sum(1 for r in routes if r.route.sink == planned.route.sink) > 1:
+            planned.label = planned.route.text
+
+    # every namespace's declared options, resolved once (a sink and its serializer may share one)
+    declared: dict[str, list[Option]] = {}
+    for planned in routes:
+        declared.setdefault(planned.route.sink, list(planned.sink_cls.options))
+    for ser_name, (ser_cls, _) in serializers.items():
+        declared.setdefault(ser_name, []).extend(o for o in ser_cls.options if o not in declared.get(ser_name, []))
+    for ns, group in reg.option_groups.items():
+        declared.setdefault(ns, []).extend(group.options)
+    if scenario or "scenario" in sources.flags or "scenario" in sources.file:
+        if not scenario and not params.scenario:
+            problems.append("scenario options were given but no --scenario")
+        declared["scenario"] = list(scenario.options if scenario else ())
+    for treg in transforms:
+        declared.setdefault(treg.value.name, []).extend(treg.value.options)
+    option_values: dict[str, dict[str, Any]] = {
+        ns: resolve(ns, opts, sources, problems) for ns, opts in declared.items()
+    }
+
+    def subset(ns: str, opts: Sequence[Option]) -> dict[str, Any]:
+        values = option_values.get(ns, {})
+        return {o.name: values.get(o.name) for o in opts}
+
+    for planned in routes:
+        planned.config = subset(planned.route.sink, planned.sink_cls.options)
+    for ser_name, (ser_cls, _) in list(serializers.items()):
+        serializers[ser_name] = (ser_cls, subset(ser_name, ser_cls.options))
+    planned_transforms = [(t.value, subset(t.value.name, t.value.options)) for t in transforms]
+
+    known_ns = set(reg.sinks) | set(reg.serializers) | set(reg.option_groups) | set(reg.transforms) | {"scenario"}
+    for origin, given in (("-o", sources.flags), ("config file", sources.file)):
+        for ns in given:
+            if ns not in known_ns:
+                problems.append(
+                    f"unknown option namespace {ns!r} (from {origin}); expected a sink, serializer, "
+                    f"pack, transform or 'scenario': {', '.join(sorted(known_ns))}"
+                )
+            elif ns not in declared and ns in reg.sinks:
+                problems.append(f"options for sink {ns!r} were given but --sink does not use it")
+
+    if problems:
+        raise ConfigError(problems)
+
+    # generate what is emitted and every ancestor of it
+    needed = _with_ancestors(candidates, list(emitted))
+    try:
+        order = [n for n in topological_order(needed)]
+    except Exception as exc:
+        raise PluginError(str(exc)) from exc
+    specs = {n: needed[n] for n in order}
+    roots = [n for n, s in specs.items() if s.scope == Scope.ROOT]
+    if not roots and any(s.scope == Scope.SUBTREE for s in specs.values()):
+        raise PluginError("no installed pack registers a root entity (scope='root')")
+
+    generators = {n: _wrapped(reg.generators[n].value, reg.wrappers.get(n, [])) for n in specs}
+    rules: dict[str, list[Rule]] = {n: [] for n in specs}
+    for rreg in reg.rules:
+        rule = rreg.value
+        for n in specs:
+            if rule.entity in (n, "*"):
+                rules[n].append(rule)
+
+    run = RunInfo(
+        seed=params.seed,
+        root_count=params.root_count,
+        as_of=params.as_of,
+        scenario=params.scenario,
+        mode=params.mode,
+        options=option_values,
+    )
+    return Plan(params, run, specs, generators, rules, routes, serializers, planned_transforms, emitted)
+
+
+def _with_ancestors(specs: Mapping[str, EntitySpec], names: Sequence[str]) -> dict[str, EntitySpec]:
+    keep: set[str] = set()
+    stack = list(names)
+    while stack:
+        n = stack.pop()
+        if n in keep or n not in specs:
+            continue
+        keep.add(n)
+        stack.extend(specs[n].parents())
+    return {n: s for n, s in specs.items() if n in keep}
+
+
+def _wrapped(base: Generator, wrappers: Sequence[Registration[Any]]) -> Generator:
+    gen = base
+    for wreg in wrappers:
+        gen = _bind(wreg.value, gen)
+    return gen
+
+
+def _bind(wrapper: Any, inner: Generator) -> Generator:
+    def generate(ctx: BlockContext) -> list[Record]:
+        out: list[Record] = wrapper(ctx, inner)
+        return out
+
+    return generate

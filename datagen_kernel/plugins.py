@@ -1,0 +1,169 @@
+"""Plugin manager: entry-point loading, failure reports, and a typed facade over the hooks."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pluggy
+
+from datagen_kernel import hookspecs
+from datagen_kernel.errors import PluginError
+from datagen_kernel.registry import (
+    EntityRegister,
+    GeneratorRegister,
+    PluginInfo,
+    Registry,
+    ScenarioRegister,
+    SerializerRegister,
+    SinkRegister,
+    TransformRegister,
+    ValidatorRegister,
+    _Register,
+)
+
+ENTRY_POINT_GROUP = "datagen"
+KERNEL_DISTRIBUTION = "datagen-kernel"
+
+hookimpl = pluggy.HookimplMarker("datagen")
+"""Decorator for hook implementations: ``@hookimpl def datagen_register_sinks(register): ...``"""
+
+_REGISTER_HOOKS: tuple[tuple[str, type[_Register]], ...] = (
+    ("datagen_register_entities", EntityRegister),
+    ("datagen_register_generators", GeneratorRegister),
+    ("datagen_register_validators", ValidatorRegister),
+    ("datagen_register_serializers", SerializerRegister),
+    ("datagen_register_sinks", SinkRegister),
+    ("datagen_register_scenarios", ScenarioRegister),
+    ("datagen_register_transforms", TransformRegister),
+)
+
+
+class PluginHost:
+    """The plugin manager and what its plugins registered; build one with ``make_plugin_host``."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager("datagen")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: list[PluginInfo] = []
+        self._info: dict[str, PluginInfo] = {}
+        self._registry: Registry | None = None
+
+    # -- loading -----------------------------------------------------------------------------
+    def load_entrypoints(self, group: str = ENTRY_POINT_GROUP, blocked: Iterable[str] = ()) -> None:
+        """Load every plugin of the entry-point group; a broken one is recorded, not raised."""
+        blocked_names = set(blocked)
+        eps = sorted(md.entry_points(group=group), key=lambda ep: (ep.dist.name if ep.dist else "", ep.name))
+        for ep in eps:
+            dist = ep.dist.name if ep.dist else "unknown"
+            version = ep.dist.version if ep.dist else "?"
+            builtin = _canonical(dist) == KERNEL_DISTRIBUTION
+            if ep.name in blocked_names or self.pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+                self.register(plugin, ep.name, PluginInfo(ep.name, dist, version, builtin))
+            except Exception as exc:  # a broken plugin must not break the CLI
+                error = f"{type(exc).__name__}: {exc}"
+                info = PluginInfo(ep.name, dist, version, builtin, error=error)
+                self.plugins.append(info)
+                self._info[ep.name] = info
+
+    def register(self, plugin: Any, name: str | None = None, info: PluginInfo | None = None) -> str:
+        """Register a plugin object or module (tests use this for plugins defined inline)."""
+        registered = self.pm.register(plugin, name=name)
+        if registered is None:
+            raise PluginError(f"plugin {name!r} is blocked or already registered")
+        if info is None:
+            info = PluginInfo(registered, "(registered in-process)", "-")
+        self.pm.check_pending()
+        self.plugins.append(info)
+        self._info[registered] = info
+        self._registry = None
+        return registered
+
+    def unregister(self, name: str) -> None:
+        self.pm.unregister(name=name)
+        self.plugins = [p for p in self.plugins if p.name != name]
+        self._info.pop(name, None)
+        self._registry = None
+
+    def broken(self) -> list[PluginInfo]:
+        return [p for p in self.plugins if p.error]
+
+    # -- typed facade over the hooks ---------------------------------------------------------
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = self._collect()
+        return self._registry
+
+    def _collect(self) -> Registry:
+        registry = Registry()
+        for hook_name, register_cls in _REGISTER_HOOKS:
+            caller = getattr(self.pm.hook, hook_name)
+            for impl in caller.get_hookimpls():
+                owner = self._info.get(impl.plugin_name) or PluginInfo(impl.plugin_name, "?", "?")
+                self._call(owner, hook_name, impl.function, register=register_cls(registry, owner))
+        return registry
+
+    def _call(self, owner: PluginInfo, hook: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except PluginError:
+            raise
+        except Exception as exc:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            raise PluginError(f"{owner.label} failed in {hook}: {detail}") from exc
+
+    def add_commands(self, cli: Any) -> None:
+        for impl in self.pm.hook.datagen_register_commands.get_hookimpls():
+            owner = self._info.get(impl.plugin_name) or PluginInfo(impl.plugin_name, "?", "?")
+            self._call(owner, "datagen_register_commands", impl.function, cli=cli)
+
+    def run_start(self, **kwargs: Any) -> None:
+        self.pm.hook.datagen_run_start(**kwargs)
+
+    def run_end(self, **kwargs: Any) -> None:
+        self.pm.hook.datagen_run_end(**kwargs)
+
+
+def _canonical(dist: str) -> str:
+    return dist.lower().replace("_", "-").replace(".", "-")
+
+
+def blocked_from_env() -> list[str]:
+    """Plugin names listed in ``DATAGEN_DISABLE_PLUGINS`` (comma separated)."""
+    raw = os.environ.get("DATAGEN_DISABLE_PLUGINS", "")
+    return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def make_plugin_host(
+    *, entrypoints: bool = True, plugins: Iterable[Any] = (), builtins: bool = True
+) -> PluginHost:
+    """A fresh plugin host: installed plugins (unless ``entrypoints=False``) plus ``plugins``.
+
+    With ``entrypoints=False`` the kernel's own defaults are still registered unless
+    ``builtins=False``: tests get a clean host with just the plugins they name.
+    """
+    host = PluginHost()
+    if entrypoints:
+        host.load_entrypoints(blocked=blocked_from_env())
+    if builtins and not host.pm.has_plugin("builtins"):
+        from datagen_kernel import builtins as builtin_module
+
+        version = _kernel_version()
+        host.register(builtin_module, "builtins", PluginInfo("builtins", KERNEL_DISTRIBUTION, version, True))
+    for plugin in plugins:
+        host.register(plugin, getattr(plugin, "__name__", None))
+    return host
+
+
+def _kernel_version() -> str:
+    try:
+        return md.version(KERNEL_DISTRIBUTION)
+    except md.PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,188 @@
+"""What plugins registered, and who registered it.
+
+The ``register`` callables handed to the ``datagen_register_*`` hooks write here. A name
+registered twice is an error naming both plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from datagen_kernel.config import Option
+from datagen_kernel.errors import PluginError
+from datagen_kernel.generation import Generator, GeneratorWrapper
+from datagen_kernel.scenarios import Scenario, Transform
+from datagen_kernel.schema import EntitySpec, Field
+from datagen_kernel.serializers import Serializer
+from datagen_kernel.sinks import Sink
+from datagen_kernel.validation import Rule
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A plugin as ``datagen plugins`` shows it."""
+
+    name: str
+    distribution: str
+    version: str
+    builtin: bool = False
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"plugin {self.name!r} ({self.distribution} {self.version})"
+
+
+@dataclass(frozen=True)
+class Registration(Generic[T]):
+    """A registered thing and the plugin that registered it."""
+
+    value: T
+    owner: PluginInfo
+
+
+@dataclass
+class OptionGroup:
+    namespace: str
+    options: Sequence[Option]
+    owner: PluginInfo
+    doc: str = ""
+
+
+@dataclass
+class Registry:
+    """Everything the installed plugins registered."""
+
+    entities: dict[str, Registration[EntitySpec]] = field(default_factory=dict)
+    extensions: list[tuple[str, tuple[Field, ...], PluginInfo]] = field(default_factory=list)
+    option_groups: dict[str, OptionGroup] = field(default_factory=dict)
+    generators: dict[str, Registration[Generator]] = field(default_factory=dict)
+    wrappers: dict[str, list[Registration[GeneratorWrapper]]] = field(default_factory=dict)
+    rules: list[Registration[Rule]] = field(default_factory=list)
+    serializers: dict[str, Registration[type[Serializer]]] = field(default_factory=dict)
+    sinks: dict[str, Registration[type[Sink]]] = field(default_factory=dict)
+    scenarios: dict[str, Registration[Scenario]] = field(default_factory=dict)
+    transforms: dict[str, Registration[Transform]] = field(default_factory=dict)
+
+    def provided_by(self, owner: PluginInfo) -> dict[str, list[str]]:
+        """Names each kind of thing ``owner`` registered (for ``datagen plugins``)."""
+        out: dict[str, list[str]] = {}
+
+        def add(kind: str, names: list[str]) -> None:
+            if names:
+                out[kind] = sorted(names)
+
+        add("entities", [n for n, r in self.entities.items() if r.owner == owner])
+        add("extends", [f"{e}.{f.name}" for e, fs, o in self.extensions if o == owner for f in fs])
+        add("generators", [n for n, r in self.generators.items() if r.owner == owner])
+        add("wraps", [n for n, rs in self.wrappers.items() for r in rs if r.owner == owner])
+        add("validators", [f"{r.value.entity}:{r.value.name}" for r in self.rules if r.owner == owner])
+        add("serializers", [n for n, r in self.serializers.items() if r.owner == owner])
+        add("sinks", [n for n, r in self.sinks.items() if r.owner == owner])
+        add("scenarios", [n for n, r in self.scenarios.items() if r.owner == owner])
+        add("transforms", [n for n, r in self.transforms.items() if r.owner == owner])
+        add("options", [n for n, g in self.option_groups.items() if g.owner == owner])
+        return out
+
+    def entity_specs(self) -> dict[str, EntitySpec]:
+        """Registered entities with every plugin's extensions applied."""
+        specs = {name: reg.value for name, reg in self.entities.items()}
+        for entity, fields, owner in self.extensions:
+            if entity not in specs:
+                raise PluginError(
+                    f"{owner.label} extends entity {entity!r}, which no installed plugin registers",
+                    hint=f"install the pack that provides {entity!r}",
+                )
+            try:
+                specs[entity] = specs[entity].with_fields(*fields)
+            except Exception as exc:
+                raise PluginError(f"{owner.label} cannot extend {entity!r}: {exc}") from exc
+        return specs
+
+
+def _unique(kind: str, table: dict[str, Registration[T]], name: str, value: T, owner: PluginInfo) -> None:
+    if not name:
+        raise PluginError(f"{owner.label} registered a {kind} without a name")
+    if name in table:
+        other = table[name].owner
+        raise PluginError(
+            f"{kind} {name!r} is registered by two plugins: {other.label} and {owner.label}",
+            hint="uninstall one of them, or block one with DATAGEN_DISABLE_PLUGINS=NAME",
+        )
+    table[name] = Registration(value, owner)
+
+
+class _Register:
+    def __init__(self, registry: Registry, owner: PluginInfo) -> None:
+        self._registry = registry
+        self.owner = owner
+
+
+class EntityRegister(_Register):
+    """``register(spec)``; ``register.extend(entity, *fields)``; ``register.options(ns, opts)``."""
+
+    def __call__(self, spec: EntitySpec) -> None:
+        if not isinstance(spec, EntitySpec):
+            raise PluginError(f"{self.owner.label} registered {spec!r}, expected an EntitySpec")
+        _unique("entity", self._registry.entities, spec.name, spec, self.owner)
+
+    def extend(self, entity: str, *fields: Field) -> None:
+        self._registry.extensions.append((entity, tuple(fields), self.owner))
+
+    def options(self, namespace: str, options: Sequence[Option], doc: str = "") -> None:
+        groups = self._registry.option_groups
+        if namespace in groups:
+            other = groups[namespace].owner
+            raise PluginError(
+                f"option namespace {namespace!r} is declared by two plugins: {other.label} and {self.owner.label}"
+            )
+        groups[namespace] = OptionGroup(namespace, tuple(options), self.owner, doc)
+
+
+class GeneratorRegister(_Register):
+    """``register(entity, generator)``; ``register.wrap(entity, wrapper)``."""
+
+    def __call__(self, entity: str, generator: Generator) -> None:
+        _unique("generator", self._registry.generators, entity, generator, self.owner)
+
+    def wrap(self, entity: str, wrapper: GeneratorWrapper) -> None:
+        self._registry.wrappers.setdefault(entity, []).append(Registration(wrapper, self.owner))
+
+
+class ValidatorRegister(_Register):
+    """``register(Rule(...))``."""
+
+    def __call__(self, rule: Rule) -> None:
+        self._registry.rules.append(Registration(rule, self.owner))
+
+
+class SerializerRegister(_Register):
+    """``register(SerializerClass)``."""
+
+    def __call__(self, serializer: type[Serializer]) -> None:
+        _unique("serializer", self._registry.serializers, serializer.name, serializer, self.owner)
+
+
+class SinkRegister(_Register):
+    """``register(SinkClass)``."""
+
+    def __call__(self, sink: type[Sink]) -> None:
+        _unique("sink", self._registry.sinks, sink.name, sink, self.owner)
+
+
+class ScenarioRegister(_Register):
+    """``register(Scenario(...))``."""
+
+    def __call__(self, scenario: Scenario) -> None:
+        _unique("scenario", self._registry.scenarios, scenario.name, scenario, self.owner)
+
+
+class TransformRegister(_Register):
+    """``register(Transform(...))``."""
+
+    def __call__(self, transform: Transform) -> None:
+        _unique("transform", self._registry.transforms, transform.name, transform, self.owner)

@@ -1,0 +1,307 @@
+"""Executing a plan: generate blocks, validate, transform, encode, deliver, summarize.
+
+The root range is cut into blocks (``seeding.BLOCK_SIZE`` roots each). Each block is
+processed independently, in this process or in a worker process (``--workers``); the main
+process writes the encoded batches to the sinks strictly in block order, so the output is
+the same whatever the number of workers. Two phases: masters and references first (every
+sink flushed), then events, whose generation re-derives the masters it needs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from datagen_kernel.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
+from datagen_kernel.generation import Record
+from datagen_kernel.plan import PHASES, Plan
+from datagen_kernel.plugins import PluginHost
+from datagen_kernel.scenarios import TransformContext
+from datagen_kernel.serializers import Serializer
+from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext
+from datagen_kernel.validation import RecordIndex, run_rules
+
+BlockOutput = list[tuple[int, EncodedBatch]]
+ProgressFn = Callable[[str, str, int], None]
+"""Called with (phase, entity, records) as batches are delivered."""
+
+
+@dataclass
+class SummaryRow:
+    entity: str
+    sink: str
+    generated: int
+    acknowledged: int
+    failed: int
+    rate: float
+
+
+@dataclass
+class RunSummary:
+    """End-of-run figures per entity and sink; ``ok`` only if everything was acknowledged."""
+
+    seed: int
+    as_of: str
+    root_count: int
+    workers: int
+    elapsed: float = 0.0
+    rows: list[SummaryRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def generated(self) -> int:
+        return sum(r.generated for r in self.rows)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(r.acknowledged for r in self.rows)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.interrupted and all(
+            r.acknowledged == r.generated and r.failed == 0 for r in self.rows
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "seed": self.seed,
+            "as_of": self.as_of,
+            "root_count": self.root_count,
+            "workers": self.workers,
+            "elapsed_s": round(self.elapsed, 3),
+            "generated": self.generated,
+            "acknowledged": self.acknowledged,
+            "records_per_s": round(self.generated / self.elapsed, 1) if self.elapsed else 0.0,
+            "rows": [r.__dict__ for r in self.rows],
+            "errors": self.errors,
+        }
+
+
+class _Failure:
+    """An error raised in a worker, carried back by value (exceptions may not pickle)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.kind = type(exc).__name__
+        self.message = str(exc)
+        self.is_datagen = isinstance(exc, DatagenError)
+        self.trace = traceback.format_exc()
+
+    def raise_(self) -> None:
+        cls: type[DatagenError] = {
+            "ValidationFailed": ValidationFailed,
+            "PluginError": PluginError,
+        }.get(self.kind, DatagenError)
+        if self.is_datagen:
+            raise cls(self.message)
+        raise PluginError(f"a generator or transform failed in a worker: {self.kind}: {self.message}\n{self.trace}")
+
+
+class BlockProcessor:
+    """Generates, validates, transforms and encodes one block; pure given the plan."""
+
+    def __init__(self, plan: Plan, sinks: list[Sink], globals_: dict[str, list[Record]]) -> None:
+        self.plan = plan
+        self.sinks = sinks
+        self.globals = globals_
+
+    def process(self, phase: str, block: int | None) -> BlockOutput:
+        plan = self.plan
+        records: dict[str, list[Record]] = dict(self.globals)
+        names = plan.global_entities() if block is None else plan.block_entities(phase)
+        out: BlockOutput = []
+        for name in names:
+            if block is not None:
+                recs = plan.generators[name](plan.context(name, block, records))
+                records[name] = recs
+            else:
+                recs = records[name]
+            if name in plan.emitted and plan.phase_of(name) == phase:
+                out.extend(self._emit(name, block, recs, records))
+        return out
+
+    def _emit(self, name: str, block: int | None, recs: list[Record], records: dict[str, list[Record]]) -> BlockOutput:
+        plan = self.plan
+        spec = plan.specs[name]
+        violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.specs, records))
+        if violations:
+            shown = "; ".join(str(v) for v in violations[:5])
+            more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+            raise ValidationFailed(
+                f"generated data broke {len(violations)} rule(s): {shown}{more}",
+                hint="this is a bug in the generator of the plugin providing it; run with --debug and report it",
+            )
+        for transform, options in plan.transforms:
+            if transform.entities is None or name in transform.entities:
+                ctx = TransformContext(plan.run, transform.name, block, options)
+                recs = transform.apply(spec, recs, ctx)
+        out: BlockOutput = []
+        size = plan.params.batch_size
+        for index in plan.emitted[name]:
+            sink = self.sinks[index]
+            for i in range(0, len(recs), size):
+                out.append((index, sink.encode(spec, recs[i : i + size])))
+            if not recs:
+                continue
+        return out
+
+
+_WORKER: BlockProcessor | None = None
+
+
+def _work(task: tuple[str, int]) -> BlockOutput | _Failure:
+    assert _WORKER is not None
+    try:
+        return _WORKER.process(task[0], task[1])
+    except BaseException as exc:  # carried back to the main process
+        return _Failure(exc)
+
+
+class Engine:
+    """Runs a plan against live sinks and returns the summary."""
+
+    def __init__(self, host: PluginHost, plan: Plan, progress: ProgressFn | None = None) -> None:
+        self.host = host
+        self.plan = plan
+        self.progress = progress or (lambda phase, entity, n: None)
+        self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
+
+    def run(self) -> RunSummary:
+        plan = self.plan
+        summary = RunSummary(plan.run.seed, plan.run.as_of.isoformat(), plan.run.root_count, plan.params.workers)
+        serializers = self._serializers()
+        sinks = [r.sink_cls(r.config) for r in plan.routes]
+        for sink, route in zip(sinks, plan.routes, strict=True):
+            if route.sink_cls.serializer_name is not None:
+                sink.serializer = serializers[route.sink_cls.serializer_name]
+        start = time.perf_counter()
+        globals_: dict[str, list[Record]] = {}
+        for name in plan.global_entities():
+            globals_[name] = plan.generators[name](plan.context(name, None, globals_))
+        processor = BlockProcessor(plan, sinks, globals_)
+        pool = self._pool(processor)
+        opened: list[Sink] = []
+        ok = False
+        try:
+            for sink, route in zip(sinks, plan.routes, strict=True):
+                entities = {n: plan.specs[n] for n in plan.specs if n in route.entities}
+                sink.open(SinkContext(plan.run, entities, plan.specs, route.label))
+                opened.append(sink)
+            self.host.run_start(run=plan.run, entities=dict(plan.specs))
+            for phase in PHASES:
+                if not plan.emitted_in(phase):
+                    continue
+                for output in self._outputs(phase, processor, pool):
+                    for index, batch in output:
+                        self.generated[index][batch.entity] += batch.count
+                        sinks[index].write(batch)
+                        self.progress(phase, batch.entity, batch.count)
+                for sink in sinks:
+                    sink.flush()
+            ok = True
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            summary.errors.append("interrupted")
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+            close_errors: list[str] = []
+            for sink in opened:
+                try:
+                    sink.close(ok and not self._has_failures(sinks))
+                except DatagenError as exc:
+                    close_errors.append(str(exc))
+            for ser in serializers.values():
+                ser.close()
+            summary.elapsed = time.perf_counter() - start
+            summary.rows = self._rows(sinks, summary.elapsed)
+            for sink, route in zip(sinks, plan.routes, strict=True):
+                summary.errors.extend(f"{route.label}: {e}" for e in sink.stats.errors)
+            summary.errors.extend(close_errors)
+            try:
+                self.host.run_end(run=plan.run, summary=summary)
+            except Exception:  # a lifecycle plugin must not hide the run's own outcome
+                pass
+        return summary
+
+    def _has_failures(self, sinks: list[Sink]) -> bool:
+        for index, sink in enumerate(sinks):
+            if sink.stats.failed or sink.stats.acknowledged != self.generated[index]:
+                # acknowledged may legitimately lag until flush; after flush it must match
+                return True
+        return False
+
+    def _serializers(self) -> dict[str, Serializer]:
+        out: dict[str, Serializer] = {}
+        for name, (cls, config) in self.plan.serializers.items():
+            ser = cls(config)
+            entities = [self.plan.specs[n] for n in self.plan.specs if n in self.plan.emitted]
+            ser.open(entities)
+            out[name] = ser
+        return out
+
+    def _pool(self, processor: BlockProcessor) -> Any:
+        global _WORKER
+        _WORKER = processor
+        if self.plan.params.workers <= 1 or self.plan.blocks <= 1:
+            return None
+        ctx = multiprocessing.get_context("fork")
+        return ctx.Pool(self.plan.params.workers)
+
+    def _outputs(self, phase: str, processor: BlockProcessor, pool: Any) -> Iterator[BlockOutput]:
+        plan = self.plan
+        if any(plan.specs[n].scope.value == "global" for n in plan.emitted_in(phase)):
+            yield processor.process(phase, None)
+        if not plan.block_entities(phase):
+            return
+        tasks = [(phase, b) for b in range(plan.blocks)]
+        if pool is None:
+            for task in tasks:
+                yield processor.process(*task)
+            return
+        for result in pool.imap(_work, tasks, chunksize=1):
+            if isinstance(result, _Failure):
+                result.raise_()
+            else:
+                yield result
+
+    def _rows(self, sinks: list[Sink], elapsed: float) -> list[SummaryRow]:
+        rows: list[SummaryRow] = []
+        for index, (sink, route) in enumerate(zip(sinks, self.plan.routes, strict=True)):
+            for name in self.plan.specs:
+                if name not in route.entities:
+                    continue
+                gen = self.generated[index][name]
+                ack = sink.stats.acknowledged[name]
+                failed = max(sink.stats.failed[name], gen - ack)
+                rows.append(SummaryRow(name, route.label, gen, ack, failed, ack / elapsed if elapsed else 0.0))
+        return rows
+
+
+def execute(host: PluginHost, plan: Plan, progress: ProgressFn | None = None) -> RunSummary:
+    """Run ``plan``; raise ``DeliveryError`` after the run if anything was not acknowledged."""
+    return Engine(host, plan, progress).run()
+
+
+def check_delivered(summary: RunSummary) -> None:
+    if summary.interrupted:
+        return
+    if summary.ok:
+        return
+    lost = summary.generated - summary.acknowledged
+    detail = "; ".join(summary.errors[:3])
+    raise DeliveryError(
+        f"{lost:,} of {summary.generated:,} generated records were not acknowledged by their sink"
+        + (f": {detail}" if detail else ""),
+        hint="see the summary above; fix the destination and rerun with the same --seed",
+    )
+
+
+__all__ = ["Engine", "RunSummary", "SinkError", "SummaryRow", "check_delivered", "execute"]

@@ -1,0 +1,193 @@
+"""Serializer contract (Kafka Connect's converters) and the built-in ``json`` serializer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import orjson
+
+from datagen_kernel.config import Option
+from datagen_kernel.generation import Record
+from datagen_kernel.schema import Date, Decimal, EntitySpec, Field, Record as RecordType, Timestamp
+
+SAO_PAULO = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
+"""Brazil has had no daylight saving time since 2019: a fixed -03:00 offset is exact."""
+
+
+class Serializer:
+    """Turns records of one entity into bytes, one value per record.
+
+    ``open`` runs once in the main process before any worker starts (register schemas,
+    parse them); ``serialize`` runs wherever batches are encoded and must be pure.
+    """
+
+    name: ClassVar[str] = ""
+    doc: ClassVar[str] = ""
+    content_type: ClassVar[str] = "application/octet-stream"
+    options: ClassVar[Sequence[Option]] = ()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+
+    def open(self, entities: Sequence[EntitySpec]) -> None:
+        """Prepare for these entities (e.g. register their schemas)."""
+
+    def serialize(
+        self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None
+    ) -> list[bytes]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release resources."""
+
+
+# ---------------------------------------------------------------------------------------------
+# value conversions shared by text serializers
+
+
+def format_decimal(value: Any, scale: int) -> str:
+    """Exact text of a decimal value held as scaled ``int`` (or ``Decimal``)."""
+    if isinstance(value, int):
+        if scale == 0:
+            return str(value)
+        sign = "-" if value < 0 else ""
+        q, r = divmod(abs(value), 10**scale)
+        return f"{sign}{q}.{r:0{scale}d}"
+    if isinstance(value, decimal.Decimal):
+        return str(value.quantize(decimal.Decimal(1).scaleb(-scale)))
+    raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+
+
+def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -> list[str | None]:
+    """ISO 8601 text with milliseconds and offset for epoch-millisecond ints (vectorized)."""
+    if tz is None:
+        tz = dt.UTC
+    out: list[str | None] = [None] * len(values)
+    idx = [i for i, v in enumerate(values) if isinstance(v, int)]
+    if idx:
+        ms = np.fromiter((values[i] for i in idx), dtype=np.int64, count=len(idx))
+        ref = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        offset = tz.utcoffset(ref)
+        assert offset is not None
+        off_ms = int(offset.total_seconds() * 1000)
+        text = np.datetime_as_string((ms + off_ms).astype("datetime64[ms]"), unit="ms")
+        suffix = _offset_suffix(offset)
+        for i, s in zip(idx, text.tolist(), strict=True):
+            out[i] = s + suffix
+    for i, v in enumerate(values):
+        if isinstance(v, dt.datetime):
+            out[i] = v.astimezone(tz).isoformat(timespec="milliseconds")
+    return out
+
+
+def _offset_suffix(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "Z"
+    sign = "+" if minutes > 0 else "-"
+    h, m = divmod(abs(minutes), 60)
+    return f"{sign}{h:02d}:{m:02d}"
+
+
+def parse_timestamp(text: str) -> int:
+    """Epoch milliseconds of an ISO 8601 timestamp with offset."""
+    return int(dt.datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def parse_decimal(text: Any, scale: int) -> int:
+    """Scaled ``int`` of a decimal given as text or number (exact for text)."""
+    d = decimal.Decimal(str(text))
+    return int((d.scaleb(scale)).to_integral_value())
+
+
+def _plan(fields: Sequence[Field]) -> list[tuple[str, str, Any]]:
+    """Fields needing conversion for text formats: (name, kind, arg)."""
+    plan: list[tuple[str, str, Any]] = []
+    for f in fields:
+        if isinstance(f.type, Decimal):
+            plan.append((f.name, "decimal", f.type.scale))
+        elif isinstance(f.type, Timestamp):
+            plan.append((f.name, "timestamp", None))
+        elif isinstance(f.type, RecordType):
+            sub = _plan(f.type.fields)
+            if sub:
+                plan.append((f.name, "record", sub))
+    return plan
+
+
+def to_text_values(
+    entity: EntitySpec, records: Sequence[Record], tz: dt.tzinfo | None = SAO_PAULO
+) -> list[Record]:
+    """Copies of ``records`` with decimals and timestamps as text (for JSON, CSV, logs)."""
+    plan = _plan(entity.fields)
+    if not plan:
+        return list(records)
+    return _convert(plan, records, tz)
+
+
+def _convert(plan: list[tuple[str, str, Any]], records: Sequence[Record], tz: dt.tzinfo | None) -> list[Record]:
+    out = [dict(r) for r in records]
+    for name, kind, arg in plan:
+        column = [r.get(name) for r in out]
+        converted: list[Any]
+        if kind == "decimal":
+            converted = [None if v is None else format_decimal(v, arg) for v in column]
+        elif kind == "timestamp":
+            converted = format_timestamps(column, tz)
+        else:
+            present = [i for i, v in enumerate(column) if v is not None]
+            nested = _convert(arg, [column[i] for i in present], tz)
+            converted = list(column)
+            for i, value in zip(present, nested, strict=True):
+                converted[i] = value
+        for r, v in zip(out, converted, strict=True):
+            r[name] = v
+    return out
+
+
+def from_text_values(entity: EntitySpec, obj: Mapping[str, Any]) -> Record:
+    """Inverse of ``to_text_values`` for one JSON object (used by ``datagen validate``)."""
+    return _decode(entity.fields, obj)
+
+
+def _decode(fields: Sequence[Field], obj: Mapping[str, Any]) -> Record:
+    rec = dict(obj)
+    for f in fields:
+        v = rec.get(f.name)
+        if v is None:
+            continue
+        if isinstance(f.type, Decimal):
+            rec[f.name] = parse_decimal(v, f.type.scale)
+        elif isinstance(f.type, Timestamp):
+            rec[f.name] = parse_timestamp(v)
+        elif isinstance(f.type, Date):
+            rec[f.name] = dt.date.fromisoformat(v)
+        elif isinstance(f.type, RecordType):
+            rec[f.name] = _decode(f.type.fields, v)
+    return rec
+
+
+class JsonSerializer(Serializer):
+    """JSON values (orjson): decimals as exact strings, timestamps ISO 8601 with offset."""
+
+    name = "json"
+    doc = "JSON objects; decimals as exact strings, timestamps ISO 8601 with offset."
+    content_type = "application/json"
+    options = (
+        Option("utc", "bool", False, "Write timestamps in UTC (Z) instead of America/Sao_Paulo."),
+    )
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(config)
+        self.tz: dt.tzinfo = dt.UTC if self.config.get("utc") else SAO_PAULO
+        self._dumps: Callable[[Any], bytes] = orjson.dumps
+
+    def serialize(
+        self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None
+    ) -> list[bytes]:
+        dumps = self._dumps
+        return [dumps(r) for r in to_text_values(entity, records, self.tz)]

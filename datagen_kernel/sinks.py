@@ -1,0 +1,104 @@
+"""Sink contract: encode in the generating process, write in the run's main process."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from datagen_kernel.config import Option
+from datagen_kernel.generation import Record, RunInfo
+from datagen_kernel.schema import EntitySpec
+
+if TYPE_CHECKING:
+    from datagen_kernel.serializers import Serializer
+
+
+@dataclass
+class EncodedBatch:
+    """A batch ready for a sink: ``count`` records of ``entity`` in ``payload``.
+
+    ``payload`` is whatever the sink's ``encode`` made (by default a list of serialized
+    values); ``keys`` holds each record's message key (``EntitySpec.message_key``) as text.
+    It crosses a process boundary when ``--workers`` > 1, so it must be picklable.
+    """
+
+    entity: str
+    count: int
+    payload: Any
+    keys: list[str] | None = None
+
+
+@dataclass
+class SinkStats:
+    """What a destination acknowledged, per entity. Sinks update it; the summary reads it."""
+
+    acknowledged: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def ack(self, entity: str, n: int = 1) -> None:
+        self.acknowledged[entity] += n
+
+    def fail(self, entity: str, n: int = 1, reason: str | None = None) -> None:
+        self.failed[entity] += n
+        if reason and len(self.errors) < 20 and reason not in self.errors:
+            self.errors.append(reason)
+
+
+@dataclass(frozen=True)
+class SinkContext:
+    """Given to ``Sink.open``: the run and the entities routed to this sink, parents first."""
+
+    run: RunInfo
+    entities: Mapping[str, EntitySpec]
+    all_entities: Mapping[str, EntitySpec]
+    route: str
+
+
+class Sink:
+    """Base class of sinks (like a Kafka Connect sink connector).
+
+    Lifecycle, in the main process: ``open`` -> ``write`` (batches in a deterministic order,
+    parents' batches before their children's) -> ``flush`` (at the end of each phase:
+    masters and references are complete before events) -> ``close(ok)``. ``encode`` runs
+    where the batch was generated (a worker process with ``--workers`` > 1): put the
+    expensive, pure work there. Report what the destination acknowledged through
+    ``self.stats``; the run fails unless every record is acknowledged.
+    """
+
+    name: ClassVar[str] = ""
+    doc: ClassVar[str] = ""
+    options: ClassVar[Sequence[Option]] = ()
+    serializer_name: ClassVar[str | None] = "json"
+    """Value serializer this sink uses; ``None`` means the sink encodes records itself."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+        self.serializer: Serializer | None = None
+        self.stats = SinkStats()
+
+    # -- worker side -------------------------------------------------------------------------
+    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
+        """Turn records into a payload for ``write``; default: serialized values + keys."""
+        key = entity.message_key
+        keys = [str(r[key]) for r in records]
+        if self.serializer is None:
+            return EncodedBatch(entity.name, len(records), list(records), keys)
+        values = self.serializer.serialize(entity, records)
+        return EncodedBatch(entity.name, len(records), values, keys)
+
+    # -- main side ---------------------------------------------------------------------------
+    def open(self, context: SinkContext) -> None:
+        """Connect, create what is missing, check what exists; raise ``SinkError`` if not."""
+
+    def write(self, batch: EncodedBatch) -> None:
+        """Deliver a batch and account for it in ``self.stats``."""
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Wait until everything written so far is acknowledged (or failed)."""
+
+    def close(self, ok: bool) -> None:
+        """Release resources; ``ok`` is False when the run failed (discard partial output)."""
