@@ -76,7 +76,7 @@ plugin = sys.modules[__name__]
 
 class TestLeaky(SinkConformance):
     sink_name = "leaky"
-    options: ClassVar[dict[str, str]] = {{"path": "{{tmp_path}}/{{run}}"}}
+    options = {{"path": "{{tmp_path}}/{{run}}"}}
     plugins = (plugin,)
 
     def read_back(self, config, entities):
