@@ -107,7 +107,7 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         registry_error = None
     except DatagenError as exc:
         registry, registry_error = None, str(exc)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in host.plugins:
         if info.builtin and not show_all:
             continue
@@ -274,7 +274,7 @@ def schemas_export(ctx: click.Context, fmt: str, sql_schema: str, directory: Pat
 def scenarios_command(ctx: click.Context, as_json: bool) -> None:
     """List scenarios (named presets) and their parameters (-o scenario.KEY=VALUE)."""
     registry = _host(ctx).registry
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, reg in sorted(registry.scenarios.items()):
         s = reg.value
         rows.append({
@@ -344,7 +344,8 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int) -
     if total:
         click.echo(f"FAILED: {total} violation(s) in {directory}", err=True)
         ctx.exit(1)
-    click.echo(f"ok: {sum(len(r) for r in records.values()):,} records in {len(records)} entities, no violations", err=True)
+    n = sum(len(r) for r in records.values())
+    click.echo(f"ok: {n:,} records in {len(records)} entities, no violations", err=True)
 
 
 def _dataset_file(directory: Path, entity: str) -> Path | None:

@@ -64,6 +64,7 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
     if isinstance(file_sinks, str):
         file_sinks = [file_sinks]
     as_of_value = pick(as_of, "as_of", None)
+    extra: dict[str, Any] = {"as_of": parse_as_of(str(as_of_value))} if as_of_value else {}
     params = RunParams(
         root_count=as_int(pick(customers, "customers", 1000), "--customers"),
         seed=as_int(pick(seed, "seed", 42), "--seed"),
@@ -72,7 +73,7 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
         transforms=tuple(transforms) if transforms else tuple(file_run.get("transforms", ())),
         workers=as_int(pick(workers, "workers", 1), "--workers"),
         batch_size=as_int(pick(batch_size, "batch_size", 10_000), "--batch-size"),
-        **({"as_of": parse_as_of(str(as_of_value))} if as_of_value else {}),
+        **extra,
     )
     host = _host(ctx)
     plan = build_plan(host, params, sources)

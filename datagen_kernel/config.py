@@ -65,14 +65,21 @@ class Option:
             if isinstance(raw, bool):
                 raise ValueError("expected an integer")
             if isinstance(raw, int):
-                value: Any = raw
-            else:
-                value = int(str(raw).replace("_", ""))
-            return self._bounded(value)
+                return self._bounded(raw)
+            try:
+                return self._bounded(int(str(raw).replace("_", "")))
+            except ValueError as exc:
+                if str(exc).startswith("must be"):
+                    raise
+                raise ValueError("expected an integer") from None
         if t == "float":
             if isinstance(raw, bool):
                 raise ValueError("expected a number")
-            return self._bounded(float(raw))
+            try:
+                number = float(raw)
+            except ValueError:
+                raise ValueError("expected a number") from None
+            return self._bounded(number)
         if t == "bool":
             if isinstance(raw, bool):
                 return raw
@@ -199,12 +206,12 @@ def resolve(
     declared = {o.name: o for o in options}
     flags = sources.flags.get(namespace, {})
     file = sources.file.get(namespace, {})
-    for origin, given in (("-o", flags), ("config file", file)):
+    for where, given in (("-o", flags), ("config file", file)):
         for key in given:
             if key not in declared:
                 known = ", ".join(sorted(declared)) or "none"
                 problems.append(
-                    f"unknown option {namespace}.{key} (from {origin}); {namespace} accepts: {known}"
+                    f"unknown option {namespace}.{key} (from {where}); {namespace} accepts: {known}"
                 )
     values: dict[str, Any] = {}
     for opt in options:
@@ -225,8 +232,9 @@ def resolve(
             value = opt.convert(raw)
         except (ValueError, TypeError) as exc:
             shown = REDACTED if opt.secret else repr(raw)
+            reason = f"expected {opt.describe_type()}" if opt.secret else str(exc)
             problems.append(
-                f"option {namespace}.{opt.name}={shown} (from {origin}) is invalid: {exc}"
+                f"option {namespace}.{opt.name}={shown} (from {origin}) is invalid: {reason}"
             )
             continue
         if opt.validator is not None:

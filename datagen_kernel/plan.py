@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from datagen_kernel.config import ConfigSources, Option, resolve
-from datagen_kernel.errors import ConfigError, PluginError, UsageError
+from datagen_kernel.errors import ConfigError, DatagenError, PluginError, UsageError
 from datagen_kernel.generation import DEFAULT_AS_OF, BlockContext, Generator, Record, RunInfo
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.registry import Registration
@@ -92,6 +92,8 @@ class Plan:
     transforms: list[tuple[Transform, dict[str, Any]]]
     emitted: dict[str, list[int]] = field(default_factory=dict)
     """Entity -> indexes into ``routes`` that receive it."""
+    generated_specs: dict[str, EntitySpec] = field(default_factory=dict)
+    """Specs as generators produce them, before transforms add fields (what validators check)."""
 
     @property
     def blocks(self) -> int:
@@ -171,6 +173,7 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
 
     if scenario and scenario.extend_entities:
         specs_all = dict(scenario.extend_entities(dict(specs_all)))
+    generated_specs = dict(specs_all)  # what generators produce (validated before transforms)
     for treg in transforms:
         t = treg.value
         if t.extend_entity:
@@ -287,7 +290,7 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     if not roots and any(s.scope == Scope.SUBTREE for s in specs.values()):
         raise PluginError("no installed pack registers a root entity (scope='root')")
 
-    generators = {n: _wrapped(reg.generators[n].value, reg.wrappers.get(n, [])) for n in specs}
+    generators = {n: _wrapped(n, reg.generators[n], reg.wrappers.get(n, [])) for n in specs}
     rules: dict[str, list[Rule]] = {n: [] for n in specs}
     for rreg in reg.rules:
         rule = rreg.value
@@ -303,7 +306,8 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
         mode=params.mode,
         options=option_values,
     )
-    return Plan(params, run, specs, generators, rules, routes, serializers, planned_transforms, emitted)
+    return Plan(params, run, specs, generators, rules, routes, serializers, planned_transforms, emitted,
+                {n: generated_specs[n] for n in specs})
 
 
 def _with_ancestors(specs: Mapping[str, EntitySpec], names: Sequence[str]) -> dict[str, EntitySpec]:
@@ -318,10 +322,10 @@ def _with_ancestors(specs: Mapping[str, EntitySpec], names: Sequence[str]) -> di
     return {n: s for n, s in specs.items() if n in keep}
 
 
-def _wrapped(base: Generator, wrappers: Sequence[Registration[Any]]) -> Generator:
-    gen = base
+def _wrapped(entity: str, base: Registration[Generator], wrappers: Sequence[Registration[Any]]) -> Generator:
+    gen = _guard(entity, base.value, base.owner.label, "generator")
     for wreg in wrappers:
-        gen = _bind(wreg.value, gen)
+        gen = _guard(entity, _bind(wreg.value, gen), wreg.owner.label, "generator wrapper")
     return gen
 
 
@@ -329,5 +333,22 @@ def _bind(wrapper: Any, inner: Generator) -> Generator:
     def generate(ctx: BlockContext) -> list[Record]:
         out: list[Record] = wrapper(ctx, inner)
         return out
+
+    return generate
+
+
+def _guard(entity: str, fn: Generator, owner: str, what: str) -> Generator:
+    """Name the plugin when its generator fails, instead of a bare traceback."""
+
+    def generate(ctx: BlockContext) -> list[Record]:
+        try:
+            return fn(ctx)
+        except DatagenError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f"the {what} of {entity!r} from {owner} failed in block {ctx.block}: {type(exc).__name__}: {exc}",
+                hint="this is a bug in that plugin; rerun with --debug for the traceback and report it",
+            ) from exc
 
     return generate

@@ -9,6 +9,7 @@ sink flushed), then events, whose generation re-derives the masters it needs.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
 import traceback
@@ -129,7 +130,8 @@ class BlockProcessor:
     def _emit(self, name: str, block: int | None, recs: list[Record], records: dict[str, list[Record]]) -> BlockOutput:
         plan = self.plan
         spec = plan.specs[name]
-        violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.specs, records))
+        gen_spec = plan.generated_specs.get(name, spec)
+        violations = run_rules(gen_spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records))
         if violations:
             shown = "; ".join(str(v) for v in violations[:5])
             more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
@@ -225,10 +227,9 @@ class Engine:
             for sink, route in zip(sinks, plan.routes, strict=True):
                 summary.errors.extend(f"{route.label}: {e}" for e in sink.stats.errors)
             summary.errors.extend(close_errors)
-            try:
+            # a lifecycle plugin must not hide the run's own outcome
+            with contextlib.suppress(Exception):
                 self.host.run_end(run=plan.run, summary=summary)
-            except Exception:  # a lifecycle plugin must not hide the run's own outcome
-                pass
         return summary
 
     def _has_failures(self, sinks: list[Sink]) -> bool:

@@ -34,7 +34,7 @@ from datagen_kernel.errors import SchemaError
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """What an entity is: master data, reference data or an event stream."""
 
     MASTER = "master"
@@ -42,7 +42,7 @@ class Kind(str, enum.Enum):
     EVENT = "event"
 
 
-class Scope(str, enum.Enum):
+class Scope(enum.StrEnum):
     """Where an entity's records come from in a run.
 
     ``root``: the entity whose count the user gives (``--customers N``); its index range is

@@ -61,7 +61,8 @@ def uuid4_strings(rng: np.random.Generator, n: int) -> list[str]:
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
     out[:, _POS] = _HEX[raw >> 4]
     out[:, _POS + 1] = _HEX[raw & 0x0F]
-    return out.view("S36").ravel().astype("U36").tolist()  # type: ignore[no-any-return]
+    strings: list[str] = out.view("S36").ravel().astype("U36").tolist()
+    return strings
 
 
 def weighted_choice(

@@ -12,7 +12,8 @@ import orjson
 
 from datagen_kernel.config import Option
 from datagen_kernel.generation import Record
-from datagen_kernel.schema import Date, Decimal, EntitySpec, Field, Record as RecordType, Timestamp
+from datagen_kernel.schema import Date, Decimal, EntitySpec, Field, Timestamp
+from datagen_kernel.schema import Record as RecordType
 
 SAO_PAULO = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
 """Brazil has had no daylight saving time since 2019: a fixed -03:00 offset is exact."""
@@ -132,7 +133,7 @@ def to_text_values(
 def _convert(plan: list[tuple[str, str, Any]], records: Sequence[Record], tz: dt.tzinfo | None) -> list[Record]:
     out = [dict(r) for r in records]
     for name, kind, arg in plan:
-        column = [r.get(name) for r in out]
+        column: list[Any] = [r.get(name) for r in out]
         converted: list[Any]
         if kind == "decimal":
             converted = [None if v is None else format_decimal(v, arg) for v in column]
@@ -140,7 +141,7 @@ def _convert(plan: list[tuple[str, str, Any]], records: Sequence[Record], tz: dt
             converted = format_timestamps(column, tz)
         else:
             present = [i for i, v in enumerate(column) if v is not None]
-            nested = _convert(arg, [column[i] for i in present], tz)
+            nested: list[Any] = _convert(arg, [column[i] for i in present], tz)
             converted = list(column)
             for i, value in zip(present, nested, strict=True):
                 converted[i] = value

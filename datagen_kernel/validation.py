@@ -91,7 +91,7 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
                     break
         t = f.type
         if isinstance(t, Enum):
-            allowed = set(t.symbols)
+            allowed: set[str | None] = set(t.symbols)
             allowed.add(None)  # nullability is checked above
             bad = [i for i, v in enumerate(column) if v not in allowed]
             if bad:

@@ -23,6 +23,11 @@ from datagen_kernel import (
 )
 from datagen_kernel.seeding import weighted_choice
 
+
+def read_dir(path):  # type: ignore[no-untyped-def]
+    """Every file of a directory, by name (for byte-for-byte comparisons)."""
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+
 TEAM = EntitySpec(
     name="team",
     kind=Kind.MASTER,

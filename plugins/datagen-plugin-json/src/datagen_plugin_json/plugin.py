@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datagen_kernel import hookimpl
 from datagen_kernel.registry import SinkRegister
-
 from datagen_plugin_json.sinks import ConsoleSink, JsonLinesSink
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
 from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError
 from datagen_kernel.serializers import to_text_values
 

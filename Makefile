@@ -1,0 +1,46 @@
+# datagen developer commands. `make run` and `make test` are what the README tells users.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+EXAMPLE_DIRS := $(sort $(dir $(wildcard examples/*/pyproject.toml)))
+CUSTOMERS ?= 1000
+
+.PHONY: setup run test unit integration lint stack-up stack-down bench clean
+
+setup: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(wildcard examples/*/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]" $(foreach d,$(PLUGIN_DIRS),-e $(d)) $(foreach d,$(EXAMPLE_DIRS),-e $(d))
+	touch $@
+
+run: setup  ## generate the whole bank as JSON Lines files in ./datagen-out (no server needed)
+	$(BIN)/datagen run --customers $(CUSTOMERS) --sink json -o json.path=./datagen-out
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+unit: setup  ## tests that need no server
+	$(BIN)/pytest -m "not integration"
+
+stack-up:
+	scripts/stack up
+
+stack-down:
+	scripts/stack down
+
+test: setup  ## lint + every test, with Kafka, the Schema Registry and PostgreSQL started locally
+	$(MAKE) lint
+	scripts/stack up
+	eval "$$(scripts/stack env)"; DATAGEN_REQUIRE_STACK=1 $(BIN)/pytest; rc=$$?; \
+	  scripts/stack down; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no test: failing"; exit 1; fi; exit $$rc
+
+bench: setup
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf datagen-out .pytest_cache .mypy_cache .ruff_cache

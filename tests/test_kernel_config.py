@@ -1,0 +1,51 @@
+"""Option precedence: flags > environment > config file > declared defaults; secrets redacted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datagen_kernel import Option
+from datagen_kernel.config import ConfigSources, redacted, resolve
+
+
+def _resolve(flags=(), env=None, file_text=None, tmp_path: Path | None = None):  # type: ignore[no-untyped-def]
+    cfg = None
+    if file_text is not None and tmp_path is not None:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(file_text)
+    sources = ConfigSources.build(flags, cfg, environ=env or {})
+    problems: list[str] = []
+    values = resolve("json", [Option("path", "path", "./default"), Option("gzip", "bool", False)], sources, problems)
+    return values, problems
+
+
+def test_precedence(tmp_path: Path) -> None:
+    file_text = '[sinks.json]\npath = "from-file"\ngzip = true\n'
+    assert _resolve(tmp_path=tmp_path)[0]["path"] == "./default"
+    assert _resolve(file_text=file_text, tmp_path=tmp_path)[0] == {"path": "from-file", "gzip": True}
+    env = {"DATAGEN_JSON_PATH": "from-env"}
+    assert _resolve(env=env, file_text=file_text, tmp_path=tmp_path)[0]["path"] == "from-env"
+    flags = ["json.path=from-flag"]
+    values, problems = _resolve(flags=flags, env=env, file_text=file_text, tmp_path=tmp_path)
+    assert values == {"path": "from-flag", "gzip": True} and problems == []
+
+
+def test_run_reads_config_file_and_env(toy_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "datagen.toml"
+    cfg.write_text(f'[run]\ncustomers = 7\nseed = 3\nsinks = ["json"]\n\n[sinks.json]\npath = "{tmp_path / "file"}"\n')
+    result = toy_cli(["run", "-q", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "file" / "team.jsonl").read_bytes().splitlines()) == 7
+    monkeypatch.setenv("DATAGEN_JSON_PATH", str(tmp_path / "env"))
+    result = toy_cli(["run", "-q", "--config", str(cfg), "--customers", "4"])
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "env" / "team.jsonl").read_bytes().splitlines()) == 4
+
+
+def test_secrets_are_redacted() -> None:
+    opts = [Option("password", "str", None, secret=True), Option("user", "str", "u")]
+    assert redacted(opts, {"password": "hunter2", "user": "u"}) == {"password": "********", "user": "u"}
+    problems: list[str] = []
+    sources = ConfigSources.build(["db.password=hunter2", "db.user=x"], environ={})
+    resolve("db", [Option("password", "int", None, secret=True), Option("user", "str")], sources, problems)
+    assert problems and "hunter2" not in problems[0] and "********" in problems[0]

@@ -1,0 +1,72 @@
+"""Bad input gives one clear line and a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from datagen_kernel.cli import make_cli
+from datagen_kernel.plugins import make_plugin_host
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "--sink", "nosuch"], "unknown sink 'nosuch'; available: console, json, null"),
+        (["run", "--sink", "json:nosuch"], "unknown selector(s) ['nosuch']; expected kinds master, reference, event"),
+        (["run", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
+        (["run", "-o", "json.no_such_option=1"], "unknown option json.no_such_option (from -o); json accepts:"),
+        (["run", "-o", "json.gzip=maybe"], "option json.gzip='maybe' (from -o json.gzip) is invalid: expected true or false"),
+        (["run", "-o", "oops"], "option 'oops' is malformed: expected NAMESPACE.KEY=VALUE"),
+        (["run", "-o", "nowhere.key=1"], "unknown option namespace 'nowhere'"),
+        (["run", "--customers", "-5"], "--customers -5 is out of range: expected 0..1,000,000,000"),
+        (["run", "--customers", "100000000000"], "--customers 100000000000 is out of range"),
+        (["run", "--workers", "0"], "--workers 0 is out of range"),
+        (["run", "--batch-size", "0"], "--batch-size 0 is out of range"),
+        (["run", "--transform", "nosuch"], "unknown transform 'nosuch'"),
+        (["run", "--as-of", "yesterday"], "--as-of 'yesterday' is not a date"),
+        (["sinks", "describe", "nosuch"], "unknown sink 'nosuch'"),
+    ],
+)
+def test_bad_input_gives_one_clear_line(toy_cli, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
+    result = toy_cli(args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("error: ")
+
+
+def test_every_problem_is_listed_at_once(toy_cli) -> None:  # type: ignore[no-untyped-def]
+    result = toy_cli(["run", "--sink", "nosuch", "-o", "json.gzip=x", "--customers", "-1"])
+    assert result.exit_code == 2
+    for part in ("unknown sink 'nosuch'", "--customers -1 is out of range"):
+        assert part in result.output
+
+
+def test_no_entity_pack_installed_says_what_to_install() -> None:
+    import datagen_plugin_json.plugin as json_plugin
+
+    host = make_plugin_host(entrypoints=False, plugins=[json_plugin])
+    result = CliRunner().invoke(make_cli(lambda: host), ["run", "--customers", "10"])
+    assert result.exit_code == 2
+    assert "no entity pack is installed" in result.output
+    assert "pip install datagen-plugin-banking" in result.output
+
+
+def test_config_file_errors(toy_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    missing = toy_cli(["run", "--config", str(tmp_path / "nope.toml")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[run\n")
+    assert "is not valid TOML" in toy_cli(["run", "--config", str(bad)]).output
+    odd = tmp_path / "odd.toml"
+    odd.write_text("[whatever]\nx = 1\n")
+    assert "unknown section(s): whatever" in toy_cli(["run", "--config", str(odd)]).output
+
+
+def test_debug_shows_the_traceback(toy_cli) -> None:  # type: ignore[no-untyped-def]
+    result = toy_cli(["--debug", "run", "--sink", "nosuch"])
+    assert result.exit_code != 0
+    assert result.exception is not None

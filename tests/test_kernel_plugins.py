@@ -1,0 +1,115 @@
+"""Plugin loading, listing, broken plugins, conflicts and misspelled hooks."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import pluggy
+import pytest
+import toy_pack
+from click.testing import CliRunner
+
+from datagen_kernel import PluginError, hookimpl, hookspecs
+from datagen_kernel.cli import make_cli
+from datagen_kernel.plugins import make_plugin_host
+
+
+def test_every_hook_is_prefixed_typed_and_documented() -> None:
+    hooks = [(n, f) for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("datagen_")]
+    assert len(hooks) >= 10
+    for name, fn in hooks:
+        assert fn.__doc__ and len(fn.__doc__.strip()) > 20, f"{name} has no docstring"
+        sig = inspect.signature(fn)
+        assert all(p.annotation is not inspect.Parameter.empty for p in sig.parameters.values()), name
+    names = {n for n, _ in hooks}
+    for required in ("datagen_register_entities", "datagen_register_generators", "datagen_register_validators",
+                     "datagen_register_serializers", "datagen_register_sinks", "datagen_register_scenarios",
+                     "datagen_register_commands", "datagen_register_transforms"):
+        assert required in names
+
+
+def test_installed_plugins_are_listed_with_what_they_register() -> None:
+    result = CliRunner().invoke(make_cli(), ["plugins", "--all", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.output)["plugins"]}
+    assert rows["builtins"]["distribution"] == "datagen-kernel"
+    assert rows["builtins"]["builtin"] is True
+    assert rows["json"]["distribution"] == "datagen-plugin-json"
+    assert rows["json"]["provides"]["sinks"] == ["console", "json"]
+    without_all = json.loads(CliRunner().invoke(make_cli(), ["plugins", "--json"]).output)
+    assert "builtins" not in {r["name"] for r in without_all["plugins"]}
+
+
+def _fake_distribution(root: Path, name: str, entry: str) -> None:
+    dist = root / f"{name}-1.2.3.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.2.3\n")
+    (dist / "entry_points.txt").write_text(f"[datagen]\n{entry}\n")
+
+
+def test_a_broken_plugin_is_reported_and_does_not_break_the_cli(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _fake_distribution(tmp_path, "datagen-plugin-broken", "broken = no_such_module_for_datagen_tests")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(make_cli(), ["plugins"])
+    assert result.exit_code == 0, result.output
+    assert "broken  (datagen-plugin-broken 1.2.3)  BROKEN: ModuleNotFoundError" in result.output
+    assert "json" in result.output
+    # the rest of the CLI still works
+    assert CliRunner().invoke(make_cli(), ["sinks"]).exit_code == 0
+
+
+def test_two_plugins_registering_the_same_sink_name_are_both_named() -> None:
+    import datagen_plugin_json.plugin as json_plugin
+
+    class Impostor:
+        @hookimpl
+        def datagen_register_sinks(self, register):  # type: ignore[no-untyped-def]
+            from datagen_plugin_json.sinks import JsonLinesSink
+
+            register(JsonLinesSink)
+
+    host = make_plugin_host(entrypoints=False, plugins=[json_plugin])
+    host.register(Impostor(), "impostor")
+    with pytest.raises(PluginError) as err:
+        _ = host.registry
+    message = str(err.value)
+    assert "sink 'json' is registered by two plugins" in message
+    assert "impostor" in message and "datagen_plugin_json.plugin" in message
+    result = CliRunner().invoke(make_cli(lambda: host), ["run", "--customers", "1"])
+    assert result.exit_code != 0
+    assert "registered by two plugins" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_misspelled_hook_is_an_error() -> None:
+    class Typo:
+        @hookimpl
+        def datagen_register_sink(self, register):  # type: ignore[no-untyped-def]
+            pass
+
+    host = make_plugin_host(entrypoints=False)
+    with pytest.raises(pluggy.PluginValidationError):
+        host.register(Typo(), "typo")
+
+
+def test_entities_command_lists_fields_and_keys(toy_cli) -> None:  # type: ignore[no-untyped-def]
+    result = toy_cli(["entities", "--json"])
+    assert result.exit_code == 0, result.output
+    data = {e["name"]: e for e in json.loads(result.output)}
+    assert list(data) == ["team", "member", "score"]
+    assert data["score"]["topic"] == "toy.scores" and data["score"]["key_field"] == "member_id"
+    assert data["member"]["foreign_keys"] == [{"field": "team_id", "references": "team.team_id"}]
+
+
+def test_sinks_describe_shows_options(toy_cli) -> None:  # type: ignore[no-untyped-def]
+    result = toy_cli(["sinks", "describe", "json"])
+    assert result.exit_code == 0, result.output
+    assert "path" in result.output and "./datagen-out" in result.output and "gzip" in result.output
+    result = toy_cli(["sinks"])
+    assert "json" in result.output and "console" in result.output and "null" in result.output
+
+
+def test_toy_module_is_a_plain_module() -> None:
+    assert inspect.ismodule(toy_pack)

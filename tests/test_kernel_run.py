@@ -1,0 +1,146 @@
+"""End-to-end runs of the toy pack through the json sink: content, determinism, atomicity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from toy_pack import read_dir
+
+from datagen_kernel.seeding import BLOCK_SIZE
+
+
+def run_json(toy_cli, out: Path, *extra: str) -> None:  # type: ignore[no-untyped-def]
+    result = toy_cli(["run", "-q", "-o", f"json.path={out}", *extra])
+    assert result.exit_code == 0, result.output
+
+
+def load(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_run_writes_every_entity_with_valid_foreign_keys(toy_cli, tmp_path: Path) -> None:
+    run_json(toy_cli, tmp_path, "--customers", "1234")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["member.jsonl", "score.jsonl", "team.jsonl"]
+    teams = load(tmp_path / "team.jsonl")
+    members = load(tmp_path / "member.jsonl")
+    scores = load(tmp_path / "score.jsonl")
+    assert len(teams) == 1234
+    assert len(members) == 3 * 1234
+    team_ids = {t["team_id"] for t in teams}
+    member_ids = {m["member_id"] for m in members}
+    assert len(team_ids) == 1234 and len(member_ids) == len(members)
+    assert all(m["team_id"] in team_ids for m in members)
+    assert scores and all(s["member_id"] in member_ids for s in scores)
+    # exact decimals and ISO timestamps with the Sao Paulo offset
+    assert all(isinstance(t["budget"], str) and t["budget"].split(".")[1].__len__() == 2 for t in teams)
+    assert all(s["at"].endswith("-03:00") for s in scores)
+    assert list(teams[0]) == ["team_id", "name", "league", "budget"]
+
+
+def test_same_seed_is_byte_identical_across_batch_sizes_and_workers(toy_cli, tmp_path: Path) -> None:
+    n = str(BLOCK_SIZE * 3 + 17)  # several blocks, the last one partial
+    variants = {
+        "base": ["--customers", n, "--seed", "7"],
+        "batch": ["--customers", n, "--seed", "7", "--batch-size", "333"],
+        "workers": ["--customers", n, "--seed", "7", "--workers", "2"],
+        "workers-batch": ["--customers", n, "--seed", "7", "--workers", "3", "--batch-size", "1"],
+    }
+    outputs = {}
+    for name, args in variants.items():
+        run_json(toy_cli, tmp_path / name, *args)
+        outputs[name] = read_dir(tmp_path / name)
+    assert outputs["base"]
+    for name, files in outputs.items():
+        assert files == outputs["base"], name
+
+
+def test_a_different_seed_gives_different_data(toy_cli, tmp_path: Path) -> None:
+    run_json(toy_cli, tmp_path / "a", "--customers", "50", "--seed", "1")
+    run_json(toy_cli, tmp_path / "b", "--customers", "50", "--seed", "2")
+    assert read_dir(tmp_path / "a")["team.jsonl"] != read_dir(tmp_path / "b")["team.jsonl"]
+
+
+def test_prefix_is_stable_when_the_run_grows(toy_cli, tmp_path: Path) -> None:
+    run_json(toy_cli, tmp_path / "small", "--customers", "100")
+    run_json(toy_cli, tmp_path / "large", "--customers", str(BLOCK_SIZE * 2 + 1))
+    small = load(tmp_path / "small" / "team.jsonl")
+    large = load(tmp_path / "large" / "team.jsonl")
+    assert large[:100] == small
+    small_members = load(tmp_path / "small" / "member.jsonl")
+    large_members = load(tmp_path / "large" / "member.jsonl")
+    assert large_members[: len(small_members)] == small_members
+    small_ids = {m["member_id"] for m in small_members}
+    small_scores = load(tmp_path / "small" / "score.jsonl")
+    assert [s for s in load(tmp_path / "large" / "score.jsonl") if s["member_id"] in small_ids] == small_scores
+
+
+def test_routing_by_kind_and_entity(toy_cli, tmp_path: Path) -> None:
+    result = toy_cli(["run", "-q", "--customers", "10", "--sink", "json:event", "-o", f"json.path={tmp_path}"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["score.jsonl"]
+
+
+def test_gzip_output(toy_cli, tmp_path: Path) -> None:
+    import gzip
+
+    run_json(toy_cli, tmp_path, "--customers", "20", "-o", "json.gzip=true")
+    assert (tmp_path / "team.jsonl.gz").exists()
+    lines = gzip.decompress((tmp_path / "team.jsonl.gz").read_bytes()).splitlines()
+    assert len(lines) == 20
+
+
+def test_failed_run_leaves_no_file_that_looks_complete(toy_host, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from datagen_kernel import hookimpl
+    from datagen_kernel.cli import make_cli
+
+    calls = {"n": 0}
+
+    class Explode:
+        @hookimpl
+        def datagen_register_generators(self, register):  # type: ignore[no-untyped-def]
+            def wrapper(ctx, inner):  # type: ignore[no-untyped-def]
+                calls["n"] += 1
+                if ctx.block == 2:
+                    raise RuntimeError("disk on fire")
+                return inner(ctx)
+
+            register.wrap("member", wrapper)
+
+    toy_host.register(Explode(), "explode")
+    result = CliRunner().invoke(make_cli(lambda: toy_host),
+                                ["run", "-q", "--customers", str(BLOCK_SIZE * 4), "-o", f"json.path={tmp_path}"])
+    assert result.exit_code != 0
+    assert "disk on fire" in result.output
+    assert "explode" in result.output  # the failing plugin is named
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_json_and_exit_code(toy_cli, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    run_json(toy_cli, tmp_path / "out", "--customers", "30", "--summary-json", str(summary))
+    data = json.loads(summary.read_text())
+    assert data["ok"] is True
+    rows = {r["entity"]: r for r in data["rows"]}
+    assert rows["team"]["generated"] == rows["team"]["acknowledged"] == 30
+    assert rows["member"]["failed"] == 0
+
+
+def test_console_sink_previews(toy_cli) -> None:
+    result = toy_cli(["run", "-q", "--customers", "5", "--sink", "console", "-o", "console.limit=2",
+                      "-o", "console.pretty=false"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("--- team") == 1
+    team_lines = result.output.split("--- team\n")[1].split("--- member")[0].strip().splitlines()
+    assert len(team_lines) == 2 and json.loads(team_lines[0])["name"] == "Team 0"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_null_sink_acknowledges_everything(toy_cli, workers: str) -> None:
+    result = toy_cli(["run", "-q", "--customers", "1200", "--sink", "null", "--workers", workers])
+    assert result.exit_code == 0, result.output
+    assert "ok:" in result.output
