@@ -1,0 +1,1 @@
+"""datagen entity pack: a Brazilian retail bank's customers, accounts and transactions."""

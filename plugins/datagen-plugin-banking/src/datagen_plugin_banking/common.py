@@ -1,0 +1,625 @@
+"""Shared helpers for Brazilian banking data; other entity packs import these.
+
+Everything here is vectorized with numpy and deterministic given its ``rng`` argument:
+
+* time: ``TimestampSampler`` (business hours and weekdays by default), ``local_parts``;
+* documents: CPF and CNPJ builders (``cpfs_from_bases``, ``unique_cpfs``, ``random_cpfs``,
+  ``random_cnpjs``) and checkers (``is_valid_cpf``, ``is_valid_cnpj``);
+* places: ``states()`` (the 27 UFs from the shipped ``br_states.csv``), ``sample_locations``,
+  ``sample_addresses``, ``phones_for_ddds``;
+* people: ``sample_names``, ``emails_for``;
+* money: ``to_cents``, ``format_brl``, ``MINIMUM_WAGE_CENTS``.
+
+Timestamps are ``int`` epoch milliseconds (UTC), the kernel's record representation; local
+time means America/Sao_Paulo, a fixed UTC-03:00 since Brazil dropped daylight saving in 2019.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from datagen_plugin_banking import names as _names
+
+# --- time ------------------------------------------------------------------------------------
+
+SECOND_MS = 1_000
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+LOCAL_OFFSET_MS = -3 * HOUR_MS
+"""America/Sao_Paulo offset from UTC (no daylight saving time since 2019)."""
+
+BUSINESS_HOUR_WEIGHTS: tuple[float, ...] = (
+    0.15, 0.08, 0.05, 0.04, 0.05, 0.2, 0.6, 1.5, 3.0, 5.0, 6.0, 6.0,
+    5.5, 5.0, 5.5, 5.5, 5.0, 4.5, 4.0, 3.5, 3.0, 2.3, 1.5, 0.7,
+)
+"""Relative weight of each local hour 00..23 for retail banking activity."""
+
+BUSINESS_WEEKDAY_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.1, 0.45, 0.25)
+"""Relative weight of Monday..Sunday."""
+
+
+def local_parts(ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(local day number since 1970-01-01, weekday Monday=0, local hour) of epoch-ms values."""
+    local = np.asarray(ms, dtype=np.int64) + LOCAL_OFFSET_MS
+    day = local // DAY_MS
+    return day, (day + 3) % 7, (local - day * DAY_MS) // HOUR_MS
+
+
+class TimestampSampler:
+    """Draws instants inside per-element windows with weekday and hour-of-day weights.
+
+    ``sample(rng, start_ms, end_ms, n)`` returns ``n`` epoch-ms values, value ``i`` in
+    ``[start_ms[i], end_ms[i])`` (scalars broadcast). Days are drawn by exact inverse CDF over
+    the window's local calendar days weighted by weekday, then an hour by ``hour_weights``,
+    then a uniform instant inside that hour. Values falling in a partial first or last day
+    outside the window are clipped into it. One ``rng.random((n, 3))`` draw: element ``i``
+    uses row ``i`` only, so prefixes are stable.
+    """
+
+    def __init__(
+        self,
+        hour_weights: Sequence[float] = BUSINESS_HOUR_WEIGHTS,
+        weekday_weights: Sequence[float] = BUSINESS_WEEKDAY_WEIGHTS,
+    ) -> None:
+        hw = np.asarray(hour_weights, dtype=np.float64)
+        wd = np.asarray(weekday_weights, dtype=np.float64)
+        if hw.shape != (24,) or wd.shape != (7,) or hw.min() < 0 or wd.min() < 0 or not hw.sum() or not wd.sum():
+            raise ValueError("expected 24 hour weights and 7 weekday weights, non-negative, not all zero")
+        self.hour_cdf = np.cumsum(hw / hw.sum())
+        self.hour_cdf[-1] = 1.0
+        self.week_sum = float(wd.sum())
+        # cum[w, k]: weight of the k days starting on weekday w (k = 0..7)
+        self.cum = np.zeros((7, 8))
+        for w in range(7):
+            self.cum[w, 1:] = np.cumsum(np.roll(wd, -w))
+
+    def sample(self, rng: np.random.Generator, start_ms: Any, end_ms: Any, n: int | None = None) -> np.ndarray:
+        start = np.asarray(start_ms, dtype=np.int64)
+        end = np.asarray(end_ms, dtype=np.int64)
+        if n is None:
+            n = int(np.broadcast(start, end).size)
+        start = np.broadcast_to(start, (n,))
+        end = np.broadcast_to(end, (n,))
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        u = rng.random((n, 3))
+        d0 = (start + LOCAL_OFFSET_MS) // DAY_MS
+        d1 = (np.maximum(end, start + 1) - 1 + LOCAL_OFFSET_MS) // DAY_MS
+        length = d1 - d0 + 1
+        wd0 = (d0 + 3) % 7
+        cum = self.cum[wd0]  # (n, 8)
+        total = (length // 7) * self.week_sum + cum[np.arange(n), length % 7]
+        t = u[:, 0] * total
+        weeks = np.floor(t / self.week_sum)
+        rem = t - weeks * self.week_sum
+        k = (cum[:, 1:] <= rem[:, None]).sum(axis=1)
+        day = np.minimum(d0 + weeks.astype(np.int64) * 7 + np.minimum(k, 6), d1)
+        hour = np.searchsorted(self.hour_cdf, u[:, 1], side="right")
+        within = (u[:, 2] * HOUR_MS).astype(np.int64)
+        out = day * DAY_MS + hour * HOUR_MS + within - LOCAL_OFFSET_MS
+        return np.clip(out, start, np.maximum(end - 1, start))
+
+
+BUSINESS_HOURS = TimestampSampler()
+"""The shared sampler: retail banking activity, busiest 09:00-17:00 on weekdays."""
+
+
+# --- character helpers -----------------------------------------------------------------------
+
+_DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
+ALPHANUMERIC = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)
+
+
+def digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
+    """``(n, width)`` int64 decimal digits of non-negative integers, most significant first."""
+    v = np.asarray(values, dtype=np.int64)
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    return (v[:, None] // powers) % 10  # type: ignore[no-any-return]
+
+
+def ascii_digits(values: np.ndarray, width: int) -> np.ndarray:
+    """``(n, width)`` ASCII codes of zero-padded decimal integers."""
+    return _DIGITS[digit_matrix(values, width)]  # type: ignore[no-any-return]
+
+
+def strings_from_bytes(chars: np.ndarray) -> list[str]:
+    """Rows of an ASCII ``uint8`` matrix as Python strings."""
+    chars = np.ascontiguousarray(chars, dtype=np.uint8)
+    n, width = chars.shape
+    if n == 0:
+        return []
+    return chars.view(f"S{width}").ravel().astype(f"U{width}").tolist()  # type: ignore[no-any-return]
+
+
+def zero_padded(values: np.ndarray, width: int) -> list[str]:
+    """Zero-padded decimal strings of integers (vectorized ``f"{v:0{width}d}"``)."""
+    return strings_from_bytes(ascii_digits(values, width))
+
+
+def ascii_fold(text: str) -> str:
+    """``"João Conceição"`` -> ``"Joao Conceicao"`` (drop accents)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+# --- CPF and CNPJ ----------------------------------------------------------------------------
+
+CPF_SPACE = 10**9
+_CPF_W1 = np.arange(10, 1, -1, dtype=np.int64)  # 10..2
+_CPF_W2 = np.arange(11, 1, -1, dtype=np.int64)  # 11..2
+_CPF_BAD = np.arange(10, dtype=np.int64) * 111_111_111  # 000000000, 111111111, ...
+
+
+def _mod11(total: np.ndarray) -> np.ndarray:
+    r = total % 11
+    return np.where(r < 2, 0, 11 - r)  # type: ignore[no-any-return]
+
+
+def cpf_digits(bases: np.ndarray) -> np.ndarray:
+    """``(n, 11)`` digits of the CPFs whose first nine digits are ``bases`` (0..10**9-1)."""
+    d = digit_matrix(bases, 9)
+    c1 = _mod11(d @ _CPF_W1)
+    c2 = _mod11(d @ _CPF_W2[:9] + c1 * 2)
+    return np.concatenate([d, c1[:, None], c2[:, None]], axis=1)
+
+
+_CPF_LAYOUT = np.array([0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -2, 9, 10])
+
+
+def cpfs_from_bases(bases: np.ndarray) -> list[str]:
+    """Formatted ``NNN.NNN.NNN-NN`` CPFs with valid check digits for nine-digit bases."""
+    bases = np.asarray(bases, dtype=np.int64)
+    if bases.size == 0:
+        return []
+    digits = _DIGITS[cpf_digits(bases)]
+    out = np.empty((bases.size, 14), dtype=np.uint8)
+    for col, src in enumerate(_CPF_LAYOUT):
+        out[:, col] = digits[:, src] if src >= 0 else (ord(".") if src == -1 else ord("-"))
+    return strings_from_bytes(out)
+
+
+def is_valid_cpf(text: Any) -> bool:
+    """Whether ``text`` is a formatted CPF (``NNN.NNN.NNN-NN``) with valid check digits."""
+    if not isinstance(text, str) or len(text) != 14 or text[3] != "." or text[7] != "." or text[11] != "-":
+        return False
+    digits = text[0:3] + text[4:7] + text[8:11] + text[12:14]
+    if not digits.isdigit() or not digits.isascii() or digits == digits[0] * 11:
+        return False
+    d = [ord(c) - 48 for c in digits]
+    s1 = sum(v * w for v, w in zip(d[:9], range(10, 1, -1), strict=True)) % 11
+    c1 = 0 if s1 < 2 else 11 - s1
+    s2 = sum(v * w for v, w in zip(d[:10], range(11, 1, -1), strict=True)) % 11
+    c2 = 0 if s2 < 2 else 11 - s2
+    return d[9] == c1 and d[10] == c2
+
+
+@functools.lru_cache(maxsize=64)
+def _cpf_permutation(seed: int, namespace: str) -> tuple[int, int]:
+    from datagen_kernel.seeding import stream_for
+
+    rng = stream_for(seed, "banking-cpf-permutation", namespace)
+    a, b = (int(x) for x in rng.integers(10**8, CPF_SPACE, size=2))
+    while math.gcd(a, CPF_SPACE) != 1:
+        a += 1
+    return a, b
+
+
+def unique_cpf_bases(seed: int, indices: np.ndarray, namespace: str = "customer") -> np.ndarray:
+    """Nine-digit CPF bases, distinct for distinct ``indices`` (0 .. 10**9-11).
+
+    A bijection: the index is first ranked among the 10**9 - 10 bases that are not all one
+    repeated digit (those are invalid CPFs), then mapped by an affine permutation
+    ``x -> (a*x + b) mod 10**9`` (``a`` coprime with 10**9, ``a`` and ``b`` drawn from the
+    seed), cycle-walking past the repeated-digit bases. Different ``namespace`` values give
+    different permutations (unique within one namespace only).
+    """
+    idx = np.asarray(indices, dtype=np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= CPF_SPACE - 10):
+        raise ValueError(f"CPF index out of range 0..{CPF_SPACE - 11}")
+    a, b = _cpf_permutation(seed, namespace)
+    x = idx + 1  # rank among valid bases: skip 000000000 ...
+    for bad in _CPF_BAD[1:]:
+        x = x + (x >= bad)  # ... and each later repeated-digit base
+    x = (x * a + b) % CPF_SPACE
+    bad_mask = np.isin(x, _CPF_BAD)
+    while bad_mask.any():  # cycle-walk: stays a bijection on the valid bases
+        x[bad_mask] = (x[bad_mask] * a + b) % CPF_SPACE
+        bad_mask = np.isin(x, _CPF_BAD)
+    return x
+
+
+def unique_cpfs(seed: int, indices: np.ndarray, namespace: str = "customer") -> list[str]:
+    """Formatted valid CPFs, unique per index within ``namespace`` for a seed."""
+    return cpfs_from_bases(unique_cpf_bases(seed, indices, namespace))
+
+
+def random_cpfs(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` random valid CPFs (third parties; not guaranteed distinct from customers')."""
+    bases = rng.integers(1, CPF_SPACE - 1, size=n)
+    bases = np.where(np.isin(bases, _CPF_BAD), bases + 1, bases)
+    return cpfs_from_bases(bases)
+
+
+_CNPJ_W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], dtype=np.int64)
+_CNPJ_W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], dtype=np.int64)
+_CNPJ_LAYOUT = np.array([0, 1, -1, 2, 3, 4, -1, 5, 6, 7, -2, 8, 9, 10, 11, -3, 12, 13])
+
+
+def cnpjs_from_roots(roots: np.ndarray, branches: np.ndarray | int = 1) -> list[str]:
+    """Formatted ``NN.NNN.NNN/NNNN-NN`` CNPJs from eight-digit roots and four-digit branches."""
+    roots = np.asarray(roots, dtype=np.int64)
+    n = roots.size
+    if n == 0:
+        return []
+    branch = np.broadcast_to(np.asarray(branches, dtype=np.int64), (n,))
+    d = np.concatenate([digit_matrix(roots, 8), digit_matrix(branch, 4)], axis=1)
+    c1 = _mod11(d @ _CNPJ_W1)
+    c2 = _mod11(d @ _CNPJ_W2[:12] + c1 * 2)
+    digits = _DIGITS[np.concatenate([d, c1[:, None], c2[:, None]], axis=1)]
+    seps = {-1: ord("."), -2: ord("/"), -3: ord("-")}
+    out = np.empty((n, 18), dtype=np.uint8)
+    for col, src in enumerate(_CNPJ_LAYOUT):
+        out[:, col] = digits[:, src] if src >= 0 else seps[int(src)]
+    return strings_from_bytes(out)
+
+
+def random_cnpjs(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` random valid CNPJs (head office branch 0001)."""
+    return cnpjs_from_roots(rng.integers(1_000_000, 99_999_999, size=n), 1)
+
+
+def is_valid_cnpj(text: Any) -> bool:
+    """Whether ``text`` is a formatted CNPJ (``NN.NNN.NNN/NNNN-NN``) with valid check digits."""
+    if not isinstance(text, str) or len(text) != 18:
+        return False
+    if text[2] != "." or text[6] != "." or text[10] != "/" or text[15] != "-":
+        return False
+    digits = text[0:2] + text[3:6] + text[7:10] + text[11:15] + text[16:18]
+    if not digits.isdigit() or not digits.isascii() or digits == digits[0] * 14:
+        return False
+    d = [ord(c) - 48 for c in digits]
+    s1 = sum(v * int(w) for v, w in zip(d[:12], _CNPJ_W1, strict=True)) % 11
+    c1 = 0 if s1 < 2 else 11 - s1
+    s2 = sum(v * int(w) for v, w in zip(d[:13], _CNPJ_W2, strict=True)) % 11
+    c2 = 0 if s2 < 2 else 11 - s2
+    return d[12] == c1 and d[13] == c2
+
+
+# --- places ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    ddd: str
+
+
+@dataclass(frozen=True)
+class State:
+    """One UF of ``br_states.csv``: CEP prefix ranges (5 digits, inclusive), DDDs, cities."""
+
+    uf: str
+    name: str
+    population_millions: float
+    cep_ranges: tuple[tuple[int, int], ...]
+    ddds: tuple[str, ...]
+    cities: tuple[City, ...]
+
+    def cep_prefix_ok(self, prefix: int) -> bool:
+        return any(lo <= prefix <= hi for lo, hi in self.cep_ranges)
+
+
+@functools.lru_cache(maxsize=1)
+def states() -> tuple[State, ...]:
+    """The 27 UFs, read once from the packaged ``data/br_states.csv``."""
+    text = resources.files("datagen_plugin_banking").joinpath("data/br_states.csv").read_text("utf-8")
+    out: list[State] = []
+    for row in csv.DictReader(text.splitlines()):
+        ranges = tuple(
+            (int(lo), int(hi)) for lo, hi in (part.split("-") for part in row["cep_ranges"].split())
+        )
+        cities = tuple(City(name, ddd) for name, ddd in (c.rsplit(":", 1) for c in row["cities"].split(";")))
+        out.append(State(row["uf"], row["state"], float(row["population_millions_2022"]), ranges,
+                         tuple(row["ddds"].split()), cities))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def state_by_uf() -> dict[str, State]:
+    return {s.uf: s for s in states()}
+
+
+class _LocationTables:
+    """Flat arrays over all (state, city) pairs for vectorized sampling."""
+
+    def __init__(self) -> None:
+        sts = states()
+        pop = np.array([s.population_millions for s in sts])
+        self.state_cdf = np.cumsum(pop / pop.sum())
+        self.state_cdf[-1] = 1.0
+        # cities: the first listed (the capital) weighs most, then 1/rank
+        self.city_offset = np.zeros(len(sts) + 1, dtype=np.int64)
+        city_cdfs: list[float] = []
+        self.city_name: list[str] = []
+        self.city_ddd: list[str] = []
+        self.city_uf: list[str] = []
+        for i, s in enumerate(sts):
+            w = np.array([2.0 if r == 0 else 1.0 / (r + 1) for r in range(len(s.cities))])
+            cdf = np.cumsum(w / w.sum())
+            cdf[-1] = 1.0
+            city_cdfs.extend(cdf.tolist())
+            self.city_offset[i + 1] = self.city_offset[i] + len(s.cities)
+            self.city_name.extend(c.name for c in s.cities)
+            self.city_ddd.extend(c.ddd for c in s.cities)
+            self.city_uf.extend(s.uf for _ in s.cities)
+        self.city_cdf = np.array(city_cdfs)
+        self.city_state = np.repeat(np.arange(len(sts)), np.diff(self.city_offset))
+        # CEP ranges: per state, cumulative size of its ranges
+        self.cep_ranges = [np.array(s.cep_ranges, dtype=np.int64) for s in sts]
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> _LocationTables:
+    return _LocationTables()
+
+
+@dataclass
+class Locations:
+    """Sampled places, one entry per element: UF, city, the city's DDD, a CEP inside the UF."""
+
+    uf: list[str]
+    city: list[str]
+    ddd: list[str]
+    cep: list[str]
+    city_index: np.ndarray
+
+
+def sample_locations(rng: np.random.Generator, n: int) -> Locations:
+    """``n`` places: UF weighted by population, a major city of that UF, its DDD, a CEP in range.
+
+    One ``rng.random((n, 3))`` draw (prefix-stable).
+    """
+    t = _tables()
+    u = rng.random((n, 3))
+    st = np.searchsorted(t.state_cdf, u[:, 0], side="right")
+    st = np.minimum(st, len(t.cep_ranges) - 1)
+    lo, hi = t.city_offset[st], t.city_offset[st + 1]
+    # position inside the state's own city CDF (cities of a state are contiguous)
+    city = lo.copy()
+    last = len(t.city_cdf) - 1
+    for k in range(int((hi - lo).max()) - 1 if n else 0):
+        j = lo + k
+        city += (j < hi - 1) & (t.city_cdf[np.minimum(j, last)] <= u[:, 1])
+    ceps = np.empty(n, dtype=np.int64)
+    for s_idx in np.unique(st).tolist():
+        mask = st == s_idx
+        ranges = t.cep_ranges[s_idx]
+        sizes = (ranges[:, 1] - ranges[:, 0] + 1) * 1000  # 8-digit CEPs per range
+        cum = np.cumsum(sizes)
+        pos = (u[mask, 2] * cum[-1]).astype(np.int64)
+        which = np.searchsorted(cum, pos, side="right")
+        start = np.concatenate([[0], cum[:-1]])[which]
+        ceps[mask] = ranges[which, 0] * 1000 + (pos - start)
+    cep_chars = ascii_digits(ceps, 8)
+    cep_text = np.empty((n, 9), dtype=np.uint8)
+    cep_text[:, :5] = cep_chars[:, :5]
+    cep_text[:, 5] = ord("-")
+    cep_text[:, 6:] = cep_chars[:, 5:]
+    idx = city.tolist()
+    return Locations(
+        uf=[t.city_uf[i] for i in idx],
+        city=[t.city_name[i] for i in idx],
+        ddd=[t.city_ddd[i] for i in idx],
+        cep=strings_from_bytes(cep_text),
+        city_index=city,
+    )
+
+
+def phones_for_ddds(rng: np.random.Generator, ddds: Sequence[str]) -> list[str]:
+    """Mobile numbers ``+55 DD 9NNNN-NNNN`` with the given area codes (one draw of n values)."""
+    n = len(ddds)
+    subscriber = rng.integers(0, 100_000_000, size=n)
+    chars = ascii_digits(subscriber, 8)
+    text = np.empty((n, 10), dtype=np.uint8)
+    text[:, 0] = ord("9")
+    text[:, 1:5] = chars[:, :4]
+    text[:, 5] = ord("-")
+    text[:, 6:] = chars[:, 4:]
+    return [f"+55 {d} {s}" for d, s in zip(ddds, strings_from_bytes(text), strict=True)]
+
+
+def _cdf(weights: Sequence[float]) -> np.ndarray:
+    w = np.asarray(weights, dtype=np.float64)
+    c = np.cumsum(w / w.sum())
+    c[-1] = 1.0
+    return c
+
+
+def pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Indices drawn by inverse CDF from uniforms ``u`` (``cdf`` from normalized weights)."""
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)  # type: ignore[no-any-return]
+
+
+def cdf(weights: Sequence[float]) -> np.ndarray:
+    """Cumulative distribution of weights (normalized, last value exactly 1)."""
+    return _cdf(weights)
+
+
+_STREET_KIND_CDF = _cdf([w for _, w in _names.STREET_KINDS])
+_DOMAIN_CDF = _cdf([w for _, w in _names.EMAIL_DOMAINS])
+
+
+def sample_addresses(rng: np.random.Generator, n: int, locations: Locations | None = None) -> list[dict[str, Any]]:
+    """``n`` Address records (street, number, complement?, neighborhood, city, state, postal_code,
+    country) consistent with ``locations`` (sampled from ``rng`` when not given)."""
+    if locations is None:
+        locations = sample_locations(rng, n)
+    u = rng.random((n, 5))
+    kinds = [k for k, _ in _names.STREET_KINDS]
+    kind = pick(_STREET_KIND_CDF, u[:, 0]).tolist()
+    street = (u[:, 1] * len(_names.STREET_NAMES)).astype(np.int64).tolist()
+    # house numbers: right-skewed 1..4999, 2% without number
+    number = np.minimum(np.exp(u[:, 2] * math.log(5000)).astype(np.int64), 4999).tolist()
+    no_number = (u[:, 2] > 0.98).tolist()
+    comp = (u[:, 3] * (len(_names.COMPLEMENTS) * 2)).astype(np.int64).tolist()  # half have none
+    hood = (u[:, 4] * len(_names.NEIGHBORHOODS)).astype(np.int64).tolist()
+    ncomp = len(_names.COMPLEMENTS)
+    S, K, C, H = _names.STREET_NAMES, kinds, _names.COMPLEMENTS, _names.NEIGHBORHOODS
+    return [
+        {
+            "street": f"{K[k]} {S[s]}",
+            "number": "S/N" if nn else str(num),
+            "complement": C[c] if c < ncomp else None,
+            "neighborhood": H[h],
+            "city": city,
+            "state": uf,
+            "postal_code": cep,
+            "country": "BR",
+        }
+        for k, s, num, nn, c, h, city, uf, cep in zip(
+            kind, street, number, no_number, comp, hood, locations.city, locations.uf, locations.cep, strict=True
+        )
+    ]
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Names:
+    """Sampled Brazilian full names with their ASCII-folded first and last parts (for emails)."""
+
+    full: list[str]
+    first_ascii: list[str]
+    last_ascii: list[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _name_pools() -> tuple[tuple[str, ...], int, list[str], list[str]]:
+    """Given names (female first), their count of female names, ASCII forms for emails."""
+    first = _names.FEMALE_FIRST_NAMES + _names.MALE_FIRST_NAMES
+    first_ascii = [ascii_fold(f).lower() for f in first]
+    last_ascii = [ascii_fold(s.split()[-1]).lower() for s in _names.SURNAMES]
+    return first, len(_names.FEMALE_FIRST_NAMES), first_ascii, last_ascii
+
+
+def sample_names(rng: np.random.Generator, n: int) -> Names:
+    """``n`` full names: given name (+ a second one for 25%) and one or two surnames.
+
+    One ``rng.random((n, 5))`` draw.
+    """
+    first, female, first_ascii, last_ascii = _name_pools()
+    surnames = _names.SURNAMES
+    nm = len(first) - female
+    u = rng.random((n, 5))
+    is_female = u[:, 0] < 0.51
+    given = np.where(is_female, (u[:, 1] * female).astype(np.int64), female + (u[:, 1] * nm).astype(np.int64))
+    # second given name of the same gender for 25%: reuse the fractional part of u1
+    frac = (u[:, 1] * 97.0) % 1.0
+    second = np.where(is_female, (frac * female).astype(np.int64), female + (frac * nm).astype(np.int64))
+    has_second = (u[:, 2] < 0.25) & (second != given)
+    ns = len(surnames)
+    s1 = (u[:, 3] * ns).astype(np.int64)
+    s2 = (u[:, 4] * ns).astype(np.int64)
+    two = ((u[:, 2] * 7.0) % 1.0 < 0.7) & (s1 != s2)
+    g, g2, hs, a, b, t = given.tolist(), second.tolist(), has_second.tolist(), s1.tolist(), s2.tolist(), two.tolist()
+    full = [
+        (f"{first[x]} {first[y]}" if h else first[x]) + (f" {surnames[p]} {surnames[q]}" if tw else f" {surnames[q]}")
+        for x, y, h, p, q, tw in zip(g, g2, hs, a, b, t, strict=True)
+    ]
+    return Names(full, [first_ascii[x] for x in g], [last_ascii[q] for q in b])
+
+
+def emails_for(rng: np.random.Generator, names: Names) -> list[str]:
+    """Emails derived from names: ``first.last``, ``first_last``, ``firstlast`` or ``flast``,
+    a number for 60% (people rarely get the bare name), and a common Brazilian domain."""
+    n = len(names.full)
+    u = rng.random((n, 3))
+    style = (u[:, 0] * 4).astype(np.int64).tolist()
+    number = np.where(u[:, 1] < 0.6, (u[:, 1] / 0.6 * 9999).astype(np.int64) + 1, 0).tolist()
+    domains = [d for d, _ in _names.EMAIL_DOMAINS]
+    dom = pick(_DOMAIN_CDF, u[:, 2]).tolist()
+    out = []
+    for f, la, s, num, d in zip(names.first_ascii, names.last_ascii, style, number, dom, strict=True):
+        if s == 0:
+            local = f"{f}.{la}"
+        elif s == 1:
+            local = f"{f}_{la}"
+        elif s == 2:
+            local = f + la
+        else:
+            local = f[0] + la
+        out.append(f"{local}{num}@{domains[d]}" if num else f"{local}@{domains[d]}")
+    return out
+
+
+# --- money -----------------------------------------------------------------------------------
+
+MINIMUM_WAGE_CENTS = 151_800
+"""Brazil's national minimum wage in 2025: R$ 1,518.00 a month (Decree 12,342/2024)."""
+
+
+def to_cents(reais: np.ndarray, minimum: int = 1) -> np.ndarray:
+    """Amounts in reais (float) rounded to int64 cents, at least ``minimum`` cents."""
+    return np.maximum(np.rint(np.asarray(reais, dtype=np.float64) * 100.0), minimum).astype(np.int64)  # type: ignore[no-any-return]
+
+
+def format_brl(cents: int) -> str:
+    """``123456`` -> ``"R$ 1.234,56"`` (Brazilian notation)."""
+    sign = "-" if cents < 0 else ""
+    q, r = divmod(abs(int(cents)), 100)
+    return f"{sign}R$ {q:,}".replace(",", ".") + f",{r:02d}"
+
+
+__all__ = [
+    "ALPHANUMERIC",
+    "BUSINESS_HOURS",
+    "BUSINESS_HOUR_WEIGHTS",
+    "BUSINESS_WEEKDAY_WEIGHTS",
+    "DAY_MS",
+    "HOUR_MS",
+    "LOCAL_OFFSET_MS",
+    "MINIMUM_WAGE_CENTS",
+    "MINUTE_MS",
+    "SECOND_MS",
+    "City",
+    "Locations",
+    "Names",
+    "State",
+    "TimestampSampler",
+    "ascii_digits",
+    "ascii_fold",
+    "cdf",
+    "cnpjs_from_roots",
+    "cpf_digits",
+    "cpfs_from_bases",
+    "digit_matrix",
+    "emails_for",
+    "format_brl",
+    "is_valid_cnpj",
+    "is_valid_cpf",
+    "local_parts",
+    "phones_for_ddds",
+    "pick",
+    "random_cnpjs",
+    "random_cpfs",
+    "sample_addresses",
+    "sample_locations",
+    "sample_names",
+    "state_by_uf",
+    "states",
+    "strings_from_bytes",
+    "to_cents",
+    "unique_cpf_bases",
+    "unique_cpfs",
+    "zero_padded",
+]

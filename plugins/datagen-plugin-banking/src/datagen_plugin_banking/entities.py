@@ -1,0 +1,139 @@
+"""Entity specs of the banking pack: customer, account, transaction (see docs/packs/banking.md)."""
+
+from __future__ import annotations
+
+from datagen_kernel import (
+    Bool,
+    Decimal,
+    EntitySpec,
+    Enum,
+    Field,
+    ForeignKey,
+    Int,
+    Kind,
+    RecordType,
+    Scope,
+    String,
+    Timestamp,
+    Uuid,
+)
+
+ADDRESS = RecordType(
+    "address",
+    (
+        Field("street", String(255), doc="Street name with its kind (Rua, Avenida, ...)."),
+        Field("number", String(10), doc="House number, or S/N."),
+        Field("complement", String(100), nullable=True, doc="Apartment, block, ..."),
+        Field("neighborhood", String(100), doc="Bairro."),
+        Field("city", String(100), doc="A major city of the state."),
+        Field("state", String(2), doc="UF, two letters."),
+        Field("postal_code", String(9), doc="CEP NNNNN-NNN inside the state's CEP ranges."),
+        Field("country", String(2), doc="Always BR."),
+    ),
+)
+"""The catalog's Address type (also used by other packs, e.g. property)."""
+
+EMPLOYMENT_STATUSES = ("EMPLOYED", "SELF_EMPLOYED", "RETIRED", "UNEMPLOYED")
+ACCOUNT_TYPES = ("CONTA_CORRENTE", "POUPANCA", "INVESTIMENTOS")
+ACCOUNT_STATUSES = ("ACTIVE", "BLOCKED", "CLOSED")
+TRANSACTION_TYPES = ("PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC")
+DIRECTIONS = ("CREDIT", "DEBIT")
+TRANSACTION_STATUSES = ("PENDING", "COMPLETED", "FAILED")
+PIX_KEY_TYPES = ("CPF", "CNPJ", "EMAIL", "PHONE", "EVP")
+FRAUD_PATTERNS = (
+    "VELOCITY_BURST",
+    "AMOUNT_ANOMALY",
+    "NIGHT_ACTIVITY",
+    "NEW_PAYEE_LARGE_AMOUNT",
+    "ROUND_AMOUNTS",
+    "IMPOSSIBLE_GEOGRAPHY",
+)
+
+CUSTOMER = EntitySpec(
+    name="customer",
+    kind=Kind.MASTER,
+    scope=Scope.ROOT,
+    fields=(
+        Field("customer_id", Uuid(), doc="UUID v4 derived from the seed."),
+        Field("cpf", String(14), doc="CPF NNN.NNN.NNN-NN, valid check digits, unique in a run."),
+        Field("name", String(255), doc="Brazilian full name."),
+        Field("email", String(255), doc="Derived from the name."),
+        Field("phone", String(20), doc="+55 DD 9NNNN-NNNN, DDD of the customer's city."),
+        Field("address", ADDRESS),
+        Field("monthly_income", Decimal(15, 2), doc="Log-normal, median near R$ 3,000, floor R$ 1,518.00."),
+        Field("employment_status", Enum(*EMPLOYMENT_STATUSES, name="EmploymentStatus")),
+        Field("credit_score", Int(minimum=300, maximum=850)),
+        Field("created_at", Timestamp(), doc="Within the 3 years before the run's as-of instant."),
+        Field("updated_at", Timestamp(), nullable=True, doc="Null at creation."),
+    ),
+    primary_key="customer_id",
+    table="customers",
+    doc="A retail bank customer (the root entity: --customers N).",
+)
+
+ACCOUNT = EntitySpec(
+    name="account",
+    kind=Kind.MASTER,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("account_id", Uuid()),
+        Field("customer_id", Uuid(), doc="Owner."),
+        Field("account_type", Enum(*ACCOUNT_TYPES, name="AccountType")),
+        Field("bank_code", String(10), doc="COMPE code: 001, 033, 104, 237, 341 or 756."),
+        Field("branch", String(10), doc="Agência, 4 digits."),
+        Field("account_number", String(20), doc="NNNNNN-D with a mod-11 check digit."),
+        Field("balance", Decimal(15, 2), doc="Balance when the record was created; scaled by income."),
+        Field("status", Enum(*ACCOUNT_STATUSES, name="AccountStatus")),
+        Field("created_at", Timestamp(), doc="After the owner's created_at."),
+        Field("updated_at", Timestamp(), nullable=True),
+    ),
+    primary_key="account_id",
+    foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
+    table="accounts",
+    doc="A customer's bank account (1 to 3 per customer).",
+)
+
+TRANSACTION = EntitySpec(
+    name="transaction",
+    kind=Kind.EVENT,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("transaction_id", Uuid()),
+        Field("account_id", Uuid()),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner."),
+        Field("transaction_type", Enum(*TRANSACTION_TYPES, name="TransactionType")),
+        Field("amount", Decimal(15, 2), doc="Always > 0; direction gives the sign."),
+        Field("direction", Enum(*DIRECTIONS, name="Direction")),
+        Field("counterparty_key", String(100), nullable=True,
+              doc="PIX: the key (format of pix_key_type); TED/DOC: bank/branch/account; BOLETO: CNPJ."),
+        Field("counterparty_name", String(255), nullable=True),
+        Field("description", String(255)),
+        Field("timestamp", Timestamp()),
+        Field("status", Enum(*TRANSACTION_STATUSES, name="TransactionStatus")),
+        Field("pix_e2e_id", String(32), nullable=True,
+              doc="PIX only: E + ISPB(8) + yyyyMMddHHmm (UTC) + 11 alphanumerics."),
+        Field("pix_key_type", Enum(*PIX_KEY_TYPES, name="PixKeyType"), nullable=True, doc="PIX only."),
+        Field("created_at", Timestamp()),
+        Field("updated_at", Timestamp(), nullable=True),
+    ),
+    primary_key="transaction_id",
+    foreign_keys=(
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    topic="banking.transactions",
+    key_field="account_id",
+    table="transactions",
+    doc="A movement on an account (Pix, TED, DOC, boleto, deposit, withdrawal).",
+)
+
+FRAUD_FIELDS = (
+    Field("is_fraud", Bool(), doc="fraud-detection scenario: whether the event is fraudulent."),
+    Field("fraud_pattern", Enum(*FRAUD_PATTERNS, name="FraudPattern"), nullable=True,
+          doc="fraud-detection scenario: the injected pattern (null when not fraudulent)."),
+    Field("location_city", String(100), doc="fraud-detection scenario: where the event happened."),
+    Field("location_state", String(2), doc="fraud-detection scenario: UF of location_city."),
+)
+"""Fields the fraud-detection scenario adds to transaction."""
+
+ENTITIES = (CUSTOMER, ACCOUNT, TRANSACTION)

@@ -1,0 +1,177 @@
+"""Generators of the master entities: customer (root) and account."""
+
+from __future__ import annotations
+
+import numpy as np
+from datagen_kernel import BlockContext, Record
+
+from datagen_plugin_banking.common import (
+    BUSINESS_HOURS,
+    DAY_MS,
+    HOUR_MS,
+    MINIMUM_WAGE_CENTS,
+    MINUTE_MS,
+    ascii_digits,
+    cdf,
+    emails_for,
+    phones_for_ddds,
+    pick,
+    sample_addresses,
+    sample_locations,
+    sample_names,
+    strings_from_bytes,
+    unique_cpfs,
+    zero_padded,
+)
+from datagen_plugin_banking.entities import ACCOUNT_TYPES, EMPLOYMENT_STATUSES
+
+CUSTOMER_HISTORY_DAYS = 3 * 365
+"""Customers were created within this many days before the run's as-of instant."""
+
+EMPLOYMENT_CDF = cdf([0.60, 0.20, 0.15, 0.05])
+INCOME_MEDIAN = 3000.0
+INCOME_SIGMA = 0.75
+INCOME_FACTOR = np.array([1.0, 1.15, 0.85, 0.55])
+"""Income multiplier by employment status (EMPLOYED, SELF_EMPLOYED, RETIRED, UNEMPLOYED)."""
+
+ACCOUNTS_PER_CUSTOMER_CDF = cdf([0.50, 0.35, 0.15])
+ACCOUNT_TYPE_CDF = cdf([0.70, 0.20, 0.10])
+
+BANKS: tuple[tuple[str, str, str, float], ...] = (
+    ("001", "Banco do Brasil", "00000000", 0.22),
+    ("033", "Santander", "90400888", 0.13),
+    ("104", "Caixa Econômica Federal", "00360305", 0.20),
+    ("237", "Bradesco", "60746948", 0.17),
+    ("341", "Itaú Unibanco", "60701190", 0.20),
+    ("756", "Sicoob", "02038232", 0.08),
+)
+"""(COMPE code, name, ISPB, share of accounts)."""
+BANK_CODES = tuple(b[0] for b in BANKS)
+BANK_ISPB = {b[0]: b[2] for b in BANKS}
+BANK_CDF = cdf([b[3] for b in BANKS])
+
+BALANCE_MEDIAN_INCOMES = np.array([0.8, 3.0, 8.0])
+"""Median balance in monthly incomes, by account type (corrente, poupança, investimentos)."""
+BALANCE_SIGMA = 1.0
+
+_ACCOUNT_WEIGHTS = np.array([7, 6, 5, 4, 3, 2], dtype=np.int64)
+
+
+def account_numbers(values: np.ndarray) -> list[str]:
+    """``NNNNNN-D``: six digits and a mod-11 check digit (weights 7..2; 10 and 11 give 0)."""
+    values = np.asarray(values, dtype=np.int64)
+    digits = ascii_digits(values, 6)
+    check = 11 - ((digits - 48) @ _ACCOUNT_WEIGHTS) % 11
+    check = np.where(check >= 10, 0, check)
+    out = np.empty((values.size, 8), dtype=np.uint8)
+    out[:, :6] = digits
+    out[:, 6] = ord("-")
+    out[:, 7] = check + 48
+    return strings_from_bytes(out)
+
+
+def account_number_ok(text: str) -> bool:
+    """Whether an account number has the ``NNNNNN-D`` form and a valid check digit."""
+    if len(text) != 8 or text[6] != "-" or not text[:6].isdigit() or not text[7].isdigit():
+        return False
+    s = sum((ord(c) - 48) * w for c, w in zip(text[:6], (7, 6, 5, 4, 3, 2), strict=True))
+    check = 11 - s % 11
+    return int(text[7]) == (0 if check >= 10 else check)
+
+
+def generate_customers(ctx: BlockContext) -> list[Record]:
+    """Customers of one block of the root range."""
+    n = ctx.size
+    if n <= 0:
+        return []
+    as_of = ctx.run.as_of_ms
+    ids = ctx.uuids(n)
+    cpfs = unique_cpfs(ctx.run.seed, np.arange(ctx.start, ctx.stop, dtype=np.int64))
+    names = sample_names(ctx.rng("name"), n)
+    emails = emails_for(ctx.rng("email"), names)
+    locations = sample_locations(ctx.rng("location"), n)
+    addresses = sample_addresses(ctx.rng("address"), n, locations)
+    phones = phones_for_ddds(ctx.rng("phone"), locations.ddd)
+    u = ctx.rng("profile").random((n, 2))
+    z = ctx.rng("income").standard_normal(n)
+    status = pick(EMPLOYMENT_CDF, u[:, 0])
+    income = INCOME_MEDIAN * np.exp(INCOME_SIGMA * z) * INCOME_FACTOR[status]
+    income_cents = np.maximum(np.rint(income * 100.0), MINIMUM_WAGE_CENTS).astype(np.int64)
+    reais = income_cents / 100.0
+    score = np.clip(300.0 + np.minimum(reais / 50_000.0 * 400.0, 400.0) + (u[:, 1] * 100.0 - 50.0), 300.0, 850.0)
+    created = BUSINESS_HOURS.sample(ctx.rng("created"), as_of - CUSTOMER_HISTORY_DAYS * DAY_MS, as_of - DAY_MS, n)
+    statuses = [EMPLOYMENT_STATUSES[i] for i in status.tolist()]
+    return [
+        {
+            "customer_id": i,
+            "cpf": c,
+            "name": nm,
+            "email": e,
+            "phone": p,
+            "address": a,
+            "monthly_income": inc,
+            "employment_status": st,
+            "credit_score": sc,
+            "created_at": cr,
+            "updated_at": None,
+        }
+        for i, c, nm, e, p, a, inc, st, sc, cr in zip(
+            ids, cpfs, names.full, emails, phones, addresses, income_cents.tolist(), statuses,
+            score.astype(np.int64).tolist(), created.tolist(), strict=True,
+        )
+    ]
+
+
+def generate_accounts(ctx: BlockContext) -> list[Record]:
+    """Accounts of the block's customers: 1, 2 or 3 each (50/35/15%), in customer order.
+
+    Scenario ``customer-360``: every customer has at least a CONTA_CORRENTE and an
+    INVESTIMENTOS account (first and second account), plus the usual random extras.
+    """
+    customers = ctx.records("customer")
+    n = len(customers)
+    if n == 0:
+        return []
+    full = ctx.run.scenario == "customer-360"
+    counts = pick(ACCOUNTS_PER_CUSTOMER_CDF, ctx.rng("count").random(n)) + 1
+    if full:
+        counts = np.maximum(counts, 2)
+    m = int(counts.sum())
+    owner = np.repeat(np.arange(n), counts)
+    rank = np.arange(m) - np.repeat(np.cumsum(counts) - counts, counts)
+    a = ctx.rng("attrs").random((m, 4))
+    types = pick(ACCOUNT_TYPE_CDF, a[:, 0])
+    if full:
+        types = np.where(rank == 0, 0, np.where(rank == 1, 2, types))
+    banks = pick(BANK_CDF, a[:, 1])
+    branch = zero_padded((a[:, 2] * 4999).astype(np.int64) + 1, 4)
+    numbers = account_numbers((a[:, 3] * 999_999).astype(np.int64) + 1)
+    income = np.array([c["monthly_income"] for c in customers], dtype=np.float64)[owner]
+    z = ctx.rng("balance").standard_normal(m)
+    balance = np.maximum(np.rint(income * BALANCE_MEDIAN_INCOMES[types] * np.exp(BALANCE_SIGMA * z)), 1000)
+    cust_created = np.array([c["created_at"] for c in customers], dtype=np.int64)[owner]
+    as_of = ctx.run.as_of_ms
+    later = BUSINESS_HOURS.sample(ctx.rng("created"), cust_created + HOUR_MS, as_of, m)
+    # the first account is opened with the customer: 1 minute to 2 days later
+    first = cust_created + MINUTE_MS + (ctx.rng("first-open").random(m) * 2 * DAY_MS).astype(np.int64)
+    created = np.minimum(np.where(rank == 0, first, later), as_of - 1)
+    ids = ctx.uuids(m)
+    cust_ids = [c["customer_id"] for c in customers]
+    return [
+        {
+            "account_id": i,
+            "customer_id": cust_ids[o],
+            "account_type": ACCOUNT_TYPES[t],
+            "bank_code": BANK_CODES[b],
+            "branch": br,
+            "account_number": nu,
+            "balance": bal,
+            "status": "ACTIVE",
+            "created_at": cr,
+            "updated_at": None,
+        }
+        for i, o, t, b, br, nu, bal, cr in zip(
+            ids, owner.tolist(), types.tolist(), banks.tolist(), branch, numbers,
+            balance.astype(np.int64).tolist(), created.tolist(), strict=True,
+        )
+    ]
