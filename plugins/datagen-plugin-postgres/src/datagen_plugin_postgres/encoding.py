@@ -1,0 +1,316 @@
+"""Records -> COPY payloads (binary or text), column by column.
+
+Pure functions of the entity spec and the records: they run in the process that generated
+the batch (a worker with ``--workers`` > 1), so the main process only streams bytes.
+
+Column types come from ``datagen_kernel.schema.sql_type`` (the same function that writes the
+DDL), so a column is always encoded the way its table declares it. Record values follow the
+kernel's representation: decimals are ints scaled by ``10**scale`` (or ``Decimal``),
+timestamps are epoch milliseconds (or aware ``datetime``), dates are ``datetime.date``, and a
+nested record (an address) is a dict flattened to ``<field>_<sub>`` columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from datagen_kernel import EntitySpec, Record
+from datagen_kernel.schema import Decimal, sql_columns, sql_type
+from datagen_kernel.schema import Record as RecordType
+
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+BINARY_TRAILER = struct.pack(">h", -1)
+_NULL = struct.pack(">i", -1)
+_PG_EPOCH_MS = 946_684_800_000
+"""2000-01-01T00:00:00Z, PostgreSQL's epoch for binary dates and timestamps, in Unix ms."""
+_PG_EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
+_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+Column = list[Any]
+_STRUCT_CODE = {">i4": "i", ">i8": "q", ">f8": "d"}
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """One SQL column: its name, its SQL type and where its value sits in a record."""
+
+    name: str
+    sql_type: str
+    field: str
+    sub: str | None
+    scale: int
+
+
+def column_plans(spec: EntitySpec) -> list[ColumnPlan]:
+    """The entity's SQL columns in table order (nested records flattened)."""
+    plans: list[ColumnPlan] = []
+    for f in spec.fields:
+        if isinstance(f.type, RecordType):
+            for sub in f.type.fields:
+                scale = sub.type.scale if isinstance(sub.type, Decimal) else 0
+                plans.append(ColumnPlan(f"{f.name}_{sub.name}", sql_type(sub.type), f.name, sub.name, scale))
+        else:
+            scale = f.type.scale if isinstance(f.type, Decimal) else 0
+            plans.append(ColumnPlan(f.name, sql_type(f.type), f.name, None, scale))
+    if [p.name for p in plans] != [name for name, _ in sql_columns(spec)]:
+        raise RuntimeError(f"column layout of {spec.name} differs from datagen_kernel.schema.sql_columns")
+    return plans
+
+
+def column_values(plan: ColumnPlan, records: Sequence[Record]) -> Column:
+    if plan.sub is None:
+        name = plan.field
+        return [r.get(name) for r in records]
+    outer, sub = plan.field, plan.sub
+    return [None if (v := r.get(outer)) is None else v.get(sub) for r in records]
+
+
+# ---------------------------------------------------------------------------------------------
+# value normalisation shared by both formats
+
+
+def scaled_int(value: Any, scale: int) -> int:
+    """A decimal value as an int in units of ``10**-scale`` (ints pass through)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return int(value.quantize(decimal.Decimal(1).scaleb(-scale)).scaleb(scale))
+    raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+
+
+def epoch_ms(value: Any) -> int:
+    """A timestamp value as epoch milliseconds (ints pass through; aware datetimes convert)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError("timestamp datetime values must be timezone-aware")
+        delta = value - _UNIX_EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    raise TypeError(f"timestamp value must be int epoch ms or aware datetime, got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# binary COPY: each value is int32 length + bytes (length -1 = NULL)
+
+
+def _fixed(values: Column, dtype: str, convert: Callable[[Any], Any] | None = None) -> list[bytes]:
+    """Length-prefixed fixed-width values, vectorized with numpy when there is no NULL."""
+    width = np.dtype(dtype).itemsize
+    if convert is not None:
+        values = [None if v is None else convert(v) for v in values]
+    if None in values:
+        packer = struct.Struct(">i" + _STRUCT_CODE[dtype]).pack
+        return [_NULL if v is None else packer(width, v) for v in values]
+    if not values:
+        return []
+    arr = np.empty(len(values), dtype=[("len", ">i4"), ("val", dtype)])
+    arr["len"] = width
+    arr["val"] = values
+    raw = arr.tobytes()
+    step = 4 + width
+    return [raw[i : i + step] for i in range(0, len(raw), step)]
+
+
+def _bin_text(values: Column) -> list[bytes]:
+    pack = struct.Struct(">i").pack
+    out: list[bytes] = []
+    append = out.append
+    for v in values:
+        if v is None:
+            append(_NULL)
+        else:
+            b = v.encode("utf-8")
+            append(pack(len(b)) + b)
+    return out
+
+
+def _bin_uuid(values: Column) -> list[bytes]:
+    prefix = struct.pack(">i", 16)
+    fromhex = bytes.fromhex
+    return [_NULL if v is None else prefix + fromhex(v.replace("-", "")) for v in values]
+
+
+def _bin_bool(values: Column) -> list[bytes]:
+    true, false = struct.pack(">i?", 1, True), struct.pack(">i?", 1, False)
+    return [_NULL if v is None else (true if v else false) for v in values]
+
+
+def numeric_binary(value: int, scale: int) -> bytes:
+    """PostgreSQL's binary NUMERIC of ``value * 10**-scale`` (without the length prefix).
+
+    Layout: ndigits, weight, sign, dscale (int16 each), then ndigits base-10000 digits;
+    the digit groups are aligned on the decimal point.
+    """
+    sign = 0x4000 if value < 0 else 0
+    v = -value if value < 0 else value
+    frac_groups = (scale + 3) // 4
+    v *= 10 ** (frac_groups * 4 - scale)
+    digits: list[int] = []
+    while v:
+        v, d = divmod(v, 10000)
+        digits.append(d)
+    if not digits:
+        return struct.pack(">hhHh", 0, 0, 0, scale)
+    weight = len(digits) - frac_groups - 1
+    trailing = 0
+    while digits[trailing] == 0:
+        trailing += 1
+    digits = digits[trailing:]
+    digits.reverse()
+    return struct.pack(f">hhHh{len(digits)}h", len(digits), weight, sign, scale, *digits)
+
+
+def _bin_numeric(values: Column, scale: int) -> list[bytes]:
+    pack = struct.Struct(">i").pack
+    out: list[bytes] = []
+    for v in values:
+        if v is None:
+            out.append(_NULL)
+        else:
+            body = numeric_binary(scaled_int(v, scale), scale)
+            out.append(pack(len(body)) + body)
+    return out
+
+
+def _ts_micros(v: Any) -> int:
+    return (epoch_ms(v) - _PG_EPOCH_MS) * 1000
+
+
+def _date_days(v: Any) -> int:
+    return int(v.toordinal() - _PG_EPOCH_DAY)
+
+
+def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
+    t = plan.sql_type
+    if t == "TEXT" or t.startswith("VARCHAR"):
+        return _bin_text(values)
+    if t == "UUID":
+        return _bin_uuid(values)
+    if t == "INTEGER":
+        return _fixed(values, ">i4")
+    if t == "BIGINT":
+        return _fixed(values, ">i8")
+    if t == "DOUBLE PRECISION":
+        return _fixed(values, ">f8", float)
+    if t == "BOOLEAN":
+        return _bin_bool(values)
+    if t.startswith("NUMERIC"):
+        return _bin_numeric(values, plan.scale)
+    if t == "DATE":
+        return _fixed(values, ">i4", _date_days)
+    if t == "TIMESTAMPTZ":
+        return _fixed(values, ">i8", _ts_micros)
+    raise TypeError(f"no binary COPY encoder for SQL type {t}")
+
+
+def encode_binary(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes:
+    """The tuples of a binary COPY stream (without header and trailer)."""
+    if not records:
+        return b""
+    head = struct.pack(">h", len(plans))
+    columns = [binary_column(p, column_values(p, records)) for p in plans]
+    columns.insert(0, [head] * len(records))
+    return b"".join([b for row in zip(*columns, strict=True) for b in row])
+
+
+# ---------------------------------------------------------------------------------------------
+# text COPY: tab-separated, backslash escapes, \N for NULL
+
+_SEP = "\x1f"
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def _escape_all(values: list[str]) -> list[str]:
+    """Escape a column at once: join, replace, split (per value only if the separator occurs)."""
+    if not values:
+        return values
+    joined = _SEP.join(values)
+    if joined.count(_SEP) != len(values) - 1:
+        return [_escape_one(v) for v in values]
+    if not any(c in joined for c in "\\\t\n\r"):
+        return values
+    for old, new in _ESCAPES:
+        joined = joined.replace(old, new)
+    return joined.split(_SEP)
+
+
+def _escape_one(v: str) -> str:
+    for old, new in _ESCAPES:
+        v = v.replace(old, new)
+    return v
+
+
+def _txt_strings(values: Column) -> list[str]:
+    present = [v for v in values if v is not None]
+    escaped = iter(_escape_all(present))
+    return ["\\N" if v is None else next(escaped) for v in values]
+
+
+def _txt_numeric(values: Column, scale: int) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if v is None:
+            out.append("\\N")
+            continue
+        n = scaled_int(v, scale)
+        if scale == 0:
+            out.append(str(n))
+        else:
+            sign = "-" if n < 0 else ""
+            q, r = divmod(-n if n < 0 else n, 10**scale)
+            out.append(f"{sign}{q}.{r:0{scale}d}")
+    return out
+
+
+def _txt_timestamps(values: Column) -> list[str]:
+    ms = [None if v is None else epoch_ms(v) for v in values]
+    present = [v for v in ms if v is not None]
+    if not present:
+        return ["\\N"] * len(values)
+    text = iter(np.datetime_as_string(np.array(present, dtype="datetime64[ms]"), unit="ms").tolist())
+    return ["\\N" if v is None else next(text) + "Z" for v in ms]
+
+
+def text_column(plan: ColumnPlan, values: Column) -> list[str]:
+    t = plan.sql_type
+    if t == "TEXT" or t.startswith("VARCHAR"):
+        return _txt_strings(values)
+    if t == "UUID":
+        return ["\\N" if v is None else v for v in values]
+    if t in ("INTEGER", "BIGINT"):
+        return ["\\N" if v is None else str(int(v)) for v in values]
+    if t == "DOUBLE PRECISION":
+        return ["\\N" if v is None else repr(float(v)) for v in values]
+    if t == "BOOLEAN":
+        return ["\\N" if v is None else ("t" if v else "f") for v in values]
+    if t.startswith("NUMERIC"):
+        return _txt_numeric(values, plan.scale)
+    if t == "DATE":
+        return ["\\N" if v is None else v.isoformat() for v in values]
+    if t == "TIMESTAMPTZ":
+        return _txt_timestamps(values)
+    raise TypeError(f"no text COPY encoder for SQL type {t}")
+
+
+def encode_text(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes:
+    """Lines of a text-format COPY stream (UTF-8)."""
+    if not records:
+        return b""
+    columns = [text_column(p, column_values(p, records)) for p in plans]
+    lines = ["\t".join(row) for row in zip(*columns, strict=True)]
+    lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+ENCODERS: dict[str, Callable[[Sequence[ColumnPlan], Sequence[Record]], bytes]] = {
+    "binary": encode_binary,
+    "text": encode_text,
+}

@@ -1,0 +1,390 @@
+"""The ``postgres`` sink: one table per entity, loaded with COPY in one transaction.
+
+Atomicity: the whole run is one transaction. ``open`` creates or checks the tables (and
+truncates them with ``if_exists=truncate``), batches stream in through COPY from a loader
+thread while the next blocks are generated, ``flush`` waits until the database has counted
+every row written so far (those counts are what the run summary reports), and only
+``close(ok=True)`` commits. A failed or interrupted run rolls back: the tables are exactly as
+they were before it (a truncate rerun that fails keeps the previous data). If the commit
+itself fails, the rows counted earlier are reported as failed, not acknowledged.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError
+from datagen_plugin_postgres.connection import check_url, connect, default_url, safe_url, where
+from datagen_plugin_postgres.ddl import COLUMNS_QUERY, TableDdl, qualified, quote, shape_problems, split_ddl
+from datagen_plugin_postgres.encoding import BINARY_HEADER, BINARY_TRAILER, ENCODERS, ColumnPlan, column_plans
+
+if TYPE_CHECKING:
+    import psycopg
+
+MODES = ("fail", "truncate", "append", "upsert")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+def _check_schema(value: str) -> str | None:
+    if not _IDENT.match(value) or len(value.encode()) > 63:
+        return "expected a schema name: letters, digits and underscores, at most 63 bytes"
+    return None
+
+
+class PostgresSink(Sink):
+    """PostgreSQL tables loaded with COPY; see the module docstring for atomicity."""
+
+    name = "postgres"
+    doc = "PostgreSQL tables (one per entity), loaded with COPY in one transaction."
+    serializer_name = None
+    options = (
+        Option("url", "str", default_url,
+               "PostgreSQL URL (postgresql://user:password@host:port/db); default $DATAGEN_POSTGRES_URL, "
+               "else the local stack's postgresql://postgres:postgres@localhost:5432/datagen.",
+               secret=True, validator=check_url),
+        Option("schema", "str", "public", "Schema holding the tables (created if missing and create_tables).",
+               validator=_check_schema),
+        Option("if_exists", "choice", "fail",
+               "When a table already holds rows: fail (refuse), truncate (replace its rows), append (add; "
+               "a key already present is an error), upsert (insert or update by primary key).",
+               choices=MODES),
+        Option("batch_size", "int", 50_000, "Rows buffered per COPY statement (all tables together).",
+               minimum=1, maximum=10_000_000),
+        Option("create_tables", "bool", True, "Create missing schema, tables, keys and indexes."),
+        Option("connect_timeout", "int", 10, "Seconds to wait for the server before giving up.",
+               minimum=1, maximum=3600),
+        Option("copy_format", "choice", "binary",
+               "COPY format: binary (less work for the server) or text.", choices=("binary", "text")),
+    )
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(config)
+        self.schema: str = self.config["schema"]
+        self.mode: str = self.config["if_exists"]
+        self.format: str = self.config["copy_format"]
+        self._plans: dict[str, list[ColumnPlan]] = {}
+        self._conn: psycopg.Connection[Any] | None = None
+        self._specs: dict[str, EntitySpec] = {}
+        self._deferred: dict[str, TableDdl] = {}
+        self._buffers: dict[str, list[bytes]] = {}
+        self._buffered: Counter[str] = Counter()
+        self._buffered_rows = 0
+        self._written: Counter[str] = Counter()
+        self._loaded: Counter[str] = Counter()
+        self._jobs: queue.Queue[list[tuple[str, list[bytes], int]] | None] = queue.Queue(maxsize=4)
+        self._loader: threading.Thread | None = None
+        self._error: SinkError | None = None
+        self._copy_sql: dict[str, str] = {}
+        self._upsert_sql: dict[str, tuple[str, str, str]] = {}
+
+    # -- worker side ---------------------------------------------------------------------------
+    def _column_plans(self, entity: EntitySpec) -> list[ColumnPlan]:
+        plans = self._plans.get(entity.name)
+        if plans is None:
+            plans = self._plans[entity.name] = column_plans(entity)
+        return plans
+
+    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
+        payload = ENCODERS[self.format](self._column_plans(entity), records)
+        return EncodedBatch(entity.name, len(records), payload)
+
+    # -- open: connect, create or check tables --------------------------------------------------
+    def open(self, context: SinkContext) -> None:
+        import psycopg
+
+        self._specs = dict(context.entities)
+        self._conn = connect(self.config["url"], self.config["connect_timeout"])
+        try:
+            self._prepare()
+        except psycopg.Error as exc:
+            self._abandon()
+            raise self._db_error(exc, "preparing the tables") from None
+        except SinkError:
+            self._abandon()
+            raise
+        self._loader = threading.Thread(target=self._load_loop, name="datagen-postgres-loader", daemon=True)
+        self._loader.start()
+
+    def _prepare(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        schema = self.schema
+        create = self.config["create_tables"]
+        conn.execute("SET client_min_messages = warning")
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
+            if not create:
+                raise SinkError(f"schema {schema!r} does not exist in {self._where()}",
+                                hint="create it, or drop -o postgres.create_tables=false to let the sink create it")
+            conn.execute(f"CREATE SCHEMA {quote(schema)}")
+        existing: list[str] = []
+        problems: list[str] = []
+        for name, spec in self._specs.items():
+            table = spec.table_name
+            rows = conn.execute(COLUMNS_QUERY, (schema, table)).fetchall()
+            if rows:
+                existing.append(name)
+                found = shape_problems(spec, rows)
+                if found:
+                    problems.append(f"{schema}.{table} (entity {name}): " + "; ".join(found))
+            elif not create:
+                problems.append(f"{schema}.{table} (entity {name}) does not exist")
+        if problems:
+            missing_only = all(p.endswith("does not exist") for p in problems)
+            raise SinkError(
+                "existing tables do not match the entities: " + " | ".join(problems),
+                hint=("create them (datagen schemas export --format sql DIR prints the DDL) or drop "
+                      "-o postgres.create_tables=false") if missing_only else
+                ("the expected DDL is what `datagen schemas export --format sql DIR` prints; drop or migrate "
+                 "these tables, or load into another -o postgres.schema"),
+            )
+        for name in existing:
+            self._check_mode(name)
+        if self.mode == "truncate" and existing:
+            tables = ", ".join(qualified(schema, self._specs[n].table_name) for n in existing)
+            conn.execute(f"TRUNCATE {tables} CASCADE")
+        for name, spec in self._specs.items():
+            if name not in existing:
+                ddl = split_ddl(spec, self._specs, schema)
+                conn.execute(ddl.create)
+                if ddl.foreign_keys or ddl.indexes:
+                    self._deferred[name] = ddl
+        for name, spec in self._specs.items():
+            plans = self._column_plans(spec)
+            cols = ", ".join(quote(p.name) for p in plans)
+            fmt = " (FORMAT BINARY)" if self.format == "binary" else ""
+            target = qualified(schema, spec.table_name)
+            if self.mode == "upsert" and name in existing:
+                stage = quote(f"datagen_stage_{spec.table_name}")
+                conn.execute(f"CREATE TEMP TABLE {stage} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
+                updates = ", ".join(f"{quote(p.name)} = EXCLUDED.{quote(p.name)}" for p in plans
+                                    if p.name != spec.primary_key)
+                action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+                self._copy_sql[name] = f"COPY {stage} ({cols}) FROM STDIN{fmt}"
+                self._upsert_sql[name] = (
+                    f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} "
+                    f"ON CONFLICT ({quote(spec.primary_key)}) {action}",
+                    f"TRUNCATE {stage}",
+                    stage,
+                )
+            else:
+                self._copy_sql[name] = f"COPY {target} ({cols}) FROM STDIN{fmt}"
+            self._buffers[name] = []
+
+    def _check_mode(self, name: str) -> None:
+        conn = self._conn
+        assert conn is not None
+        spec = self._specs[name]
+        target = qualified(self.schema, spec.table_name)
+        if self.mode == "fail":
+            if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {target})").fetchone() == (True,):
+                raise SinkError(
+                    f"table {self.schema}.{spec.table_name} already holds rows and if_exists=fail",
+                    hint="choose -o postgres.if_exists=truncate (replace), upsert (insert or update by key) or "
+                    "append, or load into another -o postgres.schema",
+                )
+        elif self.mode == "upsert":
+            unique = conn.execute(
+                "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                "WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indnkeyatts = 1 AND a.attname = %s",
+                (target, spec.primary_key),
+            ).fetchone()
+            if unique is None:
+                raise SinkError(
+                    f"table {self.schema}.{spec.table_name} has no primary key or unique index on "
+                    f"{spec.primary_key}, which if_exists=upsert needs",
+                    hint=f"ALTER TABLE {target} ADD PRIMARY KEY ({quote(spec.primary_key)}); or use if_exists=truncate",
+                )
+
+    # -- write: buffer, hand batches to the loader thread -------------------------------------
+    def write(self, batch: EncodedBatch) -> None:
+        self._raise_loader_error()
+        if not batch.count:
+            return
+        self._buffers[batch.entity].append(batch.payload)
+        self._buffered[batch.entity] += batch.count
+        self._written[batch.entity] += batch.count
+        self._buffered_rows += batch.count
+        if self._buffered_rows >= self.config["batch_size"]:
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Queue every buffered table, parents first (so existing foreign keys always hold)."""
+        job = [(name, self._buffers[name], self._buffered[name]) for name in self._specs if self._buffered[name]]
+        for name, _, _ in job:
+            self._buffers[name] = []
+            self._buffered[name] = 0
+        self._buffered_rows = 0
+        if job:
+            self._put(job)
+
+    def _put(self, job: list[tuple[str, list[bytes], int]] | None) -> None:
+        while True:
+            if self._error is not None and job is not None:
+                self._raise_loader_error()
+            try:
+                self._jobs.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                if self._loader is None or not self._loader.is_alive():
+                    self._raise_loader_error()
+                    raise SinkError("the PostgreSQL loader thread stopped unexpectedly") from None
+
+    def flush(self) -> None:
+        """Wait until the database has counted every row written so far; acknowledge them."""
+        self._dispatch()
+        self._jobs.join()
+        self._raise_loader_error()
+        for name in self._specs:
+            counted = self._loaded[name] - self.stats.acknowledged[name]
+            if counted:
+                self.stats.ack(name, counted)
+
+    # -- loader thread ----------------------------------------------------------------------------
+    def _load_loop(self) -> None:
+        import psycopg
+
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    self._load(job)
+            except psycopg.Error as exc:
+                self._error = self._db_error(exc, "loading")
+            except BaseException as exc:  # reported to the main thread, never lost
+                self._error = SinkError(f"PostgreSQL load failed: {type(exc).__name__}: {exc}")
+            finally:
+                self._jobs.task_done()
+
+    def _load(self, job: list[tuple[str, list[bytes], int]]) -> None:
+        conn = self._conn
+        assert conn is not None
+        binary = self.format == "binary"
+        with conn.cursor() as cur:
+            for name, payloads, count in job:
+                with cur.copy(self._copy_sql[name]) as copy:
+                    if binary:
+                        copy.write(BINARY_HEADER)
+                    for payload in payloads:
+                        copy.write(payload)
+                    if binary:
+                        copy.write(BINARY_TRAILER)
+                copied = cur.rowcount
+                if name in self._upsert_sql:
+                    merge, clear, _ = self._upsert_sql[name]
+                    cur.execute(merge)
+                    copied = cur.rowcount
+                    cur.execute(clear)
+                if copied != count:
+                    raise SinkError(
+                        f"PostgreSQL counted {copied} rows for {self._table(name)} where {count} were sent"
+                    )
+                self._loaded[name] += copied
+
+    # -- close: finish the tables and commit, or roll back -------------------------------------
+    def close(self, ok: bool) -> None:
+        import psycopg
+
+        if self._loader is not None:
+            if not ok:
+                self._error = self._error or SinkError("run failed")
+            if self._loader.is_alive():
+                self._put(None)
+            self._loader.join()
+            self._loader = None
+        conn = self._conn
+        if conn is None:
+            return
+        self._conn = None
+        try:
+            if not ok or self._error is not None:
+                conn.rollback()
+                return
+            try:
+                for ddl in self._deferred.values():
+                    for statement in (*ddl.foreign_keys, *ddl.indexes):
+                        conn.execute(statement)
+                conn.commit()
+            except psycopg.Error as exc:
+                error = self._db_error(exc, "committing")
+                self._unacknowledge(str(error))
+                raise error from None
+        finally:
+            conn.close()
+
+    def _unacknowledge(self, reason: str) -> None:
+        for name, n in list(self.stats.acknowledged.items()):
+            if n:
+                self.stats.acknowledged[name] = 0
+                self.stats.fail(name, n, reason)
+
+    def _abandon(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.rollback()
+            finally:
+                self._conn.close()
+                self._conn = None
+
+    # -- errors ---------------------------------------------------------------------------------
+    def _raise_loader_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _where(self) -> str:
+        from datagen_plugin_postgres.connection import conninfo
+
+        params = conninfo(self.config["url"])
+        return f"database {params.get('dbname') or params.get('user') or 'postgres'!r} at {where(params)}"
+
+    def _table(self, name: str) -> str:
+        return f"{self.schema}.{self._specs[name].table_name}"
+
+    def _db_error(self, exc: Exception, doing: str) -> SinkError:
+        """One line for a database error, with what to do about the common ones."""
+        from psycopg import errors
+
+        diag = getattr(exc, "diag", None)
+        primary = (getattr(diag, "message_primary", None) or str(exc)).strip().splitlines()[0]
+        detail = getattr(diag, "message_detail", None)
+        table = getattr(diag, "table_name", None)
+        text = primary + (f" ({detail})" if detail else "")
+        user = self._user()
+        if isinstance(exc, errors.InsufficientPrivilege):
+            return SinkError(
+                f"PostgreSQL user {user!r} lacks a privilege while {doing} in schema {self.schema!r}: {text}",
+                hint=f"grant it, e.g. GRANT USAGE, CREATE ON SCHEMA {quote(self.schema)} TO {quote(user)}; "
+                f"GRANT SELECT, INSERT, UPDATE, TRUNCATE ON ALL TABLES IN SCHEMA {quote(self.schema)} TO "
+                f"{quote(user)}; or connect as another user",
+            )
+        if isinstance(exc, errors.UniqueViolation) and self.mode == "append":
+            where_ = f"{self.schema}.{table}" if table else f"schema {self.schema}"
+            return SinkError(
+                f"if_exists=append: {where_} already holds a row with the same key: {text}; nothing was committed",
+                hint="use -o postgres.if_exists=upsert (insert or update by key) or truncate (replace the rows)",
+            )
+        if isinstance(exc, errors.ForeignKeyViolation):
+            return SinkError(
+                f"a foreign key does not hold while {doing}: {text}; nothing was committed",
+                hint="load parents and children in the same run (e.g. --sink postgres), or truncate the tables",
+            )
+        if isinstance(exc, errors.LockNotAvailable | errors.QueryCanceled):
+            return SinkError(f"PostgreSQL gave up while {doing}: {text}", hint="another session holds the tables")
+        if isinstance(exc, errors.OperationalError | errors.InterfaceError) and not getattr(exc, "sqlstate", None):
+            return SinkError(f"lost the connection to PostgreSQL while {doing}: {text}; nothing was committed",
+                             hint="check the server, then rerun with the same --seed")
+        return SinkError(f"PostgreSQL error while {doing}: {text}; nothing was committed")
+
+    def _user(self) -> str:
+        from datagen_plugin_postgres.connection import conninfo
+
+        return str(conninfo(self.config["url"]).get("user") or "postgres")
+
+
+__all__ = ["MODES", "PostgresSink", "safe_url"]
