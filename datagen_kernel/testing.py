@@ -184,12 +184,18 @@ class PluginVenv:
             )
 
     def install(self, *paths: str | Path) -> None:
-        """``pip install -e`` each distribution folder (offline: dependencies must be present)."""
+        """``pip install -e`` each distribution folder; runtime dependencies come from this environment.
+
+        Offline when this environment has setuptools>=64 and wheel; otherwise pip fetches the
+        build backend into an isolated build environment.
+        """
         todo = [Path(p).resolve() for p in paths if Path(p).resolve() not in self._installed]
         if not todo:
             return
         cmd = [sys.executable, "-m", "pip", "--python", str(self.python), "install", "--quiet",
-               "--no-index", "--no-build-isolation", "--disable-pip-version-check"]
+               "--disable-pip-version-check"]
+        if _can_build_offline():
+            cmd += ["--no-index", "--no-build-isolation"]
         for path in todo:
             cmd += ["-e", str(path)]
         done = subprocess.run(cmd, capture_output=True, text=True)
@@ -212,6 +218,17 @@ class PluginVenv:
         """Run the ``datagen`` command line in this environment."""
         code = "import sys; from datagen_kernel.cli import main; main(sys.argv[1:])"
         return self.run("-c", code, *args, cwd=cwd, env=env, check=check)
+
+
+def _can_build_offline() -> bool:
+    """Whether this environment can build an editable install itself (setuptools>=64 + wheel)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        version("wheel")
+        return int(version("setuptools").split(".")[0]) >= 64
+    except (PackageNotFoundError, ValueError):
+        return False
 
 
 @pytest.fixture(scope="session")

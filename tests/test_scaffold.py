@@ -1,0 +1,70 @@
+"""``datagen new-plugin``: every kind installs and its own tests pass right after install."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from datagen_kernel.cli import make_cli
+from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.scaffold import KINDS, kernel_requirement, render
+from datagen_kernel.testing import PluginVenv
+
+
+def _new_plugin(args: list[str], cwd: Path) -> tuple[int, str]:
+    cli = make_cli(lambda: make_plugin_host(entrypoints=False), load_commands=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(cwd)
+        result = CliRunner().invoke(cli, ["new-plugin", *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generated_plugin_installs_and_its_tests_pass(kind: str, tmp_path: Path, datagen_venv: PluginVenv) -> None:
+    name = f"scaffolded-{kind}"
+    code, output = _new_plugin([name, "--kind", kind], tmp_path)
+    assert code == 0, output
+    folder = tmp_path / f"datagen-plugin-{name}"
+    assert (folder / "pyproject.toml").read_text().count('[project.entry-points.datagen]') == 1
+    datagen_venv.install(folder)
+    tests = datagen_venv.run("-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), cwd=folder)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout and "skipped" not in tests.stdout, tests.stdout
+    listed = datagen_venv.datagen("plugins", "--json", check=True)
+    assert f'"distribution": "datagen-plugin-{name}"' in listed.stdout
+
+
+def test_entities_template_references_customer_and_declares_kernel_range() -> None:
+    files = render("loyalty", "entities")
+    assert "ForeignKey(\"customer_id\", \"customer\", \"customer_id\")" in files["src/datagen_plugin_loyalty/plugin.py"]
+    assert kernel_requirement() in files["pyproject.toml"]
+
+
+def test_existing_folder_is_refused(tmp_path: Path) -> None:
+    assert _new_plugin(["twice"], tmp_path)[0] == 0
+    code, output = _new_plugin(["twice"], tmp_path)
+    assert code == 2
+    assert output.strip().splitlines() == ["error: 'datagen-plugin-twice' already exists"
+                                          " (choose another name or remove that folder)"]
+
+
+@pytest.mark.parametrize("bad", ["Bad", "9lives", "two--dashes", "under_score", "_x", "x-", "a" * 41, "class"])
+def test_bad_names_are_refused_with_one_line(bad: str, tmp_path: Path) -> None:
+    code, output = _new_plugin([bad], tmp_path)
+    assert code == 2, output
+    assert len(output.strip().splitlines()) == 1 and output.startswith("error: plugin name"), output
+    assert not list(tmp_path.iterdir())
+
+
+def test_prefix_is_accepted_and_kernel_range_follows_semver(tmp_path: Path) -> None:
+    code, _ = _new_plugin(["datagen-plugin-short"], tmp_path)
+    assert code == 0 and (tmp_path / "datagen-plugin-short").is_dir()
+    assert kernel_requirement("0.3.2") == "datagen-kernel>=0.3,<0.4"
+    assert kernel_requirement("1.4.0") == "datagen-kernel>=1.4,<2"
+
+
+def test_unknown_kind_is_refused(tmp_path: Path) -> None:
+    code, output = _new_plugin(["x", "--kind", "transform"], tmp_path)
+    assert code == 2 and "--kind" in output
