@@ -1,0 +1,339 @@
+"""Fast Avro encoding of datagen records in the Confluent wire format.
+
+The schema registered with the registry is ``datagen_kernel.schema.to_avro(spec)`` (logical
+types: decimal, date, timestamp-millis, uuid). Records hold decimals as scaled ``int`` and
+timestamps as epoch-millisecond ``int``; rather than building ``Decimal`` and ``datetime``
+objects for a generic writer to take apart again, values are converted straight to their
+*physical* form (``bytes``, ``int``, ``long``, ``string``): the bytes on the wire are identical.
+
+Two encoders produce the same bytes: ``ColumnEncoder`` encodes a batch column by column
+(vectorized varints with numpy, table lookups for enums and short lengths) and joins each
+record's pieces; fastavro's ``schemaless_writer`` on the parsed physical schema is the
+reference (the tests compare both) and the fallback for schemas the column encoder does not
+handle. Measured here, the column encoder is several times faster (see the benchmark notes in
+docs/sinks/kafka.md).
+
+Wire format of every value: magic byte ``0``, the 4-byte big-endian schema id, Avro binary.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import decimal
+import io
+import json
+import struct
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from fastavro import parse_schema
+from fastavro.write import schemaless_writer
+
+from datagen_kernel import EntitySpec, Record
+from datagen_kernel.schema import Date, Decimal, Field, Timestamp, to_avro
+from datagen_kernel.schema import Record as RecordType
+
+MAGIC = b"\x00"
+_EPOCH_DAYS = dt.date(1970, 1, 1).toordinal()
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+Converter = Callable[[Any], Any]
+
+
+def wire_header(schema_id: int) -> bytes:
+    """The 5-byte Confluent framing: magic byte then the schema id."""
+    return MAGIC + struct.pack(">I", schema_id)
+
+
+def decimal_bytes(value: Any, scale: int) -> bytes:
+    """Avro decimal bytes (big-endian two's complement of the unscaled value, minimal length)."""
+    if not isinstance(value, int):
+        if isinstance(value, decimal.Decimal):
+            value = int(value.scaleb(scale).to_integral_value(decimal.ROUND_HALF_EVEN))
+        else:
+            raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+    n = ((value if value >= 0 else ~value).bit_length() + 8) // 8
+    return value.to_bytes(n, "big", signed=True)
+
+
+def date_days(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    return int(value.toordinal() - _EPOCH_DAYS)
+
+
+def timestamp_ms(value: Any) -> int:
+    if value.__class__ is int:
+        return int(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError("timestamp datetime values must be timezone-aware")
+        return (value - _EPOCH) // dt.timedelta(milliseconds=1)
+    raise TypeError(f"timestamp value must be int epoch ms or datetime, got {type(value).__name__}")
+
+
+def physical_schema(schema: Any) -> Any:
+    """A copy of an Avro schema with logical types replaced by their underlying types."""
+    if isinstance(schema, list):
+        return [physical_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "logicalType" in schema and schema.get("type") in ("bytes", "int", "long", "string", "fixed"):
+        if schema["type"] == "fixed":
+            return {k: v for k, v in schema.items() if k not in ("logicalType", "precision", "scale")}
+        return schema["type"]
+    out = dict(schema)
+    if schema.get("type") == "record":
+        out["fields"] = [{**f, "type": physical_schema(f["type"])} for f in schema["fields"]]
+    elif schema.get("type") == "array":
+        out["items"] = physical_schema(schema["items"])
+    elif schema.get("type") == "map":
+        out["values"] = physical_schema(schema["values"])
+    return out
+
+
+def _field_converter(f: Field) -> Converter | None:
+    t = f.type
+    if isinstance(t, Decimal):
+        scale = t.scale
+        return lambda v: decimal_bytes(v, scale)
+    if isinstance(t, Date):
+        return date_days
+    if isinstance(t, Timestamp):
+        return timestamp_ms
+    if isinstance(t, RecordType):
+        inner = record_converter(t.fields)
+        return inner
+    return None
+
+
+def record_converter(fields: Sequence[Field]) -> Converter | None:
+    """A function copying a record with values in their physical Avro form, or None if none change."""
+    plan = [(f.name, conv) for f in fields if (conv := _field_converter(f)) is not None]
+    if not plan:
+        return None
+
+    def convert(record: Record) -> Record:
+        out = dict(record)
+        for name, conv in plan:
+            v = out.get(name)
+            if v is not None:
+                out[name] = conv(v)
+        return out
+
+    return convert
+
+
+# ---------------------------------------------------------------------------------------------
+# column encoder
+
+_SHORT = 1 << 14
+_SMALL_VARINT: list[bytes] = []
+for _z in range(2 * _SHORT):
+    _b = bytearray()
+    _v = _z
+    while _v > 0x7F:
+        _b.append((_v & 0x7F) | 0x80)
+        _v >>= 7
+    _b.append(_v)
+    _SMALL_VARINT.append(bytes(_b))
+_LENGTH: list[bytes] = [_SMALL_VARINT[2 * n] for n in range(_SHORT)]
+"""Avro ``long`` encodings of lengths 0 .. 16383 (zigzag of n is 2n)."""
+_NULL = b"\x00"
+_BRANCH1 = b"\x02"
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def encode_long(value: int) -> bytes:
+    """Zigzag varint of one Avro ``int``/``long``."""
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise ValueError(f"{value} does not fit an Avro long")
+    z = (value << 1) ^ (value >> 63)
+    if z < 2 * _SHORT:
+        return _SMALL_VARINT[z]
+    out = bytearray()
+    while z > 0x7F:
+        out.append((z & 0x7F) | 0x80)
+        z >>= 7
+    out.append(z)
+    return bytes(out)
+
+
+def encode_longs(values: Sequence[int]) -> list[bytes]:
+    """Zigzag varints of many ``long`` values (vectorized)."""
+    n = len(values)
+    if n < 64:
+        return [encode_long(v) for v in values]
+    try:
+        arr = np.fromiter(values, dtype=np.int64, count=n)
+    except OverflowError as exc:
+        raise ValueError(f"a value does not fit an Avro long: {exc}") from None
+    z = ((arr << 1) ^ (arr >> 63)).view(np.uint64)
+    width = np.ones(n, dtype=np.int64)
+    for k in range(1, 10):
+        width += z >= np.uint64(1 << (7 * k))
+    mat = np.empty((n, 10), dtype=np.uint8)
+    for k in range(10):
+        group = ((z >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(np.uint8)
+        mat[:, k] = group | np.where(width > k + 1, 0x80, 0).astype(np.uint8)
+    data = mat.tobytes()
+    return [data[i : i + w] for i, w in zip(range(0, 10 * n, 10), width.tolist(), strict=True)]
+
+
+def _encode_text(values: Sequence[bytes]) -> list[bytes]:
+    lengths = _LENGTH
+    return [(lengths[len(b)] if len(b) < _SHORT else encode_long(len(b))) + b for b in values]
+
+
+def _timestamps(values: Sequence[Any]) -> list[bytes]:
+    try:
+        return encode_longs(values)  # the usual case: epoch-millisecond ints already
+    except TypeError:
+        return encode_longs([timestamp_ms(v) for v in values])
+
+
+ColumnFn = Callable[[Sequence[Any]], list[bytes]]
+
+
+class Unsupported(Exception):
+    """A schema construct the column encoder does not handle (fastavro is used instead)."""
+
+
+def _column_fn(schema: Any, logical: Any) -> ColumnFn:
+    """Encoder of a column of values of ``schema`` (physical) whose logical form is ``logical``."""
+    if isinstance(schema, list):
+        if len(schema) == 2 and schema[0] == "null":
+            inner = _column_fn(schema[1], logical[1])
+
+            def union(values: Sequence[Any]) -> list[bytes]:
+                present = [i for i, v in enumerate(values) if v is not None]
+                out = [_NULL] * len(values)
+                if present:
+                    encoded = inner([values[i] for i in present])
+                    for i, b in zip(present, encoded, strict=True):
+                        out[i] = _BRANCH1 + b
+                return out
+
+            return union
+        raise Unsupported(f"union {schema}")
+    kind = schema["type"] if isinstance(schema, dict) else schema
+    ltype = logical.get("logicalType") if isinstance(logical, dict) else None
+    if kind in ("int", "long"):
+        if ltype == "date":
+            return lambda values: encode_longs([date_days(v) for v in values])
+        if ltype in ("timestamp-millis", "local-timestamp-millis"):
+            return _timestamps
+        if ltype is not None:
+            raise Unsupported(ltype)
+        return encode_longs
+    if kind == "string":
+        return lambda values: _encode_text([v.encode() for v in values])
+    if kind == "bytes":
+        if ltype == "decimal":
+            scale = logical.get("scale", 0)
+            return lambda values: _encode_text([decimal_bytes(v, scale) for v in values])
+        if ltype is not None:
+            raise Unsupported(ltype)
+        return lambda values: _encode_text([bytes(v) for v in values])
+    if kind == "boolean":
+        return lambda values: [b"\x01" if v else b"\x00" for v in values]
+    if kind == "double":
+        return lambda values: [struct.pack("<d", v) for v in values]
+    if kind == "float":
+        return lambda values: [struct.pack("<f", v) for v in values]
+    if kind == "null":
+        return lambda values: [b""] * len(values)
+    if kind == "enum":
+        table = {s: encode_long(i) for i, s in enumerate(schema["symbols"])}
+        name = schema["name"]
+
+        def enum(values: Sequence[Any]) -> list[bytes]:
+            try:
+                return [table[v] for v in values]
+            except KeyError as exc:
+                raise ValueError(f"{exc.args[0]!r} is not a symbol of enum {name}: {list(table)}") from None
+
+        return enum
+    if kind == "record":
+        return _record_fn(schema, logical)
+    raise Unsupported(str(kind))
+
+
+def _record_fn(schema: dict[str, Any], logical: dict[str, Any]) -> ColumnFn:
+    fields = [(f["name"], _column_fn(f["type"], lf["type"]), f)
+              for f, lf in zip(schema["fields"], logical["fields"], strict=True)]
+
+    def record(values: Sequence[Any]) -> list[bytes]:
+        columns = [_column(name, fn, values) for name, fn, _ in fields]
+        return [b"".join(parts) for parts in zip(*columns, strict=True)]
+
+    return record
+
+
+def _column(name: str, fn: ColumnFn, records: Sequence[Any]) -> list[bytes]:
+    try:
+        values = [r[name] for r in records]
+    except KeyError:
+        raise ValueError(f"field {name!r} is missing from a record") from None
+    try:
+        return fn(values)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"field {name!r}: {exc}") from None
+
+
+class ColumnEncoder:
+    """Encodes a batch of records of one record schema column by column."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        physical = physical_schema(schema)
+        self.fields = [(f["name"], _column_fn(f["type"], lf["type"]))
+                       for f, lf in zip(physical["fields"], schema["fields"], strict=True)]
+
+    def encode(self, records: Sequence[Record], header: bytes) -> list[bytes]:
+        if not records:
+            return []
+        columns = [_column(name, fn, records) for name, fn in self.fields]
+        join = b"".join
+        return [join(parts) for parts in zip(repeat(header), *columns)]
+
+
+class EntityCodec:
+    """The schemas of one entity, parsed once, and a batch encoder."""
+
+    def __init__(self, spec: EntitySpec) -> None:
+        self.entity = spec.name
+        self.schema: dict[str, Any] = to_avro(spec)
+        self.schema_str = json.dumps(self.schema)
+        self.full_name = f"{self.schema['namespace']}.{self.schema['name']}"
+        self.parsed = parse_schema(physical_schema(copy.deepcopy(self.schema)))
+        self.convert = record_converter(spec.fields)
+        self.columns: ColumnEncoder | None
+        try:
+            self.columns = ColumnEncoder(self.schema)
+        except Unsupported:
+            self.columns = None
+
+    def encode(self, records: Sequence[Record], header: bytes) -> list[bytes]:
+        """Framed Avro values, one per record."""
+        if self.columns is not None:
+            return self.columns.encode(records, header)
+        return self.encode_reference(records, header)
+
+    def encode_reference(self, records: Sequence[Record], header: bytes) -> list[bytes]:
+        """The same bytes through fastavro's ``schemaless_writer`` (reference and fallback)."""
+        parsed = self.parsed
+        convert = self.convert
+        buf = io.BytesIO()
+        write, getvalue, seek, truncate = buf.write, buf.getvalue, buf.seek, buf.truncate
+        out: list[bytes] = []
+        append = out.append
+        for record in records:
+            seek(0)
+            truncate()
+            write(header)
+            schemaless_writer(buf, parsed, convert(record) if convert else record)
+            append(getvalue())
+        return out

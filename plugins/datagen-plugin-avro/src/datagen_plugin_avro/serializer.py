@@ -1,0 +1,195 @@
+"""The ``avro`` serializer: Confluent wire format with schemas kept in a Schema Registry.
+
+``open`` parses every entity's schema once (main process, before workers fork). Schema ids
+are resolved per subject with ``prepare(spec, topic)``: the ``kafka-avro`` sink calls it in
+the main process when it opens, so an unreachable registry or a rejected schema stops the run
+before anything is produced. A process that has no id yet for a subject (a worker forked before
+the sink opened) resolves it once itself: registering an identical schema returns the
+existing id, so every process frames values with the same id.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from datagen_kernel import EntitySpec, Option, Record, Serializer, SinkError
+from datagen_plugin_avro.codec import EntityCodec, wire_header
+
+STRATEGIES = ("topic", "record", "topic_record")
+
+
+def default_registry_url() -> str:
+    return os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL") or "http://localhost:8081"
+
+
+class AvroSerializer(Serializer):
+    """Avro binary values framed as magic byte 0 + 4-byte schema id (Confluent wire format)."""
+
+    name = "avro"
+    doc = "Avro values in the Confluent wire format; schemas registered in a Schema Registry."
+    content_type = "application/avro"
+    options = (
+        Option("schema_registry_url", "str", default_registry_url,
+               "Schema Registry URL (default: $DATAGEN_SCHEMA_REGISTRY_URL, else http://localhost:8081)."),
+        Option("basic_auth_user", "str", None, "Schema Registry basic-auth user name."),
+        Option("basic_auth_password", "str", None, "Schema Registry basic-auth password.", secret=True),
+        Option("subject_strategy", "choice", "topic",
+               "Subject naming: topic (<topic>-value) | record (<namespace>.<Record>) | "
+               "topic_record (<topic>-<namespace>.<Record>).", choices=STRATEGIES),
+        Option("auto_register", "bool", True,
+               "Register missing schemas; when false each schema must already be registered under its subject."),
+        Option("timeout_s", "float", 10.0, "Seconds per Schema Registry request.", minimum=0.5, maximum=300),
+    )
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(config)
+        self.url: str = self.config.get("schema_registry_url") or default_registry_url()
+        self._codecs: dict[str, tuple[EntitySpec, EntityCodec]] = {}
+        self._ids: dict[str, int] = {}
+        self._headers: dict[str, bytes] = {}
+        self._client: Any = None
+        self._client_pid: int | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def open(self, entities: Sequence[EntitySpec]) -> None:
+        for spec in entities:
+            self._codecs[spec.name] = (spec, EntityCodec(spec))
+
+    def close(self) -> None:
+        if self._client is not None and self._client_pid == os.getpid():
+            self._client.close()
+        self._client = None
+
+    # -- subjects and ids --------------------------------------------------------------------
+    def codec(self, spec: EntitySpec) -> EntityCodec:
+        cached = self._codecs.get(spec.name)
+        if cached is not None and (cached[0] is spec or cached[0] == spec):
+            return cached[1]
+        codec = EntityCodec(spec)
+        self._codecs[spec.name] = (spec, codec)
+        return codec
+
+    def subject(self, spec: EntitySpec, topic: str | None) -> str:
+        """The registry subject of an entity's value schema under ``subject_strategy``."""
+        codec = self.codec(spec)
+        strategy = self.config.get("subject_strategy") or "topic"
+        topic = topic or spec.topic_name
+        if strategy == "record":
+            return codec.full_name
+        if strategy == "topic_record":
+            return f"{topic}-{codec.full_name}"
+        return f"{topic}-value"
+
+    def schema_id(self, spec: EntitySpec, topic: str | None) -> int:
+        """The id of the entity's schema under its subject (resolved once per process)."""
+        subject = self.subject(spec, topic)
+        sid = self._ids.get(subject)
+        return sid if sid is not None else self.prepare(spec, topic)
+
+    def prepare(self, spec: EntitySpec, topic: str | None) -> int:
+        """Register (or, without ``auto_register``, look up) the schema; raise ``SinkError``."""
+        from confluent_kafka.schema_registry import Schema
+        from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+        codec = self.codec(spec)
+        subject = self.subject(spec, topic)
+        client = self._registry()
+        schema = Schema(codec.schema_str, "AVRO")
+        try:
+            if self.config.get("auto_register", True):
+                sid = int(client.register_schema(subject, schema))
+            else:
+                sid = int(client.lookup_schema(subject, schema).schema_id)
+        except SchemaRegistryError as exc:
+            raise self._rejected(exc, spec, subject) from None
+        except Exception as exc:  # transport errors: refused, timeout, DNS, TLS
+            raise SinkError(
+                f"avro serializer cannot reach the Schema Registry at {self.url}: {type(exc).__name__}: {exc}",
+                hint="start it (scripts/stack up) or set -o avro.schema_registry_url=URL or "
+                "DATAGEN_SCHEMA_REGISTRY_URL",
+            ) from None
+        self._ids[subject] = sid
+        return sid
+
+    def _rejected(self, exc: Any, spec: EntitySpec, subject: str) -> SinkError:
+        status = getattr(exc, "http_status_code", None)
+        code = getattr(exc, "error_code", None)
+        message = getattr(exc, "error_message", str(exc))
+        if status == 409:
+            level = self._compatibility(subject)
+            return SinkError(
+                f"Schema Registry at {self.url} rejected the schema of entity {spec.name!r} for subject "
+                f"{subject!r}: incompatible with the registered versions under {level} compatibility ({message})",
+                hint="add fields as nullable with a null default, or register under a new subject / topic, "
+                "or change the subject's compatibility level",
+            )
+        if status in (401, 403):
+            return SinkError(
+                f"Schema Registry at {self.url} refused the credentials (HTTP {status}) for subject {subject!r}",
+                hint="check -o avro.basic_auth_user / avro.basic_auth_password",
+            )
+        if status == 404 and not self.config.get("auto_register", True):
+            return SinkError(
+                f"schema of entity {spec.name!r} is not registered under subject {subject!r} at {self.url} "
+                "and auto_register is false",
+                hint="register it first (datagen schemas export --format avro) or set -o avro.auto_register=true",
+            )
+        if status == 404:
+            return SinkError(
+                f"Schema Registry API not found at {self.url} (HTTP 404, error {code}: {message})",
+                hint="the URL must be the Confluent-compatible API root, e.g. "
+                "http://localhost:8081/apis/ccompat/v7 for Apicurio",
+            )
+        return SinkError(
+            f"Schema Registry at {self.url} refused the schema of entity {spec.name!r} for subject "
+            f"{subject!r}: HTTP {status}, error {code}: {message}"
+        )
+
+    def _compatibility(self, subject: str) -> str:
+        client = self._registry()
+        for args in ((subject,), ()):
+            try:
+                level = client.get_compatibility(*args)
+            except Exception:
+                continue
+            if level:
+                return str(level)
+        return "the registry's"
+
+    def _registry(self) -> Any:
+        """A registry client owned by this process (never one inherited through fork)."""
+        if self._client is None or self._client_pid != os.getpid():
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+
+            conf: dict[str, Any] = {
+                "url": self.url,
+                "timeout": self.config.get("timeout_s") or 10.0,
+                "max.retries": 1,
+                "retries.wait.ms": 200,
+                "retries.max.wait.ms": 1000,
+            }
+            user, password = self.config.get("basic_auth_user"), self.config.get("basic_auth_password")
+            if user or password:
+                conf["basic.auth.user.info"] = f"{user or ''}:{password or ''}"
+            try:
+                self._client = SchemaRegistryClient(conf)
+            except (ValueError, TypeError) as exc:
+                raise SinkError(f"avro serializer: invalid Schema Registry settings: {exc}",
+                                hint="check -o avro.schema_registry_url (http:// or https:// URL)") from None
+            self._client_pid = os.getpid()
+        return self._client
+
+    # -- encoding ----------------------------------------------------------------------------
+    def serialize(self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None) -> list[bytes]:
+        codec = self.codec(entity)
+        subject = self.subject(entity, topic)
+        header = self._headers.get(subject)
+        if header is None:
+            header = self._headers[subject] = wire_header(self.schema_id(entity, topic))
+        try:
+            return codec.encode(records, header)
+        except ValueError as exc:
+            raise SinkError(f"avro serializer cannot encode a {entity.name} record: {exc}",
+                            hint="a generator produced a value outside its declared type; report it") from None

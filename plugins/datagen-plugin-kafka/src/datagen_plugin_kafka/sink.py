@@ -1,0 +1,378 @@
+"""The ``kafka`` sink: records as Kafka messages through a confluent-kafka ``Producer``.
+
+Work split: ``encode`` (worker processes) serializes values, encodes keys and builds the
+CloudEvents headers; ``write`` (main process) only hands messages to the producer. Every
+delivery report is counted (``stats.ack`` / ``stats.fail`` with the broker's reason); a full
+local queue is drained by polling, never by dropping; ``flush`` and ``close`` wait for
+what is in flight with a timeout that grows with it, and whatever is still unacknowledged
+then is failed with its count and reason, so the run exits non-zero.
+
+Long-running use (stream mode): call ``write`` with small batches and ``poll`` between them;
+delivery reports are served on every ``write`` and ``poll``, and ``close`` flushes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import orjson
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
+from datagen_kernel.serializers import to_text_values
+from datagen_plugin_kafka.cloudevents import HeaderBuilder, Headers
+from datagen_plugin_kafka.presets import (
+    PRESETS,
+    connection_settings,
+    parse_overrides,
+    producer_settings,
+    validate_overrides,
+)
+
+log = logging.getLogger("datagen.kafka")
+log.addHandler(logging.NullHandler())  # librdkafka's own log lines: shown only when logging is configured
+
+_TOPIC = re.compile(r"^[A-Za-z0-9._-]+$")
+_PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
+FLUSH_RATE = 10_000
+"""Messages per second the flush timeout allows for on top of ``flush_timeout_s``."""
+
+
+def default_bootstrap() -> str:
+    return os.environ.get("DATAGEN_KAFKA_BOOTSTRAP") or "localhost:9092"
+
+
+def _check_prefix(value: str | None) -> str | None:
+    if value and not _TOPIC.match(value):
+        return "a topic prefix may hold only letters, digits, '.', '_' and '-'"
+    return None
+
+
+def _check_topics(items: list[str] | None) -> str | None:
+    for item in items or []:
+        entity, sep, topic = item.partition("=")
+        if not sep or not entity.strip() or not topic.strip():
+            return f"{item!r} is not ENTITY=TOPIC (e.g. transaction=bank.tx)"
+        if not _TOPIC.match(topic.strip()) or len(topic.strip()) > 249:
+            return f"topic {topic.strip()!r} is not a valid Kafka topic name"
+    return None
+
+
+class KafkaPayload(NamedTuple):
+    """What ``encode`` hands to ``write`` (picklable)."""
+
+    topic: str
+    values: list[bytes]
+    keys: list[bytes | None]
+    headers: list[Headers] | None
+
+
+class KafkaSink(Sink):
+    """Kafka topics: catalog topics for events, compacted topics for masters and references."""
+
+    name = "kafka"
+    doc = "Kafka topics (confluent-kafka): JSON values, catalog keys, CloudEvents headers."
+    serializer_name: str | None = "json"
+    options = (
+        Option("bootstrap_servers", "str", default_bootstrap,
+               "Kafka bootstrap servers (default: $DATAGEN_KAFKA_BOOTSTRAP, else localhost:9092)."),
+        Option("topic_prefix", "str", "", "Prepended to every topic name (e.g. 'dev.').", validator=_check_prefix),
+        Option("topics", "list", [], "Topic name overrides as ENTITY=TOPIC (before the prefix).",
+               validator=_check_topics),
+        Option("partitions", "int", 3, "Partitions of topics the sink creates.", minimum=1, maximum=10_000),
+        Option("replication_factor", "int", 1, "Replication factor of topics the sink creates.",
+               minimum=1, maximum=32),
+        Option("retention_ms", "int", None,
+               "retention.ms of event topics the sink creates (-1 = forever; default: the broker's).",
+               minimum=-1),
+        Option("create_topics", "bool", True,
+               "Create missing topics (AdminClient); when false a missing topic fails the run at start."),
+        Option("preset", "choice", "reliable", "Producer settings: reliable | fast | bulk | streaming.",
+               choices=tuple(PRESETS)),
+        Option("producer", "list", [],
+               "librdkafka producer overrides as KEY=VALUE (e.g. linger.ms=50,compression.type=zstd).",
+               validator=validate_overrides),
+        Option("cloudevents", "bool", True, "Add CloudEvents 1.0 binary-mode headers (ce_*, content-type)."),
+        Option("connect_timeout_s", "float", 5.0, "Seconds to reach the broker when the run starts.",
+               minimum=0.5, maximum=300),
+        Option("flush_timeout_s", "float", 30.0,
+               "Base seconds flush/close wait for acknowledgements (plus 1 s per 10,000 in flight).",
+               minimum=1, maximum=86_400),
+    )
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(config)
+        self.prefix: str = self.config.get("topic_prefix") or ""
+        self.overrides: dict[str, str] = {}
+        for item in self.config.get("topics") or []:
+            entity, _, topic = item.partition("=")
+            self.overrides[entity.strip()] = topic.strip()
+        self.settings = producer_settings(self.config["preset"], parse_overrides(self.config.get("producer") or []))
+        self._headers: dict[str, HeaderBuilder] = {}
+        self._producer: Producer | None = None
+        self._entity_of: dict[str, str] = {}
+        self._produced: Counter[str] = Counter()
+        self._acked: Counter[str] = Counter()
+        self._failed: Counter[str] = Counter()
+        self._synced_ack: Counter[str] = Counter()
+        self._last_error: str | None = None
+        self._fatal: str | None = None
+        self._purge_reason: str | None = None
+
+    # -- naming ------------------------------------------------------------------------------
+    def topic_for(self, spec: EntitySpec) -> str:
+        """The topic of an entity: override or catalog topic (``EntitySpec.topic_name``), prefixed."""
+        return self.prefix + self.overrides.get(spec.name, spec.topic_name)
+
+    @property
+    def content_type(self) -> str:
+        return self.serializer.content_type if self.serializer is not None else "application/json"
+
+    # -- worker side -------------------------------------------------------------------------
+    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
+        topic = self.topic_for(entity)
+        if self.serializer is not None:
+            values = self.serializer.serialize(entity, records, topic=topic)
+        else:
+            values = [orjson.dumps(r) for r in to_text_values(entity, records)]
+        kf = entity.message_key
+        keys: list[bytes | None] = [None if r[kf] is None else str(r[kf]).encode() for r in records]
+        headers = None
+        if self.config.get("cloudevents", True):
+            builder = self._headers.get(entity.name)
+            if builder is None:
+                builder = self._headers[entity.name] = HeaderBuilder(entity, self.content_type)
+            headers = builder.build(records, keys)
+        return EncodedBatch(entity.name, len(records), KafkaPayload(topic, values, keys, headers))
+
+    # -- main side ---------------------------------------------------------------------------
+    def open(self, context: SinkContext) -> None:
+        bootstrap = self.config["bootstrap_servers"]
+        topics: dict[str, EntitySpec] = {}
+        for spec in context.entities.values():
+            topic = self.topic_for(spec)
+            if topic in topics:
+                raise SinkError(
+                    f"{self.name} sink: entities {topics[topic].name!r} and {spec.name!r} both map to topic {topic!r}",
+                    hint=f"give one its own topic, e.g. -o {self.name}.topics={spec.name}=OTHER_TOPIC",
+                )
+            topics[topic] = spec
+        self._entity_of = {t: s.name for t, s in topics.items()}
+        unknown = sorted(set(self.overrides) - set(context.all_entities))
+        if unknown:
+            raise SinkError(f"{self.name} sink: option topics names unknown entities {unknown}",
+                            hint="use entity names from `datagen entities`")
+        conf = {"bootstrap.servers": bootstrap, **self.settings, "on_delivery": self._on_delivery,
+                "error_cb": self._on_error, "logger": log}
+        try:
+            producer = Producer(conf)
+        except (KafkaException, ValueError, TypeError) as exc:
+            raise SinkError(
+                f"{self.name} sink: invalid producer setting: {_reason(exc)}",
+                hint=f"check -o {self.name}.producer=KEY=VALUE against librdkafka's CONFIGURATION.md",
+            ) from None
+        admin = AdminClient({"bootstrap.servers": bootstrap, **connection_settings(self.settings),
+                             "logger": log})
+        existing = self._existing_topics(admin, bootstrap)
+        self._prepare(context, {t: s for t, s in topics.items()})
+        missing = [t for t in topics if t not in existing]
+        if missing and not self.config["create_topics"]:
+            raise SinkError(
+                f"{self.name} sink: topic(s) {', '.join(missing)} do not exist on {bootstrap} "
+                "and create_topics is false",
+                hint=f"create them, or let the sink do it with -o {self.name}.create_topics=true",
+            )
+        if missing:
+            self._create_topics(admin, {t: topics[t] for t in missing})
+        self._producer = producer
+
+    def _prepare(self, context: SinkContext, topics: Mapping[str, EntitySpec]) -> None:
+        """Hook for subclasses, run after the broker answered and before topics are created."""
+
+    def _existing_topics(self, admin: AdminClient, bootstrap: str) -> set[str]:
+        timeout = self.config["connect_timeout_s"]
+        try:
+            md = admin.list_topics(timeout=timeout)
+        except KafkaException as exc:
+            raise SinkError(
+                f"{self.name} sink cannot reach Kafka at {bootstrap} within {timeout:g} s: {_reason(exc)}",
+                hint=f"start the broker (scripts/stack up) or set -o {self.name}.bootstrap_servers=HOST:PORT "
+                "or DATAGEN_KAFKA_BOOTSTRAP",
+            ) from None
+        return set(md.topics)
+
+    def _create_topics(self, admin: AdminClient, topics: Mapping[str, EntitySpec]) -> None:
+        new = []
+        for topic, spec in topics.items():
+            cfg: dict[str, str] = {}
+            if spec.kind == Kind.EVENT:
+                if self.config.get("retention_ms") is not None:
+                    cfg["retention.ms"] = str(self.config["retention_ms"])
+            else:
+                cfg["cleanup.policy"] = "compact"
+            new.append(NewTopic(topic, num_partitions=self.config["partitions"],
+                                replication_factor=self.config["replication_factor"], config=cfg))
+        timeout = max(10.0, self.config["connect_timeout_s"])
+        futures = admin.create_topics(new, operation_timeout=timeout, request_timeout=timeout)
+        problems = []
+        for topic, fut in futures.items():
+            try:
+                fut.result(timeout=timeout + 5)
+            except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                if isinstance(err, KafkaError) and err.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                    continue
+                problems.append(f"{topic}: {_reason(exc)}")
+            except Exception as exc:  # a future that never resolved
+                problems.append(f"{topic}: {type(exc).__name__} {exc}")
+        if problems:
+            raise SinkError(
+                f"{self.name} sink cannot create topic(s): {'; '.join(problems)}",
+                hint=f"check partitions/replication_factor against the cluster, or create the topics yourself "
+                f"and set -o {self.name}.create_topics=false",
+            )
+        deadline = time.monotonic() + timeout
+        pending = set(topics)
+        while pending and time.monotonic() < deadline:
+            md = admin.list_topics(timeout=timeout)
+            pending = {t for t in pending if t not in md.topics or md.topics[t].error is not None}
+            if pending:
+                time.sleep(0.1)
+
+    def write(self, batch: EncodedBatch) -> None:
+        payload: KafkaPayload = batch.payload
+        topic = payload.topic
+        producer = self._producer
+        if producer is None or self._fatal:
+            self.stats.fail(batch.entity, batch.count, self._fatal or f"{self.name} sink is not open")
+            return
+        produce = producer.produce
+        sent = 0
+        if payload.headers is None:
+            messages: Any = zip(payload.values, payload.keys, [None] * batch.count, strict=True)
+        else:
+            messages = zip(payload.values, payload.keys, payload.headers, strict=True)
+        for value, key, headers in messages:
+            try:
+                produce(topic, value, key, headers=headers)
+            except BufferError:
+                if not self._produce_when_room(topic, value, key, headers):
+                    break
+            except KafkaException as exc:
+                self._sync_failed(topic, 1, _reason(exc))
+                if self._is_fatal(exc):
+                    self._fatal = f"producer failed: {_reason(exc)}"
+                    sent += 1
+                    break
+            sent += 1
+        self._produced[topic] += sent
+        if sent < batch.count:
+            self.stats.fail(batch.entity, batch.count - sent, self._fatal or "producer stopped")
+            self._failed[topic] += batch.count - sent
+            self._produced[topic] += batch.count - sent
+        producer.poll(0)
+        self._sync()
+
+    def _produce_when_room(self, topic: str, value: bytes, key: bytes | None, headers: Headers | None) -> bool:
+        """The local queue is full: serve delivery reports until the message fits."""
+        assert self._producer is not None
+        while True:
+            self._producer.poll(0.05)
+            try:
+                self._producer.produce(topic, value, key, headers=headers)
+                return True
+            except BufferError:
+                if self._fatal:
+                    return False
+
+    def poll(self, timeout: float = 0.0) -> None:
+        """Serve delivery reports (call regularly when a long-running caller is idle)."""
+        if self._producer is not None:
+            self._producer.poll(timeout)
+            self._sync()
+
+    def in_flight(self) -> int:
+        """Messages handed to the producer and not yet reported."""
+        return sum(self._produced.values()) - sum(self._acked.values()) - sum(self._failed.values())
+
+    def flush(self) -> None:
+        if self._producer is None:
+            return
+        self._drain()
+        self._sync()
+
+    def close(self, ok: bool) -> None:
+        if self._producer is None:
+            return
+        self._drain()
+        self._sync()
+        left = {t: n for t in self._produced if (n := self._produced[t] - self._acked[t] - self._failed[t]) > 0}
+        for topic, n in left.items():
+            self._sync_failed(topic, n, "no delivery report received before close")
+        self._producer = None
+
+    def _drain(self) -> None:
+        """Wait for delivery reports; fail (purge) what is still unacknowledged at the deadline."""
+        assert self._producer is not None
+        producer = self._producer
+        pending = len(producer)
+        if pending == 0:
+            producer.poll(0)
+            return
+        timeout = self.config["flush_timeout_s"] + pending / FLUSH_RATE
+        deadline = time.monotonic() + timeout
+        while len(producer) > 0 and time.monotonic() < deadline:
+            producer.flush(min(1.0, max(0.0, deadline - time.monotonic())))
+        if len(producer) > 0:
+            cause = f"; last error: {self._last_error}" if self._last_error else ""
+            self._purge_reason = f"not acknowledged within the {timeout:.0f} s flush timeout{cause}"
+            producer.purge(in_queue=True, in_flight=True)
+            producer.flush(5.0)
+
+    # -- delivery reports --------------------------------------------------------------------
+    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
+        if err is None:
+            self._acked[msg.topic()] += 1
+            return
+        reason = err.str()
+        if err.code() in _PURGED and self._purge_reason:
+            reason = self._purge_reason
+        self._sync_failed(msg.topic(), 1, reason)
+
+    def _on_error(self, err: KafkaError) -> None:
+        self._last_error = err.str()
+        if err.fatal():
+            self._fatal = f"producer failed: {err.str()}"
+        log.debug("kafka error: %s", err.str())
+
+    def _sync_failed(self, topic: str, n: int, reason: str) -> None:
+        self._failed[topic] += n
+        entity = self._entity_of.get(topic, topic)
+        self.stats.fail(entity, n, f"topic {topic}: {reason}")
+
+    def _sync(self) -> None:
+        """Move acknowledgement counts into ``stats`` (kept local in the hot callback)."""
+        for topic, n in self._acked.items():
+            delta = n - self._synced_ack[topic]
+            if delta:
+                self.stats.ack(self._entity_of.get(topic, topic), delta)
+                self._synced_ack[topic] = n
+
+    @staticmethod
+    def _is_fatal(exc: KafkaException) -> bool:
+        err = exc.args[0] if exc.args else None
+        return isinstance(err, KafkaError) and err.fatal()
+
+
+def _reason(exc: BaseException) -> str:
+    err = exc.args[0] if exc.args else None
+    if isinstance(err, KafkaError):
+        return err.str()
+    return str(exc)
