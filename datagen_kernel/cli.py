@@ -81,7 +81,7 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
 
 
 def _add_builtin_commands(cli: click.Group) -> None:
-    from datagen_kernel import commands_run
+    from datagen_kernel import commands_run, scaffold
 
     cli.add_command(commands_run.run_command)
     cli.add_command(plugins_command)
@@ -90,6 +90,7 @@ def _add_builtin_commands(cli: click.Group) -> None:
     cli.add_command(schemas_group)
     cli.add_command(scenarios_command)
     cli.add_command(validate_command)
+    cli.add_command(scaffold.new_plugin_command)
 
 
 # --- datagen plugins -------------------------------------------------------------------------
