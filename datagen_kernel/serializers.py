@@ -59,8 +59,17 @@ def format_decimal(value: Any, scale: int) -> str:
         q, r = divmod(abs(value), 10**scale)
         return f"{sign}{q}.{r:0{scale}d}"
     if isinstance(value, decimal.Decimal):
-        return str(value.quantize(decimal.Decimal(1).scaleb(-scale)))
+        return str(value.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP))
     raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+
+
+def format_decimals(values: Sequence[Any], scale: int) -> list[str | None]:
+    """``format_decimal`` over a column (fast path for cents that fit a double exactly)."""
+    if scale == 2 and all(type(v) is int and -(10**15) < v < 10**15 for v in values):
+        # |v| < 1e15 cents: v / 100 is within 0.002 of the exact value, so rounding to two
+        # places gives exactly the decimal digits of v
+        return [f"{v / 100:.2f}" for v in values]
+    return [None if v is None else format_decimal(v, scale) for v in values]
 
 
 def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -> list[str | None]:
@@ -75,10 +84,12 @@ def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -
         offset = tz.utcoffset(ref)
         assert offset is not None
         off_ms = int(offset.total_seconds() * 1000)
-        text = np.datetime_as_string((ms + off_ms).astype("datetime64[ms]"), unit="ms")
+        text: list[str] = np.datetime_as_string((ms + off_ms).astype("datetime64[ms]"), unit="ms").tolist()
         suffix = _offset_suffix(offset)
-        for i, s in zip(idx, text.tolist(), strict=True):
-            out[i] = s + suffix
+        if len(idx) == len(values):
+            return [t + suffix for t in text]
+        for i, t in zip(idx, text, strict=True):
+            out[i] = t + suffix
     for i, v in enumerate(values):
         if isinstance(v, dt.datetime):
             out[i] = v.astimezone(tz).isoformat(timespec="milliseconds")
@@ -136,7 +147,7 @@ def _convert(plan: list[tuple[str, str, Any]], records: Sequence[Record], tz: dt
         column: list[Any] = [r.get(name) for r in out]
         converted: list[Any]
         if kind == "decimal":
-            converted = [None if v is None else format_decimal(v, arg) for v in column]
+            converted = format_decimals(column, arg)
         elif kind == "timestamp":
             converted = format_timestamps(column, tz)
         else:
@@ -190,5 +201,25 @@ class JsonSerializer(Serializer):
     def serialize(
         self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None
     ) -> list[bytes]:
-        dumps = self._dumps
-        return [dumps(r) for r in to_text_values(entity, records, self.tz)]
+        if not records:
+            return []
+        return self.serialize_lines(entity, records).splitlines()
+
+    def serialize_lines(self, entity: EntitySpec, records: Sequence[Record]) -> bytes:
+        """All records as JSON Lines (each followed by a newline), in one buffer.
+
+        One ``orjson.dumps`` of the whole list is several times faster here than one call per
+        record (one output buffer instead of one allocation per record). The array is then cut
+        at record boundaries: ``},{"<first field>":`` can only occur between records, since
+        orjson escapes quotes and newlines inside strings and entities have no arrays; the
+        newline count confirms it, with a per-record fallback otherwise.
+        """
+        if not records:
+            return b""
+        text = to_text_values(entity, records, self.tz)
+        first = entity.fields[0].name.encode()
+        blob = self._dumps(text)[1:-1]
+        lines = blob.replace(b'},{"' + first + b'":', b'}\n{"' + first + b'":')
+        if lines.count(b"\n") != len(text) - 1:
+            lines = b"\n".join(self._dumps(r) for r in text)
+        return lines + b"\n"

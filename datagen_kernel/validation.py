@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal as PyDecimal
+from operator import itemgetter
 from typing import Any, Protocol
 
 from datagen_kernel.generation import Record
@@ -52,6 +54,7 @@ class RecordIndex:
         self._specs = specs
         self._records = records
         self._index: dict[str, dict[Any, Record]] = {}
+        self._keys: dict[tuple[str, str], set[Any]] = {}
 
     def has_entity(self, entity: str) -> bool:
         return entity in self._records
@@ -64,67 +67,87 @@ class RecordIndex:
             self._index[entity] = idx
         return idx.get(key)
 
-    def keys(self, entity: str) -> set[Any]:
-        self.get(entity, None)
-        return set(self._index[entity])
+    def keys(self, entity: str, field: str | None = None) -> set[Any]:
+        """Every value of ``field`` (default: the primary key) among ``entity``'s records."""
+        spec = self._specs[entity]
+        name = field or spec.primary_key
+        cache_key = (entity, name)
+        found = self._keys.get(cache_key)
+        if found is None:
+            found = set(map(itemgetter(name), self._records.get(entity, ())))
+            self._keys[cache_key] = found
+        return found
 
 
 def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Violation]:
-    """Field presence, nullability, enum symbols, string lengths, int bounds, decimal scale."""
+    """Field presence, nullability, enum symbols, string lengths, int bounds, decimal range.
+
+    Column-wise with C-level built-ins (``None in column``, set differences, ``min``/``max``):
+    this runs on every generated record, so it must cost far less than generating it.
+    """
     out: list[Violation] = []
+    if not records:
+        return out
     pk = spec.primary_key
     names = spec.field_names
-    expected = set(names)
-    for r in records:
-        if len(r) != len(names) or r.keys() != expected:
-            missing = sorted(expected - r.keys())
-            extra = sorted(r.keys() - expected)
-            out.append(Violation(spec.name, r.get(pk), ",".join(missing + extra) or "*", "fields",
-                                 f"missing {missing} unexpected {extra}"))
-            return out
+    n_fields = len(names)
+    if records[0].keys() != set(names) or any(len(r) != n_fields for r in records):
+        for r in records:
+            if len(r) != n_fields or r.keys() != set(names):
+                missing = sorted(set(names) - r.keys())
+                extra = sorted(r.keys() - set(names))
+                out.append(Violation(spec.name, r.get(pk), ",".join(missing + extra) or "*", "fields",
+                                     f"missing {missing}, unexpected {extra}"))
+                return out
     for f in spec.fields:
-        column = [r[f.name] for r in records]
-        if not f.nullable:
-            for r, v in zip(records, column, strict=True):
-                if v is None:
-                    out.append(Violation(spec.name, r.get(pk), f.name, "not-null", "is null"))
-                    break
+        column = list(map(itemgetter(f.name), records))
+        has_null = None in column
+        if has_null and not f.nullable:
+            i = column.index(None)
+            out.append(Violation(spec.name, records[i].get(pk), f.name, "not-null", "is null"))
+            continue
+        values = [v for v in column if v is not None] if has_null else column
+        if not values:
+            continue
         t = f.type
         if isinstance(t, Enum):
-            allowed: set[str | None] = set(t.symbols)
-            allowed.add(None)  # nullability is checked above
-            bad = [i for i, v in enumerate(column) if v not in allowed]
+            bad = set(values) - set(t.symbols)
             if bad:
-                i = bad[0]
-                out.append(Violation(spec.name, records[i].get(pk), f.name, "enum",
-                                     f"{column[i]!r} is not one of {list(t.symbols)}"))
+                first = next(v for v in values if v in bad)
+                out.append(Violation(spec.name, _key_of(records, column, first, pk), f.name, "enum",
+                                     f"{first!r} is not one of {list(t.symbols)}"))
         elif isinstance(t, String) and t.max_length:
-            m = t.max_length
-            for i, v in enumerate(column):
-                if v is not None and len(v) > m:
-                    out.append(Violation(spec.name, records[i].get(pk), f.name, "max-length",
-                                         f"{len(v)} characters, at most {m} allowed"))
-                    break
+            longest = max(values, key=len)
+            if len(longest) > t.max_length:
+                out.append(Violation(spec.name, _key_of(records, column, longest, pk), f.name, "max-length",
+                                     f"{len(longest)} characters, at most {t.max_length} allowed"))
         elif isinstance(t, Int) and (t.minimum is not None or t.maximum is not None):
-            lo = t.minimum if t.minimum is not None else -(2**63)
-            hi = t.maximum if t.maximum is not None else 2**63 - 1
-            for i, v in enumerate(column):
-                if v is not None and not lo <= v <= hi:
-                    out.append(Violation(spec.name, records[i].get(pk), f.name, "range",
-                                         f"{v} is outside {lo}..{hi}"))
-                    break
+            lo, hi = min(values), max(values)
+            if t.minimum is not None and lo < t.minimum:
+                out.append(Violation(spec.name, _key_of(records, column, lo, pk), f.name, "range",
+                                     f"{lo} is below the minimum {t.minimum}"))
+            if t.maximum is not None and hi > t.maximum:
+                out.append(Violation(spec.name, _key_of(records, column, hi, pk), f.name, "range",
+                                     f"{hi} is above the maximum {t.maximum}"))
         elif isinstance(t, Decimal):
             limit = 10**t.precision
-            for i, v in enumerate(column):
-                if isinstance(v, int) and not -limit < v < limit:
-                    out.append(Violation(spec.name, records[i].get(pk), f.name, "precision",
-                                         f"{v} does not fit decimal({t.precision},{t.scale})"))
-                    break
-                if v is not None and not isinstance(v, int) and type(v).__name__ != "Decimal":
-                    out.append(Violation(spec.name, records[i].get(pk), f.name, "decimal-type",
-                                         f"{type(v).__name__} value; use int (scaled) or Decimal"))
-                    break
+            try:
+                lo, hi = min(values), max(values)
+            except TypeError:
+                lo = hi = 0
+            bad_type = next((v for v in values if not isinstance(v, (int, PyDecimal)) or isinstance(v, bool)), None)
+            if bad_type is not None:
+                out.append(Violation(spec.name, _key_of(records, column, bad_type, pk), f.name, "decimal-type",
+                                     f"{type(bad_type).__name__} value; use int (scaled) or Decimal"))
+            elif isinstance(lo, int) and isinstance(hi, int) and (lo <= -limit or hi >= limit):
+                v = lo if lo <= -limit else hi
+                out.append(Violation(spec.name, _key_of(records, column, v, pk), f.name, "precision",
+                                     f"{v} does not fit decimal({t.precision},{t.scale})"))
     return out
+
+
+def _key_of(records: Sequence[Record], column: list[Any], value: Any, pk: str) -> Any:
+    return records[column.index(value)].get(pk)
 
 
 def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> list[Violation]:
@@ -134,8 +157,17 @@ def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: 
     for fk in spec.foreign_keys:
         if not lookup.has_entity(fk.entity):
             continue
-        for r in records:
-            value = r.get(fk.field)
+        column = list(map(itemgetter(fk.field), records))
+        keys = lookup.keys(fk.entity, fk.ref_field) if hasattr(lookup, "keys") else None
+        if keys is not None:
+            missing = set(column) - keys
+            missing.discard(None)
+            if missing:
+                first = next(v for v in column if v in missing)
+                out.append(Violation(spec.name, _key_of(records, column, first, pk), fk.field, "foreign-key",
+                                     f"{first!r} is not a {fk.entity}.{fk.ref_field}"))
+            continue
+        for r, value in zip(records, column, strict=True):
             if value is None:
                 continue
             parent = lookup.get(fk.entity, value)

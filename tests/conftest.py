@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
+import toy_pack
 from click.testing import CliRunner, Result
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import toy_pack  # noqa: E402
-from datagen_kernel.cli import make_cli  # noqa: E402
-from datagen_kernel.plugins import PluginHost, make_plugin_host  # noqa: E402
+from datagen_kernel.cli import make_cli
+from datagen_kernel.plugins import PluginHost, make_plugin_host
 
 
 def _json_plugin() -> Any:

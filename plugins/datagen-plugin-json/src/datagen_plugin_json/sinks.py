@@ -39,8 +39,12 @@ class JsonLinesSink(Sink):
 
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
         assert self.serializer is not None
-        values = self.serializer.serialize(entity, records)
-        payload = b"\n".join(values) + b"\n" if values else b""
+        lines = getattr(self.serializer, "serialize_lines", None)
+        if lines is not None:
+            payload = lines(entity, records)
+        else:
+            values = self.serializer.serialize(entity, records)
+            payload = b"\n".join(values) + b"\n" if values else b""
         return EncodedBatch(entity.name, len(records), payload)
 
     def open(self, context: SinkContext) -> None:
