@@ -1,0 +1,1 @@
+"""datagen entity pack: credit cards (``credit_card``) and card purchases (``card_transaction``)."""

@@ -1,0 +1,1 @@
+"""datagen entity pack: properties, loans and their installment schedules."""
