@@ -1,0 +1,143 @@
+"""The kafka sink without a broker: presets, options, topic naming, keys, CloudEvents headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import time
+
+import pytest
+from datagen_plugin_kafka.cloudevents import event_source, event_time_field, event_type
+from datagen_plugin_kafka.presets import PRESETS, parse_overrides, producer_settings
+from datagen_plugin_kafka.sink import KafkaSink
+from kafkatest_support import cli_runner, kafka_partition, murmur2, toy_pack, toy_plugins
+
+from datagen_kernel import EntitySpec, Field, Kind, String, Timestamp, Uuid
+from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.serializers import JsonSerializer
+from datagen_kernel.testing import generate_records
+
+
+def _sink(**options: object) -> KafkaSink:
+    config = {o.name: o.default_value() for o in KafkaSink.options}
+    config.update(options)
+    sink = KafkaSink(config)
+    sink.serializer = JsonSerializer({"utc": False})
+    return sink
+
+
+def test_no_preset_disables_acknowledgements() -> None:
+    assert set(PRESETS) == {"reliable", "fast", "bulk", "streaming"}
+    for name, settings in PRESETS.items():
+        assert settings["acks"] in ("all", "1"), name
+    assert PRESETS["reliable"]["acks"] == "all" and PRESETS["reliable"]["enable.idempotence"] == "true"
+    assert PRESETS["streaming"]["enable.idempotence"] == "true"
+
+
+def test_overrides_win_over_the_preset_and_acks_zero_is_refused() -> None:
+    settings = producer_settings("bulk", parse_overrides(["linger.ms=7", " compression.type = zstd "]))
+    assert settings["linger.ms"] == "7" and settings["compression.type"] == "zstd"
+    assert settings["partitioner"] == "murmur2_random"
+    for bad in (["acks=0"], ["request.required.acks=0"], ["linger.ms"], ["=1"], ["on_delivery=x"]):
+        with pytest.raises(ValueError):
+            parse_overrides(bad)
+
+
+def test_acks_zero_on_the_command_line_is_one_clear_error() -> None:
+    invoke = cli_runner(toy_plugins())
+    result = invoke(["run", "--customers", "2", "--sink", "kafka", "-q", "-o", "kafka.producer=acks=0"])
+    assert result.exit_code != 0
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "kafka.producer" in errors[0] and "acks=0" in errors[0], result.output
+
+
+def test_topics_follow_the_catalog_with_prefix_and_overrides() -> None:
+    sink = _sink(topic_prefix="dev.", topics=["member=people"])
+    assert sink.topic_for(toy_pack.SCORE) == "dev.toy.scores"
+    assert sink.topic_for(toy_pack.TEAM) == "dev.team"
+    assert sink.topic_for(toy_pack.MEMBER) == "dev.people"
+
+
+def test_encode_keys_values_and_cloudevents_headers() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=3, seed=5)
+    scores = records["score"]
+    assert scores, "the toy pack produced no score for 3 teams"
+    sink = _sink()
+    batch = pickle.loads(pickle.dumps(sink.encode(toy_pack.SCORE, scores)))
+    payload = batch.payload
+    assert batch.entity == "score" and batch.count == len(scores)
+    assert payload.topic == "toy.scores"
+    assert payload.values == JsonSerializer({}).serialize(toy_pack.SCORE, scores)
+    for record, key, headers in zip(scores, payload.keys, payload.headers, strict=True):
+        assert key == record["member_id"].encode()
+        h = dict(headers)
+        assert len(h) == len(headers), "a header appears twice"
+        assert h["ce_specversion"] == b"1.0"
+        assert h["ce_id"] == record["score_id"].encode()
+        assert h["ce_type"] == b"br.com.datagen.toy.score.created"
+        assert h["ce_source"] == b"/datagen/toy"
+        assert h["ce_subject"] == key
+        assert h["content-type"] == b"application/json"
+        at = dt.datetime.fromisoformat(h["ce_time"].decode().replace("Z", "+00:00"))
+        assert at.utcoffset() == dt.timedelta(0)
+        assert int(at.timestamp() * 1000) == record["at"]
+    ids = [dict(h)["ce_id"] for h in payload.headers]
+    assert len(set(ids)) == len(ids), "ce_id must be unique"
+
+
+def test_masters_are_keyed_by_their_id_and_headers_can_be_turned_off() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=3, seed=5)
+    payload = _sink(cloudevents=False).encode(toy_pack.MEMBER, records["member"]).payload
+    assert payload.headers is None
+    assert payload.keys == [r["member_id"].encode() for r in records["member"]]
+
+
+def test_event_time_and_domain_rules() -> None:
+    spec = EntitySpec(
+        "trade", Kind.EVENT,
+        (Field("trade_id", Uuid()), Field("created_at", Timestamp()), Field("executed_at", Timestamp()),
+         Field("note", String(), nullable=True)),
+        primary_key="trade_id", topic="banking.trades", key_field="trade_id",
+    )
+    assert event_time_field(spec) == "executed_at"
+    assert event_type(spec) == "br.com.datagen.banking.trade.created"
+    assert event_source(spec) == "/datagen/banking"
+    master = EntitySpec("customer", Kind.MASTER, (Field("customer_id", Uuid()), Field("created_at", Timestamp())),
+                        primary_key="customer_id")
+    assert event_time_field(master) == "created_at"
+    assert event_type(master) == "br.com.datagen.customer.created"
+    assert event_source(master) == "/datagen"
+
+
+def test_murmur2_matches_kafka_reference_values() -> None:
+    # reference values of Kafka's own partitioner tests (org.apache.kafka.common.utils.UtilsTest)
+    assert murmur2(b"21") == -973932308
+    assert murmur2(b"foobar") == -790332482
+    assert murmur2(b"a-little-bit-long-string") == -985981536
+    assert murmur2(b"a-little-bit-longer-string") == -1486304829
+    assert murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8") == -58897971
+    assert murmur2(b"abc") == 479470107
+    assert 0 <= kafka_partition(b"any", 3) < 3
+
+
+def test_unreachable_broker_fails_within_seconds_with_one_clear_line() -> None:
+    invoke = cli_runner(toy_plugins())
+    start = time.monotonic()
+    result = invoke(["run", "--customers", "5", "--sink", "kafka", "-q",
+                     "-o", "kafka.bootstrap_servers=127.0.0.1:1", "-o", "kafka.connect_timeout_s=2"])
+    elapsed = time.monotonic() - start
+    assert result.exit_code != 0
+    assert elapsed < 15, f"took {elapsed:.1f} s"
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert "cannot reach Kafka at 127.0.0.1:1" in errors[0] and "bootstrap_servers" in errors[0]
+    assert "Traceback" not in result.output
+
+
+def test_unknown_librdkafka_property_is_one_clear_error() -> None:
+    invoke = cli_runner(toy_plugins())
+    result = invoke(["run", "--customers", "2", "--sink", "kafka", "-q", "-o", "kafka.producer=no.such.thing=1",
+                     "-o", "kafka.bootstrap_servers=127.0.0.1:1"])
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert result.exit_code != 0 and len(errors) == 1, result.output
+    assert "invalid producer setting" in errors[0] and "no.such.thing" in errors[0]
