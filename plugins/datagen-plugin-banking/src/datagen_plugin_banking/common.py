@@ -88,11 +88,15 @@ class TimestampSampler:
         end = np.asarray(end_ms, dtype=np.int64)
         if n is None:
             n = int(np.broadcast(start, end).size)
-        start = np.broadcast_to(start, (n,))
-        end = np.broadcast_to(end, (n,))
+        return self.from_uniform(rng.random((n, 3)), start, end)
+
+    def from_uniform(self, u: np.ndarray, start_ms: Any, end_ms: Any) -> np.ndarray:
+        """Like ``sample`` with the ``(n, 3)`` uniforms given (to share one draw with others)."""
+        n = u.shape[0]
+        start = np.broadcast_to(np.asarray(start_ms, dtype=np.int64), (n,))
+        end = np.broadcast_to(np.asarray(end_ms, dtype=np.int64), (n,))
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        u = rng.random((n, 3))
         d0 = (start + LOCAL_OFFSET_MS) // DAY_MS
         d1 = (np.maximum(end, start + 1) - 1 + LOCAL_OFFSET_MS) // DAY_MS
         length = d1 - d0 + 1
@@ -138,7 +142,7 @@ def strings_from_bytes(chars: np.ndarray) -> list[str]:
     n, width = chars.shape
     if n == 0:
         return []
-    return chars.view(f"S{width}").ravel().astype(f"U{width}").tolist()  # type: ignore[no-any-return]
+    return [b.decode("ascii") for b in chars.view(f"S{width}").ravel().tolist()]
 
 
 def zero_padded(values: np.ndarray, width: int) -> list[str]:
@@ -346,25 +350,36 @@ class _LocationTables:
         pop = np.array([s.population_millions for s in sts])
         self.state_cdf = np.cumsum(pop / pop.sum())
         self.state_cdf[-1] = 1.0
-        # cities: the first listed (the capital) weighs most, then 1/rank
+        # cities: the first listed (the capital) weighs 2, the others 1/rank
         self.city_offset = np.zeros(len(sts) + 1, dtype=np.int64)
         city_cdfs: list[float] = []
-        self.city_name: list[str] = []
-        self.city_ddd: list[str] = []
-        self.city_uf: list[str] = []
+        names: list[str] = []
+        ddds: list[str] = []
+        ufs: list[str] = []
         for i, s in enumerate(sts):
             w = np.array([2.0 if r == 0 else 1.0 / (r + 1) for r in range(len(s.cities))])
-            cdf = np.cumsum(w / w.sum())
-            cdf[-1] = 1.0
-            city_cdfs.extend(cdf.tolist())
+            c = np.cumsum(w / w.sum())
+            c[-1] = 1.0
+            city_cdfs.extend(c.tolist())
             self.city_offset[i + 1] = self.city_offset[i] + len(s.cities)
-            self.city_name.extend(c.name for c in s.cities)
-            self.city_ddd.extend(c.ddd for c in s.cities)
-            self.city_uf.extend(s.uf for _ in s.cities)
+            names.extend(c.name for c in s.cities)
+            ddds.extend(c.ddd for c in s.cities)
+            ufs.extend(s.uf for _ in s.cities)
         self.city_cdf = np.array(city_cdfs)
-        self.city_state = np.repeat(np.arange(len(sts)), np.diff(self.city_offset))
-        # CEP ranges: per state, cumulative size of its ranges
-        self.cep_ranges = [np.array(s.cep_ranges, dtype=np.int64) for s in sts]
+        self.city_name = np.array(names, dtype=object)
+        self.city_ddd = np.array(ddds, dtype=object)
+        self.city_ddd_code = np.array([int(d) for d in ddds], dtype=np.int64)
+        self.city_uf = np.array(ufs, dtype=object)
+        self.max_cities = int(np.diff(self.city_offset).max())
+        # CEP ranges per state, padded: first 8-digit CEP and count of CEPs of each range
+        width = max(len(s.cep_ranges) for s in sts)
+        self.cep_first = np.zeros((len(sts), width), dtype=np.int64)
+        self.cep_count = np.zeros((len(sts), width), dtype=np.int64)
+        for i, s in enumerate(sts):
+            for j, (lo, hi) in enumerate(s.cep_ranges):
+                self.cep_first[i, j] = lo * 1000
+                self.cep_count[i, j] = (hi - lo + 1) * 1000
+        self.cep_total = self.cep_count.sum(axis=1)
 
 
 @functools.lru_cache(maxsize=1)
@@ -381,6 +396,7 @@ class Locations:
     ddd: list[str]
     cep: list[str]
     city_index: np.ndarray
+    ddd_code: np.ndarray
 
 
 def sample_locations(rng: np.random.Generator, n: int) -> Locations:
@@ -388,53 +404,64 @@ def sample_locations(rng: np.random.Generator, n: int) -> Locations:
 
     One ``rng.random((n, 3))`` draw (prefix-stable).
     """
+    return locations_from_uniform(rng.random((n, 3)))
+
+
+def locations_from_uniform(u: np.ndarray) -> Locations:
+    """``sample_locations`` with the ``(n, 3)`` uniforms given."""
     t = _tables()
-    u = rng.random((n, 3))
-    st = np.searchsorted(t.state_cdf, u[:, 0], side="right")
-    st = np.minimum(st, len(t.cep_ranges) - 1)
+    n = u.shape[0]
+    st = np.minimum(np.searchsorted(t.state_cdf, u[:, 0], side="right"), len(t.cep_total) - 1)
     lo, hi = t.city_offset[st], t.city_offset[st + 1]
     # position inside the state's own city CDF (cities of a state are contiguous)
     city = lo.copy()
     last = len(t.city_cdf) - 1
-    for k in range(int((hi - lo).max()) - 1 if n else 0):
+    for k in range(t.max_cities - 1):
         j = lo + k
         city += (j < hi - 1) & (t.city_cdf[np.minimum(j, last)] <= u[:, 1])
-    ceps = np.empty(n, dtype=np.int64)
-    for s_idx in np.unique(st).tolist():
-        mask = st == s_idx
-        ranges = t.cep_ranges[s_idx]
-        sizes = (ranges[:, 1] - ranges[:, 0] + 1) * 1000  # 8-digit CEPs per range
-        cum = np.cumsum(sizes)
-        pos = (u[mask, 2] * cum[-1]).astype(np.int64)
-        which = np.searchsorted(cum, pos, side="right")
-        start = np.concatenate([[0], cum[:-1]])[which]
-        ceps[mask] = ranges[which, 0] * 1000 + (pos - start)
-    cep_chars = ascii_digits(ceps, 8)
+    # CEP: uniform over all 8-digit CEPs of the state's ranges
+    pos = (u[:, 2] * t.cep_total[st]).astype(np.int64)
+    cep = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=bool)
+    for j in range(t.cep_count.shape[1]):
+        count, first = t.cep_count[st, j], t.cep_first[st, j]
+        here = ~done & (pos < count)
+        cep = np.where(here, first + pos, cep)
+        done |= here
+        pos = pos - count
+    cep_chars = ascii_digits(cep, 8)
     cep_text = np.empty((n, 9), dtype=np.uint8)
     cep_text[:, :5] = cep_chars[:, :5]
     cep_text[:, 5] = ord("-")
     cep_text[:, 6:] = cep_chars[:, 5:]
-    idx = city.tolist()
     return Locations(
-        uf=[t.city_uf[i] for i in idx],
-        city=[t.city_name[i] for i in idx],
-        ddd=[t.city_ddd[i] for i in idx],
+        uf=t.city_uf[city].tolist(),
+        city=t.city_name[city].tolist(),
+        ddd=t.city_ddd[city].tolist(),
         cep=strings_from_bytes(cep_text),
         city_index=city,
+        ddd_code=t.city_ddd_code[city],
     )
 
 
-def phones_for_ddds(rng: np.random.Generator, ddds: Sequence[str]) -> list[str]:
-    """Mobile numbers ``+55 DD 9NNNN-NNNN`` with the given area codes (one draw of n values)."""
-    n = len(ddds)
-    subscriber = rng.integers(0, 100_000_000, size=n)
-    chars = ascii_digits(subscriber, 8)
-    text = np.empty((n, 10), dtype=np.uint8)
-    text[:, 0] = ord("9")
-    text[:, 1:5] = chars[:, :4]
-    text[:, 5] = ord("-")
-    text[:, 6:] = chars[:, 4:]
-    return [f"+55 {d} {s}" for d, s in zip(ddds, strings_from_bytes(text), strict=True)]
+def phones_for_ddds(rng: np.random.Generator, ddds: Sequence[str] | np.ndarray) -> list[str]:
+    """Mobile numbers ``+55 DD 9NNNN-NNNN`` with the given area codes (one ``rng.random(n)``)."""
+    return phones_from_uniform(rng.random(len(ddds)), ddds)
+
+
+def phones_from_uniform(u: np.ndarray, ddds: Sequence[str] | np.ndarray) -> list[str]:
+    """``phones_for_ddds`` with the ``(n,)`` uniforms given; ``ddds`` as strings or ints."""
+    n = u.shape[0]
+    codes = np.asarray([int(d) for d in ddds] if not isinstance(ddds, np.ndarray) else ddds, dtype=np.int64)
+    chars = ascii_digits(codes * 10**8 + (u * 1e8).astype(np.int64), 10)
+    text = np.empty((n, 17), dtype=np.uint8)
+    text[:, 0:4] = np.frombuffer(b"+55 ", dtype=np.uint8)
+    text[:, 4:6] = chars[:, :2]
+    text[:, 6:8] = np.frombuffer(b" 9", dtype=np.uint8)
+    text[:, 8:12] = chars[:, 2:6]
+    text[:, 12] = ord("-")
+    text[:, 13:] = chars[:, 6:]
+    return strings_from_bytes(text)
 
 
 def _cdf(weights: Sequence[float]) -> np.ndarray:
@@ -460,33 +487,45 @@ _DOMAIN_CDF = _cdf([w for _, w in _names.EMAIL_DOMAINS])
 
 def sample_addresses(rng: np.random.Generator, n: int, locations: Locations | None = None) -> list[dict[str, Any]]:
     """``n`` Address records (street, number, complement?, neighborhood, city, state, postal_code,
-    country) consistent with ``locations`` (sampled from ``rng`` when not given)."""
+    country) consistent with ``locations`` (sampled from ``rng`` first when not given)."""
     if locations is None:
         locations = sample_locations(rng, n)
-    u = rng.random((n, 5))
+    return addresses_from_uniform(rng.random((n, 5)), locations)
+
+
+@functools.lru_cache(maxsize=1)
+def _address_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     kinds = [k for k, _ in _names.STREET_KINDS]
-    kind = pick(_STREET_KIND_CDF, u[:, 0]).tolist()
-    street = (u[:, 1] * len(_names.STREET_NAMES)).astype(np.int64).tolist()
-    # house numbers: right-skewed 1..4999, 2% without number
-    number = np.minimum(np.exp(u[:, 2] * math.log(5000)).astype(np.int64), 4999).tolist()
-    no_number = (u[:, 2] > 0.98).tolist()
-    comp = (u[:, 3] * (len(_names.COMPLEMENTS) * 2)).astype(np.int64).tolist()  # half have none
-    hood = (u[:, 4] * len(_names.NEIGHBORHOODS)).astype(np.int64).tolist()
-    ncomp = len(_names.COMPLEMENTS)
-    S, K, C, H = _names.STREET_NAMES, kinds, _names.COMPLEMENTS, _names.NEIGHBORHOODS
+    streets = np.array([f"{k} {s}" for k in kinds for s in _names.STREET_NAMES], dtype=object)
+    numbers = np.array([str(i) for i in range(5000)] + ["S/N"], dtype=object)
+    complements = np.array(list(_names.COMPLEMENTS) + [None] * len(_names.COMPLEMENTS), dtype=object)
+    hoods = np.array(_names.NEIGHBORHOODS, dtype=object)
+    return streets, numbers, complements, hoods
+
+
+def addresses_from_uniform(u: np.ndarray, locations: Locations) -> list[dict[str, Any]]:
+    """``sample_addresses`` with the ``(n, 5)`` uniforms given."""
+    streets, numbers, complements, hoods = _address_tables()
+    kind = pick(_STREET_KIND_CDF, u[:, 0])
+    street = kind * len(_names.STREET_NAMES) + (u[:, 1] * len(_names.STREET_NAMES)).astype(np.int64)
+    # house numbers: right-skewed 1..4999, 2% without number ("S/N")
+    number = np.where(u[:, 2] > 0.98, 5000, np.clip(np.exp(u[:, 2] * math.log(5000)).astype(np.int64), 1, 4999))
+    comp = (u[:, 3] * len(complements)).astype(np.int64)  # half have none
+    hood = (u[:, 4] * len(hoods)).astype(np.int64)
     return [
         {
-            "street": f"{K[k]} {S[s]}",
-            "number": "S/N" if nn else str(num),
-            "complement": C[c] if c < ncomp else None,
-            "neighborhood": H[h],
+            "street": st,
+            "number": nu,
+            "complement": co,
+            "neighborhood": ho,
             "city": city,
             "state": uf,
             "postal_code": cep,
             "country": "BR",
         }
-        for k, s, num, nn, c, h, city, uf, cep in zip(
-            kind, street, number, no_number, comp, hood, locations.city, locations.uf, locations.cep, strict=True
+        for st, nu, co, ho, city, uf, cep in zip(
+            streets[street].tolist(), numbers[number].tolist(), complements[comp].tolist(), hoods[hood].tolist(),
+            locations.city, locations.uf, locations.cep, strict=True,
         )
     ]
 
@@ -517,10 +556,14 @@ def sample_names(rng: np.random.Generator, n: int) -> Names:
 
     One ``rng.random((n, 5))`` draw.
     """
+    return names_from_uniform(rng.random((n, 5)))
+
+
+def names_from_uniform(u: np.ndarray) -> Names:
+    """``sample_names`` with the ``(n, 5)`` uniforms given."""
     first, female, first_ascii, last_ascii = _name_pools()
     surnames = _names.SURNAMES
     nm = len(first) - female
-    u = rng.random((n, 5))
     is_female = u[:, 0] < 0.51
     given = np.where(is_female, (u[:, 1] * female).astype(np.int64), female + (u[:, 1] * nm).astype(np.int64))
     # second given name of the same gender for 25%: reuse the fractional part of u1
@@ -542,8 +585,11 @@ def sample_names(rng: np.random.Generator, n: int) -> Names:
 def emails_for(rng: np.random.Generator, names: Names) -> list[str]:
     """Emails derived from names: ``first.last``, ``first_last``, ``firstlast`` or ``flast``,
     a number for 60% (people rarely get the bare name), and a common Brazilian domain."""
-    n = len(names.full)
-    u = rng.random((n, 3))
+    return emails_from_uniform(rng.random((len(names.full), 3)), names)
+
+
+def emails_from_uniform(u: np.ndarray, names: Names) -> list[str]:
+    """``emails_for`` with the ``(n, 3)`` uniforms given."""
     style = (u[:, 0] * 4).astype(np.int64).tolist()
     number = np.where(u[:, 1] < 0.6, (u[:, 1] / 0.6 * 9999).astype(np.int64) + 1, 0).tolist()
     domains = [d for d, _ in _names.EMAIL_DOMAINS]
@@ -596,6 +642,7 @@ __all__ = [
     "Names",
     "State",
     "TimestampSampler",
+    "addresses_from_uniform",
     "ascii_digits",
     "ascii_fold",
     "cdf",
@@ -604,11 +651,15 @@ __all__ = [
     "cpfs_from_bases",
     "digit_matrix",
     "emails_for",
+    "emails_from_uniform",
     "format_brl",
     "is_valid_cnpj",
     "is_valid_cpf",
     "local_parts",
+    "locations_from_uniform",
+    "names_from_uniform",
     "phones_for_ddds",
+    "phones_from_uniform",
     "pick",
     "random_cnpjs",
     "random_cpfs",

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
-from datagen_kernel import BlockContext, Record
 
+from datagen_kernel import BlockContext, Record
 from datagen_plugin_banking.common import (
     BUSINESS_HOURS,
     DAY_MS,
     HOUR_MS,
     MINIMUM_WAGE_CENTS,
     MINUTE_MS,
+    addresses_from_uniform,
     ascii_digits,
     cdf,
-    emails_for,
-    phones_for_ddds,
+    emails_from_uniform,
+    locations_from_uniform,
+    names_from_uniform,
+    phones_from_uniform,
     pick,
-    sample_addresses,
-    sample_locations,
-    sample_names,
     strings_from_bytes,
     unique_cpfs,
     zero_padded,
@@ -33,6 +33,8 @@ INCOME_MEDIAN = 3000.0
 INCOME_SIGMA = 0.75
 INCOME_FACTOR = np.array([1.0, 1.15, 0.85, 0.55])
 """Income multiplier by employment status (EMPLOYED, SELF_EMPLOYED, RETIRED, UNEMPLOYED)."""
+
+_EMPLOYMENT = np.array(EMPLOYMENT_STATUSES, dtype=object)
 
 ACCOUNTS_PER_CUSTOMER_CDF = cdf([0.50, 0.35, 0.15])
 ACCOUNT_TYPE_CDF = cdf([0.70, 0.20, 0.10])
@@ -87,20 +89,22 @@ def generate_customers(ctx: BlockContext) -> list[Record]:
     as_of = ctx.run.as_of_ms
     ids = ctx.uuids(n)
     cpfs = unique_cpfs(ctx.run.seed, np.arange(ctx.start, ctx.stop, dtype=np.int64))
-    names = sample_names(ctx.rng("name"), n)
-    emails = emails_for(ctx.rng("email"), names)
-    locations = sample_locations(ctx.rng("location"), n)
-    addresses = sample_addresses(ctx.rng("address"), n, locations)
-    phones = phones_for_ddds(ctx.rng("phone"), locations.ddd)
-    u = ctx.rng("profile").random((n, 2))
+    # one uniform draw for every categorical attribute (columns: names 0-4, email 5-7,
+    # location 8-10, address 11-15, phone 16, status 17, score noise 18, created 19-21)
+    u = ctx.rng("attrs").random((n, 22))
     z = ctx.rng("income").standard_normal(n)
-    status = pick(EMPLOYMENT_CDF, u[:, 0])
+    names = names_from_uniform(u[:, 0:5])
+    emails = emails_from_uniform(u[:, 5:8], names)
+    locations = locations_from_uniform(u[:, 8:11])
+    addresses = addresses_from_uniform(u[:, 11:16], locations)
+    phones = phones_from_uniform(u[:, 16], locations.ddd_code)
+    status = pick(EMPLOYMENT_CDF, u[:, 17])
     income = INCOME_MEDIAN * np.exp(INCOME_SIGMA * z) * INCOME_FACTOR[status]
     income_cents = np.maximum(np.rint(income * 100.0), MINIMUM_WAGE_CENTS).astype(np.int64)
     reais = income_cents / 100.0
-    score = np.clip(300.0 + np.minimum(reais / 50_000.0 * 400.0, 400.0) + (u[:, 1] * 100.0 - 50.0), 300.0, 850.0)
-    created = BUSINESS_HOURS.sample(ctx.rng("created"), as_of - CUSTOMER_HISTORY_DAYS * DAY_MS, as_of - DAY_MS, n)
-    statuses = [EMPLOYMENT_STATUSES[i] for i in status.tolist()]
+    score = np.clip(300.0 + np.minimum(reais / 50_000.0 * 400.0, 400.0) + (u[:, 18] * 100.0 - 50.0), 300.0, 850.0)
+    created = BUSINESS_HOURS.from_uniform(u[:, 19:22], as_of - CUSTOMER_HISTORY_DAYS * DAY_MS, as_of - DAY_MS)
+    statuses = _EMPLOYMENT[status].tolist()
     return [
         {
             "customer_id": i,

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from datagen_kernel import hookimpl
-
-from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER
+from datagen_kernel import Option, hookimpl
+from datagen_plugin_banking.entities import ENTITIES
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
+from datagen_plugin_banking.scenarios import SCENARIOS
+from datagen_plugin_banking.transactions import DEFAULT_HISTORY_DAYS, DEFAULT_PER_YEAR, generate_transactions
+from datagen_plugin_banking.validators import RULES
+
+OPTIONS = (
+    Option("history_days", "int", DEFAULT_HISTORY_DAYS,
+           "Days of transaction history before the as-of instant.", minimum=1, maximum=3650),
+    Option("transactions_per_year", "float", DEFAULT_PER_YEAR,
+           "Mean transactions per customer per year of history.", minimum=0.0, maximum=10_000.0),
+)
 
 
 @hookimpl
 def datagen_register_entities(register) -> None:  # type: ignore[no-untyped-def]
-    register(CUSTOMER)
-    register(ACCOUNT)
+    for spec in ENTITIES:
+        register(spec)
+    register.options("banking", OPTIONS, "Banking pack: transaction history and volume.")
 
 
 @hookimpl
 def datagen_register_generators(register) -> None:  # type: ignore[no-untyped-def]
     register("customer", generate_customers)
     register("account", generate_accounts)
+    register("transaction", generate_transactions)
+
+
+@hookimpl
+def datagen_register_validators(register) -> None:  # type: ignore[no-untyped-def]
+    for rule in RULES:
+        register(rule)
+
+
+@hookimpl
+def datagen_register_scenarios(register) -> None:  # type: ignore[no-untyped-def]
+    for scenario in SCENARIOS:
+        register(scenario)

@@ -1,0 +1,503 @@
+"""Generator of the ``transaction`` event stream (and the fraud-detection scenario's patterns).
+
+Per block, every array is drawn once, flat over all events of the block in root order
+(customer, then draw order), so the first customers' events do not depend on how many
+customers follow. Events are then ordered by account and time, and a running balance per
+account is kept from the account's ``balance`` (its balance when it was created):
+
+* a COMPLETED debit larger than the running balance is **capped**: the customer spends a
+  share (50..100%) of what the account holds instead; if the account holds less than
+  R$ 1.00 the debit is **FAILED** (insufficient funds) and leaves the balance alone;
+* PENDING and FAILED events do not move the balance.
+
+So a completed debit never drives a balance negative.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from datagen_kernel import BlockContext, Record
+from datagen_kernel.seeding import stream_for, uuid4_strings
+from datagen_plugin_banking import names as _names
+from datagen_plugin_banking.common import (
+    ALPHANUMERIC,
+    BUSINESS_HOURS,
+    DAY_MS,
+    HOUR_MS,
+    LOCAL_OFFSET_MS,
+    MINUTE_MS,
+    SECOND_MS,
+    TimestampSampler,
+    ascii_digits,
+    cdf,
+    emails_for,
+    phones_for_ddds,
+    pick,
+    random_cnpjs,
+    random_cpfs,
+    sample_locations,
+    sample_names,
+    state_by_uf,
+    strings_from_bytes,
+    zero_padded,
+)
+from datagen_plugin_banking.entities import (
+    ACCOUNT_TYPES,
+    DIRECTIONS,
+    FRAUD_PATTERNS,
+    PIX_KEY_TYPES,
+    TRANSACTION_STATUSES,
+    TRANSACTION_TYPES,
+)
+from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
+
+DEFAULT_HISTORY_DAYS = 365
+DEFAULT_PER_YEAR = 20.0
+
+# catalog weights, in TRANSACTION_TYPES order: PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC
+TYPE_CDF = cdf([0.45, 0.15, 0.15, 0.10, 0.10, 0.05])
+PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC = range(6)
+CREDIT, DEBIT = 0, 1
+CREDIT_SHARE = np.array([0.5, 0.5, 1.0, 0.0, 0.0, 0.5])
+"""Probability that an event of each type is a CREDIT (PIX, TED and DOC go both ways)."""
+STATUS_CDF = cdf([0.01, 0.98, 0.01])  # PENDING, COMPLETED, FAILED
+PENDING, COMPLETED, FAILED = range(3)
+# pix key types in PIX_KEY_TYPES order: CPF, CNPJ, EMAIL, PHONE, EVP
+PIX_KEY_CDF = cdf([0.40, 0.0, 0.20, 0.30, 0.10])
+ACCOUNT_ACTIVITY = np.array([1.0, 0.2, 0.15])
+"""Relative share of a customer's events per account type (corrente, poupança, investimentos)."""
+AMOUNT_SHARE = 0.05
+AMOUNT_SIGMA = 1.5
+MIN_AMOUNT = 100  # R$ 1.00
+
+PERSONS = 4096
+MULES = 1024
+REGULAR_PAYEES = 8
+"""An account's events mostly go to a handful of recurring counterparties."""
+
+CAP_SHARE, CAP_DRAIN, CAP_FAIL = range(3)
+"""What an uncovered completed debit becomes: capped to a share of the balance, capped to the
+whole balance (fraud draining an account), or FAILED (round amounts must stay round)."""
+
+# --- counterparties ---------------------------------------------------------------------------
+
+
+class Counterparties:
+    """Third parties of a seed: people (recurring payees), mules (fraud) and billers.
+
+    Tables are indexed ``[row, payee]`` (payee ``0..PERSONS+MULES-1``, mules last) so a block
+    picks every event's key, name and description with one fancy-indexing call each.
+    """
+
+    def __init__(self, seed: int) -> None:
+        n = PERSONS + MULES
+        rng = functools.partial(stream_for, seed, "banking-counterparties")
+        people = sample_names(rng("names"), n)
+        locations = sample_locations(rng("locations"), n)
+        cpfs = random_cpfs(rng("cpf"), n)
+        phones = phones_for_ddds(rng("phone"), locations.ddd)
+        emails = emails_for(rng("email"), people)
+        evps = uuid4_strings(rng("evp"), n)
+        u = rng("bank").random((n, 3))
+        banks = [BANK_CODES[b] for b in pick(BANK_CDF, u[:, 0]).tolist()]
+        branches = zero_padded((u[:, 1] * 4999).astype(np.int64) + 1, 4)
+        numbers = account_numbers((u[:, 2] * 999_999).astype(np.int64) + 1)
+        bank_accounts = [f"{b}/{br}/{nu}" for b, br, nu in zip(banks, branches, numbers, strict=True)]
+        nb = len(_names.BILLERS)
+        biller_cnpj = random_cnpjs(rng("biller-cnpj"), nb)
+        billers = [_names.BILLERS[i % nb] for i in range(n)]
+        billers_key = [biller_cnpj[i % nb] for i in range(n)]
+        none = [None] * n
+        # key rows: 0..4 pix key types (CNPJ unused: people have none), 5 bank account, 6 biller, 7 none
+        self.keys = np.array([cpfs, none, emails, phones, evps, bank_accounts, billers_key, none], dtype=object)
+        # name rows: 0 person, 1 biller, 2 none
+        self.names = np.array([people.full, billers, none], dtype=object)
+        # description rows: type * 2 + direction
+        rows: list[list[str]] = []
+        for t in range(6):
+            for d in (CREDIT, DEBIT):
+                rows.append(_descriptions(t, d, people.full, billers))
+        self.descriptions = np.array(rows, dtype=object)
+        self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5])  # PIX row comes from the key type
+        self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0])
+
+
+def _descriptions(t: int, d: int, people: list[str], billers: list[str]) -> list[str]:
+    credit = d == CREDIT
+    if t == PIX:
+        return [f"Pix recebido de {p}" if credit else f"Pix enviado para {p}" for p in people]
+    if t == TED:
+        return [f"TED recebida de {p}" if credit else f"TED enviada para {p}" for p in people]
+    if t == DOC:
+        return [f"DOC recebido de {p}" if credit else f"DOC enviado para {p}" for p in people]
+    if t == BOLETO:
+        return [f"Pagamento de boleto - {b}" for b in billers]
+    if t == DEPOSIT:
+        return ["Depósito em dinheiro"] * len(people)
+    return ["Saque em caixa eletrônico"] * len(people)
+
+
+@functools.lru_cache(maxsize=8)
+def counterparties(seed: int) -> Counterparties:
+    """The seed's counterparties, built once per process."""
+    return Counterparties(seed)
+
+
+# --- geography (fraud-detection) ---------------------------------------------------------------
+
+CAPITAL_COORDINATES: dict[str, tuple[float, float]] = {
+    "SP": (-23.55, -46.63), "MG": (-19.92, -43.94), "RJ": (-22.91, -43.17), "BA": (-12.97, -38.50),
+    "PR": (-25.43, -49.27), "RS": (-30.03, -51.23), "PE": (-8.05, -34.88), "CE": (-3.73, -38.52),
+    "PA": (-1.46, -48.50), "SC": (-27.60, -48.55), "GO": (-16.68, -49.25), "MA": (-2.53, -44.30),
+    "PB": (-7.12, -34.86), "AM": (-3.12, -60.02), "ES": (-20.32, -40.34), "MT": (-15.60, -56.10),
+    "RN": (-5.79, -35.21), "PI": (-5.09, -42.80), "AL": (-9.67, -35.74), "DF": (-15.79, -47.88),
+    "MS": (-20.44, -54.65), "SE": (-10.91, -37.07), "RO": (-8.76, -63.90), "TO": (-10.18, -48.33),
+    "AC": (-9.97, -67.81), "AP": (0.03, -51.07), "RR": (2.82, -60.67),
+}
+"""Approximate coordinates of each UF's capital, to tell far-apart states."""
+FAR_KM = 1500.0
+
+
+def distance_km(uf_a: str, uf_b: str) -> float:
+    """Great-circle distance between the capitals of two UFs."""
+    (la1, lo1), (la2, lo2) = CAPITAL_COORDINATES[uf_a], CAPITAL_COORDINATES[uf_b]
+    p1, p2, dl = math.radians(la1), math.radians(la2), math.radians(lo2 - lo1)
+    c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return 6371.0 * math.acos(max(-1.0, min(1.0, c)))
+
+
+@functools.lru_cache(maxsize=1)
+def _far_cities() -> dict[str, list[tuple[str, str]]]:
+    """For each UF, the (city, UF) pairs at least FAR_KM away."""
+    all_states = state_by_uf()
+    return {
+        uf: [(c.name, other) for other, s in all_states.items() if distance_km(uf, other) >= FAR_KM for c in s.cities]
+        for uf in all_states
+    }
+
+
+NIGHT = TimestampSampler(
+    hour_weights=[0.0] + [1.0] * 4 + [0.0] * 19,  # 01:00-04:59
+    weekday_weights=[1.0] * 7,
+)
+
+# --- generator --------------------------------------------------------------------------------
+
+
+def generate_transactions(ctx: BlockContext) -> list[Record]:
+    """All transactions of the block's accounts (see the module docstring)."""
+    customers = ctx.records("customer")
+    accounts = ctx.records("account")
+    nc, na = len(customers), len(accounts)
+    if nc == 0 or na == 0:
+        return []
+    opts = ctx.options("banking")
+    history_days = int(opts.get("history_days", DEFAULT_HISTORY_DAYS))
+    per_year = float(opts.get("transactions_per_year", DEFAULT_PER_YEAR))
+    fraud = ctx.run.scenario == "fraud-detection"
+    share = float(ctx.options("scenario").get("share", 0.05)) if fraud else 0.0
+    as_of = ctx.run.as_of_ms
+    pool = counterparties(ctx.run.seed)
+
+    # accounts are grouped by owner, in customer order
+    cust_index = {c["customer_id"]: k for k, c in enumerate(customers)}
+    acc_owner = np.array([cust_index[a["customer_id"]] for a in accounts], dtype=np.int64)
+    acc_type = np.array([ACCOUNT_TYPES.index(a["account_type"]) for a in accounts], dtype=np.int64)
+    acc_balance = np.array([a["balance"] for a in accounts], dtype=np.float64)
+    acc_created = np.array([a["created_at"] for a in accounts], dtype=np.int64)
+    acc_bank = np.array([BANK_CODES.index(a["bank_code"]) for a in accounts], dtype=np.int64)
+    first_acc = np.searchsorted(acc_owner, np.arange(nc), side="left")
+    last_acc = np.searchsorted(acc_owner, np.arange(nc), side="right") - 1
+    weight = ACCOUNT_ACTIVITY[acc_type]
+    weight = weight / np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]
+    # weights sum to 1 per customer, so customer k's accounts cover (k, k+1] of this scale
+    acc_cum = np.cumsum(weight)
+    window_start = np.minimum(np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS), as_of - 1)
+    # payee base per account: its recurring counterparties
+    payee_base = np.array([int(a["account_id"][:8], 16) for a in accounts], dtype=np.int64) % PERSONS
+
+    counts = ctx.rng("count").poisson(per_year * history_days / 365.0, nc)
+    n = int(counts.sum())
+    owner = np.repeat(np.arange(nc), counts)
+    u = ctx.rng("attrs").random((n, 7))
+    acc = np.clip(np.searchsorted(acc_cum, owner + u[:, 0], side="right"), first_acc[owner], last_acc[owner])
+    ttype = pick(TYPE_CDF, u[:, 1])
+    direction = np.where(u[:, 2] < CREDIT_SHARE[ttype], CREDIT, DEBIT)
+    status = pick(STATUS_CDF, u[:, 3])
+    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 4]), -1)
+    regular = u[:, 5] < 0.7
+    payee = np.where(
+        regular,
+        (payee_base[acc] + (u[:, 5] / 0.7 * REGULAR_PAYEES).astype(np.int64) * 37) % PERSONS,
+        ((u[:, 5] - 0.7) / 0.3 * PERSONS).astype(np.int64) % PERSONS,
+    )
+    cap_share = 0.5 + 0.5 * u[:, 6]
+    z = ctx.rng("amount").standard_normal(n)
+    amount = np.maximum(np.rint(acc_balance[acc] * AMOUNT_SHARE * np.exp(AMOUNT_SIGMA * z)), MIN_AMOUNT)
+    amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
+    amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
+    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start[acc], as_of, n)
+    e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
+    cap_mode = np.zeros(n, dtype=np.int64)
+
+    cols: dict[str, Any] = {
+        "acc": acc, "ts": ts, "type": ttype, "dir": direction, "amount": amount, "status": status,
+        "key": key_type, "payee": payee, "cap": cap_share, "mode": cap_mode, "e2e": e2e_random,
+    }
+    if fraud:
+        cols["pattern"] = np.full(n, -1, dtype=np.int64)
+        u_loc = ctx.rng("location").random((n, 2))
+        travel = u_loc[:, 0] < 0.03
+        locations = sample_locations(ctx.rng("travel"), n)
+        home_city = [customers[k]["address"]["city"] for k in range(nc)]
+        home_uf = [customers[k]["address"]["state"] for k in range(nc)]
+        own = acc_owner[acc].tolist()
+        cols["city"] = np.array([lc if t else home_city[o] for o, t, lc in zip(own, travel.tolist(), locations.city,
+                                                                               strict=True)], dtype=object)
+        cols["uf"] = np.array([lu if t else home_uf[o] for o, t, lu in zip(own, travel.tolist(), locations.uf,
+                                                                          strict=True)], dtype=object)
+        extra = _fraud_events(ctx, share, per_year * history_days / 365.0, weight, acc_owner, acc_balance,
+                              window_start, as_of, home_city, home_uf)
+        if extra is not None:
+            cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
+    return _records(ctx, cols, customers, accounts, acc_owner, acc_bank, pool, fraud)
+
+
+def _records(
+    ctx: BlockContext,
+    cols: dict[str, Any],
+    customers: list[Record],
+    accounts: list[Record],
+    acc_owner: np.ndarray,
+    acc_bank: np.ndarray,
+    pool: Counterparties,
+    fraud: bool,
+) -> list[Record]:
+    order = np.lexsort((cols["ts"], cols["acc"]))
+    c = {k: v[order] for k, v in cols.items()}
+    n = order.size
+    acc, ttype, direction = c["acc"], c["type"], c["dir"]
+    amount, status = _running_balance(
+        acc, direction, c["amount"], c["status"], c["cap"], c["mode"],
+        np.array([a["balance"] for a in accounts], dtype=np.int64),
+    )
+    amount_list = amount.tolist()
+    is_pix = ttype == PIX
+    key_row = np.where(is_pix, c["key"], pool.key_row_by_type[ttype])
+    payee = c["payee"]
+    cp_key = pool.keys[key_row, payee].tolist()
+    cp_name = pool.names[pool.name_row_by_type[ttype], payee].tolist()
+    description = pool.descriptions[ttype * 2 + direction, payee].tolist()
+    e2e: list[Any] = [None] * n
+    if is_pix.any():
+        idx = np.flatnonzero(is_pix)
+        ispb = np.array([int(BANK_ISPB[b]) for b in BANK_CODES], dtype=np.int64)[acc_bank[acc[idx]]]
+        ids = _e2e_ids(ispb, c["ts"][idx], c["e2e"][idx])
+        for i, v in zip(idx.tolist(), ids, strict=True):
+            e2e[i] = v
+    key_names = np.array([*PIX_KEY_TYPES, None], dtype=object)
+    key_type = key_names[c["key"]].tolist()  # -1 selects None
+    acc_ids = [a["account_id"] for a in accounts]
+    owner_ids = [customers[k]["customer_id"] for k in acc_owner.tolist()]
+    acc_l = acc.tolist()
+    account_id = [acc_ids[a] for a in acc_l]
+    customer_id = [owner_ids[a] for a in acc_l]
+    types = np.array(TRANSACTION_TYPES, dtype=object)[ttype].tolist()
+    dirs = np.array(DIRECTIONS, dtype=object)[direction].tolist()
+    stats = np.array(TRANSACTION_STATUSES, dtype=object)[status].tolist()
+    ts = c["ts"].tolist()
+    ids = ctx.uuids(n)
+    rows = zip(ids, account_id, customer_id, types, amount_list, dirs, cp_key, cp_name, description, ts, stats, e2e,
+               key_type, strict=True)
+    if not fraud:
+        return [
+            {"transaction_id": i, "account_id": a, "customer_id": cu, "transaction_type": t, "amount": am,
+             "direction": d, "counterparty_key": k, "counterparty_name": nm, "description": de, "timestamp": t0,
+             "status": s, "pix_e2e_id": e, "pix_key_type": kt, "created_at": t0, "updated_at": None}
+            for i, a, cu, t, am, d, k, nm, de, t0, s, e, kt in rows
+        ]
+    patterns = np.array([*FRAUD_PATTERNS, None], dtype=object)[c["pattern"]].tolist()
+    return [
+        {"transaction_id": i, "account_id": a, "customer_id": cu, "transaction_type": t, "amount": am,
+         "direction": d, "counterparty_key": k, "counterparty_name": nm, "description": de, "timestamp": t0,
+         "status": s, "pix_e2e_id": e, "pix_key_type": kt, "created_at": t0, "updated_at": None,
+         "is_fraud": p is not None, "fraud_pattern": p, "location_city": city, "location_state": uf}
+        for (i, a, cu, t, am, d, k, nm, de, t0, s, e, kt), p, city, uf in zip(
+            rows, patterns, c["city"].tolist(), c["uf"].tolist(), strict=True)
+    ]
+
+
+def _running_balance(
+    acc: np.ndarray, direction: np.ndarray, amount: np.ndarray, status: np.ndarray, cap: np.ndarray,
+    mode: np.ndarray, opening: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply events in (account, time) order; cap or fail uncovered debits.
+
+    Vectorized: per-account running balances by cumulative sums; only the accounts where a
+    completed debit would overdraw are replayed event by event. Returns (amount, status).
+    """
+    completed = status == COMPLETED
+    signed = np.where(completed, np.where(direction == CREDIT, amount, -amount), 0)
+    cum = np.cumsum(signed)
+    first = np.searchsorted(acc, acc, side="left")  # index of each account's first event
+    before = cum[first] - signed[first]
+    running = opening[acc] + cum - before
+    overdrawn = np.flatnonzero(running < 0)
+    if overdrawn.size == 0:
+        return amount, status
+    amount = amount.copy()
+    status = status.copy()
+    bad = np.unique(acc[overdrawn])
+    lo = np.searchsorted(acc, bad, side="left").tolist()
+    hi = np.searchsorted(acc, bad, side="right").tolist()
+    for a, i0, i1 in zip(bad.tolist(), lo, hi, strict=True):
+        b = int(opening[a])
+        amt_l = amount[i0:i1].tolist()
+        st_l = status[i0:i1].tolist()
+        dir_l = direction[i0:i1].tolist()
+        cap_l = cap[i0:i1].tolist()
+        mode_l = mode[i0:i1].tolist()
+        for k in range(i1 - i0):
+            if st_l[k] != COMPLETED:
+                continue
+            amt = amt_l[k]
+            if dir_l[k] == CREDIT:
+                b += amt
+                continue
+            if amt > b:
+                m = mode_l[k]
+                new = b if m == CAP_DRAIN else (int(b * cap_l[k]) if m == CAP_SHARE else 0)
+                if new < MIN_AMOUNT:
+                    st_l[k] = FAILED
+                    continue
+                amt_l[k] = amt = new
+            b -= amt
+        amount[i0:i1] = amt_l
+        status[i0:i1] = st_l
+    return amount, status
+
+
+def _e2e_ids(ispb: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
+    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics."""
+    n = ts.size
+    d = ts.astype("datetime64[ms]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (d.astype("datetime64[D]") - d.astype("datetime64[M]")).astype(np.int64) + 1
+    minute_of_day = (ts % DAY_MS) // MINUTE_MS
+    stamp = year * 10**8 + month * 10**6 + day * 10**4 + (minute_of_day // 60) * 100 + minute_of_day % 60
+    out = np.empty((n, 32), dtype=np.uint8)
+    out[:, 0] = ord("E")
+    out[:, 1:9] = ascii_digits(ispb, 8)
+    out[:, 9:21] = ascii_digits(stamp, 12)
+    out[:, 21:] = ALPHANUMERIC[random]
+    return strings_from_bytes(out)
+
+
+# --- fraud-detection scenario ------------------------------------------------------------------
+
+EVENTS_PER_INCIDENT = np.array([7.5, 1.0, 2.0, 1.0, 3.0, 2.0])
+"""Mean events per incident by pattern (FRAUD_PATTERNS order)."""
+ROUND_VALUES = (50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000)
+
+
+def _fraud_events(
+    ctx: BlockContext, share: float, per_customer: float, weight: np.ndarray, acc_owner: np.ndarray,
+    acc_balance: np.ndarray, window_start: np.ndarray, as_of: int, home_city: list[str], home_uf: list[str],
+) -> dict[str, np.ndarray] | None:
+    """Labelled fraud incidents, sized so that ~``share`` of all events are fraudulent."""
+    if share <= 0:
+        return None
+    per_incident = float(EVENTS_PER_INCIDENT.mean())
+    lam = share / (1.0 - share) * per_customer * weight / per_incident
+    incidents = ctx.rng("fraud-count").poisson(lam)
+    total = int(incidents.sum())
+    if total == 0:
+        return None
+    inc_acc = np.repeat(np.arange(acc_owner.size), incidents)
+    r = ctx.rng("fraud-attrs").random((total, 48))
+    pattern = (r[:, 0] * len(FRAUD_PATTERNS)).astype(np.int64)
+    anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], as_of, total)
+    night = NIGHT.sample(ctx.rng("fraud-night"), window_start[inc_acc], as_of, total)
+    far = _far_cities()
+    out: dict[str, list[Any]] = {k: [] for k in ("acc", "ts", "type", "dir", "amount", "status", "key", "payee",
+                                                 "cap", "mode", "pattern", "city", "uf")}
+
+    def add(a: int, t: int, ty: int, amt: float, key: int, payee: int, mode: int, p: int, city: str, uf: str) -> None:
+        out["acc"].append(a)
+        out["ts"].append(min(t, as_of - 1))
+        out["type"].append(ty)
+        out["dir"].append(DEBIT)
+        out["amount"].append(max(round(amt), MIN_AMOUNT))
+        out["status"].append(COMPLETED)
+        out["key"].append(key if ty == PIX else -1)
+        out["payee"].append(payee)
+        out["cap"].append(1.0)
+        out["mode"].append(mode)
+        out["pattern"].append(p)
+        out["city"].append(city)
+        out["uf"].append(uf)
+
+    key_cdf = PIX_KEY_CDF
+    for i, (a, p, t0, tn) in enumerate(zip(inc_acc.tolist(), pattern.tolist(), anchor.tolist(), night.tolist(),
+                                           strict=True)):
+        row = r[i].tolist()
+        bal = float(acc_balance[a])
+        o = int(acc_owner[a])
+        city, uf = home_city[o], home_uf[o]
+
+        def mule(j: int, row: list[float] = row) -> int:
+            return PERSONS + int(row[j] * MULES) % MULES
+
+        def key(j: int, row: list[float] = row) -> int:
+            return int(pick(key_cdf, np.array([row[j]]))[0])
+
+        if p == 0:  # VELOCITY_BURST: 5..10 PIX within a few minutes, to new payees
+            k = 5 + int(row[1] * 6)
+            t = t0
+            for j in range(k):
+                t += int((15 + row[2 + j] * 75) * SECOND_MS)
+                add(a, t, PIX, bal * (0.03 + 0.09 * row[12 + j]), key(22 + j), mule(32 + j), CAP_DRAIN, p, city, uf)
+        elif p == 1:  # AMOUNT_ANOMALY: 50x the account's typical amount (5% of its balance)
+            ty = PIX if row[1] < 0.7 else TED
+            add(a, t0, ty, bal * AMOUNT_SHARE * 50, key(2), mule(3), CAP_DRAIN, p, city, uf)
+        elif p == 2:  # NIGHT_ACTIVITY: 1..3 cash withdrawals between 01:00 and 05:00
+            k = 1 + int(row[1] * 3)
+            t = tn
+            for j in range(k):
+                amt = max(round(bal * (0.1 + 0.3 * row[2 + j]) / 5000) * 5000, 5000)  # R$ 50 notes
+                add(a, t, WITHDRAW, amt, -1, 0, CAP_FAIL, p, city, uf)
+                t += int((5 + row[6 + j] * 25) * MINUTE_MS)
+                day_start = (t + LOCAL_OFFSET_MS) // DAY_MS * DAY_MS - LOCAL_OFFSET_MS
+                t = min(t, day_start + 5 * HOUR_MS - 1)
+        elif p == 3:  # NEW_PAYEE_LARGE_AMOUNT: first payment to a never-seen payee, most of the balance
+            add(a, t0, PIX, bal * (0.4 + 0.55 * row[1]), key(2), mule(3), CAP_DRAIN, p, city, uf)
+        elif p == 4:  # ROUND_AMOUNTS: 2..4 PIX of round values the same day
+            k = 2 + int(row[1] * 3)
+            t = t0
+            for j in range(k):
+                value = ROUND_VALUES[int(row[2 + j] * len(ROUND_VALUES))]
+                add(a, t, PIX, value, key(8 + j), mule(14 + j), CAP_FAIL, p, city, uf)
+                t += int((10 + row[20 + j] * 170) * MINUTE_MS)
+        else:  # IMPOSSIBLE_GEOGRAPHY: two debits minutes apart in states >= 1,500 km apart
+            far_city, far_uf = far[uf][int(row[1] * len(far[uf]))]
+            add(a, t0, PIX, bal * (0.02 + 0.1 * row[2]), key(3), int(row[4] * PERSONS), CAP_DRAIN, p, city, uf)
+            t1 = t0 + int((10 + row[5] * 30) * MINUTE_MS)
+            ty = WITHDRAW if row[6] < 0.5 else PIX
+            amt = bal * (0.1 + 0.4 * row[7])
+            if ty == WITHDRAW:
+                amt = max(round(amt / 1000) * 1000, 2000)
+            add(a, t1, ty, amt, key(8), mule(9), CAP_DRAIN, p, far_city, far_uf)
+    m = len(out["acc"])
+    e2e = ctx.rng("fraud-e2e").integers(0, len(ALPHANUMERIC), size=(m, 11), dtype=np.uint8)
+    arrays: dict[str, np.ndarray] = {
+        k: np.array(v, dtype=object if k in ("city", "uf") else (np.float64 if k == "cap" else np.int64))
+        for k, v in out.items()
+    }
+    arrays["e2e"] = e2e
+    return arrays

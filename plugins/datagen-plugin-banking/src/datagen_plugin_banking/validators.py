@@ -1,0 +1,109 @@
+"""Data-quality rules of the banking pack (registered through the validators hook).
+
+Schema rules (types, enums, lengths, nullability) and foreign keys are checked by the kernel;
+these are the catalog's domain rules. Each returns at most one violation per record.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Iterable, Sequence
+
+from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
+from datagen_plugin_banking.common import is_valid_cpf
+from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
+
+E2E_ID = re.compile(r"E(\d{8})(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})[A-Za-z0-9]{11}")
+PIX_ONLY = ("pix_e2e_id", "pix_key_type")
+
+
+def _cpf_valid(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    for r in records:
+        if not is_valid_cpf(r["cpf"]):
+            yield Violation(spec.name, r["customer_id"], "cpf", "cpf-valid",
+                            f"{r['cpf']!r} is not a CPF NNN.NNN.NNN-NN with valid check digits")
+
+
+def _credit_score(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    for r in records:
+        s = r["credit_score"]
+        if not isinstance(s, int) or not 300 <= s <= 850:
+            yield Violation(spec.name, r["customer_id"], "credit_score", "credit-score-range",
+                            f"{s!r} is outside 300..850")
+
+
+def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    for r in records:
+        if not account_number_ok(r["account_number"]):
+            yield Violation(spec.name, r["account_id"], "account_number", "account-number-check-digit",
+                            f"{r['account_number']!r} is not NNNNNN-D with a valid mod-11 check digit")
+
+
+def _owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    if not lookup.has_entity("account"):
+        return
+    get = lookup.get
+    for r in records:
+        acc = get("account", r["account_id"])
+        if acc is not None and acc["customer_id"] != r["customer_id"]:
+            yield Violation(spec.name, r["transaction_id"], "customer_id", "customer-is-account-owner",
+                            f"{r['customer_id']} is not the owner of account {r['account_id']} "
+                            f"({acc['customer_id']})")
+
+
+def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    for r in records:
+        a = r["amount"]
+        if isinstance(a, int):
+            ok = a > 0
+        elif isinstance(a, decimal.Decimal):
+            ok = a > 0 and a == a.quantize(decimal.Decimal("0.01"))
+        else:
+            ok = False
+        if not ok:
+            yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive",
+                            f"{a!r} is not a positive amount with 2 decimals")
+
+
+def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    for r in records:
+        pix = r["transaction_type"] == "PIX"
+        for f in PIX_ONLY:
+            if (r[f] is None) == pix:
+                state = "missing on a PIX" if pix else f"set on a {r['transaction_type']}"
+                yield Violation(spec.name, r["transaction_id"], f, "pix-fields-only-for-pix",
+                                f"{f} is {state} transaction")
+                break
+
+
+def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    accounts = lookup.has_entity("account")
+    match = E2E_ID.fullmatch
+    for r in records:
+        e = r["pix_e2e_id"]
+        if e is None:
+            continue
+        m = match(e) if isinstance(e, str) else None
+        problem = None
+        if m is None or not (1 <= int(m[3]) <= 12 and 1 <= int(m[4]) <= 31 and int(m[5]) < 24 and int(m[6]) < 60):
+            problem = "is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics (32 characters)"
+        elif accounts:
+            acc = lookup.get("account", r["account_id"])
+            if acc is not None and BANK_ISPB.get(acc["bank_code"]) not in (None, m[1]):
+                problem = f"ISPB {m[1]} is not the ISPB of bank {acc['bank_code']}"
+        if problem:
+            yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format", f"{e!r} {problem}")
+
+
+RULES = (
+    Rule("cpf-valid", "customer", _cpf_valid, "CPF has the NNN.NNN.NNN-NN format and valid mod-11 check digits."),
+    Rule("credit-score-range", "customer", _credit_score, "300 <= credit_score <= 850."),
+    Rule("account-number-check-digit", "account", _account_number, "account_number is NNNNNN-D, valid check digit."),
+    Rule("customer-is-account-owner", "transaction", _owner, "customer_id equals the account's customer_id."),
+    Rule("amount-positive", "transaction", _positive_amount, "amount > 0 with 2 decimals."),
+    Rule("pix-fields-only-for-pix", "transaction", _pix_only,
+         "pix_e2e_id and pix_key_type are set on PIX transactions and null on the others."),
+    Rule("pix-e2e-id-format", "transaction", _e2e,
+         "pix_e2e_id is E + ISPB of the account's bank + yyyyMMddHHmm + 11 alphanumerics."),
+)
