@@ -16,7 +16,8 @@ from datagen_kernel.plan import RunParams, build_plan
 from datagen_kernel.progress import ProgressReporter, print_summary
 from datagen_kernel.run import check_delivered, execute
 
-_RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of"}
+_RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of",
+             "mode", "rate", "duration"}
 
 
 @click.command("run")
@@ -32,6 +33,10 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
 @click.option("--workers", type=int, default=None, help="Processes generating in parallel.  [default: 1]")
 @click.option("--batch-size", type=int, default=None, help="Records per sink batch.  [default: 10000]")
 @click.option("--as-of", default=None, help="End of the generated history (YYYY-MM-DD).  [default: 2026-01-01]")
+@click.option("--stream", is_flag=True, help="Stream mode: after the masters, emit events stamped now at --rate.")
+@click.option("--rate", type=float, default=None, help="Stream mode: events per second.  [default: 1000]")
+@click.option("--duration", type=float, default=None,
+              help="Stream mode: seconds to run (default: until Ctrl+C or SIGTERM).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML file with [run] and per-component tables.")
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -41,7 +46,8 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
 @click.pass_context
 def run_command(ctx: click.Context, customers: int | None, seed: int | None, scenario: str | None,
                 sinks: tuple[str, ...], options: tuple[str, ...], transforms: tuple[str, ...],
-                workers: int | None, batch_size: int | None, as_of: str | None, config_file: Path | None,
+                workers: int | None, batch_size: int | None, as_of: str | None, stream: bool,
+                rate: float | None, duration: float | None, config_file: Path | None,
                 summary_json: Path | None, quiet: bool, debug: bool) -> None:
     """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
     from datagen_kernel.cli import _host, parse_as_of
@@ -73,6 +79,9 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
         transforms=tuple(transforms) if transforms else tuple(file_run.get("transforms", ())),
         workers=as_int(pick(workers, "workers", 1), "--workers"),
         batch_size=as_int(pick(batch_size, "batch_size", 10_000), "--batch-size"),
+        mode="stream" if stream or file_run.get("mode") == "stream" else "backfill",
+        rate=float(pick(rate, "rate", 1000.0)),
+        duration=pick(duration, "duration", None),
         **extra,
     )
     host = _host(ctx)

@@ -43,6 +43,10 @@ class RunParams:
     batch_size: int = 10_000
     as_of: datetime = DEFAULT_AS_OF
     mode: str = "backfill"
+    rate: float = 1000.0
+    """Stream mode: events per second."""
+    duration: float | None = None
+    """Stream mode: seconds to stream (None: until SIGINT/SIGTERM)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,13 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
         )
     if params.workers < 1 or params.workers > 256:
         problems.append(f"--workers {params.workers} is out of range: expected 1..256")
+    if params.mode not in ("backfill", "stream"):
+        problems.append(f"mode {params.mode!r} is unknown: expected backfill or stream")
+    if params.mode == "stream":
+        if not 0 < params.rate <= 10_000_000:
+            problems.append(f"--rate {params.rate:g} is out of range: expected 0 < events per second <= 10,000,000")
+        if params.duration is not None and params.duration <= 0:
+            problems.append(f"--duration {params.duration:g} must be a positive number of seconds")
     if params.batch_size < 1 or params.batch_size > 10_000_000:
         problems.append(f"--batch-size {params.batch_size} is out of range: expected 1..10,000,000")
 

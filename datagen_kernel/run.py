@@ -54,6 +54,8 @@ class RunSummary:
     rows: list[SummaryRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False
+    stopped_by: str | None = None
+    """Stream mode: what ended the stream (duration, SIGINT, SIGTERM)."""
 
     @property
     def generated(self) -> int:
@@ -82,6 +84,7 @@ class RunSummary:
             "records_per_s": round(self.generated / self.elapsed, 1) if self.elapsed else 0.0,
             "rows": [r.__dict__ for r in self.rows],
             "errors": self.errors,
+            "stopped_by": self.stopped_by,
         }
 
 
@@ -113,10 +116,18 @@ class BlockProcessor:
         self.globals = globals_
 
     def process(self, phase: str, block: int | None) -> BlockOutput:
+        """Encoded batches of everything ``phase`` emits for ``block`` (None: global entities)."""
+        out: BlockOutput = []
+        for name, recs in self.prepared(phase, block):
+            out.extend(self.encode(name, recs))
+        return out
+
+    def prepared(self, phase: str, block: int | None) -> list[tuple[str, list[Record]]]:
+        """Validated, transformed records of each entity ``phase`` emits for ``block``."""
         plan = self.plan
         records: dict[str, list[Record]] = dict(self.globals)
         names = plan.global_entities() if block is None else plan.block_entities(phase)
-        out: BlockOutput = []
+        out: list[tuple[str, list[Record]]] = []
         for name in names:
             if block is not None:
                 recs = plan.generators[name](plan.context(name, block, records))
@@ -124,14 +135,14 @@ class BlockProcessor:
             else:
                 recs = records[name]
             if name in plan.emitted and plan.phase_of(name) == phase:
-                out.extend(self._emit(name, block, recs, records))
+                self.validate(name, recs, records)
+                out.append((name, self.transform(name, block, recs)))
         return out
 
-    def _emit(self, name: str, block: int | None, recs: list[Record], records: dict[str, list[Record]]) -> BlockOutput:
+    def validate(self, name: str, recs: list[Record], records: dict[str, list[Record]]) -> None:
         plan = self.plan
-        spec = plan.specs[name]
-        gen_spec = plan.generated_specs.get(name, spec)
-        violations = run_rules(gen_spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records))
+        spec = plan.generated_specs.get(name, plan.specs[name])
+        violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records))
         if violations:
             shown = "; ".join(str(v) for v in violations[:5])
             more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
@@ -139,18 +150,34 @@ class BlockProcessor:
                 f"generated data broke {len(violations)} rule(s): {shown}{more}",
                 hint="this is a bug in the generator of the plugin providing it; run with --debug and report it",
             )
+
+    def transform(self, name: str, block: int | None, recs: list[Record]) -> list[Record]:
+        plan = self.plan
+        spec = plan.specs[name]
         for transform, options in plan.transforms:
             if transform.entities is None or name in transform.entities:
                 ctx = TransformContext(plan.run, transform.name, block, options)
-                recs = transform.apply(spec, recs, ctx)
+                try:
+                    recs = transform.apply(spec, recs, ctx)
+                except DatagenError:
+                    raise
+                except Exception as exc:
+                    raise PluginError(
+                        f"transform {transform.name!r} failed on {name!r} in block {block}: "
+                        f"{type(exc).__name__}: {exc}",
+                        hint="this is a bug in the plugin providing it; rerun with --debug for the traceback",
+                    ) from exc
+        return recs
+
+    def encode(self, name: str, recs: list[Record], routes: list[int] | None = None) -> BlockOutput:
+        plan = self.plan
+        spec = plan.specs[name]
         out: BlockOutput = []
         size = plan.params.batch_size
-        for index in plan.emitted[name]:
+        for index in plan.emitted[name] if routes is None else routes:
             sink = self.sinks[index]
             for i in range(0, len(recs), size):
                 out.append((index, sink.encode(spec, recs[i : i + size])))
-            if not recs:
-                continue
         return out
 
 
@@ -199,6 +226,11 @@ class Engine:
             for phase in PHASES:
                 if not plan.emitted_in(phase):
                     continue
+                if phase == "events" and plan.params.mode == "stream":
+                    summary.stopped_by = self._stream(processor, sinks)
+                    for sink in sinks:
+                        sink.flush()
+                    continue
                 for output in self._outputs(phase, processor, pool):
                     for index, batch in output:
                         self.generated[index][batch.entity] += batch.count
@@ -231,6 +263,47 @@ class Engine:
             with contextlib.suppress(Exception):
                 self.host.run_end(run=plan.run, summary=summary)
         return summary
+
+    def _stream(self, processor: BlockProcessor, sinks: list[Sink]) -> str:
+        """Release events at ``--rate`` until ``--duration`` passes or SIGINT/SIGTERM arrives."""
+        from datagen_kernel.stream import StopStreaming, TokenBucket, install_sigterm, stamp_now, stream_events
+
+        plan = self.plan
+        rate = plan.params.rate
+        duration = plan.params.duration
+        bucket = TokenBucket(rate)
+        events = stream_events(plan, lambda block: processor.prepared("events", block))
+        restore = install_sigterm()
+        started = time.monotonic()
+        reason = "duration"
+        try:
+            while duration is None or time.monotonic() - started < duration:
+                n = min(bucket.available(), max(1, int(rate / 20)))
+                if n <= 0:
+                    time.sleep(min(0.02, bucket.wait_time()))
+                    continue
+                now_ms = int(time.time() * 1000)
+                groups: dict[str, list[Record]] = {}
+                taken = 0
+                for name, record in events:
+                    groups.setdefault(name, []).append(stamp_now(plan.specs[name], record, now_ms))
+                    taken += 1
+                    if taken >= n:
+                        break
+                if taken == 0:
+                    reason = "exhausted"
+                    break
+                bucket.take(taken)
+                for name, recs in groups.items():
+                    for index, batch in processor.encode(name, recs):
+                        self.generated[index][batch.entity] += batch.count
+                        sinks[index].write(batch)
+                        self.progress("events", batch.entity, batch.count)
+        except (KeyboardInterrupt, StopStreaming) as exc:
+            reason = "SIGTERM" if isinstance(exc, StopStreaming) else "SIGINT"
+        finally:
+            restore()
+        return reason
 
     def _has_failures(self, sinks: list[Sink]) -> bool:
         for index, sink in enumerate(sinks):

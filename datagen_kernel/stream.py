@@ -1,0 +1,124 @@
+"""Stream mode: events stamped "now", interleaved across entities, at a steady rate.
+
+Masters are written first (the normal masters phase); then the event generators run block by
+block, cycling over the root range (epoch 0, 1, ...), and their records are released through
+a token bucket. Records keep their deterministic content, except that every timestamp is set
+to the emission instant and, from the second epoch on, primary keys are re-derived from
+(seed, epoch, key) so that they stay unique.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import Any
+
+from datagen_kernel.generation import Record
+from datagen_kernel.plan import Plan
+from datagen_kernel.schema import EntitySpec, Timestamp, Uuid
+
+
+class TokenBucket:
+    """Allows ``rate`` tokens per second with bursts up to ``capacity``."""
+
+    def __init__(self, rate: float, capacity: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        # one second of burst: a slow iteration (a block being generated) is caught up on,
+        # so the rate holds over a minute, while each release stays small (see ``_stream``)
+        self.capacity = capacity if capacity is not None else max(1.0, rate)
+        self.clock = clock
+        self.tokens = 0.0
+        self.last = clock()
+
+    def available(self) -> int:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        return int(self.tokens)
+
+    def take(self, n: int) -> None:
+        self.tokens -= n
+
+    def wait_time(self) -> float:
+        """Seconds until one more token is available."""
+        missing = 1.0 - self.tokens
+        return max(0.0, missing / self.rate)
+
+
+class StopStreaming(Exception):
+    """Raised by the SIGTERM handler: stop cleanly, flush, summarize, exit 0."""
+
+
+def install_sigterm() -> Callable[[], None]:
+    """Turn SIGTERM into ``StopStreaming`` until the returned function restores the handler."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise StopStreaming()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. inside a test runner thread)
+        return lambda: None
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
+def _time_field(spec: EntitySpec) -> str | None:
+    for f in spec.fields:
+        if isinstance(f.type, Timestamp) and not f.nullable:
+            return f.name
+    return None
+
+
+def _rekey(seed: int, epoch: int, key: str) -> str:
+    digest = bytearray(hashlib.blake2b(f"{seed}:{epoch}:{key}".encode(), digest_size=16).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x40
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest)))
+
+
+def stream_events(
+    plan: Plan, prepared: Callable[[int], list[tuple[str, list[Record]]]]
+) -> Iterator[tuple[str, Record]]:
+    """Events of every block, epoch after epoch, each block's events in time order."""
+    blocks = plan.blocks
+    if blocks == 0:
+        return
+    epoch = 0
+    while True:
+        produced = 0
+        for block in range(blocks):
+            merged: list[tuple[Any, int, str, Record]] = []
+            order = 0
+            for name, recs in prepared(block):
+                spec = plan.specs[name]
+                tf = _time_field(spec)
+                pk = spec.primary_key
+                rekey = epoch > 0 and isinstance(spec.field(pk).type, Uuid)
+                for r in recs:
+                    if rekey:
+                        r = {**r, pk: _rekey(plan.run.seed, epoch, r[pk])}
+                    merged.append((r.get(tf, 0) if tf else 0, order, name, r))
+                    order += 1
+            merged.sort(key=lambda item: (item[0], item[1]))
+            produced += len(merged)
+            for _, _, name, record in merged:
+                yield name, record
+        if produced == 0:
+            return
+        epoch += 1
+
+
+def stamp_now(spec: EntitySpec, record: Record, now_ms: int) -> Record:
+    """A copy of ``record`` whose non-null timestamps are ``now_ms``."""
+    out = dict(record)
+    for f in spec.fields:
+        if isinstance(f.type, Timestamp) and out.get(f.name) is not None:
+            out[f.name] = now_ms
+    return out
