@@ -48,7 +48,7 @@ class BlockContext:
     generated for this block (parents, or global entities), in generation order.
     """
 
-    __slots__ = ("run", "entity", "block", "start", "stop", "_records")
+    __slots__ = ("_records", "block", "entity", "run", "start", "stop")
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from datagen_kernel.generation import RunInfo
     from datagen_kernel.registry import (
         EntityRegister,
         GeneratorRegister,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
         ValidatorRegister,
     )
     from datagen_kernel.run import RunSummary
-    from datagen_kernel.generation import RunInfo
 
 hookspec = pluggy.HookspecMarker("datagen")
 

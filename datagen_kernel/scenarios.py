@@ -35,7 +35,7 @@ class Scenario:
 class TransformContext:
     """What a transform sees besides the records: the run, the block, its own streams."""
 
-    __slots__ = ("run", "transform", "block", "options")
+    __slots__ = ("block", "options", "run", "transform")
 
     def __init__(self, run: RunInfo, transform: str, block: int | None, options: Mapping[str, Any]) -> None:
         self.run = run
