@@ -1,0 +1,26 @@
+"""Fixtures of the avro plugin tests: the stack fixtures and helpers shared with the kafka tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "datagen-plugin-kafka" / "tests"))
+
+from kafkatest_support import SESSION, delete_topics, stack_fixtures  # noqa: E402
+
+globals().update(stack_fixtures("avro"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_avro_test_topics() -> object:
+    """Topics made by this session's tests all start with ``t-<SESSION>-``; drop them at the end."""
+    yield
+    bootstrap = os.environ.get("DATAGEN_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    with contextlib.suppress(Exception):
+        delete_topics(bootstrap, f"t-{SESSION}-")

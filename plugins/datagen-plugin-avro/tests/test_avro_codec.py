@@ -1,0 +1,164 @@
+"""The Avro codec without a registry: wire framing, logical types, column encoder = fastavro."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import struct
+import time
+import uuid
+
+import pytest
+from datagen_plugin_avro.codec import (
+    EntityCodec,
+    decimal_bytes,
+    encode_long,
+    encode_longs,
+    physical_schema,
+    wire_header,
+)
+from datagen_plugin_avro.serializer import AvroSerializer
+from fastavro import parse_schema, schemaless_reader
+from fastavro.write import schemaless_writer
+from kafkatest_support import toy_pack
+
+from datagen_kernel import EntitySpec, SinkError
+from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.schema import Decimal, Field, Kind, Timestamp, Uuid, to_avro
+from datagen_kernel.testing import ConformancePack, generate_records
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _serializer(**config: object) -> AvroSerializer:
+    base = {o.name: o.default_value() for o in AvroSerializer.options}
+    base.update(config)
+    return AvroSerializer(base)
+
+
+def _logical(value: object, field_type: object) -> object:
+    """What a reader of the registered (logical) schema should get for a record value."""
+    if value is None:
+        return None
+    from datagen_kernel.schema import Record as RecordType
+
+    if isinstance(field_type, Decimal):
+        return decimal.Decimal(value).scaleb(-field_type.scale)  # type: ignore[arg-type]
+    if isinstance(field_type, Timestamp):
+        return EPOCH + dt.timedelta(milliseconds=value)  # type: ignore[arg-type]
+    if isinstance(field_type, Uuid):
+        return uuid.UUID(value)  # type: ignore[arg-type]
+    if isinstance(field_type, RecordType):
+        return {f.name: _logical(value[f.name], f.type) for f in field_type.fields}  # type: ignore[index]
+    return value
+
+
+def _check_entity(spec: EntitySpec, records: list[dict[str, object]]) -> None:
+    codec = EntityCodec(spec)
+    header = wire_header(4242)
+    fast = codec.encode(records, header)
+    reference = codec.encode_reference(records, header)
+    assert fast == reference, f"{spec.name}: the column encoder and fastavro disagree"
+    logical = parse_schema(to_avro(spec))
+    for record, value in zip(records, fast, strict=True):
+        assert value[:1] == b"\x00" and struct.unpack(">I", value[1:5]) == (4242,)
+        decoded = schemaless_reader(io.BytesIO(value[5:]), logical, None)
+        expected = {f.name: _logical(record[f.name], f.type) for f in spec.fields}
+        assert decoded == expected, f"{spec.name}: decoded {decoded} != {expected}"
+
+
+def test_every_field_type_round_trips_through_the_registered_schema() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[ConformancePack()]), customers=60, seed=3)
+    for spec in ConformancePack.entities:
+        assert records[spec.name], spec.name
+        _check_entity(spec, records[spec.name])
+
+
+def test_toy_pack_round_trips() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=40, seed=9)
+    for spec in (toy_pack.TEAM, toy_pack.MEMBER, toy_pack.SCORE):
+        _check_entity(spec, records[spec.name])
+
+
+def test_installed_entity_packs_round_trip() -> None:
+    host = make_plugin_host()
+    specs = host.registry.entity_specs()
+    if not specs:
+        pytest.skip("no entity pack installed")
+    records = generate_records(host, customers=25, seed=1)
+    for name, recs in records.items():
+        if recs:
+            _check_entity(specs[name], recs[:400])
+
+
+@pytest.mark.parametrize("cents", [0, 1, -1, 127, 128, -128, -129, 255, 256, 32767, -32768,
+                                   10**15 - 1, -(10**15 - 1), 123456789])
+def test_decimal_bytes_are_minimal_twos_complement(cents: int) -> None:
+    """Like Java's BigInteger.toByteArray (what Java Avro writers emit); any reader decodes them."""
+    schema = parse_schema({"type": "bytes", "logicalType": "decimal", "precision": 17, "scale": 2})
+    ours = decimal_bytes(cents, 2)
+    assert int.from_bytes(ours, "big", signed=True) == cents
+    assert len(ours) == 1 or int.from_bytes(ours[1:], "big", signed=True) != cents, "not minimal"
+    decoded = schemaless_reader(io.BytesIO(encode_long(len(ours)) + ours), schema, None)
+    assert decoded == decimal.Decimal(cents).scaleb(-2)
+    buf = io.BytesIO()
+    schemaless_writer(buf, schema, decimal.Decimal(cents).scaleb(-2))
+    assert schemaless_reader(io.BytesIO(buf.getvalue()), schema, None) == decoded
+    assert decimal_bytes(decimal.Decimal(cents).scaleb(-2), 2) == ours
+
+
+def test_longs_vectorized_equal_one_by_one() -> None:
+    values = [0, 1, -1, 63, 64, -64, -65, 2**31, -(2**31), 2**63 - 1, -(2**63), 1767000000123] * 10
+    assert encode_longs(values) == [encode_long(v) for v in values]
+    with pytest.raises(ValueError):
+        encode_long(2**63)
+
+
+def test_physical_schema_drops_logical_types_only() -> None:
+    schema = {"type": "record", "name": "R", "fields": [
+        {"name": "a", "type": {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2}},
+        {"name": "b", "type": ["null", {"type": "long", "logicalType": "timestamp-millis"}], "default": None},
+        {"name": "c", "type": {"type": "enum", "name": "E", "symbols": ["X"]}},
+    ]}
+    physical = physical_schema(schema)
+    assert [f["type"] for f in physical["fields"]] == ["bytes", ["null", "long"], schema["fields"][2]["type"]]
+    assert schema["fields"][0]["type"]["logicalType"] == "decimal", "the input must not change"
+
+
+def test_datetime_values_are_accepted_for_timestamps() -> None:
+    spec = EntitySpec("stamp", Kind.EVENT, (Field("stamp_id", Uuid()), Field("at", Timestamp())),
+                      primary_key="stamp_id")
+    at = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
+    ms = (at - EPOCH) // dt.timedelta(milliseconds=1)
+    uid = "0b7c8f0e-3c55-4b0c-8d3c-9a5ad6a2c001"
+    codec = EntityCodec(spec)
+    assert codec.encode([{"stamp_id": uid, "at": at}], b"") == codec.encode([{"stamp_id": uid, "at": ms}], b"")
+
+
+def test_bad_enum_symbol_is_a_clear_error() -> None:
+    bad = [{"team_id": str(uuid.UUID(int=1)), "name": "x", "league": "PLATINUM", "budget": 1}]
+    serializer = _serializer()
+    serializer._headers["team-value"] = wire_header(1)  # no registry needed for this check
+    with pytest.raises(SinkError, match=r"league.*PLATINUM.*not a symbol"):
+        serializer.serialize(toy_pack.TEAM, bad, topic="team")
+
+
+def test_subject_strategies() -> None:
+    spec = toy_pack.SCORE
+    assert _serializer(subject_strategy="topic").subject(spec, "dev.toy.scores") == "dev.toy.scores-value"
+    assert _serializer(subject_strategy="record").subject(spec, "dev.toy.scores") == "br.com.datagen.Score"
+    assert (_serializer(subject_strategy="topic_record").subject(spec, "dev.toy.scores")
+            == "dev.toy.scores-br.com.datagen.Score")
+    assert _serializer().subject(spec, None) == "toy.scores-value"
+
+
+def test_unreachable_registry_is_a_clear_error_within_seconds() -> None:
+    serializer = _serializer(schema_registry_url="http://127.0.0.1:1", timeout_s=2.0)
+    serializer.open([toy_pack.SCORE])
+    start = time.monotonic()
+    with pytest.raises(SinkError) as info:
+        serializer.prepare(toy_pack.SCORE, "toy.scores")
+    assert time.monotonic() - start < 10
+    assert "cannot reach the Schema Registry at http://127.0.0.1:1" in str(info.value)
+    assert "schema_registry_url" in str(info.value)
