@@ -1,0 +1,328 @@
+"""Generators of ``stock`` (once per run) and ``trade`` (per block, vectorized).
+
+Prices: every ticker follows one daily log-price random walk over the last ten years of
+weekdays, reflected inside its catalog band. It is drawn from a run-wide stream (not a
+block's), so every block and worker sees the same walk: trades of a ticker on one day are
+close to each other, and ``stock.current_price`` is the walk's latest close.
+
+Trades: each block draws one array per purpose, in account order (the root order), so a
+block's first accounts get the same trades whatever the block size. Holdings are tracked
+per account and portfolio slot by stepping through the accounts' trades in time order, one
+numpy operation per step for all accounts at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from datagen_kernel import BlockContext, Record
+from datagen_kernel.seeding import stream_for
+from datagen_plugin_trades.calendar import (
+    DAY_MS,
+    SESSION_MS,
+    SETTLEMENT_DAYS,
+    business_day,
+    business_index,
+    local_day,
+    session_start_ms,
+)
+from datagen_plugin_trades.entities import (
+    FEE_RATE_PPM10,
+    HOLDING_STATUSES,
+    INVESTMENT_ACCOUNT,
+    OPTIONS,
+    ORDER_TYPE_WEIGHTS,
+    ORDER_TYPES,
+    STATUS_WEIGHTS,
+    STATUSES,
+    TRADE_TYPE_WEIGHTS,
+)
+from datagen_plugin_trades.listing import CURRENCY, LISTINGS, LOT_SIZE, segment_quota
+
+HISTORY_BDAYS = 10 * 261
+"""Length of each ticker's price walk: ten years of weekdays ending the day before ``as_of``."""
+PORTFOLIO_SIZES = (1, 2, 3, 4, 5)
+PORTFOLIO_WEIGHTS = (0.25, 0.30, 0.20, 0.15, 0.10)
+MAX_SLOTS = len(PORTFOLIO_SIZES)
+ORDER_NOTIONAL_MEDIAN_CENTS = 800_000
+ORDER_NOTIONAL_SIGMA = 0.9
+MAX_LOTS = 10_000
+SELL_CALIBRATION = 1.085
+"""A wanted SELL becomes a BUY when the account holds nothing (its first trade, or after it
+sold everything); wanting slightly more SELLs than 45% compensates (measured, see tests)."""
+
+_DEFAULTS = {o.name: o.default for o in OPTIONS}
+_LOW = np.array([li.low for li in LISTINGS], dtype=np.int64)
+_HIGH = np.array([li.high for li in LISTINGS], dtype=np.int64)
+_LOG_LOW = np.log(_LOW / 100.0)
+_LOG_HIGH = np.log(_HIGH / 100.0)
+_LOG_WEIGHT = np.log(np.array([li.weight for li in LISTINGS], dtype=np.float64))
+_SLOT_ROLL = np.arange(MAX_SLOTS)
+_HOLDING_CODES = np.array([s in HOLDING_STATUSES for s in STATUSES])
+_CANCELLED = STATUSES.index("CANCELLED")
+_PARTIAL = STATUSES.index("PARTIALLY_FILLED")
+_MARKET = ORDER_TYPES.index("MARKET")
+_WALKS: dict[tuple[int, int, float], tuple[int, np.ndarray]] = {}
+
+
+def _option(options: Mapping[str, Any], name: str) -> Any:
+    value = options.get(name)
+    return _DEFAULTS[name] if value is None else value
+
+
+def _fold(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Reflect ``x`` into ``[low, high]`` (a walk bouncing off the band's edges)."""
+    width = high - low
+    y = np.mod(x - low, 2 * width)
+    return low + np.where(y > width, 2 * width - y, y)
+
+
+def price_walk(seed: int, as_of_ms: int, volatility: float) -> tuple[int, np.ndarray]:
+    """``(first business index, log prices of shape (42, HISTORY_BDAYS))`` for a run.
+
+    Cached per process: the walk depends on the run alone, never on a block.
+    """
+    end = int(business_index(local_day(as_of_ms)))
+    key = (seed, end, volatility)
+    cached = _WALKS.get(key)
+    if cached is None:
+        rng = stream_for(seed, "stock", "price-walk")
+        n = len(LISTINGS)
+        start_level = _LOG_LOW + rng.random(n) * (_LOG_HIGH - _LOG_LOW)
+        steps = rng.normal(0.0, volatility, size=(n, HISTORY_BDAYS - 1))
+        walk = np.empty((n, HISTORY_BDAYS))
+        walk[:, 0] = start_level
+        np.cumsum(steps, axis=1, out=walk[:, 1:])
+        walk[:, 1:] += start_level[:, None]
+        walk = _fold(walk, _LOG_LOW[:, None], _LOG_HIGH[:, None])
+        walk.setflags(write=False)
+        cached = (end - HISTORY_BDAYS, walk)
+        if len(_WALKS) > 8:
+            _WALKS.clear()
+        _WALKS[key] = cached
+    return cached
+
+
+def _walk_for(ctx: BlockContext) -> tuple[int, np.ndarray]:
+    vol = float(_option(ctx.options("trades"), "daily_volatility"))
+    return price_walk(ctx.run.seed, ctx.run.as_of_ms, vol)
+
+
+def generate_stocks(ctx: BlockContext) -> list[Record]:
+    """The 42 listed shares, in catalog order."""
+    n = len(LISTINGS)
+    ids = ctx.uuids(n)
+    quota = segment_quota(n)
+    segments = [quota[i] for i in ctx.rng("segment").permutation(n).tolist()]
+    first_index, walk = _walk_for(ctx)
+    prices = np.clip(np.rint(np.exp(walk[:, -1]) * 100), _LOW, _HIGH).astype(np.int64).tolist()
+    history_start = int(session_start_ms(business_day(first_index)))
+    created = (history_start - ctx.rng("created").integers(DAY_MS, 365 * DAY_MS, n)).tolist()
+    return [
+        {
+            "stock_id": ids[i],
+            "ticker": li.ticker,
+            "company_name": li.company_name,
+            "sector": li.sector,
+            "segment": segments[i],
+            "current_price": prices[i],
+            "currency": CURRENCY,
+            "isin": li.isin,
+            "lot_size": LOT_SIZE,
+            "created_at": created[i],
+        }
+        for i, li in enumerate(LISTINGS)
+    ]
+
+
+def _inverse_cdf(weights: tuple[float, ...]) -> np.ndarray:
+    cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
+    cdf /= cdf[-1]
+    cdf[-1] = 1.0
+    return cdf
+
+
+_PORTFOLIO_CDF = _inverse_cdf(PORTFOLIO_WEIGHTS)
+_ORDER_TYPE_CDF = _inverse_cdf(ORDER_TYPE_WEIGHTS)
+_STATUS_CDF = _inverse_cdf(STATUS_WEIGHTS)
+_POISSON_CDF: dict[float, np.ndarray] = {}
+
+
+def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Indexes drawn with the probabilities of ``cdf`` from uniforms ``u`` (inverse CDF)."""
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+
+
+def _poisson_cdf(mean: float) -> np.ndarray:
+    cdf = _POISSON_CDF.get(mean)
+    if cdf is None:
+        top = int(mean + 12 * np.sqrt(mean) + 20)
+        k = np.arange(top + 1)
+        if mean > 0:
+            log_pmf = k * np.log(mean) - mean - np.cumsum(np.log(np.maximum(k, 1)))
+        else:
+            log_pmf = np.where(k == 0, 0.0, -np.inf)
+        cdf = np.cumsum(np.exp(log_pmf))
+        cdf /= cdf[-1]
+        _POISSON_CDF[mean] = cdf
+    return cdf
+
+
+# columns of the per-trade uniform matrix (one row per trade keeps prefixes stable)
+_U_DAY, _U_TIME, _U_SLOT, _U_SIDE, _U_SELL, _U_ORDER, _U_STATUS, _U_PLACED, _U_UPDATED = range(9)
+
+
+def generate_trades(ctx: BlockContext) -> list[Record]:
+    """All trades of the block's INVESTIMENTOS accounts, account by account, in time order."""
+    accounts = [a for a in ctx.records("account") if a["account_type"] == INVESTMENT_ACCOUNT]
+    n_acc = len(accounts)
+    if not n_acc:
+        return []
+    options = ctx.options("trades")
+    spread = float(_option(options, "intraday_spread"))
+    first_index, walk = _walk_for(ctx)
+    end_index = first_index + HISTORY_BDAYS
+    stocks = {s["ticker"]: s for s in ctx.records("stock")}
+    stock_ids = np.asarray([stocks[li.ticker]["stock_id"] for li in LISTINGS], dtype=object)
+    tickers = np.asarray([li.ticker for li in LISTINGS], dtype=object)
+    lot_size = np.asarray([stocks[li.ticker]["lot_size"] for li in LISTINGS], dtype=np.int64)
+
+    # --- per account (one row of uniforms each): how many trades, when, in which shares -------
+    acc_u = ctx.rng("account").random((n_acc, 2 + len(LISTINGS)))
+    created = np.fromiter((a["created_at"] for a in accounts), dtype=np.int64, count=n_acc)
+    low_day = np.maximum(business_index(local_day(created) + 1), first_index)
+    window = np.maximum(end_index - low_day, 0)
+    counts = np.searchsorted(_poisson_cdf(float(_option(options, "per_account"))), acc_u[:, 0], side="right")
+    counts = np.where(window > 0, counts, 0)
+    sizes = np.asarray(PORTFOLIO_SIZES)[_pick(_PORTFOLIO_CDF, acc_u[:, 1])]
+    gumbel = -np.log(-np.log(np.maximum(acc_u[:, 2:], 1e-300)))
+    portfolio = np.argsort(-(_LOG_WEIGHT + gumbel), axis=1, kind="stable")[:, :MAX_SLOTS]
+    n = int(counts.sum())
+    if not n:
+        return []
+    offsets = np.zeros(n_acc, dtype=np.int64)
+    np.cumsum(counts[:-1], out=offsets[1:])
+    acc = np.repeat(np.arange(n_acc), counts)
+
+    # --- per trade: one row of uniforms and one of normals each, in account order -------------
+    u = ctx.rng("trade").random((n, 9))
+    z = ctx.rng("trade-normal").standard_normal((n, 2))
+    ids = ctx.uuids(n)
+    bday = low_day[acc] + (u[:, _U_DAY] * window[acc]).astype(np.int64)
+    t_ms = (u[:, _U_TIME] * SESSION_MS).astype(np.int64)
+    chrono = np.lexsort((t_ms, bday, acc))
+    bday = bday[chrono]
+    t_ms = t_ms[chrono]
+    slot = (u[:, _U_SLOT] * sizes[acc]).astype(np.int64)
+    sell_fraction = u[:, _U_SELL]
+    order_type = _pick(_ORDER_TYPE_CDF, u[:, _U_ORDER])
+    status = _pick(_STATUS_CDF, u[:, _U_STATUS])
+    noise = z[:, 0] * spread
+    notional = np.exp(np.log(ORDER_NOTIONAL_MEDIAN_CENTS) + ORDER_NOTIONAL_SIGMA * z[:, 1])
+    day_col = bday - first_index
+
+    def prices_of(stock_pos: np.ndarray) -> np.ndarray:
+        level = _fold(walk[stock_pos, day_col] + noise, _LOG_LOW[stock_pos], _LOG_HIGH[stock_pos])
+        return np.clip(np.rint(np.exp(level) * 100), _LOW[stock_pos], _HIGH[stock_pos]).astype(np.int64)
+
+    drawn_stock = portfolio[acc, slot]
+    lots = np.clip(np.rint(notional / (prices_of(drawn_stock) * lot_size[drawn_stock])), 1, MAX_LOTS).astype(np.int64)
+
+    # --- holdings: step through each account's k-th trade for all accounts at once ------------
+    p_sell = TRADE_TYPE_WEIGHTS[1] * SELL_CALIBRATION * counts / np.maximum(counts - 1, 1)
+    want_sell = u[:, _U_SIDE] < p_sell[acc]
+    want_sell[offsets[counts > 0]] = False  # nothing is held before an account's first trade
+    moves = _HOLDING_CODES[status]
+    is_sell = np.zeros(n, dtype=bool)
+    holdings = np.zeros((n_acc, MAX_SLOTS), dtype=np.int64)
+    by_count = np.argsort(-counts, kind="stable")
+    active_at = np.searchsorted(-counts[by_count], -np.arange(int(counts.max())), side="left")
+    for k, n_active in enumerate(active_at.tolist()):
+        active = by_count[:n_active]
+        j = offsets[active] + k
+        wants = want_sell[j]
+        if wants.any():
+            sa, sj = active[wants], j[wants]
+            rolled = (slot[sj][:, None] + _SLOT_ROLL) % sizes[sa][:, None]
+            held = holdings[sa[:, None], rolled]
+            has = held > 0
+            pick = has.argmax(axis=1)
+            rows = np.arange(len(sj))
+            ok = has[rows, pick]
+            sj_ok = sj[ok]
+            is_sell[sj_ok] = True
+            slot[sj_ok] = rolled[rows, pick][ok]
+            lots[sj_ok] = np.maximum(np.ceil(sell_fraction[sj_ok] * held[rows, pick][ok]), 1).astype(np.int64)
+        mv = moves[j]
+        jm = j[mv]
+        holdings[active[mv], slot[jm]] += np.where(is_sell[jm], -lots[jm], lots[jm])
+
+    stock_pos = portfolio[acc, slot]
+    price = prices_of(stock_pos)
+    quantity = lots * lot_size[stock_pos]
+    total = quantity * price
+    fees = (total * FEE_RATE_PPM10 + 5_000_000) // 10_000_000
+    net = np.where(is_sell, total - fees, total + fees)
+    executed = session_start_ms(business_day(bday)) + t_ms
+    placed_u = u[:, _U_PLACED]
+    placed_delay = np.where(
+        order_type == _MARKET,
+        20 + (placed_u * 1_480).astype(np.int64),
+        1_000 + (placed_u * 3 * 3_600_000).astype(np.int64),
+    )
+    settlement = business_day(bday + SETTLEMENT_DAYS).astype("datetime64[D]").tolist()
+    has_update = (status == _CANCELLED) | (status == _PARTIAL)
+    updated_at = executed + 1_000 + (u[:, _U_UPDATED] * 30 * 60_000).astype(np.int64)
+    updated = np.where(has_update, updated_at.astype(object), None).tolist()
+
+    account_ids = np.asarray([a["account_id"] for a in accounts], dtype=object)[acc].tolist()
+    customer_ids = np.asarray([a["customer_id"] for a in accounts], dtype=object)[acc].tolist()
+    return [
+        {
+            "trade_id": tid,
+            "account_id": aid,
+            "customer_id": cid,
+            "stock_id": sid,
+            "ticker": tick,
+            "trade_type": side,
+            "quantity": qty,
+            "price_per_share": px,
+            "total_amount": tot,
+            "fees": fee,
+            "net_amount": net_v,
+            "order_type": otype,
+            "status": stat,
+            "executed_at": ex,
+            "settlement_date": sd,
+            "created_at": cr,
+            "updated_at": up,
+        }
+        for tid, aid, cid, sid, tick, side, qty, px, tot, fee, net_v, otype, stat, ex, sd, cr, up in zip(
+            ids,
+            account_ids,
+            customer_ids,
+            stock_ids[stock_pos].tolist(),
+            tickers[stock_pos].tolist(),
+            _SIDE_NAMES[is_sell.view(np.int8)].tolist(),
+            quantity.tolist(),
+            price.tolist(),
+            total.tolist(),
+            fees.tolist(),
+            net.tolist(),
+            _ORDER_NAMES[order_type].tolist(),
+            _STATUS_NAMES[status].tolist(),
+            executed.tolist(),
+            settlement,
+            (executed - placed_delay).tolist(),
+            updated,
+            strict=True,
+        )
+    ]
+
+
+_SIDE_NAMES = np.asarray(("BUY", "SELL"), dtype=object)
+_ORDER_NAMES = np.asarray(ORDER_TYPES, dtype=object)
+_STATUS_NAMES = np.asarray(STATUSES, dtype=object)
