@@ -48,8 +48,8 @@ STATUS_CDF = cdf([0.01, 0.95, 0.04])
 PENDING, APPROVED, DECLINED = 0, 1, 2
 _STATUS_NAMES = np.array(PURCHASE_STATUSES, dtype=object)
 LOCATION_CDF = cdf(LOCATION_SHARES)
-_ABROAD_COUNTRY = np.array([c for c, _ in ABROAD], dtype=object)
 _ABROAD_CITY = np.array([city for _, city in ABROAD], dtype=object)
+_COUNTRIES = np.array(["BR", *(c for c, _ in ABROAD)], dtype=object)
 
 
 def _brazilian_cities() -> tuple[np.ndarray, np.ndarray]:
@@ -235,14 +235,18 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
     where = pick(LOCATION_CDF, u[:, 4])
     merchant = _MERCHANT_OFFSET[mcc] + np.minimum((u[:, 5] * _MERCHANT_COUNT[mcc]).astype(np.int64),
                                                   _MERCHANT_COUNT[mcc] - 1)
+    # one table of place names: the cards' home cities, then Brazilian cities, then abroad
     home_city = {c["customer_id"]: c["address"]["city"] for c in customers}
-    card_city = np.array([home_city[c["customer_id"]] for c in cards], dtype=object)
+    n_cards = len(cards)
+    places = np.concatenate([
+        np.array([home_city[c["customer_id"]] for c in cards], dtype=object), _BR_CITIES, _ABROAD_CITY,
+    ])
     abroad = np.minimum((u[:, 6] * len(ABROAD)).astype(np.int64), len(ABROAD) - 1)
-    city = np.where(
-        where == 0, card_city[card],
-        np.where(where == 1, _BR_CITIES[pick(_BR_CITY_CDF, u[:, 6])], _ABROAD_CITY[abroad]),
+    place = np.where(
+        where == 0, card,
+        np.where(where == 1, n_cards + pick(_BR_CITY_CDF, u[:, 6]), n_cards + len(_BR_CITIES) + abroad),
     )
-    country = np.where(where == 2, _ABROAD_COUNTRY[abroad], "BR").astype(object)
+    country = _COUNTRIES[np.where(where == 2, 1 + abroad, 0)]
     latency = (200 + u[:, 7] * 2800).astype(np.int64)  # authorization recorded 0.2-3 s later
 
     card_ids = np.array([c["card_id"] for c in cards], dtype=object)[card].tolist()
@@ -267,7 +271,7 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
         for i, cid, cu, mn, cat, code, a, k, t, st, lc, lco, cr in zip(
             ctx.uuids(total), card_ids, owners, _MERCHANTS[merchant].tolist(), MCC_NAMES[mcc].tolist(),
             MCC_CODES[mcc].tolist(), amount.tolist(), installments.tolist(), ts.tolist(),
-            _STATUS_NAMES[status].tolist(), city.tolist(), country.tolist(), (ts + latency).tolist(),
+            _STATUS_NAMES[status].tolist(), places[place].tolist(), country.tolist(), (ts + latency).tolist(),
             strict=True,
         )
     ]
