@@ -11,6 +11,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "datagen-plugin-kafka" / "tests"))
+sys.path.insert(0, str(HERE))
 
 from kafkatest_support import SESSION, delete_topics, stack_fixtures  # noqa: E402
 

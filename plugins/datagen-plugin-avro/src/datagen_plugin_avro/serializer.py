@@ -31,7 +31,7 @@ class AvroSerializer(Serializer):
     doc = "Avro values in the Confluent wire format; schemas registered in a Schema Registry."
     content_type = "application/avro"
     options = (
-        Option("schema_registry_url", "str", default_registry_url,
+        Option("schema_registry_url", "str", lambda: default_registry_url(),
                "Schema Registry URL (default: $DATAGEN_SCHEMA_REGISTRY_URL, else http://localhost:8081)."),
         Option("basic_auth_user", "str", None, "Schema Registry basic-auth user name."),
         Option("basic_auth_password", "str", None, "Schema Registry basic-auth password.", secret=True),
