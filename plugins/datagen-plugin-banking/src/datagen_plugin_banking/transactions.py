@@ -80,9 +80,10 @@ MULES = 1024
 REGULAR_PAYEES = 8
 """An account's events mostly go to a handful of recurring counterparties."""
 
-CAP_SHARE, CAP_DRAIN, CAP_FAIL = range(3)
+CAP_SHARE, CAP_DRAIN, CAP_FAIL, CAP_NOTES = range(4)
 """What an uncovered completed debit becomes: capped to a share of the balance, capped to the
-whole balance (fraud draining an account), or FAILED (round amounts must stay round)."""
+whole balance (fraud draining an account), FAILED (round amounts must stay round), or capped
+to a share of the balance in R$ 10 notes (cash withdrawals; FAILED below R$ 20)."""
 
 # --- counterparties ---------------------------------------------------------------------------
 
@@ -243,7 +244,7 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
     ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start[acc], as_of, n)
     e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
-    cap_mode = np.zeros(n, dtype=np.int64)
+    cap_mode = np.where(ttype == WITHDRAW, CAP_NOTES, CAP_SHARE)
 
     cols: dict[str, Any] = {
         "acc": acc, "ts": ts, "type": ttype, "dir": direction, "amount": amount, "status": status,
@@ -371,7 +372,15 @@ def _running_balance(
                 continue
             if amt > b:
                 m = mode_l[k]
-                new = b if m == CAP_DRAIN else (int(b * cap_l[k]) if m == CAP_SHARE else 0)
+                if m == CAP_SHARE:
+                    new = int(b * cap_l[k])
+                elif m == CAP_DRAIN:
+                    new = b
+                elif m == CAP_NOTES:
+                    new = int(b * cap_l[k]) // 1000 * 1000
+                    new = new if new >= 2000 else 0
+                else:
+                    new = 0
                 if new < MIN_AMOUNT:
                     st_l[k] = FAILED
                     continue
@@ -403,7 +412,8 @@ def _e2e_ids(ispb: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
 
 EVENTS_PER_INCIDENT = np.array([7.5, 1.0, 2.0, 1.0, 3.0, 2.0])
 """Mean events per incident by pattern (FRAUD_PATTERNS order)."""
-ROUND_VALUES = (50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000)
+ROUND_VALUES = (10_000, 20_000, 50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000)
+"""R$ 100 .. R$ 10,000; a burst uses values the account could pay (at most 80% of its balance)."""
 
 
 def _fraud_events(
@@ -481,7 +491,8 @@ def _fraud_events(
             k = 2 + int(row[1] * 3)
             t = t0
             for j in range(k):
-                value = ROUND_VALUES[int(row[2 + j] * len(ROUND_VALUES))]
+                affordable = [v for v in ROUND_VALUES if v <= 0.8 * bal] or [ROUND_VALUES[0]]
+                value = affordable[int(row[2 + j] * len(affordable))]
                 add(a, t, PIX, value, key(8 + j), mule(14 + j), CAP_FAIL, p, city, uf)
                 t += int((10 + row[20 + j] * 170) * MINUTE_MS)
         else:  # IMPOSSIBLE_GEOGRAPHY: two debits minutes apart in states >= 1,500 km apart
@@ -492,7 +503,7 @@ def _fraud_events(
             amt = bal * (0.1 + 0.4 * row[7])
             if ty == WITHDRAW:
                 amt = max(round(amt / 1000) * 1000, 2000)
-            add(a, t1, ty, amt, key(8), mule(9), CAP_DRAIN, p, far_city, far_uf)
+            add(a, t1, ty, amt, key(8), mule(9), CAP_NOTES if ty == WITHDRAW else CAP_DRAIN, p, far_city, far_uf)
     m = len(out["acc"])
     e2e = ctx.rng("fraud-e2e").integers(0, len(ALPHANUMERIC), size=(m, 11), dtype=np.uint8)
     arrays: dict[str, np.ndarray] = {

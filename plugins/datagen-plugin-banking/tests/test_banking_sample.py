@@ -1,0 +1,187 @@
+"""Statistics and realism on a 20,000-customer sample (seed 42): every weighted distribution of
+the catalog within a stated tolerance, documents, places, balances, Pix identifiers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from datagen_plugin_banking.common import DAY_MS, MINIMUM_WAGE_CENTS, is_valid_cpf, local_parts, state_by_uf
+from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
+
+pytestmark = pytest.mark.slow
+
+EVP = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+AS_OF = 1_767_236_400_000  # the kernel's default as-of: 2026-01-01T00:00-03:00
+
+
+def shares(values: list, keys: list) -> dict:
+    c = Counter(values)
+    return {k: c[k] / len(values) for k in keys}
+
+
+def assert_weights(values: list, expected: dict, tolerance: float) -> None:
+    got = shares(values, list(expected))
+    assert sum(Counter(values).values()) == len(values)
+    assert set(Counter(values)) <= set(expected), Counter(values)
+    for k, w in expected.items():
+        assert abs(got[k] - w) <= tolerance, (k, got[k], w)
+
+
+def test_cpfs_are_valid_and_unique(sample) -> None:
+    cpfs = [c["cpf"] for c in sample["customer"]]
+    assert len(cpfs) == 20_000
+    assert len(set(cpfs)) == len(cpfs)
+    assert all(is_valid_cpf(c) for c in cpfs)
+    assert len({c["customer_id"] for c in sample["customer"]}) == 20_000
+
+
+def test_addresses_are_consistent(sample) -> None:
+    by_uf = state_by_uf()
+    for c in sample["customer"]:
+        a = c["address"]
+        s = by_uf[a["state"]]
+        city = {x.name: x.ddd for x in s.cities}
+        assert a["city"] in city, a
+        assert s.cep_prefix_ok(int(a["postal_code"][:5])) and re.fullmatch(r"\d{5}-\d{3}", a["postal_code"])
+        assert re.fullmatch(r"\+55 \d\d 9\d{4}-\d{4}", c["phone"])
+        assert c["phone"][4:6] == city[a["city"]], (c["phone"], a)
+        assert a["country"] == "BR"
+
+
+def test_customer_distributions(sample) -> None:
+    customers = sample["customer"]
+    # tolerance: 4 standard errors of a share p over 20,000 draws is at most 0.014
+    assert_weights([c["employment_status"] for c in customers],
+                   {"EMPLOYED": 0.60, "SELF_EMPLOYED": 0.20, "RETIRED": 0.15, "UNEMPLOYED": 0.05}, 0.014)
+    income = np.array([c["monthly_income"] for c in customers])
+    assert income.min() == MINIMUM_WAGE_CENTS
+    assert 270_000 <= np.median(income) <= 330_000  # median near R$ 3,000
+    assert np.mean(income) > np.median(income)  # right-skewed
+    for c in customers:
+        formula = 300 + min(c["monthly_income"] / 100 / 50_000 * 400, 400)
+        assert 300 <= c["credit_score"] <= 850
+        assert max(300, formula - 50) - 1 <= c["credit_score"] <= min(850, formula + 50)
+        assert AS_OF - 3 * 365 * DAY_MS <= c["created_at"] < AS_OF and c["updated_at"] is None
+        assert c["email"].split("@")[1] in {"gmail.com", "hotmail.com", "outlook.com", "yahoo.com.br", "uol.com.br",
+                                            "bol.com.br", "icloud.com", "terra.com.br"}
+
+
+def test_account_distributions(sample) -> None:
+    accounts = sample["account"]
+    per_customer = Counter(a["customer_id"] for a in accounts)
+    assert len(per_customer) == 20_000
+    assert_weights(list(per_customer.values()), {1: 0.50, 2: 0.35, 3: 0.15}, 0.014)
+    assert_weights([a["account_type"] for a in accounts],
+                   {"CONTA_CORRENTE": 0.70, "POUPANCA": 0.20, "INVESTIMENTOS": 0.10}, 0.012)
+    assert {a["bank_code"] for a in accounts} == {"001", "033", "104", "237", "341", "756"}
+    customers = {c["customer_id"]: c for c in sample["customer"]}
+    ratio = defaultdict(list)
+    for a in accounts:
+        owner = customers[a["customer_id"]]
+        assert a["created_at"] > owner["created_at"] and a["created_at"] < AS_OF
+        assert re.fullmatch(r"\d{4}", a["branch"]) and account_number_ok(a["account_number"])
+        assert a["status"] == "ACTIVE" and a["updated_at"] is None and a["balance"] > 0
+        ratio[a["account_type"]].append(a["balance"] / owner["monthly_income"])
+    # balances scale with income: median 0.8 / 3 / 8 incomes by type
+    assert 0.6 < np.median(ratio["CONTA_CORRENTE"]) < 1.0
+    assert 2.4 < np.median(ratio["POUPANCA"]) < 3.6
+    assert 6.4 < np.median(ratio["INVESTIMENTOS"]) < 9.6
+
+
+def test_transaction_distributions(sample) -> None:
+    txs = sample["transaction"]
+    n = len(txs)
+    assert 20_000 * 20 * 0.98 <= n <= 20_000 * 20 * 1.02  # ~20 per customer per year of history
+    # 400,000 draws: 4 standard errors <= 0.004
+    assert_weights([t["transaction_type"] for t in txs],
+                   {"PIX": 0.45, "TED": 0.15, "DEPOSIT": 0.15, "WITHDRAW": 0.10, "BOLETO": 0.10, "DOC": 0.05}, 0.004)
+    pix = [t for t in txs if t["transaction_type"] == "PIX"]
+    assert_weights([t["pix_key_type"] for t in pix],
+                   {"CPF": 0.40, "CNPJ": 0.0, "PHONE": 0.30, "EMAIL": 0.20, "EVP": 0.10}, 0.006)
+    status = shares([t["status"] for t in txs], ["COMPLETED", "PENDING", "FAILED"])
+    assert 0.975 <= status["COMPLETED"] <= 0.985  # 98%, minus the few declined for insufficient funds
+    by_type = defaultdict(Counter)
+    for t in txs:
+        by_type[t["transaction_type"]][t["direction"]] += 1
+    assert set(by_type["DEPOSIT"]) == {"CREDIT"}
+    assert set(by_type["WITHDRAW"]) == set(by_type["BOLETO"]) == {"DEBIT"}
+    for both in ("PIX", "TED", "DOC"):
+        assert abs(by_type[both]["CREDIT"] / sum(by_type[both].values()) - 0.5) < 0.02
+
+
+def test_transaction_amounts_and_timestamps(sample) -> None:
+    txs = sample["transaction"]
+    accounts = {a["account_id"]: a for a in sample["account"]}
+    ratio = np.array([t["amount"] / accounts[t["account_id"]]["balance"] for t in txs if t["direction"] == "CREDIT"])
+    # log-normal around 5% of the balance, sigma 1.5 (credits are never capped)
+    assert 0.04 < np.median(ratio) < 0.06
+    assert 1.35 < np.std(np.log(ratio[ratio > 0.002])) < 1.65
+    assert all(t["amount"] > 0 for t in txs)
+    ts = np.array([t["timestamp"] for t in txs])
+    assert (ts < AS_OF).all() and (ts >= AS_OF - 365 * DAY_MS).all()
+    assert all(t["timestamp"] >= accounts[t["account_id"]]["created_at"] for t in txs)
+    _, weekday, hour = local_parts(ts)
+    assert np.isin(weekday, [5, 6]).mean() < 0.15
+    assert ((hour >= 9) & (hour < 18)).mean() > 0.6
+    assert all(t["created_at"] == t["timestamp"] for t in txs)
+
+
+def test_completed_debits_never_overdraw(sample) -> None:
+    balance = {a["account_id"]: a["balance"] for a in sample["account"]}
+    last = {}
+    capped = 0
+    for t in sample["transaction"]:  # grouped by account, in time order
+        acc = t["account_id"]
+        assert t["timestamp"] >= last.get(acc, 0)
+        last[acc] = t["timestamp"]
+        if t["status"] != "COMPLETED":
+            continue
+        if t["direction"] == "CREDIT":
+            balance[acc] += t["amount"]
+        else:
+            balance[acc] -= t["amount"]
+            assert balance[acc] >= 0, t
+            capped += balance[acc] == 0
+    assert min(balance.values()) >= 0
+
+
+def test_owner_and_pix_fields(sample) -> None:
+    accounts = {a["account_id"]: a for a in sample["account"]}
+    e2e = re.compile(r"E(\d{8})(\d{12})[A-Za-z0-9]{11}")
+    seen = set()
+    for t in sample["transaction"]:
+        acc = accounts[t["account_id"]]
+        assert t["customer_id"] == acc["customer_id"]
+        if t["transaction_type"] == "PIX":
+            m = e2e.fullmatch(t["pix_e2e_id"])
+            assert m and len(t["pix_e2e_id"]) == 32
+            assert m[1] == BANK_ISPB[acc["bank_code"]]
+            utc = datetime.fromtimestamp(t["timestamp"] / 1000, tz=UTC)
+            assert m[2] == utc.strftime("%Y%m%d%H%M")
+            seen.add(t["pix_e2e_id"])
+            key = t["counterparty_key"]
+            kind = t["pix_key_type"]
+            if kind == "CPF":
+                assert is_valid_cpf(key)
+            elif kind == "PHONE":
+                assert re.fullmatch(r"\+55 \d\d 9\d{4}-\d{4}", key)
+            elif kind == "EMAIL":
+                assert re.fullmatch(r"[a-z0-9._]+@[a-z.]+", key)
+            else:
+                assert kind == "EVP" and re.fullmatch(EVP, key)
+            assert t["counterparty_name"] and t["description"].startswith("Pix ")
+        else:
+            assert t["pix_e2e_id"] is None and t["pix_key_type"] is None
+            if t["transaction_type"] in ("DEPOSIT", "WITHDRAW"):
+                assert t["counterparty_key"] is None and t["counterparty_name"] is None
+            elif t["transaction_type"] == "BOLETO":
+                assert re.fullmatch(r"\d\d\.\d{3}\.\d{3}/0001-\d\d", t["counterparty_key"])
+            else:
+                assert re.fullmatch(r"\d{3}/\d{4}/\d{6}-\d", t["counterparty_key"])
+        if t["transaction_type"] == "WITHDRAW":
+            assert t["amount"] % 1000 == 0  # R$ 10 notes
+    assert len(seen) > 0.999 * sum(t["transaction_type"] == "PIX" for t in sample["transaction"])
