@@ -1,0 +1,98 @@
+"""The cards pack's validators accept generated data and catch corrupted records."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from datagen_plugin_cards.rules import RULES
+
+from datagen_kernel import hookimpl
+from datagen_kernel.cli import make_cli
+from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.testing import generate_records
+from datagen_kernel.validation import RecordIndex, run_rules
+
+
+@pytest.fixture(scope="module")
+def generated(cards_host: Any) -> dict[str, list[dict[str, Any]]]:
+    return generate_records(cards_host, customers=300, seed=21)
+
+
+def violations(cards_host: Any, records: dict[str, list[dict[str, Any]]], entity: str) -> list[Any]:
+    specs = cards_host.registry.entity_specs()
+    rules = [r for r in RULES if r.entity == entity]
+    return run_rules(specs[entity], records[entity], rules, RecordIndex(specs, records))
+
+
+def test_generated_records_pass(cards_host: Any, generated: dict[str, list[dict[str, Any]]]) -> None:
+    assert generated["card_transaction"]
+    assert violations(cards_host, generated, "credit_card") == []
+    assert violations(cards_host, generated, "card_transaction") == []
+
+
+def rules_broken(cards_host: Any, records: dict[str, list[dict[str, Any]]], entity: str) -> set[str]:
+    return {v.rule for v in violations(cards_host, records, entity)}
+
+
+def test_a_purchase_charged_to_someone_else_is_caught(cards_host: Any, generated: dict[str, Any]) -> None:
+    records = copy.deepcopy(generated)
+    purchase = records["card_transaction"][0]
+    purchase["customer_id"] = next(c["customer_id"] for c in records["customer"]
+                                   if c["customer_id"] != purchase["customer_id"])
+    assert rules_broken(cards_host, records, "card_transaction") == {"card-owner"}
+
+
+def test_a_non_positive_amount_is_caught(cards_host: Any, generated: dict[str, Any]) -> None:
+    records = copy.deepcopy(generated)
+    records["card_transaction"][5]["amount"] = 0
+    assert rules_broken(cards_host, records, "card_transaction") == {"amount-positive"}
+
+
+def test_limits_outside_the_catalog_bands_are_caught(cards_host: Any, generated: dict[str, Any]) -> None:
+    records = copy.deepcopy(generated)
+    card = records["credit_card"][0]
+    card["available_limit"] = card["credit_limit"] + 1
+    assert rules_broken(cards_host, records, "credit_card") == {"card-limits"}
+    records = copy.deepcopy(generated)
+    records["credit_card"][1]["credit_limit"] *= 3  # above 5x income, available now under 50%
+    assert rules_broken(cards_host, records, "credit_card") == {"card-limits"}
+
+
+def test_purchases_beyond_the_available_limit_are_caught(cards_host: Any, generated: dict[str, Any]) -> None:
+    records = copy.deepcopy(generated)
+    purchase = next(p for p in records["card_transaction"] if p["status"] == "APPROVED")
+    card = next(c for c in records["credit_card"] if c["card_id"] == purchase["card_id"])
+    purchase["amount"] = card["available_limit"] + 1
+    found = violations(cards_host, records, "card_transaction")
+    assert {v.rule for v in found} == {"card-limit"}
+    assert found[0].key == purchase["transaction_id"] and found[0].field == "status"
+
+
+class _Corrupting:
+    """Wraps the card_transaction generator and charges one purchase to another customer."""
+
+    @hookimpl
+    def datagen_register_generators(self, register: Any) -> None:
+        def wrapper(ctx: Any, inner: Any) -> list[dict[str, Any]]:
+            out = inner(ctx)
+            if out:
+                out[0] = dict(out[0], customer_id=ctx.records("customer")[-1]["customer_id"])
+            return out
+
+        register.wrap("card_transaction", wrapper)
+
+
+def test_a_run_with_a_corrupted_purchase_fails_naming_the_rule(tmp_path: Any) -> None:
+    import datagen_plugin_banking.plugin as banking
+    import datagen_plugin_cards.plugin as cards
+    import datagen_plugin_json.plugin as json_sink
+
+    host = make_plugin_host(entrypoints=False, plugins=[banking, cards, json_sink, _Corrupting()])
+    result = CliRunner().invoke(make_cli(lambda: host), [
+        "run", "--customers", "200", "--sink", "json:credit_card,card_transaction", "-o", f"json.path={tmp_path}"])
+    assert result.exit_code != 0
+    assert "card-owner" in result.output and "card_transaction" in result.output
+    assert not (tmp_path / "card_transaction.jsonl").exists()
