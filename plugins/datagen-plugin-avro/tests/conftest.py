@@ -20,8 +20,17 @@ globals().update(stack_fixtures("avro"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _delete_avro_test_topics() -> object:
-    """Topics made by this session's tests all start with ``t-<SESSION>-``; drop them at the end."""
+    """Topics and subjects made by this session's tests start with ``t-<SESSION>-``; drop them."""
     yield
     bootstrap = os.environ.get("DATAGEN_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     with contextlib.suppress(Exception):
         delete_topics(bootstrap, f"t-{SESSION}-")
+    registry = os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7")
+    with contextlib.suppress(Exception):
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        client = SchemaRegistryClient({"url": registry, "timeout": 5, "max.retries": 0})
+        for subject in client.get_subjects():
+            if subject.startswith(f"t-{SESSION}-"):
+                client.delete_subject(subject)
+                client.delete_subject(subject, permanent=True)

@@ -162,3 +162,23 @@ def test_unreachable_registry_is_a_clear_error_within_seconds() -> None:
     assert time.monotonic() - start < 10
     assert "cannot reach the Schema Registry at http://127.0.0.1:1" in str(info.value)
     assert "schema_registry_url" in str(info.value)
+
+
+def test_installed_plugin_is_discovered_through_its_entry_point() -> None:
+    from datagen_plugin_avro.sink import KafkaAvroSink
+    from datagen_plugin_kafka.sink import KafkaSink
+
+    registry = make_plugin_host().registry
+    assert registry.serializers["avro"].owner.distribution == "datagen-plugin-avro"
+    sink = registry.sinks["kafka-avro"]
+    assert sink.owner.distribution == "datagen-plugin-avro" and sink.value is KafkaAvroSink
+    assert issubclass(KafkaAvroSink, KafkaSink) and KafkaAvroSink.serializer_name == "avro"
+
+
+def test_loading_the_plugin_does_not_import_fastavro_or_the_kafka_client() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, datagen_plugin_avro.plugin; "
+            "sys.exit(1 if {'confluent_kafka', 'fastavro'} & set(sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

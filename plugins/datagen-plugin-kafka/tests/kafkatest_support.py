@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
+import os
 import sys
 import time
 import uuid
@@ -11,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 if str(REPO / "tests") not in sys.path:
@@ -154,3 +158,72 @@ def cli_runner(plugins: Sequence[Any]) -> Callable[[Iterable[str]], Any]:
         return CliRunner().invoke(make_cli(lambda: host), list(args))
 
     return invoke
+
+
+# --- the stack fixtures -------------------------------------------------------------------------
+
+_STACK = REPO / "tests" / "integration" / "conftest.py"
+
+
+def stack_fixtures(label: str) -> dict[str, Any]:
+    """``kafka_bootstrap``, ``schema_registry_url``, ``postgres_url`` for a plugin's conftest.
+
+    The fixtures of tests/integration/conftest.py when it is there (a conftest only serves its
+    own folder, so plugin test folders re-export them); else the same contract in brief:
+    skip when the service does not answer, fail when DATAGEN_REQUIRE_STACK is set.
+    """
+    if _STACK.exists():
+        spec = importlib.util.spec_from_file_location(f"datagen_stack_fixtures_for_{label}", _STACK)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found = {name: value for name in dir(module) if not name.startswith("_")
+                 and (hasattr(value := getattr(module, name), "_fixture_function_marker")
+                      or hasattr(value, "_pytestfixturefunction"))}
+        if {"kafka_bootstrap", "schema_registry_url", "postgres_url"} <= set(found):
+            return found
+    return {"kafka_bootstrap": _kafka_bootstrap, "schema_registry_url": _schema_registry_url,
+            "postgres_url": _postgres_url}
+
+
+def _stack_missing(what: str) -> None:
+    if os.environ.get("DATAGEN_REQUIRE_STACK"):
+        pytest.fail(f"{what} is not reachable and DATAGEN_REQUIRE_STACK is set (scripts/stack up)")
+    pytest.skip(f"{what} is not reachable (scripts/stack up)")
+
+
+@pytest.fixture(scope="session", name="kafka_bootstrap")
+def _kafka_bootstrap() -> str:
+    from confluent_kafka.admin import AdminClient
+
+    bootstrap = os.environ.get("DATAGEN_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    try:
+        AdminClient({"bootstrap.servers": bootstrap, "logger": _QUIET}).list_topics(timeout=5)
+    except Exception:
+        _stack_missing(f"Kafka at {bootstrap}")
+    return bootstrap
+
+
+@pytest.fixture(scope="session", name="schema_registry_url")
+def _schema_registry_url() -> str:
+    import urllib.request
+
+    url = os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7")
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/subjects", timeout=5) as response:
+            response.read()
+    except Exception:
+        _stack_missing(f"the Schema Registry at {url}")
+    return url
+
+
+@pytest.fixture(scope="session", name="postgres_url")
+def _postgres_url() -> str:
+    url = os.environ.get("DATAGEN_POSTGRES_URL", "postgresql://postgres:postgres@127.0.0.1:5432/datagen")
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=5).close()
+    except Exception:
+        _stack_missing(f"PostgreSQL at {url}")
+    return url

@@ -141,3 +141,18 @@ def test_unknown_librdkafka_property_is_one_clear_error() -> None:
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert result.exit_code != 0 and len(errors) == 1, result.output
     assert "invalid producer setting" in errors[0] and "no.such.thing" in errors[0]
+
+
+def test_installed_plugin_is_discovered_through_its_entry_point() -> None:
+    registry = make_plugin_host().registry
+    reg = registry.sinks["kafka"]
+    assert reg.owner.distribution == "datagen-plugin-kafka" and reg.value is KafkaSink
+
+
+def test_loading_the_plugin_does_not_import_the_kafka_client() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, datagen_plugin_kafka.plugin; "
+            "sys.exit(1 if 'confluent_kafka' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,7 +1,6 @@
 """datagen serializer ``avro`` (Confluent wire format, Schema Registry) and sink ``kafka-avro``."""
 
-from datagen_plugin_avro.codec import EntityCodec, wire_header
 from datagen_plugin_avro.serializer import AvroSerializer
 from datagen_plugin_avro.sink import KafkaAvroSink
 
-__all__ = ["AvroSerializer", "EntityCodec", "KafkaAvroSink", "wire_header"]
+__all__ = ["AvroSerializer", "KafkaAvroSink"]

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datagen_kernel import EntitySpec, Option, Record, Serializer, SinkError
-from datagen_plugin_avro.codec import EntityCodec, wire_header
+
+if TYPE_CHECKING:  # fastavro and the registry client load when a run uses Avro
+    from datagen_plugin_avro.codec import EntityCodec
 
 STRATEGIES = ("topic", "record", "topic_record")
 
@@ -54,6 +56,8 @@ class AvroSerializer(Serializer):
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open(self, entities: Sequence[EntitySpec]) -> None:
+        from datagen_plugin_avro.codec import EntityCodec
+
         for spec in entities:
             self._codecs[spec.name] = (spec, EntityCodec(spec))
 
@@ -67,6 +71,8 @@ class AvroSerializer(Serializer):
         cached = self._codecs.get(spec.name)
         if cached is not None and (cached[0] is spec or cached[0] == spec):
             return cached[1]
+        from datagen_plugin_avro.codec import EntityCodec
+
         codec = EntityCodec(spec)
         self._codecs[spec.name] = (spec, codec)
         return codec
@@ -187,6 +193,8 @@ class AvroSerializer(Serializer):
         subject = self.subject(entity, topic)
         header = self._headers.get(subject)
         if header is None:
+            from datagen_plugin_avro.codec import wire_header
+
             header = self._headers[subject] = wire_header(self.schema_id(entity, topic))
         try:
             return codec.encode(records, header)

@@ -19,11 +19,9 @@ import re
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
-from confluent_kafka import KafkaError, KafkaException, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
 from datagen_kernel.serializers import to_text_values
@@ -36,11 +34,14 @@ from datagen_plugin_kafka.presets import (
     validate_overrides,
 )
 
+if TYPE_CHECKING:  # confluent-kafka is imported when a sink opens, so `datagen --help` stays fast
+    from confluent_kafka import KafkaError, Producer
+    from confluent_kafka.admin import AdminClient
+
 log = logging.getLogger("datagen.kafka")
 log.addHandler(logging.NullHandler())  # librdkafka's own log lines: shown only when logging is configured
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]+$")
-_PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
 FLUSH_RATE = 10_000
 """Messages per second the flush timeout allows for on top of ``flush_timeout_s``."""
 
@@ -124,6 +125,7 @@ class KafkaSink(Sink):
         self._last_error: str | None = None
         self._fatal: str | None = None
         self._purge_reason: str | None = None
+        self._purged: set[int] = set()
 
     # -- naming ------------------------------------------------------------------------------
     def topic_for(self, spec: EntitySpec) -> str:
@@ -153,6 +155,10 @@ class KafkaSink(Sink):
 
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
+        from confluent_kafka import KafkaError, KafkaException, Producer
+        from confluent_kafka.admin import AdminClient
+
+        self._purged = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
         bootstrap = self.config["bootstrap_servers"]
         topics: dict[str, EntitySpec] = {}
         for spec in context.entities.values():
@@ -196,6 +202,8 @@ class KafkaSink(Sink):
         """Hook for subclasses, run after the broker answered and before topics are created."""
 
     def _existing_topics(self, admin: AdminClient, bootstrap: str) -> set[str]:
+        from confluent_kafka import KafkaException
+
         timeout = self.config["connect_timeout_s"]
         try:
             md = admin.list_topics(timeout=timeout)
@@ -208,6 +216,9 @@ class KafkaSink(Sink):
         return set(md.topics)
 
     def _create_topics(self, admin: AdminClient, topics: Mapping[str, EntitySpec]) -> None:
+        from confluent_kafka import KafkaError, KafkaException
+        from confluent_kafka.admin import NewTopic
+
         new = []
         for topic, spec in topics.items():
             cfg: dict[str, str] = {}
@@ -246,6 +257,8 @@ class KafkaSink(Sink):
                 time.sleep(0.1)
 
     def write(self, batch: EncodedBatch) -> None:
+        from confluent_kafka import KafkaException
+
         payload: KafkaPayload = batch.payload
         topic = payload.topic
         producer = self._producer
@@ -341,7 +354,7 @@ class KafkaSink(Sink):
             self._acked[msg.topic()] += 1
             return
         reason = err.str()
-        if err.code() in _PURGED and self._purge_reason:
+        if err.code() in self._purged and self._purge_reason:
             reason = self._purge_reason
         self._sync_failed(msg.topic(), 1, reason)
 
@@ -365,13 +378,13 @@ class KafkaSink(Sink):
                 self._synced_ack[topic] = n
 
     @staticmethod
-    def _is_fatal(exc: KafkaException) -> bool:
+    def _is_fatal(exc: BaseException) -> bool:
         err = exc.args[0] if exc.args else None
-        return isinstance(err, KafkaError) and err.fatal()
+        return hasattr(err, "fatal") and bool(err.fatal())
 
 
 def _reason(exc: BaseException) -> str:
     err = exc.args[0] if exc.args else None
-    if isinstance(err, KafkaError):
-        return err.str()
+    if hasattr(err, "str") and hasattr(err, "code"):
+        return str(err.str())
     return str(exc)
