@@ -30,18 +30,19 @@ def check_kafka(bootstrap: str, timeout_s: float) -> int:
     last_error = "no attempt finished"
 
     while time.monotonic() < deadline:
+        remaining_ms = max(1000, int((deadline - time.monotonic()) * 1000))
         delivered: list = []
         producer = Producer(
             {
                 "bootstrap.servers": bootstrap,
                 "acks": "all",
-                "message.timeout.ms": 10000,
+                "message.timeout.ms": min(10000, remaining_ms),
                 "socket.connection.setup.timeout.ms": 3000,
                 "log_level": 0,
             }
         )
         producer.produce(TOPIC, value=token, on_delivery=lambda err, msg: delivered.append((err, msg)))
-        producer.flush(12)
+        producer.flush(min(12.0, remaining_ms / 1000 + 2))
         if not delivered:
             last_error = "produce: no delivery report"
             time.sleep(1)
