@@ -142,7 +142,8 @@ class BlockProcessor:
     def validate(self, name: str, recs: list[Record], records: dict[str, list[Record]]) -> None:
         plan = self.plan
         spec = plan.generated_specs.get(name, plan.specs[name])
-        violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records))
+        violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records),
+                               sample_schema=True)
         if violations:
             shown = "; ".join(str(v) for v in violations[:5])
             more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
@@ -65,31 +66,68 @@ def format_decimal(value: Any, scale: int) -> str:
 
 def format_decimals(values: Sequence[Any], scale: int) -> list[str | None]:
     """``format_decimal`` over a column (fast path for cents that fit a double exactly)."""
-    if scale == 2 and all(type(v) is int and -(10**15) < v < 10**15 for v in values):
+    if scale == 2 and values and set(map(type, values)) == {int} and min(values) > -(10**15) and max(values) < 10**15:
         # |v| < 1e15 cents: v / 100 is within 0.002 of the exact value, so rounding to two
         # places gives exactly the decimal digits of v
         return [f"{v / 100:.2f}" for v in values]
     return [None if v is None else format_decimal(v, scale) for v in values]
 
 
+_D2 = np.array([f"{i:02d}".encode() for i in range(100)], dtype="S2").view(np.uint8).reshape(100, 2)
+_D3 = np.array([f"{i:03d}".encode() for i in range(1000)], dtype="S3").view(np.uint8).reshape(1000, 3)
+
+
+def _iso_millis(local_ms: np.ndarray[Any, np.dtype[np.int64]], suffix: str) -> list[str]:
+    """``YYYY-MM-DDTHH:MM:SS.mmm<suffix>`` for local-time milliseconds, digit by digit in numpy."""
+    ms = local_ms % 1000
+    secs = local_ms // 1000
+    sod = secs % 86400
+    day = (secs // 86400).astype("datetime64[D]")
+    year_start = day.astype("datetime64[Y]")
+    month_start = day.astype("datetime64[M]")
+    year = year_start.astype(np.int64) + 1970
+    width = 23 + len(suffix)
+    out = np.empty((len(local_ms), width), dtype=np.uint8)
+    out[:, 0:2] = _D2[year // 100]
+    out[:, 2:4] = _D2[year % 100]
+    out[:, 5:7] = _D2[(month_start - year_start).astype(np.int64) + 1]
+    out[:, 8:10] = _D2[(day - month_start).astype(np.int64) + 1]
+    out[:, 11:13] = _D2[sod // 3600]
+    out[:, 14:16] = _D2[(sod // 60) % 60]
+    out[:, 17:19] = _D2[sod % 60]
+    out[:, 20:23] = _D3[ms]
+    out[:, [4, 7]] = ord("-")
+    out[:, 10] = ord("T")
+    out[:, [13, 16]] = ord(":")
+    out[:, 19] = ord(".")
+    out[:, 23:] = np.frombuffer(suffix.encode(), dtype=np.uint8)
+    text: list[str] = out.view(f"S{width}").ravel().astype(f"U{width}").tolist()
+    return text
+
+
 def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -> list[str | None]:
     """ISO 8601 text with milliseconds and offset for epoch-millisecond ints (vectorized)."""
     if tz is None:
         tz = dt.UTC
+    offset = tz.utcoffset(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert offset is not None
+    off_ms = int(offset.total_seconds() * 1000)
+    suffix = _offset_suffix(offset)
+    if not values:
+        return []
+    try:  # the common case: every value an int, converted in one go
+        ms = np.array(values, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    else:
+        if ms.ndim == 1 and set(map(type, values)) == {int}:
+            return list(_iso_millis(ms + off_ms, suffix))
     out: list[str | None] = [None] * len(values)
-    idx = [i for i, v in enumerate(values) if isinstance(v, int)]
+    idx = [i for i, v in enumerate(values) if type(v) is int]
     if idx:
-        ms = np.fromiter((values[i] for i in idx), dtype=np.int64, count=len(idx))
-        ref = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-        offset = tz.utcoffset(ref)
-        assert offset is not None
-        off_ms = int(offset.total_seconds() * 1000)
-        text: list[str] = np.datetime_as_string((ms + off_ms).astype("datetime64[ms]"), unit="ms").tolist()
-        suffix = _offset_suffix(offset)
-        if len(idx) == len(values):
-            return [t + suffix for t in text]
-        for i, t in zip(idx, text, strict=True):
-            out[i] = t + suffix
+        local = np.fromiter((values[i] for i in idx), dtype=np.int64, count=len(idx)) + off_ms
+        for i, text in zip(idx, _iso_millis(local, suffix), strict=True):
+            out[i] = text
     for i, v in enumerate(values):
         if isinstance(v, dt.datetime):
             out[i] = v.astimezone(tz).isoformat(timespec="milliseconds")
@@ -138,27 +176,61 @@ def to_text_values(
     plan = _plan(entity.fields)
     if not plan:
         return list(records)
-    return _convert(plan, records, tz)
+    out = [r.copy() for r in records]
+    for name, column in _text_columns(plan, out, tz):
+        for r, v in zip(out, column, strict=True):
+            r[name] = v
+    return out
 
 
-def _convert(plan: list[tuple[str, str, Any]], records: Sequence[Record], tz: dt.tzinfo | None) -> list[Record]:
-    out = [dict(r) for r in records]
+def _text_columns(
+    plan: list[tuple[str, str, Any]], records: Sequence[Record], tz: dt.tzinfo | None
+) -> list[tuple[str, list[Any]]]:
+    """(field, text column) for every field of ``plan``; nested records are copied."""
+    out: list[tuple[str, list[Any]]] = []
     for name, kind, arg in plan:
-        column: list[Any] = [r.get(name) for r in out]
+        column: list[Any] = [r.get(name) for r in records]
         converted: list[Any]
         if kind == "decimal":
             converted = format_decimals(column, arg)
         elif kind == "timestamp":
             converted = format_timestamps(column, tz)
         else:
-            present = [i for i, v in enumerate(column) if v is not None]
-            nested: list[Any] = _convert(arg, [column[i] for i in present], tz)
             converted = list(column)
+            present = [i for i, v in enumerate(column) if v is not None]
+            nested = [dict(column[i]) for i in present]
+            for sub_name, sub_column in _text_columns(arg, nested, tz):
+                for r, v in zip(nested, sub_column, strict=True):
+                    r[sub_name] = v
             for i, value in zip(present, nested, strict=True):
                 converted[i] = value
-        for r, v in zip(out, converted, strict=True):
-            r[name] = v
+        out.append((name, converted))
     return out
+
+
+@contextmanager
+def text_view(entity: EntitySpec, records: Sequence[Record], tz: dt.tzinfo | None = SAO_PAULO) -> Iterator[None]:
+    """Temporarily replace decimals and timestamps *in place* by their text; restore on exit.
+
+    Saves a copy of every record on the hot path (the records are not shared with another
+    thread while a batch is encoded). Use ``to_text_values`` when the copies must outlive the
+    block.
+    """
+    plan = _plan(entity.fields)
+    if not plan:
+        yield
+        return
+    saved: list[tuple[str, list[Any]]] = []
+    try:
+        for name, column in _text_columns(plan, records, tz):
+            saved.append((name, [r.get(name) for r in records]))
+            for r, v in zip(records, column, strict=True):
+                r[name] = v
+        yield
+    finally:
+        for name, original in saved:
+            for r, v in zip(records, original, strict=True):
+                r[name] = v
 
 
 def from_text_values(entity: EntitySpec, obj: Mapping[str, Any]) -> Record:
@@ -216,10 +288,10 @@ class JsonSerializer(Serializer):
         """
         if not records:
             return b""
-        text = to_text_values(entity, records, self.tz)
         first = entity.fields[0].name.encode()
-        blob = self._dumps(text)[1:-1]
-        lines = blob.replace(b'},{"' + first + b'":', b'}\n{"' + first + b'":')
-        if lines.count(b"\n") != len(text) - 1:
-            lines = b"\n".join(self._dumps(r) for r in text)
+        with text_view(entity, records, self.tz):
+            blob = self._dumps(records)[1:-1]
+            lines = blob.replace(b'},{"' + first + b'":', b'}\n{"' + first + b'":')
+            if lines.count(b"\n") != len(records) - 1:
+                lines = b"\n".join(self._dumps(r) for r in records)
         return lines + b"\n"

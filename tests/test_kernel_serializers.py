@@ -62,3 +62,24 @@ def test_text_values_do_not_mutate_the_records() -> None:
     record = {"team_id": "a", "name": "n", "league": "GOLD", "budget": 150}
     out = to_text_values(toy_pack.TEAM, [record])
     assert out[0]["budget"] == "1.50" and record["budget"] == 150
+
+
+def test_serialize_lines_restores_the_records() -> None:
+    records = [{"team_id": "a", "name": "n", "league": "GOLD", "budget": 150}]
+    before = [dict(r) for r in records]
+    JsonSerializer({}).serialize_lines(toy_pack.TEAM, records)
+    assert records == before
+
+
+def test_vectorized_iso_matches_datetime_over_a_wide_range() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(-2_000_000_000_000, 4_000_000_000_000, 5000).tolist()
+    expected = [
+        dt.datetime.fromtimestamp(v / 1000, dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=-3)))
+        .isoformat(timespec="milliseconds") for v in values
+    ]
+    assert format_timestamps(values) == expected
+    mixed = [values[0], None, values[1]]
+    assert format_timestamps(mixed) == [expected[0], None, expected[1]]
