@@ -302,14 +302,22 @@ def scenarios_command(ctx: click.Context, as_json: bool) -> None:
 @click.command("validate")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--max-violations", default=20, show_default=True, help="How many violations to print.")
+@click.option("--scenario", default=None, help="The scenario the dataset was generated with (fields it adds).")
 @click.pass_context
-def validate_command(ctx: click.Context, directory: Path, max_violations: int) -> None:
+def validate_command(ctx: click.Context, directory: Path, max_violations: int, scenario: str | None) -> None:
     """Check a JSON Lines dataset (json sink output) against every registered rule and foreign key."""
     from datagen_kernel.serializers import from_text_values
     from datagen_kernel.validation import RecordIndex, run_rules
 
     host = _host(ctx)
     specs = _specs(ctx)
+    if scenario is not None:
+        sreg = host.registry.scenarios.get(scenario)
+        if sreg is None:
+            known = ", ".join(sorted(host.registry.scenarios)) or "none installed"
+            raise UsageError(f"unknown scenario {scenario!r}; available: {known}")
+        if sreg.value.extend_entities is not None:
+            specs = dict(sreg.value.extend_entities(dict(specs)))
     records: dict[str, list[dict[str, Any]]] = {}
     for name, spec in specs.items():
         path = _dataset_file(directory, name)
