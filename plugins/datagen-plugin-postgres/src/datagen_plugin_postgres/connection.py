@@ -84,7 +84,7 @@ def connect_error(exc: Exception, params: dict[str, Any], url: str, timeout: int
     if "password authentication failed" in text or "no password supplied" in text:
         return SinkError(
             f"PostgreSQL at {at} refused the password of user {user!r}",
-            hint=f"fix the password in -o postgres.url or ${URL_ENV} (now {shown})",
+            hint=f"fix the password in -o postgres.url or ${URL_ENV} ; the URL used was {shown}",
         )
     m = re.search(r'database "([^"]+)" does not exist', text)
     if m:
@@ -114,13 +114,19 @@ def connect_error(exc: Exception, params: dict[str, Any], url: str, timeout: int
         return SinkError(
             f"cannot reach PostgreSQL at {at}: connection refused",
             hint="is the server running? start it with scripts/stack up postgres, or fix host/port in "
-            f"-o postgres.url (now {shown})",
+            f"-o postgres.url ; the URL used was {shown}",
+        )
+    if "invalid response to SSL negotiation" in text or "expected authentication request" in text:
+        return SinkError(
+            f"the service at {at} does not speak the PostgreSQL protocol",
+            hint=f"fix host/port in -o postgres.url; the URL used was {shown}",
         )
     if "could not translate host name" in text or "Name or service not known" in text:
         return SinkError(
             f"cannot resolve the PostgreSQL host {host!r}",
-            hint=f"fix the host in -o postgres.url (now {shown})",
+            hint=f"fix the host in -o postgres.url ; the URL used was {shown}",
         )
     last = [line.strip() for line in text.strip().splitlines() if line.strip()]
     reason = last[-1] if last else type(exc).__name__
-    return SinkError(f"cannot connect to PostgreSQL at {at}: {reason}", hint=f"check -o postgres.url (now {shown})")
+    return SinkError(f"cannot connect to PostgreSQL at {at}: {reason}",
+                     hint=f"check -o postgres.url; the URL used was {shown}")
