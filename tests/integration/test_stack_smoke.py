@@ -8,13 +8,16 @@ psycopg 3. The last test runs Avro with the registry through Kafka end to end.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
+import time
 import types
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -50,13 +53,11 @@ def kafka_topic(kafka_bootstrap: str) -> Iterator[str]:
     futures = admin.create_topics([admin_mod.NewTopic(topic, num_partitions=1, replication_factor=1)])
     futures[topic].result(timeout=30)
     yield topic
-    try:
+    with contextlib.suppress(kafka.KafkaException):
         admin.delete_topics([topic])[topic].result(timeout=30)
-    except kafka.KafkaException:
-        pass
 
 
-def _consume_one(kafka_bootstrap: str, topic: str, timeout_s: float = 30.0):  # noqa: ANN202
+def _consume_one(kafka_bootstrap: str, topic: str, timeout_s: float = 30.0) -> Any:
     kafka = _client_module("confluent_kafka", "confluent-kafka")
     consumer = kafka.Consumer(
         {
@@ -68,8 +69,6 @@ def _consume_one(kafka_bootstrap: str, topic: str, timeout_s: float = 30.0):  # 
     )
     try:
         consumer.subscribe([topic])
-        import time
-
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             msg = consumer.poll(1.0)
@@ -87,9 +86,13 @@ def test_kafka_produce_and_consume(kafka_bootstrap: str, kafka_topic: str) -> No
     producer = kafka.Producer({"bootstrap.servers": kafka_bootstrap, "acks": "all"})
     delivered = []
     payload = json.dumps({"id": uuid.uuid4().hex, "amount_cents": 12345}).encode()
-    producer.produce(kafka_topic, key=b"customer-1", value=payload,
-                     headers=[("source", b"smoke")],
-                     on_delivery=lambda err, msg: delivered.append((err, msg)))
+    producer.produce(
+        kafka_topic,
+        key=b"customer-1",
+        value=payload,
+        headers=[("source", b"smoke")],
+        on_delivery=lambda err, msg: delivered.append((err, msg)),
+    )
     assert producer.flush(30) == 0, "producer still had messages in flight after 30 s"
     assert len(delivered) == 1 and delivered[0][0] is None, delivered
     assert delivered[0][1].offset() == 0
@@ -132,23 +135,21 @@ RECORD_V2_COMPATIBLE = {
 
 
 @pytest.fixture
-def registry_client(schema_registry_url: str):  # noqa: ANN201
+def registry_client(schema_registry_url: str) -> Any:
     sr = _client_module("confluent_kafka.schema_registry", "confluent-kafka[schemaregistry]")
     return sr.SchemaRegistryClient({"url": schema_registry_url})
 
 
 @pytest.fixture
-def subject(registry_client) -> Iterator[str]:  # noqa: ANN001
+def subject(registry_client: Any) -> Iterator[str]:
     name = _unique("smoke") + "-value"
     yield name
-    for permanent in (False, True):
-        try:
+    for permanent in (False, True):  # clean-up only: soft delete, then permanent delete
+        with contextlib.suppress(Exception):
             registry_client.delete_subject(name, permanent=permanent)
-        except Exception:  # noqa: BLE001  (clean-up only; the subject may not exist)
-            pass
 
 
-def test_registry_register_and_fetch_avro(registry_client, subject: str) -> None:  # noqa: ANN001
+def test_registry_register_and_fetch_avro(registry_client: Any, subject: str) -> None:
     sr = _client_module("confluent_kafka.schema_registry", "confluent-kafka[schemaregistry]")
     schema_id = registry_client.register_schema(subject, sr.Schema(json.dumps(RECORD_V1), "AVRO"))
     assert isinstance(schema_id, int) and schema_id > 0
@@ -167,7 +168,7 @@ def test_registry_register_and_fetch_avro(registry_client, subject: str) -> None
     assert registry_client.get_versions(subject) == [1]
 
 
-def test_registry_backward_rejects_incompatible_change(registry_client, subject: str) -> None:  # noqa: ANN001
+def test_registry_backward_rejects_incompatible_change(registry_client: Any, subject: str) -> None:
     sr = _client_module("confluent_kafka.schema_registry", "confluent-kafka[schemaregistry]")
     errors = _client_module("confluent_kafka.schema_registry.error", "confluent-kafka[schemaregistry]")
     registry_client.register_schema(subject, sr.Schema(json.dumps(RECORD_V1), "AVRO"))
@@ -222,9 +223,7 @@ def test_postgres_create_insert_select(postgres_url: str) -> None:
 # ----------------------------------------------------------------------------- all together
 
 
-def test_avro_through_kafka_with_registry(
-    kafka_bootstrap: str, kafka_topic: str, schema_registry_url: str
-) -> None:
+def test_avro_through_kafka_with_registry(kafka_bootstrap: str, kafka_topic: str, schema_registry_url: str) -> None:
     """Confluent wire format end to end: serializer registers the schema, Kafka carries the bytes,
     the deserializer resolves the schema id in the registry."""
     kafka = _client_module("confluent_kafka", "confluent-kafka")
@@ -250,7 +249,5 @@ def test_avro_through_kafka_with_registry(
         assert client.get_latest_version(f"{kafka_topic}-value").version == 1
     finally:
         for permanent in (False, True):
-            try:
+            with contextlib.suppress(Exception):
                 client.delete_subject(f"{kafka_topic}-value", permanent=permanent)
-            except Exception:  # noqa: BLE001
-                pass
