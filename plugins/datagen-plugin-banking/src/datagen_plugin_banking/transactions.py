@@ -433,7 +433,10 @@ def _fraud_events(
     r = ctx.rng("fraud-attrs").random((total, 48))
     pattern = (r[:, 0] * len(FRAUD_PATTERNS)).astype(np.int64)
     anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], as_of, total)
-    night = NIGHT.sample(ctx.rng("fraud-night"), window_start[inc_acc], as_of, total)
+    # nights start at the first local midnight of the window (a partial first day has no night)
+    next_midnight = ((window_start[inc_acc] + LOCAL_OFFSET_MS) // DAY_MS + 1) * DAY_MS - LOCAL_OFFSET_MS
+    has_night = (next_midnight < as_of - 5 * HOUR_MS).tolist()
+    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight, as_of - 1), as_of, total)
     far = _far_cities()
     out: dict[str, list[Any]] = {k: [] for k in ("acc", "ts", "type", "dir", "amount", "status", "key", "payee",
                                                  "cap", "mode", "pattern", "city", "uf")}
@@ -454,8 +457,8 @@ def _fraud_events(
         out["uf"].append(uf)
 
     key_cdf = PIX_KEY_CDF
-    for i, (a, p, t0, tn) in enumerate(zip(inc_acc.tolist(), pattern.tolist(), anchor.tolist(), night.tolist(),
-                                           strict=True)):
+    for i, (a, p, t0, tn, nightly) in enumerate(zip(inc_acc.tolist(), pattern.tolist(), anchor.tolist(),
+                                                    night.tolist(), has_night, strict=True)):
         row = r[i].tolist()
         bal = float(acc_balance[a])
         o = int(acc_owner[a])
@@ -476,6 +479,8 @@ def _fraud_events(
         elif p == 1:  # AMOUNT_ANOMALY: 50x the account's typical amount (5% of its balance)
             ty = PIX if row[1] < 0.7 else TED
             add(a, t0, ty, bal * AMOUNT_SHARE * 50, key(2), mule(3), CAP_DRAIN, p, city, uf)
+        elif p == 2 and not nightly:  # the account is younger than a night: no incident
+            continue
         elif p == 2:  # NIGHT_ACTIVITY: 1..3 cash withdrawals between 01:00 and 05:00
             k = 1 + int(row[1] * 3)
             t = tn

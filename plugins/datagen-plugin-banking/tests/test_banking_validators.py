@@ -1,0 +1,91 @@
+"""The pack's data-quality rules catch corrupted records: in memory, during a run, and in
+`datagen validate DIR`."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from conftest import generate_blocks
+from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
+from datagen_plugin_banking.validators import RULES
+
+from datagen_kernel import BlockContext, hookimpl
+from datagen_kernel.validation import RecordIndex, run_rules
+
+SPECS = {"customer": CUSTOMER, "account": ACCOUNT, "transaction": TRANSACTION}
+
+
+def _violations(records: dict, entity: str, schema: bool = False) -> list:
+    """The pack's rule violations (``schema=True``: the kernel's schema and FK rules too)."""
+    rules = [r for r in RULES if r.entity == entity]
+    return run_rules(SPECS[entity], records[entity], rules, RecordIndex(SPECS, records), schema=schema)
+
+
+def test_generated_records_pass_every_rule() -> None:
+    records = generate_blocks(600)
+    for entity in SPECS:
+        assert _violations(records, entity, schema=True) == [], entity
+
+
+def test_each_rule_catches_its_corruption() -> None:
+    good = generate_blocks(50)
+    pix = next(i for i, t in enumerate(good["transaction"]) if t["transaction_type"] == "PIX")
+    ted = next(i for i, t in enumerate(good["transaction"]) if t["transaction_type"] != "PIX")
+    other_owner = good["customer"][1]["customer_id"]
+    cases = [
+        ("customer", 0, "cpf", lambda c: c["cpf"][:-1] + str((int(c["cpf"][-1]) + 1) % 10), "cpf-valid"),
+        ("customer", 0, "cpf", lambda c: "111.111.111-11", "cpf-valid"),
+        ("customer", 0, "credit_score", lambda c: 900, "credit-score-range"),
+        ("account", 0, "account_number", lambda a: a["account_number"][:-1] + str((int(a["account_number"][-1]) + 1)
+                                                                                   % 10), "account-number-check-digit"),
+        ("transaction", pix, "customer_id", lambda t: other_owner, "customer-is-account-owner"),
+        ("transaction", pix, "amount", lambda t: 0, "amount-positive"),
+        ("transaction", ted, "pix_key_type", lambda t: "CPF", "pix-fields-only-for-pix"),
+        ("transaction", pix, "pix_key_type", lambda t: None, "pix-fields-only-for-pix"),
+        ("transaction", pix, "pix_e2e_id", lambda t: t["pix_e2e_id"][:-1], "pix-e2e-id-format"),
+        ("transaction", pix, "pix_e2e_id", lambda t: "E12345678" + t["pix_e2e_id"][9:], "pix-e2e-id-format"),
+    ]
+    for entity, index, field, corrupt, rule in cases:
+        records = copy.deepcopy(good)
+        rec = records[entity][index]
+        rec[field] = corrupt(rec)
+        found = _violations(records, entity)
+        assert [(v.rule, v.field) for v in found] == [(rule, field)], (rule, found)
+        pk = SPECS[entity].primary_key
+        assert found[0].key == rec[pk] and found[0].entity == entity
+
+
+class _BadCpf:
+    """A plugin that corrupts the second customer's CPF (like a buggy generator)."""
+
+    @hookimpl
+    def datagen_register_generators(self, register) -> None:  # type: ignore[no-untyped-def]
+        def wrapper(ctx: BlockContext, inner):  # type: ignore[no-untyped-def]
+            records = inner(ctx)
+            if records:
+                records[1] = dict(records[1], cpf="123.456.789-00")
+            return records
+
+        register.wrap("customer", wrapper)
+
+
+def test_a_run_fails_on_a_bad_cpf_naming_the_rule(banking_cli, tmp_path: Path) -> None:
+    result = banking_cli(["run", "--customers", "10", "--sink", "json", "-o", f"json.path={tmp_path}"], _BadCpf())
+    assert result.exit_code != 0
+    assert "cpf-valid" in result.output and "123.456.789-00" in result.output and "customer" in result.output
+    assert not (tmp_path / "customer.jsonl").exists()
+
+
+def test_validate_reports_a_corrupted_dataset(banking_cli, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    assert banking_cli(["run", "--customers", "40", "--sink", "json", "-q", "-o", f"json.path={out}"]).exit_code == 0
+    lines = (out / "customer.jsonl").read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[3])
+    bad["cpf"] = "000.000.001-00"
+    lines[3] = json.dumps(bad, ensure_ascii=False)
+    (out / "customer.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = banking_cli(["validate", str(out)])
+    assert result.exit_code != 0
+    assert "cpf-valid" in result.output and bad["customer_id"] in result.output
