@@ -83,8 +83,9 @@ def amortize(principal: np.ndarray, rate_micro: np.ndarray, term: np.ndarray, sa
     ``pmt = P r (1+r)^n / ((1+r)^n - 1)`` rounded to the cent; the outstanding balance after
     ``k`` payments is the exact annuity balance rounded to the cent, the principal part the
     drop of that balance and interest the rest of the payment. In both the principal parts
-    sum to the principal exactly and interest is the balance times the rate (to the cent for
-    SAC, within a cent for PRICE).
+    sum to the principal exactly and interest is the balance times the rate (rounded to the
+    cent for SAC; for PRICE within 1.5 cents plus half a cent times the rate, the rounding that
+    a fixed payment absorbs).
     """
     principal = np.asarray(principal, dtype=np.int64)
     term = np.asarray(term, dtype=np.int64)

@@ -1,0 +1,69 @@
+"""Fixtures of the loans pack tests: hosts with banking (+ cards) + loans + json, block iteration, runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner, Result
+
+from datagen_kernel.cli import make_cli
+from datagen_kernel.config import ConfigSources
+from datagen_kernel.plan import RunParams, build_plan
+from datagen_kernel.plugins import PluginHost, make_plugin_host
+
+
+@pytest.fixture(scope="session")
+def loans_host() -> PluginHost:
+    """Kernel built-ins, the banking, cards and loans packs and the json sink; nothing else."""
+    import datagen_plugin_banking.plugin as banking
+    import datagen_plugin_cards.plugin as cards
+    import datagen_plugin_json.plugin as json_sink
+    import datagen_plugin_loans.plugin as loans
+
+    return make_plugin_host(entrypoints=False, plugins=[banking, cards, loans, json_sink])
+
+
+@pytest.fixture(scope="session")
+def loans_blocks(loans_host: PluginHost) -> Callable[..., Iterator[dict[str, list[dict[str, Any]]]]]:
+    """``loans_blocks(customers, entities, seed=..., scenario=..., options=[...])`` yields each
+    block's in-memory records (parents included) without keeping earlier blocks."""
+
+    def iterate(customers: int, entities: Sequence[str], seed: int = 11, scenario: str | None = None,
+                options: Sequence[str] = ()) -> Iterator[dict[str, list[dict[str, Any]]]]:
+        params = RunParams(root_count=customers, seed=seed, scenario=scenario,
+                           sinks=("null:" + ",".join(entities),))
+        plan = build_plan(loans_host, params, ConfigSources.build(list(options), environ={}))
+        for block in range(plan.blocks):
+            records: dict[str, list[dict[str, Any]]] = {}
+            for name in plan.specs:
+                records[name] = plan.generators[name](plan.context(name, block, records))
+            yield records
+
+    return iterate
+
+
+@pytest.fixture(scope="session")
+def loans_run(loans_host: PluginHost, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``loans_run(*args, sink="json")`` runs ``datagen run --sink SINK`` into a fresh directory."""
+
+    def run(*args: str, sink: str = "json") -> Path:
+        out = tmp_path_factory.mktemp("loans-run")
+        result: Result = CliRunner().invoke(
+            make_cli(lambda: loans_host), ["run", "--sink", sink, "-o", f"json.path={out}", *args]
+        )
+        assert result.exit_code == 0, result.output
+        return out
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def jsonl() -> Callable[[Path], list[dict[str, Any]]]:
+    def read(path: Path) -> list[dict[str, Any]]:
+        return [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
+
+    return read
