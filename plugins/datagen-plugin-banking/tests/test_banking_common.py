@@ -15,6 +15,7 @@ from datagen_plugin_banking.common import (
     cpfs_from_bases,
     emails_for,
     format_brl,
+    invalid_cpfs,
     is_valid_cnpj,
     is_valid_cpf,
     local_parts,
@@ -42,6 +43,15 @@ def test_cpf_check_digits_follow_mod_11() -> None:
     assert not is_valid_cpf("111.111.111-11")  # repeated digits pass mod 11 but are invalid
     assert not is_valid_cpf(None)
     assert cpfs_from_bases(np.array([1]))[0].startswith("000.000.001-")
+
+
+def test_invalid_cpfs_checks_a_batch_like_is_valid_cpf() -> None:
+    rng = np.random.default_rng(2)
+    good = random_cpfs(rng, 1000)
+    values = [*good[:3], "529.982.247-24", None, "abc", "111.111.111-11", "529.982.247-25", "529,982.247-25",
+              "52a.982.247-25", "529.982.247-2\u0665", *good[3:]]
+    assert invalid_cpfs(values) == [i for i, v in enumerate(values) if not is_valid_cpf(v)] == [3, 4, 5, 6, 8, 9, 10]
+    assert invalid_cpfs(good) == [] and invalid_cpfs([]) == []
 
 
 def test_unique_cpf_bases_are_a_bijection_avoiding_repeated_digits() -> None:

@@ -206,6 +206,30 @@ def is_valid_cpf(text: Any) -> bool:
     return d[9] == c1 and d[10] == c2
 
 
+def invalid_cpfs(values: Sequence[Any]) -> list[int]:
+    """Indexes of the values that are not formatted CPFs with valid check digits (vectorized
+    ``is_valid_cpf`` over a batch)."""
+    n = len(values)
+    if n == 0:
+        return []
+    shaped = [i for i, v in enumerate(values) if not (isinstance(v, str) and len(v) == 14 and v.isascii())]
+    if shaped:
+        bad = set(shaped)
+        rest = [i for i in range(n) if i not in bad]
+        return sorted(bad | {rest[j] for j in invalid_cpfs([values[i] for i in rest])})
+    chars = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(n, 14)
+    layout = _CPF_LAYOUT
+    digit_cols = np.flatnonzero(layout >= 0)
+    d = chars[:, digit_cols].astype(np.int64) - 48
+    ok = (chars[:, 3] == ord(".")) & (chars[:, 7] == ord(".")) & (chars[:, 11] == ord("-"))
+    ok &= ((d >= 0) & (d <= 9)).all(axis=1)
+    ok &= ~(d == d[:, :1]).all(axis=1)
+    c1 = _mod11(d[:, :9] @ _CPF_W1)
+    c2 = _mod11(d[:, :9] @ _CPF_W2[:9] + c1 * 2)
+    ok &= (d[:, 9] == c1) & (d[:, 10] == c2)
+    return np.flatnonzero(~ok).tolist()  # type: ignore[no-any-return]
+
+
 @functools.lru_cache(maxsize=64)
 def _cpf_permutation(seed: int, namespace: str) -> tuple[int, int]:
     from datagen_kernel.seeding import stream_for
@@ -654,6 +678,7 @@ __all__ = [
     "emails_from_uniform",
     "format_brl",
     "is_valid_cnpj",
+    "invalid_cpfs",
     "is_valid_cpf",
     "local_parts",
     "locations_from_uniform",

@@ -33,7 +33,6 @@ from datagen_plugin_banking.common import (
     MINUTE_MS,
     SECOND_MS,
     TimestampSampler,
-    ascii_digits,
     cdf,
     emails_for,
     phones_for_ddds,
@@ -297,8 +296,7 @@ def _records(
     e2e: list[Any] = [None] * n
     if is_pix.any():
         idx = np.flatnonzero(is_pix)
-        ispb = np.array([int(BANK_ISPB[b]) for b in BANK_CODES], dtype=np.int64)[acc_bank[acc[idx]]]
-        ids = _e2e_ids(ispb, c["ts"][idx], c["e2e"][idx])
+        ids = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], c["e2e"][idx])
         for i, v in zip(idx.tolist(), ids, strict=True):
             e2e[i] = v
     key_names = np.array([*PIX_KEY_TYPES, None], dtype=object)
@@ -391,19 +389,31 @@ def _running_balance(
     return amount, status
 
 
-def _e2e_ids(ispb: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
-    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics."""
+@functools.lru_cache(maxsize=1)
+def _e2e_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ASCII tables: ISPB per bank index, yyyyMMdd per UTC day since 1970, HHmm per minute."""
+    ispb = np.array([np.frombuffer(BANK_ISPB[b].encode(), dtype=np.uint8) for b in BANK_CODES])
+    days = np.arange(0, 47_482, dtype=np.int64).astype("datetime64[D]")  # 1970 .. 2099
+    ymd = np.char.replace(np.datetime_as_string(days), "-", "").astype("S8")
+    day_table = np.frombuffer(ymd.tobytes(), dtype=np.uint8).reshape(-1, 8)
+    minutes = np.arange(1440)
+    hhmm = np.array([f"{m // 60:02d}{m % 60:02d}" for m in minutes.tolist()], dtype="S4")
+    minute_table = np.frombuffer(hhmm.tobytes(), dtype=np.uint8).reshape(-1, 4)
+    return ispb, day_table, minute_table
+
+
+def _e2e_ids(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
+    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics, for bank indexes and instants."""
+    ispb, day_table, minute_table = _e2e_tables()
     n = ts.size
-    d = ts.astype("datetime64[ms]")
-    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day = (d.astype("datetime64[D]") - d.astype("datetime64[M]")).astype(np.int64) + 1
-    minute_of_day = (ts % DAY_MS) // MINUTE_MS
-    stamp = year * 10**8 + month * 10**6 + day * 10**4 + (minute_of_day // 60) * 100 + minute_of_day % 60
+    day = ts // DAY_MS
+    if n and (day.min() < 0 or day.max() >= len(day_table)):
+        raise ValueError("Pix instants must fall between 1970 and 2099")
     out = np.empty((n, 32), dtype=np.uint8)
     out[:, 0] = ord("E")
-    out[:, 1:9] = ascii_digits(ispb, 8)
-    out[:, 9:21] = ascii_digits(stamp, 12)
+    out[:, 1:9] = ispb[bank]
+    out[:, 9:17] = day_table[day]
+    out[:, 17:21] = minute_table[(ts - day * DAY_MS) // MINUTE_MS]
     out[:, 21:] = ALPHANUMERIC[random]
     return strings_from_bytes(out)
 

@@ -11,24 +11,26 @@ import re
 from collections.abc import Iterable, Sequence
 
 from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
-from datagen_plugin_banking.common import is_valid_cpf
+from datagen_plugin_banking.common import invalid_cpfs
 from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
 
-E2E_ID = re.compile(r"E(\d{8})(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})[A-Za-z0-9]{11}")
 PIX_ONLY = ("pix_e2e_id", "pix_key_type")
+E2E_ID = re.compile(r"E\d{8}\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d[A-Za-z0-9]{11}")
+"""E + ISPB (8 digits) + yyyyMMddHHmm + 11 alphanumerics: 32 characters."""
 
 
 def _cpf_valid(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for r in records:
-        if not is_valid_cpf(r["cpf"]):
-            yield Violation(spec.name, r["customer_id"], "cpf", "cpf-valid",
-                            f"{r['cpf']!r} is not a CPF NNN.NNN.NNN-NN with valid check digits")
+    cpfs = [r["cpf"] for r in records]
+    for i in invalid_cpfs(cpfs):
+        r = records[i]
+        yield Violation(spec.name, r["customer_id"], "cpf", "cpf-valid",
+                        f"{r['cpf']!r} is not a CPF NNN.NNN.NNN-NN with valid check digits")
 
 
 def _credit_score(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     for r in records:
         s = r["credit_score"]
-        if not isinstance(s, int) or not 300 <= s <= 850:
+        if type(s) is not int or not 300 <= s <= 850:
             yield Violation(spec.name, r["customer_id"], "credit_score", "credit-score-range",
                             f"{s!r} is outside 300..850")
 
@@ -43,57 +45,57 @@ def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
 def _owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     if not lookup.has_entity("account"):
         return
-    get = lookup.get
-    for r in records:
-        acc = get("account", r["account_id"])
-        if acc is not None and acc["customer_id"] != r["customer_id"]:
+    current, owner = None, None
+    for r in records:  # events come grouped by account: one lookup per account
+        if r["account_id"] != current:
+            current = r["account_id"]
+            acc = lookup.get("account", current)
+            owner = None if acc is None else acc["customer_id"]
+        if owner is not None and owner != r["customer_id"]:
             yield Violation(spec.name, r["transaction_id"], "customer_id", "customer-is-account-owner",
-                            f"{r['customer_id']} is not the owner of account {r['account_id']} "
-                            f"({acc['customer_id']})")
+                            f"{r['customer_id']} is not the owner of account {r['account_id']} ({owner})")
 
 
 def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     for r in records:
         a = r["amount"]
-        if isinstance(a, int):
-            ok = a > 0
-        elif isinstance(a, decimal.Decimal):
-            ok = a > 0 and a == a.quantize(decimal.Decimal("0.01"))
-        else:
-            ok = False
-        if not ok:
-            yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive",
-                            f"{a!r} is not a positive amount with 2 decimals")
+        if type(a) is int and a > 0:
+            continue
+        if isinstance(a, decimal.Decimal) and a > 0 and a == a.quantize(decimal.Decimal("0.01")):
+            continue
+        yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive",
+                        f"{a!r} is not a positive amount with 2 decimals")
 
 
 def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for r in records:
+    suspects = [r for r in records if (r["transaction_type"] == "PIX") != (r["pix_e2e_id"] is not None)
+                or (r["transaction_type"] == "PIX") != (r["pix_key_type"] is not None)]
+    for r in suspects:
         pix = r["transaction_type"] == "PIX"
-        for f in PIX_ONLY:
-            if (r[f] is None) == pix:
-                state = "missing on a PIX" if pix else f"set on a {r['transaction_type']}"
-                yield Violation(spec.name, r["transaction_id"], f, "pix-fields-only-for-pix",
-                                f"{f} is {state} transaction")
-                break
+        f = next(f for f in PIX_ONLY if (r[f] is None) == pix)
+        state = "missing on a PIX" if pix else f"set on a {r['transaction_type']}"
+        yield Violation(spec.name, r["transaction_id"], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     accounts = lookup.has_entity("account")
     match = E2E_ID.fullmatch
+    current, ispb = None, None
     for r in records:
         e = r["pix_e2e_id"]
         if e is None:
             continue
-        m = match(e) if isinstance(e, str) else None
-        problem = None
-        if m is None or not (1 <= int(m[3]) <= 12 and 1 <= int(m[4]) <= 31 and int(m[5]) < 24 and int(m[6]) < 60):
-            problem = "is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics (32 characters)"
-        elif accounts:
-            acc = lookup.get("account", r["account_id"])
-            if acc is not None and BANK_ISPB.get(acc["bank_code"]) not in (None, m[1]):
-                problem = f"ISPB {m[1]} is not the ISPB of bank {acc['bank_code']}"
-        if problem:
-            yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format", f"{e!r} {problem}")
+        if not isinstance(e, str) or match(e) is None:
+            yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
+                            f"{e!r} is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics (32 characters)")
+            continue
+        if accounts and r["account_id"] != current:
+            current = r["account_id"]
+            acc = lookup.get("account", current)
+            ispb = None if acc is None else BANK_ISPB.get(acc["bank_code"])
+        if ispb is not None and e[1:9] != ispb:
+            yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
+                            f"{e!r}: ISPB {e[1:9]} is not the ISPB of the account's bank ({ispb})")
 
 
 RULES = (
