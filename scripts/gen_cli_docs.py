@@ -28,8 +28,8 @@ HEADER = """\
 Every `datagen` command of the kernel, with its options. Plugins may add commands (hook
 `datagen_register_commands`); `datagen --help` lists those installed. Errors are one line on
 stderr (`error: ...`) with a non-zero exit code: 2 for bad input, 1 for everything else;
-`--debug` shows the traceback. Option values for components are described in
-[configuration.md](configuration.md).
+`--debug` shows the traceback. Every command accepts `-h`/`--help`. Option values for
+components are described in [configuration.md](configuration.md).
 """
 
 
