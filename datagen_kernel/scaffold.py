@@ -131,7 +131,7 @@ _INIT = '''\
 _README_HEAD = """\
 # $dist
 
-A [datagen](https://github.com/) plugin ($kind), created with `datagen new-plugin $name --kind $kind`.
+A datagen plugin ($kind), created with `datagen new-plugin $name --kind $kind`.
 
 ## Install and test
 
