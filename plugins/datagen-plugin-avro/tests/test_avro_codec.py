@@ -182,3 +182,15 @@ def test_loading_the_plugin_does_not_import_fastavro_or_the_kafka_client() -> No
     code = ("import sys, datagen_plugin_avro.plugin; "
             "sys.exit(1 if {'confluent_kafka', 'fastavro'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_vectorized_decimals_equal_one_by_one() -> None:
+    from datagen_plugin_avro.codec import _encode_text, encode_decimals
+
+    values = [0, 1, -1, 127, 128, -128, -129, 255, 256, 32767, -32768, 2**55, -(2**55), 2**63 - 1, -(2**63),
+              10**15 - 1, -(10**15 - 1), 123456789] * 8
+    assert encode_decimals(values, 2) == _encode_text([decimal_bytes(v, 2) for v in values])
+    big = [*values, 2**70]
+    assert encode_decimals(big, 2) == _encode_text([decimal_bytes(v, 2) for v in big])
+    mixed = [*values, decimal.Decimal("12.34")]
+    assert encode_decimals(mixed, 2) == _encode_text([decimal_bytes(v, 2) for v in mixed])

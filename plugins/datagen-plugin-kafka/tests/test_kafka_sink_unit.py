@@ -68,7 +68,7 @@ def test_encode_keys_values_and_cloudevents_headers() -> None:
     assert batch.entity == "score" and batch.count == len(scores)
     assert payload.topic == "toy.scores"
     assert payload.values == JsonSerializer({}).serialize(toy_pack.SCORE, scores)
-    for record, key, headers in zip(scores, payload.keys, payload.headers, strict=True):
+    for record, key, headers in zip(scores, payload.keys, payload.headers(), strict=True):
         assert key == record["member_id"].encode()
         h = dict(headers)
         assert len(h) == len(headers), "a header appears twice"
@@ -81,14 +81,14 @@ def test_encode_keys_values_and_cloudevents_headers() -> None:
         at = dt.datetime.fromisoformat(h["ce_time"].decode().replace("Z", "+00:00"))
         assert at.utcoffset() == dt.timedelta(0)
         assert int(at.timestamp() * 1000) == record["at"]
-    ids = [dict(h)["ce_id"] for h in payload.headers]
+    ids = [dict(h)["ce_id"] for h in payload.headers()]
     assert len(set(ids)) == len(ids), "ce_id must be unique"
 
 
 def test_masters_are_keyed_by_their_id_and_headers_can_be_turned_off() -> None:
     records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=3, seed=5)
     payload = _sink(cloudevents=False).encode(toy_pack.MEMBER, records["member"]).payload
-    assert payload.headers is None
+    assert payload.cloudevents is None and payload.headers() is None
     assert payload.keys == [r["member_id"].encode() for r in records["member"]]
 
 
@@ -156,3 +156,14 @@ def test_loading_the_plugin_does_not_import_the_kafka_client() -> None:
     code = ("import sys, datagen_plugin_kafka.plugin; "
             "sys.exit(1 if 'confluent_kafka' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_rfc3339_times_match_the_kernel_formatting() -> None:
+    from datagen_plugin_kafka.cloudevents import rfc3339_utc
+
+    from datagen_kernel.serializers import format_timestamps
+
+    values = [1767000000123, 0, -1, 1767000000000, 253402300799999] * 20
+    assert rfc3339_utc(values) == [t.encode() for t in format_timestamps(values, dt.UTC)]
+    aware = dt.datetime(2025, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
+    assert rfc3339_utc([aware]) == [b"2025-01-01T03:00:00.000Z"]

@@ -1,7 +1,8 @@
 """The ``kafka`` sink: records as Kafka messages through a confluent-kafka ``Producer``.
 
-Work split: ``encode`` (worker processes) serializes values, encodes keys and builds the
-CloudEvents headers; ``write`` (main process) only hands messages to the producer. Every
+Work split: ``encode`` (worker processes) serializes values, encodes keys and computes the
+CloudEvents attributes (ids, RFC 3339 times); ``write`` (main process) hands messages to the
+producer, assembling each header list from those columns on the way. Every
 delivery report is counted (``stats.ack`` / ``stats.fail`` with the broker's reason); a full
 local queue is drained by polling, never by dropping; ``flush`` and ``close`` wait for
 what is in flight with a timeout that grows with it, and whatever is still unacknowledged
@@ -18,14 +19,14 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
 from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
 from datagen_kernel.serializers import to_text_values
-from datagen_plugin_kafka.cloudevents import HeaderBuilder, Headers
+from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers
 from datagen_plugin_kafka.presets import (
     PRESETS,
     connection_settings,
@@ -72,7 +73,11 @@ class KafkaPayload(NamedTuple):
     topic: str
     values: list[bytes]
     keys: list[bytes | None]
-    headers: list[Headers] | None
+    cloudevents: CloudEventColumns | None
+
+    def headers(self) -> list[Headers] | None:
+        """Each message's header list (None without CloudEvents)."""
+        return None if self.cloudevents is None else self.cloudevents.headers(self.keys)
 
 
 class KafkaSink(Sink):
@@ -145,13 +150,13 @@ class KafkaSink(Sink):
             values = [orjson.dumps(r) for r in to_text_values(entity, records)]
         kf = entity.message_key
         keys: list[bytes | None] = [None if r[kf] is None else str(r[kf]).encode() for r in records]
-        headers = None
+        ce = None
         if self.config.get("cloudevents", True):
             builder = self._headers.get(entity.name)
             if builder is None:
                 builder = self._headers[entity.name] = HeaderBuilder(entity, self.content_type)
-            headers = builder.build(records, keys)
-        return EncodedBatch(entity.name, len(records), KafkaPayload(topic, values, keys, headers))
+            ce = builder.build(records)
+        return EncodedBatch(entity.name, len(records), KafkaPayload(topic, values, keys, ce))
 
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
@@ -267,11 +272,8 @@ class KafkaSink(Sink):
             return
         produce = producer.produce
         sent = 0
-        if payload.headers is None:
-            messages: Any = zip(payload.values, payload.keys, [None] * batch.count, strict=True)
-        else:
-            messages = zip(payload.values, payload.keys, payload.headers, strict=True)
-        for value, key, headers in messages:
+        ce = payload.cloudevents
+        for value, key, headers in _messages(payload, ce):
             try:
                 produce(topic, value, key, headers=headers)
             except BufferError:
@@ -381,6 +383,21 @@ class KafkaSink(Sink):
     def _is_fatal(exc: BaseException) -> bool:
         err = exc.args[0] if exc.args else None
         return hasattr(err, "fatal") and bool(err.fatal())
+
+
+def _messages(payload: KafkaPayload, ce: CloudEventColumns | None) -> Iterator[tuple[bytes, bytes | None, Any]]:
+    """(value, key, headers) of each message; header lists are built here, one per message."""
+    if ce is None:
+        for value, key in zip(payload.values, payload.keys, strict=True):
+            yield value, key, None
+        return
+    c0, c1, c2, c3 = ce.const
+    if ce.times is None:
+        for value, key, ce_id in zip(payload.values, payload.keys, ce.ids, strict=True):
+            yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_subject", key)]
+        return
+    for value, key, ce_id, ce_time in zip(payload.values, payload.keys, ce.ids, ce.times, strict=True):
+        yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_time", ce_time), ("ce_subject", key)]
 
 
 def _reason(exc: BaseException) -> str:

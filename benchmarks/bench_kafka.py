@@ -1,0 +1,112 @@
+"""Events per second into Kafka, end to end: generated, serialized, produced and acknowledged.
+
+Runs ``datagen run --sink kafka:event`` and ``--sink kafka-avro:event`` (every installed entity
+pack) for each preset into a broker, each run into fresh topics, and prints one row per run
+from the run's own summary (events acknowledged / wall time of the run). A ``null`` sink run
+of the same events gives the generation-only ceiling.
+
+    scripts/stack up
+    .venv/bin/python benchmarks/bench_kafka.py --customers 10000 --workers 2
+
+Needs a broker (``--bootstrap``, default $DATAGEN_KAFKA_BOOTSTRAP or 127.0.0.1:9092) and, for
+Avro, a Schema Registry (``--registry``, default $DATAGEN_SCHEMA_REGISTRY_URL or the local
+stack's). Topics and subjects it made are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+DATAGEN = str(Path(sys.executable).with_name("datagen"))
+
+
+def run(customers: int, seed: int, workers: int, batch_size: int, sink: str, options: list[str]) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = Path(tmp) / "summary.json"
+        args = [DATAGEN, "run", "--customers", str(customers), "--seed", str(seed), "--workers", str(workers),
+                "--batch-size", str(batch_size), "--sink", f"{sink}:event", "-q", "--summary-json", str(summary)]
+        for item in options:
+            args += ["-o", item]
+        proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or not summary.exists():
+            raise SystemExit(f"{sink} run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return json.loads(summary.read_text())
+
+
+def cleanup(bootstrap: str, registry: str, prefix: str) -> None:
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
+    if topics:
+        for fut in admin.delete_topics(topics, operation_timeout=60).values():
+            try:
+                fut.result(60)
+            except Exception as exc:
+                print(f"  (could not delete a topic: {exc})", file=sys.stderr)
+    try:
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        client = SchemaRegistryClient({"url": registry, "timeout": 10})
+        for subject in client.get_subjects():
+            if subject.startswith(prefix):
+                client.delete_subject(subject)
+                client.delete_subject(subject, permanent=True)
+    except Exception as exc:
+        print(f"  (could not delete subjects: {exc})", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--formats", default="json,avro", help="json, avro or both")
+    parser.add_argument("--presets", default="reliable,bulk", help="comma-separated presets")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (the best is shown)")
+    parser.add_argument("--bootstrap", default=os.environ.get("DATAGEN_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
+    parser.add_argument("--registry", default=os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL",
+                                                             "http://127.0.0.1:8081/apis/ccompat/v7"))
+    parser.add_argument("--no-baseline", action="store_true", help="skip the generation-only (null sink) run")
+    args = parser.parse_args()
+
+    print(f"datagen -> Kafka at {args.bootstrap}: {args.customers:,} customers, seed {args.seed}, "
+          f"--workers {args.workers}, --batch-size {args.batch_size}, {os.cpu_count()} CPUs")
+    print(f"{'values':<8}{'preset':<10}{'events':>12}{'seconds':>10}{'events/s':>12}")
+    if not args.no_baseline:
+        s = run(args.customers, args.seed, args.workers, args.batch_size, "null", [])
+        print(f"{'(none)':<8}{'null':<10}{s['acknowledged']:>12,}{s['elapsed_s']:>10.2f}"
+              f"{s['acknowledged'] / s['elapsed_s']:>12,.0f}   generation only")
+    prefix = f"bench-{uuid.uuid4().hex[:8]}-"
+    try:
+        for fmt in args.formats.split(","):
+            sink = {"json": "kafka", "avro": "kafka-avro"}[fmt.strip()]
+            for preset in args.presets.split(","):
+                best = None
+                for i in range(args.repeat):
+                    options = [f"{sink}.bootstrap_servers={args.bootstrap}",
+                               f"{sink}.topic_prefix={prefix}{fmt}-{preset}-{i}.", f"{sink}.preset={preset}"]
+                    if sink == "kafka-avro":
+                        options.append(f"avro.schema_registry_url={args.registry}")
+                    s = run(args.customers, args.seed, args.workers, args.batch_size, sink, options)
+                    if not s["ok"] or s["acknowledged"] != s["generated"]:
+                        raise SystemExit(f"{sink} {preset}: not everything was acknowledged: {s['errors']}")
+                    if best is None or s["elapsed_s"] < best["elapsed_s"]:
+                        best = s
+                assert best is not None
+                rate = best["acknowledged"] / best["elapsed_s"]
+                print(f"{fmt:<8}{preset:<10}{best['acknowledged']:>12,}{best['elapsed_s']:>10.2f}{rate:>12,.0f}")
+    finally:
+        cleanup(args.bootstrap, args.registry, prefix)
+
+
+if __name__ == "__main__":
+    main()
