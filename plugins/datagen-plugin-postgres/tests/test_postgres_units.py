@@ -111,12 +111,13 @@ def test_text_escaping_survives_the_separator_character() -> None:
 def test_split_ddl_defers_foreign_keys_and_indexes() -> None:
     routed = {"parent": PARENT, "child": CHILD}
     ddl = split_ddl(CHILD, routed, "s1")
-    assert "FOREIGN KEY" not in ddl.create and "CREATE INDEX" not in ddl.create
+    assert "FOREIGN KEY" not in ddl.create and "CREATE INDEX" not in ddl.create and "PRIMARY KEY" not in ddl.create
+    assert ddl.primary_key == 'ALTER TABLE "s1"."children" ADD PRIMARY KEY ("child_id");'
     assert ddl.foreign_keys == ('ALTER TABLE "s1"."children" ADD FOREIGN KEY ("parent_id") '
                                 'REFERENCES "s1"."parents" ("parent_id");',)
     full = to_sql_ddl(CHILD, routed, "s1")
     assert ddl.indexes and all(i in full for i in ddl.indexes)
-    assert ddl.create.split("    PRIMARY KEY")[0] == full.split("    PRIMARY KEY")[0]
+    assert ddl.create == full.split(",\n    PRIMARY KEY")[0] + "\n);\n"
     alone = split_ddl(CHILD, {"child": CHILD}, "s1")
     assert alone.foreign_keys == () and alone.indexes == ()
 
@@ -177,3 +178,34 @@ def test_connection_errors_are_classified() -> None:
         err = connect_error(Exception(text), params, url, 3)
         assert expected in str(err), (text, str(err))
         assert "pw@" not in str(err)
+
+
+def _decode_numeric(blob: bytes) -> decimal.Decimal:
+    length, ndigits, weight, sign, dscale = struct.unpack(">ihhHh", blob[:12])
+    assert length == len(blob) - 4
+    digits = struct.unpack(f">{ndigits}h", blob[12:])
+    value = sum((decimal.Decimal(d) * decimal.Decimal(10000) ** (weight - i) for i, d in enumerate(digits)),
+                decimal.Decimal(0))
+    return (-value if sign == 0x4000 else value).quantize(decimal.Decimal(1).scaleb(-dscale))
+
+
+@pytest.mark.parametrize(("precision", "scale"), [(15, 2), (10, 6), (5, 0), (20, 4)])
+def test_numeric_columns_vectorized_decode_to_the_same_values(precision: int, scale: int) -> None:
+    import random
+
+    from datagen_plugin_postgres.encoding import ColumnPlan
+
+    rnd = random.Random(precision * 100 + scale)
+    top = 10**precision - 1
+    values = [0, 1, -1, top, -top, *(rnd.randint(-top, top) for _ in range(300))]
+    plan = ColumnPlan("x", f"NUMERIC({precision},{scale})", "x", None, scale, precision)
+    encoded = binary_column(plan, values)
+    if precision <= 18:  # beyond int64: value by value
+        assert len({len(b) for b in encoded}) == 1, "all ints of one column take the vectorized path"
+    for v, blob in zip(values, encoded, strict=True):
+        assert _decode_numeric(blob) == decimal.Decimal(v).scaleb(-scale)
+    mixed = [None, decimal.Decimal("1.5"), 7]
+    encoded = binary_column(plan, mixed)
+    assert encoded[0] == struct.pack(">i", -1)
+    assert _decode_numeric(encoded[1]) == decimal.Decimal("1.5").quantize(decimal.Decimal(1).scaleb(-scale))
+    assert _decode_numeric(encoded[2]) == decimal.Decimal(7).scaleb(-scale)

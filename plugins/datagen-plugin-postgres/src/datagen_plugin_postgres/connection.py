@@ -84,7 +84,7 @@ def connect_error(exc: Exception, params: dict[str, Any], url: str, timeout: int
     if "password authentication failed" in text or "no password supplied" in text:
         return SinkError(
             f"PostgreSQL at {at} refused the password of user {user!r}",
-            hint=f"fix the password in -o postgres.url or ${URL_ENV} ; the URL used was {shown}",
+            hint=f"fix the password in -o postgres.url or ${URL_ENV}; the URL used was {shown}",
         )
     m = re.search(r'database "([^"]+)" does not exist', text)
     if m:
@@ -114,7 +114,7 @@ def connect_error(exc: Exception, params: dict[str, Any], url: str, timeout: int
         return SinkError(
             f"cannot reach PostgreSQL at {at}: connection refused",
             hint="is the server running? start it with scripts/stack up postgres, or fix host/port in "
-            f"-o postgres.url ; the URL used was {shown}",
+            f"-o postgres.url; the URL used was {shown}",
         )
     if "invalid response to SSL negotiation" in text or "expected authentication request" in text:
         return SinkError(
@@ -124,7 +124,7 @@ def connect_error(exc: Exception, params: dict[str, Any], url: str, timeout: int
     if "could not translate host name" in text or "Name or service not known" in text:
         return SinkError(
             f"cannot resolve the PostgreSQL host {host!r}",
-            hint=f"fix the host in -o postgres.url ; the URL used was {shown}",
+            hint=f"fix the host in -o postgres.url; the URL used was {shown}",
         )
     last = [line.strip() for line in text.strip().splitlines() if line.strip()]
     reason = last[-1] if last else type(exc).__name__

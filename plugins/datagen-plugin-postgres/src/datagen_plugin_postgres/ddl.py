@@ -2,11 +2,12 @@
 
 The kernel's ``to_sql_ddl`` is the only author of the DDL: ``datagen schemas export --format
 sql`` prints it and this sink runs it. For a table it creates, the sink runs it in two steps:
-the ``CREATE TABLE`` without its foreign-key clauses before the load, then those clauses (as
-``ALTER TABLE ... ADD FOREIGN KEY``, which PostgreSQL names exactly as it names them inline)
-and the foreign-key indexes after the load. The resulting catalog is identical; the load is
-about three times faster, because PostgreSQL validates a whole foreign key with one join
-instead of one lookup per row, and builds an index once instead of row by row.
+the ``CREATE TABLE`` without its key clauses before the load; after the load, those clauses
+as ``ALTER TABLE ... ADD PRIMARY KEY`` / ``ADD FOREIGN KEY`` (which PostgreSQL names exactly as
+it names them inline) and the foreign-key indexes. The resulting catalog is identical (a test
+compares them); the load is two to three times faster, because PostgreSQL then builds each
+index once by sorting instead of row by row, and validates a foreign key with one join
+instead of one lookup per row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datagen_plugin_postgres.encoding import ColumnPlan, column_plans
 
 _FK_LINE = re.compile(r"^\s+(FOREIGN KEY .+?),?$", re.MULTILINE)
 _INDEX = re.compile(r"^CREATE INDEX .+;$", re.MULTILINE)
+_PRIMARY_KEY = re.compile(r",\n\s+(PRIMARY KEY \([^\n]+\))\n\);")
 
 
 def quote(ident: str) -> str:
@@ -48,6 +50,7 @@ class TableDdl:
     """The kernel's DDL of one table, split into before-load and after-load statements."""
 
     create: str
+    primary_key: str
     foreign_keys: tuple[str, ...]
     indexes: tuple[str, ...]
 
@@ -59,9 +62,11 @@ def split_ddl(spec: EntitySpec, routed: Mapping[str, EntitySpec], schema: str) -
     table = qualified(schema, spec.table_name)
     fks = tuple(f"ALTER TABLE {table} ADD {clause};" for clause in _FK_LINE.findall(full))
     indexes = tuple(_INDEX.findall(full))
-    if len(fks) != len(spec.foreign_keys) or len(indexes) != len(spec.foreign_keys):
+    pk = _PRIMARY_KEY.search(bare)
+    if pk is None or len(fks) != len(spec.foreign_keys) or len(indexes) != len(spec.foreign_keys):
         raise RuntimeError(f"unexpected DDL layout from datagen_kernel.schema.to_sql_ddl for {spec.name}:\n{full}")
-    return TableDdl(bare, fks, indexes)
+    create = bare[: pk.start()] + "\n);" + bare[pk.end() :]
+    return TableDdl(create, f"ALTER TABLE {table} ADD {pk.group(1)};", fks, indexes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class ColumnPlan:
     field: str
     sub: str | None
     scale: int
+    precision: int = 0
 
 
 def column_plans(spec: EntitySpec) -> list[ColumnPlan]:
@@ -54,14 +55,17 @@ def column_plans(spec: EntitySpec) -> list[ColumnPlan]:
     for f in spec.fields:
         if isinstance(f.type, RecordType):
             for sub in f.type.fields:
-                scale = sub.type.scale if isinstance(sub.type, Decimal) else 0
-                plans.append(ColumnPlan(f"{f.name}_{sub.name}", sql_type(sub.type), f.name, sub.name, scale))
+                plans.append(ColumnPlan(f"{f.name}_{sub.name}", sql_type(sub.type), f.name, sub.name,
+                                        *_digits(sub.type)))
         else:
-            scale = f.type.scale if isinstance(f.type, Decimal) else 0
-            plans.append(ColumnPlan(f.name, sql_type(f.type), f.name, None, scale))
+            plans.append(ColumnPlan(f.name, sql_type(f.type), f.name, None, *_digits(f.type)))
     if [p.name for p in plans] != [name for name, _ in sql_columns(spec)]:
         raise RuntimeError(f"column layout of {spec.name} differs from datagen_kernel.schema.sql_columns")
     return plans
+
+
+def _digits(t: Any) -> tuple[int, int]:
+    return (t.scale, t.precision) if isinstance(t, Decimal) else (0, 0)
 
 
 def column_values(plan: ColumnPlan, records: Sequence[Record]) -> Column:
@@ -101,41 +105,72 @@ def epoch_ms(value: Any) -> int:
 # binary COPY: each value is int32 length + bytes (length -1 = NULL)
 
 
-def _fixed(values: Column, dtype: str, convert: Callable[[Any], Any] | None = None) -> list[bytes]:
-    """Length-prefixed fixed-width values, vectorized with numpy when there is no NULL."""
-    width = np.dtype(dtype).itemsize
-    if convert is not None:
-        values = [None if v is None else convert(v) for v in values]
-    if None in values:
-        packer = struct.Struct(">i" + _STRUCT_CODE[dtype]).pack
-        return [_NULL if v is None else packer(width, v) for v in values]
-    if not values:
-        return []
-    arr = np.empty(len(values), dtype=[("len", ">i4"), ("val", dtype)])
-    arr["len"] = width
-    arr["val"] = values
+_LEN = [struct.pack(">i", n) for n in range(1024)]
+_PACK_INT = struct.Struct(">i").pack
+
+
+def _length(n: int) -> bytes:
+    return _LEN[n] if n < 1024 else _PACK_INT(n)
+
+
+def _int64_array(values: Column) -> np.ndarray[Any, Any] | None:
+    """``values`` as int64 if they all are plain ints that fit, else None (then: per value)."""
+    try:
+        arr = np.array(values, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return arr if arr.shape == (len(values),) else None
+
+
+def _rows_of(arr: np.ndarray[Any, Any]) -> list[bytes]:
+    """One bytes object per element of a structured array (the row's fixed-width values)."""
     raw = arr.tobytes()
-    step = 4 + width
+    step = arr.dtype.itemsize
     return [raw[i : i + step] for i in range(0, len(raw), step)]
 
 
+def _fixed(values: Column, dtype: str, convert: Callable[[Any], Any] | None = None,
+           arr: np.ndarray[Any, Any] | None = None) -> list[bytes]:
+    """Length-prefixed fixed-width values: numpy when there is no NULL, else value by value."""
+    width = np.dtype(dtype).itemsize
+    if arr is None:
+        if convert is not None:
+            values = [None if v is None else convert(v) for v in values]
+        if None in values:
+            packer = struct.Struct(">i" + _STRUCT_CODE[dtype]).pack
+            return [_NULL if v is None else packer(width, v) for v in values]
+        arr = np.array(values, dtype=dtype)
+    out = np.empty(len(arr), dtype=[("len", ">i4"), ("val", dtype)])
+    out["len"] = width
+    out["val"] = arr
+    return _rows_of(out)
+
+
 def _bin_text(values: Column) -> list[bytes]:
-    pack = struct.Struct(">i").pack
+    if None not in values:
+        parts = "\x00".join(values).encode("utf-8").split(b"\x00")
+        if len(parts) == len(values):  # (PostgreSQL text cannot hold NUL, so this is the rule)
+            return [_length(len(b)) + b for b in parts]
     out: list[bytes] = []
-    append = out.append
     for v in values:
         if v is None:
-            append(_NULL)
+            out.append(_NULL)
         else:
             b = v.encode("utf-8")
-            append(pack(len(b)) + b)
+            out.append(_length(len(b)) + b)
     return out
 
 
+_LEN16 = struct.pack(">i", 16)
+
+
 def _bin_uuid(values: Column) -> list[bytes]:
-    prefix = struct.pack(">i", 16)
+    if None not in values:
+        raw = bytes.fromhex("".join(values).replace("-", ""))
+        if len(raw) == 16 * len(values):
+            return [_LEN16 + raw[i : i + 16] for i in range(0, len(raw), 16)]
     fromhex = bytes.fromhex
-    return [_NULL if v is None else prefix + fromhex(v.replace("-", "")) for v in values]
+    return [_NULL if v is None else _LEN16 + fromhex(v.replace("-", "")) for v in values]
 
 
 def _bin_bool(values: Column) -> list[bytes]:
@@ -168,15 +203,47 @@ def numeric_binary(value: int, scale: int) -> bytes:
     return struct.pack(f">hhHh{len(digits)}h", len(digits), weight, sign, scale, *digits)
 
 
-def _bin_numeric(values: Column, scale: int) -> list[bytes]:
-    pack = struct.Struct(">i").pack
+def _numeric_vector(values: Column, precision: int, scale: int) -> list[bytes] | None:
+    """Every value of a NUMERIC(p,s) column with the same digit layout, via numpy.
+
+    All values get ``groups`` base-10000 digits (leading and trailing zero digits included,
+    which PostgreSQL strips on receipt), so each encoded value has the same width. None
+    when a value is NULL, a ``Decimal`` or out of int64 range: then value by value.
+    """
+    arr = _int64_array(values)
+    if arr is None or not len(arr):
+        return None
+    frac_groups = (scale + 3) // 4
+    int_groups = max(1, -(-(precision - scale) // 4))
+    groups = int_groups + frac_groups
+    mult = 10 ** (frac_groups * 4 - scale)
+    biggest = int(np.abs(arr).max()) * mult
+    if biggest >= min(10000**groups, 2**63):
+        return None
+    magnitude = np.abs(arr) * mult
+    out = np.empty(len(arr), dtype=[("len", ">i4"), ("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"),
+                                     ("dscale", ">i2"), ("digits", ">i2", (groups,))])
+    out["len"] = 8 + 2 * groups
+    out["ndigits"] = groups
+    out["weight"] = int_groups - 1
+    out["sign"] = np.where(arr < 0, 0x4000, 0)
+    out["dscale"] = scale
+    for k in range(groups):
+        out["digits"][:, k] = (magnitude // 10000 ** (groups - 1 - k)) % 10000
+    return _rows_of(out)
+
+
+def _bin_numeric(values: Column, precision: int, scale: int) -> list[bytes]:
+    fast = _numeric_vector(values, precision, scale)
+    if fast is not None:
+        return fast
     out: list[bytes] = []
     for v in values:
         if v is None:
             out.append(_NULL)
         else:
             body = numeric_binary(scaled_int(v, scale), scale)
-            out.append(pack(len(body)) + body)
+            out.append(_length(len(body)) + body)
     return out
 
 
@@ -188,6 +255,20 @@ def _date_days(v: Any) -> int:
     return int(v.toordinal() - _PG_EPOCH_DAY)
 
 
+def _bin_timestamps(values: Column) -> list[bytes]:
+    arr = _int64_array(values)
+    if arr is not None:
+        return _fixed(values, ">i8", arr=(arr - _PG_EPOCH_MS) * 1000)
+    return _fixed(values, ">i8", _ts_micros)
+
+
+def _bin_ints(values: Column, dtype: str) -> list[bytes]:
+    arr = _int64_array(values)
+    if arr is not None:
+        return _fixed(values, dtype, arr=arr)
+    return _fixed(values, dtype)
+
+
 def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
     t = plan.sql_type
     if t == "TEXT" or t.startswith("VARCHAR"):
@@ -195,19 +276,19 @@ def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
     if t == "UUID":
         return _bin_uuid(values)
     if t == "INTEGER":
-        return _fixed(values, ">i4")
+        return _bin_ints(values, ">i4")
     if t == "BIGINT":
-        return _fixed(values, ">i8")
+        return _bin_ints(values, ">i8")
     if t == "DOUBLE PRECISION":
         return _fixed(values, ">f8", float)
     if t == "BOOLEAN":
         return _bin_bool(values)
     if t.startswith("NUMERIC"):
-        return _bin_numeric(values, plan.scale)
+        return _bin_numeric(values, plan.precision, plan.scale)
     if t == "DATE":
         return _fixed(values, ">i4", _date_days)
     if t == "TIMESTAMPTZ":
-        return _fixed(values, ">i8", _ts_micros)
+        return _bin_timestamps(values)
     raise TypeError(f"no binary COPY encoder for SQL type {t}")
 
 
@@ -218,7 +299,7 @@ def encode_binary(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> byt
     head = struct.pack(">h", len(plans))
     columns = [binary_column(p, column_values(p, records)) for p in plans]
     columns.insert(0, [head] * len(records))
-    return b"".join([b for row in zip(*columns, strict=True) for b in row])
+    return b"".join(map(b"".join, zip(*columns, strict=True)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -151,8 +151,7 @@ class PostgresSink(Sink):
             if name not in existing:
                 ddl = split_ddl(spec, self._specs, schema)
                 conn.execute(ddl.create)
-                if ddl.foreign_keys or ddl.indexes:
-                    self._deferred[name] = ddl
+                self._deferred[name] = ddl
         for name, spec in self._specs.items():
             plans = self._column_plans(spec)
             cols = ", ".join(quote(p.name) for p in plans)
@@ -307,9 +306,10 @@ class PostgresSink(Sink):
                 conn.rollback()
                 return
             try:
-                for ddl in self._deferred.values():
-                    for statement in (*ddl.foreign_keys, *ddl.indexes):
-                        conn.execute(statement)
+                deferred = list(self._deferred.values())
+                for statement in [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
+                        + [s for d in deferred for s in d.indexes]:
+                    conn.execute(statement)
                 conn.commit()
             except psycopg.Error as exc:
                 error = self._db_error(exc, "committing")
