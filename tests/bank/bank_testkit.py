@@ -7,7 +7,7 @@ Every test here needs datagen-plugin-banking, -cards, -loans and -trades install
 from __future__ import annotations
 
 import importlib.metadata as md
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import orjson
@@ -40,6 +40,10 @@ def bank_host(*extra: object) -> PluginHost:
 def invoke(args: Sequence[str], host: PluginHost | None = None) -> Result:
     host = host or bank_host()
     return CliRunner().invoke(make_cli(lambda: host), list(args))
+
+
+BankRun = Callable[..., Path]
+"""The ``bank_run`` fixture: ``bank_run(customers, *args)`` -> output directory."""
 
 
 def read_lines(directory: Path) -> dict[str, list[bytes]]:

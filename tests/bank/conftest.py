@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bank_testkit import invoke, missing_packs
+from bank_testkit import BankRun, invoke, missing_packs
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -14,9 +13,6 @@ def _bank_installed() -> None:
     missing = missing_packs()
     if missing:
         pytest.skip(f"bank-wide tests need the four entity packs; not installed: {missing}")
-
-
-BankRun = Callable[..., Path]
 
 
 @pytest.fixture
