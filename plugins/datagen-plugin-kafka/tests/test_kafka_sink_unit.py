@@ -167,3 +167,37 @@ def test_rfc3339_times_match_the_kernel_formatting() -> None:
     assert rfc3339_utc(values) == [t.encode() for t in format_timestamps(values, dt.UTC)]
     aware = dt.datetime(2025, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
     assert rfc3339_utc([aware]) == [b"2025-01-01T03:00:00.000Z"]
+
+
+def test_full_queue_is_drained_by_polling_and_every_record_is_accounted() -> None:
+    """No broker: the 20-message queue fills, the sink polls until messages time out, nothing is lost."""
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=20, seed=5)
+    scores = records["score"]
+    assert len(scores) > 40
+    sink = _sink(bootstrap_servers="127.0.0.1:1", flush_timeout_s=1.0,
+                 producer=["queue.buffering.max.messages=20", "message.timeout.ms=300", "linger.ms=0"])
+    sink._entity_of = {"toy.scores": "score"}
+    sink._producer = sink._new_producer()
+    start = time.monotonic()
+    sink.write(pickle.loads(pickle.dumps(sink.encode(toy_pack.SCORE, scores))))
+    sink.flush()
+    sink.close(False)
+    assert time.monotonic() - start < 30
+    assert sink.stats.acknowledged["score"] == 0
+    assert sink.stats.failed["score"] == len(scores)
+    assert any("timed out" in e for e in sink.stats.errors), sink.stats.errors
+
+
+def test_messages_still_queued_at_the_flush_deadline_are_purged_and_failed_with_the_reason() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=10, seed=5)
+    scores = records["score"]
+    sink = _sink(bootstrap_servers="127.0.0.1:1", flush_timeout_s=1.0, producer=["message.timeout.ms=600000"])
+    sink._entity_of = {"toy.scores": "score"}
+    sink._producer = sink._new_producer()
+    sink.write(sink.encode(toy_pack.SCORE, scores))
+    assert sink.in_flight() == len(scores)
+    start = time.monotonic()
+    sink.close(False)
+    assert time.monotonic() - start < 15, "close must not wait for message.timeout.ms"
+    assert sink.stats.failed["score"] == len(scores) and sink.in_flight() == 0
+    assert any("flush timeout" in e for e in sink.stats.errors), sink.stats.errors

@@ -160,10 +160,8 @@ class KafkaSink(Sink):
 
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
-        from confluent_kafka import KafkaError, KafkaException, Producer
         from confluent_kafka.admin import AdminClient
 
-        self._purged = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
         bootstrap = self.config["bootstrap_servers"]
         topics: dict[str, EntitySpec] = {}
         for spec in context.entities.values():
@@ -179,15 +177,7 @@ class KafkaSink(Sink):
         if unknown:
             raise SinkError(f"{self.name} sink: option topics names unknown entities {unknown}",
                             hint="use entity names from `datagen entities`")
-        conf = {"bootstrap.servers": bootstrap, **self.settings, "on_delivery": self._on_delivery,
-                "error_cb": self._on_error, "logger": log}
-        try:
-            producer = Producer(conf)
-        except (KafkaException, ValueError, TypeError) as exc:
-            raise SinkError(
-                f"{self.name} sink: invalid producer setting: {_reason(exc)}",
-                hint=f"check -o {self.name}.producer=KEY=VALUE against librdkafka's CONFIGURATION.md",
-            ) from None
+        producer = self._new_producer()
         admin = AdminClient({"bootstrap.servers": bootstrap, **connection_settings(self.settings),
                              "logger": log})
         existing = self._existing_topics(admin, bootstrap)
@@ -202,6 +192,21 @@ class KafkaSink(Sink):
         if missing:
             self._create_topics(admin, {t: topics[t] for t in missing})
         self._producer = producer
+
+    def _new_producer(self) -> Producer:
+        """A producer with the preset, the overrides and this sink's delivery callbacks."""
+        from confluent_kafka import KafkaError, KafkaException, Producer
+
+        self._purged = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
+        conf = {"bootstrap.servers": self.config["bootstrap_servers"], **self.settings,
+                "on_delivery": self._on_delivery, "error_cb": self._on_error, "logger": log}
+        try:
+            return Producer(conf)
+        except (KafkaException, ValueError, TypeError) as exc:
+            raise SinkError(
+                f"{self.name} sink: invalid producer setting: {_reason(exc)}",
+                hint=f"check -o {self.name}.producer=KEY=VALUE against librdkafka's CONFIGURATION.md",
+            ) from None
 
     def _prepare(self, context: SinkContext, topics: Mapping[str, EntitySpec]) -> None:
         """Hook for subclasses, run after the broker answered and before topics are created."""
