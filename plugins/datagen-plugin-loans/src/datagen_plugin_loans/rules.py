@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
 
 from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
 from datagen_plugin_loans.schedule import expected_loan_status
@@ -10,6 +15,7 @@ from datagen_plugin_loans.schedule import expected_loan_status
 RATE_SCALE = 1_000_000
 MAX_RATE = 0.15
 PIPELINE = ("PENDING", "APPROVED", "REJECTED")
+
 
 
 def check_property(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
@@ -47,28 +53,55 @@ def check_loan(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> I
                                 f"{prop['appraised_value']}")
 
 
+def _present(column: list[Any]) -> np.ndarray:
+    """Which values are not None."""
+    return np.not_equal(np.array(column, dtype=object), None)  # type: ignore[no-any-return]
+
+
 def check_installment_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """principal > 0, interest >= 0, total = principal + interest; paid fields set iff PAID or LATE."""
-    for r in records:
-        key = r["installment_id"]
-        p, i, t = r["principal_amount"], r["interest_amount"], r["total_amount"]
-        if p <= 0 or i < 0 or t != p + i:
-            yield Violation(spec.name, key, "total_amount", "amount-positive",
-                            f"principal {p} must be > 0, interest {i} >= 0, total {t} their sum")
-        paid = r["status"] in ("PAID", "LATE")
-        if paid != (r["paid_date"] is not None) or paid != (r["paid_amount"] is not None):
-            yield Violation(spec.name, key, "paid_date", "payment-fields",
-                            f"status {r['status']} with paid_date {r['paid_date']} and paid_amount {r['paid_amount']}")
-        elif paid and (r["paid_amount"] < t or (r["status"] == "PAID") != (r["paid_date"] <= r["due_date"])):
-            yield Violation(spec.name, key, "paid_date", "payment-fields",
-                            f"{r['status']} paid {r['paid_amount']} on {r['paid_date']} for {t} due {r['due_date']}")
+    """principal > 0, interest >= 0, total = principal + interest; paid fields set iff PAID or LATE;
+    PAID on or before the due date, LATE after it; paid amount at least the total."""
+    if not records:
+        return
+    p = np.array(list(map(itemgetter("principal_amount"), records)), dtype=np.int64)
+    i = np.array(list(map(itemgetter("interest_amount"), records)), dtype=np.int64)
+    t = np.array(list(map(itemgetter("total_amount"), records)), dtype=np.int64)
+    for k in np.flatnonzero((p <= 0) | (i < 0) | (t != p + i)).tolist():
+        yield Violation(spec.name, records[k]["installment_id"], "total_amount", "amount-positive",
+                        f"principal {p[k]} must be > 0, interest {i[k]} >= 0, total {t[k]} their sum")
+    status = np.array(list(map(itemgetter("status"), records)), dtype=object)
+    late = status == "LATE"
+    paid = late | (status == "PAID")
+    dates = list(map(itemgetter("paid_date"), records))
+    amounts = list(map(itemgetter("paid_amount"), records))
+    wrong = (paid != _present(dates)) | (paid != _present(amounts))
+    check = np.flatnonzero(paid & ~wrong).tolist()
+    if check:
+        due = list(map(itemgetter("due_date"), records))
+        late_ok = np.array([dates[k] > due[k] for k in check]) == late[check]
+        enough = np.array([amounts[k] for k in check], dtype=np.int64) >= t[check]
+        wrong[np.array(check)[~(late_ok & enough)]] = True
+    for k in np.flatnonzero(wrong).tolist():
+        r = records[k]
+        yield Violation(spec.name, r["installment_id"], "paid_date", "payment-fields",
+                        f"{r['status']} paid {r['paid_amount']} on {r['paid_date']} for {r['total_amount']} "
+                        f"due {r['due_date']}")
 
 
-def _by_loan(records: Sequence[Record]) -> dict[str, list[Record]]:
-    groups: dict[str, list[Record]] = {}
-    for r in records:
-        groups.setdefault(r["loan_id"], []).append(r)
-    return groups
+def _groups(keys: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """Runs ``(start, stop)`` of equal consecutive keys, gathered by key."""
+    column = np.array(keys, dtype=object)
+    bounds = [0, *(np.flatnonzero(column[1:] != column[:-1]) + 1).tolist(), len(keys)]
+    out: dict[str, list[tuple[int, int]]] = {}
+    for a, b in pairwise(bounds):
+        out.setdefault(keys[a], []).append((a, b))
+    return out
+
+
+def _take(column: list[Any], runs: list[tuple[int, int]]) -> list[Any]:
+    if len(runs) == 1:
+        return column[runs[0][0]:runs[0][1]]
+    return [v for a, b in runs for v in column[a:b]]
 
 
 def check_schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
@@ -76,38 +109,46 @@ def check_schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
     status agrees with its installments.
 
     A loan whose schedule is split over several batches is checked on its part: the part's
-    principal may not exceed the loan's, and DEFAULT or 3+ LATE installments bind the status.
+    principal may not exceed the loan's, and DEFAULT installments bind the status.
     """
-    if not lookup.has_entity("loan"):
+    if not lookup.has_entity("loan") or not records:
         return
-    for loan_id, group in _by_loan(records).items():
+    keys = list(map(itemgetter("loan_id"), records))
+    owners = list(map(itemgetter("customer_id"), records))
+    numbers = list(map(itemgetter("installment_number"), records))
+    statuses = list(map(itemgetter("status"), records))
+    principal = np.concatenate([[0], np.cumsum(np.array(list(map(itemgetter("principal_amount"), records)),
+                                                        dtype=np.int64))])
+    for loan_id, runs in _groups(keys).items():
         loan = lookup.get("loan", loan_id)
         if loan is None:
             continue  # the foreign-key rule reports it
-        first = group[0]["installment_id"]
-        wrong_owner = [r for r in group if r["customer_id"] != loan["customer_id"]]
-        if wrong_owner:
-            yield Violation(spec.name, wrong_owner[0]["installment_id"], "customer_id", "installment-owner",
-                            f"{wrong_owner[0]['customer_id']} is not the borrower of loan {loan_id} "
-                            f"({loan['customer_id']})")
-        numbers = {r["installment_number"] for r in group}
-        complete = len(group) == loan["term_months"] and numbers == set(range(1, loan["term_months"] + 1))
-        total = sum(r["principal_amount"] for r in group)
+        first = records[runs[0][0]]["installment_id"]
+        borrower = loan["customer_id"]
+        group_owners = _take(owners, runs)
+        if group_owners.count(borrower) != len(group_owners):
+            k = next(k for a, b in runs for k in range(a, b) if owners[k] != borrower)
+            yield Violation(spec.name, records[k]["installment_id"], "customer_id", "installment-owner",
+                            f"{owners[k]} is not the borrower of loan {loan_id} ({borrower})")
+        term = loan["term_months"]
+        group_numbers = _take(numbers, runs)
+        complete = group_numbers == list(range(1, term + 1)) or sorted(group_numbers) == list(range(1, term + 1))
+        total = int(sum(principal[b] - principal[a] for a, b in runs))
         if (complete and total != loan["principal"]) or total > loan["principal"]:
             yield Violation(spec.name, first, "principal_amount", "principal-sum",
                             f"principal parts of loan {loan_id} sum to {total}, loan principal is {loan['principal']}")
-        statuses = [r["status"] for r in group]
+        group = _take(statuses, runs)
         status = loan["status"]
         if status in PIPELINE:
-            if status != "APPROVED" or any(s != "PENDING" for s in statuses):
+            if status != "APPROVED" or any(s != "PENDING" for s in group):
                 yield Violation(spec.name, first, "status", "loan-status",
-                                f"loan {loan_id} is {status} but has installments {sorted(set(statuses))}")
+                                f"loan {loan_id} is {status} but has installments {sorted(set(group))}")
             continue
-        expected = expected_loan_status(statuses) if complete else None
+        expected = expected_loan_status(group) if complete else None
         if expected is not None and expected != status:
             yield Violation(spec.name, first, "status", "loan-status",
                             f"loan {loan_id} is {status}; its installments make it {expected}")
-        elif expected is None and "DEFAULT" in statuses and status != "DEFAULT":
+        elif expected is None and "DEFAULT" in group and status != "DEFAULT":
             yield Violation(spec.name, first, "status", "loan-status",
                             f"loan {loan_id} is {status} but has a DEFAULT installment")
 

@@ -263,10 +263,10 @@ def build_schedules(seed: int, block: int, inputs: ScheduleInputs, as_of_day: in
 
 def expected_loan_status(statuses: Sequence[str]) -> str:
     """Status a disbursed loan must have given all its installments' statuses."""
+    statuses = list(statuses)
     if "DEFAULT" in statuses:
         return "DEFAULT"
-    if all(s in ("PAID", "LATE") for s in statuses):
+    late = statuses.count("LATE")
+    if late + statuses.count("PAID") == len(statuses):
         return "PAID_OFF"
-    if sum(1 for s in statuses if s == "LATE") >= DELINQUENT_LATE_COUNT:
-        return "DELINQUENT"
-    return "ACTIVE"
+    return "DELINQUENT" if late >= DELINQUENT_LATE_COUNT else "ACTIVE"
