@@ -194,3 +194,19 @@ def test_vectorized_decimals_equal_one_by_one() -> None:
     assert encode_decimals(big, 2) == _encode_text([decimal_bytes(v, 2) for v in big])
     mixed = [*values, decimal.Decimal("12.34")]
     assert encode_decimals(mixed, 2) == _encode_text([decimal_bytes(v, 2) for v in mixed])
+
+
+def test_errors_never_show_registry_credentials() -> None:
+    in_url = _serializer(schema_registry_url="http://user:s3cr3t-pw@127.0.0.1:1", timeout_s=1.0)
+    in_options = _serializer(schema_registry_url="http://127.0.0.1:1", basic_auth_user="user",
+                             basic_auth_password="an0ther-pw", timeout_s=1.0)
+    both = _serializer(schema_registry_url="http://user:s3cr3t-pw@127.0.0.1:1", basic_auth_user="user",
+                       basic_auth_password="an0ther-pw", timeout_s=1.0)
+    for serializer in (in_url, in_options, both):
+        serializer.open([toy_pack.SCORE])
+        with pytest.raises(SinkError) as info:
+            serializer.prepare(toy_pack.SCORE, "toy.scores")
+        text = str(info.value)
+        assert "s3cr3t-pw" not in text and "an0ther-pw" not in text, text
+    with pytest.raises(SinkError, match=r"http://\*\*\*@127\.0\.0\.1:1"):
+        in_url.prepare(toy_pack.SCORE, "toy.scores")

@@ -229,3 +229,14 @@ def test_toy_values_decode_to_the_json_sinks_records(kafka_bootstrap: str, schem
     for spec in (toy_pack.TEAM, toy_pack.MEMBER, toy_pack.SCORE):
         assert_topic_matches_json(kafka_bootstrap, schema_registry_url, prefix + spec.topic_name, spec,
                                   out / f"{spec.name}.jsonl", partitions=3, content_type=b"application/avro")
+
+
+def test_basic_auth_options_reach_the_registry_and_stay_secret(kafka_bootstrap: str,
+                                                               schema_registry_url: str) -> None:
+    """The local registry does not check credentials: the run works and the password is never shown."""
+    prefix = unique_prefix("auth")
+    result = cli_runner(_plugins())(["run", "--customers", "5", "--sink", "kafka-avro:event",
+                                     *_flags(kafka_bootstrap, schema_registry_url, prefix,
+                                             "avro.basic_auth_user=datagen", "avro.basic_auth_password=pw-9f3c")])
+    assert result.exit_code == 0, result.output
+    assert "pw-9f3c" not in result.output

@@ -22,6 +22,14 @@ if TYPE_CHECKING:  # fastavro and the registry client load when a run uses Avro
 STRATEGIES = ("topic", "record", "topic_record")
 
 
+def shown_url(url: str) -> str:
+    """The URL without credentials, for messages (``http://user:secret@host`` -> ``http://***@host``)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
 def default_registry_url() -> str:
     return os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL") or "http://localhost:8081"
 
@@ -48,6 +56,7 @@ class AvroSerializer(Serializer):
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self.url: str = self.config.get("schema_registry_url") or default_registry_url()
+        self.shown_url = shown_url(self.url)
         self._codecs: dict[str, tuple[EntitySpec, EntityCodec]] = {}
         self._ids: dict[str, int] = {}
         self._headers: dict[str, bytes] = {}
@@ -112,7 +121,8 @@ class AvroSerializer(Serializer):
             raise self._rejected(exc, spec, subject) from None
         except Exception as exc:  # transport errors: refused, timeout, DNS, TLS
             raise SinkError(
-                f"avro serializer cannot reach the Schema Registry at {self.url}: {type(exc).__name__}: {exc}",
+                f"avro serializer cannot reach the Schema Registry at {self.shown_url}: "
+                f"{type(exc).__name__}: {self._scrub(str(exc))}",
                 hint="start it (scripts/stack up) or set -o avro.schema_registry_url=URL or "
                 "DATAGEN_SCHEMA_REGISTRY_URL",
             ) from None
@@ -122,36 +132,42 @@ class AvroSerializer(Serializer):
     def _rejected(self, exc: Any, spec: EntitySpec, subject: str) -> SinkError:
         status = getattr(exc, "http_status_code", None)
         code = getattr(exc, "error_code", None)
-        message = getattr(exc, "error_message", str(exc))
+        message = self._scrub(str(getattr(exc, "error_message", exc)))
         if status == 409:
             level = self._compatibility(subject)
             return SinkError(
-                f"Schema Registry at {self.url} rejected the schema of entity {spec.name!r} for subject "
+                f"Schema Registry at {self.shown_url} rejected the schema of entity {spec.name!r} for subject "
                 f"{subject!r}: incompatible with the registered versions under {level} compatibility ({message})",
                 hint="add fields as nullable with a null default, or register under a new subject / topic, "
                 "or change the subject's compatibility level",
             )
         if status in (401, 403):
             return SinkError(
-                f"Schema Registry at {self.url} refused the credentials (HTTP {status}) for subject {subject!r}",
+                f"Schema Registry at {self.shown_url} refused the credentials (HTTP {status}) for subject {subject!r}",
                 hint="check -o avro.basic_auth_user / avro.basic_auth_password",
             )
         if status == 404 and not self.config.get("auto_register", True):
             return SinkError(
-                f"schema of entity {spec.name!r} is not registered under subject {subject!r} at {self.url} "
+                f"schema of entity {spec.name!r} is not registered under subject {subject!r} at {self.shown_url} "
                 "and auto_register is false",
                 hint="register it first (datagen schemas export --format avro) or set -o avro.auto_register=true",
             )
         if status == 404:
             return SinkError(
-                f"Schema Registry API not found at {self.url} (HTTP 404, error {code}: {message})",
+                f"Schema Registry API not found at {self.shown_url} (HTTP 404, error {code}: {message})",
                 hint="the URL must be the Confluent-compatible API root, e.g. "
                 "http://localhost:8081/apis/ccompat/v7 for Apicurio",
             )
         return SinkError(
-            f"Schema Registry at {self.url} refused the schema of entity {spec.name!r} for subject "
+            f"Schema Registry at {self.shown_url} refused the schema of entity {spec.name!r} for subject "
             f"{subject!r}: HTTP {status}, error {code}: {message}"
         )
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the registry URL's credentials or the basic-auth password."""
+        text = text.replace(self.url, self.shown_url)
+        password = self.config.get("basic_auth_password")
+        return text.replace(password, "********") if password else text
 
     def _compatibility(self, subject: str) -> str:
         client = self._registry()
@@ -182,8 +198,9 @@ class AvroSerializer(Serializer):
             try:
                 self._client = SchemaRegistryClient(conf)
             except (ValueError, TypeError) as exc:
-                raise SinkError(f"avro serializer: invalid Schema Registry settings: {exc}",
-                                hint="check -o avro.schema_registry_url (http:// or https:// URL)") from None
+                raise SinkError(f"avro serializer: invalid Schema Registry settings: {self._scrub(str(exc))}",
+                                hint="check -o avro.schema_registry_url (an http:// or https:// URL); give "
+                                "credentials in the URL or as avro.basic_auth_user/password, not both") from None
             self._client_pid = os.getpid()
         return self._client
 
