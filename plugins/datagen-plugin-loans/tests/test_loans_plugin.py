@@ -22,7 +22,7 @@ def test_installed_pack_registers_entities_generators_rules_scenario() -> None:
         assert reg.entities[name].owner.distribution == "datagen-plugin-loans"
     assert {"property", "loan", "installment"} <= set(reg.generators)
     ours = {r.value.name for r in reg.rules if r.owner.distribution == "datagen-plugin-loans"}
-    assert ours == {"property-checks", "loan-checks", "installment-amounts", "installment-schedule"}
+    assert ours == {"property-checks", "loan-checks", "installment-checks"}
     scenario = reg.scenarios["loan-portfolio"].value
     assert {o.name: o.default for o in scenario.options} == {"loan_penetration": 0.35, "default_rate": 0.05}
     assert list(scenario.entities or ()) == ["customer", "account", "property", "loan", "installment"]

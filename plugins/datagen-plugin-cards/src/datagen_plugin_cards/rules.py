@@ -31,17 +31,32 @@ def check_card_limits(spec: EntitySpec, records: Sequence[Record], lookup: Looku
                             f"{limit} is not 2-5x the holder's monthly income {holder['monthly_income']}")
 
 
-def _cards_of(records: Sequence[Record], lookup: Lookup) -> tuple[list[str], dict[str, Record | None]]:
-    """The card_id column and each distinct card's record (None when unknown)."""
-    ids = list(map(itemgetter("card_id"), records))
-    return ids, {cid: lookup.get("credit_card", cid) for cid in dict.fromkeys(ids)}
+def check_purchases(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
+    """Amounts are positive (``amount-positive``); a purchase's customer_id is its card's holder
+    (``card-owner``); approved and pending purchases of a card total at most its available_limit
+    per billing cycle (``card-limit``).
 
-
-def check_purchase_owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """A purchase's customer_id is its card's holder."""
-    if not lookup.has_entity("credit_card") or not records:
+    The limit is checked over the records given, in their order; a card's purchases split over
+    several batches are each checked on their part (a partial total never exceeds the full one,
+    so nothing false is reported).
+    """
+    if not records:
         return
-    ids, cards = _cards_of(records, lookup)
+    amounts = list(map(itemgetter("amount"), records))
+    if min(amounts) <= 0:
+        for r, amount in zip(records, amounts, strict=True):
+            if amount <= 0:
+                yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive", f"{amount} is not > 0")
+    if not lookup.has_entity("credit_card"):
+        return
+    ids = list(map(itemgetter("card_id"), records))
+    cards = {cid: lookup.get("credit_card", cid) for cid in dict.fromkeys(ids)}
+    yield from _owners(spec, records, ids, cards)
+    yield from _limits(spec, records, ids, amounts, cards)
+
+
+def _owners(spec: EntitySpec, records: Sequence[Record], ids: list[str],
+            cards: dict[str, Record | None]) -> Iterator[Violation]:
     holder = {cid: (card["customer_id"] if card is not None else None) for cid, card in cards.items()}
     owners = list(map(itemgetter("customer_id"), records))
     if list(map(holder.__getitem__, ids)) == owners:
@@ -52,33 +67,15 @@ def check_purchase_owner(spec: EntitySpec, records: Sequence[Record], lookup: Lo
                             f"{owner} is not the holder of card {cid} ({holder[cid]})")
 
 
-def check_purchase_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """Amounts are positive."""
-    amounts = list(map(itemgetter("amount"), records))
-    if not amounts or min(amounts) > 0:
-        return
-    for r, amount in zip(records, amounts, strict=True):
-        if amount <= 0:
-            yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive", f"{amount} is not > 0")
-
-
-def check_purchase_limits(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """Approved and pending purchases of a card total at most its available_limit per billing cycle.
-
-    Checked over the records given, in their order; a card's purchases split over several
-    batches are each checked on their part (a partial total never exceeds the full one, so
-    nothing false is reported).
-    """
-    if not lookup.has_entity("credit_card") or not records:
-        return
-    ids, cards = _cards_of(records, lookup)
+def _limits(spec: EntitySpec, records: Sequence[Record], ids: list[str], amounts: list[int],
+            cards: dict[str, Record | None]) -> Iterator[Violation]:
     code = {cid: i for i, cid in enumerate(cards)}
-    known = [card is not None for card in cards.values()]
+    known = np.array([card is not None for card in cards.values()])
     due = np.array([card["due_day"] if card is not None else 1 for card in cards.values()], dtype=np.int64)
     cap = np.array([card["available_limit"] if card is not None else 0 for card in cards.values()], dtype=np.int64)
     card = np.array(list(map(code.__getitem__, ids)), dtype=np.int64)
-    held = np.array([s != "DECLINED" for s in map(itemgetter("status"), records)]) & np.array(known)[card]
-    amount = np.where(held, np.array(list(map(itemgetter("amount"), records)), dtype=np.int64), 0)
+    held = (np.array(list(map(itemgetter("status"), records)), dtype=object) != "DECLINED") & known[card]
+    amount = np.where(held, np.array(amounts, dtype=np.int64), 0)
     cycle = billing_cycles(np.array(list(map(itemgetter("timestamp"), records)), dtype=np.int64), due[card])
     key = card * 100_000 + (cycle - cycle.min())
     order = np.argsort(key, kind="stable")  # by card and cycle, keeping the records' order inside
@@ -103,8 +100,7 @@ def check_purchase_limits(spec: EntitySpec, records: Sequence[Record], lookup: L
 
 RULES = (
     Rule("card-limits", "credit_card", check_card_limits, check_card_limits.__doc__ or ""),
-    Rule("card-owner", "card_transaction", check_purchase_owner, check_purchase_owner.__doc__ or ""),
-    Rule("amount-positive", "card_transaction", check_purchase_amounts, check_purchase_amounts.__doc__ or ""),
-    Rule("card-limit", "card_transaction", check_purchase_limits,
-         "Approved and pending purchases of a card total at most its available_limit per billing cycle."),
+    Rule("card-purchases", "card_transaction", check_purchases,
+         "Positive amounts; customer_id is the card's holder; approved and pending purchases of a card "
+         "total at most its available_limit per billing cycle."),
 )

@@ -58,18 +58,30 @@ def _present(column: list[Any]) -> np.ndarray:
     return np.not_equal(np.array(column, dtype=object), None)  # type: ignore[no-any-return]
 
 
-def check_installment_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """principal > 0, interest >= 0, total = principal + interest; paid fields set iff PAID or LATE;
-    PAID on or before the due date, LATE after it; paid amount at least the total."""
+def check_installments(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
+    """Amounts (``amount-positive``), payment fields (``payment-fields``) and, per loan, the
+    borrower (``installment-owner``), the principal sum (``principal-sum``) and the loan's status
+    (``loan-status``)."""
     if not records:
         return
-    p = np.array(list(map(itemgetter("principal_amount"), records)), dtype=np.int64)
+    principal = list(map(itemgetter("principal_amount"), records))
+    statuses = list(map(itemgetter("status"), records))
+    yield from _amounts(spec, records, principal, statuses)
+    if lookup.has_entity("loan"):
+        yield from _schedules(spec, records, lookup, principal, statuses)
+
+
+def _amounts(spec: EntitySpec, records: Sequence[Record], principal: list[int],
+             statuses: list[str]) -> Iterator[Violation]:
+    """principal > 0, interest >= 0, total = principal + interest; paid fields set iff PAID or LATE;
+    PAID on or before the due date, LATE after it; paid amount at least the total."""
+    p = np.array(principal, dtype=np.int64)
     i = np.array(list(map(itemgetter("interest_amount"), records)), dtype=np.int64)
     t = np.array(list(map(itemgetter("total_amount"), records)), dtype=np.int64)
     for k in np.flatnonzero((p <= 0) | (i < 0) | (t != p + i)).tolist():
         yield Violation(spec.name, records[k]["installment_id"], "total_amount", "amount-positive",
                         f"principal {p[k]} must be > 0, interest {i[k]} >= 0, total {t[k]} their sum")
-    status = np.array(list(map(itemgetter("status"), records)), dtype=object)
+    status = np.array(statuses, dtype=object)
     late = status == "LATE"
     paid = late | (status == "PAID")
     dates = list(map(itemgetter("paid_date"), records))
@@ -104,21 +116,18 @@ def _take(column: list[Any], runs: list[tuple[int, int]]) -> list[Any]:
     return [v for a, b in runs for v in column[a:b]]
 
 
-def check_schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
+def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, principal_parts: list[int],
+               statuses: list[str]) -> Iterator[Violation]:
     """Per loan: customer_id is the borrower; principal parts sum to the principal; the loan's
     status agrees with its installments.
 
     A loan whose schedule is split over several batches is checked on its part: the part's
     principal may not exceed the loan's, and DEFAULT installments bind the status.
     """
-    if not lookup.has_entity("loan") or not records:
-        return
     keys = list(map(itemgetter("loan_id"), records))
     owners = list(map(itemgetter("customer_id"), records))
     numbers = list(map(itemgetter("installment_number"), records))
-    statuses = list(map(itemgetter("status"), records))
-    principal = np.concatenate([[0], np.cumsum(np.array(list(map(itemgetter("principal_amount"), records)),
-                                                        dtype=np.int64))])
+    principal = np.concatenate([[0], np.cumsum(np.array(principal_parts, dtype=np.int64))])
     for loan_id, runs in _groups(keys).items():
         loan = lookup.get("loan", loan_id)
         if loan is None:
@@ -156,7 +165,6 @@ def check_schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
 RULES = (
     Rule("property-checks", "property", check_property, check_property.__doc__ or ""),
     Rule("loan-checks", "loan", check_loan, check_loan.__doc__ or ""),
-    Rule("installment-amounts", "installment", check_installment_amounts, check_installment_amounts.__doc__ or ""),
-    Rule("installment-schedule", "installment", check_schedules,
-         "Per loan: borrower matches, principal parts sum to the principal, loan status agrees."),
+    Rule("installment-checks", "installment", check_installments,
+         "Amounts and payment fields; per loan: borrower, principal sum to the cent, loan status agreement."),
 )
