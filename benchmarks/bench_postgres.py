@@ -9,8 +9,15 @@ everything = ``--sink postgres``) it reports:
 * ``run``: a whole ``datagen run`` (generation + validation + encoding + COPY + keys + commit),
   rows acknowledged by PostgreSQL divided by the wall time;
 * ``generate only``: the same run into the ``null`` sink (what generation alone allows);
+* ``encode only``: the CPU time of ``Sink.encode`` (records -> COPY bytes) for those rows;
 * ``sink only``: the records generated and encoded beforehand, then only the sink's
   ``open`` / ``write`` / ``flush`` / ``close`` timed (what the COPY path alone sustains).
+
+Besides wall-clock rows/s, each line shows the CPU seconds spent by datagen (this process, its
+loader thread and its worker processes) and by the PostgreSQL backend that runs the COPY (read
+from /proc, so the server must run on this machine). On a busy machine the wall-clock figure
+depends on the neighbours; ``cpu-bound rows/s`` = rows / max(datagen CPU, server CPU) is what
+the two sides sustain when each has a core, since the loader thread overlaps them.
 
 Every measurement loads a fresh schema (``bench_<random>``), dropped afterwards. The database is
 ``$DATAGEN_POSTGRES_URL`` (``scripts/stack up postgres``) unless ``--url`` is given.
@@ -21,6 +28,8 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import resource
+import threading
 import time
 import uuid
 from typing import Any
@@ -33,6 +42,50 @@ from datagen_kernel.sinks import SinkContext
 
 DEFAULT_URL = "postgresql://postgres:postgres@127.0.0.1:5432/datagen"
 SELECTIONS = {"masters": "postgres:master,reference", "everything": "postgres"}
+
+
+class ServerCpu:
+    """Polls the CPU time of the PostgreSQL backends named ``datagen`` (the sink's connection)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> ServerCpu:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.conn.close()
+
+    def _poll(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.stop.is_set():
+            pids = [r[0] for r in self.conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'datagen'").fetchall()]
+            for pid in pids + [p for p in self.seen if p not in pids]:
+                try:
+                    with open(f"/proc/{pid}/stat") as fh:
+                        fields = fh.read().rsplit(")", 1)[1].split()
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+                except (OSError, IndexError, ValueError):
+                    pass
+            self.stop.wait(0.05)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def _own_cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _plan(host: Any, customers: int, route: str, url: str, schema: str, fmt: str, workers: int) -> Any:
@@ -48,16 +101,21 @@ def _drop(url: str, schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def bench_run(host: Any, customers: int, route: str, url: str, fmt: str, workers: int) -> tuple[int, float]:
+def bench_run(host: Any, customers: int, route: str, url: str, fmt: str,
+              workers: int) -> tuple[int, float, float, float]:
+    """(rows, wall seconds, datagen CPU seconds, server CPU seconds) of a whole run."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     try:
         plan = _plan(host, customers, route, url, schema, fmt, workers)
-        started = time.perf_counter()
-        summary = execute(host, plan)
-        elapsed = time.perf_counter() - started
+        with ServerCpu(url) as server:
+            cpu = _own_cpu()
+            started = time.perf_counter()
+            summary = execute(host, plan)
+            elapsed = time.perf_counter() - started
+            cpu = _own_cpu() - cpu
         if not summary.ok:
             raise SystemExit(f"run failed: {summary.errors}")
-        return summary.acknowledged, elapsed
+        return summary.acknowledged, elapsed, cpu, server.seconds
     finally:
         _drop(url, schema)
 
@@ -71,8 +129,9 @@ def bench_generate(host: Any, customers: int, route: str, workers: int) -> tuple
     return summary.acknowledged, time.perf_counter() - started
 
 
-def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str) -> tuple[int, float, float]:
-    """(rows, encode seconds, sink seconds) with generation taken out of the picture."""
+def bench_sink_only(host: Any, customers: int, route: str, url: str,
+                    fmt: str) -> tuple[int, float, float, float, float]:
+    """(rows, encode seconds, sink wall, sink CPU, server CPU) with generation taken out."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     plan = _plan(host, customers, route, url, schema, fmt, 1)
     planned = plan.routes[0]
@@ -94,29 +153,32 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str) -
                 for name in plan.block_entities(phase):
                     block_records[name] = plan.generators[name](plan.context(name, block, block_records))
                     if name in emitted:
-                        t0 = time.perf_counter()
+                        t0 = time.process_time()
                         recs = block_records[name]
                         for i in range(0, len(recs), plan.params.batch_size):
                             batches.append(pickle.loads(pickle.dumps(sink.encode(plan.specs[name],
                                                                                  recs[i:i + plan.params.batch_size]))))
-                        encode_s += time.perf_counter() - t0
+                        encode_s += time.process_time() - t0
         rows += sum(b.count for b in batches)
         phases.append(batches)
     entities = {n: plan.specs[n] for n in plan.specs if n in planned.entities}
     try:
-        started = time.perf_counter()
-        sink.open(SinkContext(plan.run, entities, plan.specs, planned.label))
-        for batches in phases:
-            for batch in batches:
-                sink.write(batch)
-            sink.flush()
-        sink.close(True)
-        elapsed = time.perf_counter() - started
+        with ServerCpu(url) as server:
+            cpu = _own_cpu()
+            started = time.perf_counter()
+            sink.open(SinkContext(plan.run, entities, plan.specs, planned.label))
+            for batches in phases:
+                for batch in batches:
+                    sink.write(batch)
+                sink.flush()
+            sink.close(True)
+            elapsed = time.perf_counter() - started
+            cpu = _own_cpu() - cpu
     finally:
         _drop(url, schema)
     if sum(sink.stats.acknowledged.values()) != rows:
         raise SystemExit("sink-only run lost rows")
-    return rows, encode_s, elapsed
+    return rows, encode_s, elapsed, cpu, server.seconds
 
 
 def main() -> None:
@@ -130,26 +192,33 @@ def main() -> None:
     args = parser.parse_args()
     host = make_plugin_host()
     print(f"PostgreSQL: {args.url.split('@')[-1]}   cpus: {os.cpu_count()}")
-    print(f"{'customers':>9} {'selection':<10} {'format':<6} {'workers':>7} {'measure':<14} {'rows':>10} "
-          f"{'seconds':>8} {'rows/s':>10}")
+    print(f"{'customers':>9} {'selection':<10} {'format':<6} {'workers':>7} {'measure':<13} {'rows':>9} "
+          f"{'wall s':>7} {'rows/s':>8} {'datagen cpu':>11} {'server cpu':>10} {'cpu-bound rows/s':>16}")
+
+    def line(customers: int, selection: str, fmt: str, workers: str, what: str, rows: int, wall: float,
+             cpu: float | None = None, server: float | None = None) -> None:
+        bound = f"{rows / max(cpu, server):>16,.0f}" if cpu and server else f"{'':>16}"
+        cpu_text = f"{cpu:>11.2f}" if cpu is not None else f"{'':>11}"
+        server_text = f"{server:>10.2f}" if server is not None else f"{'':>10}"
+        print(f"{customers:>9,} {selection:<10} {fmt:<6} {workers:>7} {what:<13} {rows:>9,} {wall:>7.2f} "
+              f"{rows / wall:>8,.0f} {cpu_text} {server_text} {bound}", flush=True)
+
     for customers in (int(c) for c in args.customers.split(",")):
         for selection in args.selections.split(","):
             route = SELECTIONS[selection]
             for workers in (int(w) for w in args.workers.split(",")):
                 rows, secs = bench_generate(host, customers, route, workers)
-                print(f"{customers:>9,} {selection:<10} {'-':<6} {workers:>7} {'generate only':<14} {rows:>10,} "
-                      f"{secs:>8.2f} {rows / secs:>10,.0f}", flush=True)
+                line(customers, selection, "-", str(workers), "generate only", rows, secs)
                 for fmt in args.formats.split(","):
-                    rows, secs = bench_run(host, customers, route, args.url, fmt, workers)
-                    print(f"{customers:>9,} {selection:<10} {fmt:<6} {workers:>7} {'run':<14} {rows:>10,} "
-                          f"{secs:>8.2f} {rows / secs:>10,.0f}", flush=True)
+                    rows, secs, cpu, server = bench_run(host, customers, route, args.url, fmt, workers)
+                    line(customers, selection, fmt, str(workers), "run", rows, secs, cpu, server)
             if not args.skip_sink_only:
                 for fmt in args.formats.split(","):
-                    rows, enc, secs = bench_sink_only(host, customers, route, args.url, fmt)
-                    print(f"{customers:>9,} {selection:<10} {fmt:<6} {'-':>7} {'encode only':<14} {rows:>10,} "
-                          f"{enc:>8.2f} {rows / enc:>10,.0f}", flush=True)
-                    print(f"{customers:>9,} {selection:<10} {fmt:<6} {'-':>7} {'sink only':<14} {rows:>10,} "
-                          f"{secs:>8.2f} {rows / secs:>10,.0f}", flush=True)
+                    rows, enc, secs, cpu, server = bench_sink_only(host, customers, route, args.url, fmt)
+                    line(customers, selection, fmt, "-", "encode only", rows, enc, enc)
+                    line(customers, selection, fmt, "-", "sink only", rows, secs, cpu, server)
+                    print(f"{'':>9} {'':<10} {fmt:<6} {'-':>7} {'encode+sink':<13} {rows:>9,} {'':>7} {'':>8} "
+                          f"{enc + cpu:>11.2f} {server:>10.2f} {rows / max(enc + cpu, server):>16,.0f}", flush=True)
 
 
 if __name__ == "__main__":
