@@ -51,6 +51,10 @@ _POS = np.array(
 )
 
 
+_GROUPS = ((0, 8, 0), (9, 13, 8), (14, 18, 12), (19, 23, 16), (24, 36, 20))
+"""(first character, end character, first hex digit) of the five groups of a UUID string."""
+
+
 def uuid4_strings(rng: np.random.Generator, n: int) -> list[str]:
     """``n`` RFC 4122 version-4 UUID strings drawn from ``rng`` (vectorized)."""
     if n <= 0:
@@ -58,11 +62,17 @@ def uuid4_strings(rng: np.random.Generator, n: int) -> list[str]:
     raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    # hex digits by arithmetic (no table lookups), then copied into the five dash-separated groups
+    nibbles = np.empty((n, 16, 2), dtype=np.uint8)
+    nibbles[:, :, 0] = raw >> 4
+    nibbles[:, :, 1] = raw & 0x0F
+    nibbles += 48  # '0'
+    nibbles += (nibbles > 57) * np.uint8(39)  # 'a'..'f'
+    hexed = nibbles.reshape(n, 32)
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
-    out[:, _POS] = _HEX[raw >> 4]
-    out[:, _POS + 1] = _HEX[raw & 0x0F]
-    strings: list[str] = out.view("S36").ravel().astype("U36").tolist()
-    return strings
+    for start, stop, src in _GROUPS:
+        out[:, start:stop] = hexed[:, src : src + stop - start]
+    return [b.decode("ascii") for b in out.view("S36").ravel().tolist()]
 
 
 def weighted_choice(
