@@ -1,0 +1,68 @@
+"""Trade generator and trade rules alone, on the real banking pack's accounts.
+
+Customers and accounts of N blocks are generated first (not timed); then the trade
+generator runs over those blocks, and the pack's trade rules over its output. The best of
+``--repeat`` passes is reported, in process CPU time (``time.process_time``) so that other
+load on the machine does not distort it. Budget: >= 400,000 trades/s for the generator.
+
+    .venv/bin/python plugins/datagen-plugin-trades/benchmarks/bench_trade_generator.py --blocks 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from datagen_plugin_trades.generators import generate_trades
+from datagen_plugin_trades.rules import RULES
+
+from datagen_kernel import make_plugin_host
+from datagen_kernel.config import ConfigSources
+from datagen_kernel.plan import RunParams, build_plan
+from datagen_kernel.seeding import BLOCK_SIZE
+from datagen_kernel.validation import RecordIndex
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--blocks", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    host = make_plugin_host()
+    params = RunParams(root_count=args.blocks * BLOCK_SIZE, sinks=("null",))
+    plan = build_plan(host, params, ConfigSources.build((), None))
+    stocks = plan.generators["stock"](plan.context("stock", None, {}))
+    blocks = []
+    for b in range(args.blocks):
+        recs = {"stock": stocks}
+        for name in ("customer", "account"):
+            recs[name] = plan.generators[name](plan.context(name, b, recs))
+        blocks.append(recs)
+
+    best_gen = best_val = float("inf")
+    n = 0
+    outputs = []
+    for _ in range(args.repeat):
+        start = time.process_time()
+        outputs = [generate_trades(plan.context("trade", b, recs)) for b, recs in enumerate(blocks)]
+        best_gen = min(best_gen, time.process_time() - start)
+        n = sum(len(o) for o in outputs)
+        start = time.process_time()
+        for recs, trades in zip(blocks, outputs, strict=True):
+            index = RecordIndex(plan.specs, recs)
+            for rule in RULES:
+                if rule.entity == "trade":
+                    for _v in rule.check(plan.specs["trade"], trades, index):
+                        raise SystemExit(f"violation: {_v}")
+        best_val = min(best_val, time.process_time() - start)
+    print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}; {args.blocks} blocks, {n:,} trades "
+          f"({n / args.blocks:,.0f} per block)")
+    print(f"generate_trades: {best_gen * 1000 / args.blocks:7.2f} ms/block  {n / best_gen:>11,.0f} trades/s "
+          f"(budget 400,000): {'ok' if n / best_gen >= 400_000 else 'BELOW BUDGET'}")
+    print(f"trade rules:     {best_val * 1000 / args.blocks:7.2f} ms/block  {n / best_val:>11,.0f} trades/s")
+
+
+if __name__ == "__main__":
+    main()
