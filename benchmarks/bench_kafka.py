@@ -40,6 +40,59 @@ def run(customers: int, seed: int, workers: int, batch_size: int, sink: str, opt
         return json.loads(summary.read_text())
 
 
+def breakdown(customers: int, seed: int, batch_size: int, sink_name: str, options: list[str]) -> dict[str, float]:
+    """Single-process cost per event of each stage: generate, encode (worker side), write (main side).
+
+    The write stage replays the encoded batches as the main process receives them from workers
+    (unpickled), through produce, delivery reports and the final flush: the sink's own ceiling.
+    """
+    import pickle
+    import time
+
+    from datagen_kernel.config import ConfigSources
+    from datagen_kernel.plan import RunParams, build_plan
+    from datagen_kernel.plugins import make_plugin_host
+    from datagen_kernel.run import BlockProcessor
+    from datagen_kernel.sinks import SinkContext
+
+    host = make_plugin_host()
+    params = RunParams(root_count=customers, seed=seed, sinks=(f"{sink_name}:event",), batch_size=batch_size)
+    plan = build_plan(host, params, ConfigSources.build(options))
+    route = plan.routes[0]
+    sink = route.sink_cls(route.config)
+    ser_cls, ser_config = plan.serializers[route.sink_cls.serializer_name]
+    serializer = ser_cls(ser_config)
+    serializer.open([plan.specs[n] for n in plan.specs if n in route.entities])
+    sink.serializer = serializer
+    sink.open(SinkContext(plan.run, {n: plan.specs[n] for n in route.entities}, plan.specs, route.label))
+    globals_ = {n: plan.generators[n](plan.context(n, None, {})) for n in plan.global_entities()}
+    processor = BlockProcessor(plan, [sink], globals_)
+    gen = enc = 0.0
+    blobs: list[bytes] = []
+    events = 0
+    for block in range(plan.blocks):
+        t0 = time.perf_counter()
+        prepared = processor.prepared("events", block)
+        t1 = time.perf_counter()
+        for name, recs in prepared:
+            for _, batch in processor.encode(name, recs):
+                blobs.append(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+                events += batch.count
+        gen += t1 - t0
+        enc += time.perf_counter() - t1
+    t0 = time.perf_counter()
+    for blob in blobs:
+        sink.write(pickle.loads(blob))
+    sink.flush()
+    sink.close(True)
+    write = time.perf_counter() - t0
+    acked = sum(sink.stats.acknowledged.values())
+    if acked != events:
+        raise SystemExit(f"breakdown: {acked} of {events} acknowledged: {sink.stats.errors}")
+    return {"events": events, "generate": gen / events * 1e6, "encode": enc / events * 1e6,
+            "write": write / events * 1e6}
+
+
 def cleanup(bootstrap: str, registry: str, prefix: str) -> None:
     from confluent_kafka.admin import AdminClient
 
@@ -76,6 +129,8 @@ def main() -> None:
     parser.add_argument("--registry", default=os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL",
                                                              "http://127.0.0.1:8081/apis/ccompat/v7"))
     parser.add_argument("--no-baseline", action="store_true", help="skip the generation-only (null sink) run")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also measure, in one process, the cost per event of generate / encode / write")
     args = parser.parse_args()
 
     print(f"datagen -> Kafka at {args.bootstrap}: {args.customers:,} customers, seed {args.seed}, "
@@ -104,6 +159,21 @@ def main() -> None:
                 assert best is not None
                 rate = best["acknowledged"] / best["elapsed_s"]
                 print(f"{fmt:<8}{preset:<10}{best['acknowledged']:>12,}{best['elapsed_s']:>10.2f}{rate:>12,.0f}")
+        if args.breakdown:
+            print("\nper event, one process (us): generate = the packs' generators and validation, "
+                  "encode = serializer + keys + CloudEvents (worker side), write = unpickle + produce + "
+                  "delivery report + flush (main process)")
+            print(f"{'values':<8}{'preset':<10}{'generate':>10}{'encode':>10}{'write':>10}{'write ceiling/s':>17}")
+            for fmt in args.formats.split(","):
+                sink = {"json": "kafka", "avro": "kafka-avro"}[fmt.strip()]
+                for preset in args.presets.split(","):
+                    options = [f"{sink}.bootstrap_servers={args.bootstrap}",
+                               f"{sink}.topic_prefix={prefix}{fmt}-{preset}-b.", f"{sink}.preset={preset}"]
+                    if sink == "kafka-avro":
+                        options.append(f"avro.schema_registry_url={args.registry}")
+                    b = breakdown(args.customers, args.seed, args.batch_size, sink, options)
+                    print(f"{fmt:<8}{preset:<10}{b['generate']:>10.2f}{b['encode']:>10.2f}{b['write']:>10.2f}"
+                          f"{1e6 / b['write']:>17,.0f}")
     finally:
         cleanup(args.bootstrap, args.registry, prefix)
 

@@ -192,14 +192,25 @@ def encode_decimals(values: Sequence[Any], scale: int) -> list[bytes]:
         except OverflowError:
             arr = None
         if arr is not None:
+            # one 9-byte row per value: [.., length, big-endian two's complement]; the length byte
+            # overwrites the first unused sign byte, so each value is one slice of the buffer
             magnitude = np.where(arr >= 0, arr, ~arr)
             width = np.ones(n, dtype=np.int64)
             for k in range(1, 8):
                 width += magnitude >= (1 << (8 * k - 1))
-            raw = arr.astype(">i8").tobytes()
-            lengths = _LENGTH
-            return [lengths[w] + raw[i - w : i] for i, w in zip(range(8, 8 * n + 8, 8), width.tolist(), strict=True)]
+            mat = np.empty((n, 9), dtype=np.uint8)
+            mat[:, 1:] = arr.astype(">i8").view(np.uint8).reshape(n, 8)
+            rows = np.arange(n)
+            mat[rows, 8 - width] = (2 * width).astype(np.uint8)  # zigzag varint of the length (<= 16)
+            data = mat.tobytes()
+            starts = (rows * 9 + 8 - width).tolist()
+            return [data[a:b] for a, b in zip(starts, range(9, 9 * n + 9, 9), strict=True)]
     return _encode_text([decimal_bytes(v, scale) for v in values])
+
+
+def _encode_strings(values: Sequence[str]) -> list[bytes]:
+    lengths, short = _LENGTH, _SHORT
+    return [lengths[len(b)] + b if len(b) < short else encode_long(len(b)) + b for b in map(str.encode, values)]
 
 
 def _encode_text(values: Sequence[bytes]) -> list[bytes]:
@@ -249,7 +260,7 @@ def _column_fn(schema: Any, logical: Any) -> ColumnFn:
             raise Unsupported(ltype)
         return encode_longs
     if kind == "string":
-        return lambda values: _encode_text([v.encode() for v in values])
+        return _encode_strings
     if kind == "bytes":
         if ltype == "decimal":
             scale = logical.get("scale", 0)
