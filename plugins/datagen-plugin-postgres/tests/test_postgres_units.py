@@ -209,3 +209,12 @@ def test_numeric_columns_vectorized_decode_to_the_same_values(precision: int, sc
     assert encoded[0] == struct.pack(">i", -1)
     assert _decode_numeric(encoded[1]) == decimal.Decimal("1.5").quantize(decimal.Decimal(1).scaleb(-scale))
     assert _decode_numeric(encoded[2]) == decimal.Decimal(7).scaleb(-scale)
+
+
+def test_sink_is_found_through_its_entry_point() -> None:
+    from datagen_kernel import make_plugin_host
+
+    registry = make_plugin_host().registry
+    reg = registry.sinks["postgres"]
+    assert reg.value is PostgresSink
+    assert reg.owner.distribution == "datagen-plugin-postgres"
