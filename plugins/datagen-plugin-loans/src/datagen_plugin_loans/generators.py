@@ -32,6 +32,7 @@ from datagen_plugin_loans.schedule import (
     LOAN_CODE,
     SAC,
     ScheduleInputs,
+    block_payments,
     build_schedules,
     local_day,
     local_instant,
@@ -192,10 +193,10 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
     decided = np.minimum(decided, as_of - 1)
 
     inputs = ScheduleInputs(principal, rate, term, sac, disbursement, (stage == 1) | disbursed)
-    sched = build_schedules(ctx.run.seed, block, inputs, today, settings.default_rate)
-    status = np.where(disbursed, sched.loan_status, PIPELINE_STATUS[stage])
+    pay = block_payments(ctx.run.seed, block, inputs, today, settings.default_rate)
+    status = np.where(disbursed, pay.loan_status, PIPELINE_STATUS[stage])
     paid_out_ms = local_instant(disbursement, DISBURSEMENT_HOUR)
-    updated = np.where(disbursed, np.maximum(sched.loan_updated_ms, paid_out_ms),
+    updated = np.where(disbursed, np.maximum(pay.loan_updated_ms, paid_out_ms),
                        np.where(stage == 0, -1, decided))
 
     dates = disbursement.astype("datetime64[D]").tolist()
@@ -237,7 +238,8 @@ def generate_installments(ctx: BlockContext) -> list[Record]:
     block = ctx.block if ctx.block is not None else -1
     sched = build_schedules(ctx.run.seed, block, ScheduleInputs.from_records(loans), local_day(ctx.run.as_of_ms),
                             settings.default_rate)
-    n = int(sched.loan.size)
+    pay = sched.payments
+    n = int(pay.loan.size)
     if n == 0:
         return []
     issued = np.array(
@@ -248,12 +250,12 @@ def generate_installments(ctx: BlockContext) -> list[Record]:
         ],
         dtype=np.int64,
     )
-    loan = sched.loan
+    loan = pay.loan
     loan_ids = np.array([r["loan_id"] for r in loans], dtype=object)[loan].tolist()
     owners = np.array([r["customer_id"] for r in loans], dtype=object)[loan].tolist()
-    paid = sched.paid_day >= 0
-    paid_dates = np.where(paid, sched.paid_day, np.iinfo(np.int64).min).astype("datetime64[D]").tolist()
-    updated = sched.updated_ms.tolist()
+    paid = pay.paid_day >= 0
+    paid_dates = np.where(paid, pay.paid_day, np.iinfo(np.int64).min).astype("datetime64[D]").tolist()
+    updated = pay.updated_ms.tolist()
     return [
         {
             "installment_id": i,
@@ -271,9 +273,9 @@ def generate_installments(ctx: BlockContext) -> list[Record]:
             "updated_at": None if up < 0 else up,
         }
         for i, lid, cu, k, due, pp, ip, tot, pd, pa, st, cr, up in zip(
-            ctx.uuids(n), loan_ids, owners, sched.number.tolist(), sched.due_day.astype("datetime64[D]").tolist(),
+            ctx.uuids(n), loan_ids, owners, pay.number.tolist(), pay.due_day.astype("datetime64[D]").tolist(),
             sched.principal.tolist(), sched.interest.tolist(), sched.total.tolist(), paid_dates,
-            sched.paid_amount.tolist(), _INSTALLMENT_STATUS[sched.status].tolist(), issued[loan].tolist(), updated,
+            sched.paid_amount.tolist(), _INSTALLMENT_STATUS[pay.status].tolist(), issued[loan].tolist(), updated,
             strict=True,
         )
     ]

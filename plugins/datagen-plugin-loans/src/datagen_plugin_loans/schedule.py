@@ -164,25 +164,35 @@ class ScheduleInputs:
 
 
 @dataclass
-class Schedules:
-    """Installments of a block (arrays grouped by loan) and what they imply for each loan."""
+class Payments:
+    """Installments of a block (arrays grouped by loan, no amounts) and what they imply per loan."""
 
     loan: np.ndarray
     number: np.ndarray
     due_day: np.ndarray
-    principal: np.ndarray
-    interest: np.ndarray
-    total: np.ndarray
     status: np.ndarray
     paid_day: np.ndarray
     """-1 when unpaid."""
-    paid_amount: np.ndarray
+    late_days: np.ndarray
+    """Days a LATE installment was paid after its due date (0 otherwise)."""
     updated_ms: np.ndarray
     """Payment instant, or the instant the installment went into DEFAULT; -1 otherwise."""
     loan_status: np.ndarray
     """Per loan: ACTIVE, DELINQUENT, DEFAULT or PAID_OFF code (meaningful for disbursed loans)."""
     loan_updated_ms: np.ndarray
     """Per loan: latest installment update, -1 if none."""
+
+
+@dataclass
+class Schedules:
+    """Payments plus the amounts of every installment."""
+
+    payments: Payments
+    principal: np.ndarray
+    interest: np.ndarray
+    total: np.ndarray
+    paid_amount: np.ndarray
+    """-1 when unpaid; LATE payments add the fine and the late interest."""
 
 
 def late_probabilities(default_rate: float) -> tuple[float, float]:
@@ -193,11 +203,16 @@ def late_probabilities(default_rate: float) -> tuple[float, float]:
     return punctual, min(sloppy, 1.0)
 
 
-def _compute(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, default_rate: float) -> Schedules:
-    term = np.where(inputs.scheduled, inputs.term, 0)
-    am = amortize(inputs.principal, inputs.rate_micro, term, inputs.sac)
-    loan, number = am.loan, am.number
-    n_loans, n = inputs.principal.size, loan.size
+def _terms(inputs: ScheduleInputs) -> np.ndarray:
+    return np.where(inputs.scheduled, inputs.term, 0)  # type: ignore[no-any-return]
+
+
+def _payments(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, default_rate: float) -> Payments:
+    term = _terms(inputs)
+    n_loans = inputs.principal.size
+    loan = np.repeat(np.arange(n_loans), term)
+    n = loan.size
+    number = np.arange(n, dtype=np.int64) - (np.cumsum(term) - term)[loan] + 1
     due = due_days(inputs.disbursement_day, loan, number)
 
     lu = stream_for(seed, "loan-behaviour", block, "loan").random((n_loans, 3))
@@ -226,9 +241,6 @@ def _compute(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, defa
     status[late] = LATE
     status[unpaid & settled] = DEFAULT
     paid_day = np.where(on_time, due - early_days, np.where(late, due + late_days, -1))
-    total = am.total
-    fee = np.rint(total * LATE_FINE) + np.rint(total * LATE_INTEREST_PER_DAY * late_days)
-    paid_amount = np.where(on_time, total, np.where(late, total + fee.astype(np.int64), -1))
     paid_ms = local_instant(paid_day, 8.0) + (iu[:, 2] * 12 * HOUR_MS).astype(np.int64)
     default_ms = local_instant(due + DEFAULT_AFTER_DAYS)
     updated = np.where(paid_day >= 0, paid_ms, np.where(status == DEFAULT, default_ms, -1))
@@ -243,22 +255,33 @@ def _compute(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, defa
     )
     loan_updated = np.full(n_loans, -1, dtype=np.int64)
     np.maximum.at(loan_updated, loan, updated)
-    return Schedules(loan, number, due, am.principal, am.interest, total, status, paid_day, paid_amount,
-                     updated, loan_status, loan_updated)
+    return Payments(loan, number, due, status, paid_day, np.where(late, late_days, 0), updated, loan_status,
+                    loan_updated)
 
 
-_CACHE: dict[tuple[object, ...], Schedules] = {}
+_CACHE: dict[tuple[object, ...], Payments] = {}
 
 
-def build_schedules(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, default_rate: float) -> Schedules:
-    """The block's schedules and payments; the per-block streams make them reproducible."""
+def block_payments(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, default_rate: float) -> Payments:
+    """The block's due dates and payments (what the loan statuses need); the per-block streams
+    make them reproducible. The last block's result is kept for the installment generator."""
     key = (seed, block, as_of_day, default_rate, inputs.key())
     found = _CACHE.get(key)
     if found is None:
-        found = _compute(seed, block, inputs, as_of_day, default_rate)
+        found = _payments(seed, block, inputs, as_of_day, default_rate)
         _CACHE.clear()  # one block at a time: the loan and installment generators of that block
         _CACHE[key] = found
     return found
+
+
+def build_schedules(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, default_rate: float) -> Schedules:
+    """The block's payments with every installment's amounts."""
+    pay = block_payments(seed, block, inputs, as_of_day, default_rate)
+    am = amortize(inputs.principal, inputs.rate_micro, _terms(inputs), inputs.sac)
+    total = am.total
+    fee = np.rint(total * LATE_FINE) + np.rint(total * LATE_INTEREST_PER_DAY * pay.late_days)
+    paid_amount = np.where(pay.status == PAID, total, np.where(pay.status == LATE, total + fee.astype(np.int64), -1))
+    return Schedules(pay, am.principal, am.interest, total, paid_amount)
 
 
 def expected_loan_status(statuses: Sequence[str]) -> str:
