@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
 from datagen_plugin_banking.common import invalid_cpfs
@@ -42,18 +43,24 @@ def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
                             f"{r['account_number']!r} is not NNNNNN-D with a valid mod-11 check digit")
 
 
+def _parents(lookup: Lookup, records: Sequence[Record], field: str) -> dict[str, Any]:
+    """``account_id -> field`` of the accounts these events reference (one lookup per account)."""
+    out: dict[str, Any] = {}
+    for aid in {r["account_id"] for r in records}:
+        acc = lookup.get("account", aid)
+        if acc is not None:
+            out[aid] = acc[field]
+    return out
+
+
 def _owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     if not lookup.has_entity("account"):
         return
-    current, owner = None, None
-    for r in records:  # events come grouped by account: one lookup per account
-        if r["account_id"] != current:
-            current = r["account_id"]
-            acc = lookup.get("account", current)
-            owner = None if acc is None else acc["customer_id"]
-        if owner is not None and owner != r["customer_id"]:
-            yield Violation(spec.name, r["transaction_id"], "customer_id", "customer-is-account-owner",
-                            f"{r['customer_id']} is not the owner of account {r['account_id']} ({owner})")
+    owners = _parents(lookup, records, "customer_id")
+    for r in [r for r in records if owners.get(r["account_id"], r["customer_id"]) != r["customer_id"]]:
+        yield Violation(spec.name, r["transaction_id"], "customer_id", "customer-is-account-owner",
+                        f"{r['customer_id']} is not the owner of account {r['account_id']} "
+                        f"({owners[r['account_id']]})")
 
 
 def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
@@ -78,24 +85,22 @@ def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> It
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    accounts = lookup.has_entity("account")
     match = E2E_ID.fullmatch
-    current, ispb = None, None
-    for r in records:
+    pix = [r for r in records if r["pix_e2e_id"] is not None]
+    for r in [r for r in pix if type(r["pix_e2e_id"]) is not str or match(r["pix_e2e_id"]) is None]:
+        yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
+                        f"{r['pix_e2e_id']!r} is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics "
+                        "(32 characters)")
+    if not lookup.has_entity("account"):
+        return
+    banks = _parents(lookup, pix, "bank_code")
+    ispb = {aid: BANK_ISPB[code] for aid, code in banks.items() if code in BANK_ISPB}
+    for r in [r for r in pix if type(r["pix_e2e_id"]) is str
+              and r["pix_e2e_id"][1:9] != ispb.get(r["account_id"], r["pix_e2e_id"][1:9])]:
         e = r["pix_e2e_id"]
-        if e is None:
-            continue
-        if not isinstance(e, str) or match(e) is None:
+        if match(e) is not None:
             yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
-                            f"{e!r} is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics (32 characters)")
-            continue
-        if accounts and r["account_id"] != current:
-            current = r["account_id"]
-            acc = lookup.get("account", current)
-            ispb = None if acc is None else BANK_ISPB.get(acc["bank_code"])
-        if ispb is not None and e[1:9] != ispb:
-            yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
-                            f"{e!r}: ISPB {e[1:9]} is not the ISPB of the account's bank ({ispb})")
+                            f"{e!r}: ISPB {e[1:9]} is not the ISPB of the account's bank ({ispb[r['account_id']]})")
 
 
 RULES = (
