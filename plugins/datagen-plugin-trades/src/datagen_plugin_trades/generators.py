@@ -231,34 +231,47 @@ def generate_trades(ctx: BlockContext) -> list[Record]:
     drawn_stock = portfolio[acc, slot]
     lots = np.clip(np.rint(notional / (prices_of(drawn_stock) * lot_size[drawn_stock])), 1, MAX_LOTS).astype(np.int64)
 
-    # --- holdings: step through each account's k-th trade for all accounts at once ------------
+    # --- holdings: BUYs are known up front (cumulative sums); SELLs are decided one rank at a
+    # time (every account's first wanted SELL, then every second one, ...), in time order -------
     p_sell = TRADE_TYPE_WEIGHTS[1] * SELL_CALIBRATION * counts / np.maximum(counts - 1, 1)
     want_sell = u[:, _U_SIDE] < p_sell[acc]
     want_sell[offsets[counts > 0]] = False  # nothing is held before an account's first trade
     moves = _HOLDING_CODES[status]
     is_sell = np.zeros(n, dtype=bool)
-    holdings = np.zeros((n_acc, MAX_SLOTS), dtype=np.int64)
-    by_count = np.argsort(-counts, kind="stable")
-    active_at = np.searchsorted(-counts[by_count], -np.arange(int(counts.max())), side="left")
-    for k, n_active in enumerate(active_at.tolist()):
-        active = by_count[:n_active]
-        j = offsets[active] + k
-        wants = want_sell[j]
-        if wants.any():
-            sa, sj = active[wants], j[wants]
+    rows_n = np.arange(n)
+    bought = np.zeros((n, MAX_SLOTS), dtype=np.int64)
+    bought[rows_n, slot] = np.where(moves & ~want_sell, lots, 0)
+    before = np.cumsum(bought, axis=0)
+    before -= bought  # lots bought in each slot before each trade ...
+    before -= before[offsets[acc]]  # ... by the same account
+    wanted = np.flatnonzero(want_sell)
+    if len(wanted):
+        first_wanted = np.searchsorted(wanted, offsets)  # per account, into ``wanted``
+        rank = np.arange(len(wanted)) - first_wanted[acc[wanted]]
+        by_rank = wanted[np.argsort(rank, kind="stable")]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(rank))))
+        sold = np.zeros((n_acc, MAX_SLOTS), dtype=np.int64)
+        flipped = np.zeros((n_acc, MAX_SLOTS), dtype=np.int64)  # wanted SELLs that had to BUY
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            sj = by_rank[lo:hi]
+            sa = acc[sj]
             rolled = (slot[sj][:, None] + _SLOT_ROLL) % sizes[sa][:, None]
-            held = holdings[sa[:, None], rolled]
+            sa_col = sa[:, None]
+            held = before[sj[:, None], rolled] + flipped[sa_col, rolled] - sold[sa_col, rolled]
             has = held > 0
             pick = has.argmax(axis=1)
             rows = np.arange(len(sj))
             ok = has[rows, pick]
-            sj_ok = sj[ok]
-            is_sell[sj_ok] = True
-            slot[sj_ok] = rolled[rows, pick][ok]
-            lots[sj_ok] = np.maximum(np.ceil(sell_fraction[sj_ok] * held[rows, pick][ok]), 1).astype(np.int64)
-        mv = moves[j]
-        jm = j[mv]
-        holdings[active[mv], slot[jm]] += np.where(is_sell[jm], -lots[jm], lots[jm])
+            sell_slot = rolled[rows, pick]
+            sell_lots = np.maximum(np.ceil(sell_fraction[sj] * held[rows, pick]), 1).astype(np.int64)
+            is_sell[sj[ok]] = True
+            slot[sj[ok]] = sell_slot[ok]
+            lots[sj[ok]] = sell_lots[ok]
+            mv = moves[sj]
+            sell_mv = ok & mv
+            sold[sa[sell_mv], sell_slot[sell_mv]] += sell_lots[sell_mv]
+            buy_mv = ~ok & mv
+            flipped[sa[buy_mv], slot[sj[buy_mv]]] += lots[sj[buy_mv]]
 
     stock_pos = portfolio[acc, slot]
     price = prices_of(stock_pos)
