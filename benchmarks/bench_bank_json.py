@@ -1,8 +1,10 @@
 """Whole-bank benchmark: ``datagen run --customers N --sink json`` as a subprocess.
 
 Measures, for each customer count and worker count: whole-process wall time, records/s
-(generated records / wall time, and the engine's own figure from ``--summary-json``), and
-peak memory. Memory is sampled from /proc every 20 ms for the main process and each worker:
+(generated records / wall time, and the engine's own figure from ``--summary-json``), CPU
+time of the process tree (user + system, from GNU time) with records per CPU-second (what one
+worker would reach on an otherwise idle core: a shared machine's load stretches wall time but
+hardly CPU time), and peak memory. Memory is sampled from /proc every 20 ms for the main process and each worker:
 
 * ``main MB``: peak RSS (VmHWM) of the ``datagen`` process;
 * ``worker MB``: the largest peak RSS of any single worker process (0 with one worker);
@@ -83,7 +85,7 @@ def run_once(customers: int, workers: int, seed: int, keep: Path | None) -> dict
     out = Path(tempfile.mkdtemp(prefix="datagen-bench-"))
     summary = out / "summary.json"
     timing = out / "maxrss.txt"
-    cmd = [TIME, "-f", "%M", "-o", str(timing),
+    cmd = [TIME, "-f", "%M %U %S", "-o", str(timing),
            DATAGEN, "run", "--customers", str(customers), "--workers", str(workers), "--seed", str(seed),
            "--sink", "json", "-o", f"json.path={out / 'data'}", "--summary-json", str(summary), "--quiet"]
     mem = Memory()
@@ -96,7 +98,9 @@ def run_once(customers: int, workers: int, seed: int, keep: Path | None) -> dict
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    rusage_kb = int(timing.read_text().split()[-1]) if timing.exists() else 0
+    maxrss_kb, user_s, sys_s = timing.read_text().split()[-3:]
+    rusage_kb = int(maxrss_kb)
+    cpu_s = float(user_s) + float(sys_s)
     if proc.returncode != 0:
         raise SystemExit(f"datagen run failed ({proc.returncode}): {stderr.decode()[-2000:]}")
     info = json.loads(summary.read_text())
@@ -111,6 +115,8 @@ def run_once(customers: int, workers: int, seed: int, keep: Path | None) -> dict
         "wall_s": wall,
         "rate_wall": info["generated"] / wall,
         "rate_engine": info["records_per_s"],
+        "cpu_s": cpu_s,
+        "rate_cpu": info["generated"] / cpu_s if cpu_s else 0.0,
         "main_mb": mem.main_kb / 1024,
         "worker_mb": max(mem.workers_kb.values(), default=0) / 1024,
         "tree_mb": mem.tree_kb / 1024,
@@ -131,7 +137,8 @@ def main() -> None:
 
     print(f"datagen: {DATAGEN}; cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}", flush=True)
     header = (f"{'customers':>9} {'workers':>7} {'records':>10} {'wall s':>7} {'rec/s wall':>11} "
-              f"{'rec/s eng':>10} {'main MB':>8} {'worker MB':>9} {'tree MB':>8} {'rusage MB':>9} {'json MB':>8}")
+              f"{'rec/s eng':>10} {'cpu s':>7} {'rec/cpu-s':>10} {'main MB':>8} {'worker MB':>9} "
+              f"{'tree MB':>8} {'rusage MB':>9} {'json MB':>8}")
     print(header)
     rows = []
     for customers in args.customers:
@@ -144,7 +151,9 @@ def main() -> None:
             assert best is not None
             rows.append(best)
             print(f"{customers:>9,} {workers:>7} {best['records']:>10,} {best['wall_s']:>7.2f} "
-                  f"{best['rate_wall']:>11,.0f} {best['rate_engine']:>10,.0f} {best['main_mb']:>8.0f} "
+                  f"{best['rate_wall']:>11,.0f} {best['rate_engine']:>10,.0f} {best['cpu_s']:>7.1f} "
+                  f"{best['rate_cpu']:>10,.0f} "
+                  f"{best['main_mb']:>8.0f} "
                   f"{best['worker_mb']:>9.0f} {best['tree_mb']:>8.0f} {best['rusage_mb']:>9.0f} "
                   f"{best['json_mb']:>8.0f}", flush=True)
 
