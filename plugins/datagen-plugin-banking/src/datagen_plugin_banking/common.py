@@ -82,6 +82,8 @@ class TimestampSampler:
         self.cum = np.zeros((7, 8))
         for w in range(7):
             self.cum[w, 1:] = np.cumsum(np.roll(wd, -w))
+        self.row_gap = 2.0 * self.week_sum + 1.0
+        self.flat_cum = (self.cum[:, 1:] + np.arange(7)[:, None] * self.row_gap).ravel()
 
     def sample(self, rng: np.random.Generator, start_ms: Any, end_ms: Any, n: int | None = None) -> np.ndarray:
         start = np.asarray(start_ms, dtype=np.int64)
@@ -101,12 +103,12 @@ class TimestampSampler:
         d1 = (np.maximum(end, start + 1) - 1 + LOCAL_OFFSET_MS) // DAY_MS
         length = d1 - d0 + 1
         wd0 = (d0 + 3) % 7
-        cum = self.cum[wd0]  # (n, 8)
-        total = (length // 7) * self.week_sum + cum[np.arange(n), length % 7]
+        total = (length // 7) * self.week_sum + self.cum[wd0, length % 7]
         t = u[:, 0] * total
         weeks = np.floor(t / self.week_sum)
         rem = t - weeks * self.week_sum
-        k = (cum[:, 1:] <= rem[:, None]).sum(axis=1)
+        # day in the week: rows of cum, shifted apart, searched at once
+        k = np.searchsorted(self.flat_cum, wd0 * self.row_gap + rem, side="right") - wd0 * 7
         day = np.minimum(d0 + weeks.astype(np.int64) * 7 + np.minimum(k, 6), d1)
         hour = np.searchsorted(self.hour_cdf, u[:, 1], side="right")
         within = (u[:, 2] * HOUR_MS).astype(np.int64)

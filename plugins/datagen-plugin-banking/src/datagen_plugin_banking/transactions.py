@@ -206,11 +206,15 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
 
     # accounts are grouped by owner, in customer order
     cust_index = {c["customer_id"]: k for k, c in enumerate(customers)}
-    acc_owner = np.array([cust_index[a["customer_id"]] for a in accounts], dtype=np.int64)
-    acc_type = np.array([ACCOUNT_TYPES.index(a["account_type"]) for a in accounts], dtype=np.int64)
-    acc_balance = np.array([a["balance"] for a in accounts], dtype=np.float64)
-    acc_created = np.array([a["created_at"] for a in accounts], dtype=np.int64)
-    acc_bank = np.array([BANK_CODES.index(a["bank_code"]) for a in accounts], dtype=np.int64)
+    type_index = {t: i for i, t in enumerate(ACCOUNT_TYPES)}
+    bank_index = {b: i for i, b in enumerate(BANK_CODES)}
+    table = np.array(
+        [(cust_index[a["customer_id"]], type_index[a["account_type"]], bank_index[a["bank_code"]], a["balance"],
+          a["created_at"], int(a["account_id"][:8], 16)) for a in accounts],
+        dtype=np.int64,
+    )
+    acc_owner, acc_type, acc_bank, acc_created = table[:, 0], table[:, 1], table[:, 2], table[:, 4]
+    acc_balance = table[:, 3].astype(np.float64)
     first_acc = np.searchsorted(acc_owner, np.arange(nc), side="left")
     last_acc = np.searchsorted(acc_owner, np.arange(nc), side="right") - 1
     weight = ACCOUNT_ACTIVITY[acc_type]
@@ -219,7 +223,7 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
     acc_cum = np.cumsum(weight)
     window_start = np.minimum(np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS), as_of - 1)
     # payee base per account: its recurring counterparties
-    payee_base = np.array([int(a["account_id"][:8], 16) for a in accounts], dtype=np.int64) % PERSONS
+    payee_base = table[:, 5] % PERSONS
 
     counts = ctx.rng("count").poisson(per_year * history_days / 365.0, nc)
     n = int(counts.sum())
@@ -278,8 +282,12 @@ def _records(
     pool: Counterparties,
     fraud: bool,
 ) -> list[Record]:
-    order = np.lexsort((cols["ts"], cols["acc"]))
-    c = {k: v[order] for k, v in cols.items()}
+    # by account, then time (stable: ties keep draw order); one int64 key sorts faster than lexsort
+    ts0 = cols["ts"]
+    base = int(ts0.min()) if ts0.size else 0
+    span = int(ts0.max()) - base + 1 if ts0.size else 1
+    order = np.argsort(cols["acc"] * span + (ts0 - base), kind="stable")
+    c = {k: v[order] for k, v in cols.items() if k != "e2e"}
     n = order.size
     acc, ttype, direction = c["acc"], c["type"], c["dir"]
     amount, status = _running_balance(
@@ -293,12 +301,11 @@ def _records(
     cp_key = pool.keys[key_row, payee].tolist()
     cp_name = pool.names[pool.name_row_by_type[ttype], payee].tolist()
     description = pool.descriptions[ttype * 2 + direction, payee].tolist()
-    e2e: list[Any] = [None] * n
+    e2e_column = np.full(n, None, dtype=object)
     if is_pix.any():
         idx = np.flatnonzero(is_pix)
-        ids = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], c["e2e"][idx])
-        for i, v in zip(idx.tolist(), ids, strict=True):
-            e2e[i] = v
+        e2e_column[idx] = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], cols["e2e"][order[idx]])
+    e2e = e2e_column.tolist()
     key_names = np.array([*PIX_KEY_TYPES, None], dtype=object)
     key_type = key_names[c["key"]].tolist()  # -1 selects None
     acc_ids = [a["account_id"] for a in accounts]
@@ -351,41 +358,38 @@ def _running_balance(
         return amount, status
     amount = amount.copy()
     status = status.copy()
-    bad = np.unique(acc[overdrawn])
-    lo = np.searchsorted(acc, bad, side="left").tolist()
-    hi = np.searchsorted(acc, bad, side="right").tolist()
-    for a, i0, i1 in zip(bad.tolist(), lo, hi, strict=True):
-        b = int(opening[a])
-        amt_l = amount[i0:i1].tolist()
-        st_l = status[i0:i1].tolist()
-        dir_l = direction[i0:i1].tolist()
-        cap_l = cap[i0:i1].tolist()
-        mode_l = mode[i0:i1].tolist()
-        for k in range(i1 - i0):
-            if st_l[k] != COMPLETED:
+    sel = np.flatnonzero(np.isin(acc, np.unique(acc[overdrawn])))  # their events, still in order
+    acc_l, dir_l, cap_l, mode_l = acc[sel].tolist(), direction[sel].tolist(), cap[sel].tolist(), mode[sel].tolist()
+    amt_l, st_l = amount[sel].tolist(), status[sel].tolist()
+    opening_l = opening.tolist()
+    current, b = -1, 0
+    for k, a in enumerate(acc_l):
+        if a != current:
+            current, b = a, opening_l[a]
+        if st_l[k] != COMPLETED:
+            continue
+        amt = amt_l[k]
+        if dir_l[k] == CREDIT:
+            b += amt
+            continue
+        if amt > b:
+            m = mode_l[k]
+            if m == CAP_SHARE:
+                new = int(b * cap_l[k])
+            elif m == CAP_DRAIN:
+                new = b
+            elif m == CAP_NOTES:
+                new = int(b * cap_l[k]) // 1000 * 1000
+                new = new if new >= 2000 else 0
+            else:
+                new = 0
+            if new < MIN_AMOUNT:
+                st_l[k] = FAILED
                 continue
-            amt = amt_l[k]
-            if dir_l[k] == CREDIT:
-                b += amt
-                continue
-            if amt > b:
-                m = mode_l[k]
-                if m == CAP_SHARE:
-                    new = int(b * cap_l[k])
-                elif m == CAP_DRAIN:
-                    new = b
-                elif m == CAP_NOTES:
-                    new = int(b * cap_l[k]) // 1000 * 1000
-                    new = new if new >= 2000 else 0
-                else:
-                    new = 0
-                if new < MIN_AMOUNT:
-                    st_l[k] = FAILED
-                    continue
-                amt_l[k] = amt = new
-            b -= amt
-        amount[i0:i1] = amt_l
-        status[i0:i1] = st_l
+            amt_l[k] = amt = new
+        b -= amt
+    amount[sel] = amt_l
+    status[sel] = st_l
     return amount, status
 
 
