@@ -201,3 +201,14 @@ def test_bad_option_is_one_clear_error() -> None:
                                                          "-o", "trades.per_account=-3"])
     assert result.exit_code != 0
     assert "trades.per_account" in result.output or "per_account" in result.output
+
+
+def test_trades_on_the_opening_day_come_after_the_opening(run_trades: RunTrades) -> None:
+    """An account opened during a session may trade later that day (customer-360 opens accounts late)."""
+    data = run_trades(3000)
+    accounts = {a["account_id"]: a for a in data["account"]}
+    late = [t for t in data["trade"]
+            if _brt(accounts[t["account_id"]]["created_at"]).date() == _brt(t["executed_at"]).date()]
+    assert late, "expected trades on their account's opening day"
+    for t in late:
+        assert t["created_at"] > accounts[t["account_id"]]["created_at"]

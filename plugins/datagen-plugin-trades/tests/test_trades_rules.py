@@ -128,3 +128,10 @@ def test_datagen_validate_reports_a_corrupted_file(tmp_path: Path) -> None:
     failed = CliRunner().invoke(cli, ["validate", str(out)])
     assert failed.exit_code == 1
     assert "trade-ticker" in failed.output and bad["trade_id"] in failed.output
+
+
+def test_order_before_the_account_opened(data: dict[str, list[Record]]) -> None:
+    t = data["trade"][6]
+    account = next(a for a in data["account"] if a["account_id"] == t["account_id"])
+    records = _mutated(data, 6, created_at=account["created_at"] - 1)
+    assert "trade-after-account-opening" in _violations(data, "trade", records)

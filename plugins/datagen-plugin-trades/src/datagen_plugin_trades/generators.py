@@ -26,6 +26,7 @@ from datagen_plugin_trades.calendar import (
     SETTLEMENT_DAYS,
     business_day,
     business_index,
+    is_weekday,
     local_day,
     session_start_ms,
 )
@@ -193,8 +194,15 @@ def generate_trades(ctx: BlockContext) -> list[Record]:
     # --- per account (one row of uniforms each): how many trades, when, in which shares -------
     acc_u = ctx.rng("account").random((n_acc, 2 + len(LISTINGS)))
     created = np.fromiter((a["created_at"] for a in accounts), dtype=np.int64, count=n_acc)
-    low_day = np.maximum(business_index(local_day(created) + 1), first_index)
+    # the first trading day is the opening day itself if the account opened before the close
+    opened_day = local_day(created)
+    opened_in_session = created - session_start_ms(opened_day)  # ms after 10:00 that day
+    same_day = is_weekday(opened_day) & (opened_in_session < SESSION_MS - 1)
+    first_day = np.where(same_day, business_index(opened_day), business_index(opened_day + 1))
+    low_day = np.maximum(first_day, first_index)
     window = np.maximum(end_index - low_day, 0)
+    # on the opening day, trades come after the opening instant
+    min_ms_first_day = np.where(same_day & (low_day == first_day), np.maximum(opened_in_session + 1, 0), 0)
     counts = np.searchsorted(_poisson_cdf(float(_option(options, "per_account"))), acc_u[:, 0], side="right")
     counts = np.where(window > 0, counts, 0)
     sizes = np.asarray(PORTFOLIO_SIZES)[_pick(_PORTFOLIO_CDF, acc_u[:, 1])]
@@ -212,7 +220,8 @@ def generate_trades(ctx: BlockContext) -> list[Record]:
     z = ctx.rng("trade-normal").standard_normal((n, 2))
     ids = ctx.uuids(n)
     bday = low_day[acc] + (u[:, _U_DAY] * window[acc]).astype(np.int64)
-    t_ms = (u[:, _U_TIME] * SESSION_MS).astype(np.int64)
+    earliest = np.where(bday == low_day[acc], min_ms_first_day[acc], 0)
+    t_ms = earliest + (u[:, _U_TIME] * (SESSION_MS - earliest)).astype(np.int64)
     chrono = np.lexsort((t_ms, bday, acc))
     bday = bday[chrono]
     t_ms = t_ms[chrono]
@@ -329,7 +338,7 @@ def generate_trades(ctx: BlockContext) -> list[Record]:
             _STATUS_NAMES[status].tolist(),
             executed.tolist(),
             settlement,
-            (executed - placed_delay).tolist(),
+            np.maximum(executed - placed_delay, created[acc] + 1).tolist(),
             updated,
             strict=True,
         )

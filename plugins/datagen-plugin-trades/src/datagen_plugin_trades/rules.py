@@ -51,6 +51,9 @@ def check_parents(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
                 if account["customer_id"] != r["customer_id"]:
                     yield _v(spec, r, "customer_id", "trade-customer-owner",
                              f"{r['customer_id']} is not the account's owner {account['customer_id']}")
+                if r["created_at"] <= account["created_at"]:
+                    yield _v(spec, r, "created_at", "trade-after-account-opening",
+                             "the order was placed before the account was opened")
         if stocks:
             sid = r["stock_id"]
             stock = stock_cache.get(sid, stock_cache)
@@ -166,9 +169,10 @@ def check_stock_terms(spec: EntitySpec, records: Sequence[Record], lookup: Looku
 
 RULES = (
     Rule("trade-parents", "trade", check_parents,
-         "Trades only on INVESTIMENTOS accounts; customer_id is the account's owner; ticker and lot size "
-         "agree with the stock (violations name trade-investment-account, trade-customer-owner, "
-         "trade-ticker, trade-lot-size)."),
+         "Trades only on INVESTIMENTOS accounts, placed after the account opened; customer_id is the "
+         "account's owner; ticker and lot size agree with the stock (violations name "
+         "trade-investment-account, trade-after-account-opening, trade-customer-owner, trade-ticker, "
+         "trade-lot-size)."),
     Rule("trade-amounts", "trade", check_amounts,
          "total = quantity x price; fees per the catalog; net = total +/- fees."),
     Rule("trade-trading-hours", "trade", check_trading_hours,
