@@ -561,11 +561,17 @@ def addresses_from_uniform(u: np.ndarray, locations: Locations) -> list[dict[str
 
 @dataclass
 class Names:
-    """Sampled Brazilian full names with their ASCII-folded first and last parts (for emails)."""
+    """Sampled Brazilian full names with their ASCII-folded first and last parts (for emails).
+
+    ``first_index``/``last_index`` index the given-name and surname pools (``emails_for``
+    uses them to pick precomputed email local parts).
+    """
 
     full: list[str]
     first_ascii: list[str]
     last_ascii: list[str]
+    first_index: np.ndarray | None = None
+    last_index: np.ndarray | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -575,6 +581,17 @@ def _name_pools() -> tuple[tuple[str, ...], int, list[str], list[str]]:
     first_ascii = [ascii_fold(f).lower() for f in first]
     last_ascii = [ascii_fold(s.split()[-1]).lower() for s in _names.SURNAMES]
     return first, len(_names.FEMALE_FIRST_NAMES), first_ascii, last_ascii
+
+
+@functools.lru_cache(maxsize=1)
+def _name_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``given[g, g2]`` = "G " or "G G2 " (g2 = len(pool): none); ``surnames[s1, s2]`` = "S2" or
+    "S1 S2" (s1 = len(pool): none). Built once per process."""
+    first, _, _, _ = _name_pools()
+    sur = _names.SURNAMES
+    given = np.array([[f"{a} {b} " for b in first] + [f"{a} "] for a in first], dtype=object)
+    surnames = np.array([[f"{a} {b}" for b in sur] for a in sur] + [list(sur)], dtype=object)
+    return given, surnames
 
 
 def sample_names(rng: np.random.Generator, n: int) -> Names:
@@ -588,7 +605,8 @@ def sample_names(rng: np.random.Generator, n: int) -> Names:
 def names_from_uniform(u: np.ndarray) -> Names:
     """``sample_names`` with the ``(n, 5)`` uniforms given."""
     first, female, first_ascii, last_ascii = _name_pools()
-    surnames = _names.SURNAMES
+    given_table, surname_table = _name_tables()
+    ns = len(_names.SURNAMES)
     nm = len(first) - female
     is_female = u[:, 0] < 0.51
     given = np.where(is_female, (u[:, 1] * female).astype(np.int64), female + (u[:, 1] * nm).astype(np.int64))
@@ -596,16 +614,28 @@ def names_from_uniform(u: np.ndarray) -> Names:
     frac = (u[:, 1] * 97.0) % 1.0
     second = np.where(is_female, (frac * female).astype(np.int64), female + (frac * nm).astype(np.int64))
     has_second = (u[:, 2] < 0.25) & (second != given)
-    ns = len(surnames)
     s1 = (u[:, 3] * ns).astype(np.int64)
     s2 = (u[:, 4] * ns).astype(np.int64)
     two = ((u[:, 2] * 7.0) % 1.0 < 0.7) & (s1 != s2)
-    g, g2, hs, a, b, t = given.tolist(), second.tolist(), has_second.tolist(), s1.tolist(), s2.tolist(), two.tolist()
-    full = [
-        (f"{first[x]} {first[y]}" if h else first[x]) + (f" {surnames[p]} {surnames[q]}" if tw else f" {surnames[q]}")
-        for x, y, h, p, q, tw in zip(g, g2, hs, a, b, t, strict=True)
-    ]
-    return Names(full, [first_ascii[x] for x in g], [last_ascii[q] for q in b])
+    full = given_table[given, np.where(has_second, second, len(first))] + surname_table[np.where(two, s1, ns), s2]
+    fa, la = np.asarray(first_ascii, dtype=object), np.asarray(last_ascii, dtype=object)
+    return Names(full.tolist(), fa[given].tolist(), la[s2].tolist(), given, s2)
+
+
+EMAIL_STYLES = 4
+"""first.last, first_last, firstlast, flast."""
+
+
+@functools.lru_cache(maxsize=1)
+def _email_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local parts ``[first, last, style]``, number suffixes (0 = none), ``@domain`` strings."""
+    _, _, first_ascii, last_ascii = _name_pools()
+    local = np.array(
+        [[[f"{f}.{la}", f"{f}_{la}", f + la, f[0] + la] for la in last_ascii] for f in first_ascii], dtype=object
+    )
+    numbers = np.array([""] + [str(i) for i in range(1, 10_000)], dtype=object)
+    domains = np.array(["@" + d for d, _ in _names.EMAIL_DOMAINS], dtype=object)
+    return local, numbers, domains
 
 
 def emails_for(rng: np.random.Generator, names: Names) -> list[str]:
@@ -616,22 +646,17 @@ def emails_for(rng: np.random.Generator, names: Names) -> list[str]:
 
 def emails_from_uniform(u: np.ndarray, names: Names) -> list[str]:
     """``emails_for`` with the ``(n, 3)`` uniforms given."""
-    style = (u[:, 0] * 4).astype(np.int64).tolist()
-    number = np.where(u[:, 1] < 0.6, (u[:, 1] / 0.6 * 9999).astype(np.int64) + 1, 0).tolist()
-    domains = [d for d, _ in _names.EMAIL_DOMAINS]
-    dom = pick(_DOMAIN_CDF, u[:, 2]).tolist()
-    out = []
-    for f, la, s, num, d in zip(names.first_ascii, names.last_ascii, style, number, dom, strict=True):
-        if s == 0:
-            local = f"{f}.{la}"
-        elif s == 1:
-            local = f"{f}_{la}"
-        elif s == 2:
-            local = f + la
-        else:
-            local = f[0] + la
-        out.append(f"{local}{num}@{domains[d]}" if num else f"{local}@{domains[d]}")
-    return out
+    local, numbers, domains = _email_tables()
+    if names.first_index is None or names.last_index is None:
+        _, _, first_ascii, last_ascii = _name_pools()
+        fi = np.array([first_ascii.index(f) for f in names.first_ascii], dtype=np.int64)
+        li = np.array([last_ascii.index(x) for x in names.last_ascii], dtype=np.int64)
+    else:
+        fi, li = names.first_index, names.last_index
+    style = np.minimum((u[:, 0] * EMAIL_STYLES).astype(np.int64), EMAIL_STYLES - 1)
+    number = np.where(u[:, 1] < 0.6, (u[:, 1] / 0.6 * 9999).astype(np.int64) + 1, 0)
+    dom = pick(_DOMAIN_CDF, u[:, 2])
+    return (local[fi, li, style] + numbers[number] + domains[dom]).tolist()  # type: ignore[no-any-return]
 
 
 # --- money -----------------------------------------------------------------------------------
