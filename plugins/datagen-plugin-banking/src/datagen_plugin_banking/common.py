@@ -133,9 +133,18 @@ def digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
     return (v[:, None] // powers) % 10  # type: ignore[no-any-return]
 
 
+_CHUNKS = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode("ascii"), dtype=np.uint8).reshape(-1, 4)
+
+
 def ascii_digits(values: np.ndarray, width: int) -> np.ndarray:
-    """``(n, width)`` ASCII codes of zero-padded decimal integers."""
-    return _DIGITS[digit_matrix(values, width)]  # type: ignore[no-any-return]
+    """``(n, width)`` ASCII codes of zero-padded decimal integers (the last ``width`` digits)."""
+    v = np.asarray(values, dtype=np.int64)
+    chunks = -(-width // 4)
+    out = np.empty((v.size, chunks * 4), dtype=np.uint8)
+    for c in range(chunks):
+        lo = (chunks - 1 - c) * 4
+        out[:, lo : lo + 4] = _CHUNKS[v // 10**(4 * c) % 10_000]
+    return out[:, chunks * 4 - width :]
 
 
 def strings_from_bytes(chars: np.ndarray) -> list[str]:
@@ -170,11 +179,16 @@ def _mod11(total: np.ndarray) -> np.ndarray:
     return np.where(r < 2, 0, 11 - r)  # type: ignore[no-any-return]
 
 
+_CPF_WF1 = _CPF_W1.astype(np.float64)
+_CPF_WF2 = _CPF_W2[:9].astype(np.float64)
+
+
 def cpf_digits(bases: np.ndarray) -> np.ndarray:
     """``(n, 11)`` digits of the CPFs whose first nine digits are ``bases`` (0..10**9-1)."""
-    d = digit_matrix(bases, 9)
-    c1 = _mod11(d @ _CPF_W1)
-    c2 = _mod11(d @ _CPF_W2[:9] + c1 * 2)
+    d = ascii_digits(bases, 9).astype(np.int64) - 48
+    f = d.astype(np.float64)  # weighted sums are small integers: exact in float, and BLAS-fast
+    c1 = _mod11((f @ _CPF_WF1).astype(np.int64))
+    c2 = _mod11((f @ _CPF_WF2).astype(np.int64) + c1 * 2)
     return np.concatenate([d, c1[:, None], c2[:, None]], axis=1)
 
 
@@ -188,8 +202,10 @@ def cpfs_from_bases(bases: np.ndarray) -> list[str]:
         return []
     digits = _DIGITS[cpf_digits(bases)]
     out = np.empty((bases.size, 14), dtype=np.uint8)
-    for col, src in enumerate(_CPF_LAYOUT):
-        out[:, col] = digits[:, src] if src >= 0 else (ord(".") if src == -1 else ord("-"))
+    out[:, 0:3], out[:, 4:7] = digits[:, 0:3], digits[:, 3:6]
+    out[:, 8:11], out[:, 12:14] = digits[:, 6:9], digits[:, 9:]
+    out[:, 3] = out[:, 7] = ord(".")
+    out[:, 11] = ord("-")
     return strings_from_bytes(out)
 
 
@@ -260,10 +276,10 @@ def unique_cpf_bases(seed: int, indices: np.ndarray, namespace: str = "customer"
     for bad in _CPF_BAD[1:]:
         x = x + (x >= bad)  # ... and each later repeated-digit base
     x = (x * a + b) % CPF_SPACE
-    bad_mask = np.isin(x, _CPF_BAD)
+    bad_mask = x % 111_111_111 == 0  # exactly the ten repeated-digit bases below 10**9
     while bad_mask.any():  # cycle-walk: stays a bijection on the valid bases
         x[bad_mask] = (x[bad_mask] * a + b) % CPF_SPACE
-        bad_mask = np.isin(x, _CPF_BAD)
+        bad_mask = x % 111_111_111 == 0
     return x
 
 
@@ -275,7 +291,7 @@ def unique_cpfs(seed: int, indices: np.ndarray, namespace: str = "customer") -> 
 def random_cpfs(rng: np.random.Generator, n: int) -> list[str]:
     """``n`` random valid CPFs (third parties; not guaranteed distinct from customers')."""
     bases = rng.integers(1, CPF_SPACE - 1, size=n)
-    bases = np.where(np.isin(bases, _CPF_BAD), bases + 1, bases)
+    bases = np.where(bases % 111_111_111 == 0, bases + 1, bases)
     return cpfs_from_bases(bases)
 
 
@@ -392,6 +408,7 @@ class _LocationTables:
             ddds.extend(c.ddd for c in s.cities)
             ufs.extend(s.uf for _ in s.cities)
         self.city_cdf = np.array(city_cdfs)
+        self.city_key = np.repeat(np.arange(len(sts)) * 2.0, np.diff(self.city_offset)) + self.city_cdf
         self.city_name = np.array(names, dtype=object)
         self.city_ddd = np.array(ddds, dtype=object)
         self.city_ddd_code = np.array([int(d) for d in ddds], dtype=np.int64)
@@ -438,13 +455,8 @@ def locations_from_uniform(u: np.ndarray) -> Locations:
     t = _tables()
     n = u.shape[0]
     st = np.minimum(np.searchsorted(t.state_cdf, u[:, 0], side="right"), len(t.cep_total) - 1)
-    lo, hi = t.city_offset[st], t.city_offset[st + 1]
-    # position inside the state's own city CDF (cities of a state are contiguous)
-    city = lo.copy()
-    last = len(t.city_cdf) - 1
-    for k in range(t.max_cities - 1):
-        j = lo + k
-        city += (j < hi - 1) & (t.city_cdf[np.minimum(j, last)] <= u[:, 1])
+    # the state's own city CDF: states' CDFs shifted apart (by 2) and searched at once
+    city = np.minimum(np.searchsorted(t.city_key, st * 2.0 + u[:, 1], side="right"), t.city_offset[st + 1] - 1)
     # CEP: uniform over all 8-digit CEPs of the state's ranges
     pos = (u[:, 2] * t.cep_total[st]).astype(np.int64)
     cep = np.zeros(n, dtype=np.int64)
