@@ -182,3 +182,26 @@ def test_refused_messages_fail_the_run_with_count_and_reason(kafka_bootstrap: st
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, result.output
     assert f"{rows['score']['generated']:,} of" in errors[0] and "too large" in errors[0].lower(), errors[0]
+
+
+def test_stream_mode_delivers_and_stamps_ce_time_now(kafka_bootstrap: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    prefix = unique_prefix("stream")
+    summary_file = tmp_path / "summary.json"
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    result = cli_runner(toy_plugins())([
+        "run", "--customers", "200", "--stream", "--rate", "400", "--duration", "2", "--sink", "kafka:event",
+        "-o", f"kafka.bootstrap_servers={kafka_bootstrap}", "-o", f"kafka.topic_prefix={prefix}",
+        "-o", "kafka.preset=streaming", "--summary-json", str(summary_file), "-q",
+    ])
+    after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(summary_file.read_text())
+    (row,) = summary["rows"]
+    assert row["acknowledged"] == row["generated"] > 0 and row["failed"] == 0
+    msgs = read_topic(kafka_bootstrap, prefix + "toy.scores")
+    assert len(msgs) == row["generated"]
+    for m in msgs:
+        at = dt.datetime.fromisoformat(m.headers["ce_time"].decode().replace("Z", "+00:00"))
+        assert before <= at <= after
