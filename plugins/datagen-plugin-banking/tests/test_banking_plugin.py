@@ -99,7 +99,7 @@ def test_full_run_with_the_json_sink_validates(banking_cli, tmp_path: Path) -> N
         assert rows[name]["generated"] == rows[name]["acknowledged"] == len(lines)
     assert counts["customer"] == 700
     assert 700 <= counts["account"] <= 2100
-    assert 700 * 18 <= counts["transaction"] <= 700 * 22
+    assert 700 * 12 <= counts["transaction"] <= 700 * 20
     first = json.loads((out / "transaction.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["amount"].count(".") == 1 and first["timestamp"].endswith("-03:00")
     checked = banking_cli(["validate", str(out)])
@@ -108,12 +108,17 @@ def test_full_run_with_the_json_sink_validates(banking_cli, tmp_path: Path) -> N
 
 
 def test_pack_options_change_the_volume(banking_cli, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = banking_cli(["run", "--customers", "300", "--sink", "json:transaction", "-q", "-o", f"json.path={out}",
-                          "-o", "banking.history_days=730", "-o", "banking.transactions_per_year=5"])
-    assert result.exit_code == 0, result.output
-    n = len((out / "transaction.jsonl").read_text(encoding="utf-8").splitlines())
-    assert 300 * 10 * 0.9 <= n <= 300 * 10 * 1.1  # 5 a year over 2 years
+    def count(*options: str) -> int:
+        out = tmp_path / "-".join(options)
+        result = banking_cli(["run", "--customers", "400", "--sink", "json:transaction", "-q",
+                              "-o", f"json.path={out}", *[x for o in options for x in ("-o", o)]])
+        assert result.exit_code == 0, result.output
+        return len((out / "transaction.jsonl").read_text(encoding="utf-8").splitlines())
+
+    base = count("banking.transactions_per_year=10")
+    assert 1.8 <= count("banking.transactions_per_year=20") / base <= 2.2
+    # twice the history: more events, but customers created in the last two years have less
+    assert 1.2 <= count("banking.transactions_per_year=10", "banking.history_days=730") / base <= 2.0
 
 
 def test_a_bad_pack_option_is_one_clear_error(banking_cli, tmp_path: Path) -> None:

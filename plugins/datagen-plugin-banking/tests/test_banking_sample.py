@@ -94,8 +94,14 @@ def test_account_distributions(sample) -> None:
 
 def test_transaction_distributions(sample) -> None:
     txs = sample["transaction"]
-    n = len(txs)
-    assert 20_000 * 20 * 0.98 <= n <= 20_000 * 20 * 1.02  # ~20 per customer per year of history
+    # ~20 per customer per year of history: customers whose accounts all have the full year
+    opened_late = {a["customer_id"] for a in sample["account"] if a["created_at"] >= AS_OF - 365 * DAY_MS}
+    per_customer = Counter(t["customer_id"] for t in txs)
+    full_year = [c["customer_id"] for c in sample["customer"] if c["customer_id"] not in opened_late]
+    assert len(full_year) > 8000
+    mean = sum(per_customer[c] for c in full_year) / len(full_year)
+    assert abs(mean - 20) < 0.3, mean  # 7 standard errors of a Poisson(20) mean over 8,000 customers
+    assert 14 <= len(txs) / 20_000 < 20  # newer customers have less history
     # 400,000 draws: 4 standard errors <= 0.004
     assert_weights([t["transaction_type"] for t in txs],
                    {"PIX": 0.45, "TED": 0.15, "DEPOSIT": 0.15, "WITHDRAW": 0.10, "BOLETO": 0.10, "DOC": 0.05}, 0.004)

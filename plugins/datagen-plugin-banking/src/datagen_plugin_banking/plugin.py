@@ -13,7 +13,8 @@ OPTIONS = (
     Option("history_days", "int", DEFAULT_HISTORY_DAYS,
            "Days of transaction history before the as-of instant.", minimum=1, maximum=3650),
     Option("transactions_per_year", "float", DEFAULT_PER_YEAR,
-           "Mean transactions per customer per year of history.", minimum=0.0, maximum=10_000.0),
+           "Mean transactions per customer per year of history (fewer for newer customers).",
+           minimum=0.0, maximum=10_000.0),
 )
 
 

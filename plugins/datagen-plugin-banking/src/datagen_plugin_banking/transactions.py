@@ -215,32 +215,29 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
     )
     acc_owner, acc_type, acc_bank, acc_created = table[:, 0], table[:, 1], table[:, 2], table[:, 4]
     acc_balance = table[:, 3].astype(np.float64)
-    first_acc = np.searchsorted(acc_owner, np.arange(nc), side="left")
-    last_acc = np.searchsorted(acc_owner, np.arange(nc), side="right") - 1
     weight = ACCOUNT_ACTIVITY[acc_type]
-    weight = weight / np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]
-    # weights sum to 1 per customer, so customer k's accounts cover (k, k+1] of this scale
-    acc_cum = np.cumsum(weight)
+    weight = weight / np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]  # sums to 1 per customer
     window_start = np.minimum(np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS), as_of - 1)
+    # expected events per account: the customer's yearly rate x the account's share x its years of history
+    expected = per_year * weight * (as_of - window_start) / (365.0 * DAY_MS)
     # payee base per account: its recurring counterparties
     payee_base = table[:, 5] % PERSONS
 
-    counts = ctx.rng("count").poisson(per_year * history_days / 365.0, nc)
+    counts = ctx.rng("count").poisson(expected)
     n = int(counts.sum())
-    owner = np.repeat(np.arange(nc), counts)
-    u = ctx.rng("attrs").random((n, 7))
-    acc = np.clip(np.searchsorted(acc_cum, owner + u[:, 0], side="right"), first_acc[owner], last_acc[owner])
-    ttype = pick(TYPE_CDF, u[:, 1])
-    direction = np.where(u[:, 2] < CREDIT_SHARE[ttype], CREDIT, DEBIT)
-    status = pick(STATUS_CDF, u[:, 3])
-    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 4]), -1)
-    regular = u[:, 5] < 0.7
+    acc = np.repeat(np.arange(na), counts)
+    u = ctx.rng("attrs").random((n, 6))
+    ttype = pick(TYPE_CDF, u[:, 0])
+    direction = np.where(u[:, 1] < CREDIT_SHARE[ttype], CREDIT, DEBIT)
+    status = pick(STATUS_CDF, u[:, 2])
+    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
+    regular = u[:, 4] < 0.7
     payee = np.where(
         regular,
-        (payee_base[acc] + (u[:, 5] / 0.7 * REGULAR_PAYEES).astype(np.int64) * 37) % PERSONS,
-        ((u[:, 5] - 0.7) / 0.3 * PERSONS).astype(np.int64) % PERSONS,
+        (payee_base[acc] + (u[:, 4] / 0.7 * REGULAR_PAYEES).astype(np.int64) * 37) % PERSONS,
+        ((u[:, 4] - 0.7) / 0.3 * PERSONS).astype(np.int64) % PERSONS,
     )
-    cap_share = 0.5 + 0.5 * u[:, 6]
+    cap_share = 0.5 + 0.5 * u[:, 5]
     z = ctx.rng("amount").standard_normal(n)
     amount = np.maximum(np.rint(acc_balance[acc] * AMOUNT_SHARE * np.exp(AMOUNT_SIGMA * z)), MIN_AMOUNT)
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
@@ -265,7 +262,7 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
                                                                                strict=True)], dtype=object)
         cols["uf"] = np.array([lu if t else home_uf[o] for o, t, lu in zip(own, travel.tolist(), locations.uf,
                                                                           strict=True)], dtype=object)
-        extra = _fraud_events(ctx, share, per_year * history_days / 365.0, weight, acc_owner, acc_balance,
+        extra = _fraud_events(ctx, share, expected, acc_owner, acc_balance,
                               window_start, as_of, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
@@ -431,14 +428,14 @@ ROUND_VALUES = (10_000, 20_000, 50_000, 100_000, 200_000, 300_000, 500_000, 1_00
 
 
 def _fraud_events(
-    ctx: BlockContext, share: float, per_customer: float, weight: np.ndarray, acc_owner: np.ndarray,
+    ctx: BlockContext, share: float, expected: np.ndarray, acc_owner: np.ndarray,
     acc_balance: np.ndarray, window_start: np.ndarray, as_of: int, home_city: list[str], home_uf: list[str],
 ) -> dict[str, np.ndarray] | None:
     """Labelled fraud incidents, sized so that ~``share`` of all events are fraudulent."""
     if share <= 0:
         return None
     per_incident = float(EVENTS_PER_INCIDENT.mean())
-    lam = share / (1.0 - share) * per_customer * weight / per_incident
+    lam = share / (1.0 - share) * expected / per_incident
     incidents = ctx.rng("fraud-count").poisson(lam)
     total = int(incidents.sum())
     if total == 0:
