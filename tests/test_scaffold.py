@@ -21,19 +21,29 @@ def _new_plugin(args: list[str], cwd: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory: pytest.TempPathFactory, datagen_venv: PluginVenv) -> dict[str, Path]:
+    """One generated plugin of each kind, installed together (one pip call)."""
+    where = tmp_path_factory.mktemp("scaffolded")
+    folders = {}
+    for kind in KINDS:
+        code, output = _new_plugin([f"scaffolded-{kind}", "--kind", kind], where)
+        assert code == 0, output
+        folders[kind] = where / f"datagen-plugin-scaffolded-{kind}"
+    datagen_venv.install(*folders.values())
+    return folders
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_generated_plugin_installs_and_its_tests_pass(kind: str, tmp_path: Path, datagen_venv: PluginVenv) -> None:
-    name = f"scaffolded-{kind}"
-    code, output = _new_plugin([name, "--kind", kind], tmp_path)
-    assert code == 0, output
-    folder = tmp_path / f"datagen-plugin-{name}"
-    assert (folder / "pyproject.toml").read_text().count('[project.entry-points.datagen]') == 1
-    datagen_venv.install(folder)
+def test_generated_plugin_installs_and_its_tests_pass(kind: str, scaffolded: dict[str, Path],
+                                                      datagen_venv: PluginVenv) -> None:
+    folder = scaffolded[kind]
+    assert (folder / "pyproject.toml").read_text().count("[project.entry-points.datagen]") == 1
     tests = datagen_venv.run("-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), cwd=folder)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout and "skipped" not in tests.stdout, tests.stdout
     listed = datagen_venv.datagen("plugins", "--json", check=True)
-    assert f'"distribution": "datagen-plugin-{name}"' in listed.stdout
+    assert f'"distribution": "datagen-plugin-scaffolded-{kind}"' in listed.stdout
 
 
 def test_entities_template_references_customer_and_declares_kernel_range() -> None:
