@@ -172,6 +172,7 @@ class PluginVenv:
         self.root = root
         self.python = root / "bin" / "python"
         self._installed: set[Path] = set()
+        self._build_flags: list[str] | None = None
         if not self.python.exists():
             subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
             purelib = subprocess.run(
@@ -182,7 +183,6 @@ class PluginVenv:
             Path(purelib, "zz_datagen_parent_env.pth").write_text(
                 f"import site; site.addsitedir({parent!r})\n", encoding="utf-8"
             )
-        self._build_flags: list[str] | None = None
 
     def install(self, *paths: str | Path) -> None:
         """``pip install -e`` each distribution folder; runtime dependencies come from this environment.
