@@ -100,3 +100,41 @@ def test_suite_fails_a_sink_that_does_not_acknowledge(pytester: Any) -> None:
     assert outcomes.get("failed", 0) >= 3
     result.stdout.fnmatch_lines(["*test_lifecycle_acknowledges_every_record*",
                                  "*test_run_through_cli_delivers_everything*"])
+
+
+# --- the other pieces of the testing kit --------------------------------------------------
+
+
+def test_register_and_cli_fixtures_share_one_fresh_host(datagen_host: Any, datagen_register: Any,
+                                                       datagen_cli: Any) -> None:
+    import json
+
+    from datagen_kernel.testing import ConformancePack
+
+    assert not datagen_host.registry.entities  # nothing installed leaks in
+    datagen_register(ConformancePack())
+    listed = json.loads(datagen_cli(["entities", "--json"]).output)
+    assert [e["name"] for e in listed] == ["conformance_owner", "conformance_event"]
+
+
+def test_generate_records_runs_the_rules(datagen_host: Any, datagen_register: Any) -> None:
+    import pytest
+
+    from datagen_kernel import Rule, ValidationFailed, Violation, hookimpl
+    from datagen_kernel.testing import ConformancePack, generate_records
+
+    datagen_register(ConformancePack())
+    data = generate_records(datagen_host, customers=600, seed=2)
+    assert len(data["conformance_owner"]) == 600
+    assert {e["owner_id"] for e in data["conformance_event"]} <= {o["owner_id"] for o in data["conformance_owner"]}
+    assert generate_records(datagen_host, customers=600, seed=2) == data
+
+    class NoGold:
+        @hookimpl
+        def datagen_register_validators(self, register: Any) -> None:
+            register(Rule("no-gold", "conformance_owner", lambda spec, recs, lookup: [
+                Violation(spec.name, r["owner_id"], "tier", "no-gold", "gold") for r in recs if r["tier"] == "GOLD"]))
+
+    datagen_register(NoGold())
+    with pytest.raises(ValidationFailed, match="no-gold"):
+        generate_records(datagen_host, customers=5)
