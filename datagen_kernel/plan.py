@@ -297,7 +297,8 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     except Exception as exc:
         raise PluginError(str(exc)) from exc
     specs = {n: needed[n] for n in order}
-    roots = [n for n, s in specs.items() if s.scope == Scope.ROOT]
+    # a subtree entity without parents (e.g. property) is generated per block without its root
+    roots = [n for n, s in specs_all.items() if s.scope == Scope.ROOT]
     if not roots and any(s.scope == Scope.SUBTREE for s in specs.values()):
         raise PluginError("no installed pack registers a root entity (scope='root')")
 
