@@ -35,3 +35,9 @@ def test_only_loans_or_the_whole_bank_give_the_same_loans(loans_run: Any) -> Non
     alone = read(loans_run("--customers", "700", "--seed", "4", sink=SINK))
     everything = loans_run("--customers", "700", "--seed", "4")
     assert read(everything) == alone
+
+
+def test_properties_alone_are_the_properties_of_a_full_run(loans_run: Any) -> None:
+    alone = loans_run("--customers", "700", "--seed", "4", sink="json:property")
+    full = loans_run("--customers", "700", "--seed", "4", sink=SINK)
+    assert (alone / "property.jsonl").read_bytes() == (full / "property.jsonl").read_bytes()
