@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import generate_blocks
 from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
-from datagen_plugin_banking.validators import RULES
+from datagen_plugin_banking.validators import RULES, invalid_account_numbers, invalid_e2e_ids
 
 from datagen_kernel import BlockContext, hookimpl
 from datagen_kernel.validation import RecordIndex, run_rules
@@ -89,3 +89,25 @@ def test_validate_reports_a_corrupted_dataset(banking_cli, tmp_path: Path) -> No
     result = banking_cli(["validate", str(out)])
     assert result.exit_code != 0
     assert "cpf-valid" in result.output and bad["customer_id"] in result.output
+
+
+def test_batch_checkers_agree_with_the_formats() -> None:
+    good = "E60701190202502181607klJFih2OHOX"
+    values = [good, good[:-1], good + "x", None, 12, good.replace("E6", "X6"),
+              good[:13] + "13" + good[15:],  # month 13
+              good[:17] + "24" + good[19:],  # hour 24
+              good[:21] + "klJFih2OHO\u0665",  # a non-ASCII digit
+              good[:9] + "2025021816\u0665" + good[20:],
+              good]
+    found = invalid_e2e_ids(values)
+    assert [i for i, _ in found] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    ispb = ["60701190"] * len(values)
+    ispb[0] = "00000000"
+    ispb[10] = ""  # unknown: not checked
+    found = invalid_e2e_ids(values, ispb)
+    assert [i for i, _ in found] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert "ISPB 60701190" in dict(found)[0]
+    assert invalid_e2e_ids([good] * 3) == []
+    accounts = ["241653-0", "241653-1", "24165-30", "241653\u0660", None, "2416530", "000001-9"]
+    assert invalid_account_numbers(accounts) == [1, 2, 3, 4, 5]
+    assert invalid_account_numbers(["241653-0", "000001-9"]) == []

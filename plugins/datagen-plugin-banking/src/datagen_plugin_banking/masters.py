@@ -56,14 +56,14 @@ BALANCE_MEDIAN_INCOMES = np.array([0.8, 3.0, 8.0])
 """Median balance in monthly incomes, by account type (corrente, poupança, investimentos)."""
 BALANCE_SIGMA = 1.0
 
-_ACCOUNT_WEIGHTS = np.array([7, 6, 5, 4, 3, 2], dtype=np.int64)
+ACCOUNT_WEIGHTS = np.array([7, 6, 5, 4, 3, 2], dtype=np.int64)
 
 
 def account_numbers(values: np.ndarray) -> list[str]:
     """``NNNNNN-D``: six digits and a mod-11 check digit (weights 7..2; 10 and 11 give 0)."""
     values = np.asarray(values, dtype=np.int64)
     digits = ascii_digits(values, 6)
-    check = 11 - ((digits - 48) @ _ACCOUNT_WEIGHTS) % 11
+    check = 11 - ((digits - 48) @ ACCOUNT_WEIGHTS) % 11
     check = np.where(check >= 10, 0, check)
     out = np.empty((values.size, 8), dtype=np.uint8)
     out[:, :6] = digits
@@ -74,7 +74,7 @@ def account_numbers(values: np.ndarray) -> list[str]:
 
 def account_number_ok(text: str) -> bool:
     """Whether an account number has the ``NNNNNN-D`` form and a valid check digit."""
-    if len(text) != 8 or text[6] != "-" or not text[:6].isdigit() or not text[7].isdigit():
+    if len(text) != 8 or not text.isascii() or text[6] != "-" or not text[:6].isdigit() or not text[7].isdigit():
         return False
     s = sum((ord(c) - 48) * w for c, w in zip(text[:6], (7, 6, 5, 4, 3, 2), strict=True))
     check = 11 - s % 11

@@ -11,12 +11,16 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
 from datagen_plugin_banking.common import invalid_cpfs
-from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
+from datagen_plugin_banking.masters import ACCOUNT_WEIGHTS, BANK_ISPB, account_number_ok
 
 PIX_ONLY = ("pix_e2e_id", "pix_key_type")
-E2E_ID = re.compile(r"E\d{8}\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d[A-Za-z0-9]{11}")
+E2E_ID = re.compile(
+    r"E\d{8}\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d[A-Za-z0-9]{11}", re.ASCII
+)
 """E + ISPB (8 digits) + yyyyMMddHHmm + 11 alphanumerics: 32 characters."""
 
 
@@ -37,10 +41,10 @@ def _credit_score(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
 
 
 def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for r in records:
-        if not account_number_ok(r["account_number"]):
-            yield Violation(spec.name, r["account_id"], "account_number", "account-number-check-digit",
-                            f"{r['account_number']!r} is not NNNNNN-D with a valid mod-11 check digit")
+    for i in invalid_account_numbers([r["account_number"] for r in records]):
+        r = records[i]
+        yield Violation(spec.name, r["account_id"], "account_number", "account-number-check-digit",
+                        f"{r['account_number']!r} is not NNNNNN-D with a valid mod-11 check digit")
 
 
 def _parents(lookup: Lookup, records: Sequence[Record], field: str) -> dict[str, Any]:
@@ -64,10 +68,8 @@ def _owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
 
 
 def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for r in records:
+    for r in [r for r in records if type(r["amount"]) is not int or r["amount"] <= 0]:
         a = r["amount"]
-        if type(a) is int and a > 0:
-            continue
         if isinstance(a, decimal.Decimal) and a > 0 and a == a.quantize(decimal.Decimal("0.01")):
             continue
         yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive",
@@ -85,22 +87,69 @@ def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> It
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    match = E2E_ID.fullmatch
     pix = [r for r in records if r["pix_e2e_id"] is not None]
-    for r in [r for r in pix if type(r["pix_e2e_id"]) is not str or match(r["pix_e2e_id"]) is None]:
-        yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
-                        f"{r['pix_e2e_id']!r} is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics "
-                        "(32 characters)")
-    if not lookup.has_entity("account"):
+    if not pix:
         return
-    banks = _parents(lookup, pix, "bank_code")
-    ispb = {aid: BANK_ISPB[code] for aid, code in banks.items() if code in BANK_ISPB}
-    for r in [r for r in pix if type(r["pix_e2e_id"]) is str
-              and r["pix_e2e_id"][1:9] != ispb.get(r["account_id"], r["pix_e2e_id"][1:9])]:
-        e = r["pix_e2e_id"]
-        if match(e) is not None:
-            yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
-                            f"{e!r}: ISPB {e[1:9]} is not the ISPB of the account's bank ({ispb[r['account_id']]})")
+    expected = None
+    if lookup.has_entity("account"):
+        ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, pix, "bank_code").items()}
+        expected = [ispb.get(r["account_id"], "") for r in pix]
+    for i, problem in invalid_e2e_ids([r["pix_e2e_id"] for r in pix], expected):
+        r = pix[i]
+        yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
+                        f"{r['pix_e2e_id']!r} {problem}")
+
+
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[48:58] = True
+_ALNUM = _DIGIT.copy()
+_ALNUM[65:91] = _ALNUM[97:123] = True
+E2E_FORMAT = "is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics (32 characters)"
+
+
+def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) -> list[tuple[int, str]]:
+    """(index, problem) of Pix end-to-end ids that break the format or (when ``ispb`` gives the
+    expected ISPB per value, "" = unknown) carry another bank's ISPB. Vectorized."""
+    n = len(values)
+    if not all(type(v) is str for v in values) or set(map(len, values)) != {32} or not "".join(values).isascii():
+        out = [(i, E2E_FORMAT) for i, v in enumerate(values) if not (isinstance(v, str) and E2E_ID.fullmatch(v))]
+        bad = {i for i, _ in out}
+        keep = [i for i in range(n) if i not in bad]
+        sub = invalid_e2e_ids([values[i] for i in keep], None if ispb is None else [ispb[i] for i in keep])
+        return sorted(out + [(keep[j], p) for j, p in sub])
+    c = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(n, 32)
+    d = c.astype(np.int64) - 48
+
+    def two(col: int) -> np.ndarray:
+        return d[:, col] * 10 + d[:, col + 1]  # type: ignore[no-any-return]
+
+    ok = (c[:, 0] == ord("E")) & _DIGIT[c[:, 1:21]].all(axis=1) & _ALNUM[c[:, 21:]].all(axis=1)
+    month, day, hour, minute = two(13), two(15), two(17), two(19)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour < 24) & (minute < 60)
+    out = [(i, E2E_FORMAT) for i in np.flatnonzero(~ok).tolist()]
+    if ispb is not None:
+        known = [i for i, x in enumerate(ispb) if len(x) == 8]
+        if known:
+            want = np.frombuffer("".join(ispb[i] for i in known).encode("ascii"), dtype=np.uint8).reshape(-1, 8)
+            wrong = ok[known] & (c[known, 1:9] != want).any(axis=1)
+            out += [(known[j], f"carries ISPB {values[known[j]][1:9]}, not the account's bank's ({ispb[known[j]]})")
+                    for j in np.flatnonzero(wrong).tolist()]
+    return sorted(out)
+
+
+def invalid_account_numbers(values: Sequence[Any]) -> list[int]:
+    """Indexes of values that are not ``NNNNNN-D`` with a valid mod-11 check digit. Vectorized."""
+    n = len(values)
+    if n == 0:
+        return []
+    if not all(type(v) is str for v in values) or set(map(len, values)) != {8} or not "".join(values).isascii():
+        return [i for i, v in enumerate(values) if not (isinstance(v, str) and account_number_ok(v))]
+    c = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(n, 8)
+    d = c.astype(np.int64) - 48
+    check = 11 - (d[:, :6] @ ACCOUNT_WEIGHTS) % 11
+    check = np.where(check >= 10, 0, check)
+    ok = _DIGIT[c[:, :6]].all(axis=1) & (c[:, 6] == ord("-")) & _DIGIT[c[:, 7]] & (d[:, 7] == check)
+    return np.flatnonzero(~ok).tolist()  # type: ignore[no-any-return]
 
 
 RULES = (
