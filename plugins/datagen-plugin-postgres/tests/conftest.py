@@ -43,7 +43,7 @@ def pg_schema(pg_admin: Any) -> Iterator[str]:
     pg_admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-def run_cli(host: Any, args: Sequence[str]) -> Result:
+def _run_cli(host: Any, args: Sequence[str]) -> Result:
     from datagen_kernel.cli import make_cli
 
     return CliRunner().invoke(make_cli(lambda: host), list(args))
@@ -69,6 +69,6 @@ def pg_cli(postgres_url: str, pg_schema: str) -> Callable[..., Result]:
         for key, value in options.items():
             flags += ["-o", f"postgres.{key}={value}"]
         sink = [] if "--sink" in args else ["--sink", "postgres"]
-        return run_cli(host, ["run", "-q", *sink, *args, *flags])
+        return _run_cli(host, ["run", "-q", *sink, *args, *flags])
 
     return invoke

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 import datagen_plugin_postgres.plugin as pg_plugin
 import pytest
-from conftest import run_cli
 
 from datagen_kernel import EntitySpec, make_plugin_host
 from datagen_kernel.schema import Decimal, Timestamp
@@ -61,6 +60,14 @@ def as_db_row(spec: EntitySpec, record: Mapping[str, Any]) -> tuple[Any, ...]:
         else:
             row.append(convert(f, record[f.name]))
     return tuple(row)
+
+
+def run_cli(host: Any, args: Sequence[str]) -> Any:
+    from click.testing import CliRunner
+
+    from datagen_kernel.cli import make_cli
+
+    return CliRunner().invoke(make_cli(lambda: host), list(args))
 
 
 def specs_of(host: Any) -> dict[str, EntitySpec]:
