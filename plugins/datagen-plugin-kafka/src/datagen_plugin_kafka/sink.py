@@ -276,7 +276,7 @@ class KafkaSink(Sink):
             self.stats.fail(batch.entity, batch.count, self._fatal or f"{self.name} sink is not open")
             return
         produce = producer.produce
-        sent = 0
+        sent = 0  # messages handed to the producer or refused on the spot (counted failed there)
         ce = payload.cloudevents
         for value, key, headers in _messages(payload, ce):
             try:
