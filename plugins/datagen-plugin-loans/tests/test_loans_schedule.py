@@ -10,6 +10,7 @@ from datagen_plugin_loans.plan import loan_plan
 from datagen_plugin_loans.schedule import (
     SLOPPY_SHARE,
     amortize,
+    dates_of,
     due_days,
     expected_loan_status,
     late_probabilities,
@@ -139,3 +140,11 @@ def test_a_small_block_plan_is_a_prefix_of_a_full_one() -> None:
     assert full.borrower[:k].tolist() == small.borrower.tolist()
     assert full.loan_type[:k].tolist() == small.loan_type.tolist()
     assert loan_plan(3, 1, 100, 0.35).borrower.tolist() != small.borrower.tolist()
+
+
+def test_dates_of_matches_numpy_inside_and_outside_the_shared_table() -> None:
+    days = np.array([0, 20_454, 79_999, 80_000, -1, 123_456])
+    want = [dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in days]
+    assert dates_of(days[:3]) == want[:3]
+    assert dates_of(days) == want
+    assert dates_of(days[:3], np.array([True, False, True])) == [want[0], None, want[2]]

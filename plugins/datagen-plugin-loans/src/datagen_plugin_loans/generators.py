@@ -34,6 +34,7 @@ from datagen_plugin_loans.schedule import (
     ScheduleInputs,
     block_payments,
     build_schedules,
+    dates_of,
     local_day,
     local_instant,
 )
@@ -199,7 +200,7 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
     updated = np.where(disbursed, np.maximum(pay.loan_updated_ms, paid_out_ms),
                        np.where(stage == 0, -1, decided))
 
-    dates = disbursement.astype("datetime64[D]").tolist()
+    dates = dates_of(disbursement)
     cust_ids = [c["customer_id"] for c in borrowers]
     return [
         {
@@ -253,8 +254,7 @@ def generate_installments(ctx: BlockContext) -> list[Record]:
     loan = pay.loan
     loan_ids = np.array([r["loan_id"] for r in loans], dtype=object)[loan].tolist()
     owners = np.array([r["customer_id"] for r in loans], dtype=object)[loan].tolist()
-    paid = pay.paid_day >= 0
-    paid_dates = np.where(paid, pay.paid_day, np.iinfo(np.int64).min).astype("datetime64[D]").tolist()
+    paid_dates = dates_of(pay.paid_day, pay.paid_day >= 0)
     updated = pay.updated_ms.tolist()
     return [
         {
@@ -273,7 +273,7 @@ def generate_installments(ctx: BlockContext) -> list[Record]:
             "updated_at": None if up < 0 else up,
         }
         for i, lid, cu, k, due, pp, ip, tot, pd, pa, st, cr, up in zip(
-            ctx.uuids(n), loan_ids, owners, pay.number.tolist(), pay.due_day.astype("datetime64[D]").tolist(),
+            ctx.uuids(n), loan_ids, owners, pay.number.tolist(), dates_of(pay.due_day),
             sched.principal.tolist(), sched.interest.tolist(), sched.total.tolist(), paid_dates,
             sched.paid_amount.tolist(), _INSTALLMENT_STATUS[pay.status].tolist(), issued[loan].tolist(), updated,
             strict=True,
