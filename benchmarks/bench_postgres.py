@@ -45,12 +45,13 @@ SELECTIONS = {"masters": "postgres:master,reference", "everything": "postgres"}
 
 
 class ServerCpu:
-    """Polls the CPU time of the PostgreSQL backends named ``datagen`` (the sink's connection)."""
+    """Polls the CPU time of the sink's PostgreSQL backend (``datagen``, working in ``schema``)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, schema: str) -> None:
         import psycopg
 
         self.conn = psycopg.connect(url, autocommit=True)
+        self.pattern = f'%"{schema}"%'
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._poll, daemon=True)
@@ -68,7 +69,8 @@ class ServerCpu:
         tick = os.sysconf("SC_CLK_TCK")
         while not self.stop.is_set():
             pids = [r[0] for r in self.conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = 'datagen'").fetchall()]
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'datagen' AND query LIKE %s",
+                (self.pattern,)).fetchall()]
             for pid in pids + [p for p in self.seen if p not in pids]:
                 try:
                     with open(f"/proc/{pid}/stat") as fh:
@@ -107,7 +109,7 @@ def bench_run(host: Any, customers: int, route: str, url: str, fmt: str,
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     try:
         plan = _plan(host, customers, route, url, schema, fmt, workers)
-        with ServerCpu(url) as server:
+        with ServerCpu(url, schema) as server:
             cpu = _own_cpu()
             started = time.perf_counter()
             summary = execute(host, plan)
@@ -163,7 +165,7 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str,
         phases.append(batches)
     entities = {n: plan.specs[n] for n in plan.specs if n in planned.entities}
     try:
-        with ServerCpu(url) as server:
+        with ServerCpu(url, schema) as server:
             cpu = _own_cpu()
             started = time.perf_counter()
             sink.open(SinkContext(plan.run, entities, plan.specs, planned.label))
