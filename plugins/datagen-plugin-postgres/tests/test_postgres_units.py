@@ -218,3 +218,34 @@ def test_sink_is_found_through_its_entry_point() -> None:
     reg = registry.sinks["postgres"]
     assert reg.value is PostgresSink
     assert reg.owner.distribution == "datagen-plugin-postgres"
+
+
+def test_a_float_where_an_int_belongs_is_not_truncated() -> None:
+    from datagen_plugin_postgres.encoding import ColumnPlan
+
+    money = ColumnPlan("m", "NUMERIC(15,2)", "m", None, 2, 15)
+    with pytest.raises(TypeError, match="decimal value must be int"):
+        binary_column(money, [100, 2.5])
+    stamps = ColumnPlan("t", "TIMESTAMPTZ", "t", None, 0, 0)
+    with pytest.raises(TypeError, match="timestamp value must be int"):
+        binary_column(stamps, [1_700_000_000_000, 1.7e12])
+    count = ColumnPlan("n", "INTEGER", "n", None, 0, 0)
+    with pytest.raises(TypeError, match="int value expected"):
+        binary_column(count, [1, 2.5])
+
+
+def test_a_value_of_the_wrong_type_is_one_clear_sink_error() -> None:
+    from datagen_kernel import SinkError
+
+    sink = PostgresSink({"url": "postgresql://u@h/d", "schema": "public", "if_exists": "fail", "batch_size": 10,
+                         "create_tables": True, "connect_timeout": 1, "copy_format": "binary"})
+    good = {"parent_id": "6ffea1d9-118c-442a-b488-a600af840a48", "label": "x"}
+    assert sink.encode(PARENT, [good]).count == 1
+    for fmt in ("binary", "text"):
+        sink.format = fmt
+        with pytest.raises(SinkError, match=r"cannot store a parent record in parents: column label"):
+            sink.encode(PARENT, [good, {"parent_id": good["parent_id"], "label": 42}])
+    small = EntitySpec("s", Kind.MASTER, (Field("s_id", Uuid()), Field("n", Int(minimum=0, maximum=10))), "s_id")
+    sink.format = "binary"
+    with pytest.raises(SinkError, match="column n: value out of INTEGER range"):
+        sink.encode(small, [{"s_id": good["parent_id"], "n": 2**40}])

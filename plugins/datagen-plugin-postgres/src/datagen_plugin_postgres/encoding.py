@@ -37,6 +37,14 @@ Column = list[Any]
 _STRUCT_CODE = {">i4": "i", ">i8": "q", ">f8": "d"}
 
 
+class EncodeError(ValueError):
+    """A value that its column cannot hold (a generator bug); names the column."""
+
+    def __init__(self, column: str, exc: Exception) -> None:
+        super().__init__(f"column {column}: {exc}")
+        self.column = column
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """One SQL column: its name, its SQL type and where its value sits in a record."""
@@ -114,12 +122,18 @@ def _length(n: int) -> bytes:
 
 
 def _int64_array(values: Column) -> np.ndarray[Any, Any] | None:
-    """``values`` as int64 if they all are plain ints that fit, else None (then: per value)."""
+    """``values`` as int64 if they all are plain ints that fit, else None (then: per value).
+
+    Strict on purpose: a float or bool where an int belongs is never truncated silently; the
+    per-value path then raises or encodes it explicitly.
+    """
     try:
-        arr = np.array(values, dtype=np.int64)
+        arr = np.array(values)
     except (TypeError, ValueError, OverflowError):
         return None
-    return arr if arr.shape == (len(values),) else None
+    if arr.ndim != 1 or arr.dtype.kind != "i" or len(arr) != len(values):
+        return None
+    return arr.astype(np.int64, copy=False)
 
 
 def _rows_of(arr: np.ndarray[Any, Any]) -> list[bytes]:
@@ -262,11 +276,19 @@ def _bin_timestamps(values: Column) -> list[bytes]:
     return _fixed(values, ">i8", _ts_micros)
 
 
+def _as_int(v: Any) -> int:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    raise TypeError(f"int value expected, got {type(v).__name__} {v!r}")
+
+
 def _bin_ints(values: Column, dtype: str) -> list[bytes]:
     arr = _int64_array(values)
     if arr is not None:
+        if dtype == ">i4" and len(arr) and (arr.min() < -(2**31) or arr.max() > 2**31 - 1):
+            raise OverflowError("value out of INTEGER range")
         return _fixed(values, dtype, arr=arr)
-    return _fixed(values, dtype)
+    return _fixed(values, dtype, _as_int)
 
 
 def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
@@ -297,7 +319,7 @@ def encode_binary(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> byt
     if not records:
         return b""
     head = struct.pack(">h", len(plans))
-    columns = [binary_column(p, column_values(p, records)) for p in plans]
+    columns = [_checked(binary_column, p, records) for p in plans]
     columns.insert(0, [head] * len(records))
     return b"".join(map(b"".join, zip(*columns, strict=True)))
 
@@ -385,10 +407,18 @@ def encode_text(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes
     """Lines of a text-format COPY stream (UTF-8)."""
     if not records:
         return b""
-    columns = [text_column(p, column_values(p, records)) for p in plans]
+    columns = [_checked(text_column, p, records) for p in plans]
     lines = ["\t".join(row) for row in zip(*columns, strict=True)]
     lines.append("")
     return "\n".join(lines).encode("utf-8")
+
+
+def _checked(encode: Callable[[ColumnPlan, Column], list[Any]], plan: ColumnPlan,
+             records: Sequence[Record]) -> list[Any]:
+    try:
+        return encode(plan, column_values(plan, records))
+    except (TypeError, ValueError, OverflowError, AttributeError, struct.error) as exc:
+        raise EncodeError(plan.name, exc) from None
 
 
 ENCODERS: dict[str, Callable[[Sequence[ColumnPlan], Sequence[Record]], bytes]] = {

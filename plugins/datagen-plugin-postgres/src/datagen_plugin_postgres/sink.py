@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError
 from datagen_plugin_postgres.connection import check_url, connect, default_url, safe_url, where
 from datagen_plugin_postgres.ddl import COLUMNS_QUERY, TableDdl, qualified, quote, shape_problems, split_ddl
-from datagen_plugin_postgres.encoding import BINARY_HEADER, BINARY_TRAILER, ENCODERS, ColumnPlan, column_plans
+from datagen_plugin_postgres.encoding import (
+    BINARY_HEADER,
+    BINARY_TRAILER,
+    ENCODERS,
+    ColumnPlan,
+    EncodeError,
+    column_plans,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -90,7 +97,14 @@ class PostgresSink(Sink):
         return plans
 
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        payload = ENCODERS[self.format](self._column_plans(entity), records)
+        try:
+            payload = ENCODERS[self.format](self._column_plans(entity), records)
+        except EncodeError as exc:
+            raise SinkError(
+                f"postgres sink cannot store a {entity.name} record in {entity.table_name}: {exc}",
+                hint="the generator of this entity produced a value of the wrong type or range; report it to "
+                "the authors of the plugin that provides it (datagen plugins)",
+            ) from None
         return EncodedBatch(entity.name, len(records), payload)
 
     # -- open: connect, create or check tables --------------------------------------------------
