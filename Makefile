@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 CUSTOMERS ?= 1000
 
-.PHONY: setup run test unit integration lint stack-up stack-down bench clean
+.PHONY: setup run test unit lint stack-up stack-down docs bench clean
 
 setup: $(BIN)/.installed
 
@@ -39,6 +39,11 @@ test: setup  ## lint + every test, with Kafka, the Schema Registry and PostgreSQ
 	eval "$$(scripts/stack env)"; DATAGEN_REQUIRE_STACK=1 $(BIN)/pytest; rc=$$?; \
 	  scripts/stack down; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no test: failing"; exit 1; fi; exit $$rc
+
+docs: setup  ## regenerate the generated docs (CLI reference, hook reference, data catalog)
+	$(BIN)/python scripts/gen_cli_docs.py
+	$(BIN)/python scripts/gen_hook_docs.py
+	$(BIN)/python scripts/gen_catalog_doc.py
 
 bench: setup
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -163,8 +163,9 @@ def _parse_flag(item: str) -> tuple[str, str, str, str | None]:
 def load_config_file(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Read a TOML config file: ``[run]`` and per-component tables.
 
-    Component tables are ``[sinks.NAME]``, ``[serializers.NAME]``, ``[transforms.NAME]`` and
-    ``[scenario]``; all map to option namespaces of the same name.
+    Component tables are ``[sinks.NAME]``, ``[serializers.NAME]``, ``[transforms.NAME]``,
+    ``[packs.NAME]`` (an entity pack's options, e.g. ``[packs.banking]``) and ``[scenario]``;
+    all map to option namespaces of the same name.
     """
     p = Path(path)
     try:
@@ -177,7 +178,7 @@ def load_config_file(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[
     run = data.pop("run", {})
     if not isinstance(run, dict):
         raise UsageError(f"config file {str(p)!r}: [run] must be a table")
-    for group in ("sinks", "serializers", "transforms"):
+    for group in ("sinks", "serializers", "transforms", "packs"):
         tables = data.pop(group, {})
         if not isinstance(tables, dict):
             raise UsageError(f"config file {str(p)!r}: [{group}] must hold tables")
@@ -191,7 +192,7 @@ def load_config_file(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[
     if data:
         raise UsageError(
             f"config file {str(p)!r} has unknown section(s): {', '.join(sorted(data))}",
-            hint="expected [run], [sinks.NAME], [serializers.NAME], [transforms.NAME], [scenario]",
+            hint="expected [run], [sinks.NAME], [serializers.NAME], [transforms.NAME], [packs.NAME], [scenario]",
         )
     return namespaces, dict(run)
 

@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -341,7 +341,16 @@ class Engine:
             for task in tasks:
                 yield processor.process(*task)
             return
-        for result in pool.imap(_work, tasks, chunksize=1):
+        # a bounded window of blocks in flight: when a destination is slower than generation,
+        # workers wait instead of piling finished blocks up in memory
+        window = 2 * plan.params.workers
+        pending: deque[Any] = deque()
+        next_task = 0
+        while pending or next_task < len(tasks):
+            while next_task < len(tasks) and len(pending) < window:
+                pending.append(pool.apply_async(_work, (tasks[next_task],)))
+                next_task += 1
+            result = pending.popleft().get()
             if isinstance(result, _Failure):
                 result.raise_()
             else:

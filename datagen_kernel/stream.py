@@ -49,8 +49,12 @@ class TokenBucket:
         return max(0.0, missing / self.rate)
 
 
-class StopStreaming(Exception):
-    """Raised by the SIGTERM handler: stop cleanly, flush, summarize, exit 0."""
+class StopStreaming(BaseException):
+    """Raised by the SIGTERM handler: stop cleanly, flush, summarize, exit 0.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) so that no plugin's ``except Exception``
+    turns the stop into a failure.
+    """
 
 
 def install_sigterm() -> Callable[[], None]:

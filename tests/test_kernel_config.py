@@ -49,3 +49,11 @@ def test_secrets_are_redacted() -> None:
     sources = ConfigSources.build(["db.password=hunter2", "db.user=x"], environ={})
     resolve("db", [Option("password", "int", None, secret=True), Option("user", "str")], sources, problems)
     assert problems and "hunter2" not in problems[0] and "********" in problems[0]
+
+
+def test_pack_options_come_from_a_packs_table(toy_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "datagen.toml"
+    cfg.write_text(f'[run]\ncustomers = 2\n\n[packs.toy]\nmembers_per_team = 5\n\n[sinks.json]\npath = "{tmp_path}"\n')
+    result = toy_cli(["run", "-q", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "member.jsonl").read_bytes().splitlines()) == 10
