@@ -83,7 +83,7 @@ def billing_cycles(timestamps: Any, due_days: Any) -> np.ndarray:
     """
     local_day = (np.asarray(timestamps, dtype=np.int64) + LOCAL_OFFSET_MS) // DAY_MS
     shifted = (local_day - (np.asarray(due_days, dtype=np.int64) - 1)).astype("datetime64[D]")
-    return shifted.astype("datetime64[M]").astype(np.int64)  # type: ignore[no-any-return]
+    return shifted.astype("datetime64[M]").astype(np.int64)
 
 
 # --- credit_card -----------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def _sorted_within(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     base = int(values.min())
     span = int(values.max()) - base + 1
     if int(group[-1]) * span >= 2**62:
-        return values[np.lexsort((values, group))]  # type: ignore[no-any-return]
+        return values[np.lexsort((values, group))]
     offset = group * span
     return np.sort(offset + (values - base)) - offset + base  # type: ignore[no-any-return]
 

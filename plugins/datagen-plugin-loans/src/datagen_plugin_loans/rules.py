@@ -55,7 +55,8 @@ def check_loan(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> I
 
 def _present(column: list[Any]) -> np.ndarray:
     """Which values are not None."""
-    return np.not_equal(np.array(column, dtype=object), None)  # type: ignore[no-any-return]
+    present: np.ndarray = np.array(column, dtype=object) != None  # noqa: E711 - elementwise comparison
+    return present
 
 
 def check_installments(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:

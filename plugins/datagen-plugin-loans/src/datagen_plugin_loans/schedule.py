@@ -231,7 +231,7 @@ def late_probabilities(default_rate: float) -> tuple[float, float]:
 
 
 def _terms(inputs: ScheduleInputs) -> np.ndarray:
-    return np.where(inputs.scheduled, inputs.term, 0)  # type: ignore[no-any-return]
+    return np.where(inputs.scheduled, inputs.term, 0)
 
 
 def _payments(seed: int, block: int, inputs: ScheduleInputs, as_of_day: int, default_rate: float) -> Payments:
