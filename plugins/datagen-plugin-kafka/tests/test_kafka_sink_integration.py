@@ -205,3 +205,16 @@ def test_stream_mode_delivers_and_stamps_ce_time_now(kafka_bootstrap: str, tmp_p
     for m in msgs:
         at = dt.datetime.fromisoformat(m.headers["ce_time"].decode().replace("Z", "+00:00"))
         assert before <= at <= after
+
+
+def test_topics_the_cluster_cannot_create_are_one_clear_error(kafka_bootstrap: str) -> None:
+    prefix = unique_prefix("rf")
+    result = cli_runner(toy_plugins())([
+        "run", "--customers", "5", "--sink", "kafka:event", "-o", f"kafka.bootstrap_servers={kafka_bootstrap}",
+        "-o", f"kafka.topic_prefix={prefix}", "-o", "kafka.replication_factor=3", "-q",
+    ])
+    assert result.exit_code != 0
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert "cannot create topic(s)" in errors[0] and f"{prefix}toy.scores" in errors[0]
+    assert "replication" in errors[0].lower()
