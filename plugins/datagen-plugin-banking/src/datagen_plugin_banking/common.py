@@ -22,7 +22,6 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -133,7 +132,8 @@ def digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
     return (v[:, None] // powers) % 10  # type: ignore[no-any-return]
 
 
-_CHUNKS = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode("ascii"), dtype=np.uint8).reshape(-1, 4)
+_CHUNKS = ((np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1])) % 10 + 48).astype(np.uint8)
+"""ASCII digits of 0000..9999."""
 
 
 def ascii_digits(values: np.ndarray, width: int) -> np.ndarray:
@@ -367,6 +367,8 @@ class State:
 @functools.lru_cache(maxsize=1)
 def states() -> tuple[State, ...]:
     """The 27 UFs, read once from the packaged ``data/br_states.csv``."""
+    from importlib import resources  # deferred: importing it costs more than the rest of this module
+
     text = resources.files("datagen_plugin_banking").joinpath("data/br_states.csv").read_text("utf-8")
     out: list[State] = []
     for row in csv.DictReader(text.splitlines()):
@@ -598,11 +600,12 @@ def _name_pools() -> tuple[tuple[str, ...], int, list[str], list[str]]:
 @functools.lru_cache(maxsize=1)
 def _name_tables() -> tuple[np.ndarray, np.ndarray]:
     """``given[g, g2]`` = "G " or "G G2 " (g2 = len(pool): none); ``surnames[s1, s2]`` = "S2" or
-    "S1 S2" (s1 = len(pool): none). Built once per process."""
+    "S1 S2" (s1 = len(pool): none). Built once per process (object-array broadcasting)."""
     first, _, _, _ = _name_pools()
-    sur = _names.SURNAMES
-    given = np.array([[f"{a} {b} " for b in first] + [f"{a} "] for a in first], dtype=object)
-    surnames = np.array([[f"{a} {b}" for b in sur] for a in sur] + [list(sur)], dtype=object)
+    f = np.array(first, dtype=object)
+    sur = np.array(_names.SURNAMES, dtype=object)
+    given = np.concatenate([f[:, None] + " " + f[None, :] + " ", (f + " ")[:, None]], axis=1)
+    surnames = np.concatenate([sur[:, None] + " " + sur[None, :], sur[None, :]], axis=0)
     return given, surnames
 
 
@@ -642,9 +645,10 @@ EMAIL_STYLES = 4
 def _email_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Local parts ``[first, last, style]``, number suffixes (0 = none), ``@domain`` strings."""
     _, _, first_ascii, last_ascii = _name_pools()
-    local = np.array(
-        [[[f"{f}.{la}", f"{f}_{la}", f + la, f[0] + la] for la in last_ascii] for f in first_ascii], dtype=object
-    )
+    f = np.array(first_ascii, dtype=object)[:, None]
+    initial = np.array([x[0] for x in first_ascii], dtype=object)[:, None]
+    la = np.array(last_ascii, dtype=object)[None, :]
+    local = np.stack([f + "." + la, f + "_" + la, f + la, initial + la], axis=2)
     numbers = np.array([""] + [str(i) for i in range(1, 10_000)], dtype=object)
     domains = np.array(["@" + d for d, _ in _names.EMAIL_DOMAINS], dtype=object)
     return local, numbers, domains

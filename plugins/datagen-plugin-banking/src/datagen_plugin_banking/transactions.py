@@ -33,6 +33,7 @@ from datagen_plugin_banking.common import (
     MINUTE_MS,
     SECOND_MS,
     TimestampSampler,
+    ascii_digits,
     cdf,
     emails_for,
     phones_for_ddds,
@@ -118,28 +119,29 @@ class Counterparties:
         # name rows: 0 person, 1 biller, 2 none
         self.names = np.array([people.full, billers, none], dtype=object)
         # description rows: type * 2 + direction
-        rows: list[list[str]] = []
-        for t in range(6):
+        person = np.array(people.full, dtype=object)
+        biller = np.array(billers, dtype=object)
+        rows = []
+        for ty in range(6):
             for d in (CREDIT, DEBIT):
-                rows.append(_descriptions(t, d, people.full, billers))
-        self.descriptions = np.array(rows, dtype=object)
+                rows.append(_descriptions(ty, d, person, biller))
+        self.descriptions = np.stack(rows)
         self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5])  # PIX row comes from the key type
         self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0])
 
 
-def _descriptions(t: int, d: int, people: list[str], billers: list[str]) -> list[str]:
+def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np.ndarray:
     credit = d == CREDIT
     if t == PIX:
-        return [f"Pix recebido de {p}" if credit else f"Pix enviado para {p}" for p in people]
+        return ("Pix recebido de " if credit else "Pix enviado para ") + people  # type: ignore[no-any-return]
     if t == TED:
-        return [f"TED recebida de {p}" if credit else f"TED enviada para {p}" for p in people]
+        return ("TED recebida de " if credit else "TED enviada para ") + people  # type: ignore[no-any-return]
     if t == DOC:
-        return [f"DOC recebido de {p}" if credit else f"DOC enviado para {p}" for p in people]
+        return ("DOC recebido de " if credit else "DOC enviado para ") + people  # type: ignore[no-any-return]
     if t == BOLETO:
-        return [f"Pagamento de boleto - {b}" for b in billers]
-    if t == DEPOSIT:
-        return ["Depósito em dinheiro"] * len(people)
-    return ["Saque em caixa eletrônico"] * len(people)
+        return "Pagamento de boleto - " + billers  # type: ignore[no-any-return]
+    text = "Depósito em dinheiro" if t == DEPOSIT else "Saque em caixa eletrônico"
+    return np.full(len(people), text, dtype=object)
 
 
 @functools.lru_cache(maxsize=8)
@@ -395,12 +397,11 @@ def _e2e_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ASCII tables: ISPB per bank index, yyyyMMdd per UTC day since 1970, HHmm per minute."""
     ispb = np.array([np.frombuffer(BANK_ISPB[b].encode(), dtype=np.uint8) for b in BANK_CODES])
     days = np.arange(0, 47_482, dtype=np.int64).astype("datetime64[D]")  # 1970 .. 2099
-    ymd = np.char.replace(np.datetime_as_string(days), "-", "").astype("S8")
-    day_table = np.frombuffer(ymd.tobytes(), dtype=np.uint8).reshape(-1, 8)
-    minutes = np.arange(1440)
-    hhmm = np.array([f"{m // 60:02d}{m % 60:02d}" for m in minutes.tolist()], dtype="S4")
-    minute_table = np.frombuffer(hhmm.tobytes(), dtype=np.uint8).reshape(-1, 4)
-    return ispb, day_table, minute_table
+    months = days.astype("datetime64[M]")
+    year = months.astype(np.int64) // 12 + 1970
+    ymd = year * 10_000 + (months.astype(np.int64) % 12 + 1) * 100 + (days - months).astype(np.int64) + 1
+    minutes = np.arange(1440, dtype=np.int64)
+    return ispb, ascii_digits(ymd, 8), ascii_digits(minutes // 60 * 100 + minutes % 60, 4)
 
 
 def _e2e_ids(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
