@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import generate_blocks
+
 ENTITIES = ("customer", "account", "transaction")
 
 
@@ -55,3 +57,12 @@ def test_another_seed_gives_other_data(banking_cli, tmp_path: Path) -> None:
     cpf_a = {json.loads(line)["cpf"] for line in a["customer"].splitlines()}
     cpf_b = {json.loads(line)["cpf"] for line in b.splitlines()}
     assert cpf_a != cpf_b
+
+
+def test_scenarios_keep_prefixes_stable() -> None:
+    for scenario in ("fraud-detection", "customer-360"):
+        small = generate_blocks(100, seed=5, scenario=scenario)
+        large = generate_blocks(700, seed=5, scenario=scenario)
+        for name in ENTITIES:
+            assert large[name][: len(small[name])] == small[name], (scenario, name)
+        assert small["transaction"], scenario
