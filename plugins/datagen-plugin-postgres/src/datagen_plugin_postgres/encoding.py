@@ -17,6 +17,7 @@ import decimal
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -30,11 +31,11 @@ BINARY_TRAILER = struct.pack(">h", -1)
 _NULL = struct.pack(">i", -1)
 _PG_EPOCH_MS = 946_684_800_000
 """2000-01-01T00:00:00Z, PostgreSQL's epoch for binary dates and timestamps, in Unix ms."""
-_PG_EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
+_PG_EPOCH_UNIX_DAYS = 10_957
+"""Days from 1970-01-01 to 2000-01-01."""
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 Column = list[Any]
-_STRUCT_CODE = {">i4": "i", ">i8": "q", ">f8": "d"}
 
 
 class EncodeError(ValueError):
@@ -77,11 +78,49 @@ def _digits(t: Any) -> tuple[int, int]:
 
 
 def column_values(plan: ColumnPlan, records: Sequence[Record]) -> Column:
+    """One column's values (``None`` where a nested record is null)."""
     if plan.sub is None:
         name = plan.field
         return [r.get(name) for r in records]
     outer, sub = plan.field, plan.sub
     return [None if (v := r.get(outer)) is None else v.get(sub) for r in records]
+
+
+def all_columns(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> list[Column]:
+    """Every column at once: ``itemgetter`` and ``zip`` transpose the records in C."""
+    fields = list(dict.fromkeys(p.field for p in plans))
+    try:
+        by_field = dict(zip(fields, _transpose(list(map(itemgetter(*fields), records)), len(fields)), strict=True))
+    except KeyError:  # a record without some field: that value is NULL
+        return [column_values(p, records) for p in plans]
+    out: list[Column] = []
+    nested: dict[str, dict[str, Column]] = {}
+    for plan in plans:
+        if plan.sub is None:
+            out.append(by_field[plan.field])
+            continue
+        if plan.field not in nested:
+            outer = by_field[plan.field]
+            subs = [p.sub for p in plans if p.field == plan.field and p.sub is not None]
+            if None in outer or any(not isinstance(v, dict) for v in outer):
+                nested[plan.field] = {s: [None if v is None else v.get(s) for v in outer] for s in subs}
+            else:
+                try:
+                    rows = list(map(itemgetter(*subs), outer))
+                except KeyError:
+                    nested[plan.field] = {s: [v.get(s) for v in outer] for s in subs}
+                else:
+                    nested[plan.field] = dict(zip(subs, _transpose(rows, len(subs)), strict=True))
+        out.append(nested[plan.field][plan.sub])
+    return out
+
+
+def _transpose(rows: list[Any], width: int) -> list[Column]:
+    if width == 1:
+        return [rows]
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(c) for c in zip(*rows, strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +155,9 @@ def epoch_ms(value: Any) -> int:
 _LEN = [struct.pack(">i", n) for n in range(1024)]
 _PACK_INT = struct.Struct(">i").pack
 
+Fixed = np.ndarray
+"""A fixed-width column: uint8 array of shape (rows, 4 + width), length prefix included."""
+
 
 def _length(n: int) -> bytes:
     return _LEN[n] if n < 1024 else _PACK_INT(n)
@@ -136,55 +178,62 @@ def _int64_array(values: Column) -> np.ndarray[Any, Any] | None:
     return arr.astype(np.int64, copy=False)
 
 
-def _rows_of(arr: np.ndarray[Any, Any]) -> list[bytes]:
-    """One bytes object per element of a structured array (the row's fixed-width values)."""
-    raw = arr.tobytes()
-    step = arr.dtype.itemsize
-    return [raw[i : i + step] for i in range(0, len(raw), step)]
-
-
-def _fixed(values: Column, dtype: str, convert: Callable[[Any], Any] | None = None,
-           arr: np.ndarray[Any, Any] | None = None) -> list[bytes]:
-    """Length-prefixed fixed-width values: numpy when there is no NULL, else value by value."""
+def _block(arr: np.ndarray[Any, Any], dtype: str) -> Fixed:
+    """Length-prefixed big-endian values as a (rows, 4 + width) uint8 block."""
     width = np.dtype(dtype).itemsize
-    if arr is None:
-        if convert is not None:
-            values = [None if v is None else convert(v) for v in values]
-        if None in values:
-            packer = struct.Struct(">i" + _STRUCT_CODE[dtype]).pack
-            return [_NULL if v is None else packer(width, v) for v in values]
-        arr = np.array(values, dtype=dtype)
     out = np.empty(len(arr), dtype=[("len", ">i4"), ("val", dtype)])
     out["len"] = width
     out["val"] = arr
-    return _rows_of(out)
+    return out.view(np.uint8).reshape(len(arr), 4 + width)
 
 
-def _bin_text(values: Column) -> list[bytes]:
-    if None not in values:
-        parts = "\x00".join(values).encode("utf-8").split(b"\x00")
-        if len(parts) == len(values):  # (PostgreSQL text cannot hold NUL, so this is the rule)
-            return [_length(len(b)) + b for b in parts]
-    out: list[bytes] = []
-    for v in values:
-        if v is None:
-            out.append(_NULL)
-        else:
-            b = v.encode("utf-8")
-            out.append(_length(len(b)) + b)
+def _rows_of(block: Fixed) -> list[bytes]:
+    raw = block.tobytes()
+    step = block.shape[1]
+    return [raw[i : i + step] for i in range(0, len(raw), step)]
+
+
+def _with_nulls(values: Column, encode: Callable[[Column], list[bytes] | Fixed]) -> list[bytes]:
+    """Encode the non-NULL values with ``encode``, NULL (length -1) for the others."""
+    present = [i for i, v in enumerate(values) if v is not None]
+    out = [_NULL] * len(values)
+    if present:
+        encoded = encode([values[i] for i in present])
+        if isinstance(encoded, np.ndarray):
+            encoded = _rows_of(encoded)
+        for i, b in zip(present, encoded, strict=True):
+            out[i] = b
     return out
 
 
+def _fixed_values(values: Column, dtype: str, convert: Callable[[Any], Any]) -> Fixed:
+    return _block(np.array([convert(v) for v in values], dtype=np.float64 if dtype == ">f8" else np.int64), dtype)
+
+
+def _bin_text(values: Column) -> list[bytes]:
+    if None in values:
+        return _with_nulls(values, _bin_text)
+    parts = "\x00".join(values).encode("utf-8").split(b"\x00")
+    if len(parts) != len(values):  # a value holds NUL (PostgreSQL refuses it): one by one
+        parts = [v.encode("utf-8") for v in values]
+    lens = list(map(len, parts))
+    prefixes = map(_LEN.__getitem__, lens) if max(lens, default=0) < 1024 else map(_length, lens)
+    return list(map(bytes.__add__, prefixes, parts))
+
+
+def _bin_uuid(values: Column) -> list[bytes] | Fixed:
+    if None in values:
+        return _with_nulls(values, _bin_uuid)
+    raw = bytes.fromhex("".join(values).replace("-", ""))
+    if len(raw) != 16 * len(values):
+        raise ValueError("a value is not a UUID")
+    block = np.empty((len(values), 20), dtype=np.uint8)
+    block[:, :4] = np.frombuffer(_LEN16, dtype=np.uint8)
+    block[:, 4:] = np.frombuffer(raw, dtype=np.uint8).reshape(len(values), 16)
+    return block
+
+
 _LEN16 = struct.pack(">i", 16)
-
-
-def _bin_uuid(values: Column) -> list[bytes]:
-    if None not in values:
-        raw = bytes.fromhex("".join(values).replace("-", ""))
-        if len(raw) == 16 * len(values):
-            return [_LEN16 + raw[i : i + 16] for i in range(0, len(raw), 16)]
-    fromhex = bytes.fromhex
-    return [_NULL if v is None else _LEN16 + fromhex(v.replace("-", "")) for v in values]
 
 
 def _bin_bool(values: Column) -> list[bytes]:
@@ -217,12 +266,12 @@ def numeric_binary(value: int, scale: int) -> bytes:
     return struct.pack(f">hhHh{len(digits)}h", len(digits), weight, sign, scale, *digits)
 
 
-def _numeric_vector(values: Column, precision: int, scale: int) -> list[bytes] | None:
+def _numeric_vector(values: Column, precision: int, scale: int) -> Fixed | None:
     """Every value of a NUMERIC(p,s) column with the same digit layout, via numpy.
 
     All values get ``groups`` base-10000 digits (leading and trailing zero digits included,
     which PostgreSQL strips on receipt), so each encoded value has the same width. None
-    when a value is NULL, a ``Decimal`` or out of int64 range: then value by value.
+    when a value is a ``Decimal`` or out of int64 range: then value by value.
     """
     arr = _int64_array(values)
     if arr is None or not len(arr):
@@ -244,36 +293,20 @@ def _numeric_vector(values: Column, precision: int, scale: int) -> list[bytes] |
     out["dscale"] = scale
     for k in range(groups):
         out["digits"][:, k] = (magnitude // 10000 ** (groups - 1 - k)) % 10000
-    return _rows_of(out)
+    return out.view(np.uint8).reshape(len(arr), out.dtype.itemsize)
 
 
-def _bin_numeric(values: Column, precision: int, scale: int) -> list[bytes]:
+def _bin_numeric(values: Column, precision: int, scale: int) -> list[bytes] | Fixed:
+    if None in values:
+        return _with_nulls(values, lambda present: _bin_numeric(present, precision, scale))
     fast = _numeric_vector(values, precision, scale)
     if fast is not None:
         return fast
     out: list[bytes] = []
     for v in values:
-        if v is None:
-            out.append(_NULL)
-        else:
-            body = numeric_binary(scaled_int(v, scale), scale)
-            out.append(_length(len(body)) + body)
+        body = numeric_binary(scaled_int(v, scale), scale)
+        out.append(_length(len(body)) + body)
     return out
-
-
-def _ts_micros(v: Any) -> int:
-    return (epoch_ms(v) - _PG_EPOCH_MS) * 1000
-
-
-def _date_days(v: Any) -> int:
-    return int(v.toordinal() - _PG_EPOCH_DAY)
-
-
-def _bin_timestamps(values: Column) -> list[bytes]:
-    arr = _int64_array(values)
-    if arr is not None:
-        return _fixed(values, ">i8", arr=(arr - _PG_EPOCH_MS) * 1000)
-    return _fixed(values, ">i8", _ts_micros)
 
 
 def _as_int(v: Any) -> int:
@@ -282,16 +315,45 @@ def _as_int(v: Any) -> int:
     raise TypeError(f"int value expected, got {type(v).__name__} {v!r}")
 
 
-def _bin_ints(values: Column, dtype: str) -> list[bytes]:
+def _bin_ints(values: Column, dtype: str) -> list[bytes] | Fixed:
+    if None in values:
+        return _with_nulls(values, lambda present: _bin_ints(present, dtype))
     arr = _int64_array(values)
-    if arr is not None:
-        if dtype == ">i4" and len(arr) and (arr.min() < -(2**31) or arr.max() > 2**31 - 1):
-            raise OverflowError("value out of INTEGER range")
-        return _fixed(values, dtype, arr=arr)
-    return _fixed(values, dtype, _as_int)
+    if arr is None:
+        arr = np.array([_as_int(v) for v in values], dtype=object)
+        if any(v < -(2**63) or v >= 2**63 for v in arr):
+            raise OverflowError("value out of BIGINT range")
+        arr = arr.astype(np.int64)
+    if dtype == ">i4" and len(arr) and (arr.min() < -(2**31) or arr.max() > 2**31 - 1):
+        raise OverflowError("value out of INTEGER range")
+    return _block(arr, dtype)
 
 
-def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
+def _bin_timestamps(values: Column) -> list[bytes] | Fixed:
+    if None in values:
+        return _with_nulls(values, _bin_timestamps)
+    arr = _int64_array(values)
+    if arr is None:
+        arr = np.array([epoch_ms(v) for v in values], dtype=np.int64)
+    return _block((arr - _PG_EPOCH_MS) * 1000, ">i8")
+
+
+def _bin_dates(values: Column) -> list[bytes] | Fixed:
+    if None in values:
+        return _with_nulls(values, _bin_dates)
+    if not all(type(v) is dt.date for v in values):
+        raise TypeError("date values must be datetime.date")
+    days = np.array(values, dtype="datetime64[D]").astype(np.int64) - _PG_EPOCH_UNIX_DAYS
+    return _block(days, ">i4")
+
+
+def _bin_floats(values: Column) -> list[bytes] | Fixed:
+    if None in values:
+        return _with_nulls(values, _bin_floats)
+    return _fixed_values(values, ">f8", float)
+
+
+def _binary(plan: ColumnPlan, values: Column) -> list[bytes] | Fixed:
     t = plan.sql_type
     if t == "TEXT" or t.startswith("VARCHAR"):
         return _bin_text(values)
@@ -302,26 +364,51 @@ def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
     if t == "BIGINT":
         return _bin_ints(values, ">i8")
     if t == "DOUBLE PRECISION":
-        return _fixed(values, ">f8", float)
+        return _bin_floats(values)
     if t == "BOOLEAN":
         return _bin_bool(values)
     if t.startswith("NUMERIC"):
         return _bin_numeric(values, plan.precision, plan.scale)
     if t == "DATE":
-        return _fixed(values, ">i4", _date_days)
+        return _bin_dates(values)
     if t == "TIMESTAMPTZ":
         return _bin_timestamps(values)
     raise TypeError(f"no binary COPY encoder for SQL type {t}")
 
 
+def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
+    """Each value of a column in binary COPY form (length prefix included)."""
+    out = _binary(plan, values)
+    return _rows_of(out) if isinstance(out, np.ndarray) else out
+
+
 def encode_binary(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes:
-    """The tuples of a binary COPY stream (without header and trailer)."""
-    if not records:
+    """The tuples of a binary COPY stream (without header and trailer).
+
+    Neighbouring fixed-width columns (and the tuple's field count) are glued into one bytes
+    object per row with numpy, so each row is joined from few pieces.
+    """
+    n = len(records)
+    if not n:
         return b""
-    head = struct.pack(">h", len(plans))
-    columns = [_checked(binary_column, p, records) for p in plans]
-    columns.insert(0, [head] * len(records))
-    return b"".join(map(b"".join, zip(*columns, strict=True)))
+    head = np.empty((n, 2), dtype=np.uint8)
+    head[:] = np.frombuffer(struct.pack(">h", len(plans)), dtype=np.uint8)
+    pieces: list[list[bytes]] = []
+    glued: list[Fixed] = [head]
+    for plan, values in zip(plans, all_columns(plans, records), strict=True):
+        out = _checked(_binary, plan, values)
+        if isinstance(out, np.ndarray):
+            glued.append(out)
+            continue
+        if glued:
+            pieces.append(_rows_of(np.hstack(glued)))
+            glued = []
+        pieces.append(out)
+    if glued:
+        pieces.append(_rows_of(np.hstack(glued)))
+    if len(pieces) == 1:
+        return b"".join(pieces[0])
+    return b"".join(map(b"".join, zip(*pieces, strict=True)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,16 +494,15 @@ def encode_text(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes
     """Lines of a text-format COPY stream (UTF-8)."""
     if not records:
         return b""
-    columns = [_checked(text_column, p, records) for p in plans]
+    columns = [_checked(text_column, p, v) for p, v in zip(plans, all_columns(plans, records), strict=True)]
     lines = ["\t".join(row) for row in zip(*columns, strict=True)]
     lines.append("")
     return "\n".join(lines).encode("utf-8")
 
 
-def _checked(encode: Callable[[ColumnPlan, Column], list[Any]], plan: ColumnPlan,
-             records: Sequence[Record]) -> list[Any]:
+def _checked(encode: Callable[[ColumnPlan, Column], Any], plan: ColumnPlan, values: Column) -> Any:
     try:
-        return encode(plan, column_values(plan, records))
+        return encode(plan, values)
     except (TypeError, ValueError, OverflowError, AttributeError, struct.error) as exc:
         raise EncodeError(plan.name, exc) from None
 
