@@ -201,3 +201,20 @@ def test_messages_still_queued_at_the_flush_deadline_are_purged_and_failed_with_
     assert time.monotonic() - start < 15, "close must not wait for message.timeout.ms"
     assert sink.stats.failed["score"] == len(scores) and sink.in_flight() == 0
     assert any("flush timeout" in e for e in sink.stats.errors), sink.stats.errors
+
+
+def test_a_stalled_broker_with_a_full_queue_fails_the_rest_instead_of_hanging() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=20, seed=5)
+    scores = records["score"]
+    sink = _sink(bootstrap_servers="127.0.0.1:1", flush_timeout_s=1.0,
+                 producer=["queue.buffering.max.messages=20", "message.timeout.ms=600000"])
+    sink._entity_of = {"toy.scores": "score"}
+    sink._producer = sink._new_producer()
+    start = time.monotonic()
+    sink.write(sink.encode(toy_pack.SCORE, scores))
+    sink.write(sink.encode(toy_pack.SCORE, scores[:5]))
+    sink.close(False)
+    assert time.monotonic() - start < 20
+    assert sink.stats.acknowledged["score"] == 0
+    assert sink.stats.failed["score"] == len(scores) + 5
+    assert any("no delivery report for 1 s" in e for e in sink.stats.errors), sink.stats.errors

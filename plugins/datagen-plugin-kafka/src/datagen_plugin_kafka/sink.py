@@ -300,8 +300,14 @@ class KafkaSink(Sink):
         self._sync()
 
     def _produce_when_room(self, topic: str, value: bytes, key: bytes | None, headers: Headers | None) -> bool:
-        """The local queue is full: serve delivery reports until the message fits."""
+        """The local queue is full: serve delivery reports until the message fits.
+
+        Gives up (the sink then fails what is left) when no delivery report at all arrives for
+        ``flush_timeout_s`` seconds, e.g. the broker went away mid-run: a run never hangs on it.
+        """
         assert self._producer is not None
+        reported = self._reported()
+        since = time.monotonic()
         while True:
             self._producer.poll(0.05)
             try:
@@ -310,6 +316,17 @@ class KafkaSink(Sink):
             except BufferError:
                 if self._fatal:
                     return False
+                now = self._reported()
+                if now != reported:
+                    reported, since = now, time.monotonic()
+                elif time.monotonic() - since > self.config["flush_timeout_s"]:
+                    cause = f"; last error: {self._last_error}" if self._last_error else ""
+                    self._fatal = (f"no delivery report for {self.config['flush_timeout_s']:g} s "
+                                   f"with the producer queue full{cause}")
+                    return False
+
+    def _reported(self) -> int:
+        return sum(self._acked.values()) + sum(self._failed.values())
 
     def poll(self, timeout: float = 0.0) -> None:
         """Serve delivery reports (call regularly when a long-running caller is idle)."""
