@@ -421,3 +421,23 @@ def test_postgres_whole_bank_loads_with_every_key_holding(pg_cli: Any, pg_admin:
             "card_transactions", "trades", "installments"} <= tables
     holes = orphans(pg_admin, pg_schema, specs)
     assert holes and set(holes.values()) == {0}, holes
+
+
+def test_postgres_tables_locked_elsewhere_fail_instead_of_hanging(pg_cli: Any, toy_host: Any, pg_schema: str,
+                                                                  postgres_url: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import datagen_plugin_postgres.sink as sink_module
+    import psycopg
+
+    assert pg_cli(toy_host, ["--customers", "10"]).exit_code == 0
+    monkeypatch.setattr(sink_module, "LOCK_TIMEOUT_S", 1)
+    with psycopg.connect(postgres_url) as other:
+        other.execute(f'LOCK TABLE "{pg_schema}".teams IN ACCESS EXCLUSIVE MODE')
+        started = time.monotonic()
+        result = pg_cli(toy_host, ["--customers", "10"], if_exists="truncate")
+        elapsed = time.monotonic() - started
+        other.rollback()
+    assert result.exit_code != 0
+    line = one_error(result.output)
+    assert "lock timeout" in line and "another session" in line, line
+    assert elapsed < 30

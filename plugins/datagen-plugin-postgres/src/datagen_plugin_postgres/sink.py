@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import psycopg
 
 MODES = ("fail", "truncate", "append", "upsert")
+LOCK_TIMEOUT_S = 60
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
@@ -130,6 +131,7 @@ class PostgresSink(Sink):
         schema = self.schema
         create = self.config["create_tables"]
         conn.execute("SET client_min_messages = warning")
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")  # a table locked elsewhere: an error, not a hang
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
             if not create:
                 raise SinkError(f"schema {schema!r} does not exist in {self._where()}",
@@ -389,7 +391,11 @@ class PostgresSink(Sink):
                 hint="load parents and children in the same run (e.g. --sink postgres), or truncate the tables",
             )
         if isinstance(exc, errors.LockNotAvailable | errors.QueryCanceled):
-            return SinkError(f"PostgreSQL gave up while {doing}: {text}", hint="another session holds the tables")
+            return SinkError(
+                f"PostgreSQL gave up while {doing}: {text}; nothing was committed",
+                hint=f"another session has held the tables for over {LOCK_TIMEOUT_S}s (see pg_stat_activity); "
+                "finish or cancel it and rerun",
+            )
         if isinstance(exc, errors.OperationalError | errors.InterfaceError) and not getattr(exc, "sqlstate", None):
             return SinkError(f"lost the connection to PostgreSQL while {doing}: {text}; nothing was committed",
                              hint="check the server, then rerun with the same --seed")
