@@ -28,6 +28,8 @@ def sample(cards_blocks: Any) -> dict[str, Any]:
     statuses: Counter[str] = Counter()
     multiples: list[float] = []
     mcc: Counter[str] = Counter()
+    parcelado: Counter[tuple[str, bool]] = Counter()
+    amount_by_bucket: dict[int, list[int]] = {1: [], 3: [], 6: [], 12: []}
     installments: Counter[int] = Counter()
     outcome: Counter[str] = Counter()
     hours: Counter[int] = Counter()
@@ -51,6 +53,10 @@ def sample(cards_blocks: Any) -> dict[str, Any]:
         purchases += len(events)
         mcc.update(e["mcc_code"] for e in events)
         installments.update(e["installments"] for e in events)
+        parcelado.update((e["merchant_category"], e["installments"] >= 7) for e in events)
+        for e in events:
+            k = e["installments"]
+            amount_by_bucket[1 if k == 1 else 3 if k <= 3 else 6 if k <= 6 else 12].append(e["amount"])
         outcome.update(e["status"] for e in events)
         local = np.array([e["timestamp"] for e in events], dtype=np.int64) + LOCAL_OFFSET_MS
         hours.update(((local % DAY_MS) // 3_600_000).tolist())
@@ -58,7 +64,8 @@ def sample(cards_blocks: Any) -> dict[str, Any]:
     return {
         "customers": sum(per_customer.values()), "per_customer": per_customer, "brands": brands,
         "statuses": statuses, "multiples": multiples, "mcc": mcc, "installments": installments,
-        "outcome": outcome, "hours": hours, "weekdays": weekdays, "purchases": purchases, "expected": expected,
+        "outcome": outcome, "parcelado": parcelado, "amount_by_bucket": amount_by_bucket,
+        "hours": hours, "weekdays": weekdays, "purchases": purchases, "expected": expected,
     }
 
 
@@ -124,3 +131,15 @@ def test_purchases_concentrate_in_business_hours_and_weekdays(sample: dict[str, 
     assert sum(hours.get(h, 0.0) for h in range(0, 6)) < 0.05
     weekend = shares(sample["weekdays"])
     assert weekend[5] + weekend[6] < 0.16  # 2/7 = 0.29 if uniform
+
+
+def test_long_installment_plans_go_to_larger_purchases_in_the_right_shops(sample: dict[str, Any]) -> None:
+    means = [np.mean(sample["amount_by_bucket"][b]) for b in (1, 3, 6, 12)]
+    assert means == sorted(means) and means[3] > 2 * means[0]
+    p = sample["parcelado"]
+
+    def long_share(category: str) -> float:
+        return p[(category, True)] / (p[(category, True)] + p[(category, False)])
+
+    assert long_share("FAST_FOOD") < 0.01 and long_share("TAXI_RIDE_HAILING") < 0.01
+    assert long_share("DEPARTMENT_STORES") > 0.15 and long_share("MISC_RETAIL") > 0.10

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from datagen_plugin_cards.generators import _enforce_limits, _sorted_within, billing_cycles
+from datagen_plugin_cards.generators import _enforce_limits, _pair_by_rank, _sorted_within, billing_cycles
 
 BRT = timezone(timedelta(hours=-3))
 
@@ -38,3 +38,16 @@ def test_enforce_limits_declines_only_what_overflows_a_cycle() -> None:
     _enforce_limits(card, cycle, amount, status, np.array([1000, 150]))
     # card 0, cycle 5: 600 fits, 500 would make 1100 (declined), 300 fits (900); cycle 6 starts again
     assert status.tolist() == [1, 2, 1, 1, 2, 1]
+
+
+def test_pair_by_rank_keeps_each_groups_values_and_follows_the_score() -> None:
+    rng = np.random.default_rng(3)
+    group = np.sort(rng.integers(0, 40, 1500))
+    values = rng.integers(1, 13, 1500)
+    score = rng.random(1500)
+    out = _pair_by_rank(values, score, group)
+    for g in np.unique(group).tolist():
+        rows = group == g
+        assert sorted(out[rows].tolist()) == sorted(values[rows].tolist())
+        order = np.argsort(score[rows])
+        assert (np.diff(out[rows][order]) >= 0).all()

@@ -31,12 +31,16 @@ MCC_LOW = np.array([c.low_cents for c in MCC_TABLE], dtype=np.float64)
 MCC_SPAN = np.array([c.high_cents - c.low_cents for c in MCC_TABLE], dtype=np.float64)
 MCC_CODES = np.array([c.mcc for c in MCC_TABLE], dtype=object)
 MCC_NAMES = np.array([c.name for c in MCC_TABLE], dtype=object)
+MCC_AFFINITY = np.array([c.installment_affinity for c in MCC_TABLE])
 AMOUNT_SKEW = 1.6
 """Amounts are ``low + span * u**AMOUNT_SKEW``: inside the band, denser near its low end."""
 _MERCHANT_COUNT = np.array([len(c.merchants) for c in MCC_TABLE], dtype=np.int64)
 _MERCHANT_OFFSET = np.concatenate([[0], np.cumsum(_MERCHANT_COUNT)[:-1]])
 _MERCHANTS = np.array([m for c in MCC_TABLE for m in c.merchants], dtype=object)
 
+INSTALLMENT_NOISE = 0.6
+"""A card's installment counts go to its larger purchases, in shops where parcelado is common:
+purchases are ranked by log(amount) + the category's affinity + this much normal noise."""
 _BUCKET_CUM = np.cumsum([b[2] for b in INSTALLMENT_BUCKETS])
 _BUCKET_CUM[-1] = 1.0
 _BUCKET_START = np.concatenate([[0.0], _BUCKET_CUM[:-1]])
@@ -204,6 +208,19 @@ def _enforce_limits(card: np.ndarray, cycle: np.ndarray, amount: np.ndarray, sta
                 used += a
 
 
+def _pair_by_rank(values: np.ndarray, score: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``values`` redistributed inside each run of ``group``: the largest to the highest score.
+
+    Each group keeps exactly its own values (so every distribution of them is unchanged);
+    only which record gets which value follows ``score``.
+    """
+    by_score = np.lexsort((score, group))
+    by_value = np.lexsort((values, group))
+    out = np.empty_like(values)
+    out[by_score] = values[by_value]
+    return out
+
+
 def _sorted_within(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """``values`` sorted inside each run of the non-decreasing ``group`` (one int64 sort)."""
     if values.size == 0:
@@ -239,6 +256,8 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
     inside = (u[:, 2] - _BUCKET_START[bucket]) / (_BUCKET_CUM[bucket] - _BUCKET_START[bucket])
     installments = _BUCKET_LOW[bucket] + np.minimum((inside * _BUCKET_SIZE[bucket]).astype(np.int64),
                                                     _BUCKET_SIZE[bucket] - 1)
+    noise = INSTALLMENT_NOISE * ctx.rng("pairing").standard_normal(total)
+    installments = _pair_by_rank(installments, np.log(amount) + MCC_AFFINITY[mcc] + noise, card)
     status = pick(STATUS_CDF, u[:, 3])
     due_day = np.fromiter((c["due_day"] for c in cards), dtype=np.int64, count=len(cards))
     cap = np.fromiter((c["available_limit"] for c in cards), dtype=np.int64, count=len(cards))

@@ -12,6 +12,9 @@ class Category(NamedTuple):
     high_cents: int
     weight: float
     merchants: tuple[str, ...]
+    installment_affinity: float = 0.0
+    """Added to log(amount) when a card's installment counts are handed out (parcelado is
+    common in department stores and online shops, rare for food and rides)."""
 
 
 MCC_TABLE: tuple[Category, ...] = (
@@ -19,35 +22,35 @@ MCC_TABLE: tuple[Category, ...] = (
         "Carrefour", "Pão de Açúcar", "Assaí Atacadista", "Atacadão", "Extra Mercado", "Sonda Supermercados",
         "Supermercados BH", "Zaffari", "Savegnago", "Condor Super Center", "Muffato", "Bretas",
         "Hortifruti", "Dia Supermercado", "Mercado São Luiz",
-    )),
+    ), -0.4),
     Category("5812", "RESTAURANTS", 5_000, 20_000, 0.20, (
         "Coco Bambu", "Outback Steakhouse", "Madero", "Fogo de Chão", "Paris 6", "Churrascaria Gaúcha",
         "Cantina Bella Napoli", "Restaurante Sabor Caseiro", "Galeto Sat's", "Spoleto", "Sushi Yassu",
         "Bar do Mineiro",
-    )),
+    ), -0.3),
     Category("5541", "SERVICE_STATIONS", 10_000, 25_000, 0.15, (
         "Posto Ipiranga", "Posto Shell", "Posto Petrobras BR", "Posto Ale", "Auto Posto Avenida",
         "Posto Sete Estrelas",
-    )),
+    ), -0.3),
     Category("5311", "DEPARTMENT_STORES", 10_000, 50_000, 0.10, (
         "Lojas Americanas", "Magazine Luiza", "Casas Bahia", "Lojas Renner", "C&A", "Riachuelo",
         "Marisa", "Pernambucanas", "Havan",
-    )),
+    ), 0.9),
     Category("5912", "DRUG_STORES", 3_000, 15_000, 0.10, (
         "Drogasil", "Droga Raia", "Pague Menos", "Drogaria São Paulo", "Panvel", "Drogaria Pacheco",
         "Farmácias Nissei", "Drogaria Araújo",
-    )),
+    ), -0.2),
     Category("5814", "FAST_FOOD", 2_000, 8_000, 0.10, (
         "McDonald's", "Burger King", "Habib's", "Bob's", "Subway", "Giraffas", "KFC", "China in Box",
         "Pizza Hut",
-    )),
+    ), -0.5),
     Category("4121", "TAXI_RIDE_HAILING", 1_500, 6_000, 0.05, (
         "Uber", "99", "Cabify", "inDrive", "Rádio Táxi",
-    )),
+    ), -0.5),
     Category("5999", "MISC_RETAIL", 5_000, 30_000, 0.05, (
         "Mercado Livre", "Amazon.com.br", "Shopee", "Kalunga", "Centauro", "Decathlon", "Leroy Merlin",
         "Petz", "Cobasi", "Livraria Leitura",
-    )),
+    ), 0.9),
 )
 """The catalog's MCC table: code, category, typical amount band (cents, inclusive), weight."""
 
