@@ -15,6 +15,7 @@ So a completed debit never drives a balance negative.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from typing import Any
@@ -254,16 +255,17 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
     }
     if fraud:
         cols["pattern"] = np.full(n, -1, dtype=np.int64)
-        u_loc = ctx.rng("location").random((n, 2))
-        travel = u_loc[:, 0] < 0.03
-        locations = sample_locations(ctx.rng("travel"), n)
-        home_city = [customers[k]["address"]["city"] for k in range(nc)]
-        home_uf = [customers[k]["address"]["state"] for k in range(nc)]
-        own = acc_owner[acc].tolist()
-        cols["city"] = np.array([lc if t else home_city[o] for o, t, lc in zip(own, travel.tolist(), locations.city,
-                                                                               strict=True)], dtype=object)
-        cols["uf"] = np.array([lu if t else home_uf[o] for o, t, lu in zip(own, travel.tolist(), locations.uf,
-                                                                          strict=True)], dtype=object)
+        # where it happened: the customer's city, or (3%, people travel) anywhere
+        home_city = [c["address"]["city"] for c in customers]
+        home_uf = [c["address"]["state"] for c in customers]
+        owner = acc_owner[acc]
+        city = np.array(home_city, dtype=object)[owner]
+        uf = np.array(home_uf, dtype=object)[owner]
+        away = np.flatnonzero(ctx.rng("location").random(n) < 0.03)
+        trip = sample_locations(ctx.rng("travel"), away.size)
+        city[away] = trip.city
+        uf[away] = trip.uf
+        cols["city"], cols["uf"] = city, uf
         extra = _fraud_events(ctx, share, expected, acc_owner, acc_balance,
                               window_start, as_of, home_city, home_uf)
         if extra is not None:
@@ -468,7 +470,7 @@ def _fraud_events(
         out["city"].append(city)
         out["uf"].append(uf)
 
-    key_cdf = PIX_KEY_CDF
+    key_cdf = PIX_KEY_CDF.tolist()
     for i, (a, p, t0, tn, nightly) in enumerate(zip(inc_acc.tolist(), pattern.tolist(), anchor.tolist(),
                                                     night.tolist(), has_night, strict=True)):
         row = r[i].tolist()
@@ -480,7 +482,7 @@ def _fraud_events(
             return PERSONS + int(row[j] * MULES) % MULES
 
         def key(j: int, row: list[float] = row) -> int:
-            return int(pick(key_cdf, np.array([row[j]]))[0])
+            return min(bisect.bisect_right(key_cdf, row[j]), len(key_cdf) - 1)
 
         if p == 0:  # VELOCITY_BURST: 5..10 PIX within a few minutes, to new payees
             k = 5 + int(row[1] * 6)
