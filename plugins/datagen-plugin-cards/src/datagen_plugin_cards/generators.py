@@ -209,15 +209,20 @@ def _enforce_limits(card: np.ndarray, cycle: np.ndarray, amount: np.ndarray, sta
 
 
 def _pair_by_rank(values: np.ndarray, score: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """``values`` redistributed inside each run of ``group``: the largest to the highest score.
+    """``values`` (small non-negative ints) redistributed inside each run of the non-decreasing
+    ``group``: the largest to the highest score.
 
     Each group keeps exactly its own values (so every distribution of them is unchanged);
     only which record gets which value follows ``score``.
     """
-    by_score = np.lexsort((score, group))
-    by_value = np.lexsort((values, group))
+    if values.size == 0:
+        return values
+    width = int(values.max()) + 1
+    ranked = np.sort(group * width + values) - group * width  # each group's values, ascending
+    spread = float(score.max() - score.min()) + 1.0
+    by_score = np.argsort(group * spread + (score - score.min()))
     out = np.empty_like(values)
-    out[by_score] = values[by_value]
+    out[by_score] = ranked
     return out
 
 
