@@ -112,7 +112,8 @@ class TimestampSampler:
         hour = np.searchsorted(self.hour_cdf, u[:, 1], side="right")
         within = (u[:, 2] * HOUR_MS).astype(np.int64)
         out = day * DAY_MS + hour * HOUR_MS + within - LOCAL_OFFSET_MS
-        return np.clip(out, start, np.maximum(end - 1, start))
+        clipped: np.ndarray = np.clip(out, start, np.maximum(end - 1, start))
+        return clipped
 
 
 BUSINESS_HOURS = TimestampSampler()
@@ -129,7 +130,7 @@ def digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
     """``(n, width)`` int64 decimal digits of non-negative integers, most significant first."""
     v = np.asarray(values, dtype=np.int64)
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (v[:, None] // powers) % 10  # type: ignore[no-any-return]
+    return (v[:, None] // powers) % 10
 
 
 _CHUNKS = ((np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1])) % 10 + 48).astype(np.uint8)
@@ -176,7 +177,7 @@ _CPF_BAD = np.arange(10, dtype=np.int64) * 111_111_111  # 000000000, 111111111, 
 
 def _mod11(total: np.ndarray) -> np.ndarray:
     r = total % 11
-    return np.where(r < 2, 0, 11 - r)  # type: ignore[no-any-return]
+    return np.where(r < 2, 0, 11 - r)
 
 
 _CPF_WF1 = _CPF_W1.astype(np.float64)
@@ -245,7 +246,7 @@ def invalid_cpfs(values: Sequence[Any]) -> list[int]:
     c1 = _mod11(d[:, :9] @ _CPF_W1)
     c2 = _mod11(d[:, :9] @ _CPF_W2[:9] + c1 * 2)
     ok &= (d[:, 9] == c1) & (d[:, 10] == c2)
-    return np.flatnonzero(~ok).tolist()  # type: ignore[no-any-return]
+    return np.flatnonzero(~ok).tolist()
 
 
 @functools.lru_cache(maxsize=64)
@@ -513,7 +514,7 @@ def _cdf(weights: Sequence[float]) -> np.ndarray:
 
 def pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Indices drawn by inverse CDF from uniforms ``u`` (``cdf`` from normalized weights)."""
-    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)  # type: ignore[no-any-return]
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
 
 def cdf(weights: Sequence[float]) -> np.ndarray:
@@ -683,7 +684,7 @@ MINIMUM_WAGE_CENTS = 151_800
 
 def to_cents(reais: np.ndarray, minimum: int = 1) -> np.ndarray:
     """Amounts in reais (float) rounded to int64 cents, at least ``minimum`` cents."""
-    return np.maximum(np.rint(np.asarray(reais, dtype=np.float64) * 100.0), minimum).astype(np.int64)  # type: ignore[no-any-return]
+    return np.maximum(np.rint(np.asarray(reais, dtype=np.float64) * 100.0), minimum).astype(np.int64)
 
 
 def format_brl(cents: int) -> str:

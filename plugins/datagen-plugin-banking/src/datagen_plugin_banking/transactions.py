@@ -134,13 +134,13 @@ class Counterparties:
 def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np.ndarray:
     credit = d == CREDIT
     if t == PIX:
-        return ("Pix recebido de " if credit else "Pix enviado para ") + people  # type: ignore[no-any-return]
+        return ("Pix recebido de " if credit else "Pix enviado para ") + people
     if t == TED:
-        return ("TED recebida de " if credit else "TED enviada para ") + people  # type: ignore[no-any-return]
+        return ("TED recebida de " if credit else "TED enviada para ") + people
     if t == DOC:
-        return ("DOC recebido de " if credit else "DOC enviado para ") + people  # type: ignore[no-any-return]
+        return ("DOC recebido de " if credit else "DOC enviado para ") + people
     if t == BOLETO:
-        return "Pagamento de boleto - " + billers  # type: ignore[no-any-return]
+        return "Pagamento de boleto - " + billers
     text = "Depósito em dinheiro" if t == DEPOSIT else "Saque em caixa eletrônico"
     return np.full(len(people), text, dtype=object)
 

@@ -121,7 +121,7 @@ def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) ->
     d = c.astype(np.int64) - 48
 
     def two(col: int) -> np.ndarray:
-        return d[:, col] * 10 + d[:, col + 1]  # type: ignore[no-any-return]
+        return d[:, col] * 10 + d[:, col + 1]
 
     ok = (c[:, 0] == ord("E")) & _DIGIT[c[:, 1:21]].all(axis=1) & _ALNUM[c[:, 21:]].all(axis=1)
     month, day, hour, minute = two(13), two(15), two(17), two(19)
@@ -149,7 +149,7 @@ def invalid_account_numbers(values: Sequence[Any]) -> list[int]:
     check = 11 - (d[:, :6] @ ACCOUNT_WEIGHTS) % 11
     check = np.where(check >= 10, 0, check)
     ok = _DIGIT[c[:, :6]].all(axis=1) & (c[:, 6] == ord("-")) & _DIGIT[c[:, 7]] & (d[:, 7] == check)
-    return np.flatnonzero(~ok).tolist()  # type: ignore[no-any-return]
+    return np.flatnonzero(~ok).tolist()
 
 
 RULES = (
