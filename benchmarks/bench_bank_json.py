@@ -19,6 +19,11 @@ RSS at 100,000 customers <= 1.5x that at 10,000.
 
     .venv/bin/python benchmarks/bench_bank_json.py                 # 10k and 100k, workers 1 and 2
     .venv/bin/python benchmarks/bench_bank_json.py --customers 10000 --workers 1 --repeat 3
+    .venv/bin/python benchmarks/bench_bank_json.py --components --customers 10000   # where CPU time goes
+
+``--components`` runs the same command in this process (one worker) with every generator,
+rule, the kernel's schema and foreign-key checks, the encoding (serialization) and the json
+sink's writes timed in CPU time, and prints the breakdown per component and entity.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DATAGEN = str(Path(sys.executable).with_name("datagen"))
 TIME = shutil.which("time", path="/usr/bin:/bin") or "/usr/bin/time"
@@ -125,6 +131,100 @@ def run_once(customers: int, workers: int, seed: int, keep: Path | None) -> dict
     }
 
 
+def components(customers: int, seed: int) -> None:
+    """CPU time per pipeline component of one in-process run (see the module doc)."""
+    from collections import Counter
+
+    from datagen_plugin_json.sinks import JsonLinesSink
+
+    import datagen_kernel.commands_run as commands_run
+    import datagen_kernel.run as run_module
+    from datagen_kernel.cli import main as datagen_main
+
+    clock = time.process_time
+    cpu: Counter[str] = Counter()
+    count: Counter[str] = Counter()
+
+    def timed(key: str, fn: Any) -> Any:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            start = clock()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                cpu[key] += clock() - start
+        return inner
+
+    build_plan = commands_run.build_plan
+
+    def instrumented_plan(*args: Any, **kwargs: Any) -> Any:
+        plan = build_plan(*args, **kwargs)
+        for name, gen in list(plan.generators.items()):
+            def generate(ctx: Any, _gen: Any = gen, _key: str = f"generate {name}") -> Any:
+                start = clock()
+                out = _gen(ctx)
+                cpu[_key] += clock() - start
+                count[_key] += len(out)
+                return out
+            plan.generators[name] = generate
+        for name, rules in plan.rules.items():
+            plan.rules[name] = [
+                type(r)(r.name, r.entity, timed(f"pack rules {name}", lambda *a, _c=r.check: list(_c(*a))), r.doc)
+                for r in rules
+            ]
+        return plan
+
+    run_rules = run_module.run_rules
+
+    def all_rules(spec: Any, *args: Any, **kwargs: Any) -> Any:
+        start = clock()
+        try:
+            return run_rules(spec, *args, **kwargs)
+        finally:
+            cpu[f"all checks {spec.name}"] += clock() - start
+
+    encode = run_module.BlockProcessor.encode
+
+    def timed_encode(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        start = clock()
+        try:
+            return encode(self, name, *args, **kwargs)
+        finally:
+            cpu[f"serialize {name}"] += clock() - start
+
+    commands_run.build_plan = instrumented_plan  # type: ignore[assignment]
+    run_module.run_rules = all_rules  # type: ignore[assignment]
+    run_module.BlockProcessor.encode = timed_encode  # type: ignore[method-assign]
+    for method in ("write", "flush", "close"):
+        setattr(JsonLinesSink, method, timed("json sink write", getattr(JsonLinesSink, method)))
+    out = Path(tempfile.mkdtemp(prefix="datagen-bench-"))
+    start = clock()
+    try:
+        datagen_main(["run", "--customers", str(customers), "--seed", str(seed), "--sink", "json",
+                      "-o", f"json.path={out}", "--quiet"])
+    except SystemExit as exc:
+        if exc.code:
+            raise
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    total = clock() - start
+    for key in [k for k in cpu if k.startswith("all checks ")]:
+        entity = key.removeprefix("all checks ")
+        cpu[f"kernel checks {entity}"] = cpu.pop(key) - cpu.get(f"pack rules {entity}", 0.0)
+    groups: Counter[str] = Counter()
+    print(f"\nCPU time of `datagen run --customers {customers:,} --sink json` (1 worker): {total:.2f} s")
+    for key, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
+        groups[key.split(" ")[0] if not key.startswith(("pack", "kernel", "json")) else
+               " ".join(key.split(" ")[:2])] += seconds
+        if seconds >= 0.005 * total:
+            extra = f"  ({count[key]:,} records incl. re-generation)" if key in count else ""
+            print(f"{seconds:8.2f} s {100 * seconds / total:5.1f}%  {key}{extra}")
+    print()
+    for group, seconds in sorted(groups.items(), key=lambda kv: -kv[1]):
+        print(f"{seconds:8.2f} s {100 * seconds / total:5.1f}%  {group}")
+    rest = total - sum(groups.values())
+    print(f"{rest:8.2f} s {100 * rest / total:5.1f}%  other (engine, plugin loading, startup)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
@@ -133,7 +233,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", type=Path, default=None, help="copy the datasets here")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    parser.add_argument("--components", action="store_true",
+                        help="instead: CPU time per component of one in-process run of the first --customers")
     args = parser.parse_args()
+    if args.components:
+        components(args.customers[0], args.seed)
+        return
 
     print(f"datagen: {DATAGEN}; cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}", flush=True)
     header = (f"{'customers':>9} {'workers':>7} {'records':>10} {'wall s':>7} {'rec/s wall':>11} "
