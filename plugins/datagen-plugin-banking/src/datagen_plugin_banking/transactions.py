@@ -1,13 +1,15 @@
 """Generator of the ``transaction`` event stream (and the fraud-detection scenario's patterns).
 
-Per block, every array is drawn once, flat over all events of the block in root order
-(customer, then draw order), so the first customers' events do not depend on how many
-customers follow. Events are then ordered by account and time, and a running balance per
+Each account gets Poisson(rate x its share of the customer's activity x its years of history)
+events. Per block, every array is drawn once, flat over all events of the block in account
+order (accounts are in customer order), so the first customers' events do not depend on how
+many customers follow. Events are then ordered by account and time, and a running balance per
 account is kept from the account's ``balance`` (its balance when it was created):
 
 * a COMPLETED debit larger than the running balance is **capped**: the customer spends a
-  share (50..100%) of what the account holds instead; if the account holds less than
-  R$ 1.00 the debit is **FAILED** (insufficient funds) and leaves the balance alone;
+  share (50..100%) of what the account holds instead (cash withdrawals in whole R$ 10); if
+  that is under R$ 1.00 (R$ 20 for withdrawals) the debit is **FAILED** (insufficient funds)
+  and leaves the balance alone;
 * PENDING and FAILED events do not move the balance.
 
 So a completed debit never drives a balance negative.
