@@ -421,6 +421,15 @@ def test_postgres_whole_bank_loads_with_every_key_holding(pg_cli: Any, pg_admin:
             "card_transactions", "trades", "installments"} <= tables
     holes = orphans(pg_admin, pg_schema, specs)
     assert holes and set(holes.values()) == {0}, holes
+    other = pg_schema + "_x"
+    exported = run_cli(host, ["schemas", "export", "--format", "sql", "--schema", other, str(tmp_path / "ddl")])
+    assert exported.exit_code == 0, exported.output
+    try:
+        pg_admin.execute(f'CREATE SCHEMA "{other}"')
+        pg_admin.execute((tmp_path / "ddl" / "schema.sql").read_text())
+        assert _catalog(pg_admin, pg_schema) == _catalog(pg_admin, other)
+    finally:
+        pg_admin.execute(f'DROP SCHEMA IF EXISTS "{other}" CASCADE')
 
 
 def test_postgres_tables_locked_elsewhere_fail_instead_of_hanging(pg_cli: Any, toy_host: Any, pg_schema: str,
