@@ -7,12 +7,13 @@ close to each other, and ``stock.current_price`` is the walk's latest close.
 
 Trades: each block draws one array per purpose, in account order (the root order), so a
 block's first accounts get the same trades whatever the block size. Holdings are tracked
-per account and portfolio slot by stepping through the accounts' trades in time order, one
-numpy operation per step for all accounts at once.
+per account and portfolio slot: BUYs are summed up front, then the wanted SELLs are decided
+in time order against the position at that moment.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -176,6 +177,49 @@ def _poisson_cdf(mean: float) -> np.ndarray:
 _U_DAY, _U_TIME, _U_SLOT, _U_SIDE, _U_SELL, _U_ORDER, _U_STATUS, _U_PLACED, _U_UPDATED = range(9)
 
 
+def _decide_sells(
+    accounts: list[int], before: list[list[int]], slots: list[int], sizes: list[int],
+    fractions: list[float], moves: list[bool], buy_lots: list[int],
+) -> tuple[list[int], list[int], list[int]]:
+    """Which wanted SELLs can sell (positions into the inputs), from which slot, how many lots.
+
+    Inputs are the wanted SELLs in time order, grouped by account; ``before`` holds the lots
+    bought per slot before each one. A SELL takes the first slot, from its drawn one on, that
+    holds shares, and sells ``ceil(fraction x held)`` lots; with nothing held it becomes a BUY
+    of ``buy_lots`` in its drawn slot. Filled orders (``moves``) change the position.
+    """
+    sells: list[int] = []
+    sell_slots: list[int] = []
+    sell_lots: list[int] = []
+    current = -1
+    sold = flipped = [0] * MAX_SLOTS
+    for i, account in enumerate(accounts):
+        if account != current:
+            current = account
+            sold = [0] * MAX_SLOTS
+            flipped = [0] * MAX_SLOTS
+        bought = before[i]
+        k = sizes[i]
+        first = slots[i]
+        for step in range(k):
+            s = first + step
+            if s >= k:
+                s -= k
+            held = bought[s] + flipped[s] - sold[s]
+            if held > 0:
+                q = max(math.ceil(fractions[i] * held), 1)
+                sells.append(i)
+                sell_slots.append(s)
+                sell_lots.append(q)
+                if moves[i]:
+                    sold[s] += q
+                break
+        else:
+            if moves[i]:
+                flipped[first] += buy_lots[i]
+    return sells, sell_slots, sell_lots
+
+
 def generate_trades(ctx: BlockContext) -> list[Record]:
     """All trades of the block's INVESTIMENTOS accounts, account by account, in time order."""
     accounts = [a for a in ctx.records("account") if a["account_type"] == INVESTMENT_ACCOUNT]
@@ -240,47 +284,28 @@ def generate_trades(ctx: BlockContext) -> list[Record]:
     drawn_stock = portfolio[acc, slot]
     lots = np.clip(np.rint(notional / (prices_of(drawn_stock) * lot_size[drawn_stock])), 1, MAX_LOTS).astype(np.int64)
 
-    # --- holdings: BUYs are known up front (cumulative sums); SELLs are decided one rank at a
-    # time (every account's first wanted SELL, then every second one, ...), in time order -------
+    # --- holdings: BUYs are known up front (cumulative sums); the wanted SELLs are then decided
+    # in time order, account by account, against what the account holds at that moment --------
     p_sell = TRADE_TYPE_WEIGHTS[1] * SELL_CALIBRATION * counts / np.maximum(counts - 1, 1)
     want_sell = u[:, _U_SIDE] < p_sell[acc]
     want_sell[offsets[counts > 0]] = False  # nothing is held before an account's first trade
     moves = _HOLDING_CODES[status]
-    is_sell = np.zeros(n, dtype=bool)
-    rows_n = np.arange(n)
     bought = np.zeros((n, MAX_SLOTS), dtype=np.int64)
-    bought[rows_n, slot] = np.where(moves & ~want_sell, lots, 0)
+    bought[np.arange(n), slot] = np.where(moves & ~want_sell, lots, 0)
     before = np.cumsum(bought, axis=0)
     before -= bought  # lots bought in each slot before each trade ...
     before -= before[offsets[acc]]  # ... by the same account
+    is_sell = np.zeros(n, dtype=bool)
     wanted = np.flatnonzero(want_sell)
     if len(wanted):
-        first_wanted = np.searchsorted(wanted, offsets)  # per account, into ``wanted``
-        rank = np.arange(len(wanted)) - first_wanted[acc[wanted]]
-        by_rank = wanted[np.argsort(rank, kind="stable")]
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(rank))))
-        sold = np.zeros((n_acc, MAX_SLOTS), dtype=np.int64)
-        flipped = np.zeros((n_acc, MAX_SLOTS), dtype=np.int64)  # wanted SELLs that had to BUY
-        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            sj = by_rank[lo:hi]
-            sa = acc[sj]
-            rolled = (slot[sj][:, None] + _SLOT_ROLL) % sizes[sa][:, None]
-            sa_col = sa[:, None]
-            held = before[sj[:, None], rolled] + flipped[sa_col, rolled] - sold[sa_col, rolled]
-            has = held > 0
-            pick = has.argmax(axis=1)
-            rows = np.arange(len(sj))
-            ok = has[rows, pick]
-            sell_slot = rolled[rows, pick]
-            sell_lots = np.maximum(np.ceil(sell_fraction[sj] * held[rows, pick]), 1).astype(np.int64)
-            is_sell[sj[ok]] = True
-            slot[sj[ok]] = sell_slot[ok]
-            lots[sj[ok]] = sell_lots[ok]
-            mv = moves[sj]
-            sell_mv = ok & mv
-            sold[sa[sell_mv], sell_slot[sell_mv]] += sell_lots[sell_mv]
-            buy_mv = ~ok & mv
-            flipped[sa[buy_mv], slot[sj[buy_mv]]] += lots[sj[buy_mv]]
+        sells, sell_slots, sell_lots = _decide_sells(
+            acc[wanted].tolist(), before[wanted].tolist(), slot[wanted].tolist(), sizes[acc[wanted]].tolist(),
+            sell_fraction[wanted].tolist(), moves[wanted].tolist(), lots[wanted].tolist(),
+        )
+        chosen = wanted[np.asarray(sells, dtype=np.int64)]
+        is_sell[chosen] = True
+        slot[chosen] = sell_slots
+        lots[chosen] = sell_lots
 
     stock_pos = portfolio[acc, slot]
     price = prices_of(stock_pos)
