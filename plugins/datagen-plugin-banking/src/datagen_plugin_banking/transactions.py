@@ -272,15 +272,13 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
                               window_start, as_of, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
-    return _records(ctx, cols, customers, accounts, acc_owner, acc_bank, pool, fraud)
+    return _records(ctx, cols, accounts, acc_bank, pool, fraud)
 
 
 def _records(
     ctx: BlockContext,
     cols: dict[str, Any],
-    customers: list[Record],
     accounts: list[Record],
-    acc_owner: np.ndarray,
     acc_bank: np.ndarray,
     pool: Counterparties,
     fraud: bool,
@@ -311,11 +309,8 @@ def _records(
     e2e = e2e_column.tolist()
     key_names = np.array([*PIX_KEY_TYPES, None], dtype=object)
     key_type = key_names[c["key"]].tolist()  # -1 selects None
-    acc_ids = [a["account_id"] for a in accounts]
-    owner_ids = [customers[k]["customer_id"] for k in acc_owner.tolist()]
-    acc_l = acc.tolist()
-    account_id = [acc_ids[a] for a in acc_l]
-    customer_id = [owner_ids[a] for a in acc_l]
+    account_id = np.array([a["account_id"] for a in accounts], dtype=object)[acc].tolist()
+    customer_id = np.array([a["customer_id"] for a in accounts], dtype=object)[acc].tolist()
     types = np.array(TRANSACTION_TYPES, dtype=object)[ttype].tolist()
     dirs = np.array(DIRECTIONS, dtype=object)[direction].tolist()
     stats = np.array(TRANSACTION_STATUSES, dtype=object)[status].tolist()
