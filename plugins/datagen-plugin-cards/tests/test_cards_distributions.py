@@ -114,10 +114,11 @@ def test_installment_buckets(sample: dict[str, Any]) -> None:
 
 def test_approval_share(sample: dict[str, Any]) -> None:
     got = shares(sample["outcome"])
-    # 95% approved before the limit check; a few more are declined for lack of limit
-    assert 0.93 < got["APPROVED"] <= 0.95
-    assert abs(got["PENDING"] - 0.01) < 0.002
-    assert 0.04 <= got["DECLINED"] < 0.06
+    # 95% approved before the limit check; a few more are declined for lack of limit, and the
+    # approved purchases of the last two days are still PENDING
+    assert 0.94 < got["APPROVED"] + got["PENDING"] < 0.951
+    assert 0 < got["PENDING"] < 0.01
+    assert 0.049 < got["DECLINED"] < 0.06
 
 
 def test_about_57_purchases_per_holder_per_year_of_history(sample: dict[str, Any]) -> None:

@@ -101,6 +101,7 @@ def test_purchases_follow_the_mcc_table_and_their_card_lifetime(dataset: dict[st
         assert max(when(card["created_at"]), history_start) <= t <= end
         assert t < when(p["created_at"]) <= t + timedelta(seconds=3)
         assert p["updated_at"] is None
+        assert (p["status"] == "PENDING") <= (t >= AS_OF - timedelta(days=2)), "only recent purchases are PENDING"
         assert last_seen.get(p["card_id"], t) <= t, "a card's purchases are in time order"
         last_seen[p["card_id"]] = t
 

@@ -47,9 +47,11 @@ _BUCKET_START = np.concatenate([[0.0], _BUCKET_CUM[:-1]])
 _BUCKET_LOW = np.array([b[0] for b in INSTALLMENT_BUCKETS], dtype=np.int64)
 _BUCKET_SIZE = np.array([b[1] - b[0] + 1 for b in INSTALLMENT_BUCKETS], dtype=np.int64)
 
-STATUS_CDF = cdf([0.01, 0.95, 0.04])
-"""Authorization outcome before the limit check: PENDING, APPROVED, DECLINED."""
+APPROVAL_RATE = 0.95
+"""Authorizations approved before the limit check; the others are DECLINED."""
 PENDING, APPROVED, DECLINED = 0, 1, 2
+SETTLEMENT_MS = 2 * DAY_MS
+"""Approved purchases of the last two days before as-of are not settled yet: PENDING."""
 _STATUS_NAMES = np.array(PURCHASE_STATUSES, dtype=object)
 LOCATION_CDF = cdf(LOCATION_SHARES)
 _ABROAD_CITY = np.array([city for _, city in ABROAD], dtype=object)
@@ -263,10 +265,11 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
                                                     _BUCKET_SIZE[bucket] - 1)
     noise = INSTALLMENT_NOISE * ctx.rng("pairing").standard_normal(total)
     installments = _pair_by_rank(installments, np.log(amount) + MCC_AFFINITY[mcc] + noise, card)
-    status = pick(STATUS_CDF, u[:, 3])
+    status = np.where(u[:, 3] < APPROVAL_RATE, APPROVED, DECLINED)
     due_day = np.fromiter((c["due_day"] for c in cards), dtype=np.int64, count=len(cards))
     cap = np.fromiter((c["available_limit"] for c in cards), dtype=np.int64, count=len(cards))
     _enforce_limits(card, billing_cycles(ts, due_day[card]), amount, status, cap)
+    status[(status == APPROVED) & (ts >= ctx.run.as_of_ms - SETTLEMENT_MS)] = PENDING
 
     where = pick(LOCATION_CDF, u[:, 4])
     merchant = _MERCHANT_OFFSET[mcc] + np.minimum((u[:, 5] * _MERCHANT_COUNT[mcc]).astype(np.int64),
