@@ -19,7 +19,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -76,8 +76,8 @@ class KafkaPayload(NamedTuple):
     cloudevents: CloudEventColumns | None
 
     def headers(self) -> list[Headers] | None:
-        """Each message's header list (None without CloudEvents)."""
-        return None if self.cloudevents is None else self.cloudevents.headers(self.keys)
+        """Each message's header list (None without CloudEvents), as ``write`` produces them."""
+        return _header_lists(self)
 
 
 class KafkaSink(Sink):
@@ -277,8 +277,8 @@ class KafkaSink(Sink):
             return
         produce = producer.produce
         sent = 0  # messages handed to the producer or refused on the spot (counted failed there)
-        ce = payload.cloudevents
-        for value, key, headers in _messages(payload, ce):
+        headers_of: Any = _header_lists(payload) or [None] * batch.count
+        for value, key, headers in zip(payload.values, payload.keys, headers_of, strict=True):
             try:
                 produce(topic, value, key, headers=headers)
             except BufferError:
@@ -407,19 +407,16 @@ class KafkaSink(Sink):
         return hasattr(err, "fatal") and bool(err.fatal())
 
 
-def _messages(payload: KafkaPayload, ce: CloudEventColumns | None) -> Iterator[tuple[bytes, bytes | None, Any]]:
-    """(value, key, headers) of each message; header lists are built here, one per message."""
+def _header_lists(payload: KafkaPayload) -> list[Headers] | None:
+    """Each message's CloudEvents header list, assembled from the batch's columns."""
+    ce = payload.cloudevents
     if ce is None:
-        for value, key in zip(payload.values, payload.keys, strict=True):
-            yield value, key, None
-        return
+        return None
     c0, c1, c2, c3 = ce.const
     if ce.times is None:
-        for value, key, ce_id in zip(payload.values, payload.keys, ce.ids, strict=True):
-            yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_subject", key)]
-        return
-    for value, key, ce_id, ce_time in zip(payload.values, payload.keys, ce.ids, ce.times, strict=True):
-        yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_time", ce_time), ("ce_subject", key)]
+        return [[c0, c1, c2, c3, ("ce_id", i), ("ce_subject", k)] for i, k in zip(ce.ids, payload.keys, strict=True)]
+    return [[c0, c1, c2, c3, ("ce_id", i), ("ce_time", t), ("ce_subject", k)]
+            for i, t, k in zip(ce.ids, ce.times, payload.keys, strict=True)]
 
 
 def _reason(exc: BaseException) -> str:
