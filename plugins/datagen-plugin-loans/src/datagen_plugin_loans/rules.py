@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from itertools import pairwise
-from operator import itemgetter
+from itertools import compress, pairwise, repeat
+from operator import add, ge, gt, is_not, itemgetter
 from typing import Any
 
 import numpy as np
@@ -53,16 +54,14 @@ def check_loan(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> I
                                 f"{prop['appraised_value']}")
 
 
-def _present(column: list[Any]) -> np.ndarray:
-    """Which values are not None."""
-    present: np.ndarray = np.array(column, dtype=object) != None  # noqa: E711 - elementwise comparison
-    return present
-
-
 def check_installments(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
     """Amounts (``amount-positive``), payment fields (``payment-fields``) and, per loan, the
     borrower (``installment-owner``), the principal sum (``principal-sum``) and the loan's status
-    (``loan-status``)."""
+    (``loan-status``).
+
+    Every check runs first as whole-column operations (``map``, ``compress``, list
+    comparisons, all in C); records are visited one by one only to name what failed.
+    """
     if not records:
         return
     principal = list(map(itemgetter("principal_amount"), records))
@@ -72,40 +71,53 @@ def check_installments(spec: EntitySpec, records: Sequence[Record], lookup: Look
         yield from _schedules(spec, records, lookup, principal, statuses)
 
 
+_PAID = frozenset(("PAID", "LATE"))
+
+
 def _amounts(spec: EntitySpec, records: Sequence[Record], principal: list[int],
              statuses: list[str]) -> Iterator[Violation]:
     """principal > 0, interest >= 0, total = principal + interest; paid fields set iff PAID or LATE;
     PAID on or before the due date, LATE after it; paid amount at least the total."""
-    p = np.array(principal, dtype=np.int64)
-    i = np.array(list(map(itemgetter("interest_amount"), records)), dtype=np.int64)
-    t = np.array(list(map(itemgetter("total_amount"), records)), dtype=np.int64)
-    for k in np.flatnonzero((p <= 0) | (i < 0) | (t != p + i)).tolist():
-        yield Violation(spec.name, records[k]["installment_id"], "total_amount", "amount-positive",
-                        f"principal {p[k]} must be > 0, interest {i[k]} >= 0, total {t[k]} their sum")
-    status = np.array(statuses, dtype=object)
-    late = status == "LATE"
-    paid = late | (status == "PAID")
+    interest = list(map(itemgetter("interest_amount"), records))
+    total = list(map(itemgetter("total_amount"), records))
+    if not (min(principal) > 0 and min(interest) >= 0 and list(map(add, principal, interest)) == total):
+        for r, p, i, t in zip(records, principal, interest, total, strict=True):
+            if p <= 0 or i < 0 or t != p + i:
+                yield Violation(spec.name, r["installment_id"], "total_amount", "amount-positive",
+                                f"principal {p} must be > 0, interest {i} >= 0, total {t} their sum")
+    paid = list(map(_PAID.__contains__, statuses))
     dates = list(map(itemgetter("paid_date"), records))
     amounts = list(map(itemgetter("paid_amount"), records))
-    wrong = (paid != _present(dates)) | (paid != _present(amounts))
-    check = np.flatnonzero(paid & ~wrong).tolist()
-    if check:
-        due = list(map(itemgetter("due_date"), records))
-        late_ok = np.array([dates[k] > due[k] for k in check]) == late[check]
-        enough = np.array([amounts[k] for k in check], dtype=np.int64) >= t[check]
-        wrong[np.array(check)[~(late_ok & enough)]] = True
-    for k in np.flatnonzero(wrong).tolist():
-        r = records[k]
-        yield Violation(spec.name, r["installment_id"], "paid_date", "payment-fields",
-                        f"{r['status']} paid {r['paid_amount']} on {r['paid_date']} for {r['total_amount']} "
-                        f"due {r['due_date']}")
+    if list(map(is_not, dates, repeat(None))) == paid == list(map(is_not, amounts, repeat(None))):
+        due = list(compress(map(itemgetter("due_date"), records), paid))
+        paid_on = list(compress(dates, paid))
+        after_due = list(map(gt, paid_on, due))
+        late = list(map("LATE".__eq__, compress(statuses, paid)))
+        if after_due == late and all(map(ge, compress(amounts, paid), compress(total, paid))):
+            return
+    for r, is_paid in zip(records, paid, strict=True):
+        day, amount = r["paid_date"], r["paid_amount"]
+        if is_paid is (day is None) or is_paid is (amount is None) or (is_paid and (
+                amount < r["total_amount"] or (r["status"] == "LATE") != (day > r["due_date"]))):
+            yield Violation(spec.name, r["installment_id"], "paid_date", "payment-fields",
+                            f"{r['status']} paid {amount} on {day} for {r['total_amount']} due {r['due_date']}")
 
 
 def _groups(keys: list[str]) -> dict[str, list[tuple[int, int]]]:
     """Runs ``(start, stop)`` of equal consecutive keys, gathered by key."""
+    counts = Counter(keys)  # in first-seen order; a contiguous run per key is the usual case
+    out: dict[str, list[tuple[int, int]]] = {}
+    a = 0
+    for key, n in counts.items():
+        if keys[a:a + n].count(key) != n:
+            break
+        out[key] = [(a, a + n)]
+        a += n
+    else:
+        return out
     column = np.array(keys, dtype=object)
     bounds = [0, *(np.flatnonzero(column[1:] != column[:-1]) + 1).tolist(), len(keys)]
-    out: dict[str, list[tuple[int, int]]] = {}
+    out = {}
     for a, b in pairwise(bounds):
         out.setdefault(keys[a], []).append((a, b))
     return out
@@ -128,7 +140,6 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, prin
     keys = list(map(itemgetter("loan_id"), records))
     owners = list(map(itemgetter("customer_id"), records))
     numbers = list(map(itemgetter("installment_number"), records))
-    principal = np.concatenate([[0], np.cumsum(np.array(principal_parts, dtype=np.int64))])
     for loan_id, runs in _groups(keys).items():
         loan = lookup.get("loan", loan_id)
         if loan is None:
@@ -143,7 +154,7 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, prin
         term = loan["term_months"]
         group_numbers = _take(numbers, runs)
         complete = group_numbers == list(range(1, term + 1)) or sorted(group_numbers) == list(range(1, term + 1))
-        total = int(sum(principal[b] - principal[a] for a, b in runs))
+        total = sum(sum(principal_parts[a:b]) for a, b in runs)
         if (complete and total != loan["principal"]) or total > loan["principal"]:
             yield Violation(spec.name, first, "principal_amount", "principal-sum",
                             f"principal parts of loan {loan_id} sum to {total}, loan principal is {loan['principal']}")
