@@ -450,3 +450,33 @@ def test_postgres_tables_locked_elsewhere_fail_instead_of_hanging(pg_cli: Any, t
     line = one_error(result.output)
     assert "lock timeout" in line and "another session" in line, line
     assert elapsed < 30
+
+
+def test_postgres_lost_connection_is_one_clear_error(pg_cli: Any, toy_host: Any, pg_schema: str,
+                                                     postgres_url: str) -> None:
+    import psycopg
+    import toy_pack
+
+    from datagen_kernel import hookimpl
+
+    class Killer:
+        """Terminates the sink's backend while block 2 is generated."""
+
+        @hookimpl
+        def datagen_register_generators(self, register: Any) -> None:
+            def wrapper(ctx: Any, inner: Any) -> Any:
+                if ctx.block == 2:
+                    with psycopg.connect(postgres_url, autocommit=True) as admin:
+                        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                      "WHERE application_name = 'datagen' AND query LIKE %s", (f'%"{pg_schema}"%',))
+                return inner(ctx)
+
+            register.wrap("member", wrapper)
+
+    host = make_plugin_host(entrypoints=False, plugins=[toy_pack, pg_plugin, Killer()])
+    result = pg_cli(host, ["--customers", "2000"], batch_size="100")
+    assert result.exit_code != 0
+    line = one_error(result.output)
+    assert "lost the connection to PostgreSQL while loading" in line and "nothing was committed" in line, line
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        assert admin.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (pg_schema,)).fetchone() is None

@@ -11,6 +11,7 @@ itself fails, the rows counted earlier are reported as failed, not acknowledged.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import threading
@@ -319,7 +320,11 @@ class PostgresSink(Sink):
         self._conn = None
         try:
             if not ok or self._error is not None:
-                conn.rollback()
+                with contextlib.suppress(psycopg.Error):  # a lost connection has rolled back already
+                    conn.rollback()
+                if ok and self._error is not None:
+                    self._unacknowledge(str(self._error))
+                    raise self._error
                 return
             try:
                 deferred = list(self._deferred.values())
@@ -341,9 +346,12 @@ class PostgresSink(Sink):
                 self.stats.fail(name, n, reason)
 
     def _abandon(self) -> None:
+        import psycopg
+
         if self._conn is not None:
             try:
-                self._conn.rollback()
+                with contextlib.suppress(psycopg.Error):
+                    self._conn.rollback()
             finally:
                 self._conn.close()
                 self._conn = None
@@ -396,7 +404,9 @@ class PostgresSink(Sink):
                 hint=f"another session has held the tables for over {LOCK_TIMEOUT_S}s (see pg_stat_activity); "
                 "finish or cancel it and rerun",
             )
-        if isinstance(exc, errors.OperationalError | errors.InterfaceError) and not getattr(exc, "sqlstate", None):
+        lost = isinstance(exc, errors.AdminShutdown | errors.CrashShutdown | errors.CannotConnectNow) or (
+            isinstance(exc, errors.OperationalError | errors.InterfaceError) and not getattr(exc, "sqlstate", None))
+        if lost:
             return SinkError(f"lost the connection to PostgreSQL while {doing}: {text}; nothing was committed",
                              hint="check the server, then rerun with the same --seed")
         return SinkError(f"PostgreSQL error while {doing}: {text}; nothing was committed")
