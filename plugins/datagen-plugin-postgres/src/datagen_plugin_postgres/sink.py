@@ -83,13 +83,12 @@ class PostgresSink(Sink):
         self._buffers: dict[str, list[bytes]] = {}
         self._buffered: Counter[str] = Counter()
         self._buffered_rows = 0
-        self._written: Counter[str] = Counter()
         self._loaded: Counter[str] = Counter()
         self._jobs: queue.Queue[list[tuple[str, list[bytes], int]] | None] = queue.Queue(maxsize=4)
         self._loader: threading.Thread | None = None
         self._error: SinkError | None = None
         self._copy_sql: dict[str, str] = {}
-        self._upsert_sql: dict[str, tuple[str, str, str]] = {}
+        self._upsert_sql: dict[str, tuple[str, str]] = {}
 
     # -- worker side ---------------------------------------------------------------------------
     def _column_plans(self, entity: EntitySpec) -> list[ColumnPlan]:
@@ -185,7 +184,6 @@ class PostgresSink(Sink):
                     f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} "
                     f"ON CONFLICT ({quote(spec.primary_key)}) {action}",
                     f"TRUNCATE {stage}",
-                    stage,
                 )
             else:
                 self._copy_sql[name] = f"COPY {target} ({cols}) FROM STDIN{fmt}"
@@ -223,7 +221,6 @@ class PostgresSink(Sink):
             return
         self._buffers[batch.entity].append(batch.payload)
         self._buffered[batch.entity] += batch.count
-        self._written[batch.entity] += batch.count
         self._buffered_rows += batch.count
         if self._buffered_rows >= self.config["batch_size"]:
             self._dispatch()
@@ -273,6 +270,8 @@ class PostgresSink(Sink):
                     self._load(job)
             except psycopg.Error as exc:
                 self._error = self._db_error(exc, "loading")
+            except SinkError as exc:
+                self._error = exc
             except BaseException as exc:  # reported to the main thread, never lost
                 self._error = SinkError(f"PostgreSQL load failed: {type(exc).__name__}: {exc}")
             finally:
@@ -293,7 +292,7 @@ class PostgresSink(Sink):
                         copy.write(BINARY_TRAILER)
                 copied = cur.rowcount
                 if name in self._upsert_sql:
-                    merge, clear, _ = self._upsert_sql[name]
+                    merge, clear = self._upsert_sql[name]
                     cur.execute(merge)
                     copied = cur.rowcount
                     cur.execute(clear)
