@@ -137,7 +137,7 @@ RECORD_V2_COMPATIBLE = {
 @pytest.fixture
 def registry_client(schema_registry_url: str) -> Any:
     sr = _client_module("confluent_kafka.schema_registry", "confluent-kafka[schemaregistry]")
-    return sr.SchemaRegistryClient({"url": schema_registry_url})
+    return sr.SchemaRegistryClient({"url": schema_registry_url, "timeout": 30})
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_avro_through_kafka_with_registry(kafka_bootstrap: str, kafka_topic: str
     avro = _client_module("confluent_kafka.schema_registry.avro", "confluent-kafka[avro]")
     serialization = _client_module("confluent_kafka.serialization", "confluent-kafka")
 
-    client = sr.SchemaRegistryClient({"url": schema_registry_url})
+    client = sr.SchemaRegistryClient({"url": schema_registry_url, "timeout": 30})
     serializer = avro.AvroSerializer(client, json.dumps(RECORD_V1))
     deserializer = avro.AvroDeserializer(client)
     context = serialization.SerializationContext(kafka_topic, serialization.MessageField.VALUE)

@@ -67,7 +67,7 @@ def assert_topic_matches_json(bootstrap: str, registry_url: str | None, topic: s
         from confluent_kafka.schema_registry.avro import AvroDeserializer
         from confluent_kafka.serialization import StringDeserializer
 
-        client = SchemaRegistryClient({"url": registry_url})
+        client = SchemaRegistryClient({"url": registry_url, "timeout": 30})
         conf = {"key.deserializer": StringDeserializer(), "value.deserializer": AvroDeserializer(client)}
         msgs = read_topic(bootstrap, topic, consumer_conf=conf, deserializing=True)
         decoded = [avro_to_json_form(spec.fields, m.value) for m in msgs]

@@ -93,7 +93,7 @@ def test_values_carry_the_id_registered_under_the_subject(
                                      *_flags(kafka_bootstrap, schema_registry_url, prefix,
                                              f"avro.subject_strategy={strategy}")])
     assert result.exit_code == 0, result.output
-    client = SchemaRegistryClient({"url": schema_registry_url})
+    client = SchemaRegistryClient({"url": schema_registry_url, "timeout": 30})
     latest = client.get_latest_version(subject)
     assert json.loads(latest.schema.schema_str)["name"] == "Score"
     msgs = read_topic(kafka_bootstrap, prefix + "toy.scores")
@@ -138,7 +138,7 @@ def test_schema_evolution_under_backward_compatibility(kafka_bootstrap: str, sch
     base = cli_runner(_plugins())(["run", "--customers", "30", "--seed", "1", "--sink", "kafka-avro:event", "-q",
                                    *flags])
     assert base.exit_code == 0, base.output
-    client = SchemaRegistryClient({"url": schema_registry_url})
+    client = SchemaRegistryClient({"url": schema_registry_url, "timeout": 30})
     client.set_compatibility(subject, "BACKWARD")
     assert client.get_versions(subject) == [1]
     first = len(read_topic(kafka_bootstrap, prefix + "toy.scores"))
