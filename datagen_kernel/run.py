@@ -10,6 +10,7 @@ sink flushed), then events, whose generation re-derives the masters it needs.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import time
 import traceback
@@ -215,6 +216,12 @@ class Engine:
         for name in plan.global_entities():
             globals_[name] = plan.generators[name](plan.context(name, None, globals_))
         processor = BlockProcessor(plan, sinks, globals_)
+        # Records are short-lived dicts made by the hundred thousand: the cyclic collector would
+        # keep re-scanning them (and the plugins' long-lived pools) for cycles they never form.
+        # Freeze what exists now and collect the young generation far less often.
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], 100_000), thresholds[1], thresholds[2])
         pool = self._pool(processor)
         opened: list[Sink] = []
         ok = False
@@ -255,6 +262,8 @@ class Engine:
                     close_errors.append(str(exc))
             for ser in serializers.values():
                 ser.close()
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
             summary.elapsed = time.perf_counter() - start
             summary.rows = self._rows(sinks, summary.elapsed)
             for sink, route in zip(sinks, plan.routes, strict=True):
