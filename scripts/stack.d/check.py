@@ -41,7 +41,7 @@ def check_kafka(bootstrap: str, timeout_s: float) -> int:
                 "log_level": 0,
             }
         )
-        producer.produce(TOPIC, value=token, on_delivery=lambda err, msg: delivered.append((err, msg)))
+        producer.produce(TOPIC, value=token, on_delivery=lambda err, msg, out=delivered: out.append((err, msg)))
         producer.flush(min(12.0, remaining_ms / 1000 + 2))
         if not delivered:
             last_error = "produce: no delivery report"
