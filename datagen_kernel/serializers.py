@@ -77,21 +77,36 @@ _D2 = np.array([f"{i:02d}".encode() for i in range(100)], dtype="S2").view(np.ui
 _D3 = np.array([f"{i:03d}".encode() for i in range(1000)], dtype="S3").view(np.uint8).reshape(1000, 3)
 
 
+def _civil_from_days(days: np.ndarray[Any, np.dtype[np.int64]]) -> tuple[Any, Any, Any]:
+    """(year, month, day) of days since 1970-01-01, proleptic Gregorian, in integer arithmetic.
+
+    The era/day-of-era decomposition of the civil calendar (400-year eras starting in March):
+    cheaper than numpy's datetime64 unit casts.
+    """
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
 def _iso_millis(local_ms: np.ndarray[Any, np.dtype[np.int64]], suffix: str) -> list[str]:
     """``YYYY-MM-DDTHH:MM:SS.mmm<suffix>`` for local-time milliseconds, digit by digit in numpy."""
     ms = local_ms % 1000
     secs = local_ms // 1000
     sod = secs % 86400
-    day = (secs // 86400).astype("datetime64[D]")
-    year_start = day.astype("datetime64[Y]")
-    month_start = day.astype("datetime64[M]")
-    year = year_start.astype(np.int64) + 1970
+    year, month, day = _civil_from_days(secs // 86400)
     width = 23 + len(suffix)
     out = np.empty((len(local_ms), width), dtype=np.uint8)
     out[:, 0:2] = _D2[year // 100]
     out[:, 2:4] = _D2[year % 100]
-    out[:, 5:7] = _D2[(month_start - year_start).astype(np.int64) + 1]
-    out[:, 8:10] = _D2[(day - month_start).astype(np.int64) + 1]
+    out[:, 5:7] = _D2[month]
+    out[:, 8:10] = _D2[day]
     out[:, 11:13] = _D2[sod // 3600]
     out[:, 14:16] = _D2[(sod // 60) % 60]
     out[:, 17:19] = _D2[sod % 60]
@@ -101,8 +116,7 @@ def _iso_millis(local_ms: np.ndarray[Any, np.dtype[np.int64]], suffix: str) -> l
     out[:, [13, 16]] = ord(":")
     out[:, 19] = ord(".")
     out[:, 23:] = np.frombuffer(suffix.encode(), dtype=np.uint8)
-    text: list[str] = out.view(f"S{width}").ravel().astype(f"U{width}").tolist()
-    return text
+    return [b.decode("ascii") for b in out.view(f"S{width}").ravel().tolist()]
 
 
 def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -> list[str | None]:
