@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from datagen_kernel.generation import Record
 from datagen_kernel.plugins import hookimpl
 from datagen_kernel.registry import SerializerRegister, SinkRegister
+from datagen_kernel.schema import EntitySpec
 from datagen_kernel.serializers import JsonSerializer
 from datagen_kernel.sinks import EncodedBatch, Sink
 
@@ -15,7 +19,7 @@ class NullSink(Sink):
     doc = "Discard records (acknowledging them); for benchmarks and dry runs."
     serializer_name = None
 
-    def encode(self, entity, records):  # type: ignore[no-untyped-def]
+    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
         return EncodedBatch(entity.name, len(records), None)
 
     def write(self, batch: EncodedBatch) -> None:

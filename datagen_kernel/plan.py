@@ -128,6 +128,26 @@ class Plan:
     def emitted_in(self, phase: str) -> list[str]:
         return [n for n in self.specs if n in self.emitted and self.phase_of(n) == phase]
 
+    def generate_globals(self) -> dict[str, list[Record]]:
+        """Records of the global entities (generated once per run)."""
+        out: dict[str, list[Record]] = {}
+        for name in self.global_entities():
+            out[name] = self.generators[name](self.context(name, None, out))
+        return out
+
+    def generate_block(
+        self, block: int, globals_: Mapping[str, list[Record]] | None = None
+    ) -> dict[str, list[Record]]:
+        """Every entity of the plan for one block, parents first, global entities included.
+
+        Raw generator output: not validated, not transformed (tests and benchmarks use it).
+        """
+        records = dict(self.generate_globals() if globals_ is None else globals_)
+        for name, spec in self.specs.items():
+            if spec.scope != Scope.GLOBAL:
+                records[name] = self.generators[name](self.context(name, block, records))
+        return records
+
     def context(self, entity: str, block: int | None, records: Mapping[str, list[Record]]) -> BlockContext:
         if block is None:
             return BlockContext(self.run, self.specs[entity], None, 0, 0, records)

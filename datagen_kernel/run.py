@@ -212,9 +212,7 @@ class Engine:
             if route.sink_cls.serializer_name is not None:
                 sink.serializer = serializers[route.sink_cls.serializer_name]
         start = time.perf_counter()
-        globals_: dict[str, list[Record]] = {}
-        for name in plan.global_entities():
-            globals_[name] = plan.generators[name](plan.context(name, None, globals_))
+        globals_ = plan.generate_globals()
         processor = BlockProcessor(plan, sinks, globals_)
         # Records are short-lived dicts made by the hundred thousand: the cyclic collector would
         # keep re-scanning them (and the plugins' long-lived pools) for cycles they never form.

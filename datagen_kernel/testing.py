@@ -554,12 +554,12 @@ class _Harness:
 
     def records(self) -> dict[str, list[Record]]:
         plan = self.plan
-        records: dict[str, list[Record]] = {}
+        globals_ = plan.generate_globals()
+        records: dict[str, list[Record]] = {name: list(recs) for name, recs in globals_.items()}
         for block in range(plan.blocks):
-            block_records: dict[str, list[Record]] = {}
-            for name in plan.specs:
-                block_records[name] = plan.generators[name](plan.context(name, block, block_records))
-                records.setdefault(name, []).extend(block_records[name])
+            for name, recs in plan.generate_block(block, globals_).items():
+                if name not in globals_:
+                    records.setdefault(name, []).extend(recs)
         return records
 
     def new_sink(self, plan: Plan | None = None) -> Sink:

@@ -144,3 +144,16 @@ def test_null_sink_acknowledges_everything(toy_cli, workers: str) -> None:
     result = toy_cli(["run", "-q", "--customers", "1200", "--sink", "null", "--workers", workers])
     assert result.exit_code == 0, result.output
     assert "ok:" in result.output
+
+
+def test_generate_block_gives_the_records_a_run_writes(toy_cli, toy_host, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datagen_kernel.config import ConfigSources
+    from datagen_kernel.plan import RunParams, build_plan
+    from datagen_kernel.serializers import from_text_values
+
+    run_json(toy_cli, tmp_path, "--customers", str(BLOCK_SIZE + 10))
+    plan = build_plan(toy_host, RunParams(root_count=BLOCK_SIZE + 10), ConfigSources.build([], environ={}))
+    blocks = [plan.generate_block(b) for b in range(plan.blocks)]
+    for name in ("team", "member", "score"):
+        written = [from_text_values(plan.specs[name], r) for r in load(tmp_path / f"{name}.jsonl")]
+        assert written == [r for block in blocks for r in block[name]], name

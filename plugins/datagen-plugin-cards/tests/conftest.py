@@ -38,11 +38,9 @@ def cards_blocks(cards_host: PluginHost) -> BlockIterator:
         params = RunParams(root_count=customers, seed=seed, scenario=scenario,
                            sinks=("null:" + ",".join(entities),))
         plan = build_plan(cards_host, params, ConfigSources.build(list(options), environ={}))
+        globals_ = plan.generate_globals()
         for block in range(plan.blocks):
-            records: dict[str, list[dict[str, Any]]] = {}
-            for name in plan.specs:
-                records[name] = plan.generators[name](plan.context(name, block, records))
-            yield records
+            yield plan.generate_block(block, globals_)
 
     return iterate
 

@@ -37,11 +37,9 @@ def loans_blocks(loans_host: PluginHost) -> Callable[..., Iterator[dict[str, lis
         params = RunParams(root_count=customers, seed=seed, scenario=scenario,
                            sinks=("null:" + ",".join(entities),))
         plan = build_plan(loans_host, params, ConfigSources.build(list(options), environ={}))
+        globals_ = plan.generate_globals()
         for block in range(plan.blocks):
-            records: dict[str, list[dict[str, Any]]] = {}
-            for name in plan.specs:
-                records[name] = plan.generators[name](plan.context(name, block, records))
-            yield records
+            yield plan.generate_block(block, globals_)
 
     return iterate
 
