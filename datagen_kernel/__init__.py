@@ -14,6 +14,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from datagen_kernel.batch import Batch, as_rows, column
 from datagen_kernel.config import Option
 from datagen_kernel.errors import (
     ConfigError,
@@ -25,7 +26,7 @@ from datagen_kernel.errors import (
     UsageError,
     ValidationFailed,
 )
-from datagen_kernel.generation import BlockContext, Generator, GeneratorWrapper, Record, RunInfo
+from datagen_kernel.generation import BlockContext, Generator, GeneratorWrapper, Record, Records, RunInfo
 from datagen_kernel.plugins import PluginHost, hookimpl, make_plugin_host
 from datagen_kernel.scenarios import Scenario, Transform, TransformContext
 from datagen_kernel.schema import (
@@ -50,6 +51,7 @@ from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SinkStats
 from datagen_kernel.validation import Lookup, Rule, Violation
 
 __all__ = [
+    "Batch",
     "BlockContext",
     "Bool",
     "ConfigError",
@@ -73,6 +75,7 @@ __all__ = [
     "PluginHost",
     "Record",
     "RecordType",
+    "Records",
     "Rule",
     "RunInfo",
     "Scenario",
@@ -92,6 +95,8 @@ __all__ = [
     "ValidationFailed",
     "Violation",
     "__version__",
+    "as_rows",
+    "column",
     "hookimpl",
     "make_plugin_host",
 ]

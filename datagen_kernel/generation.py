@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -14,6 +14,9 @@ from datagen_kernel.seeding import stream_for, uuid4_strings
 
 Record = dict[str, Any]
 """One generated record: field name -> value (see ``datagen_kernel.schema`` for value types)."""
+
+Records = Sequence[Record]
+"""What a generator returns: a list of dicts, or a ``datagen_kernel.Batch`` of columns."""
 
 DEFAULT_AS_OF = datetime(2026, 1, 1, 0, 0, 0, tzinfo=timezone(timedelta(hours=-3)))
 """History is generated up to this instant unless the run says otherwise (``--as-of``)."""
@@ -57,7 +60,7 @@ class BlockContext:
         block: int | None,
         start: int,
         stop: int,
-        records: Mapping[str, list[Record]],
+        records: Mapping[str, Records],
     ) -> None:
         self.run = run
         self.entity = entity
@@ -88,8 +91,12 @@ class BlockContext:
         """``n`` UUID v4 strings for this entity and block."""
         return uuid4_strings(self.rng(purpose), n)
 
-    def records(self, entity: str) -> list[Record]:
-        """Records of ``entity`` generated for this block (or the run, if global)."""
+    def records(self, entity: str) -> Records:
+        """Records of ``entity`` generated for this block (or the run, if global).
+
+        Whatever its generator returned: a list of dicts or a ``Batch`` (read columns with
+        ``datagen_kernel.column(records, name)``, which works on both).
+        """
         try:
             return self._records[entity]
         except KeyError:
@@ -106,8 +113,8 @@ class BlockContext:
         return self.run.options_for(namespace)
 
 
-Generator = Callable[[BlockContext], list[Record]]
+Generator = Callable[[BlockContext], Records]
 """Produces the records of one entity for one block."""
 
-GeneratorWrapper = Callable[[BlockContext, Generator], list[Record]]
+GeneratorWrapper = Callable[[BlockContext, Generator], Records]
 """Decorates another plugin's generator: gets the context and the wrapped generator."""

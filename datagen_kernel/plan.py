@@ -14,7 +14,7 @@ from typing import Any
 
 from datagen_kernel.config import ConfigSources, Option, resolve
 from datagen_kernel.errors import ConfigError, DatagenError, PluginError, UsageError
-from datagen_kernel.generation import DEFAULT_AS_OF, BlockContext, Generator, Record, RunInfo
+from datagen_kernel.generation import DEFAULT_AS_OF, BlockContext, Generator, Records, RunInfo
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.registry import Registration
 from datagen_kernel.scenarios import Scenario, Transform
@@ -128,16 +128,16 @@ class Plan:
     def emitted_in(self, phase: str) -> list[str]:
         return [n for n in self.specs if n in self.emitted and self.phase_of(n) == phase]
 
-    def generate_globals(self) -> dict[str, list[Record]]:
+    def generate_globals(self) -> dict[str, Records]:
         """Records of the global entities (generated once per run)."""
-        out: dict[str, list[Record]] = {}
+        out: dict[str, Records] = {}
         for name in self.global_entities():
             out[name] = self.generators[name](self.context(name, None, out))
         return out
 
     def generate_block(
-        self, block: int, globals_: Mapping[str, list[Record]] | None = None
-    ) -> dict[str, list[Record]]:
+        self, block: int, globals_: Mapping[str, Records] | None = None
+    ) -> dict[str, Records]:
         """Every entity of the plan for one block, parents first, global entities included.
 
         Raw generator output: not validated, not transformed (tests and benchmarks use it).
@@ -148,7 +148,7 @@ class Plan:
                 records[name] = self.generators[name](self.context(name, block, records))
         return records
 
-    def context(self, entity: str, block: int | None, records: Mapping[str, list[Record]]) -> BlockContext:
+    def context(self, entity: str, block: int | None, records: Mapping[str, Records]) -> BlockContext:
         if block is None:
             return BlockContext(self.run, self.specs[entity], None, 0, 0, records)
         start, stop = self.block_range(block)
@@ -362,8 +362,8 @@ def _wrapped(entity: str, base: Registration[Generator], wrappers: Sequence[Regi
 
 
 def _bind(wrapper: Any, inner: Generator) -> Generator:
-    def generate(ctx: BlockContext) -> list[Record]:
-        out: list[Record] = wrapper(ctx, inner)
+    def generate(ctx: BlockContext) -> Records:
+        out: Records = wrapper(ctx, inner)
         return out
 
     return generate
@@ -372,7 +372,7 @@ def _bind(wrapper: Any, inner: Generator) -> Generator:
 def _guard(entity: str, fn: Generator, owner: str, what: str) -> Generator:
     """Name the plugin when its generator fails, instead of a bare traceback."""
 
-    def generate(ctx: BlockContext) -> list[Record]:
+    def generate(ctx: BlockContext) -> Records:
         try:
             return fn(ctx)
         except DatagenError:

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from datagen_kernel.batch import as_rows
 from datagen_kernel.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
-from datagen_kernel.generation import Record
+from datagen_kernel.generation import Record, Records
 from datagen_kernel.plan import PHASES, Plan
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.scenarios import TransformContext
@@ -111,7 +112,7 @@ class _Failure:
 class BlockProcessor:
     """Generates, validates, transforms and encodes one block; pure given the plan."""
 
-    def __init__(self, plan: Plan, sinks: list[Sink], globals_: dict[str, list[Record]]) -> None:
+    def __init__(self, plan: Plan, sinks: list[Sink], globals_: dict[str, Records]) -> None:
         self.plan = plan
         self.sinks = sinks
         self.globals = globals_
@@ -123,12 +124,12 @@ class BlockProcessor:
             out.extend(self.encode(name, recs))
         return out
 
-    def prepared(self, phase: str, block: int | None) -> list[tuple[str, list[Record]]]:
+    def prepared(self, phase: str, block: int | None) -> list[tuple[str, Records]]:
         """Validated, transformed records of each entity ``phase`` emits for ``block``."""
         plan = self.plan
-        records: dict[str, list[Record]] = dict(self.globals)
+        records: dict[str, Records] = dict(self.globals)
         names = plan.global_entities() if block is None else plan.block_entities(phase)
-        out: list[tuple[str, list[Record]]] = []
+        out: list[tuple[str, Records]] = []
         for name in names:
             if block is not None:
                 recs = plan.generators[name](plan.context(name, block, records))
@@ -140,7 +141,7 @@ class BlockProcessor:
                 out.append((name, self.transform(name, block, recs)))
         return out
 
-    def validate(self, name: str, recs: list[Record], records: dict[str, list[Record]]) -> None:
+    def validate(self, name: str, recs: Records, records: dict[str, Records]) -> None:
         plan = self.plan
         spec = plan.generated_specs.get(name, plan.specs[name])
         violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records),
@@ -153,14 +154,14 @@ class BlockProcessor:
                 hint="this is a bug in the generator of the plugin providing it; run with --debug and report it",
             )
 
-    def transform(self, name: str, block: int | None, recs: list[Record]) -> list[Record]:
+    def transform(self, name: str, block: int | None, recs: Records) -> Records:
         plan = self.plan
         spec = plan.specs[name]
         for transform, options in plan.transforms:
             if transform.entities is None or name in transform.entities:
                 ctx = TransformContext(plan.run, transform.name, block, options)
                 try:
-                    recs = transform.apply(spec, recs, ctx)
+                    recs = transform.apply(spec, as_rows(recs), ctx)
                 except DatagenError:
                     raise
                 except Exception as exc:
@@ -171,7 +172,7 @@ class BlockProcessor:
                     ) from exc
         return recs
 
-    def encode(self, name: str, recs: list[Record], routes: list[int] | None = None) -> BlockOutput:
+    def encode(self, name: str, recs: Records, routes: list[int] | None = None) -> BlockOutput:
         plan = self.plan
         spec = plan.specs[name]
         out: BlockOutput = []
@@ -214,7 +215,7 @@ class Engine:
         start = time.perf_counter()
         globals_ = plan.generate_globals()
         processor = BlockProcessor(plan, sinks, globals_)
-        # Records are short-lived dicts made by the hundred thousand: the cyclic collector would
+        # records are short-lived dicts made by the hundred thousand: the cyclic collector would
         # keep re-scanning them (and the plugins' long-lived pools) for cycles they never form.
         # Freeze what exists now and collect the young generation far less often.
         gc.freeze()

@@ -57,8 +57,9 @@ class Transform:
     """Alters, adds or drops records after validation and before serialization.
 
     Enabled with ``--transform NAME`` or by a scenario. ``apply`` gets all records of one
-    entity for one block (never a sink batch, so the result does not depend on
-    ``--batch-size``) and returns the records to keep. ``entities`` limits it (``None`` =
+    entity for one block as a list of dicts (never a sink batch, so the result does not
+    depend on ``--batch-size``; a columnar ``Batch`` is turned into rows first) and returns
+    the records to keep. ``entities`` limits it (``None`` =
     every entity); ``extend_entity`` declares fields it adds.
     """
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 import orjson
 
+from datagen_kernel.batch import as_rows
 from datagen_kernel.config import Option
 from datagen_kernel.generation import Record
 from datagen_kernel.schema import Date, Decimal, EntitySpec, Field, Timestamp
@@ -302,6 +303,7 @@ class JsonSerializer(Serializer):
         """
         if not records:
             return b""
+        records = as_rows(records)
         first = entity.fields[0].name.encode()
         with text_view(entity, records, self.tz):
             blob = self._dumps(records)[1:-1]

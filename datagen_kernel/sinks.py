@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from datagen_kernel.batch import as_rows, column
 from datagen_kernel.config import Option
 from datagen_kernel.generation import Record, RunInfo
 from datagen_kernel.schema import EntitySpec
@@ -82,10 +83,9 @@ class Sink:
     # -- worker side -------------------------------------------------------------------------
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
         """Turn records into a payload for ``write``; default: serialized values + keys."""
-        key = entity.message_key
-        keys = [str(r[key]) for r in records]
+        keys = list(map(str, column(records, entity.message_key)))
         if self.serializer is None:
-            return EncodedBatch(entity.name, len(records), list(records), keys)
+            return EncodedBatch(entity.name, len(records), as_rows(records), keys)
         values = self.serializer.serialize(entity, records)
         return EncodedBatch(entity.name, len(records), values, keys)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-from datagen_kernel.generation import Record
+from datagen_kernel.generation import Record, Records
 from datagen_kernel.plan import Plan
 from datagen_kernel.schema import EntitySpec, Timestamp, Uuid
 
@@ -88,7 +88,7 @@ def _rekey(seed: int, epoch: int, key: str) -> str:
 
 
 def stream_events(
-    plan: Plan, prepared: Callable[[int], list[tuple[str, list[Record]]]]
+    plan: Plan, prepared: Callable[[int], list[tuple[str, Records]]]
 ) -> Iterator[tuple[str, Record]]:
     """Events of every block, epoch after epoch, each block's events in time order."""
     blocks = plan.blocks

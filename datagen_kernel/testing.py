@@ -35,9 +35,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from datagen_kernel.batch import Batch, as_rows, column
 from datagen_kernel.cli import make_cli
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.errors import DatagenError
@@ -116,7 +118,7 @@ class _MemorySink(Sink):
         self.records: dict[str, list[Record]] = {}
 
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        return EncodedBatch(entity.name, len(records), [dict(r) for r in records])
+        return EncodedBatch(entity.name, len(records), [dict(r) for r in as_rows(records)])
 
     def open(self, context: SinkContext) -> None:
         self.records = {name: [] for name in context.entities}
@@ -307,19 +309,26 @@ def _gen_owner(ctx: BlockContext) -> list[Record]:
     return out
 
 
-def _gen_event(ctx: BlockContext) -> list[Record]:
-    out: list[Record] = []
-    for owner in ctx.records("conformance_owner"):
-        rng = ctx.stream("conformance_event", owner["owner_id"])
+def _gen_event(ctx: BlockContext) -> Batch:
+    """Columnar on purpose: every sink of the conformance suite also reads a ``Batch``."""
+    ids: list[str] = []
+    owners: list[str] = []
+    amounts: list[int] = []
+    ats: list[int] = []
+    notes: list[str | None] = []
+    for owner_id in column(ctx.records("conformance_owner"), "owner_id"):
+        rng = ctx.stream("conformance_event", owner_id)
         k = int(rng.integers(0, 4))
-        ids = [str(uuid.UUID(int=int(x), version=4)) for x in rng.integers(0, 2**62, k)]
-        amounts = rng.integers(1, 1_000_000, k).tolist()
-        ats = (ctx.run.as_of_ms - rng.integers(0, 86_400_000, k)).tolist()
-        for i in range(k):
-            note = _NOTES[(amounts[i] + i) % len(_NOTES)] if amounts[i] % 5 else None
-            out.append({"event_id": ids[i], "owner_id": owner["owner_id"], "amount": amounts[i],
-                        "at": ats[i], "note": note})
-    return out
+        ids.extend(str(uuid.UUID(int=int(x), version=4)) for x in rng.integers(0, 2**62, k))
+        owners.extend([owner_id] * k)
+        drawn = rng.integers(1, 1_000_000, k).tolist()
+        amounts.extend(drawn)
+        ats.extend((ctx.run.as_of_ms - rng.integers(0, 86_400_000, k)).tolist())
+        notes.extend(_NOTES[(a + i) % len(_NOTES)] if a % 5 else None for i, a in enumerate(drawn))
+    return Batch({
+        "event_id": ids, "owner_id": owners, "amount": np.array(amounts, dtype=np.int64),
+        "at": np.array(ats, dtype=np.int64), "note": notes,
+    })
 
 
 class ConformancePack:
@@ -440,7 +449,7 @@ class SinkConformance:
         summary_file = tmp_path / "summary.json"
         result = conformance.cli(["run", "--customers", str(self.customers), "--sink", self.sink_name,
                                   "--summary-json", str(summary_file), "-q", *conformance.option_flags()])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, result.output or repr(result.exception)
         summary = json.loads(summary_file.read_text())
         assert summary["ok"] and summary["generated"] == summary["acknowledged"] > 0
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal as PyDecimal
-from operator import itemgetter
 from typing import Any, Protocol
 
+from datagen_kernel.batch import Batch
+from datagen_kernel.batch import column as column_of
 from datagen_kernel.generation import Record
 from datagen_kernel.schema import Decimal, EntitySpec, Enum, Int, String
 
@@ -74,7 +75,7 @@ class RecordIndex:
         cache_key = (entity, name)
         found = self._keys.get(cache_key)
         if found is None:
-            found = set(map(itemgetter(name), self._records.get(entity, ())))
+            found = set(column_of(self._records.get(entity, ()), name))
             self._keys[cache_key] = found
         return found
 
@@ -91,7 +92,13 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
     pk = spec.primary_key
     names = spec.field_names
     n_fields = len(names)
-    if records[0].keys() != set(names) or any(len(r) != n_fields for r in records):
+    if isinstance(records, Batch):
+        if set(records.names) != set(names):
+            missing = sorted(set(names) - set(records.names))
+            extra = sorted(set(records.names) - set(names))
+            return [Violation(spec.name, None, ",".join(missing + extra), "fields",
+                              f"batch columns: missing {missing}, unexpected {extra}")]
+    elif records[0].keys() != set(names) or any(len(r) != n_fields for r in records):
         for r in records:
             if len(r) != n_fields or r.keys() != set(names):
                 missing = sorted(set(names) - r.keys())
@@ -100,11 +107,11 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
                                      f"missing {missing}, unexpected {extra}"))
                 return out
     for f in spec.fields:
-        column = list(map(itemgetter(f.name), records))
+        column = column_of(records, f.name)
         has_null = None in column
         if has_null and not f.nullable:
             i = column.index(None)
-            out.append(Violation(spec.name, records[i].get(pk), f.name, "not-null", "is null"))
+            out.append(Violation(spec.name, column_of(records, pk)[i], f.name, "not-null", "is null"))
             continue
         values = [v for v in column if v is not None] if has_null else column
         if not values:
@@ -147,7 +154,7 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
 
 
 def _key_of(records: Sequence[Record], column: list[Any], value: Any, pk: str) -> Any:
-    return records[column.index(value)].get(pk)
+    return column_of(records, pk)[column.index(value)]
 
 
 def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> list[Violation]:
@@ -157,7 +164,7 @@ def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: 
     for fk in spec.foreign_keys:
         if not lookup.has_entity(fk.entity):
             continue
-        column = list(map(itemgetter(fk.field), records))
+        column = column_of(records, fk.field)
         keys = lookup.keys(fk.entity, fk.ref_field) if hasattr(lookup, "keys") else None
         if keys is not None:
             missing = set(column) - keys
@@ -167,12 +174,12 @@ def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: 
                 out.append(Violation(spec.name, _key_of(records, column, first, pk), fk.field, "foreign-key",
                                      f"{first!r} is not a {fk.entity}.{fk.ref_field}"))
             continue
-        for r, value in zip(records, column, strict=True):
+        for key, value in zip(column_of(records, pk), column, strict=True):
             if value is None:
                 continue
             parent = lookup.get(fk.entity, value)
             if parent is None or parent.get(fk.ref_field) != value:
-                out.append(Violation(spec.name, r.get(pk), fk.field, "foreign-key",
+                out.append(Violation(spec.name, key, fk.field, "foreign-key",
                                      f"{value!r} is not a {fk.entity}.{fk.ref_field}"))
                 break
     return out
