@@ -8,7 +8,9 @@ Everything here is vectorized with numpy and deterministic given its ``rng`` arg
 * places: ``states()`` (the 27 UFs from the shipped ``br_states.csv``), ``sample_locations``,
   ``sample_addresses``, ``phones_for_ddds``;
 * people: ``sample_names``, ``emails_for``;
-* money: ``to_cents``, ``format_brl``, ``MINIMUM_WAGE_CENTS``.
+* money: ``to_cents``, ``format_brl``, ``MINIMUM_WAGE_CENTS``;
+* records: ``int_column``, ``object_column`` (a field of a list of dicts or a ``Batch`` as an
+  array, without building rows).
 
 Timestamps are ``int`` epoch milliseconds (UTC), the kernel's record representation; local
 time means America/Sao_Paulo, a fixed UTC-03:00 since Brazil dropped daylight saving in 2019.
@@ -22,10 +24,12 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
+from datagen_kernel import Batch, column
 from datagen_plugin_banking import names as _names
 
 # --- time ------------------------------------------------------------------------------------
@@ -694,6 +698,31 @@ def format_brl(cents: int) -> str:
     return f"{sign}R$ {q:,}".replace(",", ".") + f",{r:02d}"
 
 
+# --- records ---------------------------------------------------------------------------------
+
+
+def int_column(records: Sequence[Any], name: str) -> np.ndarray:
+    """Field ``name`` of ``records`` (a list of dicts or a ``Batch``) as an ``int64`` array.
+
+    A ``Batch`` column stored as an integer array is returned as is (do not modify it).
+    Raises ``TypeError``/``ValueError`` if a value is not an integer (e.g. ``None``).
+    """
+    if isinstance(records, Batch):
+        stored = records.values(name)
+        if isinstance(stored, np.ndarray) and stored.dtype == np.int64:
+            return stored
+        return np.array(stored, dtype=np.int64)
+    return np.fromiter(map(itemgetter(name), records), dtype=np.int64, count=len(records))
+
+
+def object_column(records: Sequence[Any], name: str) -> np.ndarray:
+    """Field ``name`` of ``records`` (a list of dicts or a ``Batch``) as an object array."""
+    values = column(records, name)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 __all__ = [
     "ALPHANUMERIC",
     "BUSINESS_HOURS",
@@ -721,12 +750,14 @@ __all__ = [
     "emails_for",
     "emails_from_uniform",
     "format_brl",
+    "int_column",
     "is_valid_cnpj",
     "invalid_cpfs",
     "is_valid_cpf",
     "local_parts",
     "locations_from_uniform",
     "names_from_uniform",
+    "object_column",
     "phones_for_ddds",
     "phones_from_uniform",
     "pick",

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import BlockContext, Record
+from datagen_kernel import Batch, BlockContext, Records, column
 from datagen_kernel.seeding import stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
 from datagen_plugin_banking.common import (
@@ -39,6 +39,8 @@ from datagen_plugin_banking.common import (
     ascii_digits,
     cdf,
     emails_for,
+    int_column,
+    object_column,
     phones_for_ddds,
     pick,
     random_cnpjs,
@@ -193,9 +195,17 @@ NIGHT = TimestampSampler(
 
 # --- generator --------------------------------------------------------------------------------
 
+# enum symbols by code (an extra None at -1 for nullable fields)
+_TYPE_NAMES = np.array(TRANSACTION_TYPES, dtype=object)
+_DIRECTION_NAMES = np.array(DIRECTIONS, dtype=object)
+_STATUS_NAMES = np.array(TRANSACTION_STATUSES, dtype=object)
+_KEY_TYPE_NAMES = np.array([*PIX_KEY_TYPES, None], dtype=object)
+_PATTERN_NAMES = np.array([*FRAUD_PATTERNS, None], dtype=object)
 
-def generate_transactions(ctx: BlockContext) -> list[Record]:
-    """All transactions of the block's accounts (see the module docstring)."""
+
+
+def generate_transactions(ctx: BlockContext) -> Records:
+    """All transactions of the block's accounts, as a ``Batch`` (see the module docstring)."""
     customers = ctx.records("customer")
     accounts = ctx.records("account")
     nc, na = len(customers), len(accounts)
@@ -209,24 +219,26 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
     as_of = ctx.run.as_of_ms
     pool = counterparties(ctx.run.seed)
 
-    # accounts are grouped by owner, in customer order
-    cust_index = {c["customer_id"]: k for k, c in enumerate(customers)}
+    # accounts are grouped by owner, in customer order; parents are read column by column
+    cust_index = {cid: k for k, cid in enumerate(column(customers, "customer_id"))}
     type_index = {t: i for i, t in enumerate(ACCOUNT_TYPES)}
     bank_index = {b: i for i, b in enumerate(BANK_CODES)}
-    table = np.array(
-        [(cust_index[a["customer_id"]], type_index[a["account_type"]], bank_index[a["bank_code"]], a["balance"],
-          a["created_at"], int(a["account_id"][:8], 16)) for a in accounts],
-        dtype=np.int64,
-    )
-    acc_owner, acc_type, acc_bank, acc_created = table[:, 0], table[:, 1], table[:, 2], table[:, 4]
-    acc_balance = table[:, 3].astype(np.float64)
+    account_ids = object_column(accounts, "account_id")
+    owner_ids = object_column(accounts, "customer_id")
+    acc_owner = np.fromiter(map(cust_index.__getitem__, owner_ids.tolist()), dtype=np.int64, count=na)
+    acc_type = np.fromiter(map(type_index.__getitem__, column(accounts, "account_type")), dtype=np.int64, count=na)
+    acc_bank = np.fromiter(map(bank_index.__getitem__, column(accounts, "bank_code")), dtype=np.int64, count=na)
+    acc_opening = int_column(accounts, "balance")
+    acc_created = int_column(accounts, "created_at")
+    acc_id_prefix = np.fromiter((int(a[:8], 16) for a in account_ids.tolist()), dtype=np.int64, count=na)
+    acc_balance = acc_opening.astype(np.float64)
     weight = ACCOUNT_ACTIVITY[acc_type]
     weight = weight / np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]  # sums to 1 per customer
     window_start = np.minimum(np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS), as_of - 1)
     # expected events per account: the customer's yearly rate x the account's share x its years of history
     expected = per_year * weight * (as_of - window_start) / (365.0 * DAY_MS)
     # payee base per account: its recurring counterparties
-    payee_base = table[:, 5] % PERSONS
+    payee_base = acc_id_prefix % PERSONS
 
     counts = ctx.rng("count").poisson(expected)
     n = int(counts.sum())
@@ -258,8 +270,9 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
     if fraud:
         cols["pattern"] = np.full(n, -1, dtype=np.int64)
         # where it happened: the customer's city, or (3%, people travel) anywhere
-        home_city = [c["address"]["city"] for c in customers]
-        home_uf = [c["address"]["state"] for c in customers]
+        addresses = column(customers, "address")
+        home_city = [a["city"] for a in addresses]
+        home_uf = [a["state"] for a in addresses]
         owner = acc_owner[acc]
         city = np.array(home_city, dtype=object)[owner]
         uf = np.array(home_uf, dtype=object)[owner]
@@ -272,17 +285,21 @@ def generate_transactions(ctx: BlockContext) -> list[Record]:
                               window_start, as_of, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
-    return _records(ctx, cols, accounts, acc_bank, pool, fraud)
+    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud)
 
 
-def _records(
+def _batch(
     ctx: BlockContext,
     cols: dict[str, Any],
-    accounts: list[Record],
-    acc_bank: np.ndarray,
+    parents: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     pool: Counterparties,
     fraud: bool,
-) -> list[Record]:
+) -> Batch:
+    """The block's events as columns in field order, sorted by account then time, balances applied.
+
+    ``parents``: each account's id, owner id, opening balance (cents) and bank index.
+    """
+    account_ids, owner_ids, opening, acc_bank = parents
     # by account, then time (stable: ties keep draw order); one int64 key sorts faster than lexsort
     ts0 = cols["ts"]
     base = int(ts0.min()) if ts0.size else 0
@@ -291,49 +308,39 @@ def _records(
     c = {k: v[order] for k, v in cols.items() if k != "e2e"}
     n = order.size
     acc, ttype, direction = c["acc"], c["type"], c["dir"]
-    amount, status = _running_balance(
-        acc, direction, c["amount"], c["status"], c["cap"], c["mode"],
-        np.array([a["balance"] for a in accounts], dtype=np.int64),
-    )
-    amount_list = amount.tolist()
+    amount, status = _running_balance(acc, direction, c["amount"], c["status"], c["cap"], c["mode"], opening)
     is_pix = ttype == PIX
     key_row = np.where(is_pix, c["key"], pool.key_row_by_type[ttype])
     payee = c["payee"]
-    cp_key = pool.keys[key_row, payee].tolist()
-    cp_name = pool.names[pool.name_row_by_type[ttype], payee].tolist()
-    description = pool.descriptions[ttype * 2 + direction, payee].tolist()
     e2e_column = np.full(n, None, dtype=object)
     if is_pix.any():
         idx = np.flatnonzero(is_pix)
         e2e_column[idx] = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], cols["e2e"][order[idx]])
-    e2e = e2e_column.tolist()
-    key_names = np.array([*PIX_KEY_TYPES, None], dtype=object)
-    key_type = key_names[c["key"]].tolist()  # -1 selects None
-    account_id = np.array([a["account_id"] for a in accounts], dtype=object)[acc].tolist()
-    customer_id = np.array([a["customer_id"] for a in accounts], dtype=object)[acc].tolist()
-    types = np.array(TRANSACTION_TYPES, dtype=object)[ttype].tolist()
-    dirs = np.array(DIRECTIONS, dtype=object)[direction].tolist()
-    stats = np.array(TRANSACTION_STATUSES, dtype=object)[status].tolist()
-    ts = c["ts"].tolist()
-    ids = ctx.uuids(n)
-    rows = zip(ids, account_id, customer_id, types, amount_list, dirs, cp_key, cp_name, description, ts, stats, e2e,
-               key_type, strict=True)
-    if not fraud:
-        return [
-            {"transaction_id": i, "account_id": a, "customer_id": cu, "transaction_type": t, "amount": am,
-             "direction": d, "counterparty_key": k, "counterparty_name": nm, "description": de, "timestamp": t0,
-             "status": s, "pix_e2e_id": e, "pix_key_type": kt, "created_at": t0, "updated_at": None}
-            for i, a, cu, t, am, d, k, nm, de, t0, s, e, kt in rows
-        ]
-    patterns = np.array([*FRAUD_PATTERNS, None], dtype=object)[c["pattern"]].tolist()
-    return [
-        {"transaction_id": i, "account_id": a, "customer_id": cu, "transaction_type": t, "amount": am,
-         "direction": d, "counterparty_key": k, "counterparty_name": nm, "description": de, "timestamp": t0,
-         "status": s, "pix_e2e_id": e, "pix_key_type": kt, "created_at": t0, "updated_at": None,
-         "is_fraud": p is not None, "fraud_pattern": p, "location_city": city, "location_state": uf}
-        for (i, a, cu, t, am, d, k, nm, de, t0, s, e, kt), p, city, uf in zip(
-            rows, patterns, c["city"].tolist(), c["uf"].tolist(), strict=True)
-    ]
+    ts = c["ts"]
+    columns: dict[str, Any] = {
+        "transaction_id": ctx.uuids(n),
+        "account_id": account_ids[acc].tolist(),
+        "customer_id": owner_ids[acc].tolist(),
+        "transaction_type": _TYPE_NAMES[ttype].tolist(),
+        "amount": amount,
+        "direction": _DIRECTION_NAMES[direction].tolist(),
+        "counterparty_key": pool.keys[key_row, payee].tolist(),
+        "counterparty_name": pool.names[pool.name_row_by_type[ttype], payee].tolist(),
+        "description": pool.descriptions[ttype * 2 + direction, payee].tolist(),
+        "timestamp": ts,
+        "status": _STATUS_NAMES[status].tolist(),
+        "pix_e2e_id": e2e_column.tolist(),
+        "pix_key_type": _KEY_TYPE_NAMES[c["key"]].tolist(),  # -1 selects None
+        "created_at": ts,
+        "updated_at": [None] * n,
+    }
+    if fraud:
+        pattern = c["pattern"]
+        columns["is_fraud"] = pattern >= 0
+        columns["fraud_pattern"] = _PATTERN_NAMES[pattern].tolist()  # -1 selects None
+        columns["location_city"] = c["city"].tolist()
+        columns["location_state"] = c["uf"].tolist()
+    return Batch(columns)
 
 
 def _running_balance(
