@@ -130,15 +130,17 @@ def test_a_split_schedule_is_checked_without_false_alarms(loans_host: Any, gener
 
 
 class _Corrupting:
-    """Wraps the installment generator and adds a cent to one principal part."""
+    """Wraps the installment generator and adds a cent to one principal part (editing the row
+    in place, which a ``Batch`` supports as well as a list of dicts)."""
 
     @hookimpl
     def datagen_register_generators(self, register: Any) -> None:
-        def wrapper(ctx: Any, inner: Any) -> list[dict[str, Any]]:
+        def wrapper(ctx: Any, inner: Any) -> Any:
             out = inner(ctx)
             if out:
                 r = out[0]
-                out[0] = dict(r, principal_amount=r["principal_amount"] + 1, total_amount=r["total_amount"] + 1)
+                r["principal_amount"] += 1
+                r["total_amount"] += 1
             return out
 
         register.wrap("installment", wrapper)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 from datagen_plugin_banking.common import (
@@ -18,7 +18,7 @@ from datagen_plugin_banking.common import (
     zero_padded,
 )
 
-from datagen_kernel import BlockContext, PluginError, Record
+from datagen_kernel import Batch, BlockContext, PluginError, Record, column
 from datagen_plugin_loans.entities import (
     AMORTIZATION_SYSTEMS,
     INSTALLMENT_STATUSES,
@@ -35,6 +35,7 @@ from datagen_plugin_loans.schedule import (
     block_payments,
     build_schedules,
     dates_of,
+    days_of,
     local_day,
     local_instant,
 )
@@ -227,11 +228,17 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
 # --- installment -----------------------------------------------------------------------------
 
 _INSTALLMENT_STATUS = np.array(INSTALLMENT_STATUSES, dtype=object)
-_EPOCH = dt.date(1970, 1, 1)
 
 
-def generate_installments(ctx: BlockContext) -> list[Record]:
-    """Full schedules of the block's disbursed and APPROVED loans, grouped by loan."""
+def _nullable(values: np.ndarray, present: np.ndarray) -> list[Any]:
+    """``values`` as Python objects, None where ``present`` is False."""
+    out = values.astype(object)
+    out[~present] = None
+    return out.tolist()  # type: ignore[no-any-return]
+
+
+def generate_installments(ctx: BlockContext) -> Batch | list[Record]:
+    """Full schedules of the block's disbursed and APPROVED loans, grouped by loan (columns)."""
     loans = ctx.records("loan")
     if not loans:
         return []
@@ -243,40 +250,25 @@ def generate_installments(ctx: BlockContext) -> list[Record]:
     n = int(pay.loan.size)
     if n == 0:
         return []
-    issued = np.array(
-        [
-            r["updated_at"] if r["status"] == "APPROVED"
-            else local_instant((r["disbursement_date"] - _EPOCH).days, DISBURSEMENT_HOUR)
-            for r in loans
-        ],
-        dtype=np.int64,
-    )
+    # a schedule is issued when an APPROVED loan is approved, or else when it is disbursed
+    approved = np.array([s == "APPROVED" for s in column(loans, "status")], dtype=bool)
+    approved_at = np.array([-1 if u is None else u for u in column(loans, "updated_at")], dtype=np.int64)
+    disbursed_at = local_instant(days_of(column(loans, "disbursement_date")), DISBURSEMENT_HOUR)
+    issued = np.where(approved, approved_at, disbursed_at)
     loan = pay.loan
-    loan_ids = np.array([r["loan_id"] for r in loans], dtype=object)[loan].tolist()
-    owners = np.array([r["customer_id"] for r in loans], dtype=object)[loan].tolist()
-    paid_dates = dates_of(pay.paid_day, pay.paid_day >= 0)
-    updated = pay.updated_ms.tolist()
-    return [
-        {
-            "installment_id": i,
-            "loan_id": lid,
-            "customer_id": cu,
-            "installment_number": k,
-            "due_date": due,
-            "principal_amount": pp,
-            "interest_amount": ip,
-            "total_amount": tot,
-            "paid_date": pd,
-            "paid_amount": None if pd is None else pa,
-            "status": st,
-            "created_at": cr,
-            "updated_at": None if up < 0 else up,
-        }
-        for i, lid, cu, k, due, pp, ip, tot, pd, pa, st, cr, up in zip(
-            ctx.uuids(n), loan_ids, owners, pay.number.tolist(), dates_of(pay.due_day),
-            sched.principal.tolist(), sched.interest.tolist(), sched.total.tolist(), paid_dates,
-            sched.paid_amount.tolist(), _INSTALLMENT_STATUS[pay.status].tolist(), issued[loan].tolist(), updated,
-            strict=True,
-        )
-    ]
-
+    paid = pay.paid_day >= 0
+    return Batch({
+        "installment_id": ctx.uuids(n),
+        "loan_id": np.array(column(loans, "loan_id"), dtype=object)[loan].tolist(),
+        "customer_id": np.array(column(loans, "customer_id"), dtype=object)[loan].tolist(),
+        "installment_number": pay.number,
+        "due_date": pay.due_day.astype("datetime64[D]"),
+        "principal_amount": sched.principal,
+        "interest_amount": sched.interest,
+        "total_amount": sched.total,
+        "paid_date": _nullable(pay.paid_day.astype("datetime64[D]"), paid),
+        "paid_amount": _nullable(sched.paid_amount, paid),
+        "status": _INSTALLMENT_STATUS[pay.status].tolist(),
+        "created_at": issued[loan],
+        "updated_at": _nullable(pay.updated_ms, pay.updated_ms >= 0),
+    })

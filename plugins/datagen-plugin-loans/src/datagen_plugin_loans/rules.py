@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import datetime as dt
 from collections.abc import Iterator, Sequence
-from itertools import compress, pairwise, repeat
-from operator import add, ge, gt, is_not, itemgetter
+from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
-from datagen_plugin_loans.schedule import expected_loan_status
+from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
+from datagen_plugin_loans.entities import INSTALLMENT_STATUSES
+from datagen_plugin_loans.schedule import DELINQUENT_LATE_COUNT, EPOCH_ORDINAL, days_of
 
 RATE_SCALE = 1_000_000
 MAX_RATE = 0.15
@@ -59,119 +61,240 @@ def check_installments(spec: EntitySpec, records: Sequence[Record], lookup: Look
     borrower (``installment-owner``), the principal sum (``principal-sum``) and the loan's status
     (``loan-status``).
 
-    Every check runs first as whole-column operations (``map``, ``compress``, list
-    comparisons, all in C); records are visited one by one only to name what failed.
+    Every check runs on whole columns (numpy arrays of a ``Batch``, or arrays made once from a
+    list of dicts); records are visited one by one only to name what failed.
     """
     if not records:
         return
-    principal = list(map(itemgetter("principal_amount"), records))
-    statuses = list(map(itemgetter("status"), records))
-    yield from _amounts(spec, records, principal, statuses)
+    try:
+        cols = _Columns.read(records)
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
+        yield Violation(spec.name, None, "*", "installment-checks",
+                        f"amounts, numbers, statuses or dates of unexpected type ({exc}); see the schema rules")
+        return
+    yield from _amounts(spec, records, cols)
     if lookup.has_entity("loan"):
-        yield from _schedules(spec, records, lookup, principal, statuses)
+        yield from _schedules(spec, records, lookup, cols)
 
 
-_PAID = frozenset(("PAID", "LATE"))
+_STATUS_CODE = {name: i for i, name in enumerate(INSTALLMENT_STATUSES)}
+_PAID, _LATE, _DEFAULT, _PENDING = (_STATUS_CODE[s] for s in ("PAID", "LATE", "DEFAULT", "PENDING"))
 
 
-def _amounts(spec: EntitySpec, records: Sequence[Record], principal: list[int],
-             statuses: list[str]) -> Iterator[Violation]:
+def _ints(records: Sequence[Record], name: str) -> np.ndarray:
+    """Field ``name`` as an int64 array (a ``Batch``'s own array when it has one)."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            return values.astype(np.int64, copy=False)
+    return np.fromiter(column(records, name), dtype=np.int64, count=len(records))
+
+
+def _days(records: Sequence[Record], name: str) -> np.ndarray:
+    """Date field ``name`` as days since 1970-01-01 (int64)."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            return values.astype("datetime64[D]").astype(np.int64)
+    return days_of(column(records, name))
+
+
+def _gather(values: list[Any], positions: list[int]) -> list[Any]:
+    """``values`` at ``positions`` (in C, by ``itemgetter``)."""
+    if len(positions) > 1:
+        return list(itemgetter(*positions)(values))
+    return [values[i] for i in positions]
+
+
+@dataclass
+class _Columns:
+    """The installment columns every check reads, as arrays."""
+
+    principal: np.ndarray
+    interest: np.ndarray
+    total: np.ndarray
+    number: np.ndarray
+    status: np.ndarray
+    """Codes of ``INSTALLMENT_STATUSES`` (-1 for anything else)."""
+
+    @classmethod
+    def read(cls, records: Sequence[Record]) -> _Columns:
+        statuses = column(records, "status")
+        return cls(_ints(records, "principal_amount"), _ints(records, "interest_amount"),
+                   _ints(records, "total_amount"), _ints(records, "installment_number"),
+                   np.fromiter(map(_STATUS_CODE.get, statuses, repeat(-1)), dtype=np.int64, count=len(statuses)))
+
+
+def _amounts(spec: EntitySpec, records: Sequence[Record], cols: _Columns) -> Iterator[Violation]:
     """principal > 0, interest >= 0, total = principal + interest; paid fields set iff PAID or LATE;
     PAID on or before the due date, LATE after it; paid amount at least the total."""
-    interest = list(map(itemgetter("interest_amount"), records))
-    total = list(map(itemgetter("total_amount"), records))
-    if not (min(principal) > 0 and min(interest) >= 0 and list(map(add, principal, interest)) == total):
-        for r, p, i, t in zip(records, principal, interest, total, strict=True):
-            if p <= 0 or i < 0 or t != p + i:
-                yield Violation(spec.name, r["installment_id"], "total_amount", "amount-positive",
-                                f"principal {p} must be > 0, interest {i} >= 0, total {t} their sum")
-    paid = list(map(_PAID.__contains__, statuses))
-    dates = list(map(itemgetter("paid_date"), records))
-    amounts = list(map(itemgetter("paid_amount"), records))
-    if list(map(is_not, dates, repeat(None))) == paid == list(map(is_not, amounts, repeat(None))):
-        due = list(compress(map(itemgetter("due_date"), records), paid))
-        paid_on = list(compress(dates, paid))
-        after_due = list(map(gt, paid_on, due))
-        late = list(map("LATE".__eq__, compress(statuses, paid)))
-        if after_due == late and all(map(ge, compress(amounts, paid), compress(total, paid))):
-            return
-    for r, is_paid in zip(records, paid, strict=True):
-        day, amount = r["paid_date"], r["paid_amount"]
+    p, i, t = cols.principal, cols.interest, cols.total
+    bad = (p <= 0) | (i < 0) | (t != p + i)
+    if bad.any():
+        ids = column(records, "installment_id")
+        for k in np.flatnonzero(bad).tolist():
+            yield Violation(spec.name, ids[k], "total_amount", "amount-positive",
+                            f"principal {int(p[k])} must be > 0, interest {int(i[k])} >= 0, "
+                            f"total {int(t[k])} their sum")
+    if not _payments_agree(records, cols):
+        yield from _payment_violations(spec, records)
+
+
+def _payments_agree(records: Sequence[Record], cols: _Columns) -> bool:
+    """Whether every record's paid fields agree with its status (checked on columns)."""
+    paid = (cols.status == _PAID) | (cols.status == _LATE)
+    paid_at = np.flatnonzero(paid)
+    unpaid_at = np.flatnonzero(~paid).tolist()
+    dates = column(records, "paid_date")
+    amounts = column(records, "paid_amount")
+    if _gather(dates, unpaid_at).count(None) != len(unpaid_at) or \
+            _gather(amounts, unpaid_at).count(None) != len(unpaid_at):
+        return False
+    positions = paid_at.tolist()
+    try:  # a None (or anything but a date / an int) among the paid ones raises
+        paid_on = np.fromiter(map(dt.date.toordinal, _gather(dates, positions)), dtype=np.int64,
+                              count=len(positions)) - EPOCH_ORDINAL
+        amount = np.fromiter(_gather(amounts, positions), dtype=np.int64, count=len(positions))
+    except (TypeError, ValueError, OverflowError):
+        return False
+    after_due = paid_on > _days(records, "due_date")[paid_at]
+    return bool(np.array_equal(after_due, cols.status[paid_at] == _LATE) and (amount >= cols.total[paid_at]).all())
+
+
+def _payment_violations(spec: EntitySpec, records: Sequence[Record]) -> Iterator[Violation]:
+    """The records whose paid fields disagree with their status, one by one."""
+    for key, status, day, amount, total, due in zip(
+            column(records, "installment_id"), column(records, "status"), column(records, "paid_date"),
+            column(records, "paid_amount"), column(records, "total_amount"), column(records, "due_date"),
+            strict=True):
+        is_paid = status in ("PAID", "LATE")
         if is_paid is (day is None) or is_paid is (amount is None) or (is_paid and (
-                amount < r["total_amount"] or (r["status"] == "LATE") != (day > r["due_date"]))):
-            yield Violation(spec.name, r["installment_id"], "paid_date", "payment-fields",
-                            f"{r['status']} paid {amount} on {day} for {r['total_amount']} due {r['due_date']}")
+                amount < total or (status == "LATE") != (day > due))):
+            yield Violation(spec.name, key, "paid_date", "payment-fields",
+                            f"{status} paid {amount} on {day} for {total} due {due}")
 
 
-def _groups(keys: list[str]) -> dict[str, list[tuple[int, int]]]:
-    """Runs ``(start, stop)`` of equal consecutive keys, gathered by key."""
-    counts = Counter(keys)  # in first-seen order; a contiguous run per key is the usual case
-    out: dict[str, list[tuple[int, int]]] = {}
+_END = object()
+
+
+def _runs(keys: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """``(key of each run, bounds)`` of the runs of equal consecutive keys; run ``j`` is
+    ``keys[bounds[j]:bounds[j + 1]]``.
+
+    When each key forms one run (the usual case) this costs a few C-level scans: find where
+    the next first-seen key starts, then count that the run holds only its key.
+    """
+    firsts = list(dict.fromkeys(keys))
+    bounds = [0]
     a = 0
-    for key, n in counts.items():
-        if keys[a:a + n].count(key) != n:
+    for following in [*firsts[1:], _END]:
+        b = len(keys) if following is _END else keys.index(following, a)
+        if keys[a:b].count(keys[a]) != b - a:
             break
-        out[key] = [(a, a + n)]
-        a += n
+        bounds.append(b)
+        a = b
     else:
-        return out
-    column = np.array(keys, dtype=object)
-    bounds = [0, *(np.flatnonzero(column[1:] != column[:-1]) + 1).tolist(), len(keys)]
-    out = {}
-    for a, b in pairwise(bounds):
-        out.setdefault(keys[a], []).append((a, b))
-    return out
+        return firsts, np.array(bounds, dtype=np.int64)
+    values = np.array(keys, dtype=object)
+    starts = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist()]
+    return [keys[a] for a in starts], np.array([*starts, len(keys)], dtype=np.int64)
 
 
-def _take(column: list[Any], runs: list[tuple[int, int]]) -> list[Any]:
-    if len(runs) == 1:
-        return column[runs[0][0]:runs[0][1]]
-    return [v for a, b in runs for v in column[a:b]]
-
-
-def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, principal_parts: list[int],
-               statuses: list[str]) -> Iterator[Violation]:
+def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols: _Columns) -> Iterator[Violation]:
     """Per loan: customer_id is the borrower; principal parts sum to the principal; the loan's
     status agrees with its installments.
 
     A loan whose schedule is split over several batches is checked on its part: the part's
     principal may not exceed the loan's, and DEFAULT installments bind the status.
     """
-    keys = list(map(itemgetter("loan_id"), records))
-    owners = list(map(itemgetter("customer_id"), records))
-    numbers = list(map(itemgetter("installment_number"), records))
-    for loan_id, runs in _groups(keys).items():
-        loan = lookup.get("loan", loan_id)
-        if loan is None:
+    keys = column(records, "loan_id")
+    run_keys, bounds = _runs(keys)
+    position: dict[Any, int] = {}
+    loan_of_run = np.array([position.setdefault(k, len(position)) for k in run_keys], dtype=np.int64)
+    loan_ids = list(position)
+    loans = [lookup.get("loan", k) for k in loan_ids]
+    m = len(loans)
+    starts, lengths = bounds[:-1], np.diff(bounds)
+    code = np.repeat(loan_of_run, lengths)
+
+    def per_loan(values: np.ndarray) -> np.ndarray:
+        out = np.zeros(m, dtype=np.int64)
+        np.add.at(out, loan_of_run, np.add.reduceat(values, starts))
+        return out
+
+    known = [loan is not None for loan in loans]
+    found = [loan or {} for loan in loans]
+    principal = np.array([loan.get("principal", 0) for loan in found], dtype=np.int64)
+    term = np.array([loan.get("term_months", 0) for loan in found], dtype=np.int64)
+    count = np.bincount(code, minlength=m)
+    total = per_loan(cols.principal)
+    n_default = per_loan((cols.status == _DEFAULT).view(np.int8).astype(np.int64))
+    n_late = per_loan((cols.status == _LATE).view(np.int8).astype(np.int64))
+    n_paid = per_loan((cols.status == _PAID).view(np.int8).astype(np.int64))
+    n_pending = per_loan((cols.status == _PENDING).view(np.int8).astype(np.int64))
+    # numbers 1, 2, ... in order within a loan's single run: complete iff as many as the term
+    rank = np.arange(len(code), dtype=np.int64) - np.repeat(starts, lengths) + 1
+    in_order = np.bincount(code, weights=cols.number == rank, minlength=m) == count
+    in_order &= np.bincount(loan_of_run, minlength=m) == 1
+    complete = in_order & (count == term)
+
+    borrowers = [loan.get("customer_id") for loan in found]
+    owners = column(records, "customer_id")
+    owners_ok = np.array(borrowers, dtype=object)[code].tolist() == owners
+    for j, loan in enumerate(loans):
+        if not known[j]:
             continue  # the foreign-key rule reports it
-        first = records[runs[0][0]]["installment_id"]
-        borrower = loan["customer_id"]
-        group_owners = _take(owners, runs)
-        if group_owners.count(borrower) != len(group_owners):
-            k = next(k for a, b in runs for k in range(a, b) if owners[k] != borrower)
-            yield Violation(spec.name, records[k]["installment_id"], "customer_id", "installment-owner",
-                            f"{owners[k]} is not the borrower of loan {loan_id} ({borrower})")
-        term = loan["term_months"]
-        group_numbers = _take(numbers, runs)
-        complete = group_numbers == list(range(1, term + 1)) or sorted(group_numbers) == list(range(1, term + 1))
-        total = sum(sum(principal_parts[a:b]) for a, b in runs)
-        if (complete and total != loan["principal"]) or total > loan["principal"]:
-            yield Violation(spec.name, first, "principal_amount", "principal-sum",
-                            f"principal parts of loan {loan_id} sum to {total}, loan principal is {loan['principal']}")
-        group = _take(statuses, runs)
+        loan_id = loan_ids[j]
+        runs = [(int(a), int(b)) for a, b, r in zip(starts, bounds[1:], loan_of_run, strict=True) if r == j] \
+            if not (owners_ok and in_order[j]) else None
+        if not owners_ok:
+            borrower = borrowers[j]
+            bad = next((k for a, b in runs or () for k in range(a, b) if owners[k] != borrower), None)
+            if bad is not None:
+                yield Violation(spec.name, column(records, "installment_id")[bad], "customer_id", "installment-owner",
+                                f"{owners[bad]} is not the borrower of loan {loan_id} ({borrower})")
+        is_complete = bool(complete[j])
+        if not in_order[j]:
+            numbers = [int(cols.number[k]) for a, b in runs or () for k in range(a, b)]
+            is_complete = sorted(numbers) == list(range(1, int(term[j]) + 1))
         status = loan["status"]
+        expected = _expected_status(n_default[j], n_late[j], n_paid[j], count[j]) if is_complete else None
+        wrong_sum = (is_complete and total[j] != principal[j]) or total[j] > principal[j]
         if status in PIPELINE:
-            if status != "APPROVED" or any(s != "PENDING" for s in group):
-                yield Violation(spec.name, first, "status", "loan-status",
-                                f"loan {loan_id} is {status} but has installments {sorted(set(group))}")
+            wrong_status = status != "APPROVED" or n_pending[j] != count[j]
+        elif expected is not None:
+            wrong_status = expected != status
+        else:
+            wrong_status = n_default[j] > 0 and status != "DEFAULT"
+        if not (wrong_sum or wrong_status):
             continue
-        expected = expected_loan_status(group) if complete else None
-        if expected is not None and expected != status:
+        first = column(records, "installment_id")[int(bounds[int(np.flatnonzero(loan_of_run == j)[0])])]
+        if wrong_sum:
+            yield Violation(spec.name, first, "principal_amount", "principal-sum",
+                            f"principal parts of loan {loan_id} sum to {int(total[j])}, "
+                            f"loan principal is {loan['principal']}")
+        if not wrong_status:
+            continue
+        if status in PIPELINE:
+            group = sorted({s for k, s in zip(code.tolist(), column(records, "status"), strict=True) if k == j})
+            yield Violation(spec.name, first, "status", "loan-status",
+                            f"loan {loan_id} is {status} but has installments {group}")
+        elif expected is not None:
             yield Violation(spec.name, first, "status", "loan-status",
                             f"loan {loan_id} is {status}; its installments make it {expected}")
-        elif expected is None and "DEFAULT" in group and status != "DEFAULT":
+        else:
             yield Violation(spec.name, first, "status", "loan-status",
                             f"loan {loan_id} is {status} but has a DEFAULT installment")
+
+
+def _expected_status(n_default: int, n_late: int, n_paid: int, count: int) -> str:
+    """Status a disbursed loan must have given the counts of its installments' statuses
+    (``schedule.expected_loan_status`` on counts)."""
+    if n_default:
+        return "DEFAULT"
+    if n_late + n_paid == count:
+        return "PAID_OFF"
+    return "DELINQUENT" if n_late >= DELINQUENT_LATE_COUNT else "ACTIVE"
 
 
 RULES = (

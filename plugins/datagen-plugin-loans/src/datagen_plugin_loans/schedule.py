@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from datagen_plugin_banking.common import DAY_MS, HOUR_MS, LOCAL_OFFSET_MS
 
-from datagen_kernel import Record
+from datagen_kernel import Record, column
 from datagen_kernel.seeding import stream_for
 from datagen_plugin_loans.entities import AMORTIZATION_SYSTEMS, LOAN_STATUSES
 
@@ -50,6 +50,13 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 def day_of(value: dt.date) -> int:
     """Days since 1970-01-01 of a date."""
     return value.toordinal() - EPOCH_ORDINAL
+
+
+def days_of(values: Sequence[dt.date] | np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of dates (a list of ``datetime.date`` or a ``datetime64`` array)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        return values.astype("datetime64[D]").astype(np.int64)
+    return np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values)) - EPOCH_ORDINAL
 
 
 _DATE_TABLE_DAYS = 80_000
@@ -175,14 +182,15 @@ class ScheduleInputs:
 
     @classmethod
     def from_records(cls, loans: Sequence[Record]) -> ScheduleInputs:
+        """Inputs of loan records (a list of dicts or a ``Batch``), read by column."""
         n = len(loans)
         return cls(
-            np.fromiter((r["principal"] for r in loans), dtype=np.int64, count=n),
-            np.fromiter((r["interest_rate"] for r in loans), dtype=np.int64, count=n),
-            np.fromiter((r["term_months"] for r in loans), dtype=np.int64, count=n),
-            np.fromiter((r["amortization_system"] == "SAC" for r in loans), dtype=bool, count=n),
-            np.fromiter((day_of(r["disbursement_date"]) for r in loans), dtype=np.int64, count=n),
-            np.fromiter((r["status"] not in ("PENDING", "REJECTED") for r in loans), dtype=bool, count=n),
+            np.fromiter(column(loans, "principal"), dtype=np.int64, count=n),
+            np.fromiter(column(loans, "interest_rate"), dtype=np.int64, count=n),
+            np.fromiter(column(loans, "term_months"), dtype=np.int64, count=n),
+            np.fromiter((s == "SAC" for s in column(loans, "amortization_system")), dtype=bool, count=n),
+            days_of(column(loans, "disbursement_date")),
+            np.fromiter((s not in ("PENDING", "REJECTED") for s in column(loans, "status")), dtype=bool, count=n),
         )
 
     def key(self) -> tuple[bytes, ...]:
