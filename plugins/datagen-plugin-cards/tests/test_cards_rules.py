@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from datagen_plugin_cards.rules import RULES
 
-from datagen_kernel import hookimpl
+from datagen_kernel import as_rows, column, hookimpl
 from datagen_kernel.cli import make_cli
 from datagen_kernel.plugins import make_plugin_host
 from datagen_kernel.testing import generate_records
@@ -77,9 +77,9 @@ class _Corrupting:
     @hookimpl
     def datagen_register_generators(self, register: Any) -> None:
         def wrapper(ctx: Any, inner: Any) -> list[dict[str, Any]]:
-            out = inner(ctx)
+            out = as_rows(inner(ctx))  # the generator returns a Batch: edit its rows
             if out:
-                out[0] = dict(out[0], customer_id=ctx.records("customer")[-1]["customer_id"])
+                out[0] = dict(out[0], customer_id=column(ctx.records("customer"), "customer_id")[-1])
             return out
 
         register.wrap("card_transaction", wrapper)

@@ -10,9 +10,19 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from datagen_plugin_banking.common import BUSINESS_HOURS, DAY_MS, HOUR_MS, LOCAL_OFFSET_MS, cdf, pick, states
+from datagen_plugin_banking.common import (
+    BUSINESS_HOURS,
+    DAY_MS,
+    HOUR_MS,
+    LOCAL_OFFSET_MS,
+    cdf,
+    int_column,
+    object_column,
+    pick,
+    states,
+)
 
-from datagen_kernel import BlockContext, Record
+from datagen_kernel import Batch, BlockContext, Record, Records, column
 from datagen_plugin_cards.entities import BRANDS, CARD_STATUSES, PURCHASE_STATUSES
 from datagen_plugin_cards.merchants import ABROAD, INSTALLMENT_BUCKETS, LOCATION_SHARES, MCC_TABLE
 
@@ -157,18 +167,20 @@ def generate_credit_cards(ctx: BlockContext) -> list[Record]:
 # --- card_transaction ------------------------------------------------------------------------
 
 
-def _purchase_windows(ctx: BlockContext, cards: list[Record]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _purchase_windows(ctx: BlockContext, cards: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, end, expected purchases) of each card: from issue (or the history start) to the
     block/cancel instant (or as-of); a holder's yearly purchases are split among their cards."""
     as_of = ctx.run.as_of_ms
     n = len(cards)
-    created = np.fromiter((c["created_at"] for c in cards), dtype=np.int64, count=n)
+    created = int_column(cards, "created_at")
     ended = np.fromiter(
-        (as_of if c["updated_at"] is None or c["status"] == "ACTIVE" else c["updated_at"] for c in cards),
+        (as_of if up is None or st == "ACTIVE" else up
+         for up, st in zip(column(cards, "updated_at"), column(cards, "status"), strict=True)),
         dtype=np.int64, count=n,
     )
-    per_holder = Counter(c["customer_id"] for c in cards)
-    holders = np.fromiter((per_holder[c["customer_id"]] for c in cards), dtype=np.float64, count=n)
+    holder = column(cards, "customer_id")
+    per_holder = Counter(holder)
+    holders = np.fromiter(map(per_holder.__getitem__, holder), dtype=np.float64, count=n)
     start = np.maximum(created, as_of - history_days(ctx) * DAY_MS)
     end = np.maximum(ended, start)
     rate = float(ctx.options("cards").get("purchases_per_year", 57.0))
@@ -240,8 +252,9 @@ def _sorted_within(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     return np.sort(offset + (values - base)) - offset + base  # type: ignore[no-any-return]
 
 
-def generate_card_transactions(ctx: BlockContext) -> list[Record]:
-    """Purchases of the block's cards, grouped by card in card order, each card's in time order."""
+def generate_card_transactions(ctx: BlockContext) -> Records:
+    """Purchases of the block's cards as a ``Batch``, grouped by card in card order, each card's in
+    time order."""
     cards = ctx.records("credit_card")
     if not cards:
         return []
@@ -266,8 +279,8 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
     noise = INSTALLMENT_NOISE * ctx.rng("pairing").standard_normal(total)
     installments = _pair_by_rank(installments, np.log(amount) + MCC_AFFINITY[mcc] + noise, card)
     status = np.where(u[:, 3] < APPROVAL_RATE, APPROVED, DECLINED)
-    due_day = np.fromiter((c["due_day"] for c in cards), dtype=np.int64, count=len(cards))
-    cap = np.fromiter((c["available_limit"] for c in cards), dtype=np.int64, count=len(cards))
+    due_day = int_column(cards, "due_day")
+    cap = int_column(cards, "available_limit")
     _enforce_limits(card, billing_cycles(ts, due_day[card]), amount, status, cap)
     status[(status == APPROVED) & (ts >= ctx.run.as_of_ms - SETTLEMENT_MS)] = PENDING
 
@@ -275,10 +288,12 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
     merchant = _MERCHANT_OFFSET[mcc] + np.minimum((u[:, 5] * _MERCHANT_COUNT[mcc]).astype(np.int64),
                                                   _MERCHANT_COUNT[mcc] - 1)
     # one table of place names: the cards' home cities, then Brazilian cities, then abroad
-    home_city = {c["customer_id"]: c["address"]["city"] for c in customers}
+    home_city = {cid: a["city"] for cid, a in zip(column(customers, "customer_id"), column(customers, "address"),
+                                                  strict=True)}
     n_cards = len(cards)
+    holders = object_column(cards, "customer_id")
     places = np.concatenate([
-        np.array([home_city[c["customer_id"]] for c in cards], dtype=object), _BR_CITIES, _ABROAD_CITY,
+        np.array(list(map(home_city.__getitem__, holders.tolist())), dtype=object), _BR_CITIES, _ABROAD_CITY,
     ])
     abroad = np.minimum((u[:, 6] * len(ABROAD)).astype(np.int64), len(ABROAD) - 1)
     place = np.where(
@@ -288,29 +303,19 @@ def generate_card_transactions(ctx: BlockContext) -> list[Record]:
     country = _COUNTRIES[np.where(where == 2, 1 + abroad, 0)]
     latency = (200 + u[:, 7] * 2800).astype(np.int64)  # authorization recorded 0.2-3 s later
 
-    card_ids = np.array([c["card_id"] for c in cards], dtype=object)[card].tolist()
-    owners = np.array([c["customer_id"] for c in cards], dtype=object)[card].tolist()
-    return [
-        {
-            "transaction_id": i,
-            "card_id": cid,
-            "customer_id": cu,
-            "merchant_name": mn,
-            "merchant_category": cat,
-            "mcc_code": code,
-            "amount": a,
-            "installments": k,
-            "timestamp": t,
-            "status": st,
-            "location_city": lc,
-            "location_country": lco,
-            "created_at": cr,
-            "updated_at": None,
-        }
-        for i, cid, cu, mn, cat, code, a, k, t, st, lc, lco, cr in zip(
-            ctx.uuids(total), card_ids, owners, _MERCHANTS[merchant].tolist(), MCC_NAMES[mcc].tolist(),
-            MCC_CODES[mcc].tolist(), amount.tolist(), installments.tolist(), ts.tolist(),
-            _STATUS_NAMES[status].tolist(), places[place].tolist(), country.tolist(), (ts + latency).tolist(),
-            strict=True,
-        )
-    ]
+    return Batch({
+        "transaction_id": ctx.uuids(total),
+        "card_id": object_column(cards, "card_id")[card].tolist(),
+        "customer_id": holders[card].tolist(),
+        "merchant_name": _MERCHANTS[merchant].tolist(),
+        "merchant_category": MCC_NAMES[mcc].tolist(),
+        "mcc_code": MCC_CODES[mcc].tolist(),
+        "amount": amount,
+        "installments": installments,
+        "timestamp": ts,
+        "status": _STATUS_NAMES[status].tolist(),
+        "location_city": places[place].tolist(),
+        "location_country": country.tolist(),
+        "created_at": ts + latency,
+        "updated_at": [None] * total,
+    })
