@@ -3,11 +3,17 @@
 Pure functions of the entity spec and the records: they run in the process that generated
 the batch (a worker with ``--workers`` > 1), so the main process only streams bytes.
 
-Column types come from ``datagen_kernel.schema.sql_type`` (the same function that writes the
-DDL), so a column is always encoded the way its table declares it. Record values follow the
-kernel's representation: decimals are ints scaled by ``10**scale`` (or ``Decimal``),
-timestamps are epoch milliseconds (or aware ``datetime``), dates are ``datetime.date``, and a
+Records are read as columns: a ``datagen_kernel.Batch`` hands over its stored columns (numpy
+arrays are encoded as they are), a list of dicts is transposed once in C. Column types come
+from ``datagen_kernel.schema.sql_type`` (the same function that writes the DDL), so a column
+is always encoded the way its table declares it. Values follow the kernel's representation:
+decimals are ints scaled by ``10**scale`` (or ``Decimal``), timestamps are epoch milliseconds
+(or aware ``datetime``), dates are ``datetime.date`` (``datetime64[D]`` in a batch), and a
 nested record (an address) is a dict flattened to ``<field>_<sub>`` columns.
+
+Binary COPY is built without a Python object per value: each column becomes either a block of
+fixed-width cells (one numpy row per record, length prefix included) or the concatenated bytes
+of its values with their lengths; one numpy gather then interleaves the columns into rows.
 """
 
 from __future__ import annotations
@@ -22,20 +28,20 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import EntitySpec, Record
+from datagen_kernel import Batch, EntitySpec, Record
 from datagen_kernel.schema import Decimal, sql_columns, sql_type
 from datagen_kernel.schema import Record as RecordType
 
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 BINARY_TRAILER = struct.pack(">h", -1)
-_NULL = struct.pack(">i", -1)
 _PG_EPOCH_MS = 946_684_800_000
 """2000-01-01T00:00:00Z, PostgreSQL's epoch for binary dates and timestamps, in Unix ms."""
 _PG_EPOCH_UNIX_DAYS = 10_957
 """Days from 1970-01-01 to 2000-01-01."""
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-Column = list[Any]
+Column = list[Any] | np.ndarray[Any, Any]
+"""A column's values: a list of record values, or a numpy array (from a ``Batch``)."""
 
 
 class EncodeError(ValueError):
@@ -77,22 +83,28 @@ def _digits(t: Any) -> tuple[int, int]:
     return (t.scale, t.precision) if isinstance(t, Decimal) else (0, 0)
 
 
-def column_values(plan: ColumnPlan, records: Sequence[Record]) -> Column:
-    """One column's values (``None`` where a nested record is null)."""
-    if plan.sub is None:
-        name = plan.field
-        return [r.get(name) for r in records]
-    outer, sub = plan.field, plan.sub
-    return [None if (v := r.get(outer)) is None else v.get(sub) for r in records]
+# ---------------------------------------------------------------------------------------------
+# records -> columns
 
 
 def all_columns(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> list[Column]:
-    """Every column at once: ``itemgetter`` and ``zip`` transpose the records in C."""
+    """Every SQL column's values, in ``plans`` order (``None`` where a nested record is null).
+
+    A ``Batch`` gives its stored columns (arrays stay arrays); a list of dicts is transposed
+    by ``itemgetter`` and ``zip`` in C (a record without some field: that value is NULL).
+    """
     fields = list(dict.fromkeys(p.field for p in plans))
-    try:
-        by_field = dict(zip(fields, _transpose(list(map(itemgetter(*fields), records)), len(fields)), strict=True))
-    except KeyError:  # a record without some field: that value is NULL
-        return [column_values(p, records) for p in plans]
+    if isinstance(records, Batch):
+        names = set(records.names)
+        by_field: dict[str, Column] = {
+            f: records.values(f) if f in names else [None] * len(records) for f in fields
+        }
+    else:
+        rows = records if isinstance(records, list) else list(records)
+        try:
+            by_field = dict(zip(fields, _transpose(list(map(itemgetter(*fields), rows)), len(fields)), strict=True))
+        except KeyError:
+            by_field = {f: [r.get(f) for r in rows] for f in fields}
     out: list[Column] = []
     nested: dict[str, dict[str, Column]] = {}
     for plan in plans:
@@ -100,22 +112,27 @@ def all_columns(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> list[
             out.append(by_field[plan.field])
             continue
         if plan.field not in nested:
-            outer = by_field[plan.field]
             subs = [p.sub for p in plans if p.field == plan.field and p.sub is not None]
-            if None in outer or any(not isinstance(v, dict) for v in outer):
-                nested[plan.field] = {s: [None if v is None else v.get(s) for v in outer] for s in subs}
-            else:
-                try:
-                    rows = list(map(itemgetter(*subs), outer))
-                except KeyError:
-                    nested[plan.field] = {s: [v.get(s) for v in outer] for s in subs}
-                else:
-                    nested[plan.field] = dict(zip(subs, _transpose(rows, len(subs)), strict=True))
+            nested[plan.field] = _split_nested(by_field[plan.field], subs)
         out.append(nested[plan.field][plan.sub])
     return out
 
 
-def _transpose(rows: list[Any], width: int) -> list[Column]:
+def _split_nested(outer: Column, subs: list[str]) -> dict[str, Column]:
+    """Sub-field columns of a column of nested records (dicts, or None for a null record)."""
+    if isinstance(outer, np.ndarray):
+        outer = outer.tolist()
+    if None not in outer and all(type(v) is dict for v in outer):
+        try:
+            rows = list(map(itemgetter(*subs), outer))
+        except KeyError:
+            pass
+        else:
+            return dict(zip(subs, _transpose(rows, len(subs)), strict=True))
+    return {s: [v.get(s) if isinstance(v, dict) else None for v in outer] for s in subs}
+
+
+def _transpose(rows: list[Any], width: int) -> list[list[Any]]:
     if width == 1:
         return [rows]
     if not rows:
@@ -148,19 +165,26 @@ def epoch_ms(value: Any) -> int:
     raise TypeError(f"timestamp value must be int epoch ms or aware datetime, got {type(value).__name__}")
 
 
+def _as_list(values: Column) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else values
+
+
 # ---------------------------------------------------------------------------------------------
 # binary COPY: each value is int32 length + bytes (length -1 = NULL)
 
-
-_LEN = [struct.pack(">i", n) for n in range(1024)]
-_PACK_INT = struct.Struct(">i").pack
-
 Fixed = np.ndarray
-"""A fixed-width column: uint8 array of shape (rows, 4 + width), length prefix included."""
+"""Fixed-width cells: a uint8 array of shape (rows, 4 + width), length prefix included."""
 
 
-def _length(n: int) -> bytes:
-    return _LEN[n] if n < 1024 else _PACK_INT(n)
+@dataclass(frozen=True)
+class Varying:
+    """Cells of varying width: each value's byte length (-1 = NULL) and all values' bytes."""
+
+    lengths: np.ndarray[Any, Any]
+    data: np.ndarray[Any, Any]
+
+
+Cells = Fixed | Varying
 
 
 def _int64_array(values: Column) -> np.ndarray[Any, Any] | None:
@@ -169,11 +193,16 @@ def _int64_array(values: Column) -> np.ndarray[Any, Any] | None:
     Strict on purpose: a float or bool where an int belongs is never truncated silently; the
     per-value path then raises or encodes it explicitly.
     """
-    try:
-        arr = np.array(values)
-    except (TypeError, ValueError, OverflowError):
+    if isinstance(values, np.ndarray):
+        arr = values
+    else:
+        try:
+            arr = np.array(values)
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if arr.ndim != 1 or arr.dtype.kind not in "iu" or len(arr) != len(values):
         return None
-    if arr.ndim != 1 or arr.dtype.kind != "i" or len(arr) != len(values):
+    if arr.dtype.kind == "u" and len(arr) and int(arr.max()) >= 2**63:
         return None
     return arr.astype(np.int64, copy=False)
 
@@ -187,58 +216,77 @@ def _block(arr: np.ndarray[Any, Any], dtype: str) -> Fixed:
     return out.view(np.uint8).reshape(len(arr), 4 + width)
 
 
-def _rows_of(block: Fixed) -> list[bytes]:
-    raw = block.tobytes()
-    step = block.shape[1]
-    return [raw[i : i + step] for i in range(0, len(raw), step)]
+def _varying(parts: list[bytes]) -> Varying:
+    return Varying(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)),
+                   np.frombuffer(b"".join(parts), dtype=np.uint8))
 
 
-def _with_nulls(values: Column, encode: Callable[[Column], list[bytes] | Fixed]) -> list[bytes]:
-    """Encode the non-NULL values with ``encode``, NULL (length -1) for the others."""
-    present = [i for i, v in enumerate(values) if v is not None]
-    out = [_NULL] * len(values)
-    if present:
-        encoded = encode([values[i] for i in present])
-        if isinstance(encoded, np.ndarray):
-            encoded = _rows_of(encoded)
-        for i, b in zip(present, encoded, strict=True):
-            out[i] = b
-    return out
+def _with_nulls(values: Column, encode: Callable[[Column], Cells]) -> Cells:
+    """Encode the non-NULL values with ``encode``; NULL (length -1) for the others."""
+    values = _as_list(values)
+    if None not in values:
+        return encode(values)
+    lengths = np.full(len(values), -1, dtype=np.int64)
+    if values.count(None) == len(values):
+        return Varying(lengths, np.empty(0, dtype=np.uint8))
+    present = np.array([v is not None for v in values], dtype=bool)
+    cells = encode([v for v in values if v is not None])
+    if isinstance(cells, Varying):
+        lengths[present] = cells.lengths
+        return Varying(lengths, cells.data)
+    lengths[present] = cells.shape[1] - 4
+    return Varying(lengths, np.ascontiguousarray(cells[:, 4:]).reshape(-1))
 
 
-def _fixed_values(values: Column, dtype: str, convert: Callable[[Any], Any]) -> Fixed:
-    return _block(np.array([convert(v) for v in values], dtype=np.float64 if dtype == ">f8" else np.int64), dtype)
+def _bin_text(values: Column) -> Cells:
+    values = _as_list(values)
+    try:
+        joined = "".join(values)
+    except TypeError:
+        bad = next(v for v in values if not isinstance(v, str))
+        raise TypeError(f"text value expected, got {type(bad).__name__} {bad!r}") from None
+    raw = joined.encode("utf-8")
+    n = len(values)
+    chars = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    data = np.frombuffer(raw, dtype=np.uint8)
+    if len(raw) == len(joined):  # ASCII: bytes = characters
+        width = len(raw) // n if n else 0
+        if n and width and width * n == len(raw) and chars.min() == width:  # every value as long: fixed cells
+            block = np.empty((n, 4 + width), dtype=np.uint8)
+            block[:, :4] = np.frombuffer(struct.pack(">i", width), dtype=np.uint8)
+            block[:, 4:] = data.reshape(n, width)
+            return block
+        return Varying(chars, data)
+    starts = np.flatnonzero((data & 0xC0) != 0x80)  # first byte of each character
+    ends = np.append(starts, len(raw))[np.cumsum(chars)]
+    return Varying(np.diff(ends, prepend=0), data)
 
 
-def _bin_text(values: Column) -> list[bytes]:
-    if None in values:
-        return _with_nulls(values, _bin_text)
-    parts = "\x00".join(values).encode("utf-8").split(b"\x00")
-    if len(parts) != len(values):  # a value holds NUL (PostgreSQL refuses it): one by one
-        parts = [v.encode("utf-8") for v in values]
-    lens = list(map(len, parts))
-    prefixes = map(_LEN.__getitem__, lens) if max(lens, default=0) < 1024 else map(_length, lens)
-    return list(map(bytes.__add__, prefixes, parts))
+_DASHES = (8, 13, 18, 23)
 
 
-def _bin_uuid(values: Column) -> list[bytes] | Fixed:
-    if None in values:
-        return _with_nulls(values, _bin_uuid)
-    raw = bytes.fromhex("".join(values).replace("-", ""))
-    if len(raw) != 16 * len(values):
-        raise ValueError("a value is not a UUID")
-    block = np.empty((len(values), 20), dtype=np.uint8)
+def _bin_uuid(values: Column) -> Cells:
+    values = _as_list(values)
+    n = len(values)
+    try:
+        joined = "".join(values)
+    except TypeError:
+        raise TypeError("UUID values must be str") from None
+    if len(joined) != 36 * n or any(joined[d::36].count("-") != n for d in _DASHES):
+        raise ValueError("a value is not a UUID (36 characters, dashes at 8, 13, 18 and 23)")
+    raw = bytes.fromhex(joined.replace("-", ""))
+    block = np.empty((n, 20), dtype=np.uint8)
     block[:, :4] = np.frombuffer(_LEN16, dtype=np.uint8)
-    block[:, 4:] = np.frombuffer(raw, dtype=np.uint8).reshape(len(values), 16)
+    block[:, 4:] = np.frombuffer(raw, dtype=np.uint8).reshape(n, 16)
     return block
 
 
 _LEN16 = struct.pack(">i", 16)
 
 
-def _bin_bool(values: Column) -> list[bytes]:
-    true, false = struct.pack(">i?", 1, True), struct.pack(">i?", 1, False)
-    return [_NULL if v is None else (true if v else false) for v in values]
+def _bin_bool(values: Column) -> Cells:
+    flags = values if isinstance(values, np.ndarray) and values.dtype == bool else [bool(v) for v in values]
+    return _block(np.asarray(flags, dtype=bool), "?")
 
 
 def numeric_binary(value: int, scale: int) -> bytes:
@@ -280,7 +328,7 @@ def _numeric_vector(values: Column, precision: int, scale: int) -> Fixed | None:
     int_groups = max(1, -(-(precision - scale) // 4))
     groups = int_groups + frac_groups
     mult = 10 ** (frac_groups * 4 - scale)
-    biggest = int(np.abs(arr).max()) * mult
+    biggest = max(int(arr.max()), -int(arr.min())) * mult
     if biggest >= min(10000**groups, 2**63):
         return None
     magnitude = np.abs(arr) * mult
@@ -296,17 +344,11 @@ def _numeric_vector(values: Column, precision: int, scale: int) -> Fixed | None:
     return out.view(np.uint8).reshape(len(arr), out.dtype.itemsize)
 
 
-def _bin_numeric(values: Column, precision: int, scale: int) -> list[bytes] | Fixed:
-    if None in values:
-        return _with_nulls(values, lambda present: _bin_numeric(present, precision, scale))
+def _bin_numeric(values: Column, precision: int, scale: int) -> Cells:
     fast = _numeric_vector(values, precision, scale)
     if fast is not None:
         return fast
-    out: list[bytes] = []
-    for v in values:
-        body = numeric_binary(scaled_int(v, scale), scale)
-        out.append(_length(len(body)) + body)
-    return out
+    return _varying([numeric_binary(scaled_int(v, scale), scale) for v in _as_list(values)])
 
 
 def _as_int(v: Any) -> int:
@@ -315,100 +357,164 @@ def _as_int(v: Any) -> int:
     raise TypeError(f"int value expected, got {type(v).__name__} {v!r}")
 
 
-def _bin_ints(values: Column, dtype: str) -> list[bytes] | Fixed:
-    if None in values:
-        return _with_nulls(values, lambda present: _bin_ints(present, dtype))
+def _bin_ints(values: Column, dtype: str) -> Cells:
     arr = _int64_array(values)
     if arr is None:
-        arr = np.array([_as_int(v) for v in values], dtype=object)
-        if any(v < -(2**63) or v >= 2**63 for v in arr):
+        objs = np.array([_as_int(v) for v in _as_list(values)], dtype=object)
+        if any(v < -(2**63) or v >= 2**63 for v in objs):
             raise OverflowError("value out of BIGINT range")
-        arr = arr.astype(np.int64)
+        arr = objs.astype(np.int64)
     if dtype == ">i4" and len(arr) and (arr.min() < -(2**31) or arr.max() > 2**31 - 1):
         raise OverflowError("value out of INTEGER range")
     return _block(arr, dtype)
 
 
-def _bin_timestamps(values: Column) -> list[bytes] | Fixed:
-    if None in values:
-        return _with_nulls(values, _bin_timestamps)
+def _bin_timestamps(values: Column) -> Cells:
     arr = _int64_array(values)
     if arr is None:
-        arr = np.array([epoch_ms(v) for v in values], dtype=np.int64)
+        arr = np.array([epoch_ms(v) for v in _as_list(values)], dtype=np.int64)
     return _block((arr - _PG_EPOCH_MS) * 1000, ">i8")
 
 
-def _bin_dates(values: Column) -> list[bytes] | Fixed:
-    if None in values:
-        return _with_nulls(values, _bin_dates)
-    if not all(type(v) is dt.date for v in values):
-        raise TypeError("date values must be datetime.date")
-    days = np.array(values, dtype="datetime64[D]").astype(np.int64) - _PG_EPOCH_UNIX_DAYS
-    return _block(days, ">i4")
+def _bin_dates(values: Column) -> Cells:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        days = values.astype("datetime64[D]").astype(np.int64)
+    else:
+        values = _as_list(values)
+        if set(map(type, values)) - {dt.date}:
+            raise TypeError("date values must be datetime.date")
+        days = np.array(values, dtype="datetime64[D]").astype(np.int64)
+    return _block(days - _PG_EPOCH_UNIX_DAYS, ">i4")
 
 
-def _bin_floats(values: Column) -> list[bytes] | Fixed:
-    if None in values:
-        return _with_nulls(values, _bin_floats)
-    return _fixed_values(values, ">f8", float)
+def _bin_floats(values: Column) -> Cells:
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        return _block(values.astype(np.float64, copy=False), ">f8")
+    return _block(np.array([float(v) for v in _as_list(values)], dtype=np.float64), ">f8")
 
 
-def _binary(plan: ColumnPlan, values: Column) -> list[bytes] | Fixed:
+_NULLABLE_ARRAY_KINDS = "OUS"
+"""numpy dtype kinds that can hold None (object) or are converted to lists first (strings)."""
+
+
+def binary_cells(plan: ColumnPlan, values: Column) -> Cells:
+    """One column's values as binary COPY cells (fixed-width block or varying bytes)."""
     t = plan.sql_type
+    if isinstance(values, np.ndarray) and values.dtype.kind in _NULLABLE_ARRAY_KINDS:
+        values = values.tolist()
     if t == "TEXT" or t.startswith("VARCHAR"):
-        return _bin_text(values)
+        return _with_nulls(values, _bin_text)
     if t == "UUID":
-        return _bin_uuid(values)
+        return _with_nulls(values, _bin_uuid)
     if t == "INTEGER":
-        return _bin_ints(values, ">i4")
+        return _with_nulls(values, lambda v: _bin_ints(v, ">i4"))
     if t == "BIGINT":
-        return _bin_ints(values, ">i8")
+        return _with_nulls(values, lambda v: _bin_ints(v, ">i8"))
     if t == "DOUBLE PRECISION":
-        return _bin_floats(values)
+        return _with_nulls(values, _bin_floats)
     if t == "BOOLEAN":
-        return _bin_bool(values)
+        return _with_nulls(values, _bin_bool)
     if t.startswith("NUMERIC"):
-        return _bin_numeric(values, plan.precision, plan.scale)
+        return _with_nulls(values, lambda v: _bin_numeric(v, plan.precision, plan.scale))
     if t == "DATE":
-        return _bin_dates(values)
+        return _with_nulls(values, _bin_dates)
     if t == "TIMESTAMPTZ":
-        return _bin_timestamps(values)
+        return _with_nulls(values, _bin_timestamps)
     raise TypeError(f"no binary COPY encoder for SQL type {t}")
 
 
 def binary_column(plan: ColumnPlan, values: Column) -> list[bytes]:
-    """Each value of a column in binary COPY form (length prefix included)."""
-    out = _binary(plan, values)
-    return _rows_of(out) if isinstance(out, np.ndarray) else out
+    """Each value of a column in binary COPY form (length prefix included; for tests)."""
+    cells = binary_cells(plan, values)
+    if isinstance(cells, np.ndarray):
+        return [bytes(row) for row in cells]
+    out: list[bytes] = []
+    pos = 0
+    for length in cells.lengths.tolist():
+        if length < 0:
+            out.append(struct.pack(">i", -1))
+            continue
+        out.append(struct.pack(">i", length) + cells.data[pos : pos + length].tobytes())
+        pos += length
+    return out
+
+
+GATHER_CHUNK_BYTES = 1 << 20
+"""Output bytes assembled per numpy gather (bounds its index array to 4-8 MiB)."""
 
 
 def encode_binary(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes:
     """The tuples of a binary COPY stream (without header and trailer).
 
-    Neighbouring fixed-width columns (and the tuple's field count) are glued into one bytes
-    object per row with numpy, so each row is joined from few pieces.
+    Each tuple is the field count, then per column a length and the value's bytes. Runs of
+    fixed-width cells (and the length prefixes of varying ones) are glued into one block per
+    run with ``np.hstack``; the varying values stay concatenated per column. The tuples are
+    then one gather: for every output byte, where it sits in those sources.
     """
     n = len(records)
     if not n:
         return b""
     head = np.empty((n, 2), dtype=np.uint8)
     head[:] = np.frombuffer(struct.pack(">h", len(plans)), dtype=np.uint8)
-    pieces: list[list[bytes]] = []
-    glued: list[Fixed] = [head]
+    parts: list[Fixed | Varying] = []
+    run: list[Fixed] = [head]
     for plan, values in zip(plans, all_columns(plans, records), strict=True):
-        out = _checked(_binary, plan, values)
-        if isinstance(out, np.ndarray):
-            glued.append(out)
+        cells = _checked(binary_cells, plan, values)
+        if isinstance(cells, np.ndarray):
+            run.append(cells)
             continue
-        if glued:
-            pieces.append(_rows_of(np.hstack(glued)))
-            glued = []
-        pieces.append(out)
-    if glued:
-        pieces.append(_rows_of(np.hstack(glued)))
-    if len(pieces) == 1:
-        return b"".join(pieces[0])
-    return b"".join(map(b"".join, zip(*pieces, strict=True)))
+        run.append(cells.lengths.astype(">i4").view(np.uint8).reshape(n, 4))
+        parts.append(np.hstack(run) if len(run) > 1 else run[0])
+        parts.append(cells)
+        run = []
+    if run:
+        parts.append(np.hstack(run) if len(run) > 1 else run[0])
+    if len(parts) == 1:
+        return parts[0].tobytes()  # type: ignore[union-attr]
+    return _interleave(parts, n)
+
+
+def _interleave(parts: list[Fixed | Varying], n: int) -> bytes:
+    """Row i of the result is the i-th cell(s) of every part, in part order."""
+    sources: list[np.ndarray[Any, Any]] = []
+    starts: list[np.ndarray[Any, Any]] = []
+    lengths: list[np.ndarray[Any, Any]] = []
+    base = 0
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            width = part.shape[1]
+            sources.append(part.reshape(-1))
+            starts.append(np.arange(base, base + n * width, width, dtype=np.int64))
+            lengths.append(np.full(n, width, dtype=np.int64))
+            base += n * width
+        else:
+            size = np.maximum(part.lengths, 0)
+            ends = np.cumsum(size)
+            if int(ends[-1]) != len(part.data):
+                raise RuntimeError("varying cells: lengths do not add up to the data")
+            sources.append(part.data)
+            starts.append(base + ends - size)
+            lengths.append(size)
+            base += len(part.data)
+    seg_len = np.stack(lengths, axis=1).reshape(-1)
+    seg_end = np.cumsum(seg_len)
+    shift = np.stack(starts, axis=1).reshape(-1) - (seg_end - seg_len)
+    source = np.concatenate(sources)
+    total = int(seg_end[-1])
+    # int32 indexes when they fit: numpy repeats 4-byte items several times faster than 8-byte
+    itype = np.int32 if max(total, len(source)) < 2**31 else np.int64
+    shift = shift.astype(itype)
+    out = np.empty(total, dtype=np.uint8)
+    width = len(parts)
+    rows_per_chunk = max(1, GATHER_CHUNK_BYTES * n // max(total, 1))
+    for r0 in range(0, n, rows_per_chunk):
+        a, b = r0 * width, min(n, r0 + rows_per_chunk) * width
+        lo = int(seg_end[a] - seg_len[a])
+        hi = int(seg_end[b - 1])
+        index = np.repeat(shift[a:b], seg_len[a:b])
+        index += np.arange(lo, hi, dtype=itype)
+        np.take(source, index, out=out[lo:hi])
+    return out.tobytes()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,7 +600,7 @@ def encode_text(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes
     """Lines of a text-format COPY stream (UTF-8)."""
     if not records:
         return b""
-    columns = [_checked(text_column, p, v) for p, v in zip(plans, all_columns(plans, records), strict=True)]
+    columns = [_checked(text_column, p, _as_list(v)) for p, v in zip(plans, all_columns(plans, records), strict=True)]
     lines = ["\t".join(row) for row in zip(*columns, strict=True)]
     lines.append("")
     return "\n".join(lines).encode("utf-8")
