@@ -1,0 +1,485 @@
+"""JSON Lines built from columns, one numpy byte matrix per field, no per-record Python work.
+
+Each field's column is rendered into a ``uint8`` matrix with one row per record and the
+field's JSON text in it, padded with NUL bytes wherever convenient (numbers are right-aligned,
+strings too). The matrices are laid side by side between the constant ``{"name":`` parts
+and the NULs are deleted in one pass. NUL is safe as padding: JSON text never contains a raw
+NUL (a string holding one is written ``\\u0000``).
+
+The output is the text the json serializer has always written: decimals as exact strings,
+timestamps ISO 8601 with milliseconds and offset, dates ``YYYY-MM-DD``, strings escaped as
+orjson escapes them (its UTF-8, its escapes), floats in orjson's shortest form. A column the
+fast renderers do not handle (``Decimal`` objects, aware datetimes, out-of-range years)
+goes through the general per-value conversion instead; the rest of the batch stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import is_, itemgetter
+from typing import Any
+
+import numpy as np
+import orjson
+
+from datagen_kernel.batch import Batch
+from datagen_kernel.generation import Record
+from datagen_kernel.schema import (
+    Bool,
+    Date,
+    Decimal,
+    EntitySpec,
+    Enum,
+    Field,
+    Float,
+    Int,
+    Kind,
+    String,
+    Timestamp,
+    Uuid,
+)
+from datagen_kernel.schema import Record as RecordType
+
+Matrix = np.ndarray[Any, np.dtype[np.uint8]]
+
+_QUOTE = 34
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NULL = np.frombuffer(b"null", dtype=np.uint8)
+_BOOLS = np.array([b"false", b"true"], dtype="S5").view(np.uint8).reshape(2, 5)
+
+
+def _words(texts: list[bytes], dtype: str) -> np.ndarray[Any, Any]:
+    """Equal-length ASCII ``texts`` as one unsigned word each (written back as the same bytes)."""
+    return np.frombuffer(b"".join(texts), dtype=dtype).copy()
+
+
+# digit tables: gathering whole words is far cheaper than computing digits byte by byte
+_Z4 = _words([f"{i:04d}".encode() for i in range(10_000)], "<u4")
+"""Four digits, zero-padded."""
+_N4 = _words([f"{i:>4d}".replace(" ", "\x00").encode() for i in range(10_000)], "<u4")
+"""Four digits, NUL-padded on the left (the most significant group of a number)."""
+_D2 = _words([f"{i:02d}".encode() for i in range(100)], "<u2")
+_TOD = _words([f"{h:02d}:{m:02d}:{s:02d}".encode() for h in range(24) for m in range(60) for s in range(60)], "<u8")
+"""``HH:MM:SS`` of each second of a day."""
+_MILLIS = _words([f".{i:03d}".encode() for i in range(1000)], "<u4")
+_DATES_FROM = dt.date(1900, 1, 1).toordinal() - _EPOCH_ORDINAL
+_DATES: np.ndarray[Any, Any] | None = None
+"""``YYYY-MM-DD`` of every day from 1900 to 2099 (10-byte items), built on first use."""
+
+
+class _Unsupported(Exception):
+    """A column the vectorized renderer cannot write exactly; use the per-value conversion."""
+
+
+class Rendered:
+    """A column's JSON text: one right-aligned, NUL-padded row per record.
+
+    ``quoted``: the text still needs the quotes of a JSON string around it (added by the
+    line layout, for free).
+    """
+
+    __slots__ = ("matrix", "quoted")
+
+    def __init__(self, matrix: Matrix, quoted: bool) -> None:
+        self.matrix = np.ascontiguousarray(matrix)
+        self.quoted = quoted
+
+    @property
+    def width(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def closed(self) -> Matrix:
+        """The text with its quotes (a copy when they are missing)."""
+        if not self.quoted:
+            return self.matrix
+        out = np.empty((self.matrix.shape[0], self.width + 2), dtype=np.uint8)
+        out[:, 0] = _QUOTE
+        out[:, 1:-1] = self.matrix
+        out[:, -1] = _QUOTE
+        return out
+
+
+def _struct(n: int, parts: Sequence[tuple[str, Any]]) -> np.ndarray[Any, Any]:
+    """An uninitialised array of ``n`` packed records with the given (name, format) parts."""
+    names = [p[0] for p in parts]
+    formats = [p[1] for p in parts]
+    offsets: list[int] = []
+    at = 0
+    for fmt in formats:
+        offsets.append(at)
+        at += np.dtype(fmt).itemsize
+    return np.empty(n, dtype=np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": at}))
+
+
+def _as_matrix(struct: np.ndarray[Any, Any]) -> Matrix:
+    return struct.view(np.uint8).reshape(struct.size, struct.dtype.itemsize)
+
+
+# ---------------------------------------------------------------------------------------------
+# ragged bytes -> padded matrix
+
+
+def _right_aligned(flat: Matrix, lengths: np.ndarray[Any, Any]) -> Matrix:
+    """Values concatenated in ``flat`` with byte ``lengths``, one per row, right-aligned."""
+    n = lengths.size
+    width = int(lengths.max()) if n else 0
+    if n and int(lengths.min()) == width:
+        return flat.reshape(n, width)
+    out = np.zeros((n, width), dtype=np.uint8)
+    out[np.arange(width) >= (width - lengths)[:, None]] = flat
+    return out
+
+
+def _split_json_array(blob: bytes, separator: bytes) -> Matrix:
+    """Elements of a JSON array (``blob`` without brackets), cut at the comma of ``separator``
+    (a sequence that can only occur between elements), right-aligned. Each cutting comma
+    becomes a NUL at the end of the element before it."""
+    raw = np.frombuffer(blob + b",", dtype=np.uint8).copy()
+    cuts = np.flatnonzero(raw == ord(","))
+    if len(separator) > 1:
+        comma_at = separator.index(b",")
+        ok = np.ones(cuts.size, dtype=bool)
+        for k, byte in enumerate(separator):
+            if k == comma_at:
+                continue
+            pos = cuts + (k - comma_at)
+            inside = (pos >= 0) & (pos < raw.size)
+            match = np.zeros(cuts.size, dtype=bool)
+            match[inside] = raw[pos[inside]] == byte
+            ok &= match
+        ok[-1] = True  # the comma appended above
+        cuts = cuts[ok]
+    raw[cuts] = 0
+    return _right_aligned(raw, np.diff(cuts, prepend=-1))
+
+
+# ---------------------------------------------------------------------------------------------
+# renderers: column (no nulls) -> Rendered
+
+
+def _render_strings(values: Sequence[Any]) -> Rendered:
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    try:
+        joined = "\x00".join(values)
+    except TypeError as exc:
+        raise _Unsupported(str(exc)) from None
+    if '"' not in joined and "\\" not in joined:
+        # each value followed by a NUL: the NULs mark the cuts and vanish with the padding
+        try:
+            raw = np.frombuffer((joined + "\x00").encode("utf-8"), dtype=np.uint8)
+        except UnicodeEncodeError as exc:
+            raise _Unsupported(str(exc)) from None
+        cuts = np.flatnonzero(raw < 32)
+        if cuts.size == len(values):  # no control character inside a value (those need escapes)
+            return Rendered(_right_aligned(raw, np.diff(cuts, prepend=-1)), True)
+    return Rendered(_split_json_array(orjson.dumps(list(values))[1:-1], b'","'), False)
+
+
+def _as_int64(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind not in "iu":
+            raise _Unsupported(f"dtype {values.dtype}")
+        return values.astype(np.int64, copy=False)
+    if set(map(type, values)) != {int}:
+        raise _Unsupported("not all int")
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        raise _Unsupported("beyond int64") from None
+
+
+def _number_parts(v: np.ndarray[Any, np.dtype[np.int64]], unit: int) -> tuple[list[tuple[str, Any]], list[Any]]:
+    """Struct parts and values of ``sign, whole digits`` of ``v / unit`` (``unit`` a power of 10)."""
+    if v.size and int(v.min()) <= -(2**62):
+        raise _Unsupported("beyond the digit tables")
+    magnitude = np.abs(v)
+    whole = magnitude // unit if unit > 1 else magnitude
+    groups = max(1, -(-len(str(int(whole.max()) if whole.size else 0)) // 4))
+    parts: list[tuple[str, Any]] = [("sign", "u1")]
+    values: list[Any] = [np.where(v < 0, ord("-"), 0).astype(np.uint8)]
+    words: list[Any] = []
+    rest = whole
+    for k in range(groups):
+        higher = rest // 10_000
+        group = rest - higher * 10_000
+        low = 10 ** (4 * k)
+        if k == 0:
+            word = np.where(whole >= 10_000, _Z4[group], _N4[group])
+        else:
+            word = np.where(whole >= low * 10_000, _Z4[group], np.where(whole >= low, _N4[group], 0))
+        words.append(word)
+        rest = higher
+    for k in range(groups - 1, -1, -1):
+        parts.append((f"g{k}", "<u4"))
+        values.append(words[k])
+    return parts, values
+
+
+def _render_ints(values: Sequence[Any]) -> Rendered:
+    v = _as_int64(values)
+    parts, cols = _number_parts(v, 1)
+    out = _struct(v.size, parts)
+    for (name, _), col in zip(parts, cols, strict=True):
+        out[name] = col
+    return Rendered(_as_matrix(out), False)
+
+
+def _decimal_renderer(scale: int) -> Callable[[Sequence[Any]], Rendered]:
+    unit = 10**scale
+
+    def render(values: Sequence[Any]) -> Rendered:
+        v = _as_int64(values)
+        parts, cols = _number_parts(v, unit)
+        if scale == 0:
+            out = _struct(v.size, parts)
+        else:
+            frac = np.abs(v) % unit
+            digits = [(f"f{k}", "u1") for k in range(scale)]
+            out = _struct(v.size, [*parts, ("dot", "u1"), *digits])
+            out["dot"] = ord(".")
+            for k in range(scale):
+                out[f"f{k}"] = (frac // 10 ** (scale - 1 - k)) % 10 + 48
+        for (name, _), col in zip(parts, cols, strict=True):
+            out[name] = col
+        return Rendered(_as_matrix(out), True)
+
+    return render
+
+
+def _civil(days: np.ndarray[Any, np.dtype[np.int64]]) -> tuple[Any, Any, Any]:
+    """(year, month, day) of days since 1970-01-01 (proleptic Gregorian), integer arithmetic."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _date_texts(days: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
+    """``YYYY-MM-DD`` of days since the epoch, one 10-byte item each (years 1900-2099)."""
+    global _DATES
+    if _DATES is None:
+        every = np.arange(_DATES_FROM, dt.date(2100, 1, 1).toordinal() - _EPOCH_ORDINAL, dtype=np.int64)
+        year, month, day = _civil(every)
+        table = _struct(every.size, [("cc", "<u2"), ("yy", "<u2"), ("d1", "u1"), ("mm", "<u2"),
+                                     ("d2", "u1"), ("dd", "<u2")])
+        table["cc"] = _D2[year // 100]
+        table["yy"] = _D2[year % 100]
+        table["d1"] = table["d2"] = ord("-")
+        table["mm"] = _D2[month]
+        table["dd"] = _D2[day]
+        _DATES = table.view("V10")
+    index = days - _DATES_FROM
+    if index.size and (int(index.min()) < 0 or int(index.max()) >= _DATES.size):
+        raise _Unsupported("date outside 1900-2099")
+    texts: np.ndarray[Any, Any] = _DATES[index]
+    return texts
+
+
+def _render_dates(values: Sequence[Any]) -> Rendered:
+    if isinstance(values, np.ndarray):
+        if values.dtype != np.dtype("datetime64[D]"):
+            raise _Unsupported(f"dtype {values.dtype}")
+        days = values.astype(np.int64)
+    else:
+        if set(map(type, values)) != {dt.date}:
+            raise _Unsupported("not all datetime.date")
+        days = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values)) - _EPOCH_ORDINAL
+    texts = _date_texts(days)
+    return Rendered(texts.view(np.uint8).reshape(texts.size, 10), True)
+
+
+def _timestamp_renderer(tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
+    offset = tz.utcoffset(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert offset is not None
+    off_ms = int(offset.total_seconds() * 1000)
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        suffix = b"Z"
+    else:
+        h, m = divmod(abs(minutes), 60)
+        suffix = f"{'+' if minutes > 0 else '-'}{h:02d}:{m:02d}".encode()
+    tail = np.frombuffer(suffix, dtype=f"V{len(suffix)}")[0]
+
+    def render(values: Sequence[Any]) -> Rendered:
+        local = _as_int64(values) + off_ms
+        secs = local // 1000
+        days = secs // 86400
+        out = _struct(local.size, [("date", "V10"), ("t", "u1"), ("tod", "<u8"), ("ms", "<u4"),
+                                   ("zone", f"V{len(suffix)}")])
+        out["date"] = _date_texts(days)
+        out["t"] = ord("T")
+        out["tod"] = _TOD[secs - days * 86400]
+        out["ms"] = _MILLIS[local - secs * 1000]
+        out["zone"] = tail
+        return Rendered(_as_matrix(out), True)
+
+    return render
+
+
+def _render_floats(values: Sequence[Any]) -> Rendered:
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    if set(map(type, values)) - {float, int}:
+        raise _Unsupported("not all float")
+    return Rendered(_split_json_array(orjson.dumps(list(values))[1:-1], b","), False)
+
+
+def _render_bools(values: Sequence[Any]) -> Rendered:
+    if isinstance(values, np.ndarray):
+        if values.dtype != np.bool_:
+            raise _Unsupported(f"dtype {values.dtype}")
+        flags = values
+    else:
+        if set(map(type, values)) != {bool}:
+            raise _Unsupported("not all bool")
+        flags = np.array(values, dtype=bool)
+    return Rendered(_BOOLS[flags.astype(np.intp)], False)
+
+
+def _record_renderer(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
+    from datagen_kernel.serializers import to_text_values  # the general conversion, for nested fields
+
+    assert isinstance(field.type, RecordType)
+    nested = EntitySpec(name="nested", kind=Kind.REFERENCE, fields=tuple(field.type.fields),
+                        primary_key=field.type.fields[0].name)
+
+    def render(values: Sequence[Any]) -> Rendered:
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        if set(map(type, values)) != {dict} or not all(values):
+            raise _Unsupported("not all non-empty dicts")
+        blob = orjson.dumps(to_text_values(nested, values, tz))[1:-1]
+        return Rendered(_split_json_array(blob, b'},{"'), False)
+
+    return render
+
+
+def _renderer(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
+    t = field.type
+    if isinstance(t, (String, Uuid, Enum)):
+        return _render_strings
+    if isinstance(t, Decimal):
+        return _decimal_renderer(t.scale)
+    if isinstance(t, Timestamp):
+        return _timestamp_renderer(tz)
+    if isinstance(t, Date):
+        return _render_dates
+    if isinstance(t, Int):
+        return _render_ints
+    if isinstance(t, Float):
+        return _render_floats
+    if isinstance(t, Bool):
+        return _render_bools
+    if isinstance(t, RecordType):
+        return _record_renderer(field, tz)
+    raise _Unsupported(f"field type {t.type_name}")
+
+
+def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
+    """Per-value conversion of one column (what the fast renderers decline)."""
+    from datagen_kernel.serializers import to_text_values
+
+    spec = EntitySpec(name="column", kind=Kind.REFERENCE, fields=(field,), primary_key=field.name)
+
+    def render(values: Sequence[Any]) -> Rendered:
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        rows = to_text_values(spec, [{field.name: v} for v in values], tz)
+        texts = [orjson.dumps(r[field.name]) for r in rows]
+        flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        return Rendered(_right_aligned(flat, lengths), False)
+
+    return render
+
+
+# ---------------------------------------------------------------------------------------------
+# assembling lines
+
+
+class LineEncoder:
+    """JSON Lines of one entity's records (lists of dicts or ``Batch``es), in field order."""
+
+    def __init__(self, entity: EntitySpec, tz: dt.tzinfo) -> None:
+        self.entity = entity
+        self.names = entity.field_names
+        self.prefixes = [(("{" if i == 0 else ",") + f'"{name}":').encode() for i, name in enumerate(self.names)]
+        self.renderers = [_renderer(f, tz) for f in entity.fields]
+        self.general = [_general(f, tz) for f in entity.fields]
+
+    def columns(self, records: Sequence[Record]) -> list[Any] | None:
+        """Each field's column, or None when the records do not have exactly the fields."""
+        if isinstance(records, Batch):
+            if set(records.names) != set(self.names):
+                return None
+            return [records.values(n) for n in self.names]
+        if set(map(len, records)) != {len(self.names)}:
+            return None
+        try:
+            return [list(map(itemgetter(n), records)) for n in self.names]
+        except KeyError:
+            return None
+
+    def encode(self, records: Sequence[Record]) -> bytes | None:
+        """The records as JSON Lines (each line ends with ``\\n``); None if they do not fit the
+        entity's fields (the caller then writes them as they are)."""
+        n = len(records)
+        if n == 0:
+            return b""
+        columns = self.columns(records)
+        if columns is None:
+            return None
+        # one packed struct per line: constant parts and each field's text, side by side
+        parts: list[tuple[str, str]] = []
+        fills: list[tuple[str, Any]] = []
+        text = b""
+        for i, values in enumerate(columns):
+            rendered = self._render(i, values)
+            text += self.prefixes[i] + (b'"' if rendered.quoted else b"")
+            parts.append((f"c{i}", f"V{len(text)}"))
+            fills.append((f"c{i}", np.frombuffer(text, dtype=f"V{len(text)}")[0]))
+            parts.append((f"v{i}", f"V{rendered.width}"))
+            fills.append((f"v{i}", rendered.matrix.view(f"V{rendered.width}").ravel()))
+            text = b'"' if rendered.quoted else b""
+        text += b"}\n"
+        parts.append(("end", f"V{len(text)}"))
+        fills.append(("end", np.frombuffer(text, dtype=f"V{len(text)}")[0]))
+        out = _struct(n, [(name, fmt) for name, fmt in parts if fmt != "V0"])
+        for name, value in fills:
+            if name in out.dtype.names:
+                out[name] = value
+        return out.tobytes().replace(b"\x00", b"")
+
+    def _render(self, i: int, values: Sequence[Any]) -> Rendered:
+        nulls = None
+        if not isinstance(values, np.ndarray) or values.dtype == object:
+            if isinstance(values, np.ndarray):
+                values = values.tolist()
+            if None in values:
+                nulls = np.fromiter(map(is_, values, repeat(None)), dtype=bool, count=len(values))
+                values = [v for v in values if v is not None]
+        if nulls is not None and not values:
+            return Rendered(np.broadcast_to(_NULL, (nulls.size, 4)), False)
+        try:
+            present = self.renderers[i](values)
+        except _Unsupported:
+            present = self.general[i](values)
+        if nulls is None:
+            return present
+        closed = present.closed()
+        out = np.zeros((nulls.size, max(closed.shape[1], 4)), dtype=np.uint8)
+        out[~nulls, : closed.shape[1]] = closed
+        out[nulls, :4] = _NULL
+        return Rendered(out, False)
+
+
+__all__ = ["LineEncoder"]

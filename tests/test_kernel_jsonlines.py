@@ -1,0 +1,139 @@
+"""Column-built JSON Lines: the same text as converting and dumping each record on its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import numpy as np
+import orjson
+import pytest
+
+from datagen_kernel import Batch
+from datagen_kernel.jsonlines import LineEncoder
+from datagen_kernel.schema import (
+    Bool,
+    Date,
+    Decimal,
+    EntitySpec,
+    Enum,
+    Field,
+    Float,
+    Int,
+    Kind,
+    String,
+    Timestamp,
+    Uuid,
+)
+from datagen_kernel.schema import Record as RecordType
+from datagen_kernel.serializers import SAO_PAULO, JsonSerializer, to_text_values
+
+ADDRESS = RecordType("address", (Field("street", String()), Field("city", String()),
+                                 Field("zip", String(), nullable=True)))
+SPEC = EntitySpec(
+    name="thing",
+    kind=Kind.EVENT,
+    fields=(
+        Field("id", Uuid()),
+        Field("name", String(), nullable=True),
+        Field("kind", Enum("A", "BB")),
+        Field("n", Int()),
+        Field("maybe_n", Int(), nullable=True),
+        Field("amount", Decimal(15, 2)),
+        Field("rate", Decimal(9, 6), nullable=True),
+        Field("whole", Decimal(10, 0)),
+        Field("ratio", Float(), nullable=True),
+        Field("flag", Bool()),
+        Field("day", Date(), nullable=True),
+        Field("at", Timestamp()),
+        Field("seen", Timestamp(), nullable=True),
+        Field("address", ADDRESS, nullable=True),
+    ),
+    primary_key="id",
+)
+AWKWARD = ['plain', 'quote " inside', "back\\slash", "new\nline", "tab\tand\x01ctrl", "", "São Paulo ✓",
+           "emoji 🚀", 'x},{"id":"y', "a,b", "\x7f del", "null"]
+
+
+def _reference(spec: EntitySpec, records: list[dict], tz: dt.tzinfo = SAO_PAULO) -> bytes:
+    """What the json serializer writes, one record at a time."""
+    return b"".join(orjson.dumps(r) + b"\n" for r in to_text_values(spec, records, tz))
+
+
+def _records(n: int, seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        big = int(rng.integers(-(10**15) + 1, 10**15))
+        out.append({
+            "id": f"{i:08d}-0000-4000-8000-000000000000",
+            "name": None if i % 5 == 0 else AWKWARD[i % len(AWKWARD)],
+            "kind": "A" if i % 2 else "BB",
+            "n": [0, -1, 7, 10_000, -99_999_999, 2**62, -(2**62) + 1][i % 7],
+            "maybe_n": None if i % 3 == 0 else int(rng.integers(-5, 10**12)),
+            "amount": [0, 1, -1, 99, 100, -100, 10_001, big][i % 8],
+            "rate": None if i % 4 == 0 else int(rng.integers(0, 10**8)),
+            "whole": int(rng.integers(-(10**9), 10**9)),
+            "ratio": None if i % 6 == 0 else [0.1, 1e-7, 123.456, 1e16, -0.0, 2.5][i % 6],
+            "flag": bool(i % 2),
+            "day": None if i % 7 == 0 else dt.date(1970, 1, 1) + dt.timedelta(days=int(rng.integers(-20_000, 40_000))),
+            "at": int(rng.integers(-(10**12), 4 * 10**12)),
+            "seen": None if i % 2 else int(rng.integers(0, 2 * 10**12)),
+            "address": None if i % 9 == 0 else {"street": AWKWARD[i % len(AWKWARD)], "city": "Recife",
+                                                "zip": None if i % 2 else "50000-000"},
+        })
+    return out
+
+
+@pytest.mark.parametrize("tz", [SAO_PAULO, dt.UTC])
+def test_lines_match_the_record_by_record_text(tz: dt.tzinfo) -> None:
+    records = _records(500, 1)
+    assert LineEncoder(SPEC, tz).encode(records) == _reference(SPEC, records, tz)
+
+
+def test_a_batch_of_arrays_gives_the_same_text_as_its_rows() -> None:
+    rows = _records(300, 2)
+    batch = Batch.from_rows(SPEC.field_names, rows)
+    arrays = Batch({
+        **{n: batch.column(n) for n in SPEC.field_names},
+        "n": np.array(batch.column("n"), dtype=np.int64),
+        "amount": np.array(batch.column("amount"), dtype=np.int64),
+        "whole": np.array(batch.column("whole"), dtype=np.int64),
+        "flag": np.array(batch.column("flag"), dtype=bool),
+        "at": np.array(batch.column("at"), dtype=np.int64),
+    })
+    expected = _reference(SPEC, rows)
+    assert LineEncoder(SPEC, SAO_PAULO).encode(batch) == expected
+    assert LineEncoder(SPEC, SAO_PAULO).encode(arrays) == expected
+
+
+def test_columns_the_fast_path_declines_are_written_value_by_value() -> None:
+    records = _records(40, 3)
+    records[3]["amount"] = decimal.Decimal("12.345")  # Decimal objects
+    records[5]["at"] = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)  # an aware datetime
+    records[7]["day"] = dt.date(1492, 10, 12)  # outside the date table
+    records[9]["n"] = -(2**63)  # int64's minimum
+    records[11]["whole"] = 10**20  # beyond int64
+    assert LineEncoder(SPEC, SAO_PAULO).encode(records) == _reference(SPEC, records)
+
+
+def test_all_null_and_single_record_columns() -> None:
+    records = _records(1, 4)
+    assert LineEncoder(SPEC, SAO_PAULO).encode(records) == _reference(SPEC, records)
+    for r in (records := _records(10, 5)):
+        for f in SPEC.fields:
+            if f.nullable:
+                r[f.name] = None
+    assert LineEncoder(SPEC, SAO_PAULO).encode(records) == _reference(SPEC, records)
+    assert LineEncoder(SPEC, SAO_PAULO).encode([]) == b""
+
+
+def test_records_that_do_not_fit_the_fields_are_left_to_the_caller() -> None:
+    records = _records(5, 6)
+    records[2]["extra"] = 1
+    assert LineEncoder(SPEC, SAO_PAULO).encode(records) is None
+    del records[2]["extra"], records[2]["flag"]
+    assert LineEncoder(SPEC, SAO_PAULO).encode(records) is None
+    # the serializer then writes them as they are
+    lines = JsonSerializer({}).serialize_lines(SPEC, records).splitlines()
+    assert len(lines) == 5 and "flag" not in orjson.loads(lines[2])
