@@ -231,9 +231,9 @@ _INSTALLMENT_STATUS = np.array(INSTALLMENT_STATUSES, dtype=object)
 
 
 def _nullable(values: np.ndarray, present: np.ndarray) -> list[Any]:
-    """``values`` as Python objects, None where ``present`` is False."""
-    out = values.astype(object)
-    out[~present] = None
+    """Ints of ``values``, None where ``present`` is False."""
+    out = np.full(values.size, None, dtype=object)
+    out[present] = values[present]
     return out.tolist()  # type: ignore[no-any-return]
 
 
@@ -266,7 +266,7 @@ def generate_installments(ctx: BlockContext) -> Batch | list[Record]:
         "principal_amount": sched.principal,
         "interest_amount": sched.interest,
         "total_amount": sched.total,
-        "paid_date": _nullable(pay.paid_day.astype("datetime64[D]"), paid),
+        "paid_date": dates_of(pay.paid_day, paid),
         "paid_amount": _nullable(sched.paid_amount, paid),
         "status": _INSTALLMENT_STATUS[pay.status].tolist(),
         "created_at": issued[loan],

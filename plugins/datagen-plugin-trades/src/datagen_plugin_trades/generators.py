@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import BlockContext, Record
+from datagen_kernel import Batch, BlockContext, Record, column
 from datagen_kernel.seeding import stream_for
 from datagen_plugin_trades.calendar import (
     DAY_MS,
@@ -220,24 +220,27 @@ def _decide_sells(
     return sells, sell_slots, sell_lots
 
 
-def generate_trades(ctx: BlockContext) -> list[Record]:
-    """All trades of the block's INVESTIMENTOS accounts, account by account, in time order."""
-    accounts = [a for a in ctx.records("account") if a["account_type"] == INVESTMENT_ACCOUNT]
-    n_acc = len(accounts)
+def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
+    """All trades of the block's INVESTIMENTOS accounts, account by account, in time order (columns)."""
+    all_accounts = ctx.records("account")
+    investing = [i for i, kind in enumerate(column(all_accounts, "account_type")) if kind == INVESTMENT_ACCOUNT]
+    n_acc = len(investing)
     if not n_acc:
         return []
     options = ctx.options("trades")
     spread = float(_option(options, "intraday_spread"))
     first_index, walk = _walk_for(ctx)
     end_index = first_index + HISTORY_BDAYS
-    stocks = {s["ticker"]: s for s in ctx.records("stock")}
-    stock_ids = np.asarray([stocks[li.ticker]["stock_id"] for li in LISTINGS], dtype=object)
+    stock_records = ctx.records("stock")
+    by_ticker = {t: i for i, t in enumerate(column(stock_records, "ticker"))}
+    listed = [by_ticker[li.ticker] for li in LISTINGS]
+    stock_ids = np.asarray(column(stock_records, "stock_id"), dtype=object)[listed]
     tickers = np.asarray([li.ticker for li in LISTINGS], dtype=object)
-    lot_size = np.asarray([stocks[li.ticker]["lot_size"] for li in LISTINGS], dtype=np.int64)
+    lot_size = np.asarray(column(stock_records, "lot_size"), dtype=np.int64)[listed]
 
     # --- per account (one row of uniforms each): how many trades, when, in which shares -------
     acc_u = ctx.rng("account").random((n_acc, 2 + len(LISTINGS)))
-    created = np.fromiter((a["created_at"] for a in accounts), dtype=np.int64, count=n_acc)
+    created = np.asarray(column(all_accounts, "created_at"), dtype=np.int64)[investing]
     # the first trading day is the opening day itself if the account opened before the close
     opened_day = local_day(created)
     opened_in_session = created - session_start_ms(opened_day)  # ms after 10:00 that day
@@ -320,54 +323,32 @@ def generate_trades(ctx: BlockContext) -> list[Record]:
         20 + (placed_u * 1_480).astype(np.int64),
         1_000 + (placed_u * 3 * 3_600_000).astype(np.int64),
     )
-    settlement = business_day(bday + SETTLEMENT_DAYS).astype("datetime64[D]").tolist()
+    settlement = business_day(bday + SETTLEMENT_DAYS).astype("datetime64[D]")
     has_update = (status == _CANCELLED) | (status == _PARTIAL)
     updated_at = executed + 1_000 + (u[:, _U_UPDATED] * 30 * 60_000).astype(np.int64)
-    updated = np.where(has_update, updated_at.astype(object), None).tolist()
+    updated = np.full(n, None, dtype=object)
+    updated[has_update] = updated_at[has_update]
 
-    account_ids = np.asarray([a["account_id"] for a in accounts], dtype=object)[acc].tolist()
-    customer_ids = np.asarray([a["customer_id"] for a in accounts], dtype=object)[acc].tolist()
-    return [
-        {
-            "trade_id": tid,
-            "account_id": aid,
-            "customer_id": cid,
-            "stock_id": sid,
-            "ticker": tick,
-            "trade_type": side,
-            "quantity": qty,
-            "price_per_share": px,
-            "total_amount": tot,
-            "fees": fee,
-            "net_amount": net_v,
-            "order_type": otype,
-            "status": stat,
-            "executed_at": ex,
-            "settlement_date": sd,
-            "created_at": cr,
-            "updated_at": up,
-        }
-        for tid, aid, cid, sid, tick, side, qty, px, tot, fee, net_v, otype, stat, ex, sd, cr, up in zip(
-            ids,
-            account_ids,
-            customer_ids,
-            stock_ids[stock_pos].tolist(),
-            tickers[stock_pos].tolist(),
-            _SIDE_NAMES[is_sell.view(np.int8)].tolist(),
-            quantity.tolist(),
-            price.tolist(),
-            total.tolist(),
-            fees.tolist(),
-            net.tolist(),
-            _ORDER_NAMES[order_type].tolist(),
-            _STATUS_NAMES[status].tolist(),
-            executed.tolist(),
-            settlement,
-            np.maximum(executed - placed_delay, created[acc] + 1).tolist(),
-            updated,
-            strict=True,
-        )
-    ]
+    owner = np.asarray(investing, dtype=np.int64)[acc]
+    return Batch({
+        "trade_id": ids,
+        "account_id": np.asarray(column(all_accounts, "account_id"), dtype=object)[owner].tolist(),
+        "customer_id": np.asarray(column(all_accounts, "customer_id"), dtype=object)[owner].tolist(),
+        "stock_id": stock_ids[stock_pos].tolist(),
+        "ticker": tickers[stock_pos].tolist(),
+        "trade_type": _SIDE_NAMES[is_sell.view(np.int8)].tolist(),
+        "quantity": quantity,
+        "price_per_share": price,
+        "total_amount": total,
+        "fees": fees,
+        "net_amount": net,
+        "order_type": _ORDER_NAMES[order_type].tolist(),
+        "status": _STATUS_NAMES[status].tolist(),
+        "executed_at": executed,
+        "settlement_date": settlement,
+        "created_at": np.maximum(executed - placed_delay, created[acc] + 1),
+        "updated_at": updated.tolist(),
+    })
 
 
 _SIDE_NAMES = np.asarray(("BUY", "SELL"), dtype=object)

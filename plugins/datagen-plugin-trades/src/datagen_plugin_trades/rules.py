@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from itertools import repeat
+from operator import eq, ne
+from typing import Any
 
 import numpy as np
 
-from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
+from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
 from datagen_plugin_trades.calendar import (
     BRT_OFFSET_MS,
     DAY_MS,
@@ -29,61 +32,146 @@ def _v(spec: EntitySpec, r: Record, field: str, rule: str, message: str) -> Viol
     return Violation(spec.name, r.get(spec.primary_key), field, rule, message)
 
 
+def _ints(records: Sequence[Record], name: str) -> np.ndarray:
+    """Field ``name`` as an int64 array (a ``Batch``'s own array when it has one)."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            return values.astype(np.int64, copy=False)
+    return np.fromiter(column(records, name), dtype=np.int64, count=len(records))
+
+
+def _days(records: Sequence[Record], name: str) -> np.ndarray:
+    """Date field ``name`` as days since 1970-01-01 (int64)."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            return values.astype("datetime64[D]").astype(np.int64)
+    values = column(records, name)
+    return np.fromiter(map(date.toordinal, values), dtype=np.int64, count=len(values)) - _EPOCH_ORDINAL
+
+
+def _is(values: list[Any], constant: str) -> np.ndarray:
+    """Boolean array: which of ``values`` equal ``constant``."""
+    return np.fromiter(map(eq, values, repeat(constant)), dtype=bool, count=len(values))
+
+
+def _codes(keys: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """``(distinct keys in first-seen order, position of each key among them)``."""
+    distinct = list(dict.fromkeys(keys))
+    index = {k: j for j, k in enumerate(distinct)}
+    return distinct, np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
+def _differ(values: list[Any], expected: list[Any]) -> np.ndarray:
+    """Boolean array: where ``values`` differ from ``expected`` (a list comparison when none do)."""
+    if values == expected:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter(map(ne, values, expected), dtype=bool, count=len(values))
+
+
+_TYPE_ERRORS = (TypeError, ValueError, OverflowError, AttributeError)
+
+
 def check_parents(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """Against the parents: INVESTIMENTOS account, its owner, the stock's ticker and lot size."""
+    """Against the parents: INVESTIMENTOS account, its owner, the stock's ticker and lot size.
+
+    Each parent is looked up once; the checks compare whole columns with the parents' values.
+    """
     accounts = lookup.has_entity("account")
     stocks = lookup.has_entity("stock")
-    if not (accounts or stocks):
+    n = len(records)
+    if not (accounts or stocks) or not n:
+        return
+    no = np.zeros(n, dtype=bool)
+    wrong_kind = wrong_owner = too_early = wrong_ticker = wrong_lot = no
+    try:
+        if accounts:
+            ids, code = _codes(column(records, "account_id"))
+            found = [lookup.get("account", k) for k in ids]
+            known = np.array([a is not None for a in found], dtype=bool)[code]
+            parent = [a or {} for a in found]
+            wrong_kind = np.array([a is not None and a["account_type"] != INVESTMENT_ACCOUNT for a in found],
+                                  dtype=bool)[code]
+            owner = np.array([a.get("customer_id") for a in parent], dtype=object)[code].tolist()
+            wrong_owner = known & _differ(column(records, "customer_id"), owner)
+            opened = np.array([a.get("created_at", 0) for a in parent], dtype=np.int64)[code]
+            too_early = known & (_ints(records, "created_at") <= opened)
+        if stocks:
+            ids, code = _codes(column(records, "stock_id"))
+            found = [lookup.get("stock", k) for k in ids]
+            known = np.array([s is not None for s in found], dtype=bool)[code]
+            parent = [s or {} for s in found]
+            ticker = np.array([s.get("ticker") for s in parent], dtype=object)[code].tolist()
+            wrong_ticker = known & _differ(column(records, "ticker"), ticker)
+            lot = np.array([s.get("lot_size", 1) for s in parent], dtype=np.int64)[code]
+            wrong_lot = known & (_ints(records, "quantity") % np.maximum(lot, 1) != 0) | (known & (lot < 1))
+    except _TYPE_ERRORS as exc:
+        yield Violation(spec.name, None, "*", "trade-parents", f"values of unexpected type ({exc})")
+        return
+    failed = wrong_kind | wrong_owner | too_early | wrong_ticker | wrong_lot
+    if not failed.any():
         return
     get = lookup.get
-    last_id: object = None
-    account: Record | None = None
-    stock_cache: dict[object, Record | None] = {}
-    for r in records:
-        if accounts:
-            if r["account_id"] != last_id:
-                last_id = r["account_id"]
-                account = get("account", last_id)
-            if account is not None:
-                if account["account_type"] != INVESTMENT_ACCOUNT:
-                    yield _v(spec, r, "account_id", "trade-investment-account",
-                             f"account is {account['account_type']}, trades need {INVESTMENT_ACCOUNT}")
-                if account["customer_id"] != r["customer_id"]:
-                    yield _v(spec, r, "customer_id", "trade-customer-owner",
-                             f"{r['customer_id']} is not the account's owner {account['customer_id']}")
-                if r["created_at"] <= account["created_at"]:
-                    yield _v(spec, r, "created_at", "trade-after-account-opening",
-                             "the order was placed before the account was opened")
-        if stocks:
-            sid = r["stock_id"]
-            stock = stock_cache.get(sid, stock_cache)
-            if stock is stock_cache:
-                stock = stock_cache[sid] = get("stock", sid)
-            if stock is None:
-                continue  # the foreign-key rule reports it
-            if stock["ticker"] != r["ticker"]:
-                yield _v(spec, r, "ticker", "trade-ticker", f"{r['ticker']!r} but the stock is {stock['ticker']!r}")
-            if r["quantity"] % stock["lot_size"]:
-                yield _v(spec, r, "quantity", "trade-lot-size",
-                         f"{r['quantity']} is not a multiple of the lot size {stock['lot_size']}")
+    keys = column(records, spec.primary_key)
+    for i in np.flatnonzero(failed).tolist():
+        key = keys[i]
+        if wrong_kind[i] or wrong_owner[i]:
+            account = get("account", column(records, "account_id")[i]) or {}
+            if wrong_kind[i]:
+                yield Violation(spec.name, key, "account_id", "trade-investment-account",
+                                f"account is {account['account_type']}, trades need {INVESTMENT_ACCOUNT}")
+            if wrong_owner[i]:
+                yield Violation(spec.name, key, "customer_id", "trade-customer-owner",
+                                f"{column(records, 'customer_id')[i]} is not the account's owner "
+                                f"{account['customer_id']}")
+        if too_early[i]:
+            yield Violation(spec.name, key, "created_at", "trade-after-account-opening",
+                            "the order was placed before the account was opened")
+        if wrong_ticker[i] or wrong_lot[i]:
+            stock = get("stock", column(records, "stock_id")[i]) or {}
+            if wrong_ticker[i]:
+                yield Violation(spec.name, key, "ticker", "trade-ticker",
+                                f"{column(records, 'ticker')[i]!r} but the stock is {stock['ticker']!r}")
+            if wrong_lot[i]:
+                yield Violation(spec.name, key, "quantity", "trade-lot-size",
+                                f"{column(records, 'quantity')[i]} is not a multiple of the lot size "
+                                f"{stock['lot_size']}")
 
 
 def check_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
     """total = quantity x price; fees = total x 0.0008025 (half up); net = total +/- fees."""
-    rate = FEE_RATE_PPM10
-    for r in records:
-        total = r["total_amount"]
-        price = r["price_per_share"]
-        if total != r["quantity"] * price or price <= 0:
-            yield _v(spec, r, "total_amount", "trade-amounts",
-                     f"{total} != {r['quantity']} x {price} (cents), or the price is not positive")
-            continue
-        fees = (total * rate + 5_000_000) // 10_000_000
-        if r["fees"] != fees:
-            yield _v(spec, r, "fees", "trade-amounts", f"{r['fees']} cents, expected {fees}")
-        elif r["net_amount"] != (total + fees if r["trade_type"] == "BUY" else total - fees):
-            yield _v(spec, r, "net_amount", "trade-amounts",
-                     f"{r['net_amount']} cents does not match a {r['trade_type']} of {total} + fees {fees}")
+    if not records:
+        return
+    try:
+        total = _ints(records, "total_amount")
+        price = _ints(records, "price_per_share")
+        quantity = _ints(records, "quantity")
+        fees = _ints(records, "fees")
+        net = _ints(records, "net_amount")
+    except _TYPE_ERRORS as exc:
+        yield Violation(spec.name, None, "*", "trade-amounts", f"amounts of unexpected type ({exc})")
+        return
+    wrong_total = (total != quantity * price) | (price <= 0)
+    expected_fees = (total * FEE_RATE_PPM10 + 5_000_000) // 10_000_000
+    wrong_fees = ~wrong_total & (fees != expected_fees)
+    buy = _is(column(records, "trade_type"), "BUY")
+    wrong_net = ~wrong_total & ~wrong_fees & (net != np.where(buy, total + fees, total - fees))
+    failed = wrong_total | wrong_fees | wrong_net
+    if not failed.any():
+        return
+    keys = column(records, spec.primary_key)
+    for i in np.flatnonzero(failed).tolist():
+        t, f = int(total[i]), int(fees[i])
+        if wrong_total[i]:
+            yield Violation(spec.name, keys[i], "total_amount", "trade-amounts",
+                            f"{t} != {int(quantity[i])} x {int(price[i])} (cents), or the price is not positive")
+        elif wrong_fees[i]:
+            yield Violation(spec.name, keys[i], "fees", "trade-amounts", f"{f} cents, expected {int(expected_fees[i])}")
+        else:
+            yield Violation(spec.name, keys[i], "net_amount", "trade-amounts",
+                            f"{int(net[i])} cents does not match a {column(records, 'trade_type')[i]} of {t} "
+                            f"+ fees {f}")
 
 
 def check_trading_hours(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
@@ -92,29 +180,31 @@ def check_trading_hours(spec: EntitySpec, records: Sequence[Record], lookup: Loo
     if not n:
         return
     try:
-        executed = np.fromiter((r["executed_at"] for r in records), dtype=np.int64, count=n)
-        created = np.fromiter((r["created_at"] for r in records), dtype=np.int64, count=n)
-        settled = np.fromiter((r["settlement_date"].toordinal() for r in records), dtype=np.int64, count=n)
-    except (TypeError, OverflowError, AttributeError):
+        executed = _ints(records, "executed_at")
+        created = _ints(records, "created_at")
+        settled = _days(records, "settlement_date")
+    except _TYPE_ERRORS:
         yield Violation(spec.name, None, "executed_at", "trade-trading-hours", "timestamps or dates of unexpected type")
         return
     day = local_day(executed)
     in_day = executed + BRT_OFFSET_MS - day * DAY_MS
     bad_hours = ~is_weekday(day) | (in_day < SESSION_OPEN_MS) | (in_day > SESSION_CLOSE_MS)
-    bad_settle = settled - _EPOCH_ORDINAL != business_day(business_index(day) + SETTLEMENT_DAYS)
+    bad_settle = settled != business_day(business_index(day) + SETTLEMENT_DAYS)
     bad_placed = created > executed
     if not (bad_hours.any() or bad_settle.any() or bad_placed.any()):
         return
+    keys = column(records, spec.primary_key)
     for i in np.flatnonzero(bad_hours | bad_settle | bad_placed).tolist():
-        r = records[i]
         if bad_hours[i]:
-            yield _v(spec, r, "executed_at", "trade-trading-hours",
-                     "outside the B3 session (10:00-17:00 America/Sao_Paulo, Monday to Friday)")
+            yield Violation(spec.name, keys[i], "executed_at", "trade-trading-hours",
+                            "outside the B3 session (10:00-17:00 America/Sao_Paulo, Monday to Friday)")
         elif bad_settle[i]:
-            yield _v(spec, r, "settlement_date", "trade-settlement",
-                     f"{r['settlement_date']} is not D+{SETTLEMENT_DAYS} business days after the trade")
+            yield Violation(spec.name, keys[i], "settlement_date", "trade-settlement",
+                            f"{column(records, 'settlement_date')[i]} is not D+{SETTLEMENT_DAYS} business days "
+                            "after the trade")
         if bad_placed[i]:
-            yield _v(spec, r, "created_at", "trade-placed-before-execution", "the order was placed after it executed")
+            yield Violation(spec.name, keys[i], "created_at", "trade-placed-before-execution",
+                            "the order was placed after it executed")
 
 
 def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
@@ -122,27 +212,64 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
 
     Assumes a batch holds each account's trades whole: run-time batches are whole blocks,
     and ``datagen validate`` keeps records with the same message key in one chunk.
+
+    Holdings are running sums per account and stock over the trades in time order, computed
+    on whole columns; only when some SELL exceeds them are the trades replayed one by one
+    (to report each excess once, as the replay caps holdings at zero).
     """
-    by_account: dict[str, list[Record]] = {}
-    for r in records:
-        group = by_account.get(r["account_id"])
-        if group is None:
-            by_account[r["account_id"]] = [r]
-        else:
-            group.append(r)
+    n = len(records)
+    if not n:
+        return
+    try:
+        _, account = _codes(column(records, "account_id"))
+        _, stock = _codes(column(records, "stock_id"))
+        executed = _ints(records, "executed_at")
+        quantity = _ints(records, "quantity")
+    except _TYPE_ERRORS:
+        yield from _replay_holdings(spec, records)
+        return
+    sell = _is(column(records, "trade_type"), "SELL")
+    moves = np.fromiter(map(_HOLDING.__contains__, column(records, "status")), dtype=bool, count=n)
+    # each account's trades in each stock, in time order
+    order = np.lexsort((executed, stock, account))  # stable: ties stay in record order
+    change = np.where(moves, np.where(sell, -quantity, quantity), 0)[order]
+    held_after = np.cumsum(change)
+    group = account[order] * (int(stock.max()) + 1) + stock[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    base = np.repeat(held_after[starts] - change[starts], np.diff(np.r_[starts, n]))
+    held_before = held_after - change - base
+    if (sell[order] & (quantity[order] > held_before)).any():
+        yield from _replay_holdings(spec, records)
+
+
+_HOLDING = frozenset(HOLDING_STATUSES)
+
+
+def _replay_holdings(spec: EntitySpec, records: Sequence[Record]) -> Iterator[Violation]:
+    """``check_holdings`` one trade at a time, naming every SELL above the holdings."""
+    by_account: dict[Any, list[int]] = {}
+    for i, key in enumerate(column(records, "account_id")):
+        by_account.setdefault(key, []).append(i)
+    keys = column(records, spec.primary_key)
+    executed = column(records, "executed_at")
+    stocks = column(records, "stock_id")
+    quantities = column(records, "quantity")
+    sides = column(records, "trade_type")
+    statuses = column(records, "status")
+    tickers = column(records, "ticker")
     for trades in by_account.values():
-        held: dict[str, int] = {}
-        ordered = sorted(trades, key=lambda t: t["executed_at"]) if len(trades) > 1 else trades
-        for r in ordered:
-            stock, qty = r["stock_id"], r["quantity"]
-            if r["trade_type"] == "SELL":
+        held: dict[Any, int] = {}
+        ordered = sorted(trades, key=executed.__getitem__) if len(trades) > 1 else trades
+        for i in ordered:
+            stock, qty = stocks[i], quantities[i]
+            if sides[i] == "SELL":
                 have = held.get(stock, 0)
                 if qty > have:
-                    yield _v(spec, r, "quantity", "trade-holdings",
-                             f"sells {qty} {r['ticker']} shares but the account holds {have}")
-                if r["status"] in HOLDING_STATUSES:
+                    yield Violation(spec.name, keys[i], "quantity", "trade-holdings",
+                                    f"sells {qty} {tickers[i]} shares but the account holds {have}")
+                if statuses[i] in HOLDING_STATUSES:
                     held[stock] = max(have - qty, 0)  # one report per excess, not one per later sell
-            elif r["status"] in HOLDING_STATUSES:
+            elif statuses[i] in HOLDING_STATUSES:
                 held[stock] = held.get(stock, 0) + qty
 
 
