@@ -9,15 +9,11 @@ from typing import Any
 import datagen_plugin_banking.plugin as banking_plugin
 import datagen_plugin_json.plugin as json_plugin
 import pytest
+from banking_blocks import generate_blocks
 from click.testing import CliRunner, Result
-from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
-from datagen_plugin_banking.masters import generate_accounts, generate_customers
-from datagen_plugin_banking.transactions import generate_transactions
 
 from datagen_kernel import PluginHost, make_plugin_host
 from datagen_kernel.cli import make_cli
-from datagen_kernel.generation import BlockContext, RunInfo
-from datagen_kernel.seeding import BLOCK_SIZE
 
 SAMPLE_CUSTOMERS = 20_000
 
@@ -36,23 +32,6 @@ def banking_cli() -> Callable[..., Result]:
         return CliRunner().invoke(make_cli(lambda: host), list(args), catch_exceptions=False)
 
     return invoke
-
-
-def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,
-                    options: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every block of a run generated with the pack's generators, as the engine calls them."""
-    opts = {"banking": {"history_days": 365, "transactions_per_year": 20.0}, "scenario": {"share": 0.05}}
-    opts.update(options or {})
-    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts)
-    out: dict[str, list[dict[str, Any]]] = {"customer": [], "account": [], "transaction": []}
-    for b in range((customers + BLOCK_SIZE - 1) // BLOCK_SIZE):
-        start, stop = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, customers)
-        recs: dict[str, list[dict[str, Any]]] = {}
-        for spec, fn in ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts),
-                         (TRANSACTION, generate_transactions)):
-            recs[spec.name] = fn(BlockContext(run, spec, b, start, stop, recs))
-            out[spec.name].extend(recs[spec.name])
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import generate_blocks
+from banking_blocks import generate_blocks
 
 ENTITIES = ("customer", "account", "transaction")
 

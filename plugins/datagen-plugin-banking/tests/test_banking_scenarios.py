@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import generate_blocks
+from banking_blocks import generate_blocks
 from datagen_plugin_banking.common import local_parts
 from datagen_plugin_banking.entities import FRAUD_PATTERNS
 from datagen_plugin_banking.transactions import distance_km

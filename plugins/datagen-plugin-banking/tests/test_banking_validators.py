@@ -7,11 +7,13 @@ import copy
 import json
 from pathlib import Path
 
-from conftest import generate_blocks
+import numpy as np
+import pytest
+from banking_blocks import as_batch, first_block, generate_blocks
 from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
 from datagen_plugin_banking.validators import RULES, invalid_account_numbers, invalid_e2e_ids
 
-from datagen_kernel import BlockContext, hookimpl
+from datagen_kernel import Batch, BlockContext, hookimpl
 from datagen_kernel.validation import RecordIndex, run_rules
 
 SPECS = {"customer": CUSTOMER, "account": ACCOUNT, "transaction": TRANSACTION}
@@ -29,7 +31,8 @@ def test_generated_records_pass_every_rule() -> None:
         assert _violations(records, entity, schema=True) == [], entity
 
 
-def test_each_rule_catches_its_corruption() -> None:
+@pytest.mark.parametrize("form", ["dicts", "batch"])
+def test_each_rule_catches_its_corruption(form: str) -> None:
     good = generate_blocks(50)
     pix = next(i for i, t in enumerate(good["transaction"]) if t["transaction_type"] == "PIX")
     ted = next(i for i, t in enumerate(good["transaction"]) if t["transaction_type"] != "PIX")
@@ -51,10 +54,45 @@ def test_each_rule_catches_its_corruption() -> None:
         records = copy.deepcopy(good)
         rec = records[entity][index]
         rec[field] = corrupt(rec)
+        if form == "batch":
+            records[entity] = as_batch(SPECS[entity], records[entity])
         found = _violations(records, entity)
         assert [(v.rule, v.field) for v in found] == [(rule, field)], (rule, found)
         pk = SPECS[entity].primary_key
         assert found[0].key == rec[pk] and found[0].entity == entity
+
+
+def test_a_negative_amount_is_caught_in_a_batch_and_in_dicts() -> None:
+    block = first_block(60)
+    batch = block["transaction"]
+    assert isinstance(batch, Batch) and isinstance(batch.values("amount"), np.ndarray)
+    assert _violations(block, "transaction", schema=True) == []
+    amount = batch.values("amount").copy()
+    amount[7] = -1_250
+    broken = Batch({name: amount if name == "amount" else batch.values(name) for name in batch.names})
+    key = batch.column("transaction_id")[7]
+    for form in (broken, [dict(r) for r in broken]):
+        found = _violations({**block, "transaction": form}, "transaction")
+        assert [(v.rule, v.field, v.key) for v in found] == [("amount-positive", "amount", key)], type(form)
+        assert "-1250" in found[0].message
+
+
+def test_rules_keep_batches_columnar() -> None:
+    """Checking a generated Batch never builds its rows (one dict per record is what it avoids)."""
+    block = first_block(60)
+    batch = block["transaction"]
+    rows_built = []
+
+    class Watched(Batch):
+        __slots__ = ()
+
+        def rows(self):  # type: ignore[no-untyped-def]
+            rows_built.append(True)
+            return super().rows()
+
+    watched = Watched({name: batch.values(name) for name in batch.names})
+    assert _violations({**block, "transaction": watched}, "transaction", schema=True) == []
+    assert rows_built == []
 
 
 class _BadCpf:
@@ -108,6 +146,8 @@ def test_batch_checkers_agree_with_the_formats() -> None:
     assert [i for i, _ in found] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert "ISPB 60701190" in dict(found)[0]
     assert invalid_e2e_ids([good] * 3) == []
+    assert [i for i, _ in invalid_e2e_ids(["E1", None])] == [0, 1]  # all malformed
+    assert invalid_e2e_ids([]) == []
     accounts = ["241653-0", "241653-1", "24165-30", "241653\u0660", None, "2416530", "000001-9"]
     assert invalid_account_numbers(accounts) == [1, 2, 3, 4, 5]
     assert invalid_account_numbers(["241653-0", "000001-9"]) == []

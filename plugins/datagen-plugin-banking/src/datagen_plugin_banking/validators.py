@@ -7,13 +7,15 @@ these are the catalog's domain rules. Each returns at most one violation per rec
 from __future__ import annotations
 
 import decimal
+import operator
 import re
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
-from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
+from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
 from datagen_plugin_banking.common import invalid_cpfs
 from datagen_plugin_banking.masters import ACCOUNT_WEIGHTS, BANK_ISPB, account_number_ok
 
@@ -47,57 +49,105 @@ def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
                         f"{r['account_number']!r} is not NNNNNN-D with a valid mod-11 check digit")
 
 
-def _parents(lookup: Lookup, records: Sequence[Record], field: str) -> dict[str, Any]:
+def _parents(lookup: Lookup, account_ids: Iterable[str], field: str) -> dict[str, Any]:
     """``account_id -> field`` of the accounts these events reference (one lookup per account)."""
     out: dict[str, Any] = {}
-    for aid in {r["account_id"] for r in records}:
+    for aid in set(account_ids):
         acc = lookup.get("account", aid)
         if acc is not None:
             out[aid] = acc[field]
     return out
 
 
+def _flags(values: list[Any], test: Any, operand: Any) -> np.ndarray:
+    """``test(value, operand)`` for every value, as a bool array (a C-level loop)."""
+    return np.fromiter(map(test, values, repeat(operand)), dtype=bool, count=len(values))
+
+
+# Transaction rules read whole columns (``column``: a list of dicts or a ``Batch``, no rows
+# built) and visit single records only to name a violation.
+
+
 def _owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     if not lookup.has_entity("account"):
         return
-    owners = _parents(lookup, records, "customer_id")
-    for r in [r for r in records if owners.get(r["account_id"], r["customer_id"]) != r["customer_id"]]:
-        yield Violation(spec.name, r["transaction_id"], "customer_id", "customer-is-account-owner",
-                        f"{r['customer_id']} is not the owner of account {r['account_id']} "
-                        f"({owners[r['account_id']]})")
+    account_ids = column(records, "account_id")
+    customer_ids = column(records, "customer_id")
+    owners = _parents(lookup, account_ids, "customer_id")
+    expected = list(map(owners.get, account_ids, customer_ids))  # unknown accounts: not compared here
+    if expected == customer_ids:
+        return
+    keys = column(records, "transaction_id")
+    for i, (want, got) in enumerate(zip(expected, customer_ids, strict=True)):
+        if want != got:
+            yield Violation(spec.name, keys[i], "customer_id", "customer-is-account-owner",
+                            f"{got} is not the owner of account {account_ids[i]} ({want})")
+
+
+def _amount_ok(a: Any) -> bool:
+    """A positive amount: int cents, or a ``Decimal`` with at most 2 decimals."""
+    if type(a) is int:
+        return a > 0
+    return isinstance(a, decimal.Decimal) and a > 0 and a == a.quantize(decimal.Decimal("0.01"))
+
+
+def non_positive_amounts(records: Sequence[Record], name: str = "amount") -> list[int]:
+    """Indexes of records whose ``name`` is not a positive amount (int cents or a 2-decimal
+    ``Decimal``). An integer array column is checked with numpy, a list at C level when all
+    its values are ints."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, np.ndarray) and stored.dtype.kind in "iu":
+        return np.flatnonzero(stored <= 0).tolist()
+    amounts = column(records, name)
+    if not amounts or (set(map(type, amounts)) == {int} and min(amounts) > 0):
+        return []
+    return [i for i, a in enumerate(amounts) if not _amount_ok(a)]
 
 
 def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for r in [r for r in records if type(r["amount"]) is not int or r["amount"] <= 0]:
-        a = r["amount"]
-        if isinstance(a, decimal.Decimal) and a > 0 and a == a.quantize(decimal.Decimal("0.01")):
-            continue
-        yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive",
-                        f"{a!r} is not a positive amount with 2 decimals")
+    bad = non_positive_amounts(records)
+    if not bad:
+        return
+    keys, amounts = column(records, "transaction_id"), column(records, "amount")
+    for i in bad:
+        yield Violation(spec.name, keys[i], "amount", "amount-positive",
+                        f"{amounts[i]!r} is not a positive amount with 2 decimals")
 
 
 def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    suspects = [r for r in records if (r["transaction_type"] == "PIX") != (r["pix_e2e_id"] is not None)
-                or (r["transaction_type"] == "PIX") != (r["pix_key_type"] is not None)]
-    for r in suspects:
-        pix = r["transaction_type"] == "PIX"
-        f = next(f for f in PIX_ONLY if (r[f] is None) == pix)
-        state = "missing on a PIX" if pix else f"set on a {r['transaction_type']}"
-        yield Violation(spec.name, r["transaction_id"], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
+    types = column(records, "transaction_type")
+    fields = {f: column(records, f) for f in PIX_ONLY}
+    pix = _flags(types, operator.eq, "PIX")
+    wrong = np.zeros(len(types), dtype=bool)
+    for values in fields.values():
+        wrong |= pix != _flags(values, operator.is_not, None)
+    if not wrong.any():
+        return
+    keys = column(records, "transaction_id")
+    for i in np.flatnonzero(wrong).tolist():
+        is_pix = bool(pix[i])
+        f = next(f for f in PIX_ONLY if (fields[f][i] is None) == is_pix)
+        state = "missing on a PIX" if is_pix else f"set on a {types[i]}"
+        yield Violation(spec.name, keys[i], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    pix = [r for r in records if r["pix_e2e_id"] is not None]
+    ids = column(records, "pix_e2e_id")
+    pix = np.flatnonzero(_flags(ids, operator.is_not, None)).tolist()
     if not pix:
         return
+    values = list(map(ids.__getitem__, pix))
     expected = None
     if lookup.has_entity("account"):
-        ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, pix, "bank_code").items()}
-        expected = [ispb.get(r["account_id"], "") for r in pix]
-    for i, problem in invalid_e2e_ids([r["pix_e2e_id"] for r in pix], expected):
-        r = pix[i]
-        yield Violation(spec.name, r["transaction_id"], "pix_e2e_id", "pix-e2e-id-format",
-                        f"{r['pix_e2e_id']!r} {problem}")
+        accounts = list(map(column(records, "account_id").__getitem__, pix))
+        ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, accounts, "bank_code").items()}
+        expected = list(map(ispb.get, accounts, repeat("")))
+    found = invalid_e2e_ids(values, expected)
+    if not found:
+        return
+    keys = column(records, "transaction_id")
+    for j, problem in found:
+        yield Violation(spec.name, keys[pix[j]], "pix_e2e_id", "pix-e2e-id-format", f"{values[j]!r} {problem}")
 
 
 _DIGIT = np.zeros(256, dtype=bool)
@@ -111,7 +161,9 @@ def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) ->
     """(index, problem) of Pix end-to-end ids that break the format or (when ``ispb`` gives the
     expected ISPB per value, "" = unknown) carry another bank's ISPB. Vectorized."""
     n = len(values)
-    if not all(type(v) is str for v in values) or set(map(len, values)) != {32} or not "".join(values).isascii():
+    if n == 0:
+        return []
+    if set(map(type, values)) != {str} or set(map(len, values)) != {32} or not "".join(values).isascii():
         out = [(i, E2E_FORMAT) for i, v in enumerate(values) if not (isinstance(v, str) and E2E_ID.fullmatch(v))]
         bad = {i for i, _ in out}
         keep = [i for i in range(n) if i not in bad]
