@@ -133,10 +133,10 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
     if m == 0:
         return []
     kind = plan.loan_type
-    borrowers = [customers[i] for i in plan.borrower.tolist()]
-    income = np.array([c["monthly_income"] for c in borrowers], dtype=np.float64)
-    score = np.array([c["credit_score"] for c in borrowers], dtype=np.float64)
-    joined = np.array([c["created_at"] for c in borrowers], dtype=np.int64)
+    borrowers = plan.borrower
+    income = np.array(column(customers, "monthly_income"), dtype=np.float64)[borrowers]
+    score = np.array(column(customers, "credit_score"), dtype=np.float64)[borrowers]
+    joined = np.array(column(customers, "created_at"), dtype=np.int64)[borrowers]
     as_of = ctx.run.as_of_ms
     today = local_day(as_of)
 
@@ -148,10 +148,10 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
             hint="the property and loan generators of datagen-plugin-loans must run with the same options",
         )
     value = np.zeros(m, dtype=np.int64)
-    value[housing] = [p["appraised_value"] for p in properties]
+    value[housing] = column(properties, "appraised_value")
     property_ids: list[str | None] = [None] * m
-    for j, p in zip(housing.tolist(), properties, strict=True):
-        property_ids[j] = p["property_id"]
+    for j, p in zip(housing.tolist(), column(properties, "property_id"), strict=True):
+        property_ids[j] = p
 
     u = ctx.rng("attrs").random((m, 6))
     z = ctx.rng("amount").standard_normal(m)
@@ -202,7 +202,7 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
                        np.where(stage == 0, -1, decided))
 
     dates = dates_of(disbursement)
-    cust_ids = [c["customer_id"] for c in borrowers]
+    cust_ids = np.array(column(customers, "customer_id"), dtype=object)[borrowers].tolist()
     return [
         {
             "loan_id": i,
