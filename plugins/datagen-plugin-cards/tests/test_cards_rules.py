@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from datagen_plugin_cards.rules import RULES
 
-from datagen_kernel import as_rows, column, hookimpl
+from datagen_kernel import Batch, as_rows, column, hookimpl
 from datagen_kernel.cli import make_cli
 from datagen_kernel.plugins import make_plugin_host
 from datagen_kernel.testing import generate_records
@@ -69,6 +70,46 @@ def test_purchases_beyond_the_available_limit_are_caught(cards_host: Any, genera
     found = violations(cards_host, records, "card_transaction")
     assert {v.rule for v in found} == {"card-limit"}
     assert found[0].key == purchase["transaction_id"] and found[0].field == "status"
+
+
+def _columns_like_the_generator(batch: Batch, **changes: Any) -> Batch:
+    """A copy of ``batch`` with some columns replaced."""
+    return Batch({name: changes.get(name, batch.values(name)) for name in batch.names})
+
+
+def test_rules_catch_broken_purchases_in_a_batch_and_in_dicts(cards_host: Any, cards_blocks: Any) -> None:
+    block = next(cards_blocks(300, ["card_transaction"], seed=5))
+    batch = block["card_transaction"]
+    assert isinstance(batch, Batch) and isinstance(batch.values("amount"), np.ndarray)
+    assert violations(cards_host, block, "card_transaction") == []
+    keys = batch.column("transaction_id")
+    amount = batch.values("amount").copy()
+    amount[3] = -990
+    owners = list(batch.column("customer_id"))
+    owners[9] = next(c for c in column(block["customer"], "customer_id") if c != owners[9])
+    status = batch.values("status")
+    approved = next(i for i, s in enumerate(status) if s == "APPROVED" and i not in (3, 9))
+    card = next(c for c in block["credit_card"] if c["card_id"] == batch.column("card_id")[approved])
+    amount[approved] = card["available_limit"] + 1
+    broken = _columns_like_the_generator(batch, amount=amount, customer_id=owners)
+    expected = {("amount-positive", "amount", keys[3]), ("card-owner", "customer_id", keys[9]),
+                ("card-limit", "status", keys[approved])}
+    for form in (broken, [dict(r) for r in broken]):
+        found = violations(cards_host, {**block, "card_transaction": form}, "card_transaction")
+        assert {(v.rule, v.field, v.key) for v in found} == expected, type(form)
+
+
+def test_card_limit_rule_reads_batches_and_dicts(cards_host: Any, cards_blocks: Any) -> None:
+    block = next(cards_blocks(100, ["credit_card"], seed=5))
+    cards = Batch.from_rows([f.name for f in cards_host.registry.entity_specs()["credit_card"].fields],
+                            block["credit_card"])
+    limit = np.array(cards.column("credit_limit"), dtype=np.int64)
+    available = np.array(cards.column("available_limit"), dtype=np.int64)
+    available[2] = limit[2] + 1
+    broken = _columns_like_the_generator(cards, available_limit=available)
+    for form in (broken, [dict(r) for r in broken]):
+        found = violations(cards_host, {**block, "credit_card": form}, "credit_card")
+        assert [(v.rule, v.key) for v in found] == [("card-limits", cards.column("card_id")[2])], type(form)
 
 
 class _Corrupting:

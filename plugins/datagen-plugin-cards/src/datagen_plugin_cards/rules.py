@@ -1,34 +1,42 @@
 """Data-quality rules of the cards pack (run on every block, and by ``datagen validate``).
 
-Rules run on every block of a normal run, so they read whole columns (``itemgetter``) and
-look each parent card up once, not once per purchase.
+Rules run on every block of a normal run, so they read whole columns (``column``, numpy
+arrays for numbers; records may be a list of dicts or a ``Batch``, whose rows are never built)
+and look each parent card up once, not once per purchase.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
+from itertools import repeat
 from typing import Any
 
 import numpy as np
+from datagen_plugin_banking.common import int_column
 
-from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
+from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation, column
 from datagen_plugin_cards.generators import billing_cycles
 
 
 def check_card_limits(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
     """0 < credit_limit; limit/2 <= available_limit <= credit_limit; limit 2..5x the holder's income."""
-    customers = lookup.has_entity("customer")
-    for r in records:
-        limit, available = r["credit_limit"], r["available_limit"]
-        if limit <= 0 or not (limit <= 2 * available and available <= limit):
-            yield Violation(spec.name, r["card_id"], "available_limit", "card-limits",
-                            f"available {available} must be 50-100% of a positive credit_limit {limit}")
+    if not records:
+        return
+    limit, available = int_column(records, "credit_limit"), int_column(records, "available_limit")
+    broken = (limit <= 0) | (limit > 2 * available) | (available > limit)
+    keys = column(records, "card_id")
+    holders = column(records, "customer_id") if lookup.has_entity("customer") else None
+    for i in range(len(keys)):
+        if broken[i]:
+            yield Violation(spec.name, keys[i], "available_limit", "card-limits",
+                            f"available {int(available[i])} must be 50-100% of a positive credit_limit "
+                            f"{int(limit[i])}")
             continue
-        holder = lookup.get("customer", r["customer_id"]) if customers else None
-        if holder is not None and not 2 * holder["monthly_income"] <= limit <= 5 * holder["monthly_income"]:
-            yield Violation(spec.name, r["card_id"], "credit_limit", "card-limits",
-                            f"{limit} is not 2-5x the holder's monthly income {holder['monthly_income']}")
+        holder = lookup.get("customer", holders[i]) if holders is not None else None
+        if holder is not None and not 2 * holder["monthly_income"] <= limit[i] <= 5 * holder["monthly_income"]:
+            yield Violation(spec.name, keys[i], "credit_limit", "card-limits",
+                            f"{int(limit[i])} is not 2-5x the holder's monthly income {holder['monthly_income']}")
 
 
 def check_purchases(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
@@ -42,41 +50,43 @@ def check_purchases(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
     """
     if not records:
         return
-    amounts = list(map(itemgetter("amount"), records))
-    if min(amounts) <= 0:
-        for r, amount in zip(records, amounts, strict=True):
-            if amount <= 0:
-                yield Violation(spec.name, r["transaction_id"], "amount", "amount-positive", f"{amount} is not > 0")
+    amounts = int_column(records, "amount")
+    keys = column(records, "transaction_id")
+    if amounts.min() <= 0:
+        for i in np.flatnonzero(amounts <= 0).tolist():
+            yield Violation(spec.name, keys[i], "amount", "amount-positive", f"{int(amounts[i])} is not > 0")
     if not lookup.has_entity("credit_card"):
         return
-    ids = list(map(itemgetter("card_id"), records))
+    ids = column(records, "card_id")
     cards = {cid: lookup.get("credit_card", cid) for cid in dict.fromkeys(ids)}
-    yield from _owners(spec, records, ids, cards)
-    yield from _limits(spec, records, ids, amounts, cards)
+    yield from _owners(spec, records, keys, ids, cards)
+    yield from _limits(spec, records, keys, ids, amounts, cards)
 
 
-def _owners(spec: EntitySpec, records: Sequence[Record], ids: list[str],
+def _owners(spec: EntitySpec, records: Sequence[Record], keys: list[Any], ids: list[str],
             cards: dict[str, Record | None]) -> Iterator[Violation]:
     holder = {cid: (card["customer_id"] if card is not None else None) for cid, card in cards.items()}
-    owners = list(map(itemgetter("customer_id"), records))
+    owners = column(records, "customer_id")
     if list(map(holder.__getitem__, ids)) == owners:
         return
-    for r, cid, owner in zip(records, ids, owners, strict=True):
+    for key, cid, owner in zip(keys, ids, owners, strict=True):
         if holder[cid] is not None and holder[cid] != owner:
-            yield Violation(spec.name, r["transaction_id"], "customer_id", "card-owner",
+            yield Violation(spec.name, key, "customer_id", "card-owner",
                             f"{owner} is not the holder of card {cid} ({holder[cid]})")
 
 
-def _limits(spec: EntitySpec, records: Sequence[Record], ids: list[str], amounts: list[int],
+def _limits(spec: EntitySpec, records: Sequence[Record], keys: list[Any], ids: list[str], amounts: np.ndarray,
             cards: dict[str, Record | None]) -> Iterator[Violation]:
+    n = len(ids)
     code = {cid: i for i, cid in enumerate(cards)}
     known = np.array([card is not None for card in cards.values()])
     due = np.array([card["due_day"] if card is not None else 1 for card in cards.values()], dtype=np.int64)
     cap = np.array([card["available_limit"] if card is not None else 0 for card in cards.values()], dtype=np.int64)
-    card = np.array(list(map(code.__getitem__, ids)), dtype=np.int64)
-    held = (np.array(list(map(itemgetter("status"), records)), dtype=object) != "DECLINED") & known[card]
-    amount = np.where(held, np.array(amounts, dtype=np.int64), 0)
-    cycle = billing_cycles(np.array(list(map(itemgetter("timestamp"), records)), dtype=np.int64), due[card])
+    card = np.fromiter(map(code.__getitem__, ids), dtype=np.int64, count=n)
+    statuses = column(records, "status")
+    held = np.fromiter(map(operator.ne, statuses, repeat("DECLINED")), dtype=bool, count=n) & known[card]
+    amount = np.where(held, amounts, 0)
+    cycle = billing_cycles(int_column(records, "timestamp"), due[card])
     key = card * 100_000 + (cycle - cycle.min())
     order = np.argsort(key, kind="stable")  # by card and cycle, keeping the records' order inside
     k, a = key[order], amount[order]
@@ -91,10 +101,10 @@ def _limits(spec: EntitySpec, records: Sequence[Record], ids: list[str], amounts
         if int(k[pos]) in reported:
             continue
         reported.add(int(k[pos]))
-        r = records[int(order[pos])]
-        c: Any = cards[r["card_id"]]
-        yield Violation(spec.name, r["transaction_id"], "status", "card-limit",
-                        f"approved purchases of card {r['card_id']} reach {int(running[pos])} in one billing "
+        i = int(order[pos])
+        c: Any = cards[ids[i]]
+        yield Violation(spec.name, keys[i], "status", "card-limit",
+                        f"approved purchases of card {ids[i]} reach {int(running[pos])} in one billing "
                         f"cycle, above its available_limit {c['available_limit']}")
 
 
