@@ -432,32 +432,37 @@ class LineEncoder:
     def encode(self, records: Sequence[Record]) -> bytes | None:
         """The records as JSON Lines (each line ends with ``\\n``); None if they do not fit the
         entity's fields (the caller then writes them as they are)."""
-        n = len(records)
-        if n == 0:
+        if not records:
             return b""
+        padded = self.padded(records)
+        return None if padded is None else bytes(padded.translate(None, b"\x00"))
+
+    def padded(self, records: Sequence[Record]) -> bytearray | None:
+        """The lines before the NUL padding is deleted: one fixed-size row per record."""
+        n = len(records)
         columns = self.columns(records)
         if columns is None:
             return None
-        # one packed struct per line: constant parts and each field's text, side by side
-        parts: list[tuple[str, str]] = []
-        fills: list[tuple[str, Any]] = []
+        rendered = [self._render(i, values) for i, values in enumerate(columns)]
+        # a row: the constant parts with each field's text between them; quotes of string
+        # fields are constants too
+        template = bytearray()
+        slots: list[tuple[int, Rendered]] = []
         text = b""
-        for i, values in enumerate(columns):
-            rendered = self._render(i, values)
-            text += self.prefixes[i] + (b'"' if rendered.quoted else b"")
-            parts.append((f"c{i}", f"V{len(text)}"))
-            fills.append((f"c{i}", np.frombuffer(text, dtype=f"V{len(text)}")[0]))
-            parts.append((f"v{i}", f"V{rendered.width}"))
-            fills.append((f"v{i}", rendered.matrix.view(f"V{rendered.width}").ravel()))
-            text = b'"' if rendered.quoted else b""
-        text += b"}\n"
-        parts.append(("end", f"V{len(text)}"))
-        fills.append(("end", np.frombuffer(text, dtype=f"V{len(text)}")[0]))
-        out = _struct(n, [(name, fmt) for name, fmt in parts if fmt != "V0"])
-        for name, value in fills:
-            if name in out.dtype.names:
-                out[name] = value
-        return out.tobytes().replace(b"\x00", b"")
+        for prefix, r in zip(self.prefixes, rendered, strict=True):
+            template += text + prefix + (b'"' if r.quoted else b"")
+            slots.append((len(template), r))
+            template += bytes(r.width)
+            text = b'"' if r.quoted else b""
+        template += text + b"}\n"
+        size = len(template)
+        buf = bytearray(n * size)
+        np.frombuffer(buf, dtype=f"V{size}")[:] = np.frombuffer(bytes(template), dtype=f"V{size}")[0]
+        for offset, r in slots:
+            if r.width:
+                slot = np.ndarray((n,), dtype=f"V{r.width}", buffer=buf, offset=offset, strides=(size,))
+                slot[:] = r.matrix.view(f"V{r.width}").ravel()
+        return buf
 
     def _render(self, i: int, values: Sequence[Any]) -> Rendered:
         nulls = None
