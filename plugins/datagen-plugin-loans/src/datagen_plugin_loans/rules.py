@@ -155,9 +155,9 @@ def _payments_agree(records: Sequence[Record], cols: _Columns) -> bool:
         paid_on = np.fromiter(map(dt.date.toordinal, _gather(dates, positions)), dtype=np.int64,
                               count=len(positions)) - EPOCH_ORDINAL
         amount = np.fromiter(_gather(amounts, positions), dtype=np.int64, count=len(positions))
+        after_due = paid_on > _days(records, "due_date")[paid_at]
     except (TypeError, ValueError, OverflowError):
         return False
-    after_due = paid_on > _days(records, "due_date")[paid_at]
     return bool(np.array_equal(after_due, cols.status[paid_at] == _LATE) and (amount >= cols.total[paid_at]).all())
 
 
@@ -168,8 +168,12 @@ def _payment_violations(spec: EntitySpec, records: Sequence[Record]) -> Iterator
             column(records, "paid_amount"), column(records, "total_amount"), column(records, "due_date"),
             strict=True):
         is_paid = status in ("PAID", "LATE")
-        if is_paid is (day is None) or is_paid is (amount is None) or (is_paid and (
-                amount < total or (status == "LATE") != (day > due))):
+        try:
+            wrong = is_paid is (day is None) or is_paid is (amount is None) or (is_paid and (
+                amount < total or (status == "LATE") != (day > due)))
+        except TypeError:  # e.g. a date given as text
+            wrong = True
+        if wrong:
             yield Violation(spec.name, key, "paid_date", "payment-fields",
                             f"{status} paid {amount} on {day} for {total} due {due}")
 
@@ -224,8 +228,13 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols
 
     known = [loan is not None for loan in loans]
     found = [loan or {} for loan in loans]
-    principal = np.array([loan.get("principal", 0) for loan in found], dtype=np.int64)
-    term = np.array([loan.get("term_months", 0) for loan in found], dtype=np.int64)
+    try:
+        principal = np.array([loan.get("principal", 0) for loan in found], dtype=np.int64)
+        term = np.array([loan.get("term_months", 0) for loan in found], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        yield Violation(spec.name, None, "loan_id", "installment-checks",
+                        f"loans with a principal or term of unexpected type ({exc}); see the loan's schema rules")
+        return
     count = np.bincount(code, minlength=m)
     total = per_loan(cols.principal)
     n_default = per_loan((cols.status == _DEFAULT).view(np.int8).astype(np.int64))

@@ -1,0 +1,154 @@
+"""Installments as columns: the generator returns a ``Batch`` of numpy columns, and the
+installment rules give the same verdict on a ``Batch`` and on a list of dicts (the form
+``datagen validate`` passes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from datagen_plugin_loans.rules import RULES
+
+from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, Timestamp, Violation
+from datagen_kernel.config import ConfigSources
+from datagen_kernel.plan import RunParams, build_plan
+from datagen_kernel.plugins import PluginHost
+from datagen_kernel.validation import RecordIndex, run_rules
+
+Records = dict[str, Any]
+FORMS = ("batch", "rows")
+
+
+@pytest.fixture(scope="module")
+def block(loans_host: PluginHost) -> Records:
+    """Raw generator output of one block of 500 customers (loans penetration raised)."""
+    params = RunParams(root_count=500, seed=23, sinks=("null",))
+    plan = build_plan(loans_host, params, ConfigSources.build(["loans.penetration=0.6"], environ={}))
+    return plan.generate_block(0)
+
+
+def columnar(spec: EntitySpec, rows: list[dict[str, Any]]) -> Batch:
+    """``rows`` in the columnar shape the generator uses: int64 / datetime64[D] arrays for
+    required numbers and dates, lists for everything else."""
+    cols: dict[str, Any] = {}
+    for f in spec.fields:
+        values = [r[f.name] for r in rows]
+        if not f.nullable and isinstance(f.type, (Int, Decimal, Timestamp)):
+            cols[f.name] = np.array(values, dtype=np.int64)
+        elif not f.nullable and isinstance(f.type, Date):
+            cols[f.name] = np.array(values, dtype="datetime64[D]")
+        else:
+            cols[f.name] = values
+    return Batch(cols)
+
+
+def violations(host: PluginHost, records: Records, installments: list[dict[str, Any]], form: str) -> list[Violation]:
+    specs = host.registry.entity_specs()
+    spec = specs["installment"]
+    given = columnar(spec, installments) if form == "batch" else installments
+    rules = [r for r in RULES if r.entity == "installment"]
+    return run_rules(spec, given, rules, RecordIndex(specs, {**records, "installment": given}), schema=False)
+
+
+def rows_of(records: Records) -> list[dict[str, Any]]:
+    """Fresh dicts of the block's installments (read by column: the fixture's batch stays columnar)."""
+    batch = records["installment"]
+    names = batch.names
+    return [dict(zip(names, values, strict=True)) for values in zip(*(batch.column(n) for n in names), strict=True)]
+
+
+def test_installments_are_numpy_columns(loans_host: PluginHost, block: Records) -> None:
+    batch = block["installment"]
+    assert isinstance(batch, Batch) and len(batch) > 1_000
+    spec = loans_host.registry.entity_specs()["installment"]
+    assert batch.names == spec.field_names
+    expected = columnar(spec, rows_of(block))
+    for name in spec.field_names:
+        made, shaped = batch.values(name), expected.values(name)
+        assert type(made) is type(shaped), name
+        if isinstance(made, np.ndarray):
+            assert made.dtype == shaped.dtype, name
+    dates = batch.column("paid_date")
+    assert None in dates and any(isinstance(d, dt.date) for d in dates)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_generated_installments_pass_in_either_form_and_order(
+        loans_host: PluginHost, block: Records, form: str) -> None:
+    rows = rows_of(block)
+    assert violations(loans_host, block, rows, form) == []
+    assert violations(loans_host, block, rows[::-1], form) == []  # numbers out of order: same verdict
+
+
+def _shift_principal(rows: list[dict[str, Any]]) -> str:
+    inst = next(r for r in rows if r["installment_number"] == 3)
+    inst["principal_amount"] += 1
+    inst["total_amount"] += 1
+    return inst["loan_id"]
+
+
+def _stranger(rows: list[dict[str, Any]]) -> str:
+    rows[10]["customer_id"] = next(r["customer_id"] for r in rows if r["customer_id"] != rows[10]["customer_id"])
+    return rows[10]["installment_id"]
+
+
+def _paid_pending(rows: list[dict[str, Any]]) -> str:
+    inst = next(r for r in rows if r["status"] == "PENDING")
+    inst["paid_amount"] = inst["total_amount"]
+    return inst["installment_id"]
+
+
+def _paid_early_but_late(rows: list[dict[str, Any]]) -> str:
+    inst = next(r for r in rows if r["status"] == "LATE")
+    inst["paid_date"] = inst["due_date"]
+    return inst["installment_id"]
+
+
+CORRUPTIONS: dict[str, tuple[Callable[[list[dict[str, Any]]], str], str]] = {
+    "principal parts miss the principal by a cent": (_shift_principal, "principal-sum"),
+    "someone else's installment": (_stranger, "installment-owner"),
+    "a PENDING installment with a paid amount": (_paid_pending, "payment-fields"),
+    "a LATE installment paid on its due date": (_paid_early_but_late, "payment-fields"),
+}
+
+
+@pytest.mark.parametrize("case", list(CORRUPTIONS))
+def test_a_broken_installment_is_caught_in_either_form(loans_host: PluginHost, block: Records, case: str) -> None:
+    corrupt, rule = CORRUPTIONS[case]
+    found: dict[str, list[Violation]] = {}
+    for form in FORMS:
+        rows = rows_of(block)
+        marker = corrupt(rows)
+        found[form] = violations(loans_host, block, rows, form)
+        assert {v.rule for v in found[form]} == {rule}, form
+        assert any(marker == v.key or marker in v.message for v in found[form]), form
+    assert found["batch"] == found["rows"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_loan_status_that_disagrees_with_its_installments_is_caught(
+        loans_host: PluginHost, block: Records, form: str) -> None:
+    loans = [dict(r) for r in block["loan"]]
+    loan = next(r for r in loans if r["status"] == "ACTIVE")
+    loan["status"] = "PAID_OFF"
+    found = violations(loans_host, {**block, "loan": loans}, rows_of(block), form)
+    assert [(v.rule, loan["loan_id"] in v.message) for v in found] == [("loan-status", True)]
+
+
+@pytest.mark.parametrize("as_batch", [False, True])
+def test_values_of_the_wrong_type_are_reported_not_raised(
+        loans_host: PluginHost, block: Records, as_batch: bool) -> None:
+    specs = loans_host.registry.entity_specs()
+    spec = specs["installment"]
+    rules = [r for r in RULES if r.entity == "installment"]
+    for field, value in (("paid_date", "2024-01-01"), ("principal_amount", None)):
+        rows = rows_of(block)
+        paid = next(r for r in rows if r["status"] == "PAID")
+        paid[field] = value
+        given = Batch.from_rows(spec.field_names, rows) if as_batch else rows
+        found = run_rules(spec, given, rules, RecordIndex(specs, {**block, "installment": given}), schema=False)
+        assert found, field
+        assert {v.rule for v in found} <= {"payment-fields", "installment-checks"}, field
