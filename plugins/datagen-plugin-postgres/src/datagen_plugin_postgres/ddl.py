@@ -84,12 +84,14 @@ _INFO_TYPES = {
 }
 
 COLUMNS_QUERY = """
-SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale,
+SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale,
        is_nullable = 'YES', column_default IS NOT NULL OR is_identity = 'YES' OR is_generated = 'ALWAYS'
 FROM information_schema.columns
-WHERE table_schema = %s AND table_name = %s
-ORDER BY ordinal_position
+WHERE table_schema = %s AND table_name = ANY(%s)
+ORDER BY table_name, ordinal_position
 """
+"""Columns of the named tables of one schema (one query for all): the table name, then what
+``shape_problems`` reads."""
 
 
 def expected_type(sql: str) -> str:
@@ -112,7 +114,8 @@ def found_type(data_type: str, length: int | None, precision: int | None, scale:
 
 
 def shape_problems(spec: EntitySpec, rows: list[tuple[Any, ...]]) -> list[str]:
-    """Differences between an entity's columns and an existing table's (``COLUMNS_QUERY`` rows)."""
+    """Differences between an entity's columns and an existing table's (``COLUMNS_QUERY`` rows
+    of that table, without their leading table name)."""
     found = {r[0]: (found_type(r[1], r[2], r[3], r[4]), bool(r[5]), bool(r[6])) for r in rows}
     problems: list[str] = []
     plans: list[ColumnPlan] = column_plans(spec)

@@ -132,16 +132,21 @@ class PostgresSink(Sink):
         create = self.config["create_tables"]
         conn.execute("SET client_min_messages = warning")
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")  # a table locked elsewhere: an error, not a hang
+        columns: dict[str, list[tuple[Any, ...]]] = {}
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
             if not create:
                 raise SinkError(f"schema {schema!r} does not exist in {self._where()}",
                                 hint="create it, or drop -o postgres.create_tables=false to let the sink create it")
-            conn.execute(f"CREATE SCHEMA {quote(schema)}")
+            conn.execute(f"CREATE SCHEMA {quote(schema)}")  # a new schema holds no tables yet
+        else:
+            wanted = [spec.table_name for spec in self._specs.values()]
+            for row in conn.execute(COLUMNS_QUERY, (schema, wanted)).fetchall():
+                columns.setdefault(row[0], []).append(row[1:])
         existing: list[str] = []
         problems: list[str] = []
         for name, spec in self._specs.items():
             table = spec.table_name
-            rows = conn.execute(COLUMNS_QUERY, (schema, table)).fetchall()
+            rows = columns.get(table, [])
             if rows:
                 existing.append(name)
                 found = shape_problems(spec, rows)
@@ -171,8 +176,12 @@ class PostgresSink(Sink):
         for name, spec in self._specs.items():
             plans = self._column_plans(spec)
             cols = ", ".join(quote(p.name) for p in plans)
-            fmt = " (FORMAT BINARY)" if self.format == "binary" else ""
             target = qualified(schema, spec.table_name)
+            # FREEZE: rows of a table created or truncated in this transaction are written
+            # frozen (no later hint-bit writes or freezing vacuum); no one else can see them first
+            fresh = name not in existing or self.mode == "truncate"
+            options = (["FORMAT BINARY"] if self.format == "binary" else []) + (["FREEZE"] if fresh else [])
+            fmt = f" ({', '.join(options)})" if options else ""
             if self.mode == "upsert" and name in existing:
                 stage = quote(f"datagen_stage_{spec.table_name}")
                 conn.execute(f"CREATE TEMP TABLE {stage} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -327,9 +336,10 @@ class PostgresSink(Sink):
                 return
             try:
                 deferred = list(self._deferred.values())
-                for statement in [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
-                        + [s for d in deferred for s in d.indexes]:
-                    conn.execute(statement)
+                statements = [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
+                    + [s for d in deferred for s in d.indexes]
+                if statements:  # one round trip: keys first (foreign keys need their parent's key)
+                    conn.execute("\n".join(statements))
                 conn.commit()
             except psycopg.Error as exc:
                 error = self._db_error(exc, "committing")

@@ -1,0 +1,60 @@
+"""Bulk-load practice of the postgres sink, checked in the server's own catalogs: tables the run
+creates or truncates get their rows frozen by COPY ... FREEZE; appended rows are not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def visibility(pg_admin: Any, pg_schema: str) -> Iterator[str]:
+    """``pg_visibility`` installed in a schema of this test (dropped with it); skip if unavailable."""
+    if pg_admin.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_visibility'").fetchone() is None:
+        pytest.skip("the server has no pg_visibility extension (contrib)")
+    if pg_admin.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_visibility'").fetchone() is not None:
+        pytest.skip("pg_visibility is already installed elsewhere in this database")
+    holder = f"{pg_schema}_vis"
+    pg_admin.execute(f'CREATE SCHEMA "{holder}"')
+    pg_admin.execute(f'CREATE EXTENSION pg_visibility SCHEMA "{holder}"')
+    try:
+        yield holder
+    finally:
+        pg_admin.execute(f'DROP SCHEMA "{holder}" CASCADE')
+
+
+def frozen_pages(conn: Any, holder: str, table: str) -> tuple[int, int]:
+    """(pages of ``table``, pages the visibility map marks all-frozen)."""
+    pages = conn.execute("SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
+                         (table,)).fetchone()[0]
+    frozen = conn.execute(f'SELECT all_frozen FROM "{holder}".pg_visibility_map_summary(%s::regclass)',
+                          (table,)).fetchone()[0]
+    return int(pages), int(frozen)
+
+
+def test_postgres_created_and_truncated_tables_are_loaded_frozen(pg_cli: Any, pg_admin: Any, pg_schema: str,
+                                                                  toy_host: Any, visibility: str) -> None:
+    specs = toy_host.registry.entity_specs()
+    tables = [f'"{pg_schema}"."{spec.table_name}"' for spec in specs.values()]
+    parents = {fk.entity for spec in specs.values() for fk in spec.foreign_keys}
+    leaves = [f'"{pg_schema}"."{spec.table_name}"' for name, spec in specs.items() if name not in parents]
+    assert leaves and len(leaves) < len(tables)
+    assert pg_cli(toy_host, ["--customers", "3000", "--seed", "5"]).exit_code == 0
+    for table in tables:  # keys added after the load: nothing touches the frozen rows again
+        pages, frozen = frozen_pages(pg_admin, visibility, table)
+        assert pages > 0 and frozen == pages, (table, pages, frozen)
+    again = pg_cli(toy_host, ["--customers", "3000", "--seed", "5"], if_exists="truncate")
+    assert again.exit_code == 0, again.output
+    # existing tables keep their foreign keys, whose per-row checks lock (so un-freeze) each
+    # parent row; the tables no one references stay frozen
+    for table in leaves:
+        pages, frozen = frozen_pages(pg_admin, visibility, table)
+        assert pages > 0 and frozen == pages, (table, pages, frozen)
+    more = pg_cli(toy_host, ["--customers", "3000", "--seed", "6"], if_exists="append")
+    assert more.exit_code == 0, more.output
+    pages, frozen = frozen_pages(pg_admin, visibility, tables[0])
+    assert frozen < pages, "rows appended to an existing table are not frozen"
