@@ -225,8 +225,8 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
         _, stock = _codes(column(records, "stock_id"))
         executed = _ints(records, "executed_at")
         quantity = _ints(records, "quantity")
-    except _TYPE_ERRORS:
-        yield from _replay_holdings(spec, records)
+    except _TYPE_ERRORS as exc:
+        yield Violation(spec.name, None, "quantity", "trade-holdings", f"values of unexpected type ({exc})")
         return
     sell = _is(column(records, "trade_type"), "SELL")
     moves = np.fromiter(map(_HOLDING.__contains__, column(records, "status")), dtype=bool, count=n)
