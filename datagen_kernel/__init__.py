@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from datagen_kernel.batch import Batch, as_rows, column
+from datagen_kernel.batch import Batch, TextColumn, as_rows, column
 from datagen_kernel.config import Option
 from datagen_kernel.errors import (
     ConfigError,
@@ -87,6 +87,7 @@ __all__ = [
     "SinkError",
     "SinkStats",
     "String",
+    "TextColumn",
     "Timestamp",
     "Transform",
     "TransformContext",

@@ -7,9 +7,10 @@ columns from end to end. Everything that takes records accepts both forms: a ``B
 also a ``Sequence`` of dicts, built on first use.
 
 Values follow the record contract of ``datagen_kernel.schema``. A column is a Python list of
-such values or a numpy array whose ``tolist()`` gives them: ``int64`` for int, decimal
-(scaled) and timestamp (epoch ms) fields, ``float64``, ``bool``, ``datetime64[D]`` for dates.
-Nullable and nested fields are lists (``None`` for null, ``dict`` for a nested record).
+such values, a numpy array whose ``tolist()`` gives them (``int64`` for int, decimal (scaled)
+and timestamp (epoch ms) fields, ``float64``, ``bool``, ``datetime64[D]`` for dates), or a
+``TextColumn`` of equal-length ASCII strings. Nullable and nested fields are lists (``None``
+for null, ``dict`` for a nested record).
 
 Rows are the truth once built: when some code asks for rows (iterates, indexes, or gets
 ``rows()``), later column reads are taken from those dicts, so a plugin that edits them in
@@ -26,7 +27,55 @@ import numpy as np
 
 from datagen_kernel.generation import Record
 
-Column = list[Any] | np.ndarray[Any, Any]
+
+class TextColumn:
+    """Equal-length ASCII strings held as one byte matrix, one row per value (e.g. UUIDs).
+
+    A column form for generators that build text in numpy (``BlockContext.uuid_column``):
+    serializers read the bytes as they are, and Python strings are made only for code that
+    asks for them (``tolist()``, ``Batch.column``).
+    """
+
+    __slots__ = ("matrix",)
+
+    def __init__(self, matrix: np.ndarray[Any, np.dtype[np.uint8]]) -> None:
+        if matrix.ndim != 2 or matrix.dtype != np.uint8:
+            raise ValueError(f"TextColumn needs a 2-D uint8 matrix, got {matrix.ndim}-D {matrix.dtype}")
+        self.matrix = matrix
+
+    @property
+    def width(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def tolist(self) -> list[str]:
+        flat = np.ascontiguousarray(self.matrix).view(f"S{self.width}").ravel()
+        return [b.decode("ascii") for b in flat.tolist()]
+
+    def take(self, indices: np.ndarray[Any, Any]) -> TextColumn:
+        return TextColumn(self.matrix[indices])
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> TextColumn: ...
+
+    def __getitem__(self, index: int | slice) -> str | TextColumn:
+        if isinstance(index, slice):
+            return TextColumn(self.matrix[index])
+        return bytes(self.matrix[index]).decode("ascii")
+
+    def __repr__(self) -> str:
+        return f"TextColumn({len(self)} x {self.width})"
+
+
+Column = list[Any] | np.ndarray[Any, Any] | TextColumn
 
 
 class Batch(Sequence[Record]):
@@ -60,7 +109,7 @@ class Batch(Sequence[Record]):
         found = self._lists.get(name)
         if found is None:
             col = self._columns[name]
-            found = col.tolist() if isinstance(col, np.ndarray) else col
+            found = col if isinstance(col, list) else col.tolist()
             self._lists[name] = found
         return found
 
@@ -87,6 +136,8 @@ class Batch(Sequence[Record]):
             col = self.values(name)
             if isinstance(col, np.ndarray):
                 out[name] = col[idx]
+            elif isinstance(col, TextColumn):
+                out[name] = col.take(idx)
             else:
                 out[name] = [col[i] for i in idx.tolist()]
         return Batch(out)
@@ -135,4 +186,4 @@ def as_rows(records: Sequence[Record]) -> list[Record]:
     return records if isinstance(records, list) else list(records)
 
 
-__all__ = ["Batch", "Column", "as_rows", "column"]
+__all__ = ["Batch", "Column", "TextColumn", "as_rows", "column"]

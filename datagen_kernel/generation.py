@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from datagen_kernel.schema import EntitySpec
-from datagen_kernel.seeding import stream_for, uuid4_strings
+from datagen_kernel.seeding import stream_for, uuid4_matrix, uuid4_strings
+
+if TYPE_CHECKING:
+    from datagen_kernel.batch import TextColumn
 
 Record = dict[str, Any]
 """One generated record: field name -> value (see ``datagen_kernel.schema`` for value types)."""
@@ -90,6 +93,14 @@ class BlockContext:
     def uuids(self, n: int, purpose: str = "id") -> list[str]:
         """``n`` UUID v4 strings for this entity and block."""
         return uuid4_strings(self.rng(purpose), n)
+
+    def uuid_column(self, n: int, purpose: str = "id") -> TextColumn:
+        """The same UUIDs as ``uuids`` as a ``TextColumn`` (for a ``Batch``: no Python strings)."""
+        from datagen_kernel.batch import TextColumn
+
+        if n <= 0:
+            return TextColumn(np.empty((0, 36), dtype=np.uint8))
+        return TextColumn(uuid4_matrix(self.rng(purpose), n))
 
     def records(self, entity: str) -> Records:
         """Records of ``entity`` generated for this block (or the run, if global).

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from datagen_kernel.batch import Batch
+from datagen_kernel.batch import Batch, TextColumn
 from datagen_kernel.generation import Record
 from datagen_kernel.schema import (
     Bool,
@@ -160,6 +160,11 @@ def _split_json_array(blob: bytes, separator: bytes) -> Matrix:
 
 
 def _render_strings(values: Sequence[Any]) -> Rendered:
+    if isinstance(values, TextColumn):
+        m = values.matrix
+        if not ((m < 32) | (m == _QUOTE) | (m == ord("\\")) | (m > 126)).any():
+            return Rendered(m, True)
+        values = values.tolist()
     if isinstance(values, np.ndarray):
         values = values.tolist()
     try:
@@ -466,7 +471,9 @@ class LineEncoder:
 
     def _render(self, i: int, values: Sequence[Any]) -> Rendered:
         nulls = None
-        if not isinstance(values, np.ndarray) or values.dtype == object:
+        if isinstance(values, TextColumn):
+            pass
+        elif not isinstance(values, np.ndarray) or values.dtype == object:
             if isinstance(values, np.ndarray):
                 values = values.tolist()
             if None in values:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,11 @@ def uuid4_strings(rng: np.random.Generator, n: int) -> list[str]:
     """``n`` RFC 4122 version-4 UUID strings drawn from ``rng`` (vectorized)."""
     if n <= 0:
         return []
+    return [b.decode("ascii") for b in uuid4_matrix(rng, n).view("S36").ravel().tolist()]
+
+
+def uuid4_matrix(rng: np.random.Generator, n: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """The same UUIDs as ``uuid4_strings`` as an ``(n, 36)`` matrix of ASCII bytes."""
     raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
@@ -72,7 +78,7 @@ def uuid4_strings(rng: np.random.Generator, n: int) -> list[str]:
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
     for start, stop, src in _GROUPS:
         out[:, start:stop] = hexed[:, src : src + stop - start]
-    return [b.decode("ascii") for b in out.view("S36").ravel().tolist()]
+    return out
 
 
 def weighted_choice(
@@ -85,4 +91,4 @@ def weighted_choice(
     return table[idx].tolist()  # type: ignore[no-any-return]
 
 
-__all__ = ["BLOCK_SIZE", "stable_hash", "stream_for", "uuid4_strings", "weighted_choice"]
+__all__ = ["BLOCK_SIZE", "stable_hash", "stream_for", "uuid4_matrix", "uuid4_strings", "weighted_choice"]

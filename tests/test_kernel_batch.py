@@ -7,7 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from datagen_kernel import Batch, as_rows, column, make_plugin_host
+from datagen_kernel import Batch, TextColumn, as_rows, column, make_plugin_host
+from datagen_kernel.generation import BlockContext, RunInfo
 from datagen_kernel.testing import ConformancePack, generate_records
 from datagen_kernel.validation import RecordIndex, foreign_key_violations, schema_violations
 
@@ -87,3 +88,22 @@ def test_a_columnar_generator_runs_through_the_engine() -> None:
     assert {r["owner_id"] for r in events} <= owners
     assert len({r["event_id"] for r in events}) == len(events)
     assert {type(r["amount"]) for r in events} == {int}
+
+
+def test_text_columns_hold_fixed_width_ascii_and_give_strings() -> None:
+    ids = ["aa-1", "bb-2", "cc-3"]
+    text = TextColumn(np.frombuffer("".join(ids).encode(), dtype=np.uint8).reshape(3, 4))
+    assert text.tolist() == ids and list(text) == ids and text[1] == "bb-2" and len(text) == 3
+    b = Batch({"id": text, "n": np.array([1, 2, 3])})
+    assert b.column("id") == ids and b[2] == {"id": "cc-3", "n": 3}
+    assert Batch({"id": text})[1:].column("id") == ids[1:]
+    assert b.take([2, 1]).column("id") == ["cc-3", "bb-2"]
+    with pytest.raises(ValueError, match="2-D uint8"):
+        TextColumn(np.zeros(3, dtype=np.uint8))
+
+
+def test_uuid_columns_are_the_uuids_of_the_same_purpose() -> None:
+    ctx = BlockContext(RunInfo(seed=7, root_count=10), OWNER, 0, 0, 10, {})
+    assert ctx.uuid_column(25).tolist() == ctx.uuids(25)
+    assert ctx.uuid_column(5, "other").tolist() == ctx.uuids(5, "other") != ctx.uuids(5)
+    assert ctx.uuid_column(0).tolist() == []

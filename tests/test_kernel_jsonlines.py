@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 import pytest
 
-from datagen_kernel import Batch
+from datagen_kernel import Batch, TextColumn
 from datagen_kernel.jsonlines import LineEncoder
 from datagen_kernel.schema import (
     Bool,
@@ -101,6 +101,7 @@ def test_a_batch_of_arrays_gives_the_same_text_as_its_rows() -> None:
         "whole": np.array(batch.column("whole"), dtype=np.int64),
         "flag": np.array(batch.column("flag"), dtype=bool),
         "at": np.array(batch.column("at"), dtype=np.int64),
+        "id": TextColumn(np.frombuffer("".join(batch.column("id")).encode(), dtype=np.uint8).reshape(300, 36)),
     })
     expected = _reference(SPEC, rows)
     assert LineEncoder(SPEC, SAO_PAULO).encode(batch) == expected
@@ -137,3 +138,11 @@ def test_records_that_do_not_fit_the_fields_are_left_to_the_caller() -> None:
     # the serializer then writes them as they are
     lines = JsonSerializer({}).serialize_lines(SPEC, records).splitlines()
     assert len(lines) == 5 and "flag" not in orjson.loads(lines[2])
+
+
+def test_text_columns_needing_escapes_are_escaped() -> None:
+    spec = EntitySpec(name="t", kind=Kind.EVENT, fields=(Field("code", String()),), primary_key="code")
+    codes = ['ab"c', "d\\ef", "g\x01hi", "jklm"]
+    text = TextColumn(np.frombuffer("".join(codes).encode(), dtype=np.uint8).reshape(4, 4))
+    expected = _reference(spec, [{"code": c} for c in codes])
+    assert LineEncoder(spec, SAO_PAULO).encode(Batch({"code": text})) == expected
