@@ -68,7 +68,7 @@ CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "socket.", "broker.", "clie
 
 FORBIDDEN: Mapping[str, str] = {
     "on_delivery": "the sink counts delivery reports itself",
-    "delivery.report.only.error": "the sink must see every successful delivery report to count it",
+    "delivery.report.only.error": "the sink sets it (true) and settles acknowledgements from the producer's queue",
     "dr_cb": "the sink counts delivery reports itself",
     "dr_msg_cb": "the sink counts delivery reports itself",
     "bootstrap.servers": "use the bootstrap_servers option",

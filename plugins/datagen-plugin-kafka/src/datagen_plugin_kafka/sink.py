@@ -2,11 +2,18 @@
 
 Work split: ``encode`` (worker processes) serializes values, encodes keys and computes the
 CloudEvents attributes (ids, RFC 3339 times); ``write`` (main process) hands messages to the
-producer, assembling each header list from those columns on the way. Every
-delivery report is counted (``stats.ack`` / ``stats.fail`` with the broker's reason); a full
-local queue is drained by polling, never by dropping; ``flush`` and ``close`` wait for
-what is in flight with a timeout that grows with it, and whatever is still unacknowledged
-then is failed with its count and reason, so the run exits non-zero.
+producer, assembling each header list from those columns on the way.
+
+Accounting: the producer runs with ``delivery.report.only.error``, so a failed message comes
+back through the delivery callback (``stats.fail`` with the broker's reason) and a delivered
+one leaves the producer's queue silently (librdkafka removes a message only once the broker
+acknowledged it or it failed). When the queue is empty, every message of a topic handed to
+the producer and not failed was acknowledged: ``stats.ack`` is settled then, per topic (at
+every ``flush`` and ``close``, and whenever a ``write`` or ``poll`` finds the queue empty).
+This spares the producing process a Python call and a message object per delivery. A full
+local queue is drained by polling, never by dropping; ``flush`` and ``close`` wait for what is
+in flight with a timeout that grows with it, and whatever is still unacknowledged then is
+failed with its count and reason, so the run exits non-zero.
 
 Long-running use (stream mode): call ``write`` with small batches and ``poll`` between them;
 delivery reports are served on every ``write`` and ``poll``, and ``close`` flushes.
@@ -125,10 +132,9 @@ class KafkaSink(Sink):
         self._headers: dict[str, HeaderBuilder] = {}
         self._producer: Producer | None = None
         self._entity_of: dict[str, str] = {}
-        self._produced: Counter[str] = Counter()
-        self._acked: Counter[str] = Counter()
+        self._produced: Counter[str] = Counter()  # handed to the producer, or refused by it (then also failed)
         self._failed: Counter[str] = Counter()
-        self._synced_ack: Counter[str] = Counter()
+        self._acked: Counter[str] = Counter()  # settled: produced - failed, taken when the queue was empty
         self._last_error: str | None = None
         self._fatal: str | None = None
         self._purge_reason: str | None = None
@@ -201,7 +207,8 @@ class KafkaSink(Sink):
 
         self._purged = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
         conf = {"bootstrap.servers": self.config["bootstrap_servers"], **self.settings,
-                "on_delivery": self._on_delivery, "error_cb": self._on_error, "logger": log}
+                "delivery.report.only.error": True, "on_delivery": self._on_delivery,
+                "error_cb": self._on_error, "logger": log}
         try:
             return Producer(conf)
         except (KafkaException, ValueError, TypeError) as exc:
@@ -281,7 +288,9 @@ class KafkaSink(Sink):
         sent = 0  # messages handed to the producer or refused on the spot (counted failed there)
         for value, key, headers in _messages(payload):
             try:
-                produce(topic, value, key, headers=headers)
+                # positional (topic, value, key, partition, on_delivery, callback, timestamp, headers):
+                # cheaper to parse than keywords; -1 = the partitioner's choice, 0 = now
+                produce(topic, value, key, -1, None, None, 0, headers)
             except BufferError:
                 if not self._produce_when_room(topic, value, key, headers):
                     break
@@ -312,7 +321,7 @@ class KafkaSink(Sink):
         while True:
             self._producer.poll(0.05)
             try:
-                self._producer.produce(topic, value, key, headers=headers)
+                self._producer.produce(topic, value, key, -1, None, None, 0, headers)
                 return True
             except BufferError:
                 if self._fatal:
@@ -327,7 +336,9 @@ class KafkaSink(Sink):
                     return False
 
     def _reported(self) -> int:
-        return sum(self._acked.values()) + sum(self._failed.values())
+        """Messages the producer is done with (acknowledged or failed): progress of the queue."""
+        assert self._producer is not None
+        return sum(self._produced.values()) - len(self._producer)
 
     def poll(self, timeout: float = 0.0) -> None:
         """Serve delivery reports (call regularly when a long-running caller is idle)."""
@@ -336,8 +347,11 @@ class KafkaSink(Sink):
             self._sync()
 
     def in_flight(self) -> int:
-        """Messages handed to the producer and not yet reported."""
-        return sum(self._produced.values()) - sum(self._acked.values()) - sum(self._failed.values())
+        """Messages handed to the producer and not yet acknowledged or failed."""
+        unsettled = sum(self._produced.values()) - sum(self._acked.values()) - sum(self._failed.values())
+        if self._producer is None:
+            return unsettled
+        return min(unsettled, len(self._producer))  # the queue also counts pending events
 
     def flush(self) -> None:
         if self._producer is None:
@@ -351,6 +365,7 @@ class KafkaSink(Sink):
         self._drain()
         self._sync()
         left = {t: n for t in self._produced if (n := self._produced[t] - self._acked[t] - self._failed[t]) > 0}
+        # still queued after the purge and its grace period: failed here, never settled as acknowledged
         for topic, n in left.items():
             self._sync_failed(topic, n, "no delivery report received before close")
         self._producer = None
@@ -375,8 +390,7 @@ class KafkaSink(Sink):
 
     # -- delivery reports --------------------------------------------------------------------
     def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
-        if err is None:
-            self._acked[msg.topic()] += 1
+        if err is None:  # not called for deliveries (delivery.report.only.error); they settle in _sync
             return
         reason = err.str()
         if err.code() in self._purged and self._purge_reason:
@@ -395,12 +409,18 @@ class KafkaSink(Sink):
         self.stats.fail(entity, n, f"topic {topic}: {reason}")
 
     def _sync(self) -> None:
-        """Move acknowledgement counts into ``stats`` (kept local in the hot callback)."""
-        for topic, n in self._acked.items():
-            delta = n - self._synced_ack[topic]
-            if delta:
+        """Settle acknowledgements when the producer's queue is empty.
+
+        Then every delivery report has been served: each message of a topic that was handed
+        to the producer and not reported failed has been acknowledged by the broker.
+        """
+        if self._producer is None or len(self._producer) > 0:
+            return
+        for topic, produced in self._produced.items():
+            delta = produced - self._failed[topic] - self._acked[topic]
+            if delta > 0:
                 self.stats.ack(self._entity_of.get(topic, topic), delta)
-                self._synced_ack[topic] = n
+                self._acked[topic] += delta
 
     @staticmethod
     def _is_fatal(exc: BaseException) -> bool:
