@@ -50,23 +50,57 @@ _NULL = np.frombuffer(b"null", dtype=np.uint8)
 _BOOLS = np.array([b"false", b"true"], dtype="S5").view(np.uint8).reshape(2, 5)
 
 
-def _words(texts: list[bytes], dtype: str) -> np.ndarray[Any, Any]:
-    """Equal-length ASCII ``texts`` as one unsigned word each (written back as the same bytes)."""
-    return np.frombuffer(b"".join(texts), dtype=dtype).copy()
+def _digit_words(count: int, width: int, pad: int) -> np.ndarray[Any, Any]:
+    """``width``-digit text of 0..count-1 as one little-endian word each; leading zeros
+    become ``pad`` (except the last digit)."""
+    values = np.arange(count, dtype=np.int64)
+    chars = np.empty((count, width), dtype=np.uint8)
+    for k in range(width):
+        power = 10 ** (width - 1 - k)
+        digit = (values // power) % 10 + 48
+        chars[:, k] = np.where((values >= power) | (power == 1), digit, pad)
+    return chars.view(f"<u{width}").ravel()
 
 
 # digit tables: gathering whole words is far cheaper than computing digits byte by byte
-_Z4 = _words([f"{i:04d}".encode() for i in range(10_000)], "<u4")
+_Z4 = _digit_words(10_000, 4, ord("0"))
 """Four digits, zero-padded."""
-_N4 = _words([f"{i:>4d}".replace(" ", "\x00").encode() for i in range(10_000)], "<u4")
+_N4 = _digit_words(10_000, 4, 0)
 """Four digits, NUL-padded on the left (the most significant group of a number)."""
-_D2 = _words([f"{i:02d}".encode() for i in range(100)], "<u2")
-_TOD = _words([f"{h:02d}:{m:02d}:{s:02d}".encode() for h in range(24) for m in range(60) for s in range(60)], "<u8")
-"""``HH:MM:SS`` of each second of a day."""
-_MILLIS = _words([f".{i:03d}".encode() for i in range(1000)], "<u4")
+_D2 = _digit_words(100, 2, ord("0"))
 _DATES_FROM = dt.date(1900, 1, 1).toordinal() - _EPOCH_ORDINAL
-_DATES: np.ndarray[Any, Any] | None = None
-"""``YYYY-MM-DD`` of every day from 1900 to 2099 (10-byte items), built on first use."""
+_TABLES: dict[str, np.ndarray[Any, Any]] = {}
+"""Larger tables, built on first use: ``HH:MM:SS`` of each second of a day, ``.mmm`` of each
+millisecond, ``YYYY-MM-DD`` of every day from 1900 to 2099."""
+
+
+def _table(name: str) -> np.ndarray[Any, Any]:
+    found = _TABLES.get(name)
+    if found is not None:
+        return found
+    if name == "tod":
+        sod = np.arange(86_400)
+        t = _struct(sod.size, [("h", "<u2"), ("c1", "u1"), ("m", "<u2"), ("c2", "u1"), ("s", "<u2")])
+        t["h"], t["m"], t["s"] = _D2[sod // 3600], _D2[(sod // 60) % 60], _D2[sod % 60]
+        t["c1"] = t["c2"] = ord(":")
+        found = t.view("<u8")
+    elif name == "millis":
+        millis = np.arange(1000)
+        ms = _struct(1000, [("dot", "u1"), ("hundreds", "u1"), ("rest", "<u2")])
+        ms["dot"] = ord(".")
+        ms["hundreds"] = millis // 100 + 48
+        ms["rest"] = _D2[millis % 100]
+        found = ms.view("<u4")
+    else:
+        every = np.arange(_DATES_FROM, dt.date(2100, 1, 1).toordinal() - _EPOCH_ORDINAL, dtype=np.int64)
+        year, month, day = _civil(every)
+        t = _struct(every.size, [("cc", "<u2"), ("yy", "<u2"), ("d1", "u1"), ("mm", "<u2"),
+                                 ("d2", "u1"), ("dd", "<u2")])
+        t["cc"], t["yy"], t["mm"], t["dd"] = _D2[year // 100], _D2[year % 100], _D2[month], _D2[day]
+        t["d1"] = t["d2"] = ord("-")
+        found = t.view("V10")
+    _TABLES[name] = found
+    return found
 
 
 class _Unsupported(Exception):
@@ -270,22 +304,11 @@ def _civil(days: np.ndarray[Any, np.dtype[np.int64]]) -> tuple[Any, Any, Any]:
 
 def _date_texts(days: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
     """``YYYY-MM-DD`` of days since the epoch, one 10-byte item each (years 1900-2099)."""
-    global _DATES
-    if _DATES is None:
-        every = np.arange(_DATES_FROM, dt.date(2100, 1, 1).toordinal() - _EPOCH_ORDINAL, dtype=np.int64)
-        year, month, day = _civil(every)
-        table = _struct(every.size, [("cc", "<u2"), ("yy", "<u2"), ("d1", "u1"), ("mm", "<u2"),
-                                     ("d2", "u1"), ("dd", "<u2")])
-        table["cc"] = _D2[year // 100]
-        table["yy"] = _D2[year % 100]
-        table["d1"] = table["d2"] = ord("-")
-        table["mm"] = _D2[month]
-        table["dd"] = _D2[day]
-        _DATES = table.view("V10")
+    table = _table("dates")
     index = days - _DATES_FROM
-    if index.size and (int(index.min()) < 0 or int(index.max()) >= _DATES.size):
+    if index.size and (int(index.min()) < 0 or int(index.max()) >= table.size):
         raise _Unsupported("date outside 1900-2099")
-    texts: np.ndarray[Any, Any] = _DATES[index]
+    texts: np.ndarray[Any, Any] = table[index]
     return texts
 
 
@@ -322,8 +345,8 @@ def _timestamp_renderer(tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
                                    ("zone", f"V{len(suffix)}")])
         out["date"] = _date_texts(days)
         out["t"] = ord("T")
-        out["tod"] = _TOD[secs - days * 86400]
-        out["ms"] = _MILLIS[local - secs * 1000]
+        out["tod"] = _table("tod")[secs - days * 86400]
+        out["ms"] = _table("millis")[local - secs * 1000]
         out["zone"] = tail
         return Rendered(_as_matrix(out), True)
 
