@@ -29,6 +29,7 @@ from datagen_kernel import (
     Kind,
     RecordType,
     String,
+    TextColumn,
     Timestamp,
     Uuid,
 )
@@ -195,3 +196,26 @@ def test_array_columns_of_the_wrong_kind_are_refused() -> None:
         encoding.binary_cells(plans["amount"], np.array([1.5]))
     with pytest.raises(TypeError, match="text value expected, got int 7"):
         encoding.binary_cells(plans["name"], ["a", 7])
+
+
+def _text_column(values: list[str]) -> TextColumn:
+    return TextColumn(np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(len(values), -1).copy())
+
+
+def test_text_columns_encode_like_their_strings() -> None:
+    rows = _rows(40, seed=11)
+    plans = column_plans(SPEC)
+    batch = _as_batch(rows)
+    columns = {name: batch.values(name) for name in SPEC.field_names}
+    columns["thing_id"] = _text_column([r["thing_id"] for r in rows])
+    columns["code"] = _text_column([r["code"] for r in rows])
+    assert encode_binary(plans, Batch(columns)) == encode_binary(plans, rows)
+    assert encoding.encode_text(plans, Batch(columns)) == encoding.encode_text(plans, rows)
+    ids = {p.name: p for p in plans}["thing_id"]
+    upper = _text_column([r["thing_id"].upper() for r in rows[:3]])
+    assert encoding.binary_column(ids, upper) == encoding.binary_column(ids, [r["thing_id"] for r in rows[:3]])
+    for bad in ("6ffea1d9-118c-442a-b488-a600af840a4g", "6ffea1d9x118c-442a-b488-a600af840a48"):
+        with pytest.raises(ValueError, match="UUID"):
+            encoding.binary_cells(ids, _text_column([bad]))
+    with pytest.raises(ValueError, match="UUID"):
+        encoding.binary_cells(ids, _text_column(["0123456789"]))

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, EntitySpec, Record
+from datagen_kernel import Batch, EntitySpec, Record, TextColumn
 from datagen_kernel.schema import Decimal, sql_columns, sql_type
 from datagen_kernel.schema import Record as RecordType
 
@@ -40,8 +40,8 @@ _PG_EPOCH_UNIX_DAYS = 10_957
 """Days from 1970-01-01 to 2000-01-01."""
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-Column = list[Any] | np.ndarray[Any, Any]
-"""A column's values: a list of record values, or a numpy array (from a ``Batch``)."""
+Column = list[Any] | np.ndarray[Any, Any] | TextColumn
+"""A column's values: a list of record values, or a numpy array or ``TextColumn`` (from a ``Batch``)."""
 
 
 class EncodeError(ValueError):
@@ -120,8 +120,7 @@ def all_columns(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> list[
 
 def _split_nested(outer: Column, subs: list[str]) -> dict[str, Column]:
     """Sub-field columns of a column of nested records (dicts, or None for a null record)."""
-    if isinstance(outer, np.ndarray):
-        outer = outer.tolist()
+    outer = _as_list(outer)
     if None not in outer and all(type(v) is dict for v in outer):
         try:
             rows = list(map(itemgetter(*subs), outer))
@@ -166,7 +165,7 @@ def epoch_ms(value: Any) -> int:
 
 
 def _as_list(values: Column) -> list[Any]:
-    return values.tolist() if isinstance(values, np.ndarray) else values
+    return values if isinstance(values, list) else values.tolist()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,17 +251,45 @@ def _bin_text(values: Column) -> Cells:
     if len(raw) == len(joined):  # ASCII: bytes = characters
         width = len(raw) // n if n else 0
         if n and width and width * n == len(raw) and chars.min() == width:  # every value as long: fixed cells
-            block = np.empty((n, 4 + width), dtype=np.uint8)
-            block[:, :4] = np.frombuffer(struct.pack(">i", width), dtype=np.uint8)
-            block[:, 4:] = data.reshape(n, width)
-            return block
+            return _prefixed(data.reshape(n, width))
         return Varying(chars, data)
     starts = np.flatnonzero((data & 0xC0) != 0x80)  # first byte of each character
     ends = np.append(starts, len(raw))[np.cumsum(chars)]
     return Varying(np.diff(ends, prepend=0), data)
 
 
+def _prefixed(matrix: np.ndarray[Any, Any]) -> Fixed:
+    """Fixed cells of equal-width values given as an (n, width) byte matrix."""
+    n, width = matrix.shape
+    block = np.empty((n, 4 + width), dtype=np.uint8)
+    block[:, :4] = np.frombuffer(struct.pack(">i", width), dtype=np.uint8)
+    block[:, 4:] = matrix
+    return block
+
+
 _DASHES = (8, 13, 18, 23)
+_HEX_VALUE = np.full(256, 255, dtype=np.uint8)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _HEX_VALUE[_c] = _i
+for _i, _c in enumerate(b"ABCDEF"):
+    _HEX_VALUE[_c] = 10 + _i
+_HEX_COLUMNS = np.array([i for i in range(36) if i not in _DASHES])
+
+
+def _uuid_matrix(matrix: np.ndarray[Any, Any]) -> Fixed:
+    """UUID cells from an (n, 36) matrix of their ASCII text, decoded in numpy."""
+    n, width = matrix.shape
+    if width != 36 or (n and not (matrix[:, list(_DASHES)] == ord("-")).all()):
+        raise ValueError("a value is not a UUID (36 characters, dashes at 8, 13, 18 and 23)")
+    nibbles = _HEX_VALUE[matrix[:, _HEX_COLUMNS]]
+    if n and nibbles.max() > 15:
+        raise ValueError("a UUID holds a character that is not a hex digit")
+    block = np.empty((n, 20), dtype=np.uint8)
+    block[:, :4] = np.frombuffer(_LEN16, dtype=np.uint8)
+    block[:, 4:] = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+    return block
+
+
 
 
 def _bin_uuid(values: Column) -> Cells:
@@ -400,7 +427,13 @@ _NULLABLE_ARRAY_KINDS = "OUS"
 def binary_cells(plan: ColumnPlan, values: Column) -> Cells:
     """One column's values as binary COPY cells (fixed-width block or varying bytes)."""
     t = plan.sql_type
-    if isinstance(values, np.ndarray) and values.dtype.kind in _NULLABLE_ARRAY_KINDS:
+    if isinstance(values, TextColumn):
+        if t == "TEXT" or t.startswith("VARCHAR"):
+            return _prefixed(values.matrix)
+        if t == "UUID":
+            return _uuid_matrix(values.matrix)
+        values = values.tolist()
+    elif isinstance(values, np.ndarray) and values.dtype.kind in _NULLABLE_ARRAY_KINDS:
         values = values.tolist()
     if t == "TEXT" or t.startswith("VARCHAR"):
         return _with_nulls(values, _bin_text)
@@ -575,7 +608,7 @@ def _txt_timestamps(values: Column) -> list[str]:
     return ["\\N" if v is None else next(text) + "Z" for v in ms]
 
 
-def text_column(plan: ColumnPlan, values: Column) -> list[str]:
+def text_column(plan: ColumnPlan, values: list[Any]) -> list[str]:
     t = plan.sql_type
     if t == "TEXT" or t.startswith("VARCHAR"):
         return _txt_strings(values)
@@ -606,7 +639,7 @@ def encode_text(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> bytes
     return "\n".join(lines).encode("utf-8")
 
 
-def _checked(encode: Callable[[ColumnPlan, Column], Any], plan: ColumnPlan, values: Column) -> Any:
+def _checked(encode: Callable[[ColumnPlan, Any], Any], plan: ColumnPlan, values: Any) -> Any:
     try:
         return encode(plan, values)
     except (TypeError, ValueError, OverflowError, AttributeError, struct.error) as exc:
