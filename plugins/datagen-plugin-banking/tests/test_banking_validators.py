@@ -13,7 +13,7 @@ from banking_blocks import as_batch, first_block, generate_blocks
 from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
 from datagen_plugin_banking.validators import RULES, invalid_account_numbers, invalid_e2e_ids
 
-from datagen_kernel import Batch, BlockContext, hookimpl
+from datagen_kernel import Batch, BlockContext, as_rows, hookimpl
 from datagen_kernel.validation import RecordIndex, run_rules
 
 SPECS = {"customer": CUSTOMER, "account": ACCOUNT, "transaction": TRANSACTION}
@@ -101,7 +101,7 @@ class _BadCpf:
     @hookimpl
     def datagen_register_generators(self, register) -> None:  # type: ignore[no-untyped-def]
         def wrapper(ctx: BlockContext, inner):  # type: ignore[no-untyped-def]
-            records = inner(ctx)
+            records = as_rows(inner(ctx))  # a list of dicts or a Batch: edit rows
             if records:
                 records[1] = dict(records[1], cpf="123.456.789-00")
             return records

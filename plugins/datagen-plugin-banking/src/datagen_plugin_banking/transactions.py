@@ -318,7 +318,7 @@ def _batch(
         e2e_column[idx] = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], cols["e2e"][order[idx]])
     ts = c["ts"]
     columns: dict[str, Any] = {
-        "transaction_id": ctx.uuids(n),
+        "transaction_id": ctx.uuid_column(n),  # the same ids as ctx.uuids(n), kept as bytes
         "account_id": account_ids[acc].tolist(),
         "customer_id": owner_ids[acc].tolist(),
         "transaction_type": _TYPE_NAMES[ttype].tolist(),
@@ -349,13 +349,17 @@ def _running_balance(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply events in (account, time) order; cap or fail uncovered debits.
 
-    Vectorized: per-account running balances by cumulative sums; only the accounts where a
-    completed debit would overdraw are replayed event by event. Returns (amount, status).
+    Vectorized: per-account running balances by cumulative sums; only the events of an account
+    from its first overdraft on are replayed one by one (the earlier ones are covered, so they
+    stay as drawn). Returns (amount, status).
     """
+    n = acc.size
     completed = status == COMPLETED
     signed = np.where(completed, np.where(direction == CREDIT, amount, -amount), 0)
     cum = np.cumsum(signed)
-    first = np.searchsorted(acc, acc, side="left")  # index of each account's first event
+    new_account = np.ones(n, dtype=bool)
+    new_account[1:] = acc[1:] != acc[:-1]
+    first = np.maximum.accumulate(np.where(new_account, np.arange(n), 0))  # each account's first event
     before = cum[first] - signed[first]
     running = opening[acc] + cum - before
     overdrawn = np.flatnonzero(running < 0)
@@ -363,10 +367,13 @@ def _running_balance(
         return amount, status
     amount = amount.copy()
     status = status.copy()
-    sel = np.flatnonzero(np.isin(acc, np.unique(acc[overdrawn])))  # their events, still in order
+    accounts, at = np.unique(acc[overdrawn], return_index=True)
+    start = overdrawn[at]  # each such account's first overdraft ...
+    length = np.searchsorted(acc, accounts, side="right") - start  # ... to its last event
+    sel = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
     acc_l, dir_l, cap_l, mode_l = acc[sel].tolist(), direction[sel].tolist(), cap[sel].tolist(), mode[sel].tolist()
     amt_l, st_l = amount[sel].tolist(), status[sel].tolist()
-    opening_l = opening.tolist()
+    opening_l = dict(zip(accounts.tolist(), (running[start] - signed[start]).tolist(), strict=True))
     current, b = -1, 0
     for k, a in enumerate(acc_l):
         if a != current:

@@ -10,7 +10,7 @@ import decimal
 import operator
 import re
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -59,9 +59,9 @@ def _parents(lookup: Lookup, account_ids: Iterable[str], field: str) -> dict[str
     return out
 
 
-def _flags(values: list[Any], test: Any, operand: Any) -> np.ndarray:
-    """``test(value, operand)`` for every value, as a bool array (a C-level loop)."""
-    return np.fromiter(map(test, values, repeat(operand)), dtype=bool, count=len(values))
+def _is_set(values: list[Any]) -> list[bool]:
+    """``value is not None`` for every value (a C-level loop)."""
+    return list(map(operator.is_not, values, repeat(None)))
 
 
 # Transaction rules read whole columns (``column``: a list of dicts or a ``Batch``, no rows
@@ -116,38 +116,36 @@ def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup
 
 def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     types = column(records, "transaction_type")
+    pix = list(map(operator.eq, types, repeat("PIX")))
     fields = {f: column(records, f) for f in PIX_ONLY}
-    pix = _flags(types, operator.eq, "PIX")
-    wrong = np.zeros(len(types), dtype=bool)
-    for values in fields.values():
-        wrong |= pix != _flags(values, operator.is_not, None)
-    if not wrong.any():
+    present = {f: _is_set(values) for f, values in fields.items()}
+    if all(flags == pix for flags in present.values()):
         return
     keys = column(records, "transaction_id")
-    for i in np.flatnonzero(wrong).tolist():
-        is_pix = bool(pix[i])
-        f = next(f for f in PIX_ONLY if (fields[f][i] is None) == is_pix)
-        state = "missing on a PIX" if is_pix else f"set on a {types[i]}"
-        yield Violation(spec.name, keys[i], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
+    for i, is_pix in enumerate(pix):
+        f = next((f for f in PIX_ONLY if present[f][i] != is_pix), None)
+        if f is not None:
+            state = "missing on a PIX" if is_pix else f"set on a {types[i]}"
+            yield Violation(spec.name, keys[i], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     ids = column(records, "pix_e2e_id")
-    pix = np.flatnonzero(_flags(ids, operator.is_not, None)).tolist()
-    if not pix:
+    present = _is_set(ids)
+    values = list(compress(ids, present))
+    if not values:
         return
-    values = list(map(ids.__getitem__, pix))
     expected = None
     if lookup.has_entity("account"):
-        accounts = list(map(column(records, "account_id").__getitem__, pix))
+        accounts = list(compress(column(records, "account_id"), present))
         ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, accounts, "bank_code").items()}
         expected = list(map(ispb.get, accounts, repeat("")))
     found = invalid_e2e_ids(values, expected)
     if not found:
         return
-    keys = column(records, "transaction_id")
+    keys = list(compress(column(records, "transaction_id"), present))
     for j, problem in found:
-        yield Violation(spec.name, keys[pix[j]], "pix_e2e_id", "pix-e2e-id-format", f"{values[j]!r} {problem}")
+        yield Violation(spec.name, keys[j], "pix_e2e_id", "pix-e2e-id-format", f"{values[j]!r} {problem}")
 
 
 _DIGIT = np.zeros(256, dtype=bool)
@@ -170,20 +168,22 @@ def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) ->
         sub = invalid_e2e_ids([values[i] for i in keep], None if ispb is None else [ispb[i] for i in keep])
         return sorted(out + [(keep[j], p) for j, p in sub])
     c = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(n, 32)
-    d = c.astype(np.int64) - 48
+    ok = (c[:, 0] == ord("E")) & ((c[:, 1:21] - np.uint8(48)) < 10).all(axis=1) & _ALNUM[c[:, 21:]].all(axis=1)
+    d = c[:, 13:21].astype(np.int16) - 48  # MMddHHmm
 
     def two(col: int) -> np.ndarray:
         return d[:, col] * 10 + d[:, col + 1]
 
-    ok = (c[:, 0] == ord("E")) & _DIGIT[c[:, 1:21]].all(axis=1) & _ALNUM[c[:, 21:]].all(axis=1)
-    month, day, hour, minute = two(13), two(15), two(17), two(19)
+    month, day, hour, minute = two(0), two(2), two(4), two(6)
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour < 24) & (minute < 60)
     out = [(i, E2E_FORMAT) for i in np.flatnonzero(~ok).tolist()]
     if ispb is not None:
-        known = [i for i, x in enumerate(ispb) if len(x) == 8]
+        every = set(map(len, ispb)) == {8}
+        known = range(n) if every else [i for i, x in enumerate(ispb) if len(x) == 8]
         if known:
-            want = np.frombuffer("".join(ispb[i] for i in known).encode("ascii"), dtype=np.uint8).reshape(-1, 8)
-            wrong = ok[known] & (c[known, 1:9] != want).any(axis=1)
+            text = "".join(ispb) if every else "".join(ispb[i] for i in known)
+            want = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 8)
+            wrong = (ok & (c[:, 1:9] != want).any(axis=1)) if every else ok[known] & (c[known, 1:9] != want).any(axis=1)
             out += [(known[j], f"carries ISPB {values[known[j]][1:9]}, not the account's bank's ({ispb[known[j]]})")
                     for j in np.flatnonzero(wrong).tolist()]
     return sorted(out)

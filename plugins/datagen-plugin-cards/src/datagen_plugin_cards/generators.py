@@ -304,7 +304,7 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
     latency = (200 + u[:, 7] * 2800).astype(np.int64)  # authorization recorded 0.2-3 s later
 
     return Batch({
-        "transaction_id": ctx.uuids(total),
+        "transaction_id": ctx.uuid_column(total),  # the same ids as ctx.uuids(total), kept as bytes
         "card_id": object_column(cards, "card_id")[card].tolist(),
         "customer_id": holders[card].tolist(),
         "merchant_name": _MERCHANTS[merchant].tolist(),

@@ -51,7 +51,7 @@ def check_purchases(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
     if not records:
         return
     amounts = int_column(records, "amount")
-    keys = column(records, "transaction_id")
+    keys = _Keys(records)
     if amounts.min() <= 0:
         for i in np.flatnonzero(amounts <= 0).tolist():
             yield Violation(spec.name, keys[i], "amount", "amount-positive", f"{int(amounts[i])} is not > 0")
@@ -63,19 +63,32 @@ def check_purchases(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
     yield from _limits(spec, records, keys, ids, amounts, cards)
 
 
-def _owners(spec: EntitySpec, records: Sequence[Record], keys: list[Any], ids: list[str],
+class _Keys:
+    """Primary keys of the records, read (as Python strings) only if a violation needs one."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self._records = records
+        self._keys: list[Any] | None = None
+
+    def __getitem__(self, i: int) -> Any:
+        if self._keys is None:
+            self._keys = column(self._records, "transaction_id")
+        return self._keys[i]
+
+
+def _owners(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[str],
             cards: dict[str, Record | None]) -> Iterator[Violation]:
     holder = {cid: (card["customer_id"] if card is not None else None) for cid, card in cards.items()}
     owners = column(records, "customer_id")
     if list(map(holder.__getitem__, ids)) == owners:
         return
-    for key, cid, owner in zip(keys, ids, owners, strict=True):
+    for i, (cid, owner) in enumerate(zip(ids, owners, strict=True)):
         if holder[cid] is not None and holder[cid] != owner:
-            yield Violation(spec.name, key, "customer_id", "card-owner",
+            yield Violation(spec.name, keys[i], "customer_id", "card-owner",
                             f"{owner} is not the holder of card {cid} ({holder[cid]})")
 
 
-def _limits(spec: EntitySpec, records: Sequence[Record], keys: list[Any], ids: list[str], amounts: np.ndarray,
+def _limits(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[str], amounts: np.ndarray,
             cards: dict[str, Record | None]) -> Iterator[Violation]:
     n = len(ids)
     code = {cid: i for i, cid in enumerate(cards)}
