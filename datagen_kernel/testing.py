@@ -39,7 +39,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from datagen_kernel.batch import Batch, as_rows, column
+from datagen_kernel.batch import Batch, TextColumn, as_rows, column
 from datagen_kernel.cli import make_cli
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.errors import DatagenError
@@ -310,7 +310,8 @@ def _gen_owner(ctx: BlockContext) -> list[Record]:
 
 
 def _gen_event(ctx: BlockContext) -> Batch:
-    """Columnar on purpose: every sink of the conformance suite also reads a ``Batch``."""
+    """Columnar on purpose: every sink of the conformance suite also reads a ``Batch`` (with
+    numpy, list and ``TextColumn`` columns)."""
     ids: list[str] = []
     owners: list[str] = []
     amounts: list[int] = []
@@ -325,8 +326,9 @@ def _gen_event(ctx: BlockContext) -> Batch:
         amounts.extend(drawn)
         ats.extend((ctx.run.as_of_ms - rng.integers(0, 86_400_000, k)).tolist())
         notes.extend(_NOTES[(a + i) % len(_NOTES)] if a % 5 else None for i, a in enumerate(drawn))
+    event_ids = TextColumn(np.frombuffer("".join(ids).encode("ascii"), dtype=np.uint8).reshape(len(ids), 36))
     return Batch({
-        "event_id": ids, "owner_id": owners, "amount": np.array(amounts, dtype=np.int64),
+        "event_id": event_ids, "owner_id": owners, "amount": np.array(amounts, dtype=np.int64),
         "at": np.array(ats, dtype=np.int64), "note": notes,
     })
 
