@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 from datagen_plugin_loans.rules import RULES
 
-from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, Timestamp, Violation
+from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, TextColumn, Timestamp, Uuid, Violation
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.plan import RunParams, build_plan
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.validation import RecordIndex, run_rules
 
 Records = dict[str, Any]
-FORMS = ("batch", "rows")
+FORMS = ("batch", "lists", "rows")
+"""A ``Batch`` shaped like the generator's, a ``Batch`` of plain lists, a list of dicts."""
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def block(loans_host: PluginHost) -> Records:
 
 def columnar(spec: EntitySpec, rows: list[dict[str, Any]]) -> Batch:
     """``rows`` in the columnar shape the generator uses: int64 / datetime64[D] arrays for
-    required numbers and dates, lists for everything else."""
+    required numbers and dates, ``TextColumn`` for ids, lists for everything else."""
     cols: dict[str, Any] = {}
     for f in spec.fields:
         values = [r[f.name] for r in rows]
@@ -40,6 +41,8 @@ def columnar(spec: EntitySpec, rows: list[dict[str, Any]]) -> Batch:
             cols[f.name] = np.array(values, dtype=np.int64)
         elif not f.nullable and isinstance(f.type, Date):
             cols[f.name] = np.array(values, dtype="datetime64[D]")
+        elif not f.nullable and isinstance(f.type, Uuid):
+            cols[f.name] = TextColumn(np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(-1, 36))
         else:
             cols[f.name] = values
     return Batch(cols)
@@ -48,7 +51,8 @@ def columnar(spec: EntitySpec, rows: list[dict[str, Any]]) -> Batch:
 def violations(host: PluginHost, records: Records, installments: list[dict[str, Any]], form: str) -> list[Violation]:
     specs = host.registry.entity_specs()
     spec = specs["installment"]
-    given = columnar(spec, installments) if form == "batch" else installments
+    given = columnar(spec, installments) if form == "batch" else \
+        Batch.from_rows(spec.field_names, installments) if form == "lists" else installments
     rules = [r for r in RULES if r.entity == "installment"]
     return run_rules(spec, given, rules, RecordIndex(specs, {**records, "installment": given}), schema=False)
 
@@ -125,7 +129,7 @@ def test_a_broken_installment_is_caught_in_either_form(loans_host: PluginHost, b
         found[form] = violations(loans_host, block, rows, form)
         assert {v.rule for v in found[form]} == {rule}, form
         assert any(marker == v.key or marker in v.message for v in found[form]), form
-    assert found["batch"] == found["rows"]
+    assert found["batch"] == found["lists"] == found["rows"]
 
 
 @pytest.mark.parametrize("form", FORMS)

@@ -38,6 +38,7 @@ from datagen_plugin_loans.schedule import (
     days_of,
     local_day,
     local_instant,
+    text_at,
 )
 
 # --- property --------------------------------------------------------------------------------
@@ -258,9 +259,9 @@ def generate_installments(ctx: BlockContext) -> Batch | list[Record]:
     loan = pay.loan
     paid = pay.paid_day >= 0
     return Batch({
-        "installment_id": ctx.uuids(n),
-        "loan_id": np.array(column(loans, "loan_id"), dtype=object)[loan].tolist(),
-        "customer_id": np.array(column(loans, "customer_id"), dtype=object)[loan].tolist(),
+        "installment_id": ctx.uuid_column(n),
+        "loan_id": text_at(loans, "loan_id", loan),
+        "customer_id": text_at(loans, "customer_id", loan),
         "installment_number": pay.number,
         "due_date": pay.due_day.astype("datetime64[D]"),
         "principal_amount": sched.principal,

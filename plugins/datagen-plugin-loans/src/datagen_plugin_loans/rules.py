@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
+from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, TextColumn, Violation, column
 from datagen_plugin_loans.entities import INSTALLMENT_STATUSES
-from datagen_plugin_loans.schedule import DELINQUENT_LATE_COUNT, EPOCH_ORDINAL, days_of
+from datagen_plugin_loans.schedule import DELINQUENT_LATE_COUNT, EPOCH_ORDINAL, days_of, text_matrix
 
 RATE_SCALE = 1_000_000
 MAX_RATE = 0.15
@@ -181,13 +181,29 @@ def _payment_violations(spec: EntitySpec, records: Sequence[Record]) -> Iterator
 _END = object()
 
 
-def _runs(keys: list[Any]) -> tuple[list[Any], np.ndarray]:
-    """``(key of each run, bounds)`` of the runs of equal consecutive keys; run ``j`` is
-    ``keys[bounds[j]:bounds[j + 1]]``.
+def _text(records: Sequence[Record], name: str) -> np.ndarray | None:
+    """The byte matrix of field ``name`` when a ``Batch`` holds it as a ``TextColumn``."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, TextColumn):
+            return values.matrix
+    return None
 
-    When each key forms one run (the usual case) this costs a few C-level scans: find where
-    the next first-seen key starts, then count that the run holds only its key.
+
+def _runs(records: Sequence[Record], name: str) -> tuple[list[Any], np.ndarray]:
+    """``(key of each run, bounds)`` of the runs of equal consecutive values of field ``name``;
+    run ``j`` is ``records[bounds[j]:bounds[j + 1]]``.
+
+    A ``TextColumn`` is compared row by row in numpy. On a list, when each key forms one run
+    (the usual case) this costs a few C-level scans: find where the next first-seen key
+    starts, then count that the run holds only its key.
     """
+    matrix = _text(records, name)
+    if matrix is not None:
+        starts = [0, *(np.flatnonzero((matrix[1:] != matrix[:-1]).any(axis=1)) + 1).tolist()]
+        flat = np.ascontiguousarray(matrix[starts]).view(f"S{matrix.shape[1]}").ravel().tolist()
+        return [b.decode("ascii") for b in flat], np.array([*starts, len(matrix)], dtype=np.int64)
+    keys = column(records, name)
     firsts = list(dict.fromkeys(keys))
     bounds = [0]
     a = 0
@@ -211,8 +227,7 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols
     A loan whose schedule is split over several batches is checked on its part: the part's
     principal may not exceed the loan's, and DEFAULT installments bind the status.
     """
-    keys = column(records, "loan_id")
-    run_keys, bounds = _runs(keys)
+    run_keys, bounds = _runs(records, "loan_id")
     position: dict[Any, int] = {}
     loan_of_run = np.array([position.setdefault(k, len(position)) for k in run_keys], dtype=np.int64)
     loan_ids = list(position)
@@ -248,8 +263,7 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols
     complete = in_order & (count == term)
 
     borrowers = [loan.get("customer_id") for loan in found]
-    owners = column(records, "customer_id")
-    owners_ok = np.array(borrowers, dtype=object)[code].tolist() == owners
+    owners_ok = _owners_agree(records, borrowers, known, code)
     for j, loan in enumerate(loans):
         if not known[j]:
             continue  # the foreign-key rule reports it
@@ -257,6 +271,7 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols
         runs = [(int(a), int(b)) for a, b, r in zip(starts, bounds[1:], loan_of_run, strict=True) if r == j] \
             if not (owners_ok and in_order[j]) else None
         if not owners_ok:
+            owners = column(records, "customer_id")
             borrower = borrowers[j]
             bad = next((k for a, b in runs or () for k in range(a, b) if owners[k] != borrower), None)
             if bad is not None:
@@ -294,6 +309,22 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols
         else:
             yield Violation(spec.name, first, "status", "loan-status",
                             f"loan {loan_id} is {status} but has a DEFAULT installment")
+
+
+def _owners_agree(records: Sequence[Record], borrowers: list[Any], known: list[bool], code: np.ndarray) -> bool:
+    """Whether every installment's customer_id is its loan's borrower (all loans known)."""
+    if not all(known):
+        return False
+    owners = _text(records, "customer_id")
+    if owners is not None:
+        expected = text_matrix(borrowers)
+        width = owners.shape[1]
+        if expected is None or expected.shape[1] != width:
+            return False
+        as_bytes = f"S{width}"  # one fixed-width bytes value per row: compared with memcmp
+        return not (np.ascontiguousarray(expected).view(as_bytes).ravel()[code]
+                    != np.ascontiguousarray(owners).view(as_bytes).ravel()).any()
+    return bool(np.array(borrowers, dtype=object)[code].tolist() == column(records, "customer_id"))
 
 
 def _expected_status(n_default: int, n_late: int, n_paid: int, count: int) -> str:
