@@ -218,3 +218,42 @@ def test_a_stalled_broker_with_a_full_queue_fails_the_rest_instead_of_hanging() 
     assert sink.stats.acknowledged["score"] == 0
     assert sink.stats.failed["score"] == len(scores) + 5
     assert any("no delivery report for 1 s" in e for e in sink.stats.errors), sink.stats.errors
+
+
+def test_rfc3339_integer_arithmetic_matches_numpy_over_the_four_digit_years() -> None:
+    import numpy as np
+    from datagen_plugin_kafka.cloudevents import rfc3339_utc
+
+    rng = np.random.default_rng(7)
+    edges = [0, -1, 1, -62_167_219_200_000, 253_402_300_799_999, 951_782_400_000, 951_868_799_999,
+             4_107_542_400_000, 1_767_225_599_999]
+    ms = np.concatenate([rng.integers(-62_167_219_200_000, 253_402_300_800_000, 50_000), edges])
+    expected = [t.encode() for t in np.char.add(np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms"),
+                                                "Z").tolist()]
+    assert rfc3339_utc(ms) == expected
+    assert rfc3339_utc(ms.tolist()) == expected
+    assert rfc3339_utc(ms.astype("datetime64[ms]")) == expected
+    assert rfc3339_utc([253_402_300_800_000]) == [b"10000-01-01T00:00:00.000Z"]
+
+
+def test_encode_reads_batch_columns_like_dicts() -> None:
+    import numpy as np
+
+    from datagen_kernel import Batch, TextColumn
+
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=30, seed=5)
+    scores = records["score"]
+    columns = {}
+    for f in toy_pack.SCORE.fields:
+        values = [r[f.name] for r in scores]
+        if isinstance(f.type, Uuid) and not f.nullable:
+            columns[f.name] = TextColumn(np.frombuffer("".join(values).encode(), dtype=np.uint8).reshape(-1, 36))
+        elif isinstance(f.type, Timestamp) and not f.nullable:
+            columns[f.name] = np.array(values, dtype=np.int64)
+        else:
+            columns[f.name] = values
+    sink = _sink()
+    from_dicts = sink.encode(toy_pack.SCORE, scores).payload
+    from_batch = sink.encode(toy_pack.SCORE, Batch(columns)).payload
+    assert from_batch.keys == from_dicts.keys and from_batch.headers() == from_dicts.headers()
+    assert from_batch.values == from_dicts.values

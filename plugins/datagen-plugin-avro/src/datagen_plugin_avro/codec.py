@@ -6,12 +6,15 @@ timestamps as epoch-millisecond ``int``; rather than building ``Decimal`` and ``
 objects for a generic writer to take apart again, values are converted straight to their
 *physical* form (``bytes``, ``int``, ``long``, ``string``): the bytes on the wire are identical.
 
-Two encoders produce the same bytes: ``ColumnEncoder`` encodes a batch column by column
-(vectorized varints with numpy, table lookups for enums and short lengths) and joins each
-record's pieces; fastavro's ``schemaless_writer`` on the parsed physical schema is the
-reference (the tests compare both) and the fallback for schemas the column encoder does not
-handle. Measured here, the column encoder is several times faster (see the benchmark notes in
-docs/sinks/kafka.md).
+Three encoders produce the same bytes. ``MatrixEncoder`` (the usual one) reads a batch's
+columns (``Batch.values``: numpy arrays, ``TextColumn`` byte matrices, lists) and builds each
+field as a byte matrix, one row per record, with each row's used width; one boolean
+compaction then lays every record out end to end in a single buffer, and each record is one
+slice of it: no per-value Python object at all. ``ColumnEncoder`` encodes column by column
+into per-value ``bytes`` joined per record: the fallback for batches whose padded rows would
+be very wide (long free text). fastavro's ``schemaless_writer`` on the parsed physical schema
+is the reference (the tests compare all three) and the fallback for schema shapes the column
+encoders do not handle.
 
 Wire format of every value: magic byte ``0``, the 4-byte big-endian schema id, Avro binary.
 """
@@ -32,7 +35,7 @@ import numpy as np
 from fastavro import parse_schema
 from fastavro.write import schemaless_writer
 
-from datagen_kernel import EntitySpec, Record
+from datagen_kernel import Batch, EntitySpec, Record, TextColumn
 from datagen_kernel.schema import Date, Decimal, Field, Timestamp, to_avro
 from datagen_kernel.schema import Record as RecordType
 
@@ -303,11 +306,25 @@ def _record_fn(schema: dict[str, Any], logical: dict[str, Any]) -> ColumnFn:
     return record
 
 
-def _column(name: str, fn: ColumnFn, records: Sequence[Any]) -> list[bytes]:
+def column_values(records: Sequence[Any], name: str) -> Any:
+    """Field ``name`` of a batch as stored (array, ``TextColumn`` or list), or of dicts as a list."""
+    if isinstance(records, Batch):
+        try:
+            return records.values(name)
+        except KeyError:
+            raise ValueError(f"field {name!r} is missing from the batch") from None
     try:
-        values = [r[name] for r in records]
+        return [r[name] for r in records]
     except KeyError:
         raise ValueError(f"field {name!r} is missing from a record") from None
+
+
+def _as_list(values: Any) -> list[Any]:
+    return values if isinstance(values, list) else values.tolist()
+
+
+def _column(name: str, fn: ColumnFn, records: Sequence[Any]) -> list[bytes]:
+    values = _as_list(column_values(records, name))
     try:
         return fn(values)
     except (TypeError, ValueError, AttributeError) as exc:
@@ -330,6 +347,293 @@ class ColumnEncoder:
         return [join(parts) for parts in zip(repeat(header), *columns)]
 
 
+# ---------------------------------------------------------------------------------------------
+# matrix encoder
+
+Piece = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]
+"""One field (or part of one) for a whole batch: a ``uint8`` matrix with one row per record,
+bytes left-aligned, and each row's used width (``None`` when every row uses the full width)."""
+
+PieceFn = Callable[[Any], list[Piece]]
+
+MAX_ROW = 2048
+"""Padded record width (bytes) above which a batch is encoded by ``ColumnEncoder`` instead."""
+_ARANGE = np.arange(MAX_ROW + 64)
+
+
+def _range(width: int) -> np.ndarray[Any, Any]:
+    return _ARANGE[:width] if width <= len(_ARANGE) else np.arange(width)
+
+
+class _TooWide(Exception):
+    """A piece wider than ``MAX_ROW``: the batch goes through ``ColumnEncoder``."""
+
+
+def _int64(values: Any) -> np.ndarray[Any, Any]:
+    """An ``int64`` array of integer values (numpy array or list); ValueError beyond 64 bits."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iub":
+        if values.dtype == np.uint64 and values.size and int(values.max()) > _INT64_MAX:
+            raise ValueError(f"{int(values.max())} does not fit an Avro long")
+        return values.astype(np.int64, copy=False)
+    values = _as_list(values)
+    try:
+        return np.fromiter(values, dtype=np.int64, count=len(values))
+    except OverflowError as exc:
+        raise ValueError(f"a value does not fit an Avro long: {exc}") from None
+
+
+def _varint_piece(arr: np.ndarray[Any, Any]) -> Piece:
+    """Zigzag varints of an ``int64`` array, as a piece."""
+    n = len(arr)
+    z = ((arr << 1) ^ (arr >> 63)).view(np.uint64)
+    width = np.ones(n, dtype=np.int64)
+    for k in range(1, 10):
+        more = z >= np.uint64(1 << (7 * k))
+        if not more.any():
+            break
+        width += more
+    w_max = int(width.max()) if n else 1
+    mat = np.empty((n, w_max), dtype=np.uint8)
+    for k in range(w_max):
+        group = ((z >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(np.uint8)
+        if k + 1 < w_max:
+            group |= (width > k + 1).astype(np.uint8) << np.uint8(7)
+        mat[:, k] = group
+    return mat, (None if n and int(width.min()) == w_max else width)
+
+
+def _ragged_piece(items: Sequence[bytes]) -> Piece:
+    """Already encoded values (one ``bytes`` per record) as a piece."""
+    n = len(items)
+    lens = np.fromiter(map(len, items), dtype=np.int64, count=n)
+    return _body_piece(lens, np.frombuffer(b"".join(items), dtype=np.uint8))
+
+
+def _body_piece(lens: np.ndarray[Any, Any], body: np.ndarray[Any, Any]) -> Piece:
+    """Concatenated values ``body`` of lengths ``lens`` as a left-aligned matrix."""
+    n = len(lens)
+    w_max = int(lens.max()) if n else 0
+    if w_max > MAX_ROW:
+        raise _TooWide
+    mat = np.zeros((n, w_max), dtype=np.uint8)
+    if w_max:
+        mat[_range(w_max)[None, :] < lens[:, None]] = body
+    return mat, lens
+
+
+def _long_pieces(values: Any) -> list[Piece]:
+    return [_varint_piece(_int64(values))]
+
+
+def _date_pieces(values: Any) -> list[Piece]:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        return [_varint_piece(values.astype("datetime64[D]").astype(np.int64))]
+    return [_varint_piece(_int64([date_days(v) for v in _as_list(values)]))]
+
+
+def _timestamp_pieces(values: Any) -> list[Piece]:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        return [_varint_piece(values.astype("datetime64[ms]").astype(np.int64))]
+    try:
+        return [_varint_piece(_int64(values))]  # the usual case: epoch-millisecond ints already
+    except TypeError:
+        return [_varint_piece(_int64([timestamp_ms(v) for v in _as_list(values)]))]
+
+
+def _decimal_pieces(values: Any, scale: int) -> list[Piece]:
+    arr: np.ndarray[Any, Any] | None = None
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        arr = _int64(values)
+    else:
+        values = _as_list(values)
+        if all(v.__class__ is int for v in values):
+            try:
+                arr = np.fromiter(values, dtype=np.int64, count=len(values))
+            except OverflowError:
+                arr = None
+    if arr is None:
+        return [_ragged_piece(_encode_text([decimal_bytes(v, scale) for v in values]))]
+    n = len(arr)
+    magnitude = np.where(arr >= 0, arr, ~arr)
+    width = np.ones(n, dtype=np.int64)
+    for k in range(1, 8):
+        width += magnitude >= (1 << (8 * k - 1))
+    w_max = int(width.max()) if n else 1
+    big_endian = arr.astype(">i8").view(np.uint8).reshape(n, 8)
+    cols = (8 - width)[:, None] + _ARANGE[:w_max][None, :]  # the last `width` bytes, left-aligned
+    np.minimum(cols, 7, out=cols)
+    mat = np.empty((n, 1 + w_max), dtype=np.uint8)
+    mat[:, 0] = 2 * width  # zigzag varint of the length (<= 16: one byte)
+    mat[:, 1:] = np.take_along_axis(big_endian, cols, axis=1)
+    return [(mat, None if n and int(width.min()) == w_max else 1 + width)]
+
+
+def _string_pieces(values: Any) -> list[Piece]:
+    if isinstance(values, TextColumn):
+        text = values.matrix
+        n, width = text.shape
+        prefix = np.frombuffer(encode_long(width), dtype=np.uint8)
+        mat = np.empty((n, len(prefix) + width), dtype=np.uint8)
+        mat[:, : len(prefix)] = prefix
+        mat[:, len(prefix) :] = text
+        return [(mat, None)]
+    values = _as_list(values)
+    n = len(values)
+    if n == 0:
+        return []
+    # one encode for the whole column: NUL-separated UTF-8, split again with numpy
+    data = np.frombuffer("\x00".join(values).encode(), dtype=np.uint8)
+    seps = np.flatnonzero(data == 0)
+    if len(seps) == n - 1:
+        lens = np.diff(seps, prepend=-1, append=len(data)) - 1
+        keep = np.ones(len(data), dtype=bool)
+        keep[seps] = False
+        body = data[keep]
+    else:  # some value holds NUL characters
+        encoded = [v.encode() for v in values]
+        lens = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+        body = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return [_varint_piece(lens), _body_piece(lens, body)]
+
+
+def _fixed_pieces(values: Any, dtype: str) -> list[Piece]:
+    arr = np.asarray(values if isinstance(values, np.ndarray) else _as_list(values), dtype=dtype)
+    return [(arr.view(np.uint8).reshape(len(arr), arr.itemsize), None)]
+
+
+def _boolean_pieces(values: Any) -> list[Piece]:
+    arr = np.asarray(values if isinstance(values, np.ndarray) else _as_list(values), dtype=bool)
+    return [(arr.astype(np.uint8).reshape(len(arr), 1), None)]
+
+
+def _enum_pieces_fn(schema: dict[str, Any]) -> PieceFn:
+    table = {s: i for i, s in enumerate(schema["symbols"])}
+    name = schema["name"]
+
+    def enum(values: Any) -> list[Piece]:
+        values = _as_list(values)
+        try:
+            codes = np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values))
+        except KeyError as exc:
+            raise ValueError(f"{exc.args[0]!r} is not a symbol of enum {name}: {list(table)}") from None
+        return [_varint_piece(codes)]
+
+    return enum
+
+
+def _union_pieces_fn(inner: PieceFn) -> PieceFn:
+    def union(values: Any) -> list[Piece]:
+        n = len(values)
+        if isinstance(values, TextColumn) or (isinstance(values, np.ndarray) and values.dtype != object):
+            return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
+        values = _as_list(values)
+        present = [i for i, v in enumerate(values) if v is not None]
+        if not present:
+            return [(np.zeros((n, 1), dtype=np.uint8), None)]
+        if len(present) == n:
+            return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
+        rows = np.array(present, dtype=np.intp)
+        branch = np.zeros((n, 1), dtype=np.uint8)
+        branch[rows] = 2
+        out: list[Piece] = [(branch, None)]
+        for mat, width in inner([values[i] for i in present]):
+            full = np.zeros((n, mat.shape[1]), dtype=np.uint8)
+            full[rows] = mat
+            widths = np.zeros(n, dtype=np.int64)
+            widths[rows] = mat.shape[1] if width is None else width
+            out.append((full, widths))
+        return out
+
+    return union
+
+
+def _piece_fn(schema: Any, logical: Any) -> PieceFn:
+    """Encoder of a column of values of ``schema`` (physical) whose logical form is ``logical``."""
+    if isinstance(schema, list):
+        if len(schema) == 2 and schema[0] == "null":
+            return _union_pieces_fn(_piece_fn(schema[1], logical[1]))
+        raise Unsupported(f"union {schema}")
+    kind = schema["type"] if isinstance(schema, dict) else schema
+    ltype = logical.get("logicalType") if isinstance(logical, dict) else None
+    if kind in ("int", "long"):
+        if ltype == "date":
+            return _date_pieces
+        if ltype in ("timestamp-millis", "local-timestamp-millis"):
+            return _timestamp_pieces
+        if ltype is not None:
+            raise Unsupported(ltype)
+        return _long_pieces
+    if kind == "string":
+        return _string_pieces
+    if kind == "bytes" and ltype == "decimal":
+        scale = logical.get("scale", 0)
+        return lambda values: _decimal_pieces(values, scale)
+    if kind == "boolean":
+        return _boolean_pieces
+    if kind == "double":
+        return lambda values: _fixed_pieces(values, "<f8")
+    if kind == "float":
+        return lambda values: _fixed_pieces(values, "<f4")
+    if kind == "null":
+        return lambda values: []
+    if kind == "enum":
+        return _enum_pieces_fn(schema)
+    # anything else the column encoder handles (plain bytes, nested records): its bytes, as a piece
+    column_fn = _column_fn(schema, logical)
+    return lambda values: [_ragged_piece(column_fn(_as_list(values)))]
+
+
+class MatrixEncoder:
+    """Encodes a batch of one record schema as byte matrices, one slice of one buffer per record."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        physical = physical_schema(schema)
+        self.fields = [(f["name"], _piece_fn(f["type"], lf["type"]))
+                       for f, lf in zip(physical["fields"], schema["fields"], strict=True)]
+
+    def encode(self, records: Sequence[Record], header: bytes) -> list[bytes] | None:
+        """Framed values, or None when the padded rows would exceed ``MAX_ROW`` bytes."""
+        n = len(records)
+        if n == 0:
+            return []
+        pieces: list[Piece] = []
+        for name, fn in self.fields:
+            values = column_values(records, name)
+            try:
+                pieces.extend(fn(values))
+            except _TooWide:
+                return None
+            except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                raise ValueError(f"field {name!r}: {exc}") from None
+        head = len(header)
+        total = head + sum(mat.shape[1] for mat, _ in pieces)
+        if total > MAX_ROW:
+            return None
+        matrix = np.empty((n, total), dtype=np.uint8)
+        matrix[:, :head] = np.frombuffer(header, dtype=np.uint8)
+        used = np.empty((n, total), dtype=bool)
+        used[:, :head] = True
+        lengths = np.full(n, head, dtype=np.int64)
+        fixed = True
+        at = head
+        for mat, width in pieces:
+            w = mat.shape[1]
+            if w == 0:
+                continue
+            matrix[:, at : at + w] = mat
+            if width is None:
+                used[:, at : at + w] = True
+                lengths += w
+            else:
+                np.less(_range(w)[None, :], width[:, None], out=used[:, at : at + w])
+                lengths += width
+                fixed = False
+            at += w
+        data = matrix.tobytes() if fixed else matrix[used].tobytes()
+        ends = np.cumsum(lengths).tolist()
+        return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
 class EntityCodec:
     """The schemas of one entity, parsed once, and a batch encoder."""
 
@@ -341,13 +645,19 @@ class EntityCodec:
         self.parsed = parse_schema(physical_schema(copy.deepcopy(self.schema)))
         self.convert = record_converter(spec.fields)
         self.columns: ColumnEncoder | None
+        self.matrix: MatrixEncoder | None
         try:
             self.columns = ColumnEncoder(self.schema)
+            self.matrix = MatrixEncoder(self.schema)
         except Unsupported:
-            self.columns = None
+            self.columns = self.matrix = None
 
     def encode(self, records: Sequence[Record], header: bytes) -> list[bytes]:
-        """Framed Avro values, one per record."""
+        """Framed Avro values, one per record (a list of dicts or a ``Batch``)."""
+        if self.matrix is not None:
+            out = self.matrix.encode(records, header)
+            if out is not None:
+                return out
         if self.columns is not None:
             return self.columns.encode(records, header)
         return self.encode_reference(records, header)

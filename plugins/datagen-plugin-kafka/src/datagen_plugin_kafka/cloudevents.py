@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from datagen_kernel import EntitySpec, Record, Timestamp
+from datagen_kernel import Batch, EntitySpec, Record, TextColumn, Timestamp
 from datagen_kernel.serializers import format_timestamps
 
 SPEC_VERSION = b"1.0"
@@ -66,12 +66,72 @@ def event_time_field(spec: EntitySpec) -> str | None:
     return "created_at" if any(f.name == "created_at" for f in stamps) else None
 
 
-def rfc3339_utc(values: Sequence[Any]) -> list[bytes]:
+def stored(records: Sequence[Record], name: str) -> Any:
+    """Field ``name`` as a batch stores it (array, ``TextColumn``, list), or a list from dicts."""
+    if isinstance(records, Batch):
+        return records.values(name)
+    return [r[name] for r in records]
+
+
+def text_bytes(values: Any) -> list[bytes | None]:
+    """Each value as UTF-8 text bytes (``str(value)``), None for null: message keys, ``ce_id``."""
+    if isinstance(values, TextColumn):
+        matrix = np.ascontiguousarray(values.matrix)
+        return matrix.view(f"S{matrix.shape[1]}").ravel().tolist()  # type: ignore[no-any-return]
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    try:
+        return list(map(str.encode, values))
+    except TypeError:  # not all str: numbers, nulls
+        return [None if v is None else str(v).encode() for v in values]
+
+
+_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00.000Z", dtype=np.uint8)
+_DIGITS = ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2), (20, 3))
+"""(offset, width) in the template of year, month, day, hour, minute, second, millisecond."""
+_MIN_MS, _MAX_MS = -62_167_219_200_000, 253_402_300_799_999
+"""0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the four-digit years."""
+
+
+def _utc_texts(ms: np.ndarray[Any, Any]) -> list[bytes]:
+    """RFC 3339 UTC texts of epoch milliseconds (years 0-9999), by integer arithmetic."""
+    days, rem = np.divmod(ms, 86_400_000)
+    # civil date of a day number: 400-year eras of 146,097 days, years starting on 1 March
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    parts = (year, month, day, rem // 3_600_000, rem // 60_000 % 60, rem // 1000 % 60, rem % 1000)
+    out = np.empty((len(ms), len(_TEMPLATE)), dtype=np.uint8)
+    out[:] = _TEMPLATE
+    for value, (at, width) in zip(parts, _DIGITS, strict=True):
+        for k in range(width):
+            out[:, at + width - 1 - k] = 48 + value // 10**k % 10
+    return out.view(f"S{len(_TEMPLATE)}").ravel().tolist()  # type: ignore[no-any-return]
+
+
+def rfc3339_utc(values: Any) -> list[bytes]:
     """``2025-06-01T13:04:05.120Z`` for each timestamp (epoch-ms ints vectorized)."""
-    if values and all(v.__class__ is int for v in values):
-        ms = np.fromiter(values, dtype=np.int64, count=len(values)).astype("datetime64[ms]")
-        text = np.char.add(np.datetime_as_string(ms, unit="ms"), "Z")
-        return [t.encode() for t in text.tolist()]
+    ms: np.ndarray[Any, Any] | None = None
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuM":
+        ms = values.astype("datetime64[ms]").astype(np.int64) if values.dtype.kind == "M" else values.astype(np.int64)
+    else:
+        values = values if isinstance(values, list) else list(values)
+        if values and all(v.__class__ is int for v in values):
+            try:
+                ms = np.fromiter(values, dtype=np.int64, count=len(values))
+            except OverflowError:
+                ms = None
+    if ms is not None:
+        if len(ms) and int(ms.min()) >= _MIN_MS and int(ms.max()) <= _MAX_MS:
+            return _utc_texts(ms)
+        text = np.char.add(np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms"), "Z")
+        return [t.encode() for t in text.tolist()]  # years beyond 0-9999
     return [b"" if t is None else t.replace("+00:00", "Z").encode() for t in format_timestamps(values, dt.UTC)]
 
 
@@ -102,9 +162,9 @@ class HeaderBuilder:
         ]
 
     def build(self, records: Sequence[Record]) -> CloudEventColumns:
-        idf = self.id_field
-        ids = [str(r[idf]).encode() for r in records]
+        """The attributes of ``records`` (a list of dicts or a ``Batch``, read by column)."""
+        ids = text_bytes(stored(records, self.id_field))
         times: list[bytes] | None = None
         if self.time_field is not None:
-            times = rfc3339_utc([r[self.time_field] for r in records])
-        return CloudEventColumns(self.const, ids, times)
+            times = rfc3339_utc(stored(records, self.time_field))
+        return CloudEventColumns(self.const, ids, times)  # type: ignore[arg-type]

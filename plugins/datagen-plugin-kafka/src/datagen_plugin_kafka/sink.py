@@ -33,7 +33,7 @@ import orjson
 
 from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
 from datagen_kernel.serializers import to_text_values
-from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers
+from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers, stored, text_bytes
 from datagen_plugin_kafka.presets import (
     PRESETS,
     connection_settings,
@@ -156,8 +156,7 @@ class KafkaSink(Sink):
             values = self.serializer.serialize(entity, records, topic=topic)
         else:
             values = [orjson.dumps(r) for r in to_text_values(entity, records)]
-        kf = entity.message_key
-        keys: list[bytes | None] = [None if r[kf] is None else str(r[kf]).encode() for r in records]
+        keys = text_bytes(stored(records, entity.message_key))
         ce = None
         if self.config.get("cloudevents", True):
             builder = self._headers.get(entity.name)

@@ -1,0 +1,142 @@
+"""The matrix encoder (columns of a Batch -> framed values) against fastavro, edge cases included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import numpy as np
+import pytest
+from datagen_plugin_avro import codec as codec_module
+from datagen_plugin_avro.codec import EntityCodec, MatrixEncoder, wire_header
+from kafkatest_support import toy_pack
+
+from datagen_kernel import Batch, EntitySpec, Field, TextColumn
+from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.schema import (
+    Bool,
+    Date,
+    Decimal,
+    Enum,
+    Float,
+    Int,
+    Kind,
+    String,
+    Timestamp,
+    Uuid,
+)
+from datagen_kernel.testing import ConformancePack, generate_records
+
+HEADER = wire_header(77)
+
+
+def _columnar(spec: EntitySpec, records: list[dict[str, Any]]) -> Batch:
+    """The records as a Batch in the column forms generators use (arrays, TextColumn, lists)."""
+    columns: dict[str, Any] = {}
+    for f in spec.fields:
+        values = [r[f.name] for r in records]
+        if f.nullable or not values:
+            columns[f.name] = values
+        elif isinstance(f.type, Uuid):
+            columns[f.name] = TextColumn(np.frombuffer("".join(values).encode(), dtype=np.uint8).reshape(-1, 36))
+        elif isinstance(f.type, (Int, Decimal, Timestamp)) and all(-(2**63) <= v < 2**63 for v in values
+                                                                   if type(v) is int):
+            columns[f.name] = np.array(values, dtype=np.int64) if all(type(v) is int for v in values) else values
+        elif isinstance(f.type, Date):
+            columns[f.name] = np.array(values, dtype="datetime64[D]")
+        elif isinstance(f.type, (Float, Bool)):
+            columns[f.name] = np.array(values)
+        else:
+            columns[f.name] = values
+    return Batch(columns)
+
+
+def _check(spec: EntitySpec, records: list[dict[str, Any]]) -> None:
+    codec = EntityCodec(spec)
+    assert codec.matrix is not None, spec.name
+    reference = codec.encode_reference(records, HEADER)
+    from_dicts = codec.matrix.encode(records, HEADER)
+    from_batch = codec.matrix.encode(_columnar(spec, records), HEADER)
+    assert from_dicts == reference, f"{spec.name}: matrix encoder on dicts != fastavro"
+    assert from_batch == reference, f"{spec.name}: matrix encoder on columns != fastavro"
+
+
+def test_conformance_pack_columns_and_dicts_equal_fastavro() -> None:
+    records = generate_records(make_plugin_host(entrypoints=False, plugins=[ConformancePack()]), customers=60, seed=4)
+    for spec in ConformancePack.entities:
+        assert records[spec.name], spec.name
+        _check(spec, records[spec.name])
+
+
+def test_installed_packs_columns_equal_fastavro() -> None:
+    host = make_plugin_host()
+    specs = host.registry.entity_specs()
+    if not specs:
+        pytest.skip("no entity pack installed")
+    for name, recs in generate_records(host, customers=30, seed=2).items():
+        if recs:
+            _check(specs[name], list(recs[:600]))
+
+
+EDGE = EntitySpec(
+    "edge", Kind.EVENT,
+    (Field("edge_id", Uuid()), Field("text", String()), Field("maybe", String(), nullable=True),
+     Field("n", Int()), Field("cents", Decimal(17, 2)), Field("when", Timestamp()),
+     Field("day", Date()), Field("opt_day", Date(), nullable=True), Field("flag", Bool()), Field("x", Float()),
+     Field("kind", Enum("A", "B", "C")), Field("opt_kind", Enum("A", "B"), nullable=True)),
+    primary_key="edge_id",
+)
+
+
+def _edge(i: int, text: str, maybe: str | None) -> dict[str, Any]:
+    return {"edge_id": str(uuid.UUID(int=i)), "text": text, "maybe": maybe,
+            "n": [0, -1, 2**63 - 1, -(2**63), 63, 64][i % 6],
+            "cents": [0, -1, 127, 128, -129, 2**62][i % 6], "when": [0, -1, 1767000000123][i % 3],
+            "day": dt.date(2024, 1, 1) + dt.timedelta(days=i), "opt_day": None if i % 2 else dt.date(1969, 12, 31),
+            "flag": bool(i % 2), "x": i / 7, "kind": "ABC"[i % 3], "opt_kind": None if i % 3 else "B"}
+
+
+def test_edge_values_equal_fastavro() -> None:
+    texts = ["", "a", "São Paulo", "x" * 70, "emoji \U0001f600", "tab\tnew\nline"]
+    records = [_edge(i, texts[i % len(texts)], None if i % 4 else texts[(i + 1) % len(texts)]) for i in range(120)]
+    _check(EDGE, records)
+    _check(EDGE, records[:1])
+    _check(EDGE, [dict(r, maybe=None) for r in records])  # a nullable column that is all null
+    _check(EDGE, [dict(r, maybe="m") for r in records])  # ... and never null
+
+
+def test_nul_characters_in_strings_are_kept() -> None:
+    records = [_edge(i, "a\x00b" if i % 2 else "", "\x00") for i in range(10)]
+    _check(EDGE, records)
+
+
+def test_decimals_beyond_64_bits_and_decimal_objects_fall_back_to_exact_bytes() -> None:
+    import decimal
+
+    records = [_edge(i, "t", None) for i in range(10)]
+    records[3]["cents"] = 2**70
+    _check(EDGE, records)
+    records[3]["cents"] = decimal.Decimal("12.34")
+    codec = EntityCodec(EDGE)
+    assert codec.matrix is not None
+    assert codec.matrix.encode(records, HEADER) == codec.encode_reference(records, HEADER)
+
+
+def test_wide_rows_go_through_the_column_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [_edge(i, "long text " * 300 if i == 0 else "t", None) for i in range(5)]
+    codec = EntityCodec(EDGE)
+    assert codec.matrix is not None and codec.matrix.encode(records, HEADER) is None
+    assert codec.encode(records, HEADER) == codec.encode_reference(records, HEADER)
+    monkeypatch.setattr(codec_module, "MAX_ROW", 10**6)
+    assert MatrixEncoder(codec.schema).encode(records, HEADER) == codec.encode_reference(records, HEADER)
+
+
+def test_bad_values_name_the_field() -> None:
+    codec = EntityCodec(toy_pack.TEAM)
+    good = {"team_id": str(uuid.UUID(int=1)), "name": "x", "league": "GOLD", "budget": 1}
+    assert codec.matrix is not None
+    with pytest.raises(ValueError, match=r"'league'.*PLATINUM.*not a symbol"):
+        codec.matrix.encode([dict(good, league="PLATINUM")], HEADER)
+    with pytest.raises(ValueError, match=r"'budget'"):
+        codec.matrix.encode([dict(good, budget="12")], HEADER)
