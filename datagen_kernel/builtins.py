@@ -18,6 +18,7 @@ class NullSink(Sink):
     name = "null"
     doc = "Discard records (acknowledging them); for benchmarks and dry runs."
     serializer_name = None
+    phase_barrier = False
 
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
         return EncodedBatch(entity.name, len(records), None)

@@ -29,6 +29,9 @@ KINDS = tuple(k.value for k in Kind)
 PHASES = ("masters", "events")
 """Masters and references are complete in every sink before the first event is written."""
 
+SINGLE_PASS = "all"
+"""The phase name of a run whose sinks need no barrier: each block written once, whole."""
+
 
 @dataclass(frozen=True)
 class RunParams:
@@ -112,7 +115,7 @@ class Plan:
 
     def block_entities(self, phase: str) -> list[str]:
         """Entities generated per block in ``phase``: what is emitted and its ancestors."""
-        wanted = {n for n in self.emitted if self.phase_of(n) == phase and self.specs[n].scope != Scope.GLOBAL}
+        wanted = {n for n in self.emitted_in(phase) if self.specs[n].scope != Scope.GLOBAL}
         needed = set(wanted)
         stack = list(wanted)
         while stack:
@@ -126,7 +129,8 @@ class Plan:
         return "events" if self.specs[entity].kind == Kind.EVENT else "masters"
 
     def emitted_in(self, phase: str) -> list[str]:
-        return [n for n in self.specs if n in self.emitted and self.phase_of(n) == phase]
+        """What ``phase`` emits, in plan order (``SINGLE_PASS``: everything)."""
+        return [n for n in self.specs if n in self.emitted and phase in (self.phase_of(n), SINGLE_PASS)]
 
     def generate_globals(self) -> dict[str, Records]:
         """Records of the global entities (generated once per run)."""

@@ -22,7 +22,7 @@ from typing import Any
 from datagen_kernel.batch import as_rows
 from datagen_kernel.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
 from datagen_kernel.generation import Record, Records
-from datagen_kernel.plan import PHASES, Plan
+from datagen_kernel.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.scenarios import TransformContext
 from datagen_kernel.serializers import Serializer
@@ -136,7 +136,7 @@ class BlockProcessor:
                 records[name] = recs
             else:
                 recs = records[name]
-            if name in plan.emitted and plan.phase_of(name) == phase:
+            if name in plan.emitted and phase in (plan.phase_of(name), SINGLE_PASS):
                 self.validate(name, recs, records)
                 out.append((name, self.transform(name, block, recs)))
         return out
@@ -230,7 +230,7 @@ class Engine:
                 sink.open(SinkContext(plan.run, entities, plan.specs, route.label))
                 opened.append(sink)
             self.host.run_start(run=plan.run, entities=dict(plan.specs))
-            for phase in PHASES:
+            for phase in self._phases(sinks):
                 if not plan.emitted_in(phase):
                     continue
                 if phase == "events" and plan.params.mode == "stream":
@@ -242,7 +242,7 @@ class Engine:
                     for index, batch in output:
                         self.generated[index][batch.entity] += batch.count
                         sinks[index].write(batch)
-                        self.progress(phase, batch.entity, batch.count)
+                        self.progress(plan.phase_of(batch.entity), batch.entity, batch.count)
                 for sink in sinks:
                     sink.flush()
             ok = True
@@ -313,6 +313,16 @@ class Engine:
         finally:
             restore()
         return reason
+
+    def _phases(self, sinks: list[Sink]) -> tuple[str, ...]:
+        """The two phases, or one pass when no sink needs masters written before events.
+
+        One pass generates each block once (the events phase would generate its masters
+        again); the content of every destination is the same either way.
+        """
+        if self.plan.params.mode == "backfill" and not any(s.phase_barrier for s in sinks):
+            return (SINGLE_PASS,)
+        return PHASES
 
     def _has_failures(self, sinks: list[Sink]) -> bool:
         for index, sink in enumerate(sinks):

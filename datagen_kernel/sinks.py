@@ -74,6 +74,14 @@ class Sink:
     options: ClassVar[Sequence[Option]] = ()
     serializer_name: ClassVar[str | None] = "json"
     """Value serializer this sink uses; ``None`` means the sink encodes records itself."""
+    phase_barrier: ClassVar[bool] = True
+    """Whether masters and references must be written (and flushed) before any event.
+
+    Keep it for any destination a reader may see while the run goes on (a database, a
+    topic, a terminal). A sink whose output only appears at the end, in separate places per
+    entity (files renamed into place by ``close``), may set it False: when no sink of the run
+    needs the barrier, the kernel generates each block once and writes masters and events
+    of a block together, and the output is the same."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)

@@ -112,6 +112,7 @@ class _MemorySink(Sink):
     name = "datagen-testing-memory"
     doc = "In-memory records (testing kit)."
     serializer_name = None
+    phase_barrier = False
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)

@@ -57,6 +57,26 @@ def test_same_seed_is_byte_identical_across_batch_sizes_and_workers(toy_cli, tmp
         assert files == outputs["base"], name
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_one_pass_and_two_phases_write_the_same_files(toy_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      workers: str) -> None:
+    """The json sink needs no barrier, so its runs take one pass; with one, two phases."""
+    from datagen_plugin_json.sinks import JsonLinesSink
+
+    import datagen_kernel.run as run_module
+
+    passes: list[tuple[str, ...]] = []
+    phases = run_module.Engine._phases
+    monkeypatch.setattr(run_module.Engine, "_phases", lambda self, sinks: passes.append(phases(self, sinks))
+                        or passes[-1])
+    args = ["--customers", str(BLOCK_SIZE * 2 + 5), "--seed", "11", "--workers", workers]
+    run_json(toy_cli, tmp_path / "one", *args)
+    monkeypatch.setattr(JsonLinesSink, "phase_barrier", True)
+    run_json(toy_cli, tmp_path / "two", *args)
+    assert passes == [("all",), ("masters", "events")]
+    assert read_dir(tmp_path / "one") == read_dir(tmp_path / "two") != {}
+
+
 def test_a_different_seed_gives_different_data(toy_cli, tmp_path: Path) -> None:
     run_json(toy_cli, tmp_path / "a", "--customers", "50", "--seed", "1")
     run_json(toy_cli, tmp_path / "b", "--customers", "50", "--seed", "2")

@@ -22,6 +22,7 @@ class JsonLinesSink(Sink):
     name = "json"
     doc = "JSON Lines files, one per entity (no server needed)."
     serializer_name = "json"
+    phase_barrier = False  # one file per entity, renamed into place only at the end
     options = (
         Option("path", "path", "./datagen-out", "Directory the <entity>.jsonl files are written to."),
         Option("gzip", "bool", False, "Compress files (<entity>.jsonl.gz)."),
