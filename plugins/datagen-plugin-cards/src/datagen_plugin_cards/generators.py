@@ -22,7 +22,7 @@ from datagen_plugin_banking.common import (
     states,
 )
 
-from datagen_kernel import Batch, BlockContext, Record, Records, column
+from datagen_kernel import Batch, BlockContext, Record, Records, TextColumn, column
 from datagen_plugin_cards.entities import BRANDS, CARD_STATUSES, PURCHASE_STATUSES
 from datagen_plugin_cards.merchants import ABROAD, INSTALLMENT_BUCKETS, LOCATION_SHARES, MCC_TABLE
 
@@ -40,6 +40,7 @@ MCC_CDF = cdf([c.weight for c in MCC_TABLE])
 MCC_LOW = np.array([c.low_cents for c in MCC_TABLE], dtype=np.float64)
 MCC_SPAN = np.array([c.high_cents - c.low_cents for c in MCC_TABLE], dtype=np.float64)
 MCC_CODES = np.array([c.mcc for c in MCC_TABLE], dtype=object)
+_MCC_CODE_BYTES = np.frombuffer("".join(MCC_CODES).encode("ascii"), dtype=np.uint8).reshape(-1, 4)
 MCC_NAMES = np.array([c.name for c in MCC_TABLE], dtype=object)
 MCC_AFFINITY = np.array([c.installment_affinity for c in MCC_TABLE])
 AMOUNT_SKEW = 1.6
@@ -66,6 +67,7 @@ _STATUS_NAMES = np.array(PURCHASE_STATUSES, dtype=object)
 LOCATION_CDF = cdf(LOCATION_SHARES)
 _ABROAD_CITY = np.array([city for _, city in ABROAD], dtype=object)
 _COUNTRIES = np.array(["BR", *(c for c, _ in ABROAD)], dtype=object)
+_COUNTRY_BYTES = np.frombuffer("".join(_COUNTRIES).encode("ascii"), dtype=np.uint8).reshape(-1, 2)
 
 
 def _brazilian_cities() -> tuple[np.ndarray, np.ndarray]:
@@ -300,7 +302,7 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         where == 0, card,
         np.where(where == 1, n_cards + pick(_BR_CITY_CDF, u[:, 6]), n_cards + len(_BR_CITIES) + abroad),
     )
-    country = _COUNTRIES[np.where(where == 2, 1 + abroad, 0)]
+    country = np.where(where == 2, 1 + abroad, 0)
     latency = (200 + u[:, 7] * 2800).astype(np.int64)  # authorization recorded 0.2-3 s later
 
     return Batch({
@@ -309,13 +311,13 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         "customer_id": holders[card].tolist(),
         "merchant_name": _MERCHANTS[merchant].tolist(),
         "merchant_category": MCC_NAMES[mcc].tolist(),
-        "mcc_code": MCC_CODES[mcc].tolist(),
+        "mcc_code": TextColumn(_MCC_CODE_BYTES[mcc]),  # fixed-width codes stay bytes
         "amount": amount,
         "installments": installments,
         "timestamp": ts,
         "status": _STATUS_NAMES[status].tolist(),
         "location_city": places[place].tolist(),
-        "location_country": country.tolist(),
+        "location_country": TextColumn(_COUNTRY_BYTES[country]),
         "created_at": ts + latency,
         "updated_at": [None] * total,
     })
