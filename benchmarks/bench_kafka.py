@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,25 +28,64 @@ from pathlib import Path
 DATAGEN = str(Path(sys.executable).with_name("datagen"))
 
 
+def broker_pid() -> int | None:
+    """The local Kafka broker's process (Linux), to charge its CPU time to the run; None if not found."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"kafka.Kafka" in (entry / "cmdline").read_bytes():
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
 def run(customers: int, seed: int, workers: int, batch_size: int, sink: str, options: list[str]) -> dict:
+    """One ``datagen run``; its summary plus ``cpu`` (datagen's processes) and ``broker_cpu`` seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp) / "summary.json"
         args = [DATAGEN, "run", "--customers", str(customers), "--seed", str(seed), "--workers", str(workers),
                 "--batch-size", str(batch_size), "--sink", f"{sink}:event", "-q", "--summary-json", str(summary)]
         for item in options:
             args += ["-o", item]
+        pid = broker_pid()
+        before, broker_before, load_before = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_seconds(pid), load()
         proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        after, broker_after = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_seconds(pid)
         if proc.returncode != 0 or not summary.exists():
             raise SystemExit(f"{sink} run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        return json.loads(summary.read_text())
+        out = json.loads(summary.read_text())
+        out["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        out["broker_cpu"] = broker_after - broker_before
+        out["load"] = (load_before, load())
+        return out
 
 
 def breakdown(customers: int, seed: int, batch_size: int, sink_name: str, options: list[str]) -> dict[str, float]:
-    """Single-process cost per event of each stage: generate, encode (worker side), write (main side).
+    """Single-process CPU per event of each stage, in microseconds.
 
-    The write stage replays the encoded batches as the main process receives them from workers
-    (unpickled), through produce, delivery reports and the final flush: the sink's own ceiling.
+    generate (the packs' generators and validation), encode (serializer, keys, CloudEvents
+    attributes: worker side), pickle (the worker sending a batch); then the main side replays
+    the pickled batches as it receives them from workers: unpickle + produce + delivery
+    reports + final flush, as main-thread time (``main``) and process time (``write``: with
+    librdkafka's threads), and the local broker's CPU meanwhile.
     """
+    import gc
     import pickle
     import time
 
@@ -67,30 +107,39 @@ def breakdown(customers: int, seed: int, batch_size: int, sink_name: str, option
     sink.open(SinkContext(plan.run, {n: plan.specs[n] for n in route.entities}, plan.specs, route.label))
     globals_ = {n: plan.generators[n](plan.context(n, None, {})) for n in plan.global_entities()}
     processor = BlockProcessor(plan, [sink], globals_)
-    gen = enc = 0.0
+    gc.freeze()  # as the engine does
+    gc.set_threshold(100_000, *gc.get_threshold()[1:])
+    gen = enc = pick = 0.0
     blobs: list[bytes] = []
     events = 0
     for block in range(plan.blocks):
         t0 = time.process_time()
         prepared = processor.prepared("events", block)
-        t1 = time.process_time()
+        gen += time.process_time() - t0
         for name, recs in prepared:
-            for _, batch in processor.encode(name, recs):
+            t1 = time.process_time()
+            encoded = processor.encode(name, recs)
+            t2 = time.process_time()
+            for _, batch in encoded:
                 blobs.append(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
                 events += batch.count
-        gen += t1 - t0
-        enc += time.process_time() - t1
-    t0, c0 = time.perf_counter(), time.process_time()
+            enc += t2 - t1
+            pick += time.process_time() - t2
+    pid = broker_pid()
+    broker0 = cpu_seconds(pid)
+    t0, c0, m0 = time.perf_counter(), time.process_time(), time.thread_time()
     for blob in blobs:
         sink.write(pickle.loads(blob))
     sink.flush()
     sink.close(True)
-    write_wall, write_cpu = time.perf_counter() - t0, time.process_time() - c0
+    write_wall, write_cpu, main_cpu = time.perf_counter() - t0, time.process_time() - c0, time.thread_time() - m0
+    broker = cpu_seconds(pid) - broker0
     acked = sum(sink.stats.acknowledged.values())
     if acked != events:
         raise SystemExit(f"breakdown: {acked} of {events} acknowledged: {sink.stats.errors}")
-    return {"events": events, "generate": gen / events * 1e6, "encode": enc / events * 1e6,
-            "write": write_cpu / events * 1e6, "write_wall": write_wall / events * 1e6}
+    us = 1e6 / events
+    return {"events": events, "generate": gen * us, "encode": enc * us, "pickle": pick * us,
+            "main": main_cpu * us, "write": write_cpu * us, "write_wall": write_wall * us, "broker": broker * us}
 
 
 def cleanup(bootstrap: str, registry: str, prefix: str) -> None:
@@ -116,6 +165,13 @@ def cleanup(bootstrap: str, registry: str, prefix: str) -> None:
         print(f"  (could not delete subjects: {exc})", file=sys.stderr)
 
 
+def _row(values: str, preset: str, s: dict) -> str:
+    n = s["acknowledged"]
+    return (f"{values:<8}{preset:<10}{n:>12,}{s['elapsed_s']:>10.2f}{n / s['elapsed_s']:>12,.0f}"
+            f"{s['cpu'] / n * 1e6:>9.2f}{s['broker_cpu'] / n * 1e6:>11.2f}"
+            f"{s['load'][0]:>8.1f}->{s['load'][1]:<4.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10_000)
@@ -131,18 +187,22 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the generation-only (null sink) run")
     parser.add_argument("--breakdown", action="store_true",
                         help="also measure, in one process, the cost per event of generate / encode / write")
+    parser.add_argument("--breakdown-only", action="store_true", help="skip the end-to-end runs")
     args = parser.parse_args()
+    args.breakdown = args.breakdown or args.breakdown_only
 
     print(f"datagen -> Kafka at {args.bootstrap}: {args.customers:,} customers, seed {args.seed}, "
           f"--workers {args.workers}, --batch-size {args.batch_size}, {os.cpu_count()} CPUs")
-    print(f"{'values':<8}{'preset':<10}{'events':>12}{'seconds':>10}{'events/s':>12}")
-    if not args.no_baseline:
+    print("CPU = user + system seconds per event of datagen's processes (main and workers) and of the "
+          "local broker; load = 1-minute load average before -> after the run")
+    print(f"{'values':<8}{'preset':<10}{'events':>12}{'seconds':>10}{'events/s':>12}{'CPU us':>9}"
+          f"{'broker us':>11}{'load':>14}")
+    if not args.no_baseline and not args.breakdown_only:
         s = run(args.customers, args.seed, args.workers, args.batch_size, "null", [])
-        print(f"{'(none)':<8}{'null':<10}{s['acknowledged']:>12,}{s['elapsed_s']:>10.2f}"
-              f"{s['acknowledged'] / s['elapsed_s']:>12,.0f}   generation only")
+        print(_row("(none)", "null", s) + "   generation only")
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
     try:
-        for fmt in args.formats.split(","):
+        for fmt in args.formats.split(",") if not args.breakdown_only else ():
             sink = {"json": "kafka", "avro": "kafka-avro"}[fmt.strip()]
             for preset in args.presets.split(","):
                 best = None
@@ -157,14 +217,15 @@ def main() -> None:
                     if best is None or s["elapsed_s"] < best["elapsed_s"]:
                         best = s
                 assert best is not None
-                rate = best["acknowledged"] / best["elapsed_s"]
-                print(f"{fmt:<8}{preset:<10}{best['acknowledged']:>12,}{best['elapsed_s']:>10.2f}{rate:>12,.0f}")
+                print(_row(fmt, preset, best))
         if args.breakdown:
-            print("\nCPU per event in one process (us; process time, so other load on the machine matters "
-                  "less): generate = the packs' generators and validation, encode = serializer + keys + "
-                  "CloudEvents (worker side), write = unpickle + produce + delivery reports + flush, "
-                  "librdkafka's threads included (main process); write wall = its elapsed time")
-            print(f"{'values':<8}{'preset':<10}{'generate':>10}{'encode':>10}{'write':>10}{'write wall':>12}")
+            print("\nCPU per event by stage, in one process (us; CPU time, so other load on the machine matters "
+                  "less). Worker side: generate = the packs' generators and validation, encode = serializer + "
+                  "keys + CloudEvents attributes, pickle = sending the batch. Main side: main = main thread "
+                  "(unpickle + produce + delivery reports + flush), write = the same with librdkafka's threads, "
+                  "write wall = its elapsed time; broker = the local broker's CPU meanwhile")
+            print(f"{'values':<8}{'preset':<10}{'generate':>10}{'encode':>9}{'pickle':>8}{'main':>8}{'write':>8}"
+                  f"{'wall':>8}{'broker':>8}{'load':>7}")
             for fmt in args.formats.split(","):
                 sink = {"json": "kafka", "avro": "kafka-avro"}[fmt.strip()]
                 for preset in args.presets.split(","):
@@ -173,8 +234,9 @@ def main() -> None:
                     if sink == "kafka-avro":
                         options.append(f"avro.schema_registry_url={args.registry}")
                     b = breakdown(args.customers, args.seed, args.batch_size, sink, options)
-                    print(f"{fmt:<8}{preset:<10}{b['generate']:>10.2f}{b['encode']:>10.2f}{b['write']:>10.2f}"
-                          f"{b['write_wall']:>12.2f}")
+                    print(f"{fmt:<8}{preset:<10}{b['generate']:>10.2f}{b['encode']:>9.2f}{b['pickle']:>8.2f}"
+                          f"{b['main']:>8.2f}{b['write']:>8.2f}{b['write_wall']:>8.2f}{b['broker']:>8.2f}"
+                          f"{load():>7.1f}")
     finally:
         cleanup(args.bootstrap, args.registry, prefix)
 
