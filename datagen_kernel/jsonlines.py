@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import is_, itemgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import orjson
@@ -353,6 +353,22 @@ def _timestamp_renderer(tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
     return render
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def iso_timestamps(ms: np.ndarray[Any, np.dtype[np.int64]], tz: dt.tzinfo) -> list[str]:
+    """ISO 8601 text with milliseconds and offset (``Z`` for UTC) of epoch milliseconds."""
+    try:
+        matrix = _timestamp_renderer(tz)(cast(Sequence[Any], ms)).matrix
+    except _Unsupported:  # beyond the date table: the standard library, value by value
+        zulu = tz.utcoffset(_EPOCH) == dt.timedelta(0)
+        texts = [(_EPOCH + dt.timedelta(milliseconds=v)).astimezone(tz).isoformat(timespec="milliseconds")
+                 for v in ms.tolist()]
+        return [t[:-6] + "Z" for t in texts] if zulu else texts
+    flat = np.ascontiguousarray(matrix).view(f"S{matrix.shape[1]}").ravel()
+    return [b.decode("ascii") for b in flat.tolist()]
+
+
 def _render_floats(values: Sequence[Any]) -> Rendered:
     if isinstance(values, np.ndarray):
         values = values.tolist()
@@ -517,4 +533,4 @@ class LineEncoder:
         return Rendered(out, False)
 
 
-__all__ = ["LineEncoder"]
+__all__ = ["LineEncoder", "iso_timestamps"]

@@ -14,7 +14,7 @@ import orjson
 from datagen_kernel.batch import as_rows
 from datagen_kernel.config import Option
 from datagen_kernel.generation import Record
-from datagen_kernel.jsonlines import LineEncoder
+from datagen_kernel.jsonlines import LineEncoder, iso_timestamps
 from datagen_kernel.schema import Date, Decimal, EntitySpec, Field, Timestamp
 from datagen_kernel.schema import Record as RecordType
 
@@ -75,88 +75,27 @@ def format_decimals(values: Sequence[Any], scale: int) -> list[str | None]:
     return [None if v is None else format_decimal(v, scale) for v in values]
 
 
-_D2 = np.array([f"{i:02d}".encode() for i in range(100)], dtype="S2").view(np.uint8).reshape(100, 2)
-_D3 = np.array([f"{i:03d}".encode() for i in range(1000)], dtype="S3").view(np.uint8).reshape(1000, 3)
-
-
-def _civil_from_days(days: np.ndarray[Any, np.dtype[np.int64]]) -> tuple[Any, Any, Any]:
-    """(year, month, day) of days since 1970-01-01, proleptic Gregorian, in integer arithmetic.
-
-    The era/day-of-era decomposition of the civil calendar (400-year eras starting in March):
-    cheaper than numpy's datetime64 unit casts.
-    """
-    z = days + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = np.where(mp < 10, mp + 3, mp - 9)
-    year = yoe + era * 400 + (month <= 2)
-    return year, month, day
-
-
-def _iso_millis(local_ms: np.ndarray[Any, np.dtype[np.int64]], suffix: str) -> list[str]:
-    """``YYYY-MM-DDTHH:MM:SS.mmm<suffix>`` for local-time milliseconds, digit by digit in numpy."""
-    ms = local_ms % 1000
-    secs = local_ms // 1000
-    sod = secs % 86400
-    year, month, day = _civil_from_days(secs // 86400)
-    width = 23 + len(suffix)
-    out = np.empty((len(local_ms), width), dtype=np.uint8)
-    out[:, 0:2] = _D2[year // 100]
-    out[:, 2:4] = _D2[year % 100]
-    out[:, 5:7] = _D2[month]
-    out[:, 8:10] = _D2[day]
-    out[:, 11:13] = _D2[sod // 3600]
-    out[:, 14:16] = _D2[(sod // 60) % 60]
-    out[:, 17:19] = _D2[sod % 60]
-    out[:, 20:23] = _D3[ms]
-    out[:, [4, 7]] = ord("-")
-    out[:, 10] = ord("T")
-    out[:, [13, 16]] = ord(":")
-    out[:, 19] = ord(".")
-    out[:, 23:] = np.frombuffer(suffix.encode(), dtype=np.uint8)
-    return [b.decode("ascii") for b in out.view(f"S{width}").ravel().tolist()]
-
-
 def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -> list[str | None]:
     """ISO 8601 text with milliseconds and offset for epoch-millisecond ints (vectorized)."""
     if tz is None:
         tz = dt.UTC
-    offset = tz.utcoffset(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    assert offset is not None
-    off_ms = int(offset.total_seconds() * 1000)
-    suffix = _offset_suffix(offset)
     if not values:
         return []
-    try:  # the common case: every value an int, converted in one go
-        ms = np.array(values, dtype=np.int64)
-    except (TypeError, ValueError, OverflowError):
-        pass
-    else:
-        if ms.ndim == 1 and set(map(type, values)) == {int}:
-            return list(_iso_millis(ms + off_ms, suffix))
+    if set(map(type, values)) == {int}:  # the common case, converted in one go
+        try:
+            return list(iso_timestamps(np.array(values, dtype=np.int64), tz))
+        except OverflowError:
+            pass
     out: list[str | None] = [None] * len(values)
     idx = [i for i, v in enumerate(values) if type(v) is int]
     if idx:
-        local = np.fromiter((values[i] for i in idx), dtype=np.int64, count=len(idx)) + off_ms
-        for i, text in zip(idx, _iso_millis(local, suffix), strict=True):
+        ms = np.fromiter((values[i] for i in idx), dtype=np.int64, count=len(idx))
+        for i, text in zip(idx, iso_timestamps(ms, tz), strict=True):
             out[i] = text
     for i, v in enumerate(values):
         if isinstance(v, dt.datetime):
             out[i] = v.astimezone(tz).isoformat(timespec="milliseconds")
     return out
-
-
-def _offset_suffix(offset: dt.timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    if minutes == 0:
-        return "Z"
-    sign = "+" if minutes > 0 else "-"
-    h, m = divmod(abs(minutes), 60)
-    return f"{sign}{h:02d}:{m:02d}"
 
 
 def parse_timestamp(text: str) -> int:

@@ -9,6 +9,7 @@ import orjson
 import toy_pack
 
 from datagen_kernel.serializers import (
+    SAO_PAULO,
     JsonSerializer,
     format_decimal,
     format_decimals,
@@ -83,3 +84,11 @@ def test_vectorized_iso_matches_datetime_over_a_wide_range() -> None:
     assert format_timestamps(values) == expected
     mixed = [values[0], None, values[1]]
     assert format_timestamps(mixed) == [expected[0], None, expected[1]]
+
+
+def test_timestamps_beyond_the_date_table_keep_the_same_form() -> None:
+    for when in (dt.datetime(1812, 6, 1, 12, 0, 0, 7000, tzinfo=dt.UTC),
+                 dt.datetime(2250, 12, 31, 23, 59, 59, 999000, tzinfo=dt.UTC)):
+        ms = int(when.timestamp() * 1000)
+        assert format_timestamps([ms], dt.UTC) == [when.isoformat(timespec="milliseconds")[:-6] + "Z"]
+        assert format_timestamps([ms]) == [when.astimezone(SAO_PAULO).isoformat(timespec="milliseconds")]
