@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
-from datagen_kernel import BlockContext, Record
+from datagen_kernel import Batch, BlockContext, Record, TextColumn, column
 from datagen_plugin_banking.common import (
     BUSINESS_HOURS,
     DAY_MS,
@@ -15,6 +18,7 @@ from datagen_plugin_banking.common import (
     ascii_digits,
     cdf,
     emails_from_uniform,
+    int_column,
     locations_from_uniform,
     names_from_uniform,
     phones_from_uniform,
@@ -35,6 +39,7 @@ INCOME_FACTOR = np.array([1.0, 1.15, 0.85, 0.55])
 """Income multiplier by employment status (EMPLOYED, SELF_EMPLOYED, RETIRED, UNEMPLOYED)."""
 
 _EMPLOYMENT = np.array(EMPLOYMENT_STATUSES, dtype=object)
+_ACCOUNT_TYPES = np.array(ACCOUNT_TYPES, dtype=object)
 
 ACCOUNTS_PER_CUSTOMER_CDF = cdf([0.50, 0.35, 0.15])
 ACCOUNT_TYPE_CDF = cdf([0.70, 0.20, 0.10])
@@ -51,6 +56,7 @@ BANKS: tuple[tuple[str, str, str, float], ...] = (
 BANK_CODES = tuple(b[0] for b in BANKS)
 BANK_ISPB = {b[0]: b[2] for b in BANKS}
 BANK_CDF = cdf([b[3] for b in BANKS])
+_BANK_CODES = np.array(BANK_CODES, dtype=object)
 
 BALANCE_MEDIAN_INCOMES = np.array([0.8, 3.0, 8.0])
 """Median balance in monthly incomes, by account type (corrente, poupança, investimentos)."""
@@ -81,13 +87,13 @@ def account_number_ok(text: str) -> bool:
     return int(text[7]) == (0 if check >= 10 else check)
 
 
-def generate_customers(ctx: BlockContext) -> list[Record]:
-    """Customers of one block of the root range."""
+def generate_customers(ctx: BlockContext) -> Batch | list[Record]:
+    """Customers of one block of the root range (a columnar Batch)."""
     n = ctx.size
     if n <= 0:
         return []
     as_of = ctx.run.as_of_ms
-    ids = ctx.uuids(n)
+    ids = ctx.uuid_column(n)
     cpfs = unique_cpfs(ctx.run.seed, np.arange(ctx.start, ctx.stop, dtype=np.int64))
     # one uniform draw for every categorical attribute (columns: names 0-4, email 5-7,
     # location 8-10, address 11-15, phone 16, status 17, score noise 18, created 19-21)
@@ -104,30 +110,23 @@ def generate_customers(ctx: BlockContext) -> list[Record]:
     reais = income_cents / 100.0
     score = np.clip(300.0 + np.minimum(reais / 50_000.0 * 400.0, 400.0) + (u[:, 18] * 100.0 - 50.0), 300.0, 850.0)
     created = BUSINESS_HOURS.from_uniform(u[:, 19:22], as_of - CUSTOMER_HISTORY_DAYS * DAY_MS, as_of - DAY_MS)
-    statuses = _EMPLOYMENT[status].tolist()
-    return [
-        {
-            "customer_id": i,
-            "cpf": c,
-            "name": nm,
-            "email": e,
-            "phone": p,
-            "address": a,
-            "monthly_income": inc,
-            "employment_status": st,
-            "credit_score": sc,
-            "created_at": cr,
-            "updated_at": None,
-        }
-        for i, c, nm, e, p, a, inc, st, sc, cr in zip(
-            ids, cpfs, names.full, emails, phones, addresses, income_cents.tolist(), statuses,
-            score.astype(np.int64).tolist(), created.tolist(), strict=True,
-        )
-    ]
+    return Batch({
+        "customer_id": ids,
+        "cpf": cpfs,
+        "name": names.full,
+        "email": emails,
+        "phone": phones,
+        "address": addresses,
+        "monthly_income": income_cents,
+        "employment_status": _EMPLOYMENT[status].tolist(),
+        "credit_score": score.astype(np.int64),
+        "created_at": np.asarray(created, dtype=np.int64),
+        "updated_at": [None] * n,
+    })
 
 
-def generate_accounts(ctx: BlockContext) -> list[Record]:
-    """Accounts of the block's customers: 1, 2 or 3 each (50/35/15%), in customer order.
+def generate_accounts(ctx: BlockContext) -> Batch | list[Record]:
+    """Accounts of the block's customers: 1, 2 or 3 each (50/35/15%), in customer order (a Batch).
 
     Scenario ``customer-360``: every customer has at least a CONTA_CORRENTE and an
     INVESTIMENTOS account (first and second account), plus the usual random extras.
@@ -150,32 +149,36 @@ def generate_accounts(ctx: BlockContext) -> list[Record]:
     banks = pick(BANK_CDF, a[:, 1])
     branch = zero_padded((a[:, 2] * 4999).astype(np.int64) + 1, 4)
     numbers = account_numbers((a[:, 3] * 999_999).astype(np.int64) + 1)
-    income = np.array([c["monthly_income"] for c in customers], dtype=np.float64)[owner]
+    income = int_column(customers, "monthly_income").astype(np.float64)[owner]
     z = ctx.rng("balance").standard_normal(m)
     balance = np.maximum(np.rint(income * BALANCE_MEDIAN_INCOMES[types] * np.exp(BALANCE_SIGMA * z)), 1000)
-    cust_created = np.array([c["created_at"] for c in customers], dtype=np.int64)[owner]
+    cust_created = int_column(customers, "created_at")[owner]
     as_of = ctx.run.as_of_ms
     later = BUSINESS_HOURS.sample(ctx.rng("created"), cust_created + HOUR_MS, as_of, m)
     # the first account is opened with the customer: 1 minute to 2 days later
     first = cust_created + MINUTE_MS + (ctx.rng("first-open").random(m) * 2 * DAY_MS).astype(np.int64)
     created = np.minimum(np.where(rank == 0, first, later), as_of - 1)
-    ids = ctx.uuids(m)
-    cust_ids = [c["customer_id"] for c in customers]
-    return [
-        {
-            "account_id": i,
-            "customer_id": cust_ids[o],
-            "account_type": ACCOUNT_TYPES[t],
-            "bank_code": BANK_CODES[b],
-            "branch": br,
-            "account_number": nu,
-            "balance": bal,
-            "status": "ACTIVE",
-            "created_at": cr,
-            "updated_at": None,
-        }
-        for i, o, t, b, br, nu, bal, cr in zip(
-            ids, owner.tolist(), types.tolist(), banks.tolist(), branch, numbers,
-            balance.astype(np.int64).tolist(), created.tolist(), strict=True,
-        )
-    ]
+    return Batch({
+        "account_id": ctx.uuid_column(m),
+        "customer_id": _take(customers, "customer_id", owner),
+        "account_type": _ACCOUNT_TYPES[types].tolist(),
+        "bank_code": _BANK_CODES[banks].tolist(),
+        "branch": branch,
+        "account_number": numbers,
+        "balance": balance.astype(np.int64),
+        "status": ["ACTIVE"] * m,
+        "created_at": np.asarray(created, dtype=np.int64),
+        "updated_at": [None] * m,
+    })
+
+
+def _take(records: Sequence[Record], name: str, rows: np.ndarray) -> TextColumn | list[Any]:
+    """Field ``name`` of ``records`` (a Batch or dicts) at ``rows``, as a column."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, TextColumn):
+            return values.take(rows)
+    else:
+        values = column(records, name)
+    return np.array(values, dtype=object)[rows].tolist()  # type: ignore[no-any-return]
+
