@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from trades_testkit import trades_host
 
-from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, Timestamp, Violation
+from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, TextColumn, Timestamp, Uuid, Violation
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.plan import RunParams, build_plan
 from datagen_kernel.validation import RecordIndex, run_rules
@@ -20,7 +20,8 @@ from datagen_kernel.validation import RecordIndex, run_rules
 HOST = trades_host()
 SPECS = HOST.registry.entity_specs()
 RULES = [r.value for r in HOST.registry.rules if r.value.entity == "trade"]
-FORMS = ("batch", "rows")
+FORMS = ("batch", "lists", "rows")
+"""A ``Batch`` shaped like the generator's, a ``Batch`` of plain lists, a list of dicts."""
 Row = dict[str, Any]
 
 
@@ -33,7 +34,7 @@ def block() -> dict[str, Any]:
 
 def columnar(spec: EntitySpec, rows: list[Row]) -> Batch:
     """``rows`` in the generator's columnar shape: int64 / datetime64[D] arrays for required
-    numbers and dates, lists for everything else."""
+    numbers and dates, ``TextColumn`` for ids, lists for everything else."""
     cols: dict[str, Any] = {}
     for f in spec.fields:
         values = [r[f.name] for r in rows]
@@ -41,6 +42,8 @@ def columnar(spec: EntitySpec, rows: list[Row]) -> Batch:
             cols[f.name] = np.array(values, dtype=np.int64)
         elif not f.nullable and isinstance(f.type, Date):
             cols[f.name] = np.array(values, dtype="datetime64[D]")
+        elif not f.nullable and isinstance(f.type, Uuid):
+            cols[f.name] = TextColumn(np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(-1, 36))
         else:
             cols[f.name] = values
     return Batch(cols)
@@ -54,7 +57,8 @@ def rows_of(block: dict[str, Any]) -> list[Row]:
 
 
 def violations(block: dict[str, Any], rows: list[Row], form: str) -> list[Violation]:
-    given = columnar(SPECS["trade"], rows) if form == "batch" else rows
+    given = columnar(SPECS["trade"], rows) if form == "batch" else \
+        Batch.from_rows(SPECS["trade"].field_names, rows) if form == "lists" else rows
     return run_rules(SPECS["trade"], given, RULES, RecordIndex(SPECS, {**block, "trade": given}), schema=False)
 
 
@@ -128,7 +132,7 @@ def test_a_broken_trade_is_caught_in_either_form(block: dict[str, Any], case: st
         key = corrupt(rows)
         found[form] = violations(block, rows, form)
         assert [(v.rule, v.key) for v in found[form]] == [(rule, key)], form
-    assert found["batch"] == found["rows"]
+    assert found["batch"] == found["lists"] == found["rows"]
 
 
 def test_an_excess_is_reported_once_in_either_form(block: dict[str, Any]) -> None:

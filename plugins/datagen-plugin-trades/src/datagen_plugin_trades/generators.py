@@ -14,12 +14,12 @@ in time order against the position at that moment.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, BlockContext, Record, column
+from datagen_kernel import Batch, BlockContext, Record, TextColumn, column
 from datagen_kernel.seeding import stream_for
 from datagen_plugin_trades.calendar import (
     DAY_MS,
@@ -68,6 +68,34 @@ _CANCELLED = STATUSES.index("CANCELLED")
 _PARTIAL = STATUSES.index("PARTIALLY_FILLED")
 _MARKET = ORDER_TYPES.index("MARKET")
 _WALKS: dict[tuple[int, int, float], tuple[int, np.ndarray]] = {}
+
+
+def text_matrix(values: Sequence[Any]) -> np.ndarray | None:
+    """Equal-length ASCII strings as an ``(n, width)`` byte matrix (a ``TextColumn``'s form);
+    None when they are not all such strings."""
+    if not values or not isinstance(values[0], str) or not values[0]:
+        return None
+    width = len(values[0])
+    try:
+        if set(map(len, values)) != {width}:
+            return None
+        data = "".join(values).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(values), width)
+
+
+def text_at(records: Sequence[Record], name: str, index: np.ndarray) -> TextColumn | list[Any]:
+    """Field ``name`` of ``records`` at positions ``index``: a ``TextColumn`` when the values
+    are equal-length ASCII strings (ids), else a list."""
+    values = records.values(name) if isinstance(records, Batch) else column(records, name)
+    if isinstance(values, TextColumn):
+        return values.take(index)
+    listed = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    matrix = text_matrix(listed)
+    if matrix is None:
+        return np.array(listed, dtype=object)[index].tolist()  # type: ignore[no-any-return]
+    return TextColumn(matrix[index])
 
 
 def _option(options: Mapping[str, Any], name: str) -> Any:
@@ -234,7 +262,6 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     stock_records = ctx.records("stock")
     by_ticker = {t: i for i, t in enumerate(column(stock_records, "ticker"))}
     listed = [by_ticker[li.ticker] for li in LISTINGS]
-    stock_ids = np.asarray(column(stock_records, "stock_id"), dtype=object)[listed]
     tickers = np.asarray([li.ticker for li in LISTINGS], dtype=object)
     lot_size = np.asarray(column(stock_records, "lot_size"), dtype=np.int64)[listed]
 
@@ -265,7 +292,7 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     # --- per trade: one row of uniforms and one of normals each, in account order -------------
     u = ctx.rng("trade").random((n, 9))
     z = ctx.rng("trade-normal").standard_normal((n, 2))
-    ids = ctx.uuids(n)
+    ids = ctx.uuid_column(n)
     bday = low_day[acc] + (u[:, _U_DAY] * window[acc]).astype(np.int64)
     earliest = np.where(bday == low_day[acc], min_ms_first_day[acc], 0)
     t_ms = earliest + (u[:, _U_TIME] * (SESSION_MS - earliest)).astype(np.int64)
@@ -332,9 +359,9 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     owner = np.asarray(investing, dtype=np.int64)[acc]
     return Batch({
         "trade_id": ids,
-        "account_id": np.asarray(column(all_accounts, "account_id"), dtype=object)[owner].tolist(),
-        "customer_id": np.asarray(column(all_accounts, "customer_id"), dtype=object)[owner].tolist(),
-        "stock_id": stock_ids[stock_pos].tolist(),
+        "account_id": text_at(all_accounts, "account_id", owner),
+        "customer_id": text_at(all_accounts, "customer_id", owner),
+        "stock_id": text_at(stock_records, "stock_id", np.asarray(listed, dtype=np.int64)[stock_pos]),
         "ticker": tickers[stock_pos].tolist(),
         "trade_type": _SIDE_NAMES[is_sell.view(np.int8)].tolist(),
         "quantity": quantity,

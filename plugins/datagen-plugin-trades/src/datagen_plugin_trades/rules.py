@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
+from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, TextColumn, Violation, column
 from datagen_plugin_trades.calendar import (
     BRT_OFFSET_MS,
     DAY_MS,
@@ -23,6 +23,7 @@ from datagen_plugin_trades.calendar import (
     local_day,
 )
 from datagen_plugin_trades.entities import FEE_RATE_PPM10, HOLDING_STATUSES, INVESTMENT_ACCOUNT
+from datagen_plugin_trades.generators import text_matrix
 from datagen_plugin_trades.listing import BY_TICKER, CURRENCY, LOT_SIZE, isin_is_valid
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -56,15 +57,46 @@ def _is(values: list[Any], constant: str) -> np.ndarray:
     return np.fromiter(map(eq, values, repeat(constant)), dtype=bool, count=len(values))
 
 
-def _codes(keys: list[Any]) -> tuple[list[Any], np.ndarray]:
-    """``(distinct keys in first-seen order, position of each key among them)``."""
-    distinct = list(dict.fromkeys(keys))
-    index = {k: j for j, k in enumerate(distinct)}
-    return distinct, np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+def _text(records: Sequence[Record], name: str) -> np.ndarray | None:
+    """Field ``name`` as one fixed-width bytes value per record, when a ``Batch`` holds it as a
+    ``TextColumn`` (compared in numpy, no Python strings)."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, TextColumn):
+            return np.ascontiguousarray(values.matrix).view(f"S{values.width}").ravel()
+    return None
 
 
-def _differ(values: list[Any], expected: list[Any]) -> np.ndarray:
-    """Boolean array: where ``values`` differ from ``expected`` (a list comparison when none do)."""
+def _codes(records: Sequence[Record], name: str) -> tuple[list[Any], np.ndarray]:
+    """``(distinct values of field name, position of each record's value among them)``."""
+    flat = _text(records, name)
+    if flat is not None:
+        width = flat.dtype.itemsize
+        distinct = None
+        if width >= 8:  # sort the first 8 bytes as integers; exact unless two values share them
+            prefix = np.ascontiguousarray(flat.view(np.uint8).reshape(-1, width)[:, :8]).view(np.uint64).ravel()
+            _, first, inverse = np.unique(prefix, return_index=True, return_inverse=True)
+            distinct, inverse = flat[first], inverse.ravel()
+            if not np.array_equal(distinct[inverse], flat):
+                distinct = None
+        if distinct is None:
+            distinct, inverse = np.unique(flat, return_inverse=True)
+        return [b.decode("ascii") for b in distinct.tolist()], inverse.ravel().astype(np.int64)
+    keys = column(records, name)
+    found = list(dict.fromkeys(keys))
+    index = {k: j for j, k in enumerate(found)}
+    return found, np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
+def _differ(records: Sequence[Record], name: str, parents: list[Any], code: np.ndarray) -> np.ndarray:
+    """Boolean array: where field ``name`` differs from ``parents[code]`` (a parent value per record)."""
+    flat = _text(records, name)
+    if flat is not None:
+        wanted = text_matrix(parents)
+        if wanted is not None and wanted.shape[1] == flat.dtype.itemsize:
+            return np.asarray(np.ascontiguousarray(wanted).view(flat.dtype).ravel()[code] != flat)
+    values = column(records, name)
+    expected = np.array(parents, dtype=object)[code].tolist()
     if values == expected:
         return np.zeros(len(values), dtype=bool)
     return np.fromiter(map(ne, values, expected), dtype=bool, count=len(values))
@@ -87,23 +119,21 @@ def check_parents(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
     wrong_kind = wrong_owner = too_early = wrong_ticker = wrong_lot = no
     try:
         if accounts:
-            ids, code = _codes(column(records, "account_id"))
+            ids, code = _codes(records, "account_id")
             found = [lookup.get("account", k) for k in ids]
             known = np.array([a is not None for a in found], dtype=bool)[code]
             parent = [a or {} for a in found]
             wrong_kind = np.array([a is not None and a["account_type"] != INVESTMENT_ACCOUNT for a in found],
                                   dtype=bool)[code]
-            owner = np.array([a.get("customer_id") for a in parent], dtype=object)[code].tolist()
-            wrong_owner = known & _differ(column(records, "customer_id"), owner)
+            wrong_owner = known & _differ(records, "customer_id", [a.get("customer_id") for a in parent], code)
             opened = np.array([a.get("created_at", 0) for a in parent], dtype=np.int64)[code]
             too_early = known & (_ints(records, "created_at") <= opened)
         if stocks:
-            ids, code = _codes(column(records, "stock_id"))
+            ids, code = _codes(records, "stock_id")
             found = [lookup.get("stock", k) for k in ids]
             known = np.array([s is not None for s in found], dtype=bool)[code]
             parent = [s or {} for s in found]
-            ticker = np.array([s.get("ticker") for s in parent], dtype=object)[code].tolist()
-            wrong_ticker = known & _differ(column(records, "ticker"), ticker)
+            wrong_ticker = known & _differ(records, "ticker", [s.get("ticker") for s in parent], code)
             lot = np.array([s.get("lot_size", 1) for s in parent], dtype=np.int64)[code]
             wrong_lot = known & (_ints(records, "quantity") % np.maximum(lot, 1) != 0) | (known & (lot < 1))
     except _TYPE_ERRORS as exc:
@@ -221,8 +251,8 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
     if not n:
         return
     try:
-        _, account = _codes(column(records, "account_id"))
-        _, stock = _codes(column(records, "stock_id"))
+        _, account = _codes(records, "account_id")
+        _, stock = _codes(records, "stock_id")
         executed = _ints(records, "executed_at")
         quantity = _ints(records, "quantity")
     except _TYPE_ERRORS as exc:
@@ -235,8 +265,8 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
     change = np.where(moves, np.where(sell, -quantity, quantity), 0)[order]
     held_after = np.cumsum(change)
     group = account[order] * (int(stock.max()) + 1) + stock[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    base = np.repeat(held_after[starts] - change[starts], np.diff(np.r_[starts, n]))
+    starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+    base = np.repeat(held_after[starts] - change[starts], np.diff(np.append(starts, n)))
     held_before = held_after - change - base
     if (sell[order] & (quantity[order] > held_before)).any():
         yield from _replay_holdings(spec, records)
