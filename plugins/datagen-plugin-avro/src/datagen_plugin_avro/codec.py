@@ -428,7 +428,10 @@ def _long_pieces(values: Any) -> list[Piece]:
 def _date_pieces(values: Any) -> list[Piece]:
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         return [_varint_piece(values.astype("datetime64[D]").astype(np.int64))]
-    return [_varint_piece(_int64([date_days(v) for v in _as_list(values)]))]
+    values = _as_list(values)
+    if all(v.__class__ is dt.date for v in values):
+        return [_varint_piece(np.array(values, dtype="datetime64[D]").astype(np.int64))]
+    return [_varint_piece(_int64([date_days(v) for v in values]))]
 
 
 def _timestamp_pieces(values: Any) -> list[Piece]:
@@ -527,16 +530,16 @@ def _union_pieces_fn(inner: PieceFn) -> PieceFn:
         if isinstance(values, TextColumn) or (isinstance(values, np.ndarray) and values.dtype != object):
             return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
         values = _as_list(values)
-        present = [i for i, v in enumerate(values) if v is not None]
-        if not present:
+        nulls = values.count(None)
+        if nulls == n:
             return [(np.zeros((n, 1), dtype=np.uint8), None)]
-        if len(present) == n:
+        if nulls == 0:
             return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
-        rows = np.array(present, dtype=np.intp)
+        rows = np.flatnonzero(np.fromiter(map(id, values), dtype=np.intp, count=n) != id(None))
         branch = np.zeros((n, 1), dtype=np.uint8)
         branch[rows] = 2
         out: list[Piece] = [(branch, None)]
-        for mat, width in inner([values[i] for i in present]):
+        for mat, width in inner([v for v in values if v is not None]):
             full = np.zeros((n, mat.shape[1]), dtype=np.uint8)
             full[rows] = mat
             widths = np.zeros(n, dtype=np.int64)
