@@ -99,6 +99,21 @@ def test_rules_catch_broken_purchases_in_a_batch_and_in_dicts(cards_host: Any, c
         assert {(v.rule, v.field, v.key) for v in found} == expected, type(form)
 
 
+def test_purchases_out_of_card_order_are_checked_alike(cards_host: Any, cards_blocks: Any) -> None:
+    """Rules group a card's purchases by runs of the same id; interleaved cards must not matter."""
+    block = next(cards_blocks(300, ["card_transaction"], seed=5))
+    rows = [dict(r) for r in block["card_transaction"]]
+    approved = next(i for i, r in enumerate(rows) if r["status"] == "APPROVED")
+    card = next(c for c in block["credit_card"] if c["card_id"] == rows[approved]["card_id"])
+    rows[approved]["amount"] = card["available_limit"] + 1
+    rows[1]["customer_id"] = next(c for c in column(block["customer"], "customer_id") if c != rows[1]["customer_id"])
+    expected = {("card-limit", rows[approved]["transaction_id"]), ("card-owner", rows[1]["transaction_id"])}
+    shuffled = rows[::2] + rows[1::2]  # every card's purchases split in two interleaved halves
+    for form in (rows, shuffled):
+        found = violations(cards_host, {**block, "card_transaction": form}, "card_transaction")
+        assert {(v.rule, v.key) for v in found} == expected
+
+
 def test_card_limit_rule_reads_batches_and_dicts(cards_host: Any, cards_blocks: Any) -> None:
     block = next(cards_blocks(100, ["credit_card"], seed=5))
     cards = Batch.from_rows([f.name for f in cards_host.registry.entity_specs()["credit_card"].fields],

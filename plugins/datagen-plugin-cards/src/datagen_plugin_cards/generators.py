@@ -100,8 +100,13 @@ def billing_cycles(timestamps: Any, due_days: Any) -> np.ndarray:
     The holder pays the bill on the due day, which frees the card's limit for the next cycle.
     """
     local_day = (np.asarray(timestamps, dtype=np.int64) + LOCAL_OFFSET_MS) // DAY_MS
-    shifted = (local_day - (np.asarray(due_days, dtype=np.int64) - 1)).astype("datetime64[D]")
-    return shifted.astype("datetime64[M]").astype(np.int64)
+    shifted = local_day - (np.asarray(due_days, dtype=np.int64) - 1)
+    if shifted.size == 0:
+        return shifted
+    # month of each day through a table over the few days spanned (calendar math once per day)
+    lo, hi = int(shifted.min()), int(shifted.max())
+    months = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return months[shifted - lo]  # type: ignore[no-any-return]
 
 
 # --- credit_card -----------------------------------------------------------------------------

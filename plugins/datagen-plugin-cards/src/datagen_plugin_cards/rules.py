@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Sequence
-from itertools import repeat
+from itertools import chain, compress, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -58,9 +58,37 @@ def check_purchases(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
     if not lookup.has_entity("credit_card"):
         return
     ids = column(records, "card_id")
-    cards = {cid: lookup.get("credit_card", cid) for cid in dict.fromkeys(ids)}
-    yield from _owners(spec, records, keys, ids, cards)
-    yield from _limits(spec, records, keys, ids, amounts, cards)
+    runs = _Runs(ids)
+    cards = {cid: lookup.get("credit_card", cid) for cid in dict.fromkeys(runs.values)}
+    yield from _owners(spec, records, keys, ids, runs, cards)
+    yield from _limits(spec, records, keys, ids, runs, amounts, cards)
+
+
+def _positions(values: list[Any], target: Any) -> list[int]:
+    """Indexes of the values equal to ``target``: C-level scans between hits (few are expected)."""
+    found: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = values.index(target, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
+
+
+class _Runs:
+    """Runs of consecutive identical values (a card's purchases usually come together), so
+    per-card work is done once per run, not once per record."""
+
+    def __init__(self, values: list[Any]) -> None:
+        n = len(values)
+        starts = [0, *compress(range(1, n), map(operator.is_not, islice(values, 1, None), values))]
+        self.values = list(map(values.__getitem__, starts))
+        self.lengths = np.diff(np.append(np.array(starts, dtype=np.int64), n))
+
+    def spread(self, per_run: list[Any]) -> list[Any]:
+        """One value per run, repeated over the run's records."""
+        return list(chain.from_iterable(map(repeat, per_run, self.lengths.tolist())))
 
 
 class _Keys:
@@ -76,11 +104,11 @@ class _Keys:
         return self._keys[i]
 
 
-def _owners(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[str],
+def _owners(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[str], runs: _Runs,
             cards: dict[str, Record | None]) -> Iterator[Violation]:
     holder = {cid: (card["customer_id"] if card is not None else None) for cid, card in cards.items()}
     owners = column(records, "customer_id")
-    if list(map(holder.__getitem__, ids)) == owners:
+    if runs.spread(list(map(holder.__getitem__, runs.values))) == owners:
         return
     for i, (cid, owner) in enumerate(zip(ids, owners, strict=True)):
         if holder[cid] is not None and holder[cid] != owner:
@@ -88,16 +116,16 @@ def _owners(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[
                             f"{owner} is not the holder of card {cid} ({holder[cid]})")
 
 
-def _limits(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[str], amounts: np.ndarray,
-            cards: dict[str, Record | None]) -> Iterator[Violation]:
-    n = len(ids)
+def _limits(spec: EntitySpec, records: Sequence[Record], keys: _Keys, ids: list[str], runs: _Runs,
+            amounts: np.ndarray, cards: dict[str, Record | None]) -> Iterator[Violation]:
     code = {cid: i for i, cid in enumerate(cards)}
     known = np.array([card is not None for card in cards.values()])
     due = np.array([card["due_day"] if card is not None else 1 for card in cards.values()], dtype=np.int64)
     cap = np.array([card["available_limit"] if card is not None else 0 for card in cards.values()], dtype=np.int64)
-    card = np.fromiter(map(code.__getitem__, ids), dtype=np.int64, count=n)
-    statuses = column(records, "status")
-    held = np.fromiter(map(operator.ne, statuses, repeat("DECLINED")), dtype=bool, count=n) & known[card]
+    card = np.repeat(np.array(list(map(code.__getitem__, runs.values)), dtype=np.int64), runs.lengths)
+    declined = _positions(column(records, "status"), "DECLINED")
+    held = known[card]
+    held[declined] = False
     amount = np.where(held, amounts, 0)
     cycle = billing_cycles(int_column(records, "timestamp"), due[card])
     key = card * 100_000 + (cycle - cycle.min())
