@@ -8,9 +8,10 @@ also a ``Sequence`` of dicts, built on first use.
 
 Values follow the record contract of ``datagen_kernel.schema``. A column is a Python list of
 such values, a numpy array whose ``tolist()`` gives them (``int64`` for int, decimal (scaled)
-and timestamp (epoch ms) fields, ``float64``, ``bool``, ``datetime64[D]`` for dates), or a
-``TextColumn`` of equal-length ASCII strings. Nullable and nested fields are lists (``None``
-for null, ``dict`` for a nested record).
+and timestamp (epoch ms) fields, ``float64``, ``bool``, ``datetime64[D]`` for dates; a
+``numpy.ma.MaskedArray`` of those for a nullable field, masked where null), or a
+``TextColumn`` of ASCII strings. Other nullable and nested fields are lists (``None`` for
+null, ``dict`` for a nested record).
 
 Rows are the truth once built: when some code asks for rows (iterates, indexes, or gets
 ``rows()``), later column reads are taken from those dicts, so a plugin that edits them in
@@ -29,47 +30,71 @@ from datagen_kernel.generation import Record
 
 
 class TextColumn:
-    """Equal-length ASCII strings held as one byte matrix, one row per value (e.g. UUIDs).
+    """ASCII strings held as one byte matrix, one row per value (UUIDs, codes, enum symbols).
 
-    A column form for generators that build text in numpy (``BlockContext.uuid_column``):
-    serializers read the bytes as they are, and Python strings are made only for code that
-    asks for them (``tolist()``, ``Batch.column``).
+    A value shorter than the matrix is right-padded with NUL bytes (so a value cannot hold a
+    NUL itself). ``nulls``, when given, marks the null rows. A column form for generators that
+    build text in numpy (``BlockContext.uuid_column``, ``from_codes``): serializers read the
+    bytes as they are, and Python strings are made only for code that asks for them
+    (``tolist()``, ``Batch.column``).
     """
 
-    __slots__ = ("matrix",)
+    __slots__ = ("matrix", "nulls")
 
-    def __init__(self, matrix: np.ndarray[Any, np.dtype[np.uint8]]) -> None:
+    def __init__(self, matrix: np.ndarray[Any, np.dtype[np.uint8]],
+                 nulls: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> None:
         if matrix.ndim != 2 or matrix.dtype != np.uint8:
             raise ValueError(f"TextColumn needs a 2-D uint8 matrix, got {matrix.ndim}-D {matrix.dtype}")
+        if nulls is not None and (nulls.dtype != np.bool_ or nulls.shape != matrix.shape[:1]):
+            raise ValueError(f"TextColumn nulls must be a bool array of {matrix.shape[0]} rows")
         self.matrix = matrix
+        self.nulls = nulls if nulls is not None and nulls.any() else None
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray[Any, Any], symbols: Sequence[str],
+                   nulls: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> TextColumn:
+        """``symbols[code]`` for each code (an enum column drawn as integer codes)."""
+        table = np.array([s.encode("ascii") for s in symbols], dtype=f"S{max(map(len, symbols), default=1)}")
+        return cls(table.view(np.uint8).reshape(len(symbols), -1)[codes], nulls)
 
     @property
     def width(self) -> int:
         return int(self.matrix.shape[1])
 
-    def tolist(self) -> list[str]:
+    @property
+    def fixed(self) -> bool:
+        """Every value fills the width and none is null (the matrix is the text, as is)."""
+        return self.nulls is None and (self.width == 0 or bool((self.matrix[:, -1] != 0).all()))
+
+    def tolist(self) -> list[str | None]:
         flat = np.ascontiguousarray(self.matrix).view(f"S{self.width}").ravel()
-        return [b.decode("ascii") for b in flat.tolist()]
+        out: list[str | None] = [b.decode("ascii") for b in flat.tolist()]
+        if self.nulls is not None:
+            for i in np.flatnonzero(self.nulls).tolist():
+                out[i] = None
+        return out
 
     def take(self, indices: np.ndarray[Any, Any]) -> TextColumn:
-        return TextColumn(self.matrix[indices])
+        return TextColumn(self.matrix[indices], None if self.nulls is None else self.nulls[indices])
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str | None]:
         return iter(self.tolist())
 
     @overload
-    def __getitem__(self, index: int) -> str: ...
+    def __getitem__(self, index: int) -> str | None: ...
 
     @overload
     def __getitem__(self, index: slice) -> TextColumn: ...
 
-    def __getitem__(self, index: int | slice) -> str | TextColumn:
+    def __getitem__(self, index: int | slice) -> str | TextColumn | None:
         if isinstance(index, slice):
-            return TextColumn(self.matrix[index])
-        return bytes(self.matrix[index]).decode("ascii")
+            return TextColumn(self.matrix[index], None if self.nulls is None else self.nulls[index])
+        if self.nulls is not None and self.nulls[index]:
+            return None
+        return bytes(self.matrix[index]).rstrip(b"\x00").decode("ascii")
 
     def __repr__(self) -> str:
         return f"TextColumn({len(self)} x {self.width})"
@@ -114,7 +139,18 @@ class Batch(Sequence[Record]):
         return found
 
     def values(self, name: str) -> Column:
-        """Field ``name`` as stored (a numpy array or a list), for vectorized readers."""
+        """Field ``name`` for vectorized readers: a numpy array, a ``TextColumn`` or a list.
+
+        A masked array (a nullable numeric column) is given as its list of values, with None
+        for masked entries; ``stored`` gives it as it is.
+        """
+        col = self.stored(name)
+        if isinstance(col, np.ma.MaskedArray):
+            return self.column(name)
+        return col
+
+    def stored(self, name: str) -> Column:
+        """Field ``name`` exactly as the generator gave it (``numpy.ma.MaskedArray`` included)."""
         if self._rows is not None:
             return self.column(name)
         return self._columns[name]
@@ -133,7 +169,7 @@ class Batch(Sequence[Record]):
         idx = np.asarray(indices, dtype=np.intp)
         out: dict[str, Column] = {}
         for name in self._columns:
-            col = self.values(name)
+            col = self.stored(name)
             if isinstance(col, np.ndarray):
                 out[name] = col[idx]
             elif isinstance(col, TextColumn):

@@ -196,8 +196,8 @@ def _split_json_array(blob: bytes, separator: bytes) -> Matrix:
 def _render_strings(values: Sequence[Any]) -> Rendered:
     if isinstance(values, TextColumn):
         m = values.matrix
-        if not ((m < 32) | (m == _QUOTE) | (m == ord("\\")) | (m > 126)).any():
-            return Rendered(m, True)
+        if not (((m > 0) & (m < 32)) | (m == _QUOTE) | (m == ord("\\")) | (m > 126)).any():
+            return Rendered(m, True)  # NUL padding vanishes with the rest
         values = values.tolist()
     if isinstance(values, np.ndarray):
         values = values.tolist()
@@ -465,7 +465,7 @@ class LineEncoder:
         if isinstance(records, Batch):
             if set(records.names) != set(self.names):
                 return None
-            return [records.values(n) for n in self.names]
+            return [records.stored(n) for n in self.names]
         if set(map(len, records)) != {len(self.names)}:
             return None
         try:
@@ -508,17 +508,24 @@ class LineEncoder:
                 slot[:] = r.matrix.view(f"V{r.width}").ravel()
         return buf
 
-    def _render(self, i: int, values: Sequence[Any]) -> Rendered:
-        nulls = None
+    def _render(self, i: int, values: Any) -> Rendered:
+        nulls: np.ndarray[Any, Any] | None = None
         if isinstance(values, TextColumn):
-            pass
+            if values.nulls is not None:
+                nulls = values.nulls
+                values = TextColumn(values.matrix[~nulls])
+        elif isinstance(values, np.ma.MaskedArray):
+            mask = np.ma.getmaskarray(values)
+            if mask.any():
+                nulls = mask
+            values = values.data[~mask] if nulls is not None else values.data
         elif not isinstance(values, np.ndarray) or values.dtype == object:
             if isinstance(values, np.ndarray):
                 values = values.tolist()
             if None in values:
                 nulls = np.fromiter(map(is_, values, repeat(None)), dtype=bool, count=len(values))
                 values = [v for v in values if v is not None]
-        if nulls is not None and not values:
+        if nulls is not None and not len(values):
             return Rendered(np.broadcast_to(_NULL, (nulls.size, 4)), False)
         try:
             present = self.renderers[i](values)

@@ -107,3 +107,22 @@ def test_uuid_columns_are_the_uuids_of_the_same_purpose() -> None:
     assert ctx.uuid_column(25).tolist() == ctx.uuids(25)
     assert ctx.uuid_column(5, "other").tolist() == ctx.uuids(5, "other") != ctx.uuids(5)
     assert ctx.uuid_column(0).tolist() == []
+
+
+def test_text_columns_from_codes_pad_with_nul_and_carry_nulls() -> None:
+    codes = np.array([0, 2, 1, 2])
+    text = TextColumn.from_codes(codes, ["PIX", "TED", "BOLETO"], nulls=np.array([False, False, True, False]))
+    assert text.tolist() == ["PIX", "BOLETO", None, "BOLETO"] and text[0] == "PIX" and text[2] is None
+    assert text[1:].tolist() == ["BOLETO", None, "BOLETO"] and text.take(np.array([3, 0])).tolist() == ["BOLETO", "PIX"]
+    assert not text.fixed and TextColumn.from_codes(codes[:1], ["ABC"]).fixed
+    assert TextColumn.from_codes(np.array([0, 1]), ["A", "BB"], nulls=np.zeros(2, dtype=bool)).nulls is None
+
+
+def test_masked_arrays_are_nullable_numeric_columns() -> None:
+    paid = np.ma.masked_array(np.array([100, 0, 250]), mask=[False, True, False])
+    b = Batch({"id": ["a", "b", "c"], "paid": paid})
+    assert b.column("paid") == [100, None, 250]
+    assert b.values("paid") == [100, None, 250]  # readers that only know arrays never see a mask
+    assert isinstance(b.stored("paid"), np.ma.MaskedArray)
+    assert b.take([1, 2]).column("paid") == [None, 250] and b[0:1].column("paid") == [100]
+    assert b[1]["paid"] is None

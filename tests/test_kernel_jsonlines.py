@@ -146,3 +146,33 @@ def test_text_columns_needing_escapes_are_escaped() -> None:
     text = TextColumn(np.frombuffer("".join(codes).encode(), dtype=np.uint8).reshape(4, 4))
     expected = _reference(spec, [{"code": c} for c in codes])
     assert LineEncoder(spec, SAO_PAULO).encode(Batch({"code": text})) == expected
+
+
+def test_masked_arrays_and_nullable_text_columns_give_the_same_text() -> None:
+    rows = _records(200, 7)
+    batch = Batch.from_rows(SPEC.field_names, rows)
+    seen, rate, day = batch.column("seen"), batch.column("rate"), batch.column("day")
+    kinds = batch.column("kind")
+    columnar = Batch({
+        **{n: batch.column(n) for n in SPEC.field_names},
+        "seen": np.ma.masked_array([0 if v is None else v for v in seen], mask=[v is None for v in seen],
+                                   dtype=np.int64),
+        "rate": np.ma.masked_array([0 if v is None else v for v in rate], mask=[v is None for v in rate],
+                                   dtype=np.int64),
+        "day": np.ma.masked_array(np.array([dt.date(2000, 1, 1) if v is None else v for v in day],
+                                           dtype="datetime64[D]"), mask=[v is None for v in day]),
+        "kind": TextColumn.from_codes(np.array([("A", "BB").index(k) for k in kinds]), ["A", "BB"]),
+    })
+    assert columnar.column("seen") == seen and columnar.column("day") == day
+    assert LineEncoder(SPEC, SAO_PAULO).encode(columnar) == _reference(SPEC, rows)
+    names = batch.column("name")
+    plain = [n if n is None or (n.isascii() and n.isprintable() and '"' not in n and "\\" not in n) else "x"
+             for n in names]
+    for r, n in zip(rows, plain, strict=True):
+        r["name"] = n
+    width = max(len(n or "") for n in plain)
+    matrix = np.array([(n or "").encode() for n in plain], dtype=f"S{width}").view(np.uint8).reshape(200, width)
+    text = TextColumn(matrix, nulls=np.array([n is None for n in plain]))
+    assert text.tolist() == plain
+    assert LineEncoder(SPEC, SAO_PAULO).encode(Batch({**{n: columnar.stored(n) for n in SPEC.field_names},
+                                                      "name": text})) == _reference(SPEC, rows)
