@@ -10,7 +10,7 @@ Values follow the record contract of ``datagen_kernel.schema``. A column is a Py
 such values, a numpy array whose ``tolist()`` gives them (``int64`` for int, decimal (scaled)
 and timestamp (epoch ms) fields, ``float64``, ``bool``, ``datetime64[D]`` for dates; a
 ``numpy.ma.MaskedArray`` of those for a nullable field, masked where null), or a
-``TextColumn`` of ASCII strings. Other nullable and nested fields are lists (``None`` for
+``TextColumn`` of text as UTF-8 bytes. Other nullable and nested fields are lists (``None`` for
 null, ``dict`` for a nested record).
 
 Rows are the truth once built: when some code asks for rows (iterates, indexes, or gets
@@ -30,7 +30,7 @@ from datagen_kernel.generation import Record
 
 
 class TextColumn:
-    """ASCII strings held as one byte matrix, one row per value (UUIDs, codes, enum symbols).
+    """Strings held as one matrix of UTF-8 bytes, one row per value (UUIDs, codes, enum symbols).
 
     A value shorter than the matrix is right-padded with NUL bytes (so a value cannot hold a
     NUL itself). ``nulls``, when given, marks the null rows. A column form for generators that
@@ -54,8 +54,17 @@ class TextColumn:
     def from_codes(cls, codes: np.ndarray[Any, Any], symbols: Sequence[str],
                    nulls: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> TextColumn:
         """``symbols[code]`` for each code (an enum column drawn as integer codes)."""
-        table = np.array([s.encode("ascii") for s in symbols], dtype=f"S{max(map(len, symbols), default=1)}")
+        encoded = [s.encode("utf-8") for s in symbols]
+        table = np.array(encoded, dtype=f"S{max(map(len, encoded), default=1)}")
         return cls(table.view(np.uint8).reshape(len(symbols), -1)[codes], nulls)
+
+    @classmethod
+    def from_strings(cls, values: Sequence[str | None]) -> TextColumn:
+        """A column of Python strings (None for null), e.g. to test a sink with one."""
+        encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+        table = np.array(encoded, dtype=f"S{max(map(len, encoded), default=1) or 1}")
+        nulls = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+        return cls(table.view(np.uint8).reshape(len(values), -1), nulls)
 
     @property
     def width(self) -> int:
@@ -68,7 +77,7 @@ class TextColumn:
 
     def tolist(self) -> list[str | None]:
         flat = np.ascontiguousarray(self.matrix).view(f"S{self.width}").ravel()
-        out: list[str | None] = [b.decode("ascii") for b in flat.tolist()]
+        out: list[str | None] = [b.decode("utf-8") for b in flat.tolist()]
         if self.nulls is not None:
             for i in np.flatnonzero(self.nulls).tolist():
                 out[i] = None
@@ -94,7 +103,7 @@ class TextColumn:
             return TextColumn(self.matrix[index], None if self.nulls is None else self.nulls[index])
         if self.nulls is not None and self.nulls[index]:
             return None
-        return bytes(self.matrix[index]).rstrip(b"\x00").decode("ascii")
+        return bytes(self.matrix[index]).rstrip(b"\x00").decode("utf-8")
 
     def __repr__(self) -> str:
         return f"TextColumn({len(self)} x {self.width})"

@@ -312,7 +312,7 @@ def _gen_owner(ctx: BlockContext) -> list[Record]:
 
 def _gen_event(ctx: BlockContext) -> Batch:
     """Columnar on purpose: every sink of the conformance suite also reads a ``Batch`` (with
-    numpy, list and ``TextColumn`` columns)."""
+    numpy and list columns, a fixed-width ``TextColumn`` and a padded one with nulls)."""
     ids: list[str] = []
     owners: list[str] = []
     amounts: list[int] = []
@@ -330,7 +330,7 @@ def _gen_event(ctx: BlockContext) -> Batch:
     event_ids = TextColumn(np.frombuffer("".join(ids).encode("ascii"), dtype=np.uint8).reshape(len(ids), 36))
     return Batch({
         "event_id": event_ids, "owner_id": owners, "amount": np.array(amounts, dtype=np.int64),
-        "at": np.array(ats, dtype=np.int64), "note": notes,
+        "at": np.array(ats, dtype=np.int64), "note": TextColumn.from_strings(notes),
     })
 
 

@@ -472,7 +472,7 @@ def _decimal_pieces(values: Any, scale: int) -> list[Piece]:
 
 
 def _string_pieces(values: Any) -> list[Piece]:
-    if isinstance(values, TextColumn):
+    if isinstance(values, TextColumn) and values.fixed:
         text = values.matrix
         n, width = text.shape
         prefix = np.frombuffer(encode_long(width), dtype=np.uint8)
@@ -527,7 +527,8 @@ def _enum_pieces_fn(schema: dict[str, Any]) -> PieceFn:
 def _union_pieces_fn(inner: PieceFn) -> PieceFn:
     def union(values: Any) -> list[Piece]:
         n = len(values)
-        if isinstance(values, TextColumn) or (isinstance(values, np.ndarray) and values.dtype != object):
+        if (isinstance(values, TextColumn) and values.fixed) or (
+                isinstance(values, np.ndarray) and values.dtype != object):
             return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
         values = _as_list(values)
         nulls = values.count(None)
@@ -596,9 +597,18 @@ class MatrixEncoder:
 
     def encode(self, records: Sequence[Record], header: bytes) -> list[bytes] | None:
         """Framed values, or None when the padded rows would exceed ``MAX_ROW`` bytes."""
+        packed = self.encode_packed(records, header)
+        if packed is None:
+            return None
+        data, ends = packed
+        bounds = ends.tolist()
+        return [data[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+
+    def encode_packed(self, records: Sequence[Record], header: bytes) -> tuple[bytes, np.ndarray[Any, Any]] | None:
+        """All framed values end to end in one buffer, and where each ends; None as ``encode``."""
         n = len(records)
         if n == 0:
-            return []
+            return b"", np.zeros(0, dtype=np.int64)
         pieces: list[Piece] = []
         for name, fn in self.fields:
             values = column_values(records, name)
@@ -633,8 +643,7 @@ class MatrixEncoder:
                 fixed = False
             at += w
         data = matrix.tobytes() if fixed else matrix[used].tobytes()
-        ends = np.cumsum(lengths).tolist()
-        return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        return data, np.cumsum(lengths)
 
 
 class EntityCodec:
@@ -664,6 +673,15 @@ class EntityCodec:
         if self.columns is not None:
             return self.columns.encode(records, header)
         return self.encode_reference(records, header)
+
+    def encode_packed(self, records: Sequence[Record], header: bytes) -> tuple[bytes, np.ndarray[Any, Any]]:
+        """``encode``'s values end to end in one buffer, and the offset where each ends."""
+        if self.matrix is not None:
+            packed = self.matrix.encode_packed(records, header)
+            if packed is not None:
+                return packed
+        values = self.encode(records, header)
+        return b"".join(values), np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
 
     def encode_reference(self, records: Sequence[Record], header: bytes) -> list[bytes]:
         """The same bytes through fastavro's ``schemaless_writer`` (reference and fallback)."""

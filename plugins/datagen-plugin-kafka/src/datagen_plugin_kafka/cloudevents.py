@@ -75,7 +75,7 @@ def stored(records: Sequence[Record], name: str) -> Any:
 
 def text_bytes(values: Any) -> list[bytes | None]:
     """Each value as UTF-8 text bytes (``str(value)``), None for null: message keys, ``ce_id``."""
-    if isinstance(values, TextColumn):
+    if isinstance(values, TextColumn) and values.nulls is None:  # NUL padding: stripped by the S view
         matrix = np.ascontiguousarray(values.matrix)
         return matrix.view(f"S{matrix.shape[1]}").ravel().tolist()  # type: ignore[no-any-return]
     if isinstance(values, np.ndarray):

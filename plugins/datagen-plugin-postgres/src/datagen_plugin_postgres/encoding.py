@@ -428,11 +428,11 @@ def binary_cells(plan: ColumnPlan, values: Column) -> Cells:
     """One column's values as binary COPY cells (fixed-width block or varying bytes)."""
     t = plan.sql_type
     if isinstance(values, TextColumn):
-        if t == "TEXT" or t.startswith("VARCHAR"):
+        if values.fixed and (t == "TEXT" or t.startswith("VARCHAR")):
             return _prefixed(values.matrix)
-        if t == "UUID":
+        if values.fixed and t == "UUID":
             return _uuid_matrix(values.matrix)
-        values = values.tolist()
+        values = values.tolist()  # padded, with nulls, or another type: the general path
     elif isinstance(values, np.ndarray) and values.dtype.kind in _NULLABLE_ARRAY_KINDS:
         values = values.tolist()
     if t == "TEXT" or t.startswith("VARCHAR"):
