@@ -7,6 +7,10 @@ every row written so far (those counts are what the run summary reports), and on
 ``close(ok=True)`` commits. A failed or interrupted run rolls back: the tables are exactly as
 they were before it (a truncate rerun that fails keeps the previous data). If the commit
 itself fails, the rows counted earlier are reported as failed, not acknowledged.
+
+Bulk loading: tables the run creates get their keys and indexes after the load (``ddl``), and
+tables it creates or truncates are loaded with ``COPY ... (FREEZE)`` (their rows are written
+frozen, so PostgreSQL never rewrites those pages to set hint bits or to freeze them).
 """
 
 from __future__ import annotations
