@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
+import shutil
+import tempfile
 import time
 import traceback
 from collections import Counter, deque
@@ -185,14 +188,72 @@ class BlockProcessor:
 
 
 _WORKER: BlockProcessor | None = None
+_SPILL_DIR: str | None = None
+_SPILL_ABOVE = 1 << 20
+"""Payloads of more bytes than this leave a worker as a file in memory (see ``_Spilled``)."""
+
+
+class _Spilled:
+    """A worker's payload left in a file of ``_SPILL_DIR`` (a RAM file system).
+
+    A large bytes payload sent back through the pool's pipe is pickled, copied through the
+    pipe in 64 KiB pieces, reassembled and unpickled: most of the CPU a second worker
+    brings. Written to a file in memory it is copied once each way.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def load(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            data = fh.read()
+        os.unlink(self.path)
+        return data
+
+
+def _spill(output: BlockOutput, task: tuple[str, int]) -> BlockOutput:
+    if _SPILL_DIR is None:
+        return output
+    for n, (_, batch) in enumerate(output):
+        payload = batch.payload
+        if isinstance(payload, (bytes, bytearray)) and len(payload) > _SPILL_ABOVE:
+            path = os.path.join(_SPILL_DIR, f"{task[0]}-{task[1]}-{n}")
+            with open(path, "wb") as fh:
+                fh.write(payload)
+            batch.payload = _Spilled(path)
+    return output
 
 
 def _work(task: tuple[str, int]) -> BlockOutput | _Failure:
     assert _WORKER is not None
     try:
-        return _WORKER.process(task[0], task[1])
+        return _spill(_WORKER.process(task[0], task[1]), task)
     except BaseException as exc:  # carried back to the main process
         return _Failure(exc)
+
+
+def _unspill(output: BlockOutput) -> BlockOutput:
+    for _, batch in output:
+        if isinstance(batch.payload, _Spilled):
+            batch.payload = batch.payload.load()
+    return output
+
+
+@contextlib.contextmanager
+def _spill_dir(workers: bool) -> Iterator[None]:
+    """A private folder in ``/dev/shm`` for the workers' large payloads (none without it)."""
+    global _SPILL_DIR
+    if not workers or not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):
+        yield
+        return
+    _SPILL_DIR = tempfile.mkdtemp(prefix="datagen-", dir="/dev/shm")
+    try:
+        yield
+    finally:
+        shutil.rmtree(_SPILL_DIR, ignore_errors=True)
+        _SPILL_DIR = None
 
 
 class Engine:
@@ -221,6 +282,8 @@ class Engine:
         gc.freeze()
         thresholds = gc.get_threshold()
         gc.set_threshold(max(thresholds[0], 100_000), thresholds[1], thresholds[2])
+        spill = contextlib.ExitStack()
+        spill.enter_context(_spill_dir(plan.params.workers > 1 and plan.blocks > 1))
         pool = self._pool(processor)
         opened: list[Sink] = []
         ok = False
@@ -253,6 +316,7 @@ class Engine:
             if pool is not None:
                 pool.terminate()
                 pool.join()
+            spill.close()
             close_errors: list[str] = []
             for sink in opened:
                 try:
@@ -372,6 +436,7 @@ class Engine:
             if isinstance(result, _Failure):
                 result.raise_()
             else:
+                result = _unspill(result)
                 yield result
 
     def _rows(self, sinks: list[Sink], elapsed: float) -> list[SummaryRow]:
