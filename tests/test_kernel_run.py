@@ -177,3 +177,24 @@ def test_generate_block_gives_the_records_a_run_writes(toy_cli, toy_host, tmp_pa
     for name in ("team", "member", "score"):
         written = [from_text_values(plan.specs[name], r) for r in load(tmp_path / f"{name}.jsonl")]
         assert written == [r for block in blocks for r in block[name]], name
+
+
+def test_payloads_spilled_through_memory_files_arrive_whole(toy_cli, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import datagen_kernel.run as run_module
+
+    if not os.access("/dev/shm", os.W_OK):
+        pytest.skip("no /dev/shm here: payloads take the pool's pipe")
+    before = {p for p in os.listdir("/dev/shm") if p.startswith("datagen-")}
+    monkeypatch.setattr(run_module, "_SPILL_ABOVE", 0)  # every payload goes through a file
+    loaded: list[int] = []
+    load = run_module._Spilled.load
+    monkeypatch.setattr(run_module._Spilled, "load", lambda self: loaded.append(1) or load(self))
+    args = ["--customers", str(BLOCK_SIZE * 3 + 1), "--seed", "5"]
+    run_json(toy_cli, tmp_path / "two", *args, "--workers", "2")
+    run_json(toy_cli, tmp_path / "one", *args)
+    assert loaded, "no payload was spilled"
+    assert read_dir(tmp_path / "two") == read_dir(tmp_path / "one")
+    assert {p for p in os.listdir("/dev/shm") if p.startswith("datagen-")} == before
