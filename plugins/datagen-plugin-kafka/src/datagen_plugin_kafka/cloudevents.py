@@ -22,6 +22,7 @@ import numpy as np
 
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn, Timestamp
 from datagen_kernel.serializers import format_timestamps
+from datagen_plugin_kafka.packed import Packed
 
 SPEC_VERSION = b"1.0"
 DEFAULT_NAMESPACE = "br.com.datagen"
@@ -73,6 +74,21 @@ def stored(records: Sequence[Record], name: str) -> Any:
     return [r[name] for r in records]
 
 
+def text_column(values: Any) -> Packed | list[bytes | None]:
+    """``text_bytes`` packed for the trip to the producing process (a list when a value is null)."""
+    if isinstance(values, TextColumn):
+        return Packed.rows(values.matrix)
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    try:
+        joined = "".join(values)
+    except TypeError:  # not all str: numbers, nulls
+        return text_bytes(values)
+    if joined.isascii():
+        return Packed(joined.encode(), np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values))))
+    return Packed.of([v.encode() for v in values])
+
+
 def text_bytes(values: Any) -> list[bytes | None]:
     """Each value as UTF-8 text bytes (``str(value)``), None for null: message keys, ``ce_id``."""
     if isinstance(values, TextColumn) and values.nulls is None:  # NUL padding: stripped by the S view
@@ -93,7 +109,7 @@ _MIN_MS, _MAX_MS = -62_167_219_200_000, 253_402_300_799_999
 """0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the four-digit years."""
 
 
-def _utc_texts(ms: np.ndarray[Any, Any]) -> list[bytes]:
+def _utc_texts(ms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """RFC 3339 UTC texts of epoch milliseconds (years 0-9999), by integer arithmetic."""
     days, rem = np.divmod(ms, 86_400_000)
     # civil date of a day number: 400-year eras of 146,097 days, years starting on 1 March
@@ -112,11 +128,17 @@ def _utc_texts(ms: np.ndarray[Any, Any]) -> list[bytes]:
     for value, (at, width) in zip(parts, _DIGITS, strict=True):
         for k in range(width):
             out[:, at + width - 1 - k] = 48 + value // 10**k % 10
-    return out.view(f"S{len(_TEMPLATE)}").ravel().tolist()  # type: ignore[no-any-return]
+    return out
 
 
 def rfc3339_utc(values: Any) -> list[bytes]:
     """``2025-06-01T13:04:05.120Z`` for each timestamp (epoch-ms ints vectorized)."""
+    column = rfc3339_column(values)
+    return column.tolist() if isinstance(column, Packed) else column
+
+
+def rfc3339_column(values: Any) -> Packed | list[bytes]:
+    """``rfc3339_utc``, packed when computed in numpy."""
     ms: np.ndarray[Any, Any] | None = None
     if isinstance(values, np.ndarray) and values.dtype.kind in "iuM":
         ms = values.astype("datetime64[ms]").astype(np.int64) if values.dtype.kind == "M" else values.astype(np.int64)
@@ -129,7 +151,7 @@ def rfc3339_utc(values: Any) -> list[bytes]:
                 ms = None
     if ms is not None:
         if len(ms) and int(ms.min()) >= _MIN_MS and int(ms.max()) <= _MAX_MS:
-            return _utc_texts(ms)
+            return Packed.rows(_utc_texts(ms))
         text = np.char.add(np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms"), "Z")
         return [t.encode() for t in text.tolist()]  # years beyond 0-9999
     return [b"" if t is None else t.replace("+00:00", "Z").encode() for t in format_timestamps(values, dt.UTC)]
@@ -144,8 +166,8 @@ class CloudEventColumns(NamedTuple):
     """
 
     const: Headers
-    ids: list[bytes]
-    times: list[bytes] | None
+    ids: list[bytes] | Packed
+    times: list[bytes] | Packed | None
 
 
 class HeaderBuilder:
@@ -163,8 +185,8 @@ class HeaderBuilder:
 
     def build(self, records: Sequence[Record]) -> CloudEventColumns:
         """The attributes of ``records`` (a list of dicts or a ``Batch``, read by column)."""
-        ids = text_bytes(stored(records, self.id_field))
-        times: list[bytes] | None = None
+        ids = text_column(stored(records, self.id_field))
+        times: list[bytes] | Packed | None = None
         if self.time_field is not None:
-            times = rfc3339_utc(stored(records, self.time_field))
+            times = rfc3339_column(stored(records, self.time_field))
         return CloudEventColumns(self.const, ids, times)  # type: ignore[arg-type]

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
-from datagen_kernel.serializers import to_text_values
-from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers, stored, text_bytes
+from datagen_kernel.serializers import JsonSerializer, to_text_values
+from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers, stored, text_column
+from datagen_plugin_kafka.packed import Packed, as_list
 from datagen_plugin_kafka.presets import (
     PRESETS,
     connection_settings,
@@ -78,8 +79,8 @@ class KafkaPayload(NamedTuple):
     """What ``encode`` hands to ``write`` (picklable)."""
 
     topic: str
-    values: list[bytes]
-    keys: list[bytes | None]
+    values: list[bytes] | Packed
+    keys: list[bytes | None] | Packed
     cloudevents: CloudEventColumns | None
 
     def headers(self) -> list[Headers] | None:
@@ -152,11 +153,8 @@ class KafkaSink(Sink):
     # -- worker side -------------------------------------------------------------------------
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
         topic = self.topic_for(entity)
-        if self.serializer is not None:
-            values = self.serializer.serialize(entity, records, topic=topic)
-        else:
-            values = [orjson.dumps(r) for r in to_text_values(entity, records)]
-        keys = text_bytes(stored(records, entity.message_key))
+        values = self._values(entity, records, topic)
+        keys = text_column(stored(records, entity.message_key))
         ce = None
         if self.config.get("cloudevents", True):
             builder = self._headers.get(entity.name)
@@ -164,6 +162,21 @@ class KafkaSink(Sink):
                 builder = self._headers[entity.name] = HeaderBuilder(entity, self.content_type)
             ce = builder.build(records)
         return EncodedBatch(entity.name, len(records), KafkaPayload(topic, values, keys, ce))
+
+    def _values(self, entity: EntitySpec, records: Sequence[Record], topic: str) -> list[bytes] | Packed:
+        """The serialized values, packed when the serializer builds them in one buffer."""
+        ser = self.serializer
+        if ser is None:
+            return [orjson.dumps(r) for r in to_text_values(entity, records)]
+        serialize_packed = getattr(ser, "serialize_packed", None)
+        if serialize_packed is not None:
+            data, ends = serialize_packed(entity, records, topic=topic)
+            return Packed(data, ends)
+        if isinstance(ser, JsonSerializer) and type(ser).serialize is JsonSerializer.serialize and records:
+            lines = Packed.lines(ser.serialize_lines(entity, records))
+            if len(lines) == len(records):
+                return lines
+        return ser.serialize(entity, records, topic=topic)
 
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
@@ -434,16 +447,17 @@ def _messages(payload: KafkaPayload) -> Iterator[tuple[bytes, bytes | None, Head
     them first measured slower here (more garbage-collector work).
     """
     ce = payload.cloudevents
+    values, keys = as_list(payload.values), as_list(payload.keys)
     if ce is None:
-        for value, key in zip(payload.values, payload.keys, strict=True):
+        for value, key in zip(values, keys, strict=True):
             yield value, key, None
         return
     c0, c1, c2, c3 = ce.const
     if ce.times is None:
-        for value, key, ce_id in zip(payload.values, payload.keys, ce.ids, strict=True):
+        for value, key, ce_id in zip(values, keys, as_list(ce.ids), strict=True):
             yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_subject", key)]
         return
-    for value, key, ce_id, ce_time in zip(payload.values, payload.keys, ce.ids, ce.times, strict=True):
+    for value, key, ce_id, ce_time in zip(values, keys, as_list(ce.ids), as_list(ce.times), strict=True):
         yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_time", ce_time), ("ce_subject", key)]
 
 
