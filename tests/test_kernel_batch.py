@@ -126,3 +126,14 @@ def test_masked_arrays_are_nullable_numeric_columns() -> None:
     assert isinstance(b.stored("paid"), np.ma.MaskedArray)
     assert b.take([1, 2]).column("paid") == [None, 250] and b[0:1].column("paid") == [100]
     assert b[1]["paid"] is None
+
+
+def test_foreign_keys_held_as_text_columns_are_checked() -> None:
+    owners = TextColumn.from_strings(["o1", "o1", "o2"])
+    events = Batch({"event_id": ["e1", "e2", "e3"], "owner_id": owners, "amount": [5, 6, 7], "at": [0, 0, 0],
+                    "note": [None, None, None]})
+    index = RecordIndex({OWNER.name: OWNER}, {OWNER.name: Batch({"owner_id": ["o1", "o2"]})})
+    assert foreign_key_violations(EVENT, events, index) == []
+    index = RecordIndex({OWNER.name: OWNER}, {OWNER.name: Batch({"owner_id": ["o1"]})})
+    [v] = foreign_key_violations(EVENT, events, index)
+    assert (v.key, v.field, v.rule) == ("e3", "owner_id", "foreign-key") and "'o2'" in v.message
