@@ -10,16 +10,20 @@ from datagen_plugin_banking.common import (
     BUSINESS_HOURS,
     CPF_SPACE,
     DAY_MS,
+    SortedSearch,
     TimestampSampler,
     cnpjs_from_roots,
     cpfs_from_bases,
     emails_for,
     format_brl,
+    int_column,
     invalid_cpfs,
     is_valid_cnpj,
     is_valid_cpf,
     local_parts,
+    object_column,
     phones_for_ddds,
+    pick,
     random_cnpjs,
     random_cpfs,
     sample_addresses,
@@ -160,3 +164,40 @@ def test_money_helpers() -> None:
     assert to_cents(np.array([1.005, 2.5, 0.0])).tolist() == [100, 250, 1]
     assert format_brl(123_456_789) == "R$ 1.234.567,89"
     assert format_brl(-5) == "-R$ 0,05"
+
+
+@pytest.mark.parametrize("hi", [1.0, 88.2, 0.01])
+def test_sorted_search_equals_a_binary_search(hi: float) -> None:
+    rng = np.random.default_rng(5)
+    for size in (1, 6, 49):
+        edges = np.sort(rng.random(size) * hi * 1.1)
+        edges[: size // 2] = np.round(edges[: size // 2] * 64) / 64  # some edges on bucket bounds
+        edges.sort()
+        search = SortedSearch(edges, hi=hi, buckets=256)
+        x = np.concatenate([rng.random(3000) * hi, edges, np.nextafter(edges, -np.inf),
+                            np.nextafter(edges, np.inf), [-hi, -0.0, 0.0, hi, 2 * hi]])
+        assert search(x).tolist() == np.searchsorted(edges, x, side="right").tolist()
+
+
+def test_pick_and_the_sampler_match_their_plain_definitions() -> None:
+    rng = np.random.default_rng(9)
+    cdf = np.cumsum([0.45, 0.15, 0.15, 0.10, 0.10, 0.05])
+    cdf[-1] = 1.0
+    u = rng.random(5000)
+    assert pick(cdf, u).tolist() == np.minimum(np.searchsorted(cdf, u, side="right"), 5).tolist()
+    draws = rng.random((5000, 3))
+    midnight = 3 * 3_600_000  # 1970-01-01T00:00-03:00: whole local days, so nothing is clipped
+    stamps = BUSINESS_HOURS.from_uniform(draws, midnight, midnight + 400 * DAY_MS)
+    expected_hour = np.searchsorted(BUSINESS_HOURS.hour_cdf, draws[:, 1], side="right")
+    assert local_parts(stamps)[2].tolist() == expected_hour.tolist()
+
+
+def test_columns_of_dicts_and_batches_agree() -> None:
+    from datagen_kernel import Batch
+
+    rows = [{"id": "a", "n": 3}, {"id": "b", "n": -1}]
+    batch = Batch({"id": ["a", "b"], "n": np.array([3, -1], dtype=np.int64)})
+    for records in (rows, batch):
+        assert int_column(records, "n").dtype == np.int64
+        assert int_column(records, "n").tolist() == [3, -1]
+        assert object_column(records, "id").tolist() == ["a", "b"]

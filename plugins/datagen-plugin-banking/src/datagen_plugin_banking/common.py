@@ -58,6 +58,38 @@ def local_parts(ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return day, (day + 3) % 7, (local - day * DAY_MS) // HOUR_MS
 
 
+class SortedSearch:
+    """``np.searchsorted(edges, x, side="right")`` for many ``x`` at once, exactly, by table.
+
+    ``[0, hi)`` is cut into buckets whose width is a power of two (so a bucket index is
+    computed exactly); a bucket no edge splits holds its answer, the few values falling in
+    a split bucket (or outside ``[0, hi)``) get a real binary search. With a few thousand
+    buckets this is one table lookup per value instead of a binary search.
+    """
+
+    def __init__(self, edges: Any, hi: float = 1.0, buckets: int = 4096) -> None:
+        self.edges = np.asarray(edges, dtype=np.float64)
+        self.scale = float(2.0 ** max(0, math.ceil(math.log2(buckets / hi))))
+        m = math.ceil(hi * self.scale)
+        bounds = np.arange(m + 1, dtype=np.float64) / self.scale  # exact: a power-of-two scale
+        first = np.searchsorted(self.edges, bounds[:-1], side="right")  # answer at a bucket's start
+        last = np.searchsorted(self.edges, bounds[1:], side="left")  # ... just below its end
+        self.table = np.append(np.where(first == last, first, -1), -1)  # last slot: out of range
+        self.m = m
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Indices as ``np.searchsorted(edges, x, side="right")`` (``x`` finite floats)."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.size < 64:
+            return np.searchsorted(self.edges, x, side="right")
+        slot = np.clip(np.floor(x * self.scale), -1, self.m).astype(np.intp)  # -1 and m: the sentinel
+        out = self.table[slot]
+        split = np.flatnonzero(out < 0)
+        if split.size:
+            out[split] = np.searchsorted(self.edges, x[split], side="right")
+        return out
+
+
 class TimestampSampler:
     """Draws instants inside per-element windows with weekday and hour-of-day weights.
 
@@ -87,6 +119,8 @@ class TimestampSampler:
             self.cum[w, 1:] = np.cumsum(np.roll(wd, -w))
         self.row_gap = 2.0 * self.week_sum + 1.0
         self.flat_cum = (self.cum[:, 1:] + np.arange(7)[:, None] * self.row_gap).ravel()
+        self._day_search = SortedSearch(self.flat_cum, hi=7 * self.row_gap)
+        self._hour_search = SortedSearch(self.hour_cdf)
 
     def sample(self, rng: np.random.Generator, start_ms: Any, end_ms: Any, n: int | None = None) -> np.ndarray:
         start = np.asarray(start_ms, dtype=np.int64)
@@ -111,9 +145,9 @@ class TimestampSampler:
         weeks = np.floor(t / self.week_sum)
         rem = t - weeks * self.week_sum
         # day in the week: rows of cum, shifted apart, searched at once
-        k = np.searchsorted(self.flat_cum, wd0 * self.row_gap + rem, side="right") - wd0 * 7
+        k = self._day_search(wd0 * self.row_gap + rem) - wd0 * 7
         day = np.minimum(d0 + weeks.astype(np.int64) * 7 + np.minimum(k, 6), d1)
-        hour = np.searchsorted(self.hour_cdf, u[:, 1], side="right")
+        hour = self._hour_search(u[:, 1])
         within = (u[:, 2] * HOUR_MS).astype(np.int64)
         out = day * DAY_MS + hour * HOUR_MS + within - LOCAL_OFFSET_MS
         clipped: np.ndarray = np.clip(out, start, np.maximum(end - 1, start))
@@ -516,9 +550,20 @@ def _cdf(weights: Sequence[float]) -> np.ndarray:
     return c
 
 
+_SEARCHES: dict[bytes, SortedSearch] = {}
+
+
 def pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Indices drawn by inverse CDF from uniforms ``u`` (``cdf`` from normalized weights)."""
-    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+    if np.size(u) < 64:
+        return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+    key = np.asarray(cdf, dtype=np.float64).tobytes()
+    search = _SEARCHES.get(key)
+    if search is None:
+        if len(_SEARCHES) >= 256:
+            _SEARCHES.clear()
+        search = _SEARCHES[key] = SortedSearch(cdf)
+    return np.minimum(search(u), len(cdf) - 1)
 
 
 def cdf(weights: Sequence[float]) -> np.ndarray:
@@ -737,6 +782,7 @@ __all__ = [
     "City",
     "Locations",
     "Names",
+    "SortedSearch",
     "State",
     "TimestampSampler",
     "addresses_from_uniform",
