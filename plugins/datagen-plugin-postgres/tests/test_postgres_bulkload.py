@@ -58,3 +58,42 @@ def test_postgres_created_and_truncated_tables_are_loaded_frozen(pg_cli: Any, pg
     assert more.exit_code == 0, more.output
     pages, frozen = frozen_pages(pg_admin, visibility, tables[0])
     assert frozen < pages, "rows appended to an existing table are not frozen"
+
+
+def _dump(conn: Any, schema: str, host: Any) -> dict[str, list[tuple[Any, ...]]]:
+    return {name: conn.execute(f'SELECT * FROM "{schema}"."{spec.table_name}" ORDER BY 1').fetchall()
+            for name, spec in host.registry.entity_specs().items()}
+
+
+@pytest.mark.parametrize("mode", ["fail", "truncate"])
+def test_postgres_one_pass_loads_the_same_tables_as_two_phases(pg_cli: Any, pg_admin: Any, pg_schema: str,
+                                                                toy_host: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                mode: str) -> None:
+    """The engine generates each block once for this sink (no phase barrier): masters and
+    events of a block arrive together, parents first, also into existing tables whose foreign
+    keys are checked row by row (truncate)."""
+    from datagen_plugin_postgres.sink import PostgresSink
+
+    from datagen_kernel.run import Engine
+
+    phases: list[tuple[str, ...]] = []
+    real = Engine._phases
+
+    def spy(self: Any, sinks: Any) -> tuple[str, ...]:
+        phases.append(real(self, sinks))
+        return phases[-1]
+
+    monkeypatch.setattr(Engine, "_phases", spy)
+    args = ["--customers", "1700", "--seed", "4", "--batch-size", "300"]
+    if mode == "truncate":
+        assert pg_cli(toy_host, ["--customers", "20", "--seed", "1"]).exit_code == 0
+    one = pg_cli(toy_host, args, if_exists=mode, batch_size="500")
+    assert one.exit_code == 0, one.output
+    assert len(phases[-1]) == 1, "one pass"
+    single = _dump(pg_admin, pg_schema, toy_host)
+    assert all(single.values())
+    monkeypatch.setattr(PostgresSink, "phase_barrier", True)
+    again = pg_cli(toy_host, args, if_exists="truncate", batch_size="500")
+    assert again.exit_code == 0, again.output
+    assert len(phases[-1]) == 2, "masters, then events"
+    assert _dump(pg_admin, pg_schema, toy_host) == single

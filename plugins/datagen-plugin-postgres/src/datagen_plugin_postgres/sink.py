@@ -55,6 +55,10 @@ class PostgresSink(Sink):
     name = "postgres"
     doc = "PostgreSQL tables (one per entity), loaded with COPY in one transaction."
     serializer_name = None
+    phase_barrier = False
+    """No reader sees a row before the commit, and every batch of COPY statements goes parents
+    first (a block's parents are written before its events), so foreign keys hold even in
+    existing tables without writing all masters first: each block is generated once."""
     options = (
         Option("url", "str", default_url,
                "PostgreSQL URL (postgresql://user:password@host:port/db); default $DATAGEN_POSTGRES_URL, "
