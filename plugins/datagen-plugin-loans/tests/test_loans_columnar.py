@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from datagen_plugin_loans.rules import RULES
 
-from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, TextColumn, Timestamp, Uuid, Violation
+from datagen_kernel import Batch, Date, Decimal, EntitySpec, Enum, Int, TextColumn, Timestamp, Uuid, Violation
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.plan import RunParams, build_plan
 from datagen_kernel.plugins import PluginHost
@@ -33,16 +33,17 @@ def block(loans_host: PluginHost) -> Records:
 
 def columnar(spec: EntitySpec, rows: list[dict[str, Any]]) -> Batch:
     """``rows`` in the columnar shape the generator uses: int64 / datetime64[D] arrays for
-    required numbers and dates, ``TextColumn`` for ids, lists for everything else."""
+    numbers and dates (masked where null), ``TextColumn`` for ids and enums, lists for the rest."""
     cols: dict[str, Any] = {}
     for f in spec.fields:
         values = [r[f.name] for r in rows]
-        if not f.nullable and isinstance(f.type, (Int, Decimal, Timestamp)):
-            cols[f.name] = np.array(values, dtype=np.int64)
-        elif not f.nullable and isinstance(f.type, Date):
-            cols[f.name] = np.array(values, dtype="datetime64[D]")
-        elif not f.nullable and isinstance(f.type, Uuid):
-            cols[f.name] = TextColumn(np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(-1, 36))
+        nulls = [v is None for v in values]
+        if isinstance(f.type, (Int, Decimal, Timestamp, Date)):
+            kind = "datetime64[D]" if isinstance(f.type, Date) else np.int64
+            data = np.array([v if v is not None else 0 for v in values], dtype=kind)
+            cols[f.name] = np.ma.MaskedArray(data, mask=nulls) if f.nullable else data
+        elif not f.nullable and isinstance(f.type, (Uuid, Enum)):
+            cols[f.name] = TextColumn.from_strings(values)
         else:
             cols[f.name] = values
     return Batch(cols)
@@ -71,7 +72,7 @@ def test_installments_are_numpy_columns(loans_host: PluginHost, block: Records) 
     assert batch.names == spec.field_names
     expected = columnar(spec, rows_of(block))
     for name in spec.field_names:
-        made, shaped = batch.values(name), expected.values(name)
+        made, shaped = batch.stored(name), expected.stored(name)
         assert type(made) is type(shaped), name
         if isinstance(made, np.ndarray):
             assert made.dtype == shaped.dtype, name

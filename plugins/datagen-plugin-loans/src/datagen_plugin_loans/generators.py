@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from datagen_plugin_banking.common import (
@@ -18,7 +17,7 @@ from datagen_plugin_banking.common import (
     zero_padded,
 )
 
-from datagen_kernel import Batch, BlockContext, PluginError, Record, column
+from datagen_kernel import Batch, BlockContext, PluginError, Record, TextColumn, column
 from datagen_plugin_loans.entities import (
     AMORTIZATION_SYSTEMS,
     INSTALLMENT_STATUSES,
@@ -228,18 +227,9 @@ def generate_loans(ctx: BlockContext) -> list[Record]:
 
 # --- installment -----------------------------------------------------------------------------
 
-_INSTALLMENT_STATUS = np.array(INSTALLMENT_STATUSES, dtype=object)
-
-
-def _nullable(values: np.ndarray, present: np.ndarray) -> list[Any]:
-    """Ints of ``values``, None where ``present`` is False."""
-    out = np.full(values.size, None, dtype=object)
-    out[present] = values[present]
-    return out.tolist()  # type: ignore[no-any-return]
-
-
 def generate_installments(ctx: BlockContext) -> Batch | list[Record]:
-    """Full schedules of the block's disbursed and APPROVED loans, grouped by loan (columns)."""
+    """Full schedules of the block's disbursed and APPROVED loans, grouped by loan, as columns:
+    ids and the status as ``TextColumn``, the nullable payment fields as masked arrays."""
     loans = ctx.records("loan")
     if not loans:
         return []
@@ -267,9 +257,9 @@ def generate_installments(ctx: BlockContext) -> Batch | list[Record]:
         "principal_amount": sched.principal,
         "interest_amount": sched.interest,
         "total_amount": sched.total,
-        "paid_date": dates_of(pay.paid_day, paid),
-        "paid_amount": _nullable(sched.paid_amount, paid),
-        "status": _INSTALLMENT_STATUS[pay.status].tolist(),
+        "paid_date": np.ma.MaskedArray(pay.paid_day.astype("datetime64[D]"), mask=~paid),
+        "paid_amount": np.ma.MaskedArray(sched.paid_amount, mask=~paid),
+        "status": TextColumn.from_codes(pay.status, INSTALLMENT_STATUSES),
         "created_at": issued[loan],
-        "updated_at": _nullable(pay.updated_ms, pay.updated_ms >= 0),
+        "updated_at": np.ma.MaskedArray(pay.updated_ms, mask=pay.updated_ms < 0),
     })

@@ -119,10 +119,29 @@ class _Columns:
 
     @classmethod
     def read(cls, records: Sequence[Record]) -> _Columns:
-        statuses = column(records, "status")
         return cls(_ints(records, "principal_amount"), _ints(records, "interest_amount"),
-                   _ints(records, "total_amount"), _ints(records, "installment_number"),
-                   np.fromiter(map(_STATUS_CODE.get, statuses, repeat(-1)), dtype=np.int64, count=len(statuses)))
+                   _ints(records, "total_amount"), _ints(records, "installment_number"), _status_codes(records))
+
+
+def _status_codes(records: Sequence[Record]) -> np.ndarray:
+    """Codes of the status column: from a ``TextColumn``'s bytes, or one dict look-up per value."""
+    flat = _text(records, "status")
+    if flat is not None:
+        codes = np.full(len(flat), -1, dtype=np.int64)
+        for code, symbol in enumerate(INSTALLMENT_STATUSES):
+            codes[flat == symbol.encode("ascii")] = code
+        return codes
+    statuses = column(records, "status")
+    return np.fromiter(map(_STATUS_CODE.get, statuses, repeat(-1)), dtype=np.int64, count=len(statuses))
+
+
+def _masked(records: Sequence[Record], name: str) -> np.ma.MaskedArray | None:
+    """Field ``name`` when a ``Batch`` stores it as a masked array (a nullable numeric column)."""
+    if isinstance(records, Batch):
+        values = records.stored(name)
+        if isinstance(values, np.ma.MaskedArray):
+            return values
+    return None
 
 
 def _amounts(spec: EntitySpec, records: Sequence[Record], cols: _Columns) -> Iterator[Violation]:
@@ -144,6 +163,17 @@ def _payments_agree(records: Sequence[Record], cols: _Columns) -> bool:
     """Whether every record's paid fields agree with its status (checked on columns)."""
     paid = (cols.status == _PAID) | (cols.status == _LATE)
     paid_at = np.flatnonzero(paid)
+    dates_given, amounts_given = _masked(records, "paid_date"), _masked(records, "paid_amount")
+    if dates_given is not None and amounts_given is not None and dates_given.dtype.kind == "M" \
+            and amounts_given.dtype.kind in "iu":
+        if not (np.array_equal(~np.ma.getmaskarray(dates_given), paid)
+                and np.array_equal(~np.ma.getmaskarray(amounts_given), paid)):
+            return False
+        paid_on = dates_given.data[paid_at].astype("datetime64[D]").astype(np.int64)
+        after_due = paid_on > _days(records, "due_date")[paid_at]
+        amount = amounts_given.data[paid_at].astype(np.int64)
+        return bool(np.array_equal(after_due, cols.status[paid_at] == _LATE)
+                    and (amount >= cols.total[paid_at]).all())
     unpaid_at = np.flatnonzero(~paid).tolist()
     dates = column(records, "paid_date")
     amounts = column(records, "paid_amount")
@@ -182,11 +212,12 @@ _END = object()
 
 
 def _text(records: Sequence[Record], name: str) -> np.ndarray | None:
-    """The byte matrix of field ``name`` when a ``Batch`` holds it as a ``TextColumn``."""
+    """Field ``name`` as one fixed-width bytes value per record (NUL padding ignored by numpy),
+    when a ``Batch`` holds it as a ``TextColumn`` without nulls."""
     if isinstance(records, Batch):
         values = records.values(name)
-        if isinstance(values, TextColumn):
-            return values.matrix
+        if isinstance(values, TextColumn) and values.nulls is None:
+            return np.ascontiguousarray(values.matrix).view(f"S{values.width}").ravel()
     return None
 
 
@@ -198,11 +229,10 @@ def _runs(records: Sequence[Record], name: str) -> tuple[list[Any], np.ndarray]:
     (the usual case) this costs a few C-level scans: find where the next first-seen key
     starts, then count that the run holds only its key.
     """
-    matrix = _text(records, name)
-    if matrix is not None:
-        starts = [0, *(np.flatnonzero((matrix[1:] != matrix[:-1]).any(axis=1)) + 1).tolist()]
-        flat = np.ascontiguousarray(matrix[starts]).view(f"S{matrix.shape[1]}").ravel().tolist()
-        return [b.decode("ascii") for b in flat], np.array([*starts, len(matrix)], dtype=np.int64)
+    flat = _text(records, name)
+    if flat is not None:
+        starts = [0, *(np.flatnonzero(flat[1:] != flat[:-1]) + 1).tolist()]
+        return [b.decode("utf-8") for b in flat[starts].tolist()], np.array([*starts, len(flat)], dtype=np.int64)
     keys = column(records, name)
     firsts = list(dict.fromkeys(keys))
     bounds = [0]
@@ -318,12 +348,9 @@ def _owners_agree(records: Sequence[Record], borrowers: list[Any], known: list[b
     owners = _text(records, "customer_id")
     if owners is not None:
         expected = text_matrix(borrowers)
-        width = owners.shape[1]
-        if expected is None or expected.shape[1] != width:
+        if expected is None or expected.shape[1] != owners.dtype.itemsize:
             return False
-        as_bytes = f"S{width}"  # one fixed-width bytes value per row: compared with memcmp
-        return not (np.ascontiguousarray(expected).view(as_bytes).ravel()[code]
-                    != np.ascontiguousarray(owners).view(as_bytes).ravel()).any()
+        return not (np.ascontiguousarray(expected).view(owners.dtype).ravel()[code] != owners).any()
     return bool(np.array(borrowers, dtype=object)[code].tolist() == column(records, "customer_id"))
 
 
