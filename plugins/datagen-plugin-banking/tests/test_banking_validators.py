@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from banking_blocks import as_batch, first_block, generate_blocks
 from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
-from datagen_plugin_banking.validators import RULES, invalid_account_numbers, invalid_e2e_ids
+from datagen_plugin_banking.validators import RULES, ascii_rows, invalid_account_numbers, invalid_e2e_ids
 
 from datagen_kernel import Batch, BlockContext, as_rows, hookimpl
 from datagen_kernel.validation import RecordIndex, run_rules
@@ -148,6 +148,11 @@ def test_batch_checkers_agree_with_the_formats() -> None:
     assert invalid_e2e_ids([good] * 3) == []
     assert [i for i, _ in invalid_e2e_ids(["E1", None])] == [0, 1]  # all malformed
     assert invalid_e2e_ids([]) == []
+    # a value hiding the separator must not pass as two well-formed ones
+    assert [i for i, _ in invalid_e2e_ids([good + "\n" + good[:-1], ""])] == [0, 1]
+    assert ascii_rows(["ab", "cd"], 2).tolist() == [[97, 98], [99, 100]]
+    for values in (["ab", "c"], ["abc", ""], ["a\n", "cd"], ["ab\ncd", ""], ["ab", None], ["á1", "cd"]):
+        assert ascii_rows(values, 2) is None, values
     accounts = ["241653-0", "241653-1", "24165-30", "241653\u0660", None, "2416530", "000001-9"]
     assert invalid_account_numbers(accounts) == [1, 2, 3, 4, 5]
     assert invalid_account_numbers(["241653-0", "000001-9"]) == []

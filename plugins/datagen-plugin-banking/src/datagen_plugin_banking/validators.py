@@ -153,6 +153,36 @@ _DIGIT[48:58] = True
 _ALNUM = _DIGIT.copy()
 _ALNUM[65:91] = _ALNUM[97:123] = True
 E2E_FORMAT = "is not E + ISPB(8 digits) + yyyyMMddHHmm + 11 alphanumerics (32 characters)"
+_HEAD = bytes(b if b == ord("E") else (48 if _DIGIT[b] else 35) for b in range(256))
+"""``bytes.translate`` table: E stays, digits become 0, anything else # (a valid id starts E0{20})."""
+_TAIL = bytes(120 if _ALNUM[b] else 35 for b in range(256))
+"""Alphanumerics become x, anything else # (a valid id ends x{11})."""
+_E2E_LINE = np.dtype([("head", "S21"), ("tail", "S11"), ("end", "S1")])
+
+
+def _ascii_lines(values: Sequence[Any], width: int) -> bytes | None:
+    """The values joined, each followed by a newline, when every one is a ``width``-character
+    ASCII string without a newline; else None. C-level checks: one join, one count."""
+    n = len(values)
+    try:
+        text = "\n".join(values)
+    except TypeError:
+        return None
+    if len(text) != n * (width + 1) - 1 or text.count("\n") != n - 1 or not text.isascii():
+        return None
+    raw = (text + "\n").encode("ascii")
+    # n - 1 newlines, none inside a value, each where a width-character value ends: all fit
+    ends = np.frombuffer(raw, dtype=np.uint8)[width :: width + 1]
+    return raw if (ends == 10).all() else None
+
+
+def ascii_rows(values: Sequence[Any], width: int) -> np.ndarray | None:
+    """``values`` as an ``(n, width)`` byte matrix when every one is a ``width``-character ASCII
+    string without a newline, else None."""
+    raw = _ascii_lines(values, width)
+    if raw is None:
+        return None
+    return np.frombuffer(raw, dtype=np.uint8).reshape(len(values), width + 1)[:, :width]
 
 
 def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) -> list[tuple[int, str]]:
@@ -161,14 +191,16 @@ def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) ->
     n = len(values)
     if n == 0:
         return []
-    if set(map(type, values)) != {str} or set(map(len, values)) != {32} or not "".join(values).isascii():
+    raw = _ascii_lines(values, 32)
+    if raw is None:
         out = [(i, E2E_FORMAT) for i, v in enumerate(values) if not (isinstance(v, str) and E2E_ID.fullmatch(v))]
         bad = {i for i, _ in out}
         keep = [i for i in range(n) if i not in bad]
         sub = invalid_e2e_ids([values[i] for i in keep], None if ispb is None else [ispb[i] for i in keep])
         return sorted(out + [(keep[j], p) for j, p in sub])
-    c = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(n, 32)
-    ok = (c[:, 0] == ord("E")) & ((c[:, 1:21] - np.uint8(48)) < 10).all(axis=1) & _ALNUM[c[:, 21:]].all(axis=1)
+    c = np.frombuffer(raw, dtype=np.uint8).reshape(n, 33)[:, :32]
+    ok = np.frombuffer(raw.translate(_HEAD), dtype=_E2E_LINE)["head"] == b"E" + b"0" * 20
+    ok &= np.frombuffer(raw.translate(_TAIL), dtype=_E2E_LINE)["tail"] == b"x" * 11
     d = c[:, 13:21].astype(np.int16) - 48  # MMddHHmm
 
     def two(col: int) -> np.ndarray:
@@ -178,14 +210,19 @@ def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) ->
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour < 24) & (minute < 60)
     out = [(i, E2E_FORMAT) for i in np.flatnonzero(~ok).tolist()]
     if ispb is not None:
-        every = set(map(len, ispb)) == {8}
-        known = range(n) if every else [i for i, x in enumerate(ispb) if len(x) == 8]
-        if known:
-            text = "".join(ispb) if every else "".join(ispb[i] for i in known)
-            want = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 8)
-            wrong = (ok & (c[:, 1:9] != want).any(axis=1)) if every else ok[known] & (c[known, 1:9] != want).any(axis=1)
-            out += [(known[j], f"carries ISPB {values[known[j]][1:9]}, not the account's bank's ({ispb[known[j]]})")
-                    for j in np.flatnonzero(wrong).tolist()]
+        want = ascii_rows(ispb, 8)
+        if want is not None:  # every value's ISPB known: compare 8 bytes as one word
+            have = np.ascontiguousarray(c[:, 1:9]).view("<u8").ravel()
+            wrong = ok & (have != np.ascontiguousarray(want).view("<u8").ravel())
+            known: Sequence[int] = range(n)
+        else:
+            known = [i for i, x in enumerate(ispb) if len(x) == 8]
+            if not known:
+                return sorted(out)
+            want = np.frombuffer("".join(ispb[i] for i in known).encode("ascii"), dtype=np.uint8).reshape(-1, 8)
+            wrong = ok[known] & (c[known, 1:9] != want).any(axis=1)
+        out += [(known[j], f"carries ISPB {values[known[j]][1:9]}, not the account's bank's ({ispb[known[j]]})")
+                for j in np.flatnonzero(wrong).tolist()]
     return sorted(out)
 
 
