@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from trades_testkit import trades_host
 
-from datagen_kernel import Batch, Date, Decimal, EntitySpec, Int, TextColumn, Timestamp, Uuid, Violation
+from datagen_kernel import Batch, Date, Decimal, EntitySpec, Enum, Int, String, TextColumn, Timestamp, Uuid, Violation
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.plan import RunParams, build_plan
 from datagen_kernel.validation import RecordIndex, run_rules
@@ -33,17 +33,18 @@ def block() -> dict[str, Any]:
 
 
 def columnar(spec: EntitySpec, rows: list[Row]) -> Batch:
-    """``rows`` in the generator's columnar shape: int64 / datetime64[D] arrays for required
-    numbers and dates, ``TextColumn`` for ids, lists for everything else."""
+    """``rows`` in the generator's columnar shape: int64 / datetime64[D] arrays for numbers
+    and dates (masked where null), ``TextColumn`` for text, lists for the rest."""
     cols: dict[str, Any] = {}
     for f in spec.fields:
         values = [r[f.name] for r in rows]
-        if not f.nullable and isinstance(f.type, (Int, Decimal, Timestamp)):
-            cols[f.name] = np.array(values, dtype=np.int64)
-        elif not f.nullable and isinstance(f.type, Date):
-            cols[f.name] = np.array(values, dtype="datetime64[D]")
-        elif not f.nullable and isinstance(f.type, Uuid):
-            cols[f.name] = TextColumn(np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(-1, 36))
+        nulls = [v is None for v in values]
+        if isinstance(f.type, (Int, Decimal, Timestamp, Date)):
+            kind = "datetime64[D]" if isinstance(f.type, Date) else np.int64
+            data = np.array([v if v is not None else 0 for v in values], dtype=kind)
+            cols[f.name] = np.ma.MaskedArray(data, mask=nulls) if f.nullable else data
+        elif not f.nullable and isinstance(f.type, (Uuid, Enum, String)):
+            cols[f.name] = TextColumn.from_strings(values)
         else:
             cols[f.name] = values
     return Batch(cols)
@@ -69,7 +70,7 @@ def test_trades_are_numpy_columns(block: dict[str, Any]) -> None:
     assert batch.names == spec.field_names
     expected = columnar(spec, rows_of(block))
     for name in spec.field_names:
-        made, shaped = batch.values(name), expected.values(name)
+        made, shaped = batch.stored(name), expected.stored(name)
         assert type(made) is type(shaped), name
         if isinstance(made, np.ndarray):
             assert made.dtype == shaped.dtype, name

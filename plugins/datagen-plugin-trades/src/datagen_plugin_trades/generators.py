@@ -249,7 +249,8 @@ def _decide_sells(
 
 
 def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
-    """All trades of the block's INVESTIMENTOS accounts, account by account, in time order (columns)."""
+    """All trades of the block's INVESTIMENTOS accounts, account by account, in time order, as
+    columns: ids and enums as ``TextColumn``, ``updated_at`` as a masked array."""
     all_accounts = ctx.records("account")
     investing = [i for i, kind in enumerate(column(all_accounts, "account_type")) if kind == INVESTMENT_ACCOUNT]
     n_acc = len(investing)
@@ -262,7 +263,6 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     stock_records = ctx.records("stock")
     by_ticker = {t: i for i, t in enumerate(column(stock_records, "ticker"))}
     listed = [by_ticker[li.ticker] for li in LISTINGS]
-    tickers = np.asarray([li.ticker for li in LISTINGS], dtype=object)
     lot_size = np.asarray(column(stock_records, "lot_size"), dtype=np.int64)[listed]
 
     # --- per account (one row of uniforms each): how many trades, when, in which shares -------
@@ -353,8 +353,6 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     settlement = business_day(bday + SETTLEMENT_DAYS).astype("datetime64[D]")
     has_update = (status == _CANCELLED) | (status == _PARTIAL)
     updated_at = executed + 1_000 + (u[:, _U_UPDATED] * 30 * 60_000).astype(np.int64)
-    updated = np.full(n, None, dtype=object)
-    updated[has_update] = updated_at[has_update]
 
     owner = np.asarray(investing, dtype=np.int64)[acc]
     return Batch({
@@ -362,22 +360,21 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
         "account_id": text_at(all_accounts, "account_id", owner),
         "customer_id": text_at(all_accounts, "customer_id", owner),
         "stock_id": text_at(stock_records, "stock_id", np.asarray(listed, dtype=np.int64)[stock_pos]),
-        "ticker": tickers[stock_pos].tolist(),
-        "trade_type": _SIDE_NAMES[is_sell.view(np.int8)].tolist(),
+        "ticker": TextColumn.from_codes(stock_pos, _TICKERS),
+        "trade_type": TextColumn.from_codes(is_sell.view(np.int8), _SIDES),
         "quantity": quantity,
         "price_per_share": price,
         "total_amount": total,
         "fees": fees,
         "net_amount": net,
-        "order_type": _ORDER_NAMES[order_type].tolist(),
-        "status": _STATUS_NAMES[status].tolist(),
+        "order_type": TextColumn.from_codes(order_type, ORDER_TYPES),
+        "status": TextColumn.from_codes(status, STATUSES),
         "executed_at": executed,
         "settlement_date": settlement,
         "created_at": np.maximum(executed - placed_delay, created[acc] + 1),
-        "updated_at": updated.tolist(),
+        "updated_at": np.ma.MaskedArray(updated_at, mask=~has_update),
     })
 
 
-_SIDE_NAMES = np.asarray(("BUY", "SELL"), dtype=object)
-_ORDER_NAMES = np.asarray(ORDER_TYPES, dtype=object)
-_STATUS_NAMES = np.asarray(STATUSES, dtype=object)
+_SIDES = ("BUY", "SELL")
+_TICKERS = tuple(li.ticker for li in LISTINGS)

@@ -23,7 +23,6 @@ from datagen_plugin_trades.calendar import (
     local_day,
 )
 from datagen_plugin_trades.entities import FEE_RATE_PPM10, HOLDING_STATUSES, INVESTMENT_ACCOUNT
-from datagen_plugin_trades.generators import text_matrix
 from datagen_plugin_trades.listing import BY_TICKER, CURRENCY, LOT_SIZE, isin_is_valid
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -52,17 +51,27 @@ def _days(records: Sequence[Record], name: str) -> np.ndarray:
     return np.fromiter(map(date.toordinal, values), dtype=np.int64, count=len(values)) - _EPOCH_ORDINAL
 
 
-def _is(values: list[Any], constant: str) -> np.ndarray:
-    """Boolean array: which of ``values`` equal ``constant``."""
-    return np.fromiter(map(eq, values, repeat(constant)), dtype=bool, count=len(values))
+def _is(records: Sequence[Record], name: str, *constants: str) -> np.ndarray:
+    """Boolean array: which records' field ``name`` is one of ``constants``."""
+    flat = _text(records, name)
+    if flat is not None:
+        found = np.zeros(len(flat), dtype=bool)
+        for constant in constants:
+            found |= flat == constant.encode("utf-8")
+        return found
+    values = column(records, name)
+    if len(constants) == 1:
+        return np.fromiter(map(eq, values, repeat(constants[0])), dtype=bool, count=len(values))
+    return np.fromiter(map(frozenset(constants).__contains__, values), dtype=bool, count=len(values))
 
 
 def _text(records: Sequence[Record], name: str) -> np.ndarray | None:
-    """Field ``name`` as one fixed-width bytes value per record, when a ``Batch`` holds it as a
-    ``TextColumn`` (compared in numpy, no Python strings)."""
+    """Field ``name`` as one fixed-width bytes value per record (NUL padding ignored by numpy),
+    when a ``Batch`` holds it as a ``TextColumn`` without nulls (compared in numpy, no Python
+    strings)."""
     if isinstance(records, Batch):
         values = records.values(name)
-        if isinstance(values, TextColumn):
+        if isinstance(values, TextColumn) and values.nulls is None:
             return np.ascontiguousarray(values.matrix).view(f"S{values.width}").ravel()
     return None
 
@@ -81,7 +90,7 @@ def _codes(records: Sequence[Record], name: str) -> tuple[list[Any], np.ndarray]
                 distinct = None
         if distinct is None:
             distinct, inverse = np.unique(flat, return_inverse=True)
-        return [b.decode("ascii") for b in distinct.tolist()], inverse.ravel().astype(np.int64)
+        return [b.decode("utf-8") for b in distinct.tolist()], inverse.ravel().astype(np.int64)
     keys = column(records, name)
     found = list(dict.fromkeys(keys))
     index = {k: j for j, k in enumerate(found)}
@@ -91,10 +100,10 @@ def _codes(records: Sequence[Record], name: str) -> tuple[list[Any], np.ndarray]
 def _differ(records: Sequence[Record], name: str, parents: list[Any], code: np.ndarray) -> np.ndarray:
     """Boolean array: where field ``name`` differs from ``parents[code]`` (a parent value per record)."""
     flat = _text(records, name)
-    if flat is not None:
-        wanted = text_matrix(parents)
-        if wanted is not None and wanted.shape[1] == flat.dtype.itemsize:
-            return np.asarray(np.ascontiguousarray(wanted).view(flat.dtype).ravel()[code] != flat)
+    if flat is not None and all(isinstance(p, str) for p in parents):
+        encoded = [p.encode("utf-8") for p in parents]
+        if max(map(len, encoded), default=0) <= flat.dtype.itemsize:  # fits: never truncated
+            return np.asarray(np.array(encoded, dtype=flat.dtype)[code] != flat)
     values = column(records, name)
     expected = np.array(parents, dtype=object)[code].tolist()
     if values == expected:
@@ -185,7 +194,7 @@ def check_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
     wrong_total = (total != quantity * price) | (price <= 0)
     expected_fees = (total * FEE_RATE_PPM10 + 5_000_000) // 10_000_000
     wrong_fees = ~wrong_total & (fees != expected_fees)
-    buy = _is(column(records, "trade_type"), "BUY")
+    buy = _is(records, "trade_type", "BUY")
     wrong_net = ~wrong_total & ~wrong_fees & (net != np.where(buy, total + fees, total - fees))
     failed = wrong_total | wrong_fees | wrong_net
     if not failed.any():
@@ -258,8 +267,8 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
     except _TYPE_ERRORS as exc:
         yield Violation(spec.name, None, "quantity", "trade-holdings", f"values of unexpected type ({exc})")
         return
-    sell = _is(column(records, "trade_type"), "SELL")
-    moves = np.fromiter(map(_HOLDING.__contains__, column(records, "status")), dtype=bool, count=n)
+    sell = _is(records, "trade_type", "SELL")
+    moves = _is(records, "status", *HOLDING_STATUSES)
     # each account's trades in each stock, in time order
     order = np.lexsort((executed, stock, account))  # stable: ties stay in record order
     change = np.where(moves, np.where(sell, -quantity, quantity), 0)[order]
@@ -270,9 +279,6 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
     held_before = held_after - change - base
     if (sell[order] & (quantity[order] > held_before)).any():
         yield from _replay_holdings(spec, records)
-
-
-_HOLDING = frozenset(HOLDING_STATUSES)
 
 
 def _replay_holdings(spec: EntitySpec, records: Sequence[Record]) -> Iterator[Violation]:
