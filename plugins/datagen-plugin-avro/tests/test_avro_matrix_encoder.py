@@ -140,3 +140,10 @@ def test_bad_values_name_the_field() -> None:
         codec.matrix.encode([dict(good, league="PLATINUM")], HEADER)
     with pytest.raises(ValueError, match=r"'budget'"):
         codec.matrix.encode([dict(good, budget="12")], HEADER)
+
+
+def test_empty_batches() -> None:
+    codec = EntityCodec(EDGE)
+    assert codec.encode([], HEADER) == [] and codec.encode(Batch({f.name: [] for f in EDGE.fields}), HEADER) == []
+    data, ends = codec.encode_packed([], HEADER)
+    assert data == b"" and len(ends) == 0

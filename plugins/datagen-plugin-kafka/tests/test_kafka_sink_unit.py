@@ -257,3 +257,17 @@ def test_encode_reads_batch_columns_like_dicts() -> None:
     from_batch = sink.encode(toy_pack.SCORE, Batch(columns)).payload
     assert from_batch.keys == from_dicts.keys and from_batch.headers() == from_dicts.headers()
     assert from_batch.values == from_dicts.values
+
+
+def test_packed_columns_round_trip_through_pickle() -> None:
+    import numpy as np
+    from datagen_plugin_kafka.packed import Packed, as_list
+
+    items = [b"", b"a", b"\n", "São Paulo".encode(), b"x" * 300]
+    for packed in (Packed.of(items), pickle.loads(pickle.dumps(Packed.of(items)))):
+        assert packed.tolist() == items and len(packed) == len(items) and packed == items
+    matrix = np.frombuffer(b"abcdefghijkl", dtype=np.uint8).reshape(4, 3)
+    assert Packed.rows(matrix).tolist() == [b"abc", b"def", b"ghi", b"jkl"]
+    assert Packed.lines(b'{"a":1}\n{}\n\n').tolist() == [b'{"a":1}', b"{}", b""]
+    assert Packed.lines(b"").tolist() == [] and as_list(Packed.of([])) == []
+    assert as_list([b"k", None]) == [b"k", None]

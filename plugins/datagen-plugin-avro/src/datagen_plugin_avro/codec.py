@@ -602,7 +602,8 @@ class MatrixEncoder:
             return None
         data, ends = packed
         bounds = ends.tolist()
-        return [data[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+        starts = [0, *bounds[:-1]] if bounds else []
+        return [data[a:b] for a, b in zip(starts, bounds, strict=True)]
 
     def encode_packed(self, records: Sequence[Record], header: bytes) -> tuple[bytes, np.ndarray[Any, Any]] | None:
         """All framed values end to end in one buffer, and where each ends; None as ``encode``."""

@@ -52,7 +52,9 @@ class Packed:
     def tolist(self) -> list[bytes]:
         data = self.data
         ends = self.ends.tolist()
-        starts = [0, *ends[:-1]] if self.starts is None else self.starts.tolist()
+        starts = [0, *ends[:-1]] if ends else []
+        if self.starts is not None:
+            starts = self.starts.tolist()
         return [data[a:b] for a, b in zip(starts, ends, strict=True)]
 
     def __len__(self) -> int:
