@@ -205,6 +205,10 @@ def _poisson_cdf(mean: float) -> np.ndarray:
 _U_DAY, _U_TIME, _U_SLOT, _U_SIDE, _U_SELL, _U_ORDER, _U_STATUS, _U_PLACED, _U_UPDATED = range(9)
 
 
+_ROTATIONS = {k: [tuple((first + step) % k for step in range(k)) for first in range(k)] for k in PORTFOLIO_SIZES}
+"""Slots of a portfolio of ``k`` shares in the order a SELL drawn at slot ``first`` tries them."""
+
+
 def _decide_sells(
     accounts: list[int], before: list[list[int]], slots: list[int], sizes: list[int],
     fractions: list[float], moves: list[bool], buy_lots: list[int],
@@ -219,31 +223,28 @@ def _decide_sells(
     sells: list[int] = []
     sell_slots: list[int] = []
     sell_lots: list[int] = []
+    add_sell, add_slot, add_lots = sells.append, sell_slots.append, sell_lots.append
+    ceil = math.ceil
     current = -1
     sold = flipped = [0] * MAX_SLOTS
-    for i, account in enumerate(accounts):
+    for i, (account, bought, k, first, fraction, filled) in enumerate(
+            zip(accounts, before, sizes, slots, fractions, moves, strict=True)):
         if account != current:
             current = account
             sold = [0] * MAX_SLOTS
             flipped = [0] * MAX_SLOTS
-        bought = before[i]
-        k = sizes[i]
-        first = slots[i]
-        for step in range(k):
-            s = first + step
-            if s >= k:
-                s -= k
+        for s in _ROTATIONS[k][first]:
             held = bought[s] + flipped[s] - sold[s]
             if held > 0:
-                q = max(math.ceil(fractions[i] * held), 1)
-                sells.append(i)
-                sell_slots.append(s)
-                sell_lots.append(q)
-                if moves[i]:
+                q = ceil(fraction * held) or 1
+                add_sell(i)
+                add_slot(s)
+                add_lots(q)
+                if filled:
                     sold[s] += q
                 break
         else:
-            if moves[i]:
+            if filled:
                 flipped[first] += buy_lots[i]
     return sells, sell_slots, sell_lots
 
