@@ -201,3 +201,16 @@ def test_columns_of_dicts_and_batches_agree() -> None:
         assert int_column(records, "n").dtype == np.int64
         assert int_column(records, "n").tolist() == [3, -1]
         assert object_column(records, "id").tolist() == ["a", "b"]
+
+
+def test_sampler_windows_per_group_give_the_same_instants() -> None:
+    rng = np.random.default_rng(11)
+    starts = AS_OF - rng.integers(DAY_MS, 900 * DAY_MS, 40)
+    ends = starts + rng.integers(-DAY_MS, 400 * DAY_MS, 40)
+    group = np.sort(rng.integers(0, 40, 4000))
+    u = rng.random((4000, 3))
+    grouped = BUSINESS_HOURS.from_uniform(u, starts, ends, group)
+    assert grouped.tolist() == BUSINESS_HOURS.from_uniform(u, starts[group], ends[group]).tolist()
+    drawn = BUSINESS_HOURS.sample(np.random.default_rng(3), starts, ends, group=group)
+    expected = BUSINESS_HOURS.sample(np.random.default_rng(3), starts[group], ends[group])
+    assert drawn.tolist() == expected.tolist()

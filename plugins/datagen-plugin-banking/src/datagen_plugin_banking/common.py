@@ -122,36 +122,52 @@ class TimestampSampler:
         self._day_search = SortedSearch(self.flat_cum, hi=7 * self.row_gap)
         self._hour_search = SortedSearch(self.hour_cdf)
 
-    def sample(self, rng: np.random.Generator, start_ms: Any, end_ms: Any, n: int | None = None) -> np.ndarray:
+    def sample(
+        self, rng: np.random.Generator, start_ms: Any, end_ms: Any, n: int | None = None, group: Any = None,
+    ) -> np.ndarray:
+        """``n`` instants; with ``group``, windows are given per group and value ``i`` falls in
+        window ``group[i]`` (the same values as passing ``start_ms[group]``, ``end_ms[group]``,
+        with the window arithmetic done once per group)."""
         start = np.asarray(start_ms, dtype=np.int64)
         end = np.asarray(end_ms, dtype=np.int64)
         if n is None:
-            n = int(np.broadcast(start, end).size)
-        return self.from_uniform(rng.random((n, 3)), start, end)
+            n = len(group) if group is not None else int(np.broadcast(start, end).size)
+        return self.from_uniform(rng.random((n, 3)), start, end, group)
 
-    def from_uniform(self, u: np.ndarray, start_ms: Any, end_ms: Any) -> np.ndarray:
+    def from_uniform(self, u: np.ndarray, start_ms: Any, end_ms: Any, group: Any = None) -> np.ndarray:
         """Like ``sample`` with the ``(n, 3)`` uniforms given (to share one draw with others)."""
         n = u.shape[0]
-        start = np.broadcast_to(np.asarray(start_ms, dtype=np.int64), (n,))
-        end = np.broadcast_to(np.asarray(end_ms, dtype=np.int64), (n,))
         if n == 0:
             return np.zeros(0, dtype=np.int64)
+        if group is None:
+            start = np.broadcast_to(np.asarray(start_ms, dtype=np.int64), (n,))
+            end = np.broadcast_to(np.asarray(end_ms, dtype=np.int64), (n,))
+            d0, d1, total, key_base, k_base, lo, hi = self._windows(start, end)
+        else:
+            g = np.asarray(group, dtype=np.intp)
+            starts, ends = np.broadcast_arrays(np.atleast_1d(np.asarray(start_ms, dtype=np.int64)),
+                                               np.atleast_1d(np.asarray(end_ms, dtype=np.int64)))
+            d0, d1, total, key_base, k_base, lo, hi = (a[g] for a in self._windows(starts, ends))
+        t = u[:, 0] * total
+        weeks = np.floor(t / self.week_sum)
+        rem = t - weeks * self.week_sum
+        # day in the week: rows of cum, shifted apart, searched at once
+        k = self._day_search(key_base + rem) - k_base
+        day = np.minimum(d0 + weeks.astype(np.int64) * 7 + np.minimum(k, 6), d1)
+        hour = self._hour_search(u[:, 1])
+        within = (u[:, 2] * HOUR_MS).astype(np.int64)
+        out = day * DAY_MS + hour * HOUR_MS + within - LOCAL_OFFSET_MS
+        clipped: np.ndarray = np.clip(out, lo, hi)
+        return clipped
+
+    def _windows(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per window: first and last local day, total weekday weight, search offsets, clip bounds."""
         d0 = (start + LOCAL_OFFSET_MS) // DAY_MS
         d1 = (np.maximum(end, start + 1) - 1 + LOCAL_OFFSET_MS) // DAY_MS
         length = d1 - d0 + 1
         wd0 = (d0 + 3) % 7
         total = (length // 7) * self.week_sum + self.cum[wd0, length % 7]
-        t = u[:, 0] * total
-        weeks = np.floor(t / self.week_sum)
-        rem = t - weeks * self.week_sum
-        # day in the week: rows of cum, shifted apart, searched at once
-        k = self._day_search(wd0 * self.row_gap + rem) - wd0 * 7
-        day = np.minimum(d0 + weeks.astype(np.int64) * 7 + np.minimum(k, 6), d1)
-        hour = self._hour_search(u[:, 1])
-        within = (u[:, 2] * HOUR_MS).astype(np.int64)
-        out = day * DAY_MS + hour * HOUR_MS + within - LOCAL_OFFSET_MS
-        clipped: np.ndarray = np.clip(out, start, np.maximum(end - 1, start))
-        return clipped
+        return d0, d1, total, wd0 * self.row_gap, wd0 * 7, start, np.maximum(end - 1, start)
 
 
 BUSINESS_HOURS = TimestampSampler()

@@ -259,7 +259,7 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.maximum(np.rint(acc_balance[acc] * AMOUNT_SHARE * np.exp(AMOUNT_SIGMA * z)), MIN_AMOUNT)
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
-    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start[acc], as_of, n)
+    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, as_of, n, group=acc)
     e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
     cap_mode = np.where(ttype == WITHDRAW, CAP_NOTES, CAP_SHARE)
 

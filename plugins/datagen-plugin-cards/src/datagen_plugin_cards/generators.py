@@ -273,7 +273,7 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         return []
     card = np.repeat(np.arange(len(cards)), counts)
 
-    ts = BUSINESS_HOURS.sample(ctx.rng("timestamp"), start[card], end[card], total)
+    ts = BUSINESS_HOURS.sample(ctx.rng("timestamp"), start, end, total, group=card)
     ts = _sorted_within(ts, card)
     u = ctx.rng("attrs").random((total, 8))
 
