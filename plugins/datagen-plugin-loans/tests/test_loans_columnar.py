@@ -134,11 +134,12 @@ def test_a_broken_installment_is_caught_in_either_form(loans_host: PluginHost, b
 
 
 @pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("was", "now"), [("ACTIVE", "PAID_OFF"), ("APPROVED", "PENDING"), ("DEFAULT", "ACTIVE")])
 def test_a_loan_status_that_disagrees_with_its_installments_is_caught(
-        loans_host: PluginHost, block: Records, form: str) -> None:
+        loans_host: PluginHost, block: Records, form: str, was: str, now: str) -> None:
     loans = [dict(r) for r in block["loan"]]
-    loan = next(r for r in loans if r["status"] == "ACTIVE")
-    loan["status"] = "PAID_OFF"
+    loan = next(r for r in loans if r["status"] == was)
+    loan["status"] = now
     found = violations(loans_host, {**block, "loan": loans}, rows_of(block), form)
     assert [(v.rule, loan["loan_id"] in v.message) for v in found] == [("loan-status", True)]
 

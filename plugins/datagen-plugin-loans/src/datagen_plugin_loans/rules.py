@@ -294,9 +294,19 @@ def _schedules(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, cols
 
     borrowers = [loan.get("customer_id") for loan in found]
     owners_ok = _owners_agree(records, borrowers, known, code)
-    for j, loan in enumerate(loans):
-        if not known[j]:
-            continue  # the foreign-key rule reports it
+    # the verdict of the loop below for every loan at once; the loop then visits only loans that
+    # may fail (an unordered schedule is completed there, one loan at a time)
+    status_of = np.array([loan.get("status") for loan in found], dtype=object)
+    pipeline = np.array([st in PIPELINE for st in status_of], dtype=bool)
+    expected_of = _LOAN_STATUS[np.select(
+        [n_default > 0, n_late + n_paid == count, n_late >= DELINQUENT_LATE_COUNT], [0, 1, 2], 3)]
+    wrong_sum_of = (complete & (total != principal)) | (total > principal)
+    wrong_status_of = np.where(
+        pipeline, (status_of != "APPROVED") | (n_pending != count),
+        np.where(complete, expected_of != status_of, (n_default > 0) & (status_of != "DEFAULT")))
+    suspect = np.array(known, dtype=bool) & (~in_order | wrong_sum_of | wrong_status_of | (not owners_ok))
+    for j in np.flatnonzero(suspect).tolist():
+        loan = found[j]
         loan_id = loan_ids[j]
         runs = [(int(a), int(b)) for a, b, r in zip(starts, bounds[1:], loan_of_run, strict=True) if r == j] \
             if not (owners_ok and in_order[j]) else None
@@ -352,6 +362,10 @@ def _owners_agree(records: Sequence[Record], borrowers: list[Any], known: list[b
             return False
         return not (np.ascontiguousarray(expected).view(owners.dtype).ravel()[code] != owners).any()
     return bool(np.array(borrowers, dtype=object)[code].tolist() == column(records, "customer_id"))
+
+
+_LOAN_STATUS = np.array(["DEFAULT", "PAID_OFF", "DELINQUENT", "ACTIVE"], dtype=object)
+"""``_expected_status`` by code (the order of its tests)."""
 
 
 def _expected_status(n_default: int, n_late: int, n_paid: int, count: int) -> str:
