@@ -105,13 +105,14 @@ def text_at(records: Sequence[Record], name: str, index: np.ndarray) -> TextColu
     """Field ``name`` of ``records`` at positions ``index``: a ``TextColumn`` when the values
     are equal-length ASCII strings (ids), else a list."""
     values = records.values(name) if isinstance(records, Batch) else column(records, name)
-    if isinstance(values, TextColumn):
-        return values.take(index)
+    if isinstance(values, TextColumn):  # np.take: rows gathered several times faster than matrix[index]
+        nulls = None if values.nulls is None else values.nulls[index]
+        return TextColumn(np.take(values.matrix, index, axis=0), nulls)
     listed = values.tolist() if isinstance(values, np.ndarray) else list(values)
     matrix = text_matrix(listed)
     if matrix is None:
         return np.array(listed, dtype=object)[index].tolist()  # type: ignore[no-any-return]
-    return TextColumn(matrix[index])
+    return TextColumn(np.take(matrix, index, axis=0))
 
 
 def local_day(ms: int) -> int:
@@ -167,11 +168,16 @@ def amortize(principal: np.ndarray, rate_micro: np.ndarray, term: np.ndarray, sa
     sac_part = np.where(number < n, part[loan], p - part[loan] * (n - 1))
     sac_interest = np.rint((p - part[loan] * (number - 1)) * r).astype(np.int64)
 
-    # PRICE: balance_k = P ((1+r)^n - (1+r)^k) / ((1+r)^n - 1)
-    growth = (1.0 + r) ** n
+    # PRICE: balance_k = P ((1+r)^n - (1+r)^k) / ((1+r)^n - 1); one power per installment:
+    # (1+r)^(k-1) is the previous installment's (1+r)^k, and (1+r)^n the loan's last one's
+    powers = (1.0 + r) ** number
+    previous = np.ones_like(powers)
+    previous[1:] = powers[:-1]
+    previous[number == 1] = 1.0
+    growth = powers[np.cumsum(term) - 1][loan] if loan.size else powers
     pf = p.astype(np.float64)
-    before = np.rint(pf * (growth - (1.0 + r) ** (number - 1)) / (growth - 1.0)).astype(np.int64)
-    after = np.rint(pf * (growth - (1.0 + r) ** number) / (growth - 1.0)).astype(np.int64)
+    before = np.rint(pf * (growth - previous) / (growth - 1.0)).astype(np.int64)
+    after = np.rint(pf * (growth - powers) / (growth - 1.0)).astype(np.int64)
     before = np.where(number == 1, p, before)
     after = np.where(number == n, 0, after)
     payment = np.rint(pf * r * growth / (growth - 1.0)).astype(np.int64)
