@@ -1,9 +1,10 @@
 """Generator of the ``transaction`` event stream (and the fraud-detection scenario's patterns).
 
 Each account gets Poisson(rate x its share of the customer's activity x its years of history)
-events. Per block, every array is drawn once, flat over all events of the block in account
-order (accounts are in customer order), so the first customers' events do not depend on how
-many customers follow. Events are then ordered by account and time, and a running balance per
+events, returned as a columnar ``Batch`` (no dict per event). Per block, every array is
+drawn once, flat over all events of the block in account order (accounts are in customer
+order), so the first customers' events do not depend on how many customers follow. Events
+are then ordered by account and time, and a running balance per
 account is kept from the account's ``balance`` (its balance when it was created):
 
 * a COMPLETED debit larger than the running balance is **capped**: the customer spends a
@@ -201,7 +202,6 @@ _DIRECTION_NAMES = np.array(DIRECTIONS, dtype=object)
 _STATUS_NAMES = np.array(TRANSACTION_STATUSES, dtype=object)
 _KEY_TYPE_NAMES = np.array([*PIX_KEY_TYPES, None], dtype=object)
 _PATTERN_NAMES = np.array([*FRAUD_PATTERNS, None], dtype=object)
-
 
 
 def generate_transactions(ctx: BlockContext) -> Records:
