@@ -147,3 +147,28 @@ def test_empty_batches() -> None:
     assert codec.encode([], HEADER) == [] and codec.encode(Batch({f.name: [] for f in EDGE.fields}), HEADER) == []
     data, ends = codec.encode_packed([], HEADER)
     assert data == b"" and len(ends) == 0
+
+
+def test_padded_and_nullable_text_columns_equal_fastavro() -> None:
+    """TextColumns as generators make them: NUL-padded UTF-8, nulls, enum symbols from codes."""
+    texts = ["", "a", "São Paulo", "x" * 70, "emoji \U0001f600"]
+    records = [_edge(i, texts[i % len(texts)], None if i % 3 else texts[(i + 2) % len(texts)]) for i in range(90)]
+    codec = EntityCodec(EDGE)
+    assert codec.matrix is not None
+    reference = codec.encode_reference(records, HEADER)
+    base = _columnar(EDGE, records)
+    columns = {name: base.values(name) for name in base.names}
+    columns["text"] = TextColumn.from_strings([r["text"] for r in records])
+    columns["maybe"] = TextColumn.from_strings([r["maybe"] for r in records])
+    codes = np.array(["ABC".index(r["kind"]) for r in records])
+    columns["kind"] = TextColumn.from_codes(codes, ["A", "B", "C"])
+    kinds = [r["opt_kind"] for r in records]
+    columns["opt_kind"] = TextColumn.from_codes(np.array([0 if k is None else "AB".index(k) for k in kinds]),
+                                                ["A", "B"], np.array([k is None for k in kinds]))
+    assert codec.matrix.encode(Batch(columns), HEADER) == reference
+    all_null = dict(columns, maybe=TextColumn.from_strings([None] * len(records)))
+    assert codec.matrix.encode(Batch(all_null), HEADER) == codec.encode_reference(
+        [dict(r, maybe=None) for r in records], HEADER)
+    bad = dict(columns, kind=TextColumn.from_codes(codes, ["A", "B", "Z"]))
+    with pytest.raises(ValueError, match=r"'kind'.*'Z' is not a symbol"):
+        codec.matrix.encode(Batch(bad), HEADER)

@@ -271,3 +271,19 @@ def test_packed_columns_round_trip_through_pickle() -> None:
     assert Packed.lines(b'{"a":1}\n{}\n\n').tolist() == [b'{"a":1}', b"{}", b""]
     assert Packed.lines(b"").tolist() == [] and as_list(Packed.of([])) == []
     assert as_list([b"k", None]) == [b"k", None]
+
+
+def test_keys_and_ids_from_padded_and_nullable_text_columns() -> None:
+    from datagen_plugin_kafka.cloudevents import text_bytes, text_column
+    from datagen_plugin_kafka.packed import as_list
+
+    from datagen_kernel import TextColumn
+
+    values = ["", "abc", "São", "x" * 40]
+    expected = [v.encode() for v in values]
+    column = TextColumn.from_strings(values)
+    assert as_list(text_column(column)) == expected and text_bytes(column) == expected
+    fixed = TextColumn.from_strings(["ab", "cd"])
+    assert as_list(text_column(fixed)) == [b"ab", b"cd"]
+    with_null = TextColumn.from_strings(["ab", None])
+    assert as_list(text_column(with_null)) == [b"ab", None] and text_bytes(with_null) == [b"ab", None]

@@ -472,14 +472,17 @@ def _decimal_pieces(values: Any, scale: int) -> list[Piece]:
 
 
 def _string_pieces(values: Any) -> list[Piece]:
-    if isinstance(values, TextColumn) and values.fixed:
+    if isinstance(values, TextColumn) and values.nulls is None:
         text = values.matrix
         n, width = text.shape
-        prefix = np.frombuffer(encode_long(width), dtype=np.uint8)
-        mat = np.empty((n, len(prefix) + width), dtype=np.uint8)
-        mat[:, : len(prefix)] = prefix
-        mat[:, len(prefix) :] = text
-        return [(mat, None)]
+        if values.fixed:  # every value fills the width: the matrix is the text
+            prefix = np.frombuffer(encode_long(width), dtype=np.uint8)
+            mat = np.empty((n, len(prefix) + width), dtype=np.uint8)
+            mat[:, : len(prefix)] = prefix
+            mat[:, len(prefix) :] = text
+            return [(mat, None)]
+        lens = np.count_nonzero(text, axis=1).astype(np.int64)  # NUL-padded: no value holds a NUL
+        return [_varint_piece(lens), (text, lens)]
     values = _as_list(values)
     n = len(values)
     if n == 0:
@@ -514,6 +517,15 @@ def _enum_pieces_fn(schema: dict[str, Any]) -> PieceFn:
     name = schema["name"]
 
     def enum(values: Any) -> list[Piece]:
+        if isinstance(values, TextColumn) and values.nulls is None and values.width > 0 and len(values):
+            # each distinct symbol looked up once
+            flat = np.ascontiguousarray(values.matrix).view(f"S{values.width}").ravel()
+            distinct, inverse = np.unique(flat, return_inverse=True)
+            try:
+                codes_of = [table[d.decode("utf-8")] for d in distinct.tolist()]
+            except KeyError as exc:
+                raise ValueError(f"{exc.args[0]!r} is not a symbol of enum {name}: {list(table)}") from None
+            return [_varint_piece(np.array(codes_of, dtype=np.int64)[inverse.ravel()])]
         values = _as_list(values)
         try:
             codes = np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values))
@@ -527,8 +539,11 @@ def _enum_pieces_fn(schema: dict[str, Any]) -> PieceFn:
 def _union_pieces_fn(inner: PieceFn) -> PieceFn:
     def union(values: Any) -> list[Piece]:
         n = len(values)
-        if (isinstance(values, TextColumn) and values.fixed) or (
-                isinstance(values, np.ndarray) and values.dtype != object):
+        if isinstance(values, TextColumn) and values.nulls is not None:
+            rows = np.flatnonzero(~values.nulls)
+            return _scatter(n, rows, values.take(rows))
+        if isinstance(values, TextColumn) or (isinstance(values, np.ndarray) and values.dtype != object
+                                              and not isinstance(values, np.ma.MaskedArray)):
             return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
         values = _as_list(values)
         nulls = values.count(None)
@@ -537,10 +552,16 @@ def _union_pieces_fn(inner: PieceFn) -> PieceFn:
         if nulls == 0:
             return [(np.full((n, 1), 2, dtype=np.uint8), None), *inner(values)]
         rows = np.flatnonzero(np.fromiter(map(id, values), dtype=np.intp, count=n) != id(None))
+        return _scatter(n, rows, [v for v in values if v is not None])
+
+    def _scatter(n: int, rows: np.ndarray[Any, Any], present: Any) -> list[Piece]:
+        """Branch bytes of ``n`` values; the inner encoding of the ``present`` ones at ``rows``."""
         branch = np.zeros((n, 1), dtype=np.uint8)
         branch[rows] = 2
         out: list[Piece] = [(branch, None)]
-        for mat, width in inner([v for v in values if v is not None]):
+        if not len(rows):
+            return out
+        for mat, width in inner(present):
             full = np.zeros((n, mat.shape[1]), dtype=np.uint8)
             full[rows] = mat
             widths = np.zeros(n, dtype=np.int64)

@@ -76,9 +76,14 @@ def stored(records: Sequence[Record], name: str) -> Any:
 
 def text_column(values: Any) -> Packed | list[bytes | None]:
     """``text_bytes`` packed for the trip to the producing process (a list when a value is null)."""
-    if isinstance(values, TextColumn):
-        return Packed.rows(values.matrix)
-    if isinstance(values, np.ndarray):
+    if isinstance(values, TextColumn) and values.nulls is None:
+        if values.fixed:
+            return Packed.rows(values.matrix)
+        n, width = values.matrix.shape  # NUL-padded values
+        starts = np.arange(0, n * width, width, dtype=np.int64)
+        return Packed(np.ascontiguousarray(values.matrix).tobytes(),
+                      starts + np.count_nonzero(values.matrix, axis=1), starts)
+    if isinstance(values, (np.ndarray, TextColumn)):
         values = values.tolist()
     try:
         joined = "".join(values)
@@ -91,10 +96,10 @@ def text_column(values: Any) -> Packed | list[bytes | None]:
 
 def text_bytes(values: Any) -> list[bytes | None]:
     """Each value as UTF-8 text bytes (``str(value)``), None for null: message keys, ``ce_id``."""
-    if isinstance(values, TextColumn) and values.nulls is None:  # NUL padding: stripped by the S view
+    if isinstance(values, TextColumn) and values.nulls is None and values.width > 0:  # S view strips the NULs
         matrix = np.ascontiguousarray(values.matrix)
         return matrix.view(f"S{matrix.shape[1]}").ravel().tolist()  # type: ignore[no-any-return]
-    if isinstance(values, np.ndarray):
+    if isinstance(values, (np.ndarray, TextColumn)):
         values = values.tolist()
     try:
         return list(map(str.encode, values))
