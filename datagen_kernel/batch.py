@@ -164,6 +164,17 @@ class Batch(Sequence[Record]):
             return self.column(name)
         return self._columns[name]
 
+    @property
+    def rows_built(self) -> bool:
+        """Whether the dicts exist (and are the batch's truth)."""
+        return self._rows is not None
+
+    def row(self, index: int) -> Record:
+        """Record ``index`` as a dict: built rows are shared, else a new dict from the columns."""
+        if self._rows is not None:
+            return self._rows[index]
+        return {name: self.column(name)[index] for name in self._columns}
+
     def rows(self) -> list[Record]:
         """One dict per record, built once; from then on the rows are the batch's truth."""
         if self._rows is None:

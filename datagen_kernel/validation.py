@@ -57,6 +57,7 @@ class RecordIndex:
         self._specs = specs
         self._records = records
         self._index: dict[str, dict[Any, Record]] = {}
+        self._positions: dict[str, dict[Any, int]] = {}
         self._keys: dict[tuple[str, str], set[Any]] = {}
 
     def has_entity(self, entity: str) -> bool:
@@ -66,9 +67,22 @@ class RecordIndex:
         idx = self._index.get(entity)
         if idx is None:
             pk = self._specs[entity].primary_key
-            idx = {r[pk]: r for r in self._records.get(entity, ())}
+            records = self._records.get(entity, ())
+            if isinstance(records, Batch) and not records.rows_built:
+                # a columnar batch: find positions, build only the records asked for
+                self._positions[entity] = {k: i for i, k in enumerate(records.column(pk))}
+                idx = {}
+            else:
+                idx = {r[pk]: r for r in records}
             self._index[entity] = idx
-        return idx.get(key)
+        found = idx.get(key)
+        if found is None and entity in self._positions:
+            position = self._positions[entity].get(key)
+            if position is not None:
+                batch = self._records[entity]
+                assert isinstance(batch, Batch)
+                found = idx[key] = batch.row(position)
+        return found
 
     def keys(self, entity: str, field: str | None = None) -> set[Any]:
         """Every value of ``field`` (default: the primary key) among ``entity``'s records."""

@@ -137,3 +137,14 @@ def test_foreign_keys_held_as_text_columns_are_checked() -> None:
     index = RecordIndex({OWNER.name: OWNER}, {OWNER.name: Batch({"owner_id": ["o1"]})})
     [v] = foreign_key_violations(EVENT, events, index)
     assert (v.key, v.field, v.rule) == ("e3", "owner_id", "foreign-key") and "'o2'" in v.message
+
+
+def test_lookups_in_a_columnar_parent_build_only_the_records_asked_for() -> None:
+    owners = Batch({"owner_id": ["o1", "o2", "o3"], "name": ["A", "B", "C"]})
+    index = RecordIndex({OWNER.name: OWNER}, {OWNER.name: owners})
+    assert index.get(OWNER.name, "o2") == {"owner_id": "o2", "name": "B"}
+    assert index.get(OWNER.name, "o2") is index.get(OWNER.name, "o2") and index.get(OWNER.name, "zz") is None
+    assert not owners.rows_built
+    built = Batch({"owner_id": ["o1"], "name": ["A"]})
+    built.rows()[0]["name"] = "edited"
+    assert RecordIndex({OWNER.name: OWNER}, {OWNER.name: built}).get(OWNER.name, "o1")["name"] == "edited"
