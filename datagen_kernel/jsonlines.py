@@ -523,6 +523,8 @@ class LineEncoder:
             if isinstance(values, np.ndarray):
                 values = values.tolist()
             if None in values:
+                if values[0] is None and values.count(None) == len(values):
+                    return Rendered(np.broadcast_to(_NULL, (len(values), 4)), False)
                 nulls = np.fromiter(map(is_, values, repeat(None)), dtype=bool, count=len(values))
                 values = [v for v in values if v is not None]
         if nulls is not None and not len(values):
