@@ -88,6 +88,7 @@ class PostgresSink(Sink):
         self._conn: psycopg.Connection[Any] | None = None
         self._specs: dict[str, EntitySpec] = {}
         self._deferred: dict[str, TableDdl] = {}
+        self._restore: list[str] = []
         self._buffers: dict[str, list[bytes]] = {}
         self._buffered: Counter[str] = Counter()
         self._buffered_rows = 0
@@ -176,6 +177,7 @@ class PostgresSink(Sink):
         if self.mode == "truncate" and existing:
             tables = ", ".join(qualified(schema, self._specs[n].table_name) for n in existing)
             conn.execute(f"TRUNCATE {tables} CASCADE")
+            self._suspend_foreign_keys([self._specs[n].table_name for n in existing])
         for name, spec in self._specs.items():
             if name not in existing:
                 ddl = split_ddl(spec, self._specs, schema)
@@ -205,6 +207,33 @@ class PostgresSink(Sink):
             else:
                 self._copy_sql[name] = f"COPY {target} ({cols}) FROM STDIN{fmt}"
             self._buffers[name] = []
+
+    def _suspend_foreign_keys(self, tables: list[str]) -> None:
+        """Drop the foreign keys of tables just truncated; ``close`` adds them back as they were.
+
+        Bulk-load practice for tables that are empty in this transaction: one join per key
+        after the load instead of a lookup (and a lock on the parent row) per loaded row. Each
+        key is re-added with its own name and ``pg_get_constraintdef`` (actions, deferrability,
+        NOT VALID kept), before the commit: a failed run rolls the drop back with the rest.
+        """
+        conn = self._conn
+        assert conn is not None
+        found = conn.execute(
+            "SELECT format('ALTER TABLE %%I.%%I DROP CONSTRAINT %%I', n.nspname, t.relname, c.conname), "
+            "format('ALTER TABLE %%I.%%I ADD CONSTRAINT %%I %%s;', n.nspname, t.relname, c.conname, "
+            "pg_get_constraintdef(c.oid)), "
+            "CASE WHEN obj_description(c.oid, 'pg_constraint') IS NOT NULL THEN "
+            "format('COMMENT ON CONSTRAINT %%I ON %%I.%%I IS %%L;', c.conname, n.nspname, t.relname, "
+            "obj_description(c.oid, 'pg_constraint')) END "
+            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE c.contype = 'f' AND n.nspname = %s AND t.relname = ANY(%s) ORDER BY t.relname, c.conname",
+            (self.schema, tables),
+        ).fetchall()
+        for drop, add, comment in found:
+            conn.execute(drop)
+            self._restore.append(add)
+            if comment is not None:
+                self._restore.append(comment)
 
     def _check_mode(self, name: str) -> None:
         conn = self._conn
@@ -345,7 +374,7 @@ class PostgresSink(Sink):
             try:
                 deferred = list(self._deferred.values())
                 statements = [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
-                    + [s for d in deferred for s in d.indexes]
+                    + [s for d in deferred for s in d.indexes] + self._restore
                 if statements:  # one round trip: keys first (foreign keys need their parent's key)
                     conn.execute("\n".join(statements))
                 conn.commit()
