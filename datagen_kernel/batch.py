@@ -133,7 +133,9 @@ class Batch(Sequence[Record]):
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Field names, in column order (the order of keys in built rows)."""
+        """Field names, in column order (once rows are built: the keys of the first row)."""
+        if self._rows:
+            return tuple(self._rows[0])
         return tuple(self._columns)
 
     def column(self, name: str) -> list[Any]:

@@ -24,7 +24,7 @@ from typing import Any, cast
 import numpy as np
 import orjson
 
-from datagen_kernel.batch import Batch, TextColumn
+from datagen_kernel.batch import Batch, TextColumn, as_rows
 from datagen_kernel.generation import Record
 from datagen_kernel.schema import (
     Bool,
@@ -462,10 +462,11 @@ class LineEncoder:
 
     def columns(self, records: Sequence[Record]) -> list[Any] | None:
         """Each field's column, or None when the records do not have exactly the fields."""
-        if isinstance(records, Batch):
+        if isinstance(records, Batch) and not records.rows_built:
             if set(records.names) != set(self.names):
                 return None
             return [records.stored(n) for n in self.names]
+        records = as_rows(records)
         if set(map(len, records)) != {len(self.names)}:
             return None
         try:

@@ -108,7 +108,7 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
     pk = spec.primary_key
     names = spec.field_names
     n_fields = len(names)
-    if isinstance(records, Batch):
+    if isinstance(records, Batch) and not records.rows_built:
         if set(records.names) != set(names):
             missing = sorted(set(names) - set(records.names))
             extra = sorted(set(records.names) - set(names))

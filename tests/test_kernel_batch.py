@@ -148,3 +148,12 @@ def test_lookups_in_a_columnar_parent_build_only_the_records_asked_for() -> None
     built = Batch({"owner_id": ["o1"], "name": ["A"]})
     built.rows()[0]["name"] = "edited"
     assert RecordIndex({OWNER.name: OWNER}, {OWNER.name: built}).get(OWNER.name, "o1")["name"] == "edited"
+
+
+def test_a_field_added_to_built_rows_is_part_of_the_batch() -> None:
+    """A generator wrapper that adds a field (``register.extend``) edits the rows."""
+    b = Batch({"event_id": ["e1"], "owner_id": ["o1"], "amount": [5], "at": [0]})
+    for row in b:
+        row["note"] = None
+    assert b.names == ("event_id", "owner_id", "amount", "at", "note") and b.column("note") == [None]
+    assert schema_violations(EVENT, b) == []
