@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from datagen_kernel.batch import Batch, TextColumn, as_rows, column
+from datagen_kernel.batch import Batch, TextColumn, as_rows, column, day_array, int_array, take_text, text_matrix
 from datagen_kernel.config import Option
 from datagen_kernel.errors import (
     ConfigError,
@@ -98,6 +98,10 @@ __all__ = [
     "__version__",
     "as_rows",
     "column",
+    "day_array",
+    "int_array",
+    "take_text",
+    "text_matrix",
     "hookimpl",
     "make_plugin_host",
 ]

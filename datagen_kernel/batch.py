@@ -21,6 +21,7 @@ place (a generator wrapper, a transform) is never contradicted by stale columns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any, overload
 
@@ -244,4 +245,59 @@ def as_rows(records: Sequence[Record]) -> list[Record]:
     return records if isinstance(records, list) else list(records)
 
 
-__all__ = ["Batch", "Column", "TextColumn", "as_rows", "column"]
+_EPOCH_ORDINAL = 719_163
+"""``datetime.date(1970, 1, 1).toordinal()``."""
+
+
+def int_array(records: Sequence[Record], name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Field ``name`` as an ``int64`` array: a ``Batch``'s own integer array as it is (do not
+    modify it), else built from the values. Raises ``TypeError`` on a null or non-integer."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            return values.astype(np.int64, copy=False)
+        return np.array(values if isinstance(values, list) else list(values), dtype=np.int64)
+    return np.fromiter(map(itemgetter(name), records), dtype=np.int64, count=len(records))
+
+
+def day_array(records: Sequence[Record], name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Date field ``name`` as days since 1970-01-01 (``int64``)."""
+    if isinstance(records, Batch):
+        values = records.values(name)
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            return values.astype("datetime64[D]").astype(np.int64)
+    dates = column(records, name)
+    return np.fromiter(map(date.toordinal, dates), dtype=np.int64, count=len(dates)) - _EPOCH_ORDINAL
+
+
+def text_matrix(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
+    """Equal-length ASCII strings as an ``(n, width)`` byte matrix (a fixed ``TextColumn``);
+    None when they are not all such strings."""
+    if not values or not isinstance(values[0], str) or not values[0]:
+        return None
+    width = len(values[0])
+    try:
+        if set(map(len, values)) != {width}:
+            return None
+        data = "".join(values).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(values), width)
+
+
+def take_text(records: Sequence[Record], name: str, index: np.ndarray[Any, Any]) -> TextColumn | list[Any]:
+    """Field ``name`` at positions ``index`` (e.g. each child's parent id): a ``TextColumn``
+    when the values are equal-length ASCII strings such as ids, else a list."""
+    values = records.values(name) if isinstance(records, Batch) else column(records, name)
+    if isinstance(values, TextColumn):  # np.take gathers rows several times faster than matrix[index]
+        nulls = None if values.nulls is None else values.nulls[index]
+        return TextColumn(np.take(values.matrix, index, axis=0), nulls)
+    listed = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    matrix = text_matrix(listed)
+    if matrix is None:
+        return np.array(listed, dtype=object)[index].tolist()  # type: ignore[no-any-return]
+    return TextColumn(np.take(matrix, index, axis=0))
+
+
+__all__ = ["Batch", "Column", "TextColumn", "as_rows", "column", "day_array", "int_array", "take_text",
+           "text_matrix"]

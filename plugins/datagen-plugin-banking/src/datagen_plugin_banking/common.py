@@ -24,12 +24,11 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, column
+from datagen_kernel import column, int_array
 from datagen_plugin_banking import names as _names
 
 # --- time ------------------------------------------------------------------------------------
@@ -762,18 +761,8 @@ def format_brl(cents: int) -> str:
 # --- records ---------------------------------------------------------------------------------
 
 
-def int_column(records: Sequence[Any], name: str) -> np.ndarray:
-    """Field ``name`` of ``records`` (a list of dicts or a ``Batch``) as an ``int64`` array.
-
-    A ``Batch`` column stored as an integer array is returned as is (do not modify it).
-    Raises ``TypeError``/``ValueError`` if a value is not an integer (e.g. ``None``).
-    """
-    if isinstance(records, Batch):
-        stored = records.values(name)
-        if isinstance(stored, np.ndarray) and stored.dtype == np.int64:
-            return stored
-        return np.array(stored, dtype=np.int64)
-    return np.fromiter(map(itemgetter(name), records), dtype=np.int64, count=len(records))
+int_column = int_array
+"""Field ``name`` of a list of dicts or a ``Batch`` as an ``int64`` array (``datagen_kernel.int_array``)."""
 
 
 def object_column(records: Sequence[Any], name: str) -> np.ndarray:

@@ -17,7 +17,7 @@ from datagen_plugin_banking.common import (
     zero_padded,
 )
 
-from datagen_kernel import Batch, BlockContext, PluginError, Record, TextColumn, column
+from datagen_kernel import Batch, BlockContext, PluginError, Record, TextColumn, column, take_text
 from datagen_plugin_loans.entities import (
     AMORTIZATION_SYSTEMS,
     INSTALLMENT_STATUSES,
@@ -37,7 +37,6 @@ from datagen_plugin_loans.schedule import (
     days_of,
     local_day,
     local_instant,
-    text_at,
 )
 
 # --- property --------------------------------------------------------------------------------
@@ -250,8 +249,8 @@ def generate_installments(ctx: BlockContext) -> Batch | list[Record]:
     paid = pay.paid_day >= 0
     return Batch({
         "installment_id": ctx.uuid_column(n),
-        "loan_id": text_at(loans, "loan_id", loan),
-        "customer_id": text_at(loans, "customer_id", loan),
+        "loan_id": take_text(loans, "loan_id", loan),
+        "customer_id": take_text(loans, "customer_id", loan),
         "installment_number": pay.number,
         "due_date": pay.due_day.astype("datetime64[D]"),
         "principal_amount": sched.principal,

@@ -11,9 +11,21 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, TextColumn, Violation, column
+from datagen_kernel import (
+    Batch,
+    EntitySpec,
+    Lookup,
+    Record,
+    Rule,
+    TextColumn,
+    Violation,
+    column,
+    day_array,
+    int_array,
+    text_matrix,
+)
 from datagen_plugin_loans.entities import INSTALLMENT_STATUSES
-from datagen_plugin_loans.schedule import DELINQUENT_LATE_COUNT, EPOCH_ORDINAL, days_of, text_matrix
+from datagen_plugin_loans.schedule import DELINQUENT_LATE_COUNT, EPOCH_ORDINAL
 
 RATE_SCALE = 1_000_000
 MAX_RATE = 0.15
@@ -81,24 +93,6 @@ _STATUS_CODE = {name: i for i, name in enumerate(INSTALLMENT_STATUSES)}
 _PAID, _LATE, _DEFAULT, _PENDING = (_STATUS_CODE[s] for s in ("PAID", "LATE", "DEFAULT", "PENDING"))
 
 
-def _ints(records: Sequence[Record], name: str) -> np.ndarray:
-    """Field ``name`` as an int64 array (a ``Batch``'s own array when it has one)."""
-    if isinstance(records, Batch):
-        values = records.values(name)
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-            return values.astype(np.int64, copy=False)
-    return np.fromiter(column(records, name), dtype=np.int64, count=len(records))
-
-
-def _days(records: Sequence[Record], name: str) -> np.ndarray:
-    """Date field ``name`` as days since 1970-01-01 (int64)."""
-    if isinstance(records, Batch):
-        values = records.values(name)
-        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-            return values.astype("datetime64[D]").astype(np.int64)
-    return days_of(column(records, name))
-
-
 def _gather(values: list[Any], positions: list[int]) -> list[Any]:
     """``values`` at ``positions`` (in C, by ``itemgetter``)."""
     if len(positions) > 1:
@@ -119,8 +113,8 @@ class _Columns:
 
     @classmethod
     def read(cls, records: Sequence[Record]) -> _Columns:
-        return cls(_ints(records, "principal_amount"), _ints(records, "interest_amount"),
-                   _ints(records, "total_amount"), _ints(records, "installment_number"), _status_codes(records))
+        return cls(int_array(records, "principal_amount"), int_array(records, "interest_amount"),
+                   int_array(records, "total_amount"), int_array(records, "installment_number"), _status_codes(records))
 
 
 def _status_codes(records: Sequence[Record]) -> np.ndarray:
@@ -170,7 +164,7 @@ def _payments_agree(records: Sequence[Record], cols: _Columns) -> bool:
                 and np.array_equal(~np.ma.getmaskarray(amounts_given), paid)):
             return False
         paid_on = dates_given.data[paid_at].astype("datetime64[D]").astype(np.int64)
-        after_due = paid_on > _days(records, "due_date")[paid_at]
+        after_due = paid_on > day_array(records, "due_date")[paid_at]
         amount = amounts_given.data[paid_at].astype(np.int64)
         return bool(np.array_equal(after_due, cols.status[paid_at] == _LATE)
                     and (amount >= cols.total[paid_at]).all())
@@ -185,7 +179,7 @@ def _payments_agree(records: Sequence[Record], cols: _Columns) -> bool:
         paid_on = np.fromiter(map(dt.date.toordinal, _gather(dates, positions)), dtype=np.int64,
                               count=len(positions)) - EPOCH_ORDINAL
         amount = np.fromiter(_gather(amounts, positions), dtype=np.int64, count=len(positions))
-        after_due = paid_on > _days(records, "due_date")[paid_at]
+        after_due = paid_on > day_array(records, "due_date")[paid_at]
     except (TypeError, ValueError, OverflowError):
         return False
     return bool(np.array_equal(after_due, cols.status[paid_at] == _LATE) and (amount >= cols.total[paid_at]).all())

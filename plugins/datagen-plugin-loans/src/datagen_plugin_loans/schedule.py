@@ -14,12 +14,11 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from datagen_plugin_banking.common import DAY_MS, HOUR_MS, LOCAL_OFFSET_MS
 
-from datagen_kernel import Batch, Record, TextColumn, column
+from datagen_kernel import Record, column
 from datagen_kernel.seeding import stream_for
 from datagen_plugin_loans.entities import AMORTIZATION_SYSTEMS, LOAN_STATUSES
 
@@ -84,35 +83,6 @@ def dates_of(days: np.ndarray, present: np.ndarray | None = None) -> list[dt.dat
     if present is not None:
         out[~present] = None
     return out.tolist()  # type: ignore[no-any-return]
-
-
-def text_matrix(values: Sequence[Any]) -> np.ndarray | None:
-    """Equal-length ASCII strings as an ``(n, width)`` byte matrix (a ``TextColumn``'s form);
-    None when they are not all such strings."""
-    if not values or not isinstance(values[0], str) or not values[0]:
-        return None
-    width = len(values[0])
-    try:
-        if set(map(len, values)) != {width}:
-            return None
-        data = "".join(values).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        return None
-    return np.frombuffer(data, dtype=np.uint8).reshape(len(values), width)
-
-
-def text_at(records: Sequence[Record], name: str, index: np.ndarray) -> TextColumn | list[Any]:
-    """Field ``name`` of ``records`` at positions ``index``: a ``TextColumn`` when the values
-    are equal-length ASCII strings (ids), else a list."""
-    values = records.values(name) if isinstance(records, Batch) else column(records, name)
-    if isinstance(values, TextColumn):  # np.take: rows gathered several times faster than matrix[index]
-        nulls = None if values.nulls is None else values.nulls[index]
-        return TextColumn(np.take(values.matrix, index, axis=0), nulls)
-    listed = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    matrix = text_matrix(listed)
-    if matrix is None:
-        return np.array(listed, dtype=object)[index].tolist()  # type: ignore[no-any-return]
-    return TextColumn(np.take(matrix, index, axis=0))
 
 
 def local_day(ms: int) -> int:

@@ -14,12 +14,12 @@ in time order against the position at that moment.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, BlockContext, Record, TextColumn, column
+from datagen_kernel import Batch, BlockContext, Record, TextColumn, column, take_text
 from datagen_kernel.seeding import stream_for
 from datagen_plugin_trades.calendar import (
     DAY_MS,
@@ -68,35 +68,6 @@ _CANCELLED = STATUSES.index("CANCELLED")
 _PARTIAL = STATUSES.index("PARTIALLY_FILLED")
 _MARKET = ORDER_TYPES.index("MARKET")
 _WALKS: dict[tuple[int, int, float], tuple[int, np.ndarray]] = {}
-
-
-def text_matrix(values: Sequence[Any]) -> np.ndarray | None:
-    """Equal-length ASCII strings as an ``(n, width)`` byte matrix (a ``TextColumn``'s form);
-    None when they are not all such strings."""
-    if not values or not isinstance(values[0], str) or not values[0]:
-        return None
-    width = len(values[0])
-    try:
-        if set(map(len, values)) != {width}:
-            return None
-        data = "".join(values).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        return None
-    return np.frombuffer(data, dtype=np.uint8).reshape(len(values), width)
-
-
-def text_at(records: Sequence[Record], name: str, index: np.ndarray) -> TextColumn | list[Any]:
-    """Field ``name`` of ``records`` at positions ``index``: a ``TextColumn`` when the values
-    are equal-length ASCII strings (ids), else a list."""
-    values = records.values(name) if isinstance(records, Batch) else column(records, name)
-    if isinstance(values, TextColumn):  # np.take: rows gathered several times faster than matrix[index]
-        nulls = None if values.nulls is None else values.nulls[index]
-        return TextColumn(np.take(values.matrix, index, axis=0), nulls)
-    listed = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    matrix = text_matrix(listed)
-    if matrix is None:
-        return np.array(listed, dtype=object)[index].tolist()  # type: ignore[no-any-return]
-    return TextColumn(np.take(matrix, index, axis=0))
 
 
 def _option(options: Mapping[str, Any], name: str) -> Any:
@@ -359,9 +330,9 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     owner = np.asarray(investing, dtype=np.int64)[acc]
     return Batch({
         "trade_id": ids,
-        "account_id": text_at(all_accounts, "account_id", owner),
-        "customer_id": text_at(all_accounts, "customer_id", owner),
-        "stock_id": text_at(stock_records, "stock_id", np.asarray(listed, dtype=np.int64)[stock_pos]),
+        "account_id": take_text(all_accounts, "account_id", owner),
+        "customer_id": take_text(all_accounts, "customer_id", owner),
+        "stock_id": take_text(stock_records, "stock_id", np.asarray(listed, dtype=np.int64)[stock_pos]),
         "ticker": TextColumn.from_codes(stock_pos, _TICKERS),
         "trade_type": TextColumn.from_codes(is_sell.view(np.int8), _SIDES),
         "quantity": quantity,

@@ -10,7 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, TextColumn, Violation, column
+from datagen_kernel import (
+    Batch,
+    EntitySpec,
+    Lookup,
+    Record,
+    Rule,
+    TextColumn,
+    Violation,
+    column,
+    day_array,
+    int_array,
+)
 from datagen_plugin_trades.calendar import (
     BRT_OFFSET_MS,
     DAY_MS,
@@ -30,25 +41,6 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 def _v(spec: EntitySpec, r: Record, field: str, rule: str, message: str) -> Violation:
     return Violation(spec.name, r.get(spec.primary_key), field, rule, message)
-
-
-def _ints(records: Sequence[Record], name: str) -> np.ndarray:
-    """Field ``name`` as an int64 array (a ``Batch``'s own array when it has one)."""
-    if isinstance(records, Batch):
-        values = records.values(name)
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-            return values.astype(np.int64, copy=False)
-    return np.fromiter(column(records, name), dtype=np.int64, count=len(records))
-
-
-def _days(records: Sequence[Record], name: str) -> np.ndarray:
-    """Date field ``name`` as days since 1970-01-01 (int64)."""
-    if isinstance(records, Batch):
-        values = records.values(name)
-        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-            return values.astype("datetime64[D]").astype(np.int64)
-    values = column(records, name)
-    return np.fromiter(map(date.toordinal, values), dtype=np.int64, count=len(values)) - _EPOCH_ORDINAL
 
 
 def _is(records: Sequence[Record], name: str, *constants: str) -> np.ndarray:
@@ -136,7 +128,7 @@ def check_parents(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
                                   dtype=bool)[code]
             wrong_owner = known & _differ(records, "customer_id", [a.get("customer_id") for a in parent], code)
             opened = np.array([a.get("created_at", 0) for a in parent], dtype=np.int64)[code]
-            too_early = known & (_ints(records, "created_at") <= opened)
+            too_early = known & (int_array(records, "created_at") <= opened)
         if stocks:
             ids, code = _codes(records, "stock_id")
             found = [lookup.get("stock", k) for k in ids]
@@ -144,7 +136,7 @@ def check_parents(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
             parent = [s or {} for s in found]
             wrong_ticker = known & _differ(records, "ticker", [s.get("ticker") for s in parent], code)
             lot = np.array([s.get("lot_size", 1) for s in parent], dtype=np.int64)[code]
-            wrong_lot = known & (_ints(records, "quantity") % np.maximum(lot, 1) != 0) | (known & (lot < 1))
+            wrong_lot = known & (int_array(records, "quantity") % np.maximum(lot, 1) != 0) | (known & (lot < 1))
     except _TYPE_ERRORS as exc:
         yield Violation(spec.name, None, "*", "trade-parents", f"values of unexpected type ({exc})")
         return
@@ -183,11 +175,11 @@ def check_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
     if not records:
         return
     try:
-        total = _ints(records, "total_amount")
-        price = _ints(records, "price_per_share")
-        quantity = _ints(records, "quantity")
-        fees = _ints(records, "fees")
-        net = _ints(records, "net_amount")
+        total = int_array(records, "total_amount")
+        price = int_array(records, "price_per_share")
+        quantity = int_array(records, "quantity")
+        fees = int_array(records, "fees")
+        net = int_array(records, "net_amount")
     except _TYPE_ERRORS as exc:
         yield Violation(spec.name, None, "*", "trade-amounts", f"amounts of unexpected type ({exc})")
         return
@@ -219,9 +211,9 @@ def check_trading_hours(spec: EntitySpec, records: Sequence[Record], lookup: Loo
     if not n:
         return
     try:
-        executed = _ints(records, "executed_at")
-        created = _ints(records, "created_at")
-        settled = _days(records, "settlement_date")
+        executed = int_array(records, "executed_at")
+        created = int_array(records, "created_at")
+        settled = day_array(records, "settlement_date")
     except _TYPE_ERRORS:
         yield Violation(spec.name, None, "executed_at", "trade-trading-hours", "timestamps or dates of unexpected type")
         return
@@ -262,8 +254,8 @@ def check_holdings(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
     try:
         _, account = _codes(records, "account_id")
         _, stock = _codes(records, "stock_id")
-        executed = _ints(records, "executed_at")
-        quantity = _ints(records, "quantity")
+        executed = int_array(records, "executed_at")
+        quantity = int_array(records, "quantity")
     except _TYPE_ERRORS as exc:
         yield Violation(spec.name, None, "quantity", "trade-holdings", f"values of unexpected type ({exc})")
         return
