@@ -39,6 +39,7 @@ _PG_EPOCH_MS = 946_684_800_000
 _PG_EPOCH_UNIX_DAYS = 10_957
 """Days from 1970-01-01 to 2000-01-01."""
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 Column = list[Any] | np.ndarray[Any, Any] | TextColumn
 """A column's values: a list of record values, or a numpy array or ``TextColumn`` (from a ``Batch``)."""
@@ -410,7 +411,8 @@ def _bin_dates(values: Column) -> Cells:
         values = _as_list(values)
         if set(map(type, values)) - {dt.date}:
             raise TypeError("date values must be datetime.date")
-        days = np.array(values, dtype="datetime64[D]").astype(np.int64)
+        # toordinal in C: numpy's own conversion of date objects costs 25 times more
+        days = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values)) - _UNIX_ORDINAL
     return _block(days - _PG_EPOCH_UNIX_DAYS, ">i4")
 
 
