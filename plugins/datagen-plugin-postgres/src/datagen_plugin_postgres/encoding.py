@@ -122,7 +122,7 @@ def all_columns(plans: Sequence[ColumnPlan], records: Sequence[Record]) -> list[
 def _split_nested(outer: Column, subs: list[str]) -> dict[str, Column]:
     """Sub-field columns of a column of nested records (dicts, or None for a null record)."""
     outer = _as_list(outer)
-    if None not in outer and all(type(v) is dict for v in outer):
+    if set(map(type, outer)) == {dict}:
         try:
             rows = list(map(itemgetter(*subs), outer))
         except KeyError:
