@@ -180,9 +180,9 @@ class PostgresSink(Sink):
             self._suspend_foreign_keys([self._specs[n].table_name for n in existing])
         for name, spec in self._specs.items():
             if name not in existing:
-                ddl = split_ddl(spec, self._specs, schema)
-                conn.execute(ddl.create)
-                self._deferred[name] = ddl
+                self._deferred[name] = split_ddl(spec, self._specs, schema)
+        if self._deferred:  # one round trip, parents first
+            conn.execute("\n".join(d.create for d in self._deferred.values()))
         for name, spec in self._specs.items():
             plans = self._column_plans(spec)
             cols = ", ".join(quote(p.name) for p in plans)
