@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from banking_blocks import first_block
 from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER
-from datagen_plugin_banking.masters import generate_accounts, generate_customers
+from datagen_plugin_banking.masters import account_number_ok, generate_accounts, generate_customers
 
 from datagen_kernel import Batch, TextColumn, column
 from datagen_kernel.generation import BlockContext, RunInfo
 from datagen_kernel.validation import schema_violations
 
+CODES = {"account": (("branch", 4), ("account_number", 8))}
 INT_FIELDS = {"customer": ("monthly_income", "credit_score", "created_at"),
               "account": ("balance", "created_at")}
 
@@ -33,9 +34,13 @@ def test_masters_are_batches_in_field_order_with_typed_columns(scenario: str | N
         for name in INT_FIELDS[spec.name]:
             values = batch.values(name)
             assert isinstance(values, np.ndarray) and values.dtype == np.int64, name
+        for name, width in CODES.get(spec.name, ()):
+            codes = batch.values(name)
+            assert isinstance(codes, TextColumn) and codes.width == width, name
         assert schema_violations(spec, batch) == []
         assert schema_violations(spec, batch.rows()) == []
     customers, accounts = recs["customer"], recs["account"]
+    assert all(account_number_ok(n) for n in column(accounts, "account_number"))
     assert len(customers) == 300 and len(accounts) >= 300
     assert set(column(accounts, "customer_id")) <= set(column(customers, "customer_id"))
     assert len(set(column(accounts, "account_id"))) == len(accounts)

@@ -25,7 +25,6 @@ from datagen_plugin_banking.common import (
     pick,
     strings_from_bytes,
     unique_cpfs,
-    zero_padded,
 )
 from datagen_plugin_banking.entities import ACCOUNT_TYPES, EMPLOYMENT_STATUSES
 
@@ -65,8 +64,9 @@ BALANCE_SIGMA = 1.0
 ACCOUNT_WEIGHTS = np.array([7, 6, 5, 4, 3, 2], dtype=np.int64)
 
 
-def account_numbers(values: np.ndarray) -> list[str]:
-    """``NNNNNN-D``: six digits and a mod-11 check digit (weights 7..2; 10 and 11 give 0)."""
+def account_number_matrix(values: np.ndarray) -> np.ndarray:
+    """``NNNNNN-D`` as an ``(n, 8)`` ASCII matrix: six digits and a mod-11 check digit
+    (weights 7..2; 10 and 11 give 0)."""
     values = np.asarray(values, dtype=np.int64)
     digits = ascii_digits(values, 6)
     check = 11 - ((digits - 48) @ ACCOUNT_WEIGHTS) % 11
@@ -75,7 +75,12 @@ def account_numbers(values: np.ndarray) -> list[str]:
     out[:, :6] = digits
     out[:, 6] = ord("-")
     out[:, 7] = check + 48
-    return strings_from_bytes(out)
+    return out
+
+
+def account_numbers(values: np.ndarray) -> list[str]:
+    """``NNNNNN-D`` strings (see ``account_number_matrix``)."""
+    return strings_from_bytes(account_number_matrix(values))
 
 
 def account_number_ok(text: str) -> bool:
@@ -147,8 +152,9 @@ def generate_accounts(ctx: BlockContext) -> Batch | list[Record]:
     if full:
         types = np.where(rank == 0, 0, np.where(rank == 1, 2, types))
     banks = pick(BANK_CDF, a[:, 1])
-    branch = zero_padded((a[:, 2] * 4999).astype(np.int64) + 1, 4)
-    numbers = account_numbers((a[:, 3] * 999_999).astype(np.int64) + 1)
+    # fixed-width codes stay bytes (TextColumn) until some reader asks for strings
+    branch = TextColumn(np.ascontiguousarray(ascii_digits((a[:, 2] * 4999).astype(np.int64) + 1, 4)))
+    numbers = TextColumn(account_number_matrix((a[:, 3] * 999_999).astype(np.int64) + 1))
     income = int_column(customers, "monthly_income").astype(np.float64)[owner]
     z = ctx.rng("balance").standard_normal(m)
     balance = np.maximum(np.rint(income * BALANCE_MEDIAN_INCOMES[types] * np.exp(BALANCE_SIGMA * z)), 1000)
