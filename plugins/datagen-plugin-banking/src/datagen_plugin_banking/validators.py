@@ -27,26 +27,31 @@ E2E_ID = re.compile(
 
 
 def _cpf_valid(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    cpfs = [r["cpf"] for r in records]
-    for i in invalid_cpfs(cpfs):
-        r = records[i]
-        yield Violation(spec.name, r["customer_id"], "cpf", "cpf-valid",
-                        f"{r['cpf']!r} is not a CPF NNN.NNN.NNN-NN with valid check digits")
+    cpfs = column(records, "cpf")
+    bad = invalid_cpfs(cpfs)
+    keys = column(records, "customer_id") if bad else []
+    for i in bad:
+        yield Violation(spec.name, keys[i], "cpf", "cpf-valid",
+                        f"{cpfs[i]!r} is not a CPF NNN.NNN.NNN-NN with valid check digits")
 
 
 def _credit_score(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for r in records:
-        s = r["credit_score"]
+    scores = column(records, "credit_score")
+    if set(map(type, scores)) <= {int} and (not scores or (min(scores) >= 300 and max(scores) <= 850)):
+        return
+    keys = column(records, "customer_id")
+    for key, s in zip(keys, scores, strict=True):
         if type(s) is not int or not 300 <= s <= 850:
-            yield Violation(spec.name, r["customer_id"], "credit_score", "credit-score-range",
-                            f"{s!r} is outside 300..850")
+            yield Violation(spec.name, key, "credit_score", "credit-score-range", f"{s!r} is outside 300..850")
 
 
 def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    for i in invalid_account_numbers([r["account_number"] for r in records]):
-        r = records[i]
-        yield Violation(spec.name, r["account_id"], "account_number", "account-number-check-digit",
-                        f"{r['account_number']!r} is not NNNNNN-D with a valid mod-11 check digit")
+    numbers = column(records, "account_number")
+    bad = invalid_account_numbers(numbers)
+    keys = column(records, "account_id") if bad else []
+    for i in bad:
+        yield Violation(spec.name, keys[i], "account_number", "account-number-check-digit",
+                        f"{numbers[i]!r} is not NNNNNN-D with a valid mod-11 check digit")
 
 
 def _parents(lookup: Lookup, account_ids: Iterable[str], field: str) -> dict[str, Any]:

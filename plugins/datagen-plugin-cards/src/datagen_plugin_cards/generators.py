@@ -22,7 +22,7 @@ from datagen_plugin_banking.common import (
     states,
 )
 
-from datagen_kernel import Batch, BlockContext, Record, Records, TextColumn, column
+from datagen_kernel import Batch, BlockContext, Record, Records, TextColumn, column, int_array
 from datagen_plugin_cards.entities import BRANDS, CARD_STATUSES, PURCHASE_STATUSES
 from datagen_plugin_cards.merchants import ABROAD, INSTALLMENT_BUCKETS, LOCATION_SHARES, MCC_TABLE
 
@@ -127,8 +127,8 @@ def generate_credit_cards(ctx: BlockContext) -> list[Record]:
     owner = np.repeat(np.arange(n), counts)
     rank = np.arange(m) - np.repeat(np.cumsum(counts) - counts, counts)
     as_of = ctx.run.as_of_ms
-    income = np.array([c["monthly_income"] for c in customers], dtype=np.int64)[owner]
-    joined = np.array([c["created_at"] for c in customers], dtype=np.int64)[owner]
+    income = int_array(customers, "monthly_income")[owner]
+    joined = int_array(customers, "created_at")[owner]
 
     u = ctx.rng("attrs").random((m, 6))
     brand = pick(BRAND_CDF, u[:, 0])
@@ -149,7 +149,7 @@ def generate_credit_cards(ctx: BlockContext) -> list[Record]:
     updated = np.where(status == 0, -1, changed).tolist()
 
     ids = ctx.uuids(m)
-    cust_ids = np.array([c["customer_id"] for c in customers], dtype=object)[owner].tolist()
+    cust_ids = np.array(column(customers, "customer_id"), dtype=object)[owner].tolist()
     masked = [f"****-****-****-{d:04d}" for d in last4.tolist()]
     return [
         {
