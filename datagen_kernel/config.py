@@ -9,6 +9,7 @@ collected and reported at once.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -248,6 +249,18 @@ def resolve(
 
 
 def redacted(options: Sequence[Option], values: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``values`` safe to print: secrets replaced by ``********``."""
+    """A copy of ``values`` safe to print: secrets replaced by ``********`` (for a URL with a
+    password, only the password: ``postgresql://user:********@host/db``)."""
     secret = {o.name for o in options if o.secret}
-    return {k: (REDACTED if k in secret and v not in (None, "") else v) for k, v in values.items()}
+    return {k: (_redact(v) if k in secret and v not in (None, "") else v) for k, v in values.items()}
+
+
+_URL_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^@\s]*)(@.*)$")
+
+
+def _redact(value: Any) -> str:
+    if isinstance(value, str):
+        found = _URL_PASSWORD.match(value)
+        if found:
+            return found.group(1) + REDACTED + found.group(3)
+    return REDACTED

@@ -45,6 +45,10 @@ def test_run_reads_config_file_and_env(toy_cli, tmp_path: Path, monkeypatch) -> 
 def test_secrets_are_redacted() -> None:
     opts = [Option("password", "str", None, secret=True), Option("user", "str", "u")]
     assert redacted(opts, {"password": "hunter2", "user": "u"}) == {"password": "********", "user": "u"}
+    # a URL keeps everything but its password
+    assert redacted(opts, {"password": "postgresql://bob:s3cr:t@db.example:5432/x"}) == {
+        "password": "postgresql://bob:********@db.example:5432/x"}
+    assert redacted(opts, {"password": "postgresql://db.example/x"}) == {"password": "********"}
     problems: list[str] = []
     sources = ConfigSources.build(["db.password=hunter2", "db.user=x"], environ={})
     resolve("db", [Option("password", "int", None, secret=True), Option("user", "str")], sources, problems)
