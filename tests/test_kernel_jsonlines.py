@@ -176,3 +176,12 @@ def test_masked_arrays_and_nullable_text_columns_give_the_same_text() -> None:
     assert text.tolist() == plain
     assert LineEncoder(SPEC, SAO_PAULO).encode(Batch({**{n: columnar.stored(n) for n in SPEC.field_names},
                                                       "name": text})) == _reference(SPEC, rows)
+
+
+def test_large_batches_are_rendered_in_chunks_with_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datagen_kernel.jsonlines as jsonlines
+
+    records = _records(100, 8)
+    monkeypatch.setattr(jsonlines, "CHUNK", 7)
+    assert LineEncoder(SPEC, SAO_PAULO).encode(records) == _reference(SPEC, records)
+    assert LineEncoder(SPEC, SAO_PAULO).encode(Batch.from_rows(SPEC.field_names, records)) == _reference(SPEC, records)
