@@ -2,8 +2,11 @@
 
 Runs ``datagen run --sink kafka:event`` and ``--sink kafka-avro:event`` (every installed entity
 pack) for each preset into a broker, each run into fresh topics, and prints one row per run
-from the run's own summary (events acknowledged / wall time of the run). A ``null`` sink run
-of the same events gives the generation-only ceiling.
+from the run's own summary (events acknowledged / wall time of the run), with the CPU time per
+event of datagen's processes and of the local broker (found by its command line), and the
+load average before and after: on a shared machine the rate follows the load, the CPU per
+event much less. A ``null`` sink run of the same events gives the generation-only ceiling.
+``--breakdown`` adds the CPU per event of each stage, measured in one process.
 
     scripts/stack up
     .venv/bin/python benchmarks/bench_kafka.py --customers 10000 --workers 2
