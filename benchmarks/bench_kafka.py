@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=10_000)
-    parser.add_argument("--formats", default="json,avro", help="json, avro or both")
+    parser.add_argument("--formats", default="json,avro", help="comma-separated value formats: json, avro or json,avro")
     parser.add_argument("--presets", default="reliable,bulk", help="comma-separated presets")
     parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (the best is shown)")
     parser.add_argument("--bootstrap", default=os.environ.get("DATAGEN_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
