@@ -353,6 +353,18 @@ class ConformancePack:
 _BAD_VALUES = {"int": "not-a-number", "float": "not-a-number", "bool": "maybe", "choice": "no-such-choice"}
 
 
+def _first_difference(a: Mapping[str, list[Any]], b: Mapping[str, list[Any]], left: str, right: str) -> str:
+    """Where two read-backs first differ, for an assertion message."""
+    for name in sorted(set(a) | set(b)):
+        x, y = a.get(name, []), b.get(name, [])
+        if x != y:
+            i = next((i for i, (p, q) in enumerate(zip(x, y, strict=False)) if p != q), min(len(x), len(y)))
+            px = x[i] if i < len(x) else "(none)"
+            py = y[i] if i < len(y) else "(none)"
+            return f"{name}: {len(x)} vs {len(y)} items; item {i}: {left}: {px!r} / {right}: {py!r}"
+    return "no difference found"
+
+
 class SinkConformance:
     """Checks every sink must pass. Subclass it in a test module (``class TestX(SinkConformance)``).
 
@@ -486,9 +498,9 @@ class SinkConformance:
             pytest.skip("read_back() not implemented: the sink's output is not readable in tests")
         first, _ = conformance.drive(batch_size=3, close_ok=True)
         second, _ = conformance.drive(batch_size=1000, close_ok=True)
-        a = self.read_back(first.config, conformance.plan.specs)
-        b = self.read_back(second.config, conformance.plan.specs)
-        assert {k: list(v) for k, v in a.items()} == {k: list(v) for k, v in b.items()}
+        a = {k: list(v) for k, v in self.read_back(first.config, conformance.plan.specs).items()}
+        b = {k: list(v) for k, v in self.read_back(second.config, conformance.plan.specs).items()}
+        assert a == b, _first_difference(a, b, "--batch-size 3", "--batch-size 1000")
 
     # -- bad input ----------------------------------------------------------------------------
     def test_bad_option_values_are_rejected_clearly(self, conformance: _Harness) -> None:
