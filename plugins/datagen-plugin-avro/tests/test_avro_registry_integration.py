@@ -58,7 +58,7 @@ class TestKafkaAvroSinkConformance(SinkConformance):
 
         monkeypatch.setattr(serializer_module, "default_registry_url", lambda: schema_registry_url)
         return {"bootstrap_servers": kafka_bootstrap, "topic_prefix": f"t-{SESSION}-aconf-{{run}}.",
-                "preset": "fast"}
+                "preset": "reliable"}
 
     def read_back(self, config: Mapping[str, Any], entities: Mapping[str, EntitySpec]) -> Mapping[str, Sequence[Any]]:
         from confluent_kafka.admin import AdminClient

@@ -42,7 +42,7 @@ class TestKafkaSinkConformance(SinkConformance):
     def conformance_options(self, kafka_bootstrap: str) -> Mapping[str, str]:
         self.bootstrap = kafka_bootstrap
         return {"bootstrap_servers": kafka_bootstrap, "topic_prefix": f"t-{SESSION}-conf-{{run}}.",
-                "preset": "fast"}
+                "preset": "reliable"}
 
     def read_back(self, config: Mapping[str, Any], entities: Mapping[str, EntitySpec]) -> Mapping[str, Sequence[Any]]:
         admin = AdminClient({"bootstrap.servers": config["bootstrap_servers"]})

@@ -57,7 +57,7 @@ PRESETS: Mapping[str, Mapping[str, str]] = {
 
 PRESET_DOCS: Mapping[str, str] = {
     "reliable": "idempotent, every in-sync replica acknowledges; no duplicates or reordering on retry",
-    "fast": "leader acknowledgement, short linger: low latency, possible duplicates on retry",
+    "fast": "leader acknowledgement, short linger: low latency, possible duplicates or reordering on retry",
     "bulk": "leader acknowledgement, large batches and queue: highest throughput for backfills",
     "streaming": "idempotent with all replicas, 5 ms linger: steady low-latency streams",
 }

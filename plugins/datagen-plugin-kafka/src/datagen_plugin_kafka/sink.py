@@ -219,26 +219,7 @@ class KafkaSink(Sink):
             )
         if missing:
             self._create_topics(admin, {t: topics[t] for t in missing})
-        self._await_metadata(producer, list(topics))
         self._producer = producer
-
-    def _await_metadata(self, producer: Producer, topics: list[str]) -> None:
-        """Have the producer know every topic's partitions before the first message.
-
-        A message produced while its topic's metadata is unknown waits in librdkafka's
-        unassigned queue and joins its partition later, possibly after messages produced
-        once the metadata arrived: the order within a partition would then depend on timing.
-        """
-        deadline = time.monotonic() + 30
-        for topic in topics:
-            while True:
-                meta = producer.list_topics(topic, timeout=10).topics.get(topic)
-                if meta is not None and meta.error is None and meta.partitions:
-                    break
-                if time.monotonic() > deadline:
-                    raise SinkError(f"{self.name} sink: no metadata for topic {topic!r} after 30 s",
-                                    hint="check the broker's logs; the topic may still be being created")
-                time.sleep(0.1)
 
     def _new_producer(self) -> Producer:
         """A producer with the preset, the overrides and this sink's delivery callbacks."""
