@@ -356,11 +356,20 @@ def _timestamp_renderer(tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
+def iso_timestamp_matrix(ms: np.ndarray[Any, np.dtype[np.int64]], tz: dt.tzinfo) -> Matrix:
+    """ISO 8601 text with milliseconds and offset (``Z`` for UTC) of epoch milliseconds, one
+    row of ASCII bytes each; ``ValueError`` for a date outside 1900-2099."""
+    try:
+        return _timestamp_renderer(tz)(cast(Sequence[Any], ms)).matrix
+    except _Unsupported as exc:
+        raise ValueError(str(exc)) from None
+
+
 def iso_timestamps(ms: np.ndarray[Any, np.dtype[np.int64]], tz: dt.tzinfo) -> list[str]:
     """ISO 8601 text with milliseconds and offset (``Z`` for UTC) of epoch milliseconds."""
     try:
-        matrix = _timestamp_renderer(tz)(cast(Sequence[Any], ms)).matrix
-    except _Unsupported:  # beyond the date table: the standard library, value by value
+        matrix = iso_timestamp_matrix(ms, tz)
+    except ValueError:  # beyond the date table: the standard library, value by value
         zulu = tz.utcoffset(_EPOCH) == dt.timedelta(0)
         texts = [(_EPOCH + dt.timedelta(milliseconds=v)).astimezone(tz).isoformat(timespec="milliseconds")
                  for v in ms.tolist()]
@@ -550,4 +559,4 @@ class LineEncoder:
         return Rendered(out, False)
 
 
-__all__ = ["LineEncoder", "iso_timestamps"]
+__all__ = ["LineEncoder", "iso_timestamp_matrix", "iso_timestamps"]

@@ -14,6 +14,7 @@ topic in the default namespace): ``ce_type`` ``<namespace>.<entity>.created``, `
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -21,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn, Timestamp
+from datagen_kernel.jsonlines import iso_timestamp_matrix
 from datagen_kernel.serializers import format_timestamps
 from datagen_plugin_kafka.packed import Packed
 
@@ -107,35 +109,6 @@ def text_bytes(values: Any) -> list[bytes | None]:
         return [None if v is None else str(v).encode() for v in values]
 
 
-_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00.000Z", dtype=np.uint8)
-_DIGITS = ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2), (20, 3))
-"""(offset, width) in the template of year, month, day, hour, minute, second, millisecond."""
-_MIN_MS, _MAX_MS = -62_167_219_200_000, 253_402_300_799_999
-"""0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the four-digit years."""
-
-
-def _utc_texts(ms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """RFC 3339 UTC texts of epoch milliseconds (years 0-9999), by integer arithmetic."""
-    days, rem = np.divmod(ms, 86_400_000)
-    # civil date of a day number: 400-year eras of 146,097 days, years starting on 1 March
-    z = days + 719_468
-    era = z // 146_097
-    doe = z - era * 146_097
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = np.where(mp < 10, mp + 3, mp - 9)
-    year = yoe + era * 400 + (month <= 2)
-    parts = (year, month, day, rem // 3_600_000, rem // 60_000 % 60, rem // 1000 % 60, rem % 1000)
-    out = np.empty((len(ms), len(_TEMPLATE)), dtype=np.uint8)
-    out[:] = _TEMPLATE
-    for value, (at, width) in zip(parts, _DIGITS, strict=True):
-        for k in range(width):
-            out[:, at + width - 1 - k] = 48 + value // 10**k % 10
-    return out
-
-
 def rfc3339_utc(values: Any) -> list[bytes]:
     """``2025-06-01T13:04:05.120Z`` for each timestamp (epoch-ms ints vectorized)."""
     column = rfc3339_column(values)
@@ -155,8 +128,8 @@ def rfc3339_column(values: Any) -> Packed | list[bytes]:
             except OverflowError:
                 ms = None
     if ms is not None:
-        if len(ms) and int(ms.min()) >= _MIN_MS and int(ms.max()) <= _MAX_MS:
-            return Packed.rows(_utc_texts(ms))
+        with contextlib.suppress(ValueError):  # the kernel's tables cover 1900-2099
+            return Packed.rows(iso_timestamp_matrix(ms, dt.UTC))
         text = np.char.add(np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms"), "Z")
         return [t.encode() for t in text.tolist()]  # years beyond 0-9999
     return [b"" if t is None else t.replace("+00:00", "Z").encode() for t in format_timestamps(values, dt.UTC)]
