@@ -353,6 +353,25 @@ class ConformancePack:
 _BAD_VALUES = {"int": "not-a-number", "float": "not-a-number", "bool": "maybe", "choice": "no-such-choice"}
 
 
+def columnar_batch(spec: EntitySpec, rows: Sequence[Record]) -> Batch:
+    """``rows`` as a ``Batch`` in the shape columnar generators use: ``int64`` /
+    ``datetime64[D]`` arrays for ints, decimals, timestamps and dates (masked where the field
+    is nullable), ``TextColumn`` for non-nullable text, lists for the rest. For testing that
+    rules and encoders read both forms alike."""
+    cols: dict[str, Any] = {}
+    for f in spec.fields:
+        values = [r[f.name] for r in rows]
+        if isinstance(f.type, (Int, Decimal, Timestamp, Date)):
+            kind: Any = "datetime64[D]" if isinstance(f.type, Date) else np.int64
+            data = np.array([0 if v is None else v for v in values], dtype=kind)
+            cols[f.name] = np.ma.MaskedArray(data, mask=[v is None for v in values]) if f.nullable else data
+        elif not f.nullable and isinstance(f.type, (Uuid, Enum, String)):
+            cols[f.name] = TextColumn.from_strings(values)
+        else:
+            cols[f.name] = values
+    return Batch(cols)
+
+
 def _first_difference(a: Mapping[str, list[Any]], b: Mapping[str, list[Any]], left: str, right: str) -> str:
     """Where two read-backs first differ, for an assertion message."""
     for name in sorted(set(a) | set(b)):
@@ -627,6 +646,7 @@ __all__ = [
     "ConformancePack",
     "PluginVenv",
     "SinkConformance",
+    "columnar_batch",
     "datagen_cli",
     "datagen_host",
     "datagen_register",

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from datagen_plugin_loans.rules import RULES
 
-from datagen_kernel import Batch, Date, Decimal, EntitySpec, Enum, Int, String, TextColumn, Timestamp, Uuid, Violation
+from datagen_kernel import Batch, Violation
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.plan import RunParams, build_plan
 from datagen_kernel.plugins import PluginHost
+from datagen_kernel.testing import columnar_batch
 from datagen_kernel.validation import RecordIndex, run_rules
 
 Records = dict[str, Any]
@@ -31,22 +32,7 @@ def block(loans_host: PluginHost) -> Records:
     return plan.generate_block(0)
 
 
-def columnar(spec: EntitySpec, rows: list[dict[str, Any]]) -> Batch:
-    """``rows`` in the columnar shape the generator uses: int64 / datetime64[D] arrays for
-    numbers and dates (masked where null), ``TextColumn`` for text, lists for the rest."""
-    cols: dict[str, Any] = {}
-    for f in spec.fields:
-        values = [r[f.name] for r in rows]
-        nulls = [v is None for v in values]
-        if isinstance(f.type, (Int, Decimal, Timestamp, Date)):
-            kind = "datetime64[D]" if isinstance(f.type, Date) else np.int64
-            data = np.array([v if v is not None else 0 for v in values], dtype=kind)
-            cols[f.name] = np.ma.MaskedArray(data, mask=nulls) if f.nullable else data
-        elif not f.nullable and isinstance(f.type, (Uuid, Enum, String)):
-            cols[f.name] = TextColumn.from_strings(values)
-        else:
-            cols[f.name] = values
-    return Batch(cols)
+columnar = columnar_batch
 
 
 def violations(host: PluginHost, records: Records, installments: list[dict[str, Any]], form: str) -> list[Violation]:

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from trades_testkit import trades_host
 
-from datagen_kernel import Batch, Date, Decimal, EntitySpec, Enum, Int, String, TextColumn, Timestamp, Uuid, Violation
+from datagen_kernel import Batch, Violation
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.plan import RunParams, build_plan
+from datagen_kernel.testing import columnar_batch
 from datagen_kernel.validation import RecordIndex, run_rules
 
 HOST = trades_host()
@@ -32,22 +33,7 @@ def block() -> dict[str, Any]:
     return plan.generate_block(0)
 
 
-def columnar(spec: EntitySpec, rows: list[Row]) -> Batch:
-    """``rows`` in the generator's columnar shape: int64 / datetime64[D] arrays for numbers
-    and dates (masked where null), ``TextColumn`` for text, lists for the rest."""
-    cols: dict[str, Any] = {}
-    for f in spec.fields:
-        values = [r[f.name] for r in rows]
-        nulls = [v is None for v in values]
-        if isinstance(f.type, (Int, Decimal, Timestamp, Date)):
-            kind = "datetime64[D]" if isinstance(f.type, Date) else np.int64
-            data = np.array([v if v is not None else 0 for v in values], dtype=kind)
-            cols[f.name] = np.ma.MaskedArray(data, mask=nulls) if f.nullable else data
-        elif not f.nullable and isinstance(f.type, (Uuid, Enum, String)):
-            cols[f.name] = TextColumn.from_strings(values)
-        else:
-            cols[f.name] = values
-    return Batch(cols)
+columnar = columnar_batch
 
 
 def rows_of(block: dict[str, Any]) -> list[Row]:
