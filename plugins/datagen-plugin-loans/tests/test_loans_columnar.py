@@ -32,13 +32,12 @@ def block(loans_host: PluginHost) -> Records:
     return plan.generate_block(0)
 
 
-columnar = columnar_batch
 
 
 def violations(host: PluginHost, records: Records, installments: list[dict[str, Any]], form: str) -> list[Violation]:
     specs = host.registry.entity_specs()
     spec = specs["installment"]
-    given = columnar(spec, installments) if form == "batch" else \
+    given = columnar_batch(spec, installments) if form == "batch" else \
         Batch.from_rows(spec.field_names, installments) if form == "lists" else installments
     rules = [r for r in RULES if r.entity == "installment"]
     return run_rules(spec, given, rules, RecordIndex(specs, {**records, "installment": given}), schema=False)
@@ -56,7 +55,7 @@ def test_installments_are_numpy_columns(loans_host: PluginHost, block: Records) 
     assert isinstance(batch, Batch) and len(batch) > 1_000
     spec = loans_host.registry.entity_specs()["installment"]
     assert batch.names == spec.field_names
-    expected = columnar(spec, rows_of(block))
+    expected = columnar_batch(spec, rows_of(block))
     for name in spec.field_names:
         made, shaped = batch.stored(name), expected.stored(name)
         assert type(made) is type(shaped), name

@@ -33,7 +33,6 @@ def block() -> dict[str, Any]:
     return plan.generate_block(0)
 
 
-columnar = columnar_batch
 
 
 def rows_of(block: dict[str, Any]) -> list[Row]:
@@ -44,7 +43,7 @@ def rows_of(block: dict[str, Any]) -> list[Row]:
 
 
 def violations(block: dict[str, Any], rows: list[Row], form: str) -> list[Violation]:
-    given = columnar(SPECS["trade"], rows) if form == "batch" else \
+    given = columnar_batch(SPECS["trade"], rows) if form == "batch" else \
         Batch.from_rows(SPECS["trade"].field_names, rows) if form == "lists" else rows
     return run_rules(SPECS["trade"], given, RULES, RecordIndex(SPECS, {**block, "trade": given}), schema=False)
 
@@ -54,7 +53,7 @@ def test_trades_are_numpy_columns(block: dict[str, Any]) -> None:
     assert isinstance(batch, Batch) and len(batch) > 500
     spec = SPECS["trade"]
     assert batch.names == spec.field_names
-    expected = columnar(spec, rows_of(block))
+    expected = columnar_batch(spec, rows_of(block))
     for name in spec.field_names:
         made, shaped = batch.stored(name), expected.stored(name)
         assert type(made) is type(shaped), name
