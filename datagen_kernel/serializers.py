@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -161,31 +160,6 @@ def _text_columns(
                 converted[i] = value
         out.append((name, converted))
     return out
-
-
-@contextmanager
-def text_view(entity: EntitySpec, records: Sequence[Record], tz: dt.tzinfo | None = SAO_PAULO) -> Iterator[None]:
-    """Temporarily replace decimals and timestamps *in place* by their text; restore on exit.
-
-    Saves a copy of every record on the hot path (the records are not shared with another
-    thread while a batch is encoded). Use ``to_text_values`` when the copies must outlive the
-    block.
-    """
-    plan = _plan(entity.fields)
-    if not plan:
-        yield
-        return
-    saved: list[tuple[str, list[Any]]] = []
-    try:
-        for name, column in _text_columns(plan, records, tz):
-            saved.append((name, [r.get(name) for r in records]))
-            for r, v in zip(records, column, strict=True):
-                r[name] = v
-        yield
-    finally:
-        for name, original in saved:
-            for r, v in zip(records, original, strict=True):
-                r[name] = v
 
 
 def from_text_values(entity: EntitySpec, obj: Mapping[str, Any]) -> Record:
