@@ -47,7 +47,7 @@ from datagen_kernel.schema import (
 )
 from datagen_kernel.schema import Record as RecordType
 from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SinkStats
+from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SinkStats, SpilledPayload
 from datagen_kernel.validation import Lookup, Rule, Violation
 
 __all__ = [
@@ -86,6 +86,7 @@ __all__ = [
     "SinkContext",
     "SinkError",
     "SinkStats",
+    "SpilledPayload",
     "String",
     "TextColumn",
     "Timestamp",

@@ -29,7 +29,7 @@ from datagen_kernel.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.scenarios import TransformContext
 from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext
+from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SpilledPayload
 from datagen_kernel.validation import RecordIndex, run_rules
 
 BlockOutput = list[tuple[int, EncodedBatch]]
@@ -189,28 +189,14 @@ class BlockProcessor:
 
 _WORKER: BlockProcessor | None = None
 _SPILL_DIR: str | None = None
-_SPILL_ABOVE = 1 << 20
-"""Payloads of more bytes than this leave a worker as a file in memory (see ``_Spilled``)."""
+_SPILL_ABOVE = 1 << 16
+"""Payloads of more bytes than this leave a worker as a file in memory (``SpilledPayload``).
 
-
-class _Spilled:
-    """A worker's payload left in a file of ``_SPILL_DIR`` (a RAM file system).
-
-    A large bytes payload sent back through the pool's pipe is pickled, copied through the
-    pipe in 64 KiB pieces, reassembled and unpickled: most of the CPU a second worker
-    brings. Written to a file in memory it is copied once each way.
-    """
-
-    __slots__ = ("path",)
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def load(self) -> bytes:
-        with open(self.path, "rb") as fh:
-            data = fh.read()
-        os.unlink(self.path)
-        return data
+A large bytes payload sent back through the pool's pipe is pickled, copied through the pipe
+in 64 KiB pieces, reassembled and unpickled: most of the CPU a second worker brings. Written
+to a file in memory it is copied once each way, or once in all when the sink sends it on
+(``Sink.accepts_spilled``).
+"""
 
 
 def _spill(output: BlockOutput, task: tuple[str, int]) -> BlockOutput:
@@ -222,7 +208,7 @@ def _spill(output: BlockOutput, task: tuple[str, int]) -> BlockOutput:
             path = os.path.join(_SPILL_DIR, f"{task[0]}-{task[1]}-{n}")
             with open(path, "wb") as fh:
                 fh.write(payload)
-            batch.payload = _Spilled(path)
+            batch.payload = SpilledPayload(path, len(payload))
     return output
 
 
@@ -234,10 +220,11 @@ def _work(task: tuple[str, int]) -> BlockOutput | _Failure:
         return _Failure(exc)
 
 
-def _unspill(output: BlockOutput) -> BlockOutput:
-    for _, batch in output:
-        if isinstance(batch.payload, _Spilled):
-            batch.payload = batch.payload.load()
+def _unspill(output: BlockOutput, sinks: list[Sink]) -> BlockOutput:
+    """Read back the spilled payloads of sinks that do not take them as files."""
+    for index, batch in output:
+        if isinstance(batch.payload, SpilledPayload) and not sinks[index].accepts_spilled:
+            batch.payload = batch.payload.read()
     return output
 
 
@@ -302,9 +289,11 @@ class Engine:
                         sink.flush()
                     continue
                 for output in self._outputs(phase, processor, pool):
-                    for index, batch in output:
+                    for index, batch in _unspill(output, sinks):
                         self.generated[index][batch.entity] += batch.count
                         sinks[index].write(batch)
+                        if isinstance(batch.payload, SpilledPayload):
+                            batch.payload.discard()
                         self.progress(plan.phase_of(batch.entity), batch.entity, batch.count)
                 for sink in sinks:
                     sink.flush()
@@ -436,7 +425,6 @@ class Engine:
             if isinstance(result, _Failure):
                 result.raise_()
             else:
-                result = _unspill(result)
                 yield result
 
     def _rows(self, sinks: list[Sink], elapsed: float) -> list[SummaryRow]:

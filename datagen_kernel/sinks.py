@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,51 @@ class EncodedBatch:
     count: int
     payload: Any
     keys: list[str] | None = None
+
+
+class SpilledPayload:
+    """A worker's large ``bytes`` payload, handed over as a file in memory (``/dev/shm``).
+
+    With ``--workers`` > 1 a payload of more than 1 MiB leaves the worker this way rather
+    than through the pool's pipe. Only a sink that sets ``Sink.accepts_spilled`` sees one
+    in ``write``; it may ``send_to`` a file descriptor (the operating system copies the bytes,
+    which never enter this process) or ``read`` them. Either consumes the file.
+    """
+
+    __slots__ = ("path", "size")
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path = path
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self) -> bytes:
+        """The payload's bytes (and the file is removed)."""
+        with open(self.path, "rb") as fh:
+            data = fh.read()
+        self.discard()
+        return data
+
+    def send_to(self, fd: int) -> None:
+        """Append the payload at ``fd``'s position (``os.sendfile``) and remove the file.
+
+        Flush any buffered writer of ``fd`` first; an ``OSError`` leaves ``fd`` partly written.
+        """
+        with open(self.path, "rb") as src:
+            offset = 0
+            while offset < self.size:
+                sent = os.sendfile(fd, src.fileno(), offset, self.size - offset)
+                if sent == 0:
+                    raise OSError(f"{self.path} ended after {offset} of {self.size} bytes")
+                offset += sent
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove the file if it is still there (the kernel calls it after ``write``)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
 
 
 @dataclass
@@ -74,6 +121,12 @@ class Sink:
     options: ClassVar[Sequence[Option]] = ()
     serializer_name: ClassVar[str | None] = "json"
     """Value serializer this sink uses; ``None`` means the sink encodes records itself."""
+    accepts_spilled: ClassVar[bool] = False
+    """Whether ``write`` takes a ``SpilledPayload`` in place of a large ``bytes`` payload.
+
+    Set it when the destination is a file descriptor: ``payload.send_to(fd)`` then spares
+    the main process reading and copying what the workers encoded. Otherwise the kernel
+    reads the bytes back before ``write``."""
     phase_barrier: ClassVar[bool] = True
     """Whether masters and references must be written (and flushed) before any event.
 

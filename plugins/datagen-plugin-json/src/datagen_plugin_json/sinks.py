@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import orjson
 
-from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError
+from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError, SpilledPayload
 from datagen_kernel.serializers import to_text_values
 
 
@@ -23,6 +23,7 @@ class JsonLinesSink(Sink):
     doc = "JSON Lines files, one per entity (no server needed)."
     serializer_name = "json"
     phase_barrier = False  # one file per entity, renamed into place only at the end
+    accepts_spilled = True  # a worker's payload goes from its memory file to ours by sendfile
     options = (
         Option("path", "path", "./datagen-out", "Directory the <entity>.jsonl files are written to."),
         Option("gzip", "bool", False, "Compress files (<entity>.jsonl.gz)."),
@@ -72,8 +73,16 @@ class JsonLinesSink(Sink):
             self._final[name] = final
 
     def write(self, batch: EncodedBatch) -> None:
+        fh = self._files[batch.entity]
+        payload = batch.payload
         try:
-            self._files[batch.entity].write(batch.payload)
+            if not isinstance(payload, SpilledPayload):
+                fh.write(payload)
+            elif fh is self._raw(fh):
+                fh.flush()
+                payload.send_to(fh.fileno())
+            else:
+                fh.write(payload.read())
         except OSError as exc:
             self.stats.fail(batch.entity, batch.count, f"write failed: {exc.strerror}")
             return
