@@ -47,7 +47,7 @@ from datagen_kernel.schema import (
 )
 from datagen_kernel.schema import Record as RecordType
 from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SinkStats, SpilledPayload
+from datagen_kernel.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext, SinkStats
 from datagen_kernel.validation import Lookup, Rule, Violation
 
 __all__ = [
@@ -85,8 +85,8 @@ __all__ = [
     "Sink",
     "SinkContext",
     "SinkError",
+    "PlacedPayload",
     "SinkStats",
-    "SpilledPayload",
     "String",
     "TextColumn",
     "Timestamp",

@@ -25,11 +25,12 @@ from typing import Any
 from datagen_kernel.batch import as_rows
 from datagen_kernel.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
 from datagen_kernel.generation import Record, Records
+from datagen_kernel.placement import Ledger, Stream, place
 from datagen_kernel.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.scenarios import TransformContext
 from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext, SpilledPayload
+from datagen_kernel.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext, SpilledPayload
 from datagen_kernel.validation import RecordIndex, run_rules
 
 BlockOutput = list[tuple[int, EncodedBatch]]
@@ -188,14 +189,15 @@ class BlockProcessor:
 
 
 _WORKER: BlockProcessor | None = None
+_LEDGER: Ledger | None = None
 _SPILL_DIR: str | None = None
 _SPILL_ABOVE = 1 << 16
 """Payloads of more bytes than this leave a worker as a file in memory (``SpilledPayload``).
 
 A large bytes payload sent back through the pool's pipe is pickled, copied through the pipe
-in 64 KiB pieces, reassembled and unpickled: most of the CPU a second worker brings. Written
-to a file in memory it is copied once each way, or once in all when the sink sends it on
-(``Sink.accepts_spilled``).
+in 64 KiB pieces, reassembled and unpickled, while the worker waits for the main process's
+result thread. Written to a file in memory it is copied once each way. (Payloads a sink's
+``append_file`` takes never come back at all: see ``placement``.)
 """
 
 
@@ -212,18 +214,26 @@ def _spill(output: BlockOutput, task: tuple[str, int]) -> BlockOutput:
     return output
 
 
-def _work(task: tuple[str, int]) -> BlockOutput | _Failure:
+_Task = tuple[str, int, dict[Stream, str]]
+"""Phase, block, and the files the worker writes payloads into itself (``placement``)."""
+
+
+def _work(task: _Task) -> BlockOutput | _Failure:
     assert _WORKER is not None
+    phase, block, targets = task
     try:
-        return _spill(_WORKER.process(task[0], task[1]), task)
+        output = _WORKER.process(phase, block)
+        if targets:
+            assert _LEDGER is not None
+            place(output, block, targets, _LEDGER)
+        return _spill(output, (phase, block))
     except BaseException as exc:  # carried back to the main process
         return _Failure(exc)
 
 
-def _unspill(output: BlockOutput, sinks: list[Sink]) -> BlockOutput:
-    """Read back the spilled payloads of sinks that do not take them as files."""
-    for index, batch in output:
-        if isinstance(batch.payload, SpilledPayload) and not sinks[index].accepts_spilled:
+def _unspill(output: BlockOutput) -> BlockOutput:
+    for _, batch in output:
+        if isinstance(batch.payload, SpilledPayload):
             batch.payload = batch.payload.read()
     return output
 
@@ -288,12 +298,14 @@ class Engine:
                     for sink in sinks:
                         sink.flush()
                     continue
-                for output in self._outputs(phase, processor, pool):
-                    for index, batch in _unspill(output, sinks):
+                for output in self._outputs(phase, processor, pool, sinks):
+                    for index, batch in _unspill(output):
                         self.generated[index][batch.entity] += batch.count
-                        sinks[index].write(batch)
-                        if isinstance(batch.payload, SpilledPayload):
-                            batch.payload.discard()
+                        payload = batch.payload
+                        if isinstance(payload, PlacedPayload) and payload.error is not None:
+                            sinks[index].stats.fail(batch.entity, batch.count, payload.error)
+                        else:
+                            sinks[index].write(batch)
                         self.progress(plan.phase_of(batch.entity), batch.entity, batch.count)
                 for sink in sinks:
                     sink.flush()
@@ -394,27 +406,59 @@ class Engine:
         return out
 
     def _pool(self, processor: BlockProcessor) -> Any:
-        global _WORKER
+        global _WORKER, _LEDGER
         _WORKER = processor
+        _LEDGER = None
         if self.plan.params.workers <= 1 or self.plan.blocks <= 1:
             return None
+        # shared with the workers, so made before they are forked
+        _LEDGER = Ledger(self._block_streams(None), slots=self._window() + 2)
         ctx = multiprocessing.get_context("fork")
         return ctx.Pool(self.plan.params.workers)
 
-    def _outputs(self, phase: str, processor: BlockProcessor, pool: Any) -> Iterator[BlockOutput]:
+    def _window(self) -> int:
+        """Blocks in flight at most: when a destination is slower than generation, workers
+        wait instead of piling finished blocks up in memory."""
+        return 2 * self.plan.params.workers
+
+    def _block_streams(self, phase: str | None) -> list[Stream]:
+        """(route, entity) of what workers encode in ``phase`` (None: in any phase)."""
+        plan = self.plan
+        names = set(plan.emitted if phase is None else plan.emitted_in(phase))
+        return [
+            (index, name)
+            for name in plan.specs
+            if name in names and plan.specs[name].scope.value != "global"
+            for index in plan.emitted[name]
+        ]
+
+    def _placement(self, phase: str, sinks: list[Sink]) -> dict[Stream, str]:
+        """The files workers write ``phase``'s payloads into (``Sink.append_file``)."""
+        targets: dict[Stream, str] = {}
+        base: dict[Stream, int] = {}
+        for index, name in self._block_streams(phase):
+            where = sinks[index].append_file(name)
+            if where is not None:
+                targets[(index, name)], base[(index, name)] = where
+        if targets:
+            assert _LEDGER is not None
+            _LEDGER.start(base)
+        return targets
+
+    def _outputs(self, phase: str, processor: BlockProcessor, pool: Any,
+                 sinks: list[Sink]) -> Iterator[BlockOutput]:
         plan = self.plan
         if any(plan.specs[n].scope.value == "global" for n in plan.emitted_in(phase)):
             yield processor.process(phase, None)
         if not plan.block_entities(phase):
             return
-        tasks = [(phase, b) for b in range(plan.blocks)]
         if pool is None:
-            for task in tasks:
-                yield processor.process(*task)
+            for block in range(plan.blocks):
+                yield processor.process(phase, block)
             return
-        # a bounded window of blocks in flight: when a destination is slower than generation,
-        # workers wait instead of piling finished blocks up in memory
-        window = 2 * plan.params.workers
+        targets = self._placement(phase, sinks)  # after the global entities are written
+        tasks: list[_Task] = [(phase, b, targets) for b in range(plan.blocks)]
+        window = self._window()
         pending: deque[Any] = deque()
         next_task = 0
         while pending or next_task < len(tasks):

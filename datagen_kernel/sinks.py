@@ -36,10 +36,8 @@ class EncodedBatch:
 class SpilledPayload:
     """A worker's large ``bytes`` payload, handed over as a file in memory (``/dev/shm``).
 
-    With ``--workers`` > 1 a payload of more than 1 MiB leaves the worker this way rather
-    than through the pool's pipe. Only a sink that sets ``Sink.accepts_spilled`` sees one
-    in ``write``; it may ``send_to`` a file descriptor (the operating system copies the bytes,
-    which never enter this process) or ``read`` them. Either consumes the file.
+    With ``--workers`` > 1 a payload of more than 64 KiB leaves the worker this way rather
+    than through the pool's pipe; the kernel reads it back before ``Sink.write``.
     """
 
     __slots__ = ("path", "size")
@@ -58,24 +56,27 @@ class SpilledPayload:
         self.discard()
         return data
 
-    def send_to(self, fd: int) -> None:
-        """Append the payload at ``fd``'s position (``os.sendfile``) and remove the file.
-
-        Flush any buffered writer of ``fd`` first; an ``OSError`` leaves ``fd`` partly written.
-        """
-        with open(self.path, "rb") as src:
-            offset = 0
-            while offset < self.size:
-                sent = os.sendfile(fd, src.fileno(), offset, self.size - offset)
-                if sent == 0:
-                    raise OSError(f"{self.path} ended after {offset} of {self.size} bytes")
-                offset += sent
-        self.discard()
-
     def discard(self) -> None:
-        """Remove the file if it is still there (the kernel calls it after ``write``)."""
+        """Remove the file if it is still there."""
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+
+
+@dataclass(frozen=True)
+class PlacedPayload:
+    """A payload a worker already wrote into the sink's file (see ``Sink.append_file``).
+
+    ``offset`` and ``size`` say where; ``error`` is set when the write failed (the kernel then
+    counts the batch as failed and does not call ``write``).
+    """
+
+    offset: int
+    size: int
+    error: str | None = None
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
 
 
 @dataclass
@@ -121,12 +122,6 @@ class Sink:
     options: ClassVar[Sequence[Option]] = ()
     serializer_name: ClassVar[str | None] = "json"
     """Value serializer this sink uses; ``None`` means the sink encodes records itself."""
-    accepts_spilled: ClassVar[bool] = False
-    """Whether ``write`` takes a ``SpilledPayload`` in place of a large ``bytes`` payload.
-
-    Set it when the destination is a file descriptor: ``payload.send_to(fd)`` then spares
-    the main process reading and copying what the workers encoded. Otherwise the kernel
-    reads the bytes back before ``write``."""
     phase_barrier: ClassVar[bool] = True
     """Whether masters and references must be written (and flushed) before any event.
 
@@ -153,6 +148,18 @@ class Sink:
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
         """Connect, create what is missing, check what exists; raise ``SinkError`` if not."""
+
+    def append_file(self, entity: str) -> tuple[str, int] | None:
+        """The file ``entity``'s payloads are appended to, for workers to write them in place.
+
+        Only for a sink whose ``write`` appends each ``bytes`` payload of the entity, as it
+        is, to one file. Return the file's path and the offset the next payload starts at
+        (flush any buffered writer first). With ``--workers`` > 1 the kernel asks at the start
+        of each phase; each worker then writes its block's payloads into the file itself,
+        in block order, and ``write`` receives a ``PlacedPayload``: account for the batch and
+        continue at ``payload.end``. The default, None: payloads come to ``write``.
+        """
+        return None
 
     def write(self, batch: EncodedBatch) -> None:
         """Deliver a batch and account for it in ``self.stats``."""

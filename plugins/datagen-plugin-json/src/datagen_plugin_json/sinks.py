@@ -12,7 +12,16 @@ from typing import IO, Any
 
 import orjson
 
-from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError, SpilledPayload
+from datagen_kernel import (
+    EncodedBatch,
+    EntitySpec,
+    Option,
+    PlacedPayload,
+    Record,
+    Sink,
+    SinkContext,
+    SinkError,
+)
 from datagen_kernel.serializers import to_text_values
 
 
@@ -23,7 +32,6 @@ class JsonLinesSink(Sink):
     doc = "JSON Lines files, one per entity (no server needed)."
     serializer_name = "json"
     phase_barrier = False  # one file per entity, renamed into place only at the end
-    accepts_spilled = True  # a worker's payload goes from its memory file to ours by sendfile
     options = (
         Option("path", "path", "./datagen-out", "Directory the <entity>.jsonl files are written to."),
         Option("gzip", "bool", False, "Compress files (<entity>.jsonl.gz)."),
@@ -76,17 +84,21 @@ class JsonLinesSink(Sink):
         fh = self._files[batch.entity]
         payload = batch.payload
         try:
-            if not isinstance(payload, SpilledPayload):
-                fh.write(payload)
-            elif fh is self._raw(fh):
-                fh.flush()
-                payload.send_to(fh.fileno())
+            if isinstance(payload, PlacedPayload):  # a worker wrote it (append_file)
+                fh.seek(payload.end)
             else:
-                fh.write(payload.read())
+                fh.write(payload)
         except OSError as exc:
             self.stats.fail(batch.entity, batch.count, f"write failed: {exc.strerror}")
             return
         self._pending[batch.entity] += batch.count
+
+    def append_file(self, entity: str) -> tuple[str, int] | None:
+        fh = self._files.get(entity)
+        if fh is None or fh is not self._raw(fh):  # gzip: one stream, compressed here
+            return None
+        fh.flush()
+        return str(self._tmp[entity]), fh.tell()
 
     def flush(self) -> None:
         for name, fh in self._files.items():
