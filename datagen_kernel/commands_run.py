@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from datagen_kernel.config import ConfigSources
 from datagen_kernel.errors import ConfigError, UsageError
@@ -41,7 +40,8 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
               help="TOML file with [run] and per-component tables.")
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the run summary as JSON to this file.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress output (bars on a terminal, a line every 10 s elsewhere); the summary stays.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
 def run_command(ctx: click.Context, customers: int | None, seed: int | None, scenario: str | None,
@@ -86,8 +86,7 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
     )
     host = _host(ctx)
     plan = build_plan(host, params, sources)
-    console = Console(file=sys.stderr)
-    with ProgressReporter(console, enabled=not quiet) as reporter:
+    with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
         summary = execute(host, plan, reporter)
     print_summary(summary)
     if summary_json is not None:
