@@ -273,6 +273,15 @@ class Engine:
         start = time.perf_counter()
         globals_ = plan.generate_globals()
         processor = BlockProcessor(plan, sinks, globals_)
+        phases = [p for p in self._phases(sinks) if plan.emitted_in(p)]
+        # The global entities are checked and encoded here, before any worker is forked: the
+        # workers inherit what that warms up (the serializers' tables) instead of each
+        # building it again. They are written in their phase, once the sinks are open.
+        encoded_globals = {
+            phase: processor.process(phase, None)
+            for phase in phases
+            if not self._streams(phase) and any(plan.specs[n].scope.value == "global" for n in plan.emitted_in(phase))
+        }
         # records are short-lived dicts made by the hundred thousand: the cyclic collector would
         # keep re-scanning them (and the plugins' long-lived pools) for cycles they never form.
         # Freeze what exists now and collect the young generation far less often.
@@ -290,15 +299,13 @@ class Engine:
                 sink.open(SinkContext(plan.run, entities, plan.specs, route.label))
                 opened.append(sink)
             self.host.run_start(run=plan.run, entities=dict(plan.specs))
-            for phase in self._phases(sinks):
-                if not plan.emitted_in(phase):
-                    continue
-                if phase == "events" and plan.params.mode == "stream":
+            for phase in phases:
+                if self._streams(phase):
                     summary.stopped_by = self._stream(processor, sinks)
                     for sink in sinks:
                         sink.flush()
                     continue
-                for output in self._outputs(phase, processor, pool, sinks):
+                for output in self._outputs(phase, processor, pool, sinks, encoded_globals.get(phase)):
                     for index, batch in _unspill(output):
                         self.generated[index][batch.entity] += batch.count
                         payload = batch.payload
@@ -445,11 +452,15 @@ class Engine:
             _LEDGER.start(base)
         return targets
 
-    def _outputs(self, phase: str, processor: BlockProcessor, pool: Any,
-                 sinks: list[Sink]) -> Iterator[BlockOutput]:
+    def _streams(self, phase: str) -> bool:
+        """Whether ``phase`` releases its records at a rate (``--stream``) rather than in blocks."""
+        return phase == "events" and self.plan.params.mode == "stream"
+
+    def _outputs(self, phase: str, processor: BlockProcessor, pool: Any, sinks: list[Sink],
+                 encoded_globals: BlockOutput | None) -> Iterator[BlockOutput]:
         plan = self.plan
-        if any(plan.specs[n].scope.value == "global" for n in plan.emitted_in(phase)):
-            yield processor.process(phase, None)
+        if encoded_globals is not None:
+            yield encoded_globals
         if not plan.block_entities(phase):
             return
         if pool is None:
