@@ -113,7 +113,10 @@ def test_gzip_output(toy_cli, tmp_path: Path) -> None:
     assert len(lines) == 20
 
 
-def test_failed_run_leaves_no_file_that_looks_complete(toy_host, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_failed_run_leaves_no_file_that_looks_complete(toy_host, tmp_path: Path, workers: str) -> None:
+    # with two workers, block 3 is written in place and waits for block 2's ends, which
+    # never come: the run must still stop, on block 2's error
     from click.testing import CliRunner
 
     from datagen_kernel import hookimpl
@@ -134,7 +137,8 @@ def test_failed_run_leaves_no_file_that_looks_complete(toy_host, tmp_path: Path)
 
     toy_host.register(Explode(), "explode")
     result = CliRunner().invoke(make_cli(lambda: toy_host),
-                                ["run", "-q", "--customers", str(BLOCK_SIZE * 4), "-o", f"json.path={tmp_path}"])
+                                ["run", "-q", "--customers", str(BLOCK_SIZE * 4), "-o", f"json.path={tmp_path}",
+                                 "--workers", workers])
     assert result.exit_code != 0
     assert "disk on fire" in result.output
     assert "explode" in result.output  # the failing plugin is named
