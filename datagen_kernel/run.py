@@ -231,6 +231,26 @@ def _work(task: _Task) -> BlockOutput | _Failure:
         return _Failure(exc)
 
 
+def _announce(started: Any) -> None:
+    """Pool initializer: tell the main process this worker's pid."""
+    started.put(os.getpid())
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: fall back to whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
 def _unspill(output: BlockOutput) -> BlockOutput:
     for _, batch in output:
         if isinstance(batch.payload, SpilledPayload):
@@ -261,6 +281,8 @@ class Engine:
         self.plan = plan
         self.progress = progress or (lambda phase, entity, n: None)
         self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
+        self._started: Any = None  # workers put their pid here as they start
+        self._worker_pids: set[int] = set()
 
     def run(self) -> RunSummary:
         plan = self.plan
@@ -421,7 +443,31 @@ class Engine:
         # shared with the workers, so made before they are forked
         _LEDGER = Ledger(self._block_streams(None), slots=self._window() + 2)
         ctx = multiprocessing.get_context("fork")
-        return ctx.Pool(self.plan.params.workers)
+        self._started = ctx.SimpleQueue()
+        return ctx.Pool(self.plan.params.workers, initializer=_announce, initargs=(self._started,))
+
+    def _result(self, pending: Any) -> BlockOutput | _Failure:
+        """Wait for a block's result, failing if a worker process ends under the run.
+
+        A worker killed from outside (out of memory, a signal) takes its block with it: the
+        pool would wait for that result forever, and so would the next block's worker in the
+        ``Ledger``. Every second the wait checks that the workers are still there.
+        """
+        while True:
+            try:
+                result: BlockOutput | _Failure = pending.get(timeout=1.0)
+                return result
+            except multiprocessing.TimeoutError:
+                pass
+            while not self._started.empty():
+                self._worker_pids.add(self._started.get())
+            for pid in sorted(self._worker_pids):
+                if not _alive(pid):
+                    raise DatagenError(
+                        f"worker process {pid} ended while the run was going (killed by a signal, "
+                        "or out of memory?); its block is lost, so the run stops",
+                        hint="the system log (dmesg) says why; if memory is short, rerun with fewer --workers",
+                    )
 
     def _window(self) -> int:
         """Blocks in flight at most: when a destination is slower than generation, workers
@@ -476,7 +522,7 @@ class Engine:
             while next_task < len(tasks) and len(pending) < window:
                 pending.append(pool.apply_async(_work, (tasks[next_task],)))
                 next_task += 1
-            result = pending.popleft().get()
+            result = self._result(pending.popleft())
             if isinstance(result, _Failure):
                 result.raise_()
             else:

@@ -74,3 +74,30 @@ def test_a_failed_write_in_a_worker_fails_the_run_and_leaves_no_file(toy_cli, tm
     assert "write failed: No space left on device" in result.output
     assert "were not acknowledged" in result.output
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".jsonl")]
+
+
+def test_a_worker_killed_from_outside_fails_the_run_instead_of_hanging(toy_host, tmp_path: Path) -> None:
+    import signal
+
+    from click.testing import CliRunner
+
+    from datagen_kernel import hookimpl
+    from datagen_kernel.cli import make_cli
+
+    main = os.getpid()
+
+    class Killer:
+        @hookimpl
+        def datagen_register_generators(self, register):  # type: ignore[no-untyped-def]
+            def wrapper(ctx, inner):  # type: ignore[no-untyped-def]
+                if ctx.block == 2 and os.getpid() != main:
+                    os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+                return inner(ctx)
+
+            register.wrap("member", wrapper)
+
+    toy_host.register(Killer(), "killer")
+    result = CliRunner().invoke(make_cli(lambda: toy_host), [*ARGS, "--workers", "2", "-o", f"json.path={tmp_path}"])
+    assert result.exit_code != 0
+    assert "ended while the run was going" in result.output, result.output
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".jsonl")]
