@@ -30,7 +30,7 @@ from datagen_kernel.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.plugins import PluginHost
 from datagen_kernel.scenarios import TransformContext
 from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext, SpilledPayload
+from datagen_kernel.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext
 from datagen_kernel.validation import RecordIndex, run_rules
 
 BlockOutput = list[tuple[int, EncodedBatch]]
@@ -192,13 +192,29 @@ _WORKER: BlockProcessor | None = None
 _LEDGER: Ledger | None = None
 _SPILL_DIR: str | None = None
 _SPILL_ABOVE = 1 << 16
-"""Payloads of more bytes than this leave a worker as a file in memory (``SpilledPayload``).
+"""Payloads of more bytes than this leave a worker as a file in memory (``_Spilled``).
 
 A large bytes payload sent back through the pool's pipe is pickled, copied through the pipe
 in 64 KiB pieces, reassembled and unpickled, while the worker waits for the main process's
 result thread. Written to a file in memory it is copied once each way. (Payloads a sink's
 ``append_file`` takes never come back at all: see ``placement``.)
 """
+
+
+class _Spilled:
+    """A worker's payload left in a file of ``_SPILL_DIR``; the main process reads it back."""
+
+    __slots__ = ("path", "size")
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path = path
+        self.size = size
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            data = fh.read()
+        os.unlink(self.path)
+        return data
 
 
 def _spill(output: BlockOutput, task: tuple[str, int]) -> BlockOutput:
@@ -210,7 +226,7 @@ def _spill(output: BlockOutput, task: tuple[str, int]) -> BlockOutput:
             path = os.path.join(_SPILL_DIR, f"{task[0]}-{task[1]}-{n}")
             with open(path, "wb") as fh:
                 fh.write(payload)
-            batch.payload = SpilledPayload(path, len(payload))
+            batch.payload = _Spilled(path, len(payload))
     return output
 
 
@@ -253,7 +269,7 @@ def _alive(pid: int) -> bool:
 
 def _unspill(output: BlockOutput) -> BlockOutput:
     for _, batch in output:
-        if isinstance(batch.payload, SpilledPayload):
+        if isinstance(batch.payload, _Spilled):
             batch.payload = batch.payload.read()
     return output
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,35 +29,6 @@ class EncodedBatch:
     count: int
     payload: Any
     keys: list[str] | None = None
-
-
-class SpilledPayload:
-    """A worker's large ``bytes`` payload, handed over as a file in memory (``/dev/shm``).
-
-    With ``--workers`` > 1 a payload of more than 64 KiB leaves the worker this way rather
-    than through the pool's pipe; the kernel reads it back before ``Sink.write``.
-    """
-
-    __slots__ = ("path", "size")
-
-    def __init__(self, path: str, size: int) -> None:
-        self.path = path
-        self.size = size
-
-    def __len__(self) -> int:
-        return self.size
-
-    def read(self) -> bytes:
-        """The payload's bytes (and the file is removed)."""
-        with open(self.path, "rb") as fh:
-            data = fh.read()
-        self.discard()
-        return data
-
-    def discard(self) -> None:
-        """Remove the file if it is still there."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
 
 
 @dataclass(frozen=True)

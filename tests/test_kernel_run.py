@@ -10,7 +10,6 @@ import pytest
 from toy_pack import read_dir
 
 from datagen_kernel.seeding import BLOCK_SIZE
-from datagen_kernel.sinks import SpilledPayload
 
 
 def run_json(toy_cli, out: Path, *extra: str) -> None:  # type: ignore[no-untyped-def]
@@ -195,8 +194,8 @@ def test_payloads_spilled_through_memory_files_arrive_whole(toy_cli, tmp_path: P
     before = {p for p in os.listdir("/dev/shm") if p.startswith("datagen-")}
     monkeypatch.setattr(run_module, "_SPILL_ABOVE", 0)  # every payload goes through a file
     read: list[int] = []
-    read_bytes = SpilledPayload.read
-    monkeypatch.setattr(SpilledPayload, "read", lambda self: read.append(self.size) or read_bytes(self))
+    read_bytes = run_module._Spilled.read
+    monkeypatch.setattr(run_module._Spilled, "read", lambda self: read.append(self.size) or read_bytes(self))
     # gzip: one compressed stream per file, so payloads come back to the main process
     args = ["--customers", str(BLOCK_SIZE * 3 + 1), "--seed", "5", "-o", "json.gzip=true"]
     run_json(toy_cli, tmp_path / "two", *args, "--workers", "2")
