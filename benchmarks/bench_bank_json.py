@@ -158,8 +158,8 @@ def components(customers: int, seed: int) -> None:
 
     from datagen_plugin_json.sinks import JsonLinesSink
 
-    import datagen_kernel.commands_run as commands_run
-    import datagen_kernel.run as run_module
+    import datagen_kernel.cli.run as commands_run
+    import datagen_kernel.engine.run as run_module
     from datagen_kernel.cli import main as datagen_main
 
     clock = time.process_time

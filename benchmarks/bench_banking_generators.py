@@ -31,9 +31,10 @@ from datagen_plugin_banking.scenarios import FRAUD_DETECTION
 from datagen_plugin_banking.transactions import counterparties, generate_transactions
 from datagen_plugin_banking.validators import RULES
 
-from datagen_kernel.generation import BlockContext, RunInfo
-from datagen_kernel.seeding import BLOCK_SIZE
-from datagen_kernel.validation import RecordIndex, run_rules
+from datagen_kernel.api.generation import BlockContext, RunInfo
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.api.seeding import BLOCK_SIZE
+from datagen_kernel.engine.validation import run_rules
 
 REFERENCE_DUMPS_US = 0.9
 """orjson.dumps of a record on this machine when it is not loaded by other work."""

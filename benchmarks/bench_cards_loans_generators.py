@@ -19,10 +19,11 @@ import pstats
 import time
 from collections import Counter
 
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.plan import RunParams, build_plan
-from datagen_kernel.plugins import make_plugin_host
-from datagen_kernel.validation import RecordIndex, run_rules
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
+from datagen_kernel.engine.plugins import make_plugin_host
+from datagen_kernel.engine.validation import run_rules
 
 MEASURED = ("credit_card", "card_transaction", "property", "loan", "installment")
 

@@ -92,11 +92,11 @@ def breakdown(customers: int, seed: int, batch_size: int, sink_name: str, option
     import pickle
     import time
 
-    from datagen_kernel.config import ConfigSources
-    from datagen_kernel.plan import RunParams, build_plan
-    from datagen_kernel.plugins import make_plugin_host
-    from datagen_kernel.run import BlockProcessor
-    from datagen_kernel.sinks import SinkContext
+    from datagen_kernel.api.sinks import SinkContext
+    from datagen_kernel.engine.config import ConfigSources
+    from datagen_kernel.engine.plan import RunParams, build_plan
+    from datagen_kernel.engine.plugins import make_plugin_host
+    from datagen_kernel.engine.run import BlockProcessor
 
     host = make_plugin_host()
     params = RunParams(root_count=customers, seed=seed, sinks=(f"{sink_name}:event",), batch_size=batch_size)

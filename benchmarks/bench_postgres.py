@@ -48,10 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from datagen_kernel import make_plugin_host
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.plan import RunParams, build_plan
-from datagen_kernel.run import execute
-from datagen_kernel.sinks import SinkContext
+from datagen_kernel.api.sinks import SinkContext
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
+from datagen_kernel.engine.run import execute
 
 DEFAULT_URL = "postgresql://postgres:postgres@127.0.0.1:5432/datagen"
 SELECTIONS = {"masters": "postgres:master,reference", "everything": "postgres"}

@@ -1,8 +1,14 @@
 """datagen kernel: hook specifications, entity model, planner and run engine.
 
-Plugin authors import from here only::
+Plugin authors import from ``datagen_kernel.api`` (or, as before kernel 2, from here: every
+name this package exported then is still exported)::
 
-    from datagen_kernel import hookimpl, EntitySpec, Field, Sink, Rule
+    from datagen_kernel.api import hookimpl, EntitySpec, Field, Sink, Rule
+
+The package is laid out by architecture: ``api`` (the contracts plugins implement),
+``engine`` (plugins, plan, run), ``codecs`` (hot encoders), ``cli`` and ``testing``. The
+modules of kernel 1 (``datagen_kernel.serializers``, ``.registry``, ``.validation``, ...)
+still import, with a ``DeprecationWarning`` naming the new place (see ``_compat``).
 """
 
 from __future__ import annotations
@@ -14,41 +20,59 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from datagen_kernel.batch import Batch, TextColumn, as_rows, column, day_array, int_array, take_text, text_matrix
-from datagen_kernel.config import Option
-from datagen_kernel.errors import (
+from datagen_kernel import _compat
+from datagen_kernel.api import (
+    Batch,
+    BlockContext,
+    Bool,
     ConfigError,
     DatagenError,
-    DeliveryError,
-    PluginError,
-    SchemaError,
-    SinkError,
-    UsageError,
-    ValidationFailed,
-)
-from datagen_kernel.generation import BlockContext, Generator, GeneratorWrapper, Record, Records, RunInfo
-from datagen_kernel.plugins import PluginHost, hookimpl, make_plugin_host
-from datagen_kernel.scenarios import Scenario, Transform, TransformContext
-from datagen_kernel.schema import (
-    Bool,
     Date,
     Decimal,
+    DeliveryError,
+    EncodedBatch,
     EntitySpec,
     Enum,
     Field,
     Float,
     ForeignKey,
+    Generator,
+    GeneratorWrapper,
     Int,
     Kind,
+    Lookup,
+    Option,
+    PluginError,
+    Record,
+    Records,
+    RecordType,
+    Rule,
+    RunInfo,
+    Scenario,
+    SchemaError,
     Scope,
+    Serializer,
+    Sink,
+    SinkContext,
+    SinkError,
+    SinkStats,
     String,
     Timestamp,
+    Transform,
+    TransformContext,
+    UsageError,
     Uuid,
+    ValidationFailed,
+    Violation,
+    as_rows,
+    column,
+    hookimpl,
 )
-from datagen_kernel.schema import Record as RecordType
-from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext, SinkStats
-from datagen_kernel.validation import Lookup, Rule, Violation
+from datagen_kernel.api.columnar import TextColumn, day_array, int_array, take_text, text_matrix
+from datagen_kernel.api.sinks import PlacedPayload
+from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
+
+_compat.install()
 
 __all__ = [
     "Batch",

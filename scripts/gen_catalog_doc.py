@@ -24,9 +24,9 @@ from pathlib import Path
 import orjson
 
 from datagen_kernel import make_plugin_host
+from datagen_kernel.api.schema import Decimal, EntitySpec, Enum, Field, Int, Record, String, topological_order
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import PluginHost
-from datagen_kernel.schema import Decimal, EntitySpec, Enum, Field, Int, Record, String, topological_order
+from datagen_kernel.engine.plugins import PluginHost
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "catalog.md"

@@ -88,7 +88,7 @@ def _command(cmd: click.Command, path: list[str], parent: click.Context | None) 
 def render() -> str:
     sys.path.insert(0, str(ROOT))
     from datagen_kernel.cli import make_cli
-    from datagen_kernel.plugins import make_plugin_host
+    from datagen_kernel.engine.plugins import make_plugin_host
 
     cli = make_cli(lambda: make_plugin_host(entrypoints=False), load_commands=False)
     return HEADER + "\n" + "\n".join(_command(cli, ["datagen"], None)).rstrip() + "\n"

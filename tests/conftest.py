@@ -10,7 +10,7 @@ import toy_pack
 from click.testing import CliRunner, Result
 
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import PluginHost, make_plugin_host
+from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
 
 
 def _json_plugin() -> Any:

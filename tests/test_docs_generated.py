@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from datagen_kernel import hookspecs
+from datagen_kernel.api import hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def test_cli_reference_is_current() -> None:
 
 def test_cli_reference_covers_every_builtin_command() -> None:
     from datagen_kernel.cli import make_cli
-    from datagen_kernel.plugins import make_plugin_host
+    from datagen_kernel.engine.plugins import make_plugin_host
 
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     cli = make_cli(lambda: make_plugin_host(entrypoints=False), load_commands=False)

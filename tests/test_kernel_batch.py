@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from datagen_kernel import Batch, TextColumn, as_rows, column, make_plugin_host
-from datagen_kernel.generation import BlockContext, RunInfo
+from datagen_kernel.api.generation import BlockContext, RunInfo
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.engine.validation import foreign_key_violations, schema_violations
 from datagen_kernel.testing import ConformancePack, generate_records
-from datagen_kernel.validation import RecordIndex, foreign_key_violations, schema_violations
 
 OWNER, EVENT = ConformancePack.entities
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from datagen_kernel import Option
-from datagen_kernel.config import ConfigSources, redacted, resolve
+from datagen_kernel.api.options import redacted
+from datagen_kernel.engine.config import ConfigSources, resolve
 
 
 def _resolve(flags=(), env=None, file_text=None, tmp_path: Path | None = None):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,7 @@ import orjson
 import pytest
 
 from datagen_kernel import Batch, TextColumn
-from datagen_kernel.jsonlines import LineEncoder
-from datagen_kernel.schema import (
+from datagen_kernel.api.schema import (
     Bool,
     Date,
     Decimal,
@@ -25,8 +24,10 @@ from datagen_kernel.schema import (
     Timestamp,
     Uuid,
 )
-from datagen_kernel.schema import Record as RecordType
-from datagen_kernel.serializers import SAO_PAULO, JsonSerializer, to_text_values
+from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.codecs.json import JsonSerializer
+from datagen_kernel.codecs.jsonlines import LineEncoder
+from datagen_kernel.codecs.text import SAO_PAULO, to_text_values
 
 ADDRESS = RecordType("address", (Field("street", String()), Field("city", String()),
                                  Field("zip", String(), nullable=True)))
@@ -179,7 +180,7 @@ def test_masked_arrays_and_nullable_text_columns_give_the_same_text() -> None:
 
 
 def test_large_batches_are_rendered_in_chunks_with_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    import datagen_kernel.jsonlines as jsonlines
+    import datagen_kernel.codecs.jsonlines as jsonlines
 
     records = _records(100, 8)
     monkeypatch.setattr(jsonlines, "CHUNK", 7)

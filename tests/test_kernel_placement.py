@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from toy_pack import read_dir
 
-import datagen_kernel.placement as placement
-from datagen_kernel.placement import Ledger, place
-from datagen_kernel.seeding import BLOCK_SIZE
-from datagen_kernel.sinks import EncodedBatch, PlacedPayload
+import datagen_kernel.engine.placement as placement
+from datagen_kernel.api.seeding import BLOCK_SIZE
+from datagen_kernel.api.sinks import EncodedBatch, PlacedPayload
+from datagen_kernel.engine.placement import Ledger, place
 
 ARGS = ["run", "-q", "--customers", str(BLOCK_SIZE * 4 + 3), "--seed", "11"]
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from datagen_kernel import PluginError, hookimpl, hookspecs
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
 
 
 def test_every_hook_is_prefixed_typed_and_documented() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from datagen_kernel.progress import ProgressReporter, print_summary
-from datagen_kernel.run import RunSummary, SummaryRow
+from datagen_kernel.api.summary import RunSummary, SummaryRow
+from datagen_kernel.cli.progress import ProgressReporter, print_summary
 
 
 class FakeTerminal(io.StringIO):

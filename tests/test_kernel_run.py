@@ -9,7 +9,7 @@ import orjson
 import pytest
 from toy_pack import read_dir
 
-from datagen_kernel.seeding import BLOCK_SIZE
+from datagen_kernel.api.seeding import BLOCK_SIZE
 
 
 def run_json(toy_cli, out: Path, *extra: str) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +63,7 @@ def test_one_pass_and_two_phases_write_the_same_files(toy_cli, tmp_path: Path, m
     """The json sink needs no barrier, so its runs take one pass; with one, two phases."""
     from datagen_plugin_json.sinks import JsonLinesSink
 
-    import datagen_kernel.run as run_module
+    import datagen_kernel.engine.run as run_module
 
     passes: list[tuple[str, ...]] = []
     phases = run_module.Engine._phases
@@ -171,9 +171,9 @@ def test_null_sink_acknowledges_everything(toy_cli, workers: str) -> None:
 
 
 def test_generate_block_gives_the_records_a_run_writes(toy_cli, toy_host, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from datagen_kernel.config import ConfigSources
-    from datagen_kernel.plan import RunParams, build_plan
-    from datagen_kernel.serializers import from_text_values
+    from datagen_kernel.codecs.text import from_text_values
+    from datagen_kernel.engine.config import ConfigSources
+    from datagen_kernel.engine.plan import RunParams, build_plan
 
     run_json(toy_cli, tmp_path, "--customers", str(BLOCK_SIZE + 10))
     plan = build_plan(toy_host, RunParams(root_count=BLOCK_SIZE + 10), ConfigSources.build([], environ={}))
@@ -187,7 +187,7 @@ def test_payloads_spilled_through_memory_files_arrive_whole(toy_cli, tmp_path: P
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    import datagen_kernel.run as run_module
+    import datagen_kernel.engine.run as run_module
 
     if not os.access("/dev/shm", os.W_OK):
         pytest.skip("no /dev/shm here: payloads take the pool's pipe")

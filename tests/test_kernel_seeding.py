@@ -6,7 +6,7 @@ import uuid
 
 import numpy as np
 
-from datagen_kernel.seeding import stable_hash, stream_for, uuid4_strings, weighted_choice
+from datagen_kernel.api.seeding import stable_hash, stream_for, uuid4_strings, weighted_choice
 
 
 def test_uuids_are_valid_v4_and_deterministic() -> None:

@@ -8,9 +8,9 @@ import decimal
 import orjson
 import toy_pack
 
-from datagen_kernel.serializers import (
+from datagen_kernel.codecs.json import JsonSerializer
+from datagen_kernel.codecs.text import (
     SAO_PAULO,
-    JsonSerializer,
     format_decimal,
     format_decimals,
     format_timestamps,

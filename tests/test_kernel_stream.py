@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from datagen_kernel.stream import TokenBucket
+from datagen_kernel.engine.stream import TokenBucket
 
 TOY_CLI = [sys.executable, str(Path(__file__).parent / "toy_cli.py")]
 
@@ -42,7 +42,7 @@ def test_stream_writes_masters_then_events_stamped_now(toy_cli, tmp_path: Path) 
     assert 400 * 2 * 0.7 <= rows["score"]["generated"] <= 400 * 2 * 1.05
     scores = [orjson.loads(line) for line in (tmp_path / "out" / "score.jsonl").read_bytes().splitlines()]
     assert len({s["score_id"] for s in scores}) == len(scores)
-    from datagen_kernel.serializers import parse_timestamp
+    from datagen_kernel.codecs.text import parse_timestamp
 
     assert all(parse_timestamp(s["at"]) >= started_ms - 1000 for s in scores)
 

@@ -10,8 +10,8 @@ import orjson
 from click.testing import CliRunner
 
 from datagen_kernel import Field, String, Transform, hookimpl
+from datagen_kernel.api.schema import to_avro, to_json_schema, to_sql_ddl
 from datagen_kernel.cli import make_cli
-from datagen_kernel.schema import to_avro, to_json_schema, to_sql_ddl
 
 
 def test_a_rule_violation_fails_the_run_naming_entity_key_field_and_rule(toy_host, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
-from datagen_kernel.scaffold import KINDS, kernel_requirement, render
+from datagen_kernel.cli.scaffold import KINDS, kernel_requirement, render
+from datagen_kernel.engine.plugins import make_plugin_host
 from datagen_kernel.testing import PluginVenv
 
 

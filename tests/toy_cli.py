@@ -11,7 +11,7 @@ import datagen_plugin_json.plugin as json_plugin
 import toy_pack
 
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
 
 if __name__ == "__main__":
     host = make_plugin_host(entrypoints=False, plugins=[toy_pack, json_plugin])

@@ -21,7 +21,7 @@ from datagen_kernel import (
     Violation,
     hookimpl,
 )
-from datagen_kernel.seeding import weighted_choice
+from datagen_kernel.api.seeding import weighted_choice
 
 
 def read_dir(path):  # type: ignore[no-untyped-def]

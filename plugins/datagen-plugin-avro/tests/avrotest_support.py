@@ -14,9 +14,9 @@ from datagen_plugin_kafka.cloudevents import event_source, event_type
 from kafkatest_support import Message, kafka_partition, read_topic
 
 from datagen_kernel import EntitySpec
-from datagen_kernel.schema import Date, Decimal, Field, Timestamp
-from datagen_kernel.schema import Record as RecordType
-from datagen_kernel.serializers import format_decimal, format_timestamps
+from datagen_kernel.api.schema import Date, Decimal, Field, Timestamp
+from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.codecs.text import format_decimal, format_timestamps
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -20,7 +20,7 @@ from kafkatest_support import unique_prefix
 
 from datagen_kernel import EntitySpec, Kind
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import PluginHost, make_plugin_host
+from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,8 @@ from fastavro.write import schemaless_writer
 from kafkatest_support import toy_pack
 
 from datagen_kernel import EntitySpec, SinkError
-from datagen_kernel.plugins import make_plugin_host
-from datagen_kernel.schema import Decimal, Field, Kind, Timestamp, Uuid, to_avro
+from datagen_kernel.api.schema import Decimal, Field, Kind, Timestamp, Uuid, to_avro
+from datagen_kernel.engine.plugins import make_plugin_host
 from datagen_kernel.testing import ConformancePack, generate_records
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -41,7 +41,7 @@ def _logical(value: object, field_type: object) -> object:
     """What a reader of the registered (logical) schema should get for a record value."""
     if value is None:
         return None
-    from datagen_kernel.schema import Record as RecordType
+    from datagen_kernel.api.schema import Record as RecordType
 
     if isinstance(field_type, Decimal):
         return decimal.Decimal(value).scaleb(-field_type.scale)  # type: ignore[arg-type]

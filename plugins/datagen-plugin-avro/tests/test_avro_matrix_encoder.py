@@ -13,19 +13,8 @@ from datagen_plugin_avro.codec import EntityCodec, MatrixEncoder, wire_header
 from kafkatest_support import toy_pack
 
 from datagen_kernel import Batch, EntitySpec, Field, TextColumn
-from datagen_kernel.plugins import make_plugin_host
-from datagen_kernel.schema import (
-    Bool,
-    Date,
-    Decimal,
-    Enum,
-    Float,
-    Int,
-    Kind,
-    String,
-    Timestamp,
-    Uuid,
-)
+from datagen_kernel.api.schema import Bool, Date, Decimal, Enum, Float, Int, Kind, String, Timestamp, Uuid
+from datagen_kernel.engine.plugins import make_plugin_host
 from datagen_kernel.testing import ConformancePack, generate_records
 
 HEADER = wire_header(77)

@@ -10,8 +10,8 @@ from fastavro import parse_schema
 from kafkatest_support import REPO
 
 from datagen_kernel import EntitySpec
-from datagen_kernel.plugins import make_plugin_host
-from datagen_kernel.schema import to_avro
+from datagen_kernel.api.schema import to_avro
+from datagen_kernel.engine.plugins import make_plugin_host
 
 AVRO_DIR = REPO / "avro"
 REGENERATE = "regenerate with: datagen schemas export --format avro avro/ (with only the bundled plugins installed)"

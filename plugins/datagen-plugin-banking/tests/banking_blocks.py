@@ -11,8 +11,8 @@ from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.transactions import generate_transactions
 
 from datagen_kernel import Batch, EntitySpec
-from datagen_kernel.generation import BlockContext, RunInfo
-from datagen_kernel.seeding import BLOCK_SIZE
+from datagen_kernel.api.generation import BlockContext, RunInfo
+from datagen_kernel.api.seeding import BLOCK_SIZE
 
 
 def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,

@@ -12,8 +12,8 @@ from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER
 from datagen_plugin_banking.masters import account_number_ok, generate_accounts, generate_customers
 
 from datagen_kernel import Batch, TextColumn, column
-from datagen_kernel.generation import BlockContext, RunInfo
-from datagen_kernel.validation import schema_violations
+from datagen_kernel.api.generation import BlockContext, RunInfo
+from datagen_kernel.engine.validation import schema_violations
 
 CODES = {"account": (("branch", 4), ("account_number", 8))}
 INT_FIELDS = {"customer": ("monthly_income", "credit_score", "created_at"),

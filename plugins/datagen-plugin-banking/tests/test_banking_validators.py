@@ -14,7 +14,8 @@ from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
 from datagen_plugin_banking.validators import RULES, ascii_rows, invalid_account_numbers, invalid_e2e_ids
 
 from datagen_kernel import Batch, BlockContext, as_rows, hookimpl
-from datagen_kernel.validation import RecordIndex, run_rules
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.engine.validation import run_rules
 
 SPECS = {"customer": CUSTOMER, "account": ACCOUNT, "transaction": TRANSACTION}
 

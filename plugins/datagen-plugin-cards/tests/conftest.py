@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from datagen_kernel.cli import make_cli
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.plan import RunParams, build_plan
-from datagen_kernel.plugins import PluginHost, make_plugin_host
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
+from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
 
 BlockIterator = Callable[..., Iterator[dict[str, list[dict[str, Any]]]]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from datagen_kernel import Kind
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
 
 
 def test_entry_point_is_declared_in_group_datagen() -> None:

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from datagen_plugin_cards.rules import RULES
 
 from datagen_kernel import Batch, as_rows, column, hookimpl
+from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
+from datagen_kernel.engine.validation import run_rules
 from datagen_kernel.testing import generate_records
-from datagen_kernel.validation import RecordIndex, run_rules
 
 
 @pytest.fixture(scope="module")

@@ -150,7 +150,7 @@ def cli_runner(plugins: Sequence[Any]) -> Callable[[Iterable[str]], Any]:
     from click.testing import CliRunner
 
     from datagen_kernel.cli import make_cli
-    from datagen_kernel.plugins import make_plugin_host
+    from datagen_kernel.engine.plugins import make_plugin_host
 
     host = make_plugin_host(entrypoints=False, plugins=list(plugins))
 

@@ -13,8 +13,8 @@ from datagen_plugin_kafka.sink import KafkaSink
 from kafkatest_support import cli_runner, kafka_partition, murmur2, toy_pack, toy_plugins
 
 from datagen_kernel import EntitySpec, Field, Kind, String, Timestamp, Uuid
-from datagen_kernel.plugins import make_plugin_host
-from datagen_kernel.serializers import JsonSerializer
+from datagen_kernel.codecs.json import JsonSerializer
+from datagen_kernel.engine.plugins import make_plugin_host
 from datagen_kernel.testing import generate_records
 
 
@@ -161,7 +161,7 @@ def test_loading_the_plugin_does_not_import_the_kafka_client() -> None:
 def test_rfc3339_times_match_the_kernel_formatting() -> None:
     from datagen_plugin_kafka.cloudevents import rfc3339_utc
 
-    from datagen_kernel.serializers import format_timestamps
+    from datagen_kernel.codecs.text import format_timestamps
 
     values = [1767000000123, 0, -1, 1767000000000, 253402300799999] * 20
     assert rfc3339_utc(values) == [t.encode() for t in format_timestamps(values, dt.UTC)]

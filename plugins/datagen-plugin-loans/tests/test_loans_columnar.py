@@ -13,11 +13,12 @@ import pytest
 from datagen_plugin_loans.rules import RULES
 
 from datagen_kernel import Batch, Violation
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.plan import RunParams, build_plan
-from datagen_kernel.plugins import PluginHost
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
+from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.validation import run_rules
 from datagen_kernel.testing import columnar_batch
-from datagen_kernel.validation import RecordIndex, run_rules
 
 Records = dict[str, Any]
 FORMS = ("batch", "lists", "rows")

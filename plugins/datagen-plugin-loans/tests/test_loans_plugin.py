@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from datagen_kernel import Kind, Scope
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
 
 
 def test_entry_point_is_declared_in_group_datagen() -> None:

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from datagen_plugin_loans.rules import RULES
 
 from datagen_kernel import hookimpl
+from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.cli import make_cli
-from datagen_kernel.plugins import make_plugin_host
+from datagen_kernel.engine.plugins import make_plugin_host
+from datagen_kernel.engine.validation import run_rules
 from datagen_kernel.testing import generate_records
-from datagen_kernel.validation import RecordIndex, run_rules
 
 Records = dict[str, list[dict[str, Any]]]
 

@@ -71,7 +71,7 @@ def test_postgres_one_pass_loads_the_same_tables_as_two_phases(pg_cli: Any, pg_a
     keys are checked row by row (truncate)."""
     from datagen_plugin_postgres.sink import PostgresSink
 
-    from datagen_kernel.run import Engine
+    from datagen_kernel.engine.run import Engine
 
     phases: list[tuple[str, ...]] = []
     real = Engine._phases

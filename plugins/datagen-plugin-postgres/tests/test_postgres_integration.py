@@ -17,8 +17,8 @@ import datagen_plugin_postgres.plugin as pg_plugin
 import pytest
 
 from datagen_kernel import EntitySpec, make_plugin_host
-from datagen_kernel.schema import Decimal, Timestamp
-from datagen_kernel.schema import Record as RecordType
+from datagen_kernel.api.schema import Decimal, Timestamp
+from datagen_kernel.api.schema import Record as RecordType
 from datagen_kernel.testing import ConformancePack, SinkConformance, generate_records
 
 pytestmark = pytest.mark.integration

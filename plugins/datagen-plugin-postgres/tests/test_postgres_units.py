@@ -36,8 +36,8 @@ from datagen_kernel import (
     Timestamp,
     Uuid,
 )
-from datagen_kernel.config import ConfigSources, resolve
-from datagen_kernel.schema import sql_columns, to_sql_ddl
+from datagen_kernel.api.schema import sql_columns, to_sql_ddl
+from datagen_kernel.engine.config import ConfigSources, resolve
 
 ADDRESS = RecordType("address", (Field("street", String(60)), Field("complement", String(20), nullable=True)))
 PARENT = EntitySpec("parent", Kind.MASTER, (Field("parent_id", Uuid()), Field("label", String(20))), "parent_id",

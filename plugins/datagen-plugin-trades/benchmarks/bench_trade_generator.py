@@ -18,10 +18,10 @@ from datagen_plugin_trades.generators import generate_trades
 from datagen_plugin_trades.rules import RULES
 
 from datagen_kernel import make_plugin_host
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.plan import RunParams, build_plan
-from datagen_kernel.seeding import BLOCK_SIZE
-from datagen_kernel.validation import RecordIndex
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.api.seeding import BLOCK_SIZE
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
 
 
 def _dicts_literal(columns: list[list[object]]) -> list[dict[str, object]]:

@@ -13,10 +13,11 @@ import pytest
 from trades_testkit import trades_host
 
 from datagen_kernel import Batch, Violation
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.plan import RunParams, build_plan
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
+from datagen_kernel.engine.validation import run_rules
 from datagen_kernel.testing import columnar_batch
-from datagen_kernel.validation import RecordIndex, run_rules
 
 HOST = trades_host()
 SPECS = HOST.registry.entity_specs()

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from trades_testkit import read_dataset, trades_host
 
 from datagen_kernel import Record
+from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.cli import make_cli
-from datagen_kernel.validation import RecordIndex, run_rules
+from datagen_kernel.engine.validation import run_rules
 
 HOST = trades_host()
 SPECS = HOST.registry.entity_specs()

@@ -29,8 +29,8 @@ from datagen_kernel import (
     hookimpl,
     make_plugin_host,
 )
-from datagen_kernel.seeding import weighted_choice
-from datagen_kernel.serializers import from_text_values
+from datagen_kernel.api.seeding import weighted_choice
+from datagen_kernel.codecs.text import from_text_values
 
 DAY_MS = 86_400_000
 

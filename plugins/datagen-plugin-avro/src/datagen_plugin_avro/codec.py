@@ -36,8 +36,8 @@ from fastavro import parse_schema
 from fastavro.write import schemaless_writer
 
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn
-from datagen_kernel.schema import Date, Decimal, Field, Timestamp, to_avro
-from datagen_kernel.schema import Record as RecordType
+from datagen_kernel.api.schema import Date, Decimal, Field, Timestamp, to_avro
+from datagen_kernel.api.schema import Record as RecordType
 
 MAGIC = b"\x00"
 _EPOCH_DAYS = dt.date(1970, 1, 1).toordinal()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datagen_kernel import hookimpl
-from datagen_kernel.registry import SerializerRegister, SinkRegister
+from datagen_kernel.api.registry import SerializerRegister, SinkRegister
 from datagen_plugin_avro.serializer import AvroSerializer
 from datagen_plugin_avro.sink import KafkaAvroSink
 

@@ -304,7 +304,7 @@ def invalid_cpfs(values: Sequence[Any]) -> list[int]:
 
 @functools.lru_cache(maxsize=64)
 def _cpf_permutation(seed: int, namespace: str) -> tuple[int, int]:
-    from datagen_kernel.seeding import stream_for
+    from datagen_kernel.api.seeding import stream_for
 
     rng = stream_for(seed, "banking-cpf-permutation", namespace)
     a, b = (int(x) for x in rng.integers(10**8, CPF_SPACE, size=2))

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from datagen_kernel import Batch, BlockContext, Records, column
-from datagen_kernel.seeding import stream_for, uuid4_strings
+from datagen_kernel.api.seeding import stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
 from datagen_plugin_banking.common import (
     ALPHANUMERIC,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datagen_kernel import hookimpl
-from datagen_kernel.registry import SinkRegister
+from datagen_kernel.api.registry import SinkRegister
 from datagen_plugin_json.sinks import ConsoleSink, JsonLinesSink
 
 

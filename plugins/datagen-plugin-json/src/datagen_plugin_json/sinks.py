@@ -22,7 +22,7 @@ from datagen_kernel import (
     SinkContext,
     SinkError,
 )
-from datagen_kernel.serializers import to_text_values
+from datagen_kernel.codecs.text import to_text_values
 
 
 class JsonLinesSink(Sink):

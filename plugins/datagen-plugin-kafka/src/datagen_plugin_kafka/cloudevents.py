@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn, Timestamp
-from datagen_kernel.jsonlines import iso_timestamp_matrix
-from datagen_kernel.serializers import format_timestamps
+from datagen_kernel.codecs.columns import iso_timestamp_matrix
+from datagen_kernel.codecs.text import format_timestamps
 from datagen_plugin_kafka.packed import Packed
 
 SPEC_VERSION = b"1.0"

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
-from datagen_kernel.serializers import JsonSerializer, to_text_values
+from datagen_kernel.codecs.json import JsonSerializer
+from datagen_kernel.codecs.text import to_text_values
 from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers, stored, text_column
 from datagen_plugin_kafka.packed import Packed, as_list
 from datagen_plugin_kafka.presets import (

@@ -15,7 +15,7 @@ import numpy as np
 from datagen_plugin_banking.common import cdf, pick
 
 from datagen_kernel import RunInfo
-from datagen_kernel.seeding import stream_for
+from datagen_kernel.api.seeding import stream_for
 from datagen_plugin_loans.entities import LOAN_TYPES
 
 LOAN_TYPE_CDF = cdf([0.60, 0.15, 0.25])

@@ -19,7 +19,7 @@ import numpy as np
 from datagen_plugin_banking.common import DAY_MS, HOUR_MS, LOCAL_OFFSET_MS
 
 from datagen_kernel import Record, column
-from datagen_kernel.seeding import stream_for
+from datagen_kernel.api.seeding import stream_for
 from datagen_plugin_loans.entities import AMORTIZATION_SYSTEMS, LOAN_STATUSES
 
 PENDING, PAID, LATE, DEFAULT = 0, 1, 2, 3

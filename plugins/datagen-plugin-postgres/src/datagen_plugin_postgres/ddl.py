@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from datagen_kernel import EntitySpec
-from datagen_kernel.schema import to_sql_ddl
+from datagen_kernel.api.schema import to_sql_ddl
 from datagen_plugin_postgres.encoding import ColumnPlan, column_plans
 
 _FK_LINE = re.compile(r"^\s+(FOREIGN KEY .+?),?$", re.MULTILINE)
@@ -138,6 +138,6 @@ def shape_problems(spec: EntitySpec, rows: list[tuple[Any, ...]]) -> list[str]:
 
 
 def _nullable_columns(spec: EntitySpec) -> set[str]:
-    from datagen_kernel.schema import sql_columns
+    from datagen_kernel.api.schema import sql_columns
 
     return {name for name, f in sql_columns(spec) if f.nullable}

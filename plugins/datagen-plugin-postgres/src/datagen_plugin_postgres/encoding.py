@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn
-from datagen_kernel.schema import Decimal, sql_columns, sql_type
-from datagen_kernel.schema import Record as RecordType
+from datagen_kernel.api.schema import Decimal, sql_columns, sql_type
+from datagen_kernel.api.schema import Record as RecordType
 
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 BINARY_TRAILER = struct.pack(">h", -1)

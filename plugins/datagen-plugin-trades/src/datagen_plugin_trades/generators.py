@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from datagen_kernel import Batch, BlockContext, Record, TextColumn, column, take_text
-from datagen_kernel.seeding import stream_for
+from datagen_kernel.api.seeding import stream_for
 from datagen_plugin_trades.calendar import (
     DAY_MS,
     SESSION_MS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datagen_kernel import hookimpl
-from datagen_kernel.registry import EntityRegister, GeneratorRegister, ValidatorRegister
+from datagen_kernel.api.registry import EntityRegister, GeneratorRegister, ValidatorRegister
 from datagen_plugin_trades.entities import OPTIONS, STOCK, TRADE
 from datagen_plugin_trades.generators import generate_stocks, generate_trades
 from datagen_plugin_trades.rules import RULES

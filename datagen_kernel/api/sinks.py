@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from datagen_kernel.batch import as_rows, column
-from datagen_kernel.config import Option
-from datagen_kernel.generation import Record, RunInfo
-from datagen_kernel.schema import EntitySpec
+from datagen_kernel.api.columnar import as_rows, column
+from datagen_kernel.api.generation import RunInfo
+from datagen_kernel.api.options import Option
+from datagen_kernel.api.records import Record
+from datagen_kernel.api.schema import EntitySpec
 
 if TYPE_CHECKING:
-    from datagen_kernel.serializers import Serializer
+    from datagen_kernel.api.serializers import Serializer
 
 
 @dataclass

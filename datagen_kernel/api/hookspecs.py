@@ -20,8 +20,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from datagen_kernel.generation import RunInfo
-    from datagen_kernel.registry import (
+    from datagen_kernel.api.generation import RunInfo
+    from datagen_kernel.api.registry import (
         EntityRegister,
         GeneratorRegister,
         ScenarioRegister,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         TransformRegister,
         ValidatorRegister,
     )
-    from datagen_kernel.run import RunSummary
+    from datagen_kernel.api.summary import RunSummary
 
 hookspec = pluggy.HookspecMarker("datagen")
 
@@ -111,3 +111,7 @@ def datagen_run_start(run: RunInfo, entities: dict[str, Any]) -> None:
 @hookspec
 def datagen_run_end(run: RunInfo, summary: RunSummary) -> None:
     """Called in the main process after the run, with its summary (also on failure)."""
+
+
+hookimpl = pluggy.HookimplMarker("datagen")
+"""Decorator for hook implementations: ``@hookimpl def datagen_register_sinks(register): ...``"""

@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from datagen_kernel.config import ConfigSources, Option, resolve
-from datagen_kernel.errors import ConfigError, DatagenError, PluginError, UsageError
-from datagen_kernel.generation import DEFAULT_AS_OF, BlockContext, Generator, Records, RunInfo
-from datagen_kernel.plugins import PluginHost
-from datagen_kernel.registry import Registration
-from datagen_kernel.scenarios import Scenario, Transform
-from datagen_kernel.schema import EntitySpec, Kind, Scope, topological_order
-from datagen_kernel.seeding import BLOCK_SIZE
-from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import Sink
-from datagen_kernel.validation import Rule
+from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, UsageError
+from datagen_kernel.api.generation import DEFAULT_AS_OF, BlockContext, Generator, RunInfo
+from datagen_kernel.api.options import Option
+from datagen_kernel.api.records import Records
+from datagen_kernel.api.registry import Registration
+from datagen_kernel.api.rules import Rule
+from datagen_kernel.api.scenarios import Scenario
+from datagen_kernel.api.schema import EntitySpec, Kind, Scope, topological_order
+from datagen_kernel.api.seeding import BLOCK_SIZE
+from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.api.sinks import Sink
+from datagen_kernel.api.transforms import Transform
+from datagen_kernel.engine.config import ConfigSources, resolve
+from datagen_kernel.engine.plugins import PluginHost
 
 MAX_ROOT_COUNT = 1_000_000_000
 KINDS = tuple(k.value for k in Kind)

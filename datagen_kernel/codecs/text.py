@@ -4,48 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
-import orjson
 
-from datagen_kernel.batch import as_rows
-from datagen_kernel.config import Option
-from datagen_kernel.generation import Record
-from datagen_kernel.jsonlines import LineEncoder, iso_timestamps
-from datagen_kernel.schema import Date, Decimal, EntitySpec, Field, Timestamp
-from datagen_kernel.schema import Record as RecordType
+from datagen_kernel.api.records import Record
+from datagen_kernel.api.schema import Date, Decimal, EntitySpec, Field, Timestamp
+from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.codecs.columns import iso_timestamps
 
 SAO_PAULO = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
 """Brazil has had no daylight saving time since 2019: a fixed -03:00 offset is exact."""
 
 
-class Serializer:
-    """Turns records of one entity into bytes, one value per record.
-
-    ``open`` runs once in the main process before any worker starts (register schemas,
-    parse them); ``serialize`` runs wherever batches are encoded and must be pure.
-    """
-
-    name: ClassVar[str] = ""
-    doc: ClassVar[str] = ""
-    content_type: ClassVar[str] = "application/octet-stream"
-    options: ClassVar[Sequence[Option]] = ()
-
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.config = dict(config)
-
-    def open(self, entities: Sequence[EntitySpec]) -> None:
-        """Prepare for these entities (e.g. register their schemas)."""
-
-    def serialize(
-        self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None
-    ) -> list[bytes]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release resources."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,42 +156,3 @@ def _decode(fields: Sequence[Field], obj: Mapping[str, Any]) -> Record:
     return rec
 
 
-class JsonSerializer(Serializer):
-    """JSON values (orjson): decimals as exact strings, timestamps ISO 8601 with offset."""
-
-    name = "json"
-    doc = "JSON objects; decimals as exact strings, timestamps ISO 8601 with offset."
-    content_type = "application/json"
-    options = (
-        Option("utc", "bool", False, "Write timestamps in UTC (Z) instead of America/Sao_Paulo."),
-    )
-
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        super().__init__(config)
-        self.tz: dt.tzinfo = dt.UTC if self.config.get("utc") else SAO_PAULO
-        self._dumps: Callable[[Any], bytes] = orjson.dumps
-        self._encoders: dict[str, LineEncoder] = {}
-
-    def serialize(
-        self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None
-    ) -> list[bytes]:
-        if not records:
-            return []
-        return self.serialize_lines(entity, records).splitlines()
-
-    def serialize_lines(self, entity: EntitySpec, records: Sequence[Record]) -> bytes:
-        """All records as JSON Lines (each followed by a newline), in one buffer.
-
-        Built column by column (``datagen_kernel.jsonlines``), in the entity's field order.
-        Records that do not hold exactly the entity's fields are written as they are.
-        """
-        if not records:
-            return b""
-        encoder = self._encoders.get(entity.name)
-        if encoder is None or encoder.entity is not entity:
-            encoder = self._encoders[entity.name] = LineEncoder(entity, self.tz)
-        lines = encoder.encode(records)
-        if lines is not None:
-            return lines
-        rows = to_text_values(entity, as_rows(records), self.tz)
-        return b"".join(self._dumps(r) + b"\n" for r in rows)

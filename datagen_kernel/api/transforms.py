@@ -1,4 +1,4 @@
-"""Scenarios (named presets) and batch transforms (like Kafka Connect's SMTs)."""
+"""Transforms (like Kafka Connect's single message transforms) and what they see."""
 
 from __future__ import annotations
 
@@ -8,28 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel.config import Option
-from datagen_kernel.generation import Record, RunInfo
-from datagen_kernel.schema import EntitySpec
-from datagen_kernel.seeding import stream_for
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A named preset: which entities to produce, which transforms to enable, parameters.
-
-    ``entities``: entities to produce (their parents are produced too); ``None`` = all.
-    ``transforms``: transform names enabled by this scenario. ``options``: parameters, set
-    with ``-o scenario.KEY=VALUE`` and read by generators through
-    ``ctx.options("scenario")``. ``extend_entities`` may add fields (e.g. fraud labels).
-    """
-
-    name: str
-    doc: str = ""
-    options: Sequence[Option] = ()
-    entities: Sequence[str] | None = None
-    transforms: Sequence[str] = ()
-    extend_entities: Callable[[dict[str, EntitySpec]], dict[str, EntitySpec]] | None = None
+from datagen_kernel.api.generation import RunInfo
+from datagen_kernel.api.options import Option
+from datagen_kernel.api.records import Record
+from datagen_kernel.api.schema import EntitySpec
+from datagen_kernel.api.seeding import stream_for
 
 
 class TransformContext:

@@ -39,16 +39,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from datagen_kernel.batch import Batch, TextColumn, as_rows, column
-from datagen_kernel.cli import make_cli
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.errors import DatagenError
-from datagen_kernel.generation import BlockContext, Record
-from datagen_kernel.plan import Plan, RunParams, build_plan
-from datagen_kernel.plugins import PluginHost, hookimpl, make_plugin_host
-from datagen_kernel.registry import EntityRegister, GeneratorRegister
-from datagen_kernel.run import execute
-from datagen_kernel.schema import (
+from datagen_kernel.api.columnar import Batch, TextColumn, as_rows, column
+from datagen_kernel.api.errors import DatagenError
+from datagen_kernel.api.generation import BlockContext
+from datagen_kernel.api.hookspecs import hookimpl
+from datagen_kernel.api.records import Record
+from datagen_kernel.api.registry import EntityRegister, GeneratorRegister
+from datagen_kernel.api.schema import (
     Bool,
     Date,
     Decimal,
@@ -64,8 +61,13 @@ from datagen_kernel.schema import (
     Timestamp,
     Uuid,
 )
-from datagen_kernel.schema import Record as RecordType
-from datagen_kernel.sinks import EncodedBatch, Sink, SinkContext
+from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext
+from datagen_kernel.cli import make_cli
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import Plan, RunParams, build_plan
+from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
+from datagen_kernel.engine.run import execute
 
 # --- fixtures --------------------------------------------------------------------------------
 

@@ -13,17 +13,17 @@ from string import Template
 
 import click
 
-from datagen_kernel import __version__
-from datagen_kernel.errors import UsageError
+from datagen_kernel.api.errors import UsageError
+from datagen_kernel.engine.plugins import kernel_version
 
 KINDS = ("entities", "sink", "serializer")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _PREFIX = "datagen-plugin-"
 
 
-def kernel_requirement(version: str = __version__) -> str:
+def kernel_requirement(version: str | None = None) -> str:
     """``datagen-kernel>=X.Y,<NEXT``: the kernel range a new plugin declares (semver)."""
-    match = re.match(r"^(\d+)\.(\d+)", version)
+    match = re.match(r"^(\d+)\.(\d+)", kernel_version() if version is None else version)
     major, minor = (int(match.group(1)), int(match.group(2))) if match else (0, 1)
     upper = f"0.{minor + 1}" if major == 0 else f"{major + 1}"
     return f"datagen-kernel>={major}.{minor},<{upper}"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from datagen_kernel.run import RunSummary
+from datagen_kernel.api.summary import RunSummary
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

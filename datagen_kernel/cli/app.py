@@ -5,22 +5,19 @@ from __future__ import annotations
 import gc
 import gzip
 import json
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
-from datagen_kernel import __version__
-from datagen_kernel.config import ConfigSources, redacted
-from datagen_kernel.errors import DatagenError, UsageError
-from datagen_kernel.plugins import PluginHost, make_plugin_host
-from datagen_kernel.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl, topological_order
-
-HostFactory = Callable[[], PluginHost]
+from datagen_kernel.api.errors import DatagenError, UsageError
+from datagen_kernel.api.options import redacted
+from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl, topological_order
+from datagen_kernel.cli.common import HostFactory, _debug, _host, parse_as_of
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plugins import PluginHost, kernel_version, make_plugin_host
 
 
 class DatagenGroup(click.Group):
@@ -34,19 +31,6 @@ class DatagenGroup(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-
-
-def _debug(ctx: click.Context) -> bool:
-    root = ctx.find_root()
-    return bool(root.params.get("debug")) or "--debug" in sys.argv
-
-
-def _host(ctx: click.Context) -> PluginHost:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, dict)
-    host = obj["factory"]()
-    assert isinstance(host, PluginHost)
-    return host
 
 
 def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = True) -> click.Group:
@@ -64,7 +48,7 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
         return holder["host"]
 
     @click.group(cls=DatagenGroup, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.version_option(__version__, "--version", prog_name="datagen")
+    @click.version_option(kernel_version(), "--version", prog_name="datagen")
     @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
     @click.pass_context
     def cli(ctx: click.Context, debug: bool) -> None:
@@ -82,7 +66,8 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
 
 
 def _add_builtin_commands(cli: click.Group) -> None:
-    from datagen_kernel import commands_run, scaffold
+    from datagen_kernel.cli import run as commands_run
+    from datagen_kernel.cli import scaffold
 
     cli.add_command(commands_run.run_command)
     cli.add_command(plugins_command)
@@ -307,8 +292,9 @@ def scenarios_command(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def validate_command(ctx: click.Context, directory: Path, max_violations: int, scenario: str | None) -> None:
     """Check a JSON Lines dataset (json sink output) against every registered rule and foreign key."""
-    from datagen_kernel.serializers import from_text_values
-    from datagen_kernel.validation import RecordIndex, run_rules
+    from datagen_kernel.api.rules import RecordIndex
+    from datagen_kernel.codecs.text import from_text_values
+    from datagen_kernel.engine.validation import run_rules
 
     host = _host(ctx)
     specs = _specs(ctx)
@@ -379,17 +365,6 @@ def _dataset_file(directory: Path, entity: str) -> Path | None:
         if candidate.exists():
             return candidate
     return None
-
-
-def parse_as_of(text: str) -> datetime:
-    """``--as-of`` value: a date or an ISO timestamp; naive values are Sao Paulo time."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 timestamp") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone(timedelta(hours=-3)))
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from datagen_kernel.errors import SchemaError
+from datagen_kernel.api.errors import SchemaError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pluggy
 
-from datagen_kernel import hookspecs
-from datagen_kernel.errors import PluginError
-from datagen_kernel.registry import (
+from datagen_kernel.api import hookspecs
+from datagen_kernel.api.errors import PluginError
+from datagen_kernel.api.registry import (
     EntityRegister,
     GeneratorRegister,
     PluginInfo,
@@ -28,8 +28,6 @@ from datagen_kernel.registry import (
 ENTRY_POINT_GROUP = "datagen"
 KERNEL_DISTRIBUTION = "datagen-kernel"
 
-hookimpl = pluggy.HookimplMarker("datagen")
-"""Decorator for hook implementations: ``@hookimpl def datagen_register_sinks(register): ...``"""
 
 _REGISTER_HOOKS: tuple[tuple[str, type[_Register]], ...] = (
     ("datagen_register_entities", EntityRegister),
@@ -153,16 +151,16 @@ def make_plugin_host(
     if entrypoints:
         host.load_entrypoints(blocked=blocked_from_env())
     if builtins and not host.pm.has_plugin("builtins"):
-        from datagen_kernel import builtins as builtin_module
+        from datagen_kernel.engine import builtins as builtin_module
 
-        version = _kernel_version()
+        version = kernel_version()
         host.register(builtin_module, "builtins", PluginInfo("builtins", KERNEL_DISTRIBUTION, version, True))
     for plugin in plugins:
         host.register(plugin, getattr(plugin, "__name__", None))
     return host
 
 
-def _kernel_version() -> str:
+def kernel_version() -> str:
     try:
         return md.version(KERNEL_DISTRIBUTION)
     except md.PackageNotFoundError:

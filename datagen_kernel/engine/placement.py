@@ -19,8 +19,8 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from datagen_kernel.errors import PluginError
-from datagen_kernel.sinks import EncodedBatch, PlacedPayload
+from datagen_kernel.api.errors import PluginError
+from datagen_kernel.api.sinks import EncodedBatch, PlacedPayload
 
 Stream = tuple[int, str]
 """A route's index and an entity: one file."""

@@ -27,7 +27,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from datagen_kernel.generation import Record
+from datagen_kernel.api.records import Record
 
 
 class TextColumn:

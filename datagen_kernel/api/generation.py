@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from datagen_kernel.schema import EntitySpec
-from datagen_kernel.seeding import stream_for, uuid4_matrix, uuid4_strings
+from datagen_kernel.api.records import Records
+from datagen_kernel.api.schema import EntitySpec
+from datagen_kernel.api.seeding import stream_for, uuid4_matrix, uuid4_strings
 
 if TYPE_CHECKING:
-    from datagen_kernel.batch import TextColumn
+    from datagen_kernel.api.columnar import TextColumn
 
-Record = dict[str, Any]
-"""One generated record: field name -> value (see ``datagen_kernel.schema`` for value types)."""
 
-Records = Sequence[Record]
-"""What a generator returns: a list of dicts, or a ``datagen_kernel.Batch`` of columns."""
 
 DEFAULT_AS_OF = datetime(2026, 1, 1, 0, 0, 0, tzinfo=timezone(timedelta(hours=-3)))
 """History is generated up to this instant unless the run says otherwise (``--as-of``)."""
@@ -96,7 +93,7 @@ class BlockContext:
 
     def uuid_column(self, n: int, purpose: str = "id") -> TextColumn:
         """The same UUIDs as ``uuids`` as a ``TextColumn`` (for a ``Batch``: no Python strings)."""
-        from datagen_kernel.batch import TextColumn
+        from datagen_kernel.api.columnar import TextColumn
 
         if n <= 0:
             return TextColumn(np.empty((0, 36), dtype=np.uint8))

@@ -19,79 +19,28 @@ import time
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from datagen_kernel.batch import as_rows
-from datagen_kernel.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
-from datagen_kernel.generation import Record, Records
-from datagen_kernel.placement import Ledger, Stream, place
-from datagen_kernel.plan import PHASES, SINGLE_PASS, Plan
-from datagen_kernel.plugins import PluginHost
-from datagen_kernel.scenarios import TransformContext
-from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext
-from datagen_kernel.validation import RecordIndex, run_rules
+from datagen_kernel.api.columnar import as_rows
+from datagen_kernel.api.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
+from datagen_kernel.api.records import Record, Records
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.api.sinks import EncodedBatch, PlacedPayload, Sink, SinkContext
+from datagen_kernel.api.summary import RunSummary, SummaryRow
+from datagen_kernel.api.transforms import TransformContext
+from datagen_kernel.engine.placement import Ledger, Stream, place
+from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
+from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.validation import run_rules
 
 BlockOutput = list[tuple[int, EncodedBatch]]
 ProgressFn = Callable[[str, str, int], None]
 """Called with (phase, entity, records) as batches are delivered."""
 
 
-@dataclass
-class SummaryRow:
-    entity: str
-    sink: str
-    generated: int
-    acknowledged: int
-    failed: int
-    rate: float
 
 
-@dataclass
-class RunSummary:
-    """End-of-run figures per entity and sink; ``ok`` only if everything was acknowledged."""
-
-    seed: int
-    as_of: str
-    root_count: int
-    workers: int
-    elapsed: float = 0.0
-    rows: list[SummaryRow] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    interrupted: bool = False
-    stopped_by: str | None = None
-    """Stream mode: what ended the stream (duration, SIGINT, SIGTERM)."""
-
-    @property
-    def generated(self) -> int:
-        return sum(r.generated for r in self.rows)
-
-    @property
-    def acknowledged(self) -> int:
-        return sum(r.acknowledged for r in self.rows)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.interrupted and all(
-            r.acknowledged == r.generated and r.failed == 0 for r in self.rows
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "seed": self.seed,
-            "as_of": self.as_of,
-            "root_count": self.root_count,
-            "workers": self.workers,
-            "elapsed_s": round(self.elapsed, 3),
-            "generated": self.generated,
-            "acknowledged": self.acknowledged,
-            "records_per_s": round(self.generated / self.elapsed, 1) if self.elapsed else 0.0,
-            "rows": [r.__dict__ for r in self.rows],
-            "errors": self.errors,
-            "stopped_by": self.stopped_by,
-        }
 
 
 class _Failure:
@@ -385,7 +334,7 @@ class Engine:
 
     def _stream(self, processor: BlockProcessor, sinks: list[Sink]) -> str:
         """Release events at ``--rate`` until ``--duration`` passes or SIGINT/SIGTERM arrives."""
-        from datagen_kernel.stream import StopStreaming, TokenBucket, install_sigterm, stamp_now, stream_events
+        from datagen_kernel.engine.stream import StopStreaming, TokenBucket, install_sigterm, stamp_now, stream_events
 
         plan = self.plan
         rate = plan.params.rate

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from datagen_kernel.generation import Record
-from datagen_kernel.plugins import hookimpl
-from datagen_kernel.registry import SerializerRegister, SinkRegister
-from datagen_kernel.schema import EntitySpec
-from datagen_kernel.serializers import JsonSerializer
-from datagen_kernel.sinks import EncodedBatch, Sink
+from datagen_kernel.api.hookspecs import hookimpl
+from datagen_kernel.api.records import Record
+from datagen_kernel.api.registry import SerializerRegister, SinkRegister
+from datagen_kernel.api.schema import EntitySpec
+from datagen_kernel.api.sinks import EncodedBatch, Sink
+from datagen_kernel.codecs.json import JsonSerializer
 
 
 class NullSink(Sink):

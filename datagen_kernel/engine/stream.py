@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-from datagen_kernel.generation import Record, Records
-from datagen_kernel.plan import Plan
-from datagen_kernel.schema import EntitySpec, Timestamp, Uuid
+from datagen_kernel.api.records import Record, Records
+from datagen_kernel.api.schema import EntitySpec, Timestamp, Uuid
+from datagen_kernel.engine.plan import Plan
 
 
 class TokenBucket:

@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from datagen_kernel.config import Option
-from datagen_kernel.errors import PluginError
-from datagen_kernel.generation import Generator, GeneratorWrapper
-from datagen_kernel.scenarios import Scenario, Transform
-from datagen_kernel.schema import EntitySpec, Field
-from datagen_kernel.serializers import Serializer
-from datagen_kernel.sinks import Sink
-from datagen_kernel.validation import Rule
+from datagen_kernel.api.errors import PluginError
+from datagen_kernel.api.generation import Generator, GeneratorWrapper
+from datagen_kernel.api.options import Option
+from datagen_kernel.api.rules import Rule
+from datagen_kernel.api.scenarios import Scenario
+from datagen_kernel.api.schema import EntitySpec, Field
+from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.api.sinks import Sink
+from datagen_kernel.api.transforms import Transform
 
 T = TypeVar("T")
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from datagen_kernel.config import ConfigSources
-from datagen_kernel.errors import ConfigError, UsageError
-from datagen_kernel.plan import RunParams, build_plan
-from datagen_kernel.progress import ProgressReporter, print_summary
-from datagen_kernel.run import check_delivered, execute
+from datagen_kernel.api.errors import ConfigError, UsageError
+from datagen_kernel.cli.progress import ProgressReporter, print_summary
+from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import RunParams, build_plan
+from datagen_kernel.engine.run import check_delivered, execute
 
 _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of",
              "mode", "rate", "duration"}
@@ -50,7 +50,7 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
                 rate: float | None, duration: float | None, config_file: Path | None,
                 summary_json: Path | None, quiet: bool, debug: bool) -> None:
     """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
-    from datagen_kernel.cli import _host, parse_as_of
+    from datagen_kernel.cli.common import _host, parse_as_of
 
     sources = ConfigSources.build(options, config_file)
     file_run = sources.file_run

@@ -1,0 +1,120 @@
+"""The public API of datagen: everything a plugin author imports.
+
+    from datagen_kernel.api import hookimpl, EntitySpec, Field, Sink, Serializer, Rule
+
+Hooks (``hookspecs``), the entity model (``schema``), what generators see (``generation``),
+the contracts of sinks, serializers, rules, scenarios and transforms, option declarations
+and the errors users see. The columnar fast path (``Batch``, ``TextColumn`` and the numpy
+helpers) is the opt-in module ``datagen_kernel.api.columnar``; random streams for
+deterministic generators are in ``datagen_kernel.api.seeding``. Nothing here depends on the
+engine, the codecs or the command line.
+"""
+
+from __future__ import annotations
+
+from datagen_kernel.api.columnar import Batch, TextColumn, as_rows, column
+from datagen_kernel.api.errors import (
+    ConfigError,
+    DatagenError,
+    DeliveryError,
+    PluginError,
+    SchemaError,
+    SinkError,
+    UsageError,
+    ValidationFailed,
+)
+from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
+from datagen_kernel.api.hookspecs import hookimpl
+from datagen_kernel.api.options import Option
+from datagen_kernel.api.records import Record, Records
+from datagen_kernel.api.registry import (
+    EntityRegister,
+    GeneratorRegister,
+    ScenarioRegister,
+    SerializerRegister,
+    SinkRegister,
+    TransformRegister,
+    ValidatorRegister,
+)
+from datagen_kernel.api.rules import Lookup, RecordIndex, Rule, Violation
+from datagen_kernel.api.scenarios import Scenario
+from datagen_kernel.api.schema import (
+    Bool,
+    Date,
+    Decimal,
+    EntitySpec,
+    Enum,
+    Field,
+    Float,
+    ForeignKey,
+    Int,
+    Kind,
+    Scope,
+    String,
+    Timestamp,
+    Uuid,
+)
+from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext, SinkStats
+from datagen_kernel.api.summary import RunSummary, SummaryRow
+from datagen_kernel.api.transforms import Transform, TransformContext
+
+__all__ = [
+    "Batch",
+    "BlockContext",
+    "Bool",
+    "ConfigError",
+    "DatagenError",
+    "Date",
+    "Decimal",
+    "DeliveryError",
+    "EncodedBatch",
+    "EntityRegister",
+    "EntitySpec",
+    "Enum",
+    "Field",
+    "Float",
+    "ForeignKey",
+    "Generator",
+    "GeneratorRegister",
+    "GeneratorWrapper",
+    "Int",
+    "Kind",
+    "Lookup",
+    "Option",
+    "PluginError",
+    "Record",
+    "RecordIndex",
+    "RecordType",
+    "Records",
+    "Rule",
+    "RunInfo",
+    "RunSummary",
+    "Scenario",
+    "ScenarioRegister",
+    "SchemaError",
+    "Scope",
+    "Serializer",
+    "SerializerRegister",
+    "Sink",
+    "SinkContext",
+    "SinkError",
+    "SinkRegister",
+    "SinkStats",
+    "String",
+    "SummaryRow",
+    "TextColumn",
+    "Timestamp",
+    "Transform",
+    "TransformContext",
+    "TransformRegister",
+    "UsageError",
+    "Uuid",
+    "ValidationFailed",
+    "ValidatorRegister",
+    "Violation",
+    "as_rows",
+    "column",
+    "hookimpl",
+]

@@ -1,0 +1,38 @@
+"""What the kernel's commands share: the plugin host of the invocation, error display, ``--as-of``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import click
+
+from datagen_kernel.api.errors import UsageError
+from datagen_kernel.engine.plugins import PluginHost
+
+HostFactory = Callable[[], PluginHost]
+
+
+def _debug(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug")) or "--debug" in sys.argv
+
+
+def _host(ctx: click.Context) -> PluginHost:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, dict)
+    host = obj["factory"]()
+    assert isinstance(host, PluginHost)
+    return host
+
+
+def parse_as_of(text: str) -> datetime:
+    """``--as-of`` value: a date or an ISO timestamp; naive values are Sao Paulo time."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone(timedelta(hours=-3)))
+    return value
