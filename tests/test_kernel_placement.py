@@ -1,4 +1,4 @@
-"""Workers writing payloads into the sinks' files themselves (``Sink.append_file``)."""
+"""The local executor's workers appending payloads to the sinks' files themselves (``Sink.append_files``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 from toy_pack import read_dir
 
 import datagen_kernel.engine.placement as placement
+from datagen_kernel.api.executors import BlockResult
 from datagen_kernel.api.seeding import BLOCK_SIZE
-from datagen_kernel.api.sinks import EncodedBatch, PlacedPayload
+from datagen_kernel.api.sinks import EncodedBatch
+from datagen_kernel.api.values import Values
 from datagen_kernel.engine.placement import Ledger, place
 
 ARGS = ["run", "-q", "--customers", str(BLOCK_SIZE * 4 + 3), "--seed", "11"]
@@ -37,15 +39,18 @@ def test_place_writes_payloads_at_their_offsets_and_leaves_markers(tmp_path: Pat
     target.write_bytes(b"head\n")
     ledger = Ledger([(0, "a")], slots=4)
     ledger.start({(0, "a"): 5})
-    later = [(0, EncodedBatch("a", 1, b"three\n")), (1, EncodedBatch("a", 1, b"elsewhere\n"))]
-    first = [(0, EncodedBatch("a", 2, b"one\n")), (0, EncodedBatch("a", 1, b"two\n"))]
+    later = BlockResult(1, [(0, EncodedBatch("a", 1, Values.lines(b"three\n"))),
+                            (1, EncodedBatch("a", 1, Values.lines(b"elsewhere\n")))])
+    first = BlockResult(0, [(0, EncodedBatch("a", 2, Values.lines(b"one\n"))),
+                            (0, EncodedBatch("a", 1, Values.lines(b"two\n")))])
     targets = {(0, "a"): str(target)}
-    place(first, 0, targets, ledger)
-    place(later, 1, targets, ledger)
+    place(first, targets, ledger)
+    place(later, targets, ledger)
     assert target.read_bytes() == b"head\none\ntwo\nthree\n"
-    assert [b.payload for _, b in first] == [PlacedPayload(5, 4), PlacedPayload(9, 4)]
-    assert later[0][1].payload == PlacedPayload(13, 6)
-    assert later[1][1].payload == b"elsewhere\n", "route 1 has no file: its payload stays"
+    assert [(b.appended, b.payload) for _, b in first.batches] == [(True, None), (True, None)]
+    assert (later.batches[0][1].appended, later.batches[0][1].payload) == (True, None)
+    assert later.batches[1][1].payload == [b"elsewhere"], "route 1 has no file: its payload stays"
+    assert not later.batches[1][1].appended
 
 
 def test_placed_files_are_the_bytes_one_process_writes(toy_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -54,12 +59,12 @@ def test_placed_files_are_the_bytes_one_process_writes(toy_cli, tmp_path: Path, 
 
     kinds: set[str] = set()
     write = JsonLinesSink.write
-    monkeypatch.setattr(JsonLinesSink, "write",
-                        lambda self, batch: kinds.add(type(batch.payload).__name__) or write(self, batch))
+    monkeypatch.setattr(JsonLinesSink, "write", lambda self, batch: kinds.add(
+        "appended" if batch.appended else type(batch.payload).__name__) or write(self, batch))
     for workers in ("1", "2", "3"):
         result = toy_cli([*ARGS, "--workers", workers, "--batch-size", "97", "-o", f"json.path={tmp_path / workers}"])
         assert result.exit_code == 0, result.output
-    assert "PlacedPayload" in kinds, "no worker wrote into the files"
+    assert "appended" in kinds, "no worker wrote into the files"
     assert read_dir(tmp_path / "2") == read_dir(tmp_path / "1") == read_dir(tmp_path / "3")
 
 

@@ -187,7 +187,7 @@ def test_payloads_spilled_through_memory_files_arrive_whole(toy_cli, tmp_path: P
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    import datagen_kernel.engine.run as run_module
+    import datagen_kernel.engine.local as run_module  # the local executor's spill
 
     if not os.access("/dev/shm", os.W_OK):
         pytest.skip("no /dev/shm here: payloads take the pool's pipe")

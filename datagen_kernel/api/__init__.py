@@ -23,12 +23,14 @@ from datagen_kernel.api.errors import (
     UsageError,
     ValidationFailed,
 )
+from datagen_kernel.api.executors import BlockResult, Executor, Work, WorkSpec
 from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
 from datagen_kernel.api.hookspecs import hookimpl
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.registry import (
     EntityRegister,
+    ExecutorRegister,
     GeneratorRegister,
     ScenarioRegister,
     SerializerRegister,
@@ -56,11 +58,19 @@ from datagen_kernel.api.schema import (
 )
 from datagen_kernel.api.schema import Record as RecordType
 from datagen_kernel.api.serializers import Serializer
-from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext, SinkStats
+from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkCapabilities, SinkContext, SinkStats
 from datagen_kernel.api.summary import RunSummary, SummaryRow
 from datagen_kernel.api.transforms import Transform, TransformContext
+from datagen_kernel.api.values import Values
 
 __all__ = [
+    "BlockResult",
+    "Executor",
+    "ExecutorRegister",
+    "SinkCapabilities",
+    "Values",
+    "Work",
+    "WorkSpec",
     "Batch",
     "BlockContext",
     "Bool",

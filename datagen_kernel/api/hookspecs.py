@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from datagen_kernel.api.generation import RunInfo
     from datagen_kernel.api.registry import (
         EntityRegister,
+        ExecutorRegister,
         GeneratorRegister,
         ScenarioRegister,
         SerializerRegister,
@@ -93,6 +94,19 @@ def datagen_register_serializers(register: SerializerRegister) -> None:
 @hookspec
 def datagen_register_sinks(register: SinkRegister) -> None:
     """Register sink classes (subclasses of ``Sink``) by their ``name`` (``--sink NAME``)."""
+
+
+# --- execution: where blocks run -----------------------------------------------------------
+
+
+@hookspec
+def datagen_register_executors(register: ExecutorRegister) -> None:
+    """Register executor classes (subclasses of ``Executor``) by their ``name`` (``--executor NAME``).
+
+    An executor runs a plan's blocks (this process, forked workers, a cluster) and returns
+    their results in block order within a bounded window; the kernel's ``local`` executor is
+    registered the same way.
+    """
 
 
 # --- command line and lifecycle --------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from datagen_kernel.api.errors import PluginError
+from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, GeneratorWrapper
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.rules import Rule
@@ -68,6 +69,7 @@ class Registry:
     sinks: dict[str, Registration[type[Sink]]] = field(default_factory=dict)
     scenarios: dict[str, Registration[Scenario]] = field(default_factory=dict)
     transforms: dict[str, Registration[Transform]] = field(default_factory=dict)
+    executors: dict[str, Registration[type[Executor]]] = field(default_factory=dict)
 
     def provided_by(self, owner: PluginInfo) -> dict[str, list[str]]:
         """Names each kind of thing ``owner`` registered (for ``datagen plugins``)."""
@@ -86,6 +88,7 @@ class Registry:
         add("sinks", [n for n, r in self.sinks.items() if r.owner == owner])
         add("scenarios", [n for n, r in self.scenarios.items() if r.owner == owner])
         add("transforms", [n for n, r in self.transforms.items() if r.owner == owner])
+        add("executors", [n for n, r in self.executors.items() if r.owner == owner])
         add("options", [n for n, g in self.option_groups.items() if g.owner == owner])
         return out
 
@@ -187,3 +190,10 @@ class TransformRegister(_Register):
 
     def __call__(self, transform: Transform) -> None:
         _unique("transform", self._registry.transforms, transform.name, transform, self.owner)
+
+
+class ExecutorRegister(_Register):
+    """``register(ExecutorClass)``."""
+
+    def __call__(self, executor: type[Executor]) -> None:
+        _unique("executor", self._registry.executors, executor.name, executor, self.owner)

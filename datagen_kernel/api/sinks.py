@@ -1,4 +1,18 @@
-"""Sink contract: encode in the generating process, write in the run's main process."""
+"""Sink contract, in the spirit of Kafka Connect's SinkTask.
+
+A sink task is ``open(context)`` -> ``write(batch)`` ... -> ``flush()`` (at the end of each
+phase) -> ``close(ok)``, and reports what its destination acknowledged through ``stats``.
+It receives batches already encoded by its route's serializer (``EncodedBatch.payload``, a
+``Values``), in a deterministic order, parents' batches before their children's. It never
+sees how the executor moved them (processes, spill files, placement).
+
+What a sink needs of the engine it declares, as class attributes read by
+``capabilities()``: whether masters must be complete before events (``phase_barrier``),
+which serializers it takes (``serializers``, default ``serializer_name``), whether several
+tasks may write at once from several processes (``parallel_tasks``), whether it needs
+message keys (``message_keys``), and whether its output is one append-only file per entity
+(``append_files``, then ``file_for``).
+"""
 
 from __future__ import annotations
 
@@ -19,25 +33,30 @@ if TYPE_CHECKING:
 
 @dataclass
 class EncodedBatch:
-    """A batch ready for a sink: ``count`` records of ``entity`` in ``payload``.
+    """A sink batch: ``count`` records of ``entity``, encoded.
 
-    ``payload`` is whatever the sink's ``encode`` made (by default a list of serialized
-    values); ``keys`` holds each record's message key (``EntitySpec.message_key``) as text.
-    It crosses a process boundary when ``--workers`` > 1, so it must be picklable.
+    ``payload``: the route serializer's ``Values`` (None for a sink without serializer).
+    ``keys``: each record's message key (``EntitySpec.message_key``), as the sink's
+    ``message_keys`` asks. ``headers``: what the sink's ``headers`` made
+    of the records where they were generated. ``appended``: the executor already appended
+    the payload to ``file_for(entity)`` (sinks declaring ``append_files``): only account
+    for it. A batch may cross a process boundary: everything in it is picklable.
     """
 
     entity: str
     count: int
     payload: Any
-    keys: list[str] | None = None
+    keys: Any = None
+    headers: Any = None
+    appended: bool = False
 
 
 @dataclass(frozen=True)
 class PlacedPayload:
-    """A payload a worker already wrote into the sink's file (see ``Sink.append_file``).
+    """Kernel 1: a payload a worker wrote into a sink's file (``Sink.append_file``).
 
-    ``offset`` and ``size`` say where; ``error`` is set when the write failed (the kernel then
-    counts the batch as failed and does not call ``write``).
+    Deprecated; kept so that code importing it keeps importing. Kernel 2 marks such a batch
+    ``EncodedBatch.appended`` instead, and no sink sees offsets.
     """
 
     offset: int
@@ -65,33 +84,62 @@ class SinkStats:
         if reason and len(self.errors) < 20 and reason not in self.errors:
             self.errors.append(reason)
 
+    def merge(self, other: SinkStats) -> None:
+        """Add another task's figures (a sink run as several tasks)."""
+        self.acknowledged.update(other.acknowledged)
+        self.failed.update(other.failed)
+        for reason in other.errors:
+            if len(self.errors) < 20 and reason not in self.errors:
+                self.errors.append(reason)
+
 
 @dataclass(frozen=True)
 class SinkContext:
-    """Given to ``Sink.open``: the run and the entities routed to this sink, parents first."""
+    """Given to ``Sink.open``: the run and the entities routed to this sink, parents first.
+
+    ``serializer``: the route's serializer (None for a sink without one); ``task`` and
+    ``tasks``: this task's number and how many tasks write the route at once.
+    """
 
     run: RunInfo
     entities: Mapping[str, EntitySpec]
     all_entities: Mapping[str, EntitySpec]
     route: str
+    serializer: Serializer | None = None
+    task: int = 0
+    tasks: int = 1
+
+
+@dataclass(frozen=True)
+class SinkCapabilities:
+    """What a sink declares to the engine and executors (see ``Sink.capabilities``)."""
+
+    phase_barrier: bool
+    serializers: tuple[str, ...] | None
+    """Serializer names the sink takes (None: any per-record serializer; empty: none)."""
+    default_serializer: str | None
+    parallel_tasks: bool
+    message_keys: bool | None
+    append_files: bool
 
 
 class Sink:
-    """Base class of sinks (like a Kafka Connect sink connector).
+    """Base class of sinks (like a Kafka Connect sink task).
 
-    Lifecycle, in the main process: ``open`` -> ``write`` (batches in a deterministic order,
-    parents' batches before their children's) -> ``flush`` (at the end of each phase:
-    masters and references are complete before events) -> ``close(ok)``. ``encode`` runs
-    where the batch was generated (a worker process with ``--workers`` > 1): put the
-    expensive, pure work there. Report what the destination acknowledged through
-    ``self.stats``; the run fails unless every record is acknowledged.
+    Lifecycle: ``open`` -> ``write`` (batches in a deterministic order, parents' batches
+    before their children's) -> ``flush`` (at the end of each phase: masters and references
+    are complete before events) -> ``close(ok)``. Report what the destination acknowledged
+    through ``self.stats``; the run fails unless every record is acknowledged.
     """
 
     name: ClassVar[str] = ""
     doc: ClassVar[str] = ""
     options: ClassVar[Sequence[Option]] = ()
     serializer_name: ClassVar[str | None] = "json"
-    """Value serializer this sink uses; ``None`` means the sink encodes records itself."""
+    """The default serializer of the sink's routes; None: the sink takes no serializer."""
+    serializers: ClassVar[tuple[str, ...] | None] = None
+    """Serializers a route of this sink may choose (``-o NAME.serializer=...``); None: any
+    per-record serializer when ``serializer_name`` is set, none otherwise."""
     phase_barrier: ClassVar[bool] = True
     """Whether masters and references must be written (and flushed) before any event.
 
@@ -100,35 +148,58 @@ class Sink:
     entity (files renamed into place by ``close``), may set it False: when no sink of the run
     needs the barrier, the kernel generates each block once and writes masters and events
     of a block together, and the output is the same."""
+    parallel_tasks: ClassVar[bool] = False
+    """Whether several tasks of the sink (one per process, each its own ``open`` ... ``close``)
+    may write one route at once, as Kafka Connect runs tasks: an executor may then write
+    from the processes that generate. Each task reports its own ``stats``."""
+    message_keys: ClassVar[bool | None] = None
+    """Whether batches carry each record's message key (``EncodedBatch.keys``): True, as UTF-8
+    ``Values``; False, not at all. None (the kernel 1 default, for sinks that do not say):
+    as a list of ``str``."""
+    append_files: ClassVar[bool] = False
+    """Whether the sink's output is one file per entity to which each batch's payload
+    (``Values.joined_lines()``) is appended as it is: the executor may then append
+    payloads itself, from the processes that encode them (see ``file_for``)."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
         self.serializer: Serializer | None = None
+        """The route's serializer; set by the engine before ``open``."""
         self.stats = SinkStats()
 
-    # -- worker side -------------------------------------------------------------------------
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        """Turn records into a payload for ``write``; default: serialized values + keys."""
-        keys = list(map(str, column(records, entity.message_key)))
-        if self.serializer is None:
-            return EncodedBatch(entity.name, len(records), as_rows(records), keys)
-        values = self.serializer.serialize(entity, records)
-        return EncodedBatch(entity.name, len(records), values, keys)
+    @classmethod
+    def capabilities(cls) -> SinkCapabilities:
+        """The sink's declarations, in one place (``datagen sinks describe`` shows them)."""
+        accepted = cls.serializers
+        if accepted is None and cls.serializer_name is None:
+            accepted = ()
+        return SinkCapabilities(cls.phase_barrier, accepted, cls.serializer_name, cls.parallel_tasks,
+                                cls.message_keys, cls.append_files)
 
-    # -- main side ---------------------------------------------------------------------------
+    @classmethod
+    def default_serializer(cls, config: Mapping[str, Any]) -> str | None:
+        """The serializer of a route that names none (default: ``serializer_name``)."""
+        return cls.serializer_name
+
+    # -- where batches are generated ---------------------------------------------------------
+    def destination(self, entity: EntitySpec) -> str:
+        """Where ``entity`` goes (a topic, a table, a file name): given to the serializer's
+        ``prepare`` and ``encode``. Called before ``open``; default: the entity's name."""
+        return entity.name
+
+    def headers(self, entity: EntitySpec, records: Sequence[Record]) -> Any:
+        """Per-record headers (or other attributes) of a batch, computed where it is generated
+        and carried in ``EncodedBatch.headers``; must be pure and picklable. Default: None."""
+        return None
+
+    # -- the task ----------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
         """Connect, create what is missing, check what exists; raise ``SinkError`` if not."""
 
-    def append_file(self, entity: str) -> tuple[str, int] | None:
-        """The file ``entity``'s payloads are appended to, for workers to write them in place.
-
-        Only for a sink whose ``write`` appends each ``bytes`` payload of the entity, as it
-        is, to one file. Return the file's path and the offset the next payload starts at
-        (flush any buffered writer first). With ``--workers`` > 1 the kernel asks at the start
-        of each phase; each worker then writes its block's payloads into the file itself,
-        in block order, and ``write`` receives a ``PlacedPayload``: account for the batch and
-        continue at ``payload.end``. The default, None: payloads come to ``write``.
-        """
+    def file_for(self, entity: str) -> str | None:
+        """For a sink declaring ``append_files``: the path of the file ``entity``'s payloads
+        are appended to, with everything the sink buffered already in it; None when this
+        task writes the entity itself (e.g. compressed output)."""
         return None
 
     def write(self, batch: EncodedBatch) -> None:
@@ -140,3 +211,30 @@ class Sink:
 
     def close(self, ok: bool) -> None:
         """Release resources; ``ok`` is False when the run failed (discard partial output)."""
+
+    # -- kernel 1 ----------------------------------------------------------------------------
+    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
+        """Kernel 1's worker-side step; the engine calls it only for a sink that overrides it.
+
+        Deprecated: encoding is the serializer's job (``Serializer.encode``); per-record
+        attributes go in ``headers``. The default is what kernel 1 did: serialized values and
+        the records' message keys as text.
+        """
+        keys = list(map(str, column(records, entity.message_key)))
+        if self.serializer is None:
+            return EncodedBatch(entity.name, len(records), as_rows(records), keys)
+        values = self.serializer.serialize(entity, records)
+        return EncodedBatch(entity.name, len(records), values, keys)
+
+    def append_file(self, entity: str) -> tuple[str, int] | None:
+        """Kernel 1's in-place writing; deprecated and no longer called (see ``file_for``)."""
+        return None
+
+
+LEGACY_METHODS = ("encode", "append_file")
+"""Kernel 1 methods whose override makes the engine drive a sink the kernel 1 way."""
+
+
+def legacy_overrides(sink_cls: type[Sink]) -> list[str]:
+    """The kernel 1 methods ``sink_cls`` overrides (the engine adapts to them, with a warning)."""
+    return [m for m in LEGACY_METHODS if getattr(sink_cls, m) is not getattr(Sink, m)]

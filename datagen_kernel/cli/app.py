@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import gzip
 import json
@@ -15,8 +16,10 @@ import orjson
 from datagen_kernel.api.errors import DatagenError, UsageError
 from datagen_kernel.api.options import redacted
 from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl, topological_order
+from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.cli.common import HostFactory, _debug, _host, parse_as_of
 from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.plan import sink_options
 from datagen_kernel.engine.plugins import PluginHost, kernel_version, make_plugin_host
 
 
@@ -75,6 +78,7 @@ def _add_builtin_commands(cli: click.Group) -> None:
     cli.add_command(sinks_group)
     cli.add_command(schemas_group)
     cli.add_command(scenarios_command)
+    cli.add_command(executors_command)
     cli.add_command(validate_command)
     cli.add_command(scaffold.new_plugin_command)
 
@@ -189,20 +193,27 @@ def sinks_describe(ctx: click.Context, name: str, as_json: bool) -> None:
         known = ", ".join(sorted(registry.sinks)) or "none installed"
         raise UsageError(f"unknown sink {name!r}; available: {known}")
     cls = reg.value
-    opts = list(cls.options)
+    opts = sink_options(cls)
+    caps = cls.capabilities()
     ser = cls.serializer_name
     ser_opts = list(registry.serializers[ser].value.options) if ser and ser in registry.serializers else []
     defaults = redacted(opts, {o.name: o.default_value() for o in opts})
+    accepted = ("any per-record serializer" if caps.serializers is None
+                else ", ".join(caps.serializers) or "none")
     if as_json:
         click.echo(json.dumps({
             "name": name, "doc": cls.doc, "serializer": ser, "distribution": reg.owner.distribution,
+            "capabilities": dataclasses.asdict(caps),
             "options": [{"name": o.name, "type": o.describe_type(), "default": defaults[o.name],
                          "doc": o.doc, "secret": o.secret} for o in opts],
         }, indent=2, default=str))
         return
     click.echo(f"{name}: {cls.doc}  ({reg.owner.distribution} {reg.owner.version})")
     if ser:
-        click.echo(f"serializer: {ser}")
+        click.echo(f"serializer: {ser} (accepts {accepted}; choose with -o {name}.serializer=NAME)")
+    click.echo(f"masters before events: {'yes' if caps.phase_barrier else 'no'}; "
+               f"tasks in parallel: {'yes' if caps.parallel_tasks else 'no'}; "
+               f"append-only files: {'yes' if caps.append_files else 'no'}")
     click.echo("options (-o {0}.KEY=VALUE, env DATAGEN_{1}_KEY, [sinks.{0}] in --config):".format(
         name, name.upper().replace("-", "_")))
     for o in opts:
@@ -224,17 +235,32 @@ def schemas_group() -> None:
     """Export entity schemas."""
 
 
+BUILTIN_SCHEMA_FORMATS = ("avro", "sql", "jsonschema")
+
+
 @schemas_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["avro", "sql", "jsonschema"]), required=True)
+@click.option("--format", "fmt", required=True, metavar="FORMAT",
+              help="avro, sql, jsonschema, or the name of an installed serializer that exports schemas.")
 @click.option("--schema", "sql_schema", default="public", show_default=True, help="SQL schema name.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
 def schemas_export(ctx: click.Context, fmt: str, sql_schema: str, directory: Path) -> None:
     """Write one schema file per entity into DIRECTORY (sql: one file, in foreign-key order)."""
     specs = _specs(ctx)
+    serializer = _schema_serializer(ctx, fmt)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    if fmt == "sql":
+    if serializer is not None:
+        serializer.open(list(specs.values()))
+        for name, spec in specs.items():
+            text = serializer.schema(spec)
+            if text is None:
+                continue
+            path = directory / f"{name}{serializer.schema_suffix}"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        serializer.close()
+    elif fmt == "sql":
         path = directory / "schema.sql"
         path.write_text("".join(to_sql_ddl(s, specs, sql_schema) + "\n" for s in specs.values()), encoding="utf-8")
         written.append(path)
@@ -250,6 +276,43 @@ def schemas_export(ctx: click.Context, fmt: str, sql_schema: str, directory: Pat
             written.append(path)
     for p in written:
         click.echo(str(p))
+
+
+def _schema_serializer(ctx: click.Context, fmt: str) -> Serializer | None:
+    """The serializer ``--format`` names when it is not a built-in format; UsageError if neither."""
+    if fmt in BUILTIN_SCHEMA_FORMATS:
+        return None
+    registry = _host(ctx).registry
+    exporting = {n: r.value for n, r in registry.serializers.items() if r.value.schema_suffix}
+    if fmt not in exporting:
+        known = ", ".join([*BUILTIN_SCHEMA_FORMATS, *sorted(set(exporting) - set(BUILTIN_SCHEMA_FORMATS))])
+        raise UsageError(f"--format {fmt!r} is unknown: expected one of {known}",
+                         hint="a serializer plugin that exports schemas adds its name here (datagen plugins)")
+    cls = exporting[fmt]
+    return cls({o.name: o.default_value() for o in cls.options})
+
+
+# --- datagen executors -----------------------------------------------------------------------
+
+
+@click.command("executors")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def executors_command(ctx: click.Context, as_json: bool) -> None:
+    """List executors (--executor NAME) and their options (-o NAME.KEY=VALUE)."""
+    registry = _host(ctx).registry
+    rows: list[dict[str, Any]] = [{
+        "name": name, "doc": reg.value.doc, "distribution": reg.owner.distribution,
+        "options": [{"name": o.name, "type": o.describe_type(), "default": o.default_value(), "doc": o.doc}
+                    for o in reg.value.options],
+    } for name, reg in sorted(registry.executors.items())]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    for row in rows:
+        click.echo(f"{row['name']:<14} {row['doc']}  ({row['distribution']})")
+        for o in row["options"]:
+            click.echo(f"    {row['name']}.{o['name']:<18} {o['type']:<10} default {o['default']!r}  {o['doc']}")
 
 
 # --- datagen scenarios -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import check_delivered, execute
 
 _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of",
-             "mode", "rate", "duration"}
+             "mode", "rate", "duration", "executor"}
 
 
 @click.command("run")
@@ -29,7 +29,9 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
 @click.option("-o", "--option", "options", multiple=True, metavar="NS.KEY=VALUE",
               help="A component option, e.g. -o json.path=./out; repeatable.")
 @click.option("--transform", "transforms", multiple=True, help="Enable a batch transform; repeatable.")
-@click.option("--workers", type=int, default=None, help="Processes generating in parallel.  [default: 1]")
+@click.option("--workers", type=int, default=None,
+              help="Parallel workers of the executor (local: processes).  [default: 1]")
+@click.option("--executor", default=None, help="Who runs the blocks (see `datagen executors`).  [default: local]")
 @click.option("--batch-size", type=int, default=None, help="Records per sink batch.  [default: 10000]")
 @click.option("--as-of", default=None, help="End of the generated history (YYYY-MM-DD).  [default: 2026-01-01]")
 @click.option("--stream", is_flag=True, help="Stream mode: after the masters, emit events stamped now at --rate.")
@@ -46,7 +48,7 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
 @click.pass_context
 def run_command(ctx: click.Context, customers: int | None, seed: int | None, scenario: str | None,
                 sinks: tuple[str, ...], options: tuple[str, ...], transforms: tuple[str, ...],
-                workers: int | None, batch_size: int | None, as_of: str | None, stream: bool,
+                workers: int | None, executor: str | None, batch_size: int | None, as_of: str | None, stream: bool,
                 rate: float | None, duration: float | None, config_file: Path | None,
                 summary_json: Path | None, quiet: bool, debug: bool) -> None:
     """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
@@ -78,6 +80,7 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
         sinks=tuple(sinks) if sinks else tuple(file_sinks),
         transforms=tuple(transforms) if transforms else tuple(file_run.get("transforms", ())),
         workers=as_int(pick(workers, "workers", 1), "--workers"),
+        executor=str(pick(executor, "executor", "local")),
         batch_size=as_int(pick(batch_size, "batch_size", 10_000), "--batch-size"),
         mode="stream" if stream or file_run.get("mode") == "stream" else "backfill",
         rate=float(pick(rate, "rate", 1000.0)),

@@ -193,7 +193,7 @@ _PLUGIN = {
 
 from __future__ import annotations
 
-from datagen_kernel import (
+from datagen_kernel.api import (
     BlockContext,
     EntitySpec,
     Enum,
@@ -263,11 +263,10 @@ def datagen_register_generators(register) -> None:  # type: ignore[no-untyped-de
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError, hookimpl
+from datagen_kernel.api import EncodedBatch, Option, Sink, SinkContext, SinkError, hookimpl
 
 
 class ${camel}Sink(Sink):
@@ -275,7 +274,8 @@ class ${camel}Sink(Sink):
 
     name = "$name"
     doc = "One text file, a line per record (entity, key, JSON value)."
-    serializer_name = "json"
+    serializer_name = "json"  # the default; a route may choose another: -o $name.serializer=NAME
+    message_keys = True  # batches carry each record's key (batch.keys)
     options = (
         Option("path", "path", "./datagen-out", "Folder of the $name.log file."),
         Option("buffer_kb", "int", 256, "Write buffer size in KiB.", minimum=1, maximum=65536),
@@ -288,14 +288,6 @@ class ${camel}Sink(Sink):
         self.file: IO[bytes] | None = None
         self.pending: dict[str, int] = {}
 
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        # runs in a worker process with --workers > 1: do the expensive, pure work here
-        assert self.serializer is not None
-        values = self.serializer.serialize(entity, records)
-        key = entity.message_key
-        lines = [f"{entity.name}\\t{r[key]}\\t".encode() + v + b"\\n" for r, v in zip(records, values, strict=True)]
-        return EncodedBatch(entity.name, len(records), b"".join(lines))
-
     def open(self, context: SinkContext) -> None:
         try:
             self.final.parent.mkdir(parents=True, exist_ok=True)
@@ -305,8 +297,12 @@ class ${camel}Sink(Sink):
                             hint="choose another -o $name.path") from None
 
     def write(self, batch: EncodedBatch) -> None:
+        # batch.payload: the values the route's serializer made (in the process that generated them)
         assert self.file is not None
-        self.file.write(batch.payload)
+        prefix = f"{batch.entity}\\t".encode()
+        lines = [prefix + key + b"\\t" + value + b"\\n"
+                 for key, value in zip(batch.keys.tolist(), batch.payload.tolist(), strict=True)]
+        self.file.write(b"".join(lines))
         self.pending[batch.entity] = self.pending.get(batch.entity, 0) + batch.count
 
     def flush(self) -> None:
@@ -338,8 +334,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from datagen_kernel import EntitySpec, Option, Record, Serializer, hookimpl
-from datagen_kernel.serializers import to_text_values
+from datagen_kernel.api import EntitySpec, Option, Record, Serializer, hookimpl
+from datagen_kernel.codecs.text import to_text_values
 
 
 class ${camel}Serializer(Serializer):
@@ -388,7 +384,7 @@ _CONFTEST = {
 from __future__ import annotations
 
 import pytest
-from datagen_kernel import BlockContext, EntitySpec, Field, Kind, Record, Scope, Uuid, hookimpl
+from datagen_kernel.api import BlockContext, EntitySpec, Field, Kind, Record, Scope, Uuid, hookimpl
 
 CUSTOMER = EntitySpec(name="customer", kind=Kind.MASTER, scope=Scope.ROOT,
                       fields=(Field("customer_id", Uuid()),), primary_key="customer_id")

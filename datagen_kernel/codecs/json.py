@@ -11,8 +11,9 @@ import orjson
 from datagen_kernel.api.columnar import as_rows
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Record
-from datagen_kernel.api.schema import EntitySpec
+from datagen_kernel.api.schema import EntitySpec, to_json_schema
 from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.jsonlines import LineEncoder
 from datagen_kernel.codecs.text import SAO_PAULO, to_text_values
 
@@ -23,6 +24,7 @@ class JsonSerializer(Serializer):
     name = "json"
     doc = "JSON objects; decimals as exact strings, timestamps ISO 8601 with offset."
     content_type = "application/json"
+    schema_suffix = ".schema.json"
     options = (
         Option("utc", "bool", False, "Write timestamps in UTC (Z) instead of America/Sao_Paulo."),
     )
@@ -39,6 +41,13 @@ class JsonSerializer(Serializer):
         if not records:
             return []
         return self.serialize_lines(entity, records).splitlines()
+
+    def encode(self, entity: EntitySpec, records: Sequence[Record], destination: str | None = None) -> Values:
+        """The values as JSON Lines in one buffer (``Values.lines``: a file sink writes it as is)."""
+        return Values.lines(self.serialize_lines(entity, records))
+
+    def schema(self, entity: EntitySpec) -> str:
+        return orjson.dumps(to_json_schema(entity), option=orjson.OPT_INDENT_2).decode()
 
     def serialize_lines(self, entity: EntitySpec, records: Sequence[Record]) -> bytes:
         """All records as JSON Lines (each followed by a newline), in one buffer.

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from datagen_kernel.api.hookspecs import hookimpl
-from datagen_kernel.api.records import Record
-from datagen_kernel.api.registry import SerializerRegister, SinkRegister
-from datagen_kernel.api.schema import EntitySpec
+from datagen_kernel.api.registry import ExecutorRegister, SerializerRegister, SinkRegister
 from datagen_kernel.api.sinks import EncodedBatch, Sink
 from datagen_kernel.codecs.json import JsonSerializer
+from datagen_kernel.engine.local import LocalExecutor
 
 
 class NullSink(Sink):
@@ -19,9 +16,7 @@ class NullSink(Sink):
     doc = "Discard records (acknowledging them); for benchmarks and dry runs."
     serializer_name = None
     phase_barrier = False
-
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        return EncodedBatch(entity.name, len(records), None)
+    message_keys = False
 
     def write(self, batch: EncodedBatch) -> None:
         self.stats.ack(batch.entity, batch.count)
@@ -35,3 +30,8 @@ def datagen_register_serializers(register: SerializerRegister) -> None:
 @hookimpl
 def datagen_register_sinks(register: SinkRegister) -> None:
     register(NullSink)
+
+
+@hookimpl
+def datagen_register_executors(register: ExecutorRegister) -> None:
+    register(LocalExecutor)

@@ -1,7 +1,7 @@
-"""Workers writing their payloads into the sinks' files themselves, in block order.
+"""The local executor's workers writing payloads into the sinks' files themselves, in block order.
 
-A sink whose ``write`` only appends each entity's ``bytes`` payloads to one file tells the
-kernel so through ``Sink.append_file``. With ``--workers`` > 1 each worker then writes the
+A sink whose output is one append-only file per entity declares ``Sink.append_files`` and
+names the file with ``Sink.file_for``. With ``--workers`` > 1 each worker then writes the
 payloads of the block it encoded straight into that file (``os.pwrite``) at the offset the
 blocks before it end at, and the main process only accounts for them: the bytes never
 cross a process boundary. The offsets come from a ``Ledger`` in shared memory: the worker of
@@ -20,7 +20,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from datagen_kernel.api.errors import PluginError
-from datagen_kernel.api.sinks import EncodedBatch, PlacedPayload
+from datagen_kernel.api.executors import BlockResult
+from datagen_kernel.api.sinks import EncodedBatch
+from datagen_kernel.api.values import Values
 
 Stream = tuple[int, str]
 """A route's index and an entity: one file."""
@@ -94,39 +96,44 @@ def _pwrite(fd: int, data: bytes | bytearray | memoryview, offset: int) -> None:
         offset += written
 
 
-def place(output: Sequence[tuple[int, EncodedBatch]], block: int, targets: Mapping[Stream, str],
-          ledger: Ledger) -> None:
-    """Write the payloads of ``targets``' streams into their files; leave ``PlacedPayload``s.
+def place(result: BlockResult, targets: Mapping[Stream, str], ledger: Ledger) -> None:
+    """Write the payloads of ``targets``' streams into their files; mark the batches appended.
 
     Every block claims its row, even one with nothing to place, so the next one can go on.
-    A write that fails is reported in its ``PlacedPayload`` (the main process counts the
-    batch as failed); the offsets stay reserved.
+    A batch whose write fails leaves ``result.batches`` for ``result.failures`` (counted as
+    generated and failed); the offsets stay reserved.
     """
-    placed: list[tuple[Stream, EncodedBatch]] = []
+    assert result.block is not None
+    placed: list[tuple[Stream, EncodedBatch, bytes]] = []
     sizes: Counter[Stream] = Counter()
-    for index, batch in output:
+    for index, batch in result.batches:
         stream = (index, batch.entity)
         if stream not in targets:
             continue
-        if not isinstance(batch.payload, (bytes, bytearray, memoryview)):
+        payload = batch.payload
+        if not isinstance(payload, Values):
             raise PluginError(
-                f"the sink of route {index} gave a file for {batch.entity!r} (append_file) but "
-                f"encoded a {type(batch.payload).__name__} payload, not bytes",
-                hint="a sink that returns a file from append_file must encode bytes",
+                f"route {index} appends {batch.entity!r} to a file but its serializer made a "
+                f"{type(payload).__name__}, not Values",
+                hint="a serializer's encode must return datagen_kernel.api.Values",
             )
-        placed.append((stream, batch))
-        sizes[stream] += len(batch.payload)
-    starts = ledger.claim(block, sizes)
-    for stream, batch in placed:
-        data = batch.payload
+        data = payload.joined_lines()
+        placed.append((stream, batch, data))
+        sizes[stream] += len(data)
+    starts = ledger.claim(result.block, sizes)
+    failed: set[int] = set()
+    for stream, batch, data in placed:
         offset = starts[stream]
         starts[stream] += len(data)
-        error = None
+        batch.payload = None
+        batch.appended = True
         try:
             _pwrite(_descriptor(targets[stream]), data, offset)
         except OSError as exc:
-            error = f"write failed: {exc.strerror or exc}"
-        batch.payload = PlacedPayload(offset, len(data), error)
+            failed.add(id(batch))
+            result.failures.append((stream[0], batch.entity, batch.count, f"write failed: {exc.strerror or exc}"))
+    if failed:
+        result.batches = [(i, b) for i, b in result.batches if id(b) not in failed]
 
 
 __all__ = ["Ledger", "Stream", "place"]

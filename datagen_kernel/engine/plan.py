@@ -1,7 +1,9 @@
 """Planning a run: which entities, in which order, through which transforms, to which sinks.
 
 Everything the user gave is checked here, before a record is generated: every problem is
-collected and reported at once.
+collected and reported at once. ``build_plan`` reads as the list of its steps; a ``Plan`` is
+what the engine executes, and ``PlanSource`` the plain data it was built from (so another
+process or machine can build the same plan from its installed plugins).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, UsageError
-from datagen_kernel.api.generation import DEFAULT_AS_OF, BlockContext, Generator, RunInfo
+from datagen_kernel.api.executors import Executor
+from datagen_kernel.api.generation import DEFAULT_AS_OF, BlockContext, Generator, GeneratorWrapper, RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Records
-from datagen_kernel.api.registry import Registration
+from datagen_kernel.api.registry import Registration, Registry
 from datagen_kernel.api.rules import Rule
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import EntitySpec, Kind, Scope, topological_order
@@ -25,7 +28,7 @@ from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink
 from datagen_kernel.api.transforms import Transform
 from datagen_kernel.engine.config import ConfigSources, resolve
-from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.plugins import HostSpec, PluginHost
 
 MAX_ROOT_COUNT = 1_000_000_000
 KINDS = tuple(k.value for k in Kind)
@@ -34,6 +37,10 @@ PHASES = ("masters", "events")
 
 SINGLE_PASS = "all"
 """The phase name of a run whose sinks need no barrier: each block written once, whole."""
+
+DEFAULT_EXECUTOR = "local"
+SERIALIZER_OPTION = "serializer"
+"""The option every sink namespace has: the serializer of its routes (``-o kafka.serializer=avro``)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class RunParams:
     """Stream mode: events per second."""
     duration: float | None = None
     """Stream mode: seconds to stream (None: until SIGINT/SIGTERM)."""
+    executor: str = DEFAULT_EXECUTOR
+    """Who runs the blocks (``--executor``); ``workers`` is its degree of parallelism."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,21 @@ class PlannedRoute:
     config: dict[str, Any]
     entities: list[str]
     label: str
+    serializer: str | None = None
+    """The route's serializer (registered name), None for a sink that takes none."""
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """The plain data a plan is built from: rebuild it anywhere the same plugins are installed."""
+
+    host: HostSpec
+    params: RunParams
+    sources: ConfigSources
+
+    def build(self) -> tuple[PluginHost, Plan]:
+        host = self.host.build()
+        return host, build_plan(host, self.params, self.sources)
 
 
 @dataclass
@@ -99,11 +123,14 @@ class Plan:
     rules: dict[str, list[Rule]]
     routes: list[PlannedRoute]
     serializers: dict[str, tuple[type[Serializer], dict[str, Any]]]
+    """Serializers the routes use, by name: class and resolved options."""
     transforms: list[tuple[Transform, dict[str, Any]]]
     emitted: dict[str, list[int]] = field(default_factory=dict)
     """Entity -> indexes into ``routes`` that receive it."""
     generated_specs: dict[str, EntitySpec] = field(default_factory=dict)
     """Specs as generators produce them, before transforms add fields (what validators check)."""
+    executor: tuple[type[Executor], dict[str, Any]] | None = None
+    source: PlanSource | None = None
 
     @property
     def blocks(self) -> int:
@@ -166,7 +193,46 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     """Check and resolve everything; raise one error listing every problem found."""
     reg = host.registry
     problems: list[str] = []
+    _check_params(params, problems)
+    if not reg.entity_specs():
+        raise UsageError(
+            "no entity pack is installed, so there is nothing to generate",
+            hint="install one, e.g. pip install datagen-plugin-banking (or plugins/datagen-plugin-banking)",
+        )
+    scenario = _scenario(reg, params, problems)
+    transforms = _transforms(reg, scenario, params, problems)
+    specs_all, generated_specs = _entity_specs(reg, scenario, transforms)
+    candidates = _candidates(reg, specs_all, scenario, problems)
+    routes, emitted = _routes(reg, params, candidates, problems)
+    executor = _executor(reg, params, problems)
+    option_values = _resolve_options(reg, routes, scenario, transforms, executor, params, sources, problems)
+    serializers = _serializers(reg, routes, option_values, problems)
+    _check_namespaces(reg, set(option_values), sources, problems)
+    if problems:
+        raise ConfigError(problems)
 
+    specs = _generation_order(candidates, emitted, specs_all)
+    run = RunInfo(
+        seed=params.seed,
+        root_count=params.root_count,
+        as_of=params.as_of,
+        scenario=params.scenario,
+        mode=params.mode,
+        options=option_values,
+    )
+    planned_transforms = [(t.value, _subset(option_values, t.value.name, t.value.options)) for t in transforms]
+    executor_plan = None
+    if executor is not None:
+        executor_plan = (executor, _subset(option_values, executor.name, executor.options))
+    return Plan(params, run, specs, _generators(reg, specs), _rules(reg, specs), routes, serializers,
+                planned_transforms, emitted, {n: generated_specs[n] for n in specs}, executor_plan,
+                PlanSource(host.spec, params, sources))
+
+
+# -- the steps of build_plan ------------------------------------------------------------------
+
+
+def _check_params(params: RunParams, problems: list[str]) -> None:
     if params.root_count < 0 or params.root_count > MAX_ROOT_COUNT:
         problems.append(
             f"--customers {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
@@ -183,104 +249,130 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     if params.batch_size < 1 or params.batch_size > 10_000_000:
         problems.append(f"--batch-size {params.batch_size} is out of range: expected 1..10,000,000")
 
-    specs_all = reg.entity_specs()
-    if not specs_all:
-        raise UsageError(
-            "no entity pack is installed, so there is nothing to generate",
-            hint="install one, e.g. pip install datagen-plugin-banking (or plugins/datagen-plugin-banking)",
-        )
 
-    scenario: Scenario | None = None
-    if params.scenario:
-        sreg = reg.scenarios.get(params.scenario)
-        if sreg is None:
-            known = ", ".join(sorted(reg.scenarios)) or "none installed"
-            problems.append(f"unknown scenario {params.scenario!r}; available: {known}")
-        else:
-            scenario = sreg.value
+def _scenario(reg: Registry, params: RunParams, problems: list[str]) -> Scenario | None:
+    if not params.scenario:
+        return None
+    sreg = reg.scenarios.get(params.scenario)
+    if sreg is None:
+        known = ", ".join(sorted(reg.scenarios)) or "none installed"
+        problems.append(f"unknown scenario {params.scenario!r}; available: {known}")
+        return None
+    return sreg.value
 
+
+def _transforms(reg: Registry, scenario: Scenario | None, params: RunParams,
+                problems: list[str]) -> list[Registration[Transform]]:
     transforms: list[Registration[Transform]] = []
-    wanted_transforms = list(scenario.transforms if scenario else ()) + list(params.transforms)
-    for name in dict.fromkeys(wanted_transforms):
+    wanted = list(scenario.transforms if scenario else ()) + list(params.transforms)
+    for name in dict.fromkeys(wanted):
         treg = reg.transforms.get(name)
         if treg is None:
             known = ", ".join(sorted(reg.transforms)) or "none installed"
             problems.append(f"unknown transform {name!r}; available: {known}")
         else:
             transforms.append(treg)
+    return transforms
 
+
+def _entity_specs(reg: Registry, scenario: Scenario | None, transforms: Sequence[Registration[Transform]]
+                  ) -> tuple[dict[str, EntitySpec], dict[str, EntitySpec]]:
+    """Every entity as the run writes it, and as generators produce it (before transforms)."""
+    specs_all = reg.entity_specs()
     if scenario and scenario.extend_entities:
         specs_all = dict(scenario.extend_entities(dict(specs_all)))
-    generated_specs = dict(specs_all)  # what generators produce (validated before transforms)
+    generated_specs = dict(specs_all)
     for treg in transforms:
         t = treg.value
         if t.extend_entity:
             for name, spec in list(specs_all.items()):
                 if t.entities is None or name in t.entities:
                     specs_all[name] = t.extend_entity(spec)
+    return specs_all, generated_specs
 
-    # which entities this run may produce
+
+def _candidates(reg: Registry, specs_all: dict[str, EntitySpec], scenario: Scenario | None,
+                problems: list[str]) -> dict[str, EntitySpec]:
+    """The entities this run may produce (a scenario's, with their ancestors; else all)."""
     candidates = dict(specs_all)
     if scenario and scenario.entities is not None:
         unknown = [e for e in scenario.entities if e not in specs_all]
         if unknown:
             problems.append(f"scenario {scenario.name!r} needs entities {unknown}, which no installed pack provides")
         candidates = _with_ancestors(specs_all, [e for e in scenario.entities if e in specs_all])
-    missing_gen = [n for n in candidates if n not in reg.generators]
-    for name in missing_gen:
-        owner = reg.entities[name].owner.label if name in reg.entities else "a scenario"
-        problems.append(f"entity {name!r} (from {owner}) has no generator; install or register one")
+    for name in candidates:
+        if name not in reg.generators:
+            owner = reg.entities[name].owner.label if name in reg.entities else "a scenario"
+            problems.append(f"entity {name!r} (from {owner}) has no generator; install or register one")
+    return candidates
 
-    # routes
+
+def _routes(reg: Registry, params: RunParams, candidates: Mapping[str, EntitySpec],
+            problems: list[str]) -> tuple[list[PlannedRoute], dict[str, list[int]]]:
     routes: list[PlannedRoute] = []
-    serializers: dict[str, tuple[type[Serializer], dict[str, Any]]] = {}
     emitted: dict[str, list[int]] = {}
-    sink_names = list(params.sinks) or ["json"]
-    for text in sink_names:
+    for text in list(params.sinks) or ["json"]:
         try:
             route = Route.parse(text)
         except UsageError as exc:
             problems.append(str(exc))
             continue
-        sreg_sink = reg.sinks.get(route.sink)
-        if sreg_sink is None:
+        sreg = reg.sinks.get(route.sink)
+        if sreg is None:
             known = ", ".join(sorted(reg.sinks)) or "none installed"
             problems.append(f"unknown sink {route.sink!r}; available: {known}")
             continue
-        valid_selectors = set(KINDS) | set(candidates)
-        bad = [s for s in route.selector if s not in valid_selectors]
+        bad = [s for s in route.selector if s not in set(KINDS) | set(candidates)]
         if bad:
             problems.append(
                 f"--sink {text!r}: unknown selector(s) {bad}; expected kinds {', '.join(KINDS)} "
                 f"or entities {', '.join(candidates)}"
             )
             continue
-        sink_cls = sreg_sink.value
-        config: dict[str, Any] = {}
-        index = len(routes)
         matched = [n for n, s in candidates.items() if route.matches(s)]
         if not matched:
             problems.append(f"--sink {text!r} selects no entity of this run")
-        routes.append(PlannedRoute(route, sink_cls, config, matched, route.sink))
         for n in matched:
-            emitted.setdefault(n, []).append(index)
-        ser = sink_cls.serializer_name
-        if ser is not None and ser not in serializers:
-            ser_reg = reg.serializers.get(ser)
-            if ser_reg is None:
-                problems.append(f"sink {route.sink!r} needs serializer {ser!r}, which no installed plugin provides")
-            else:
-                serializers[ser] = (ser_reg.value, {})
+            emitted.setdefault(n, []).append(len(routes))
+        routes.append(PlannedRoute(route, sreg.value, {}, matched, route.sink))
     for planned in routes:
         if sum(1 for r in routes if r.route.sink == planned.route.sink) > 1:
             planned.label = planned.route.text
+    return routes, emitted
 
-    # every namespace's declared options, resolved once (a sink and its serializer may share one)
+
+def _executor(reg: Registry, params: RunParams, problems: list[str]) -> type[Executor] | None:
+    ereg = reg.executors.get(params.executor)
+    if ereg is None:
+        known = ", ".join(sorted(reg.executors)) or "none installed"
+        problems.append(f"unknown executor {params.executor!r}; available: {known}")
+        return None
+    return ereg.value
+
+
+def sink_options(sink_cls: type[Sink]) -> list[Option]:
+    """A sink's declared options plus ``serializer`` (unless it declares its own)."""
+    options = list(sink_cls.options)
+    caps = sink_cls.capabilities()
+    if caps.serializers != () and all(o.name != SERIALIZER_OPTION for o in options):
+        accepted = "any per-record serializer" if caps.serializers is None else ", ".join(caps.serializers)
+        default = caps.default_serializer or "none"
+        options.append(Option(SERIALIZER_OPTION, "str", None,
+                              f"Serializer of this sink's values (default: {default}; accepts {accepted})."))
+    return options
+
+
+def _resolve_options(reg: Registry, routes: Sequence[PlannedRoute], scenario: Scenario | None,
+                     transforms: Sequence[Registration[Transform]], executor: type[Executor] | None,
+                     params: RunParams, sources: ConfigSources, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """Every namespace's declared options, resolved once (a sink and its serializer may share one)."""
     declared: dict[str, list[Option]] = {}
     for planned in routes:
-        declared.setdefault(planned.route.sink, list(planned.sink_cls.options))
-    for ser_name, (ser_cls, _) in serializers.items():
-        declared.setdefault(ser_name, []).extend(o for o in ser_cls.options if o not in declared.get(ser_name, []))
+        declared.setdefault(planned.route.sink, sink_options(planned.sink_cls))
+    for ser_name in _serializer_names(reg, routes, sources):
+        ser_cls = reg.serializers[ser_name].value
+        ser_opts = declared.setdefault(ser_name, [])
+        ser_opts.extend(o for o in ser_cls.options if o not in ser_opts)
     for ns, group in reg.option_groups.items():
         declared.setdefault(ns, []).extend(group.options)
     if scenario or "scenario" in sources.flags or "scenario" in sources.file:
@@ -289,64 +381,109 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
         declared["scenario"] = list(scenario.options if scenario else ())
     for treg in transforms:
         declared.setdefault(treg.value.name, []).extend(treg.value.options)
-    option_values: dict[str, dict[str, Any]] = {
-        ns: resolve(ns, opts, sources, problems) for ns, opts in declared.items()
-    }
-
-    def subset(ns: str, opts: Sequence[Option]) -> dict[str, Any]:
-        values = option_values.get(ns, {})
-        return {o.name: values.get(o.name) for o in opts}
-
+    if executor is not None:
+        declared.setdefault(executor.name, []).extend(executor.options)
+    values = {ns: resolve(ns, opts, sources, problems) for ns, opts in declared.items()}
     for planned in routes:
-        planned.config = subset(planned.route.sink, planned.sink_cls.options)
-    for ser_name, (ser_cls, _) in list(serializers.items()):
-        serializers[ser_name] = (ser_cls, subset(ser_name, ser_cls.options))
-    planned_transforms = [(t.value, subset(t.value.name, t.value.options)) for t in transforms]
+        planned.config = _subset(values, planned.route.sink, planned.sink_cls.options)
+    return values
 
-    known_ns = set(reg.sinks) | set(reg.serializers) | set(reg.option_groups) | set(reg.transforms) | {"scenario"}
+
+def _serializer_names(reg: Registry, routes: Sequence[PlannedRoute], sources: ConfigSources) -> list[str]:
+    """Installed serializers the routes may use: each sink's default and any named by an option."""
+    names: list[str] = []
+    for planned in routes:
+        ns = planned.route.sink
+        named = sources.flags.get(ns, {}).get(SERIALIZER_OPTION) or sources.file.get(ns, {}).get(SERIALIZER_OPTION)
+        for name in (planned.sink_cls.serializer_name, named, *(planned.sink_cls.serializers or ())):
+            if isinstance(name, str) and name in reg.serializers and name not in names:
+                names.append(name)
+    return names
+
+
+def _serializers(reg: Registry, routes: Sequence[PlannedRoute], values: Mapping[str, Mapping[str, Any]],
+                 problems: list[str]) -> dict[str, tuple[type[Serializer], dict[str, Any]]]:
+    """Each route's serializer: ``-o SINK.serializer=NAME``, else the sink's default."""
+    serializers: dict[str, tuple[type[Serializer], dict[str, Any]]] = {}
+    for planned in routes:
+        sink_cls = planned.sink_cls
+        caps = sink_cls.capabilities()
+        chosen = values.get(planned.route.sink, {}).get(SERIALIZER_OPTION)
+        name = chosen or sink_cls.default_serializer(planned.config)
+        if name is None:
+            continue
+        ser_reg = reg.serializers.get(name)
+        if ser_reg is None:
+            known = ", ".join(sorted(reg.serializers)) or "none installed"
+            what = f"option {planned.route.sink}.serializer={name!r}" if chosen else f"sink {planned.route.sink!r}"
+            problems.append(f"{what} needs serializer {name!r}, which no installed plugin provides; "
+                            f"available: {known}")
+            continue
+        ser_cls = ser_reg.value
+        accepted = caps.serializers
+        if (accepted is not None and name not in accepted) or (accepted is None and not ser_cls.per_record):
+            allowed = "a per-record serializer" if accepted is None else ", ".join(accepted) or "none"
+            problems.append(f"sink {planned.route.sink!r} cannot write serializer {name!r}: it accepts {allowed}")
+            continue
+        planned.serializer = name
+        serializers.setdefault(name, (ser_cls, _subset(values, name, ser_cls.options)))
+    return serializers
+
+
+def _check_namespaces(reg: Registry, declared: set[str], sources: ConfigSources, problems: list[str]) -> None:
+    known = (set(reg.sinks) | set(reg.serializers) | set(reg.option_groups) | set(reg.transforms)
+             | set(reg.executors) | {"scenario"})
     for origin, given in (("-o", sources.flags), ("config file", sources.file)):
         for ns in given:
-            if ns not in known_ns:
+            if ns not in known:
                 problems.append(
                     f"unknown option namespace {ns!r} (from {origin}); expected a sink, serializer, "
-                    f"pack, transform or 'scenario': {', '.join(sorted(known_ns))}"
+                    f"pack, transform, executor or 'scenario': {', '.join(sorted(known))}"
                 )
             elif ns not in declared and ns in reg.sinks:
                 problems.append(f"options for sink {ns!r} were given but --sink does not use it")
 
-    if problems:
-        raise ConfigError(problems)
 
-    # generate what is emitted and every ancestor of it
+def _generation_order(candidates: Mapping[str, EntitySpec], emitted: Mapping[str, list[int]],
+                      specs_all: Mapping[str, EntitySpec]) -> dict[str, EntitySpec]:
+    """What is emitted and every ancestor of it, parents first."""
     needed = _with_ancestors(candidates, list(emitted))
     try:
-        order = [n for n in topological_order(needed)]
+        order = topological_order(needed)
     except Exception as exc:
         raise PluginError(str(exc)) from exc
     specs = {n: needed[n] for n in order}
     # a subtree entity without parents (e.g. property) is generated per block without its root
-    roots = [n for n, s in specs_all.items() if s.scope == Scope.ROOT]
-    if not roots and any(s.scope == Scope.SUBTREE for s in specs.values()):
+    if not any(s.scope == Scope.ROOT for s in specs_all.values()) and any(
+        s.scope == Scope.SUBTREE for s in specs.values()
+    ):
         raise PluginError("no installed pack registers a root entity (scope='root')")
+    return specs
 
-    generators = {n: _wrapped(n, reg.generators[n], reg.wrappers.get(n, [])) for n in specs}
+
+def _generators(reg: Registry, specs: Mapping[str, EntitySpec]) -> dict[str, Generator]:
+    out: dict[str, Generator] = {}
+    for name in specs:
+        base = reg.generators[name]
+        gen: Generator = GuardedGenerator(name, base.value, base.owner.label, "generator")
+        for wreg in reg.wrappers.get(name, []):
+            gen = GuardedGenerator(name, WrappedGenerator(wreg.value, gen), wreg.owner.label, "generator wrapper")
+        out[name] = gen
+    return out
+
+
+def _rules(reg: Registry, specs: Mapping[str, EntitySpec]) -> dict[str, list[Rule]]:
     rules: dict[str, list[Rule]] = {n: [] for n in specs}
     for rreg in reg.rules:
-        rule = rreg.value
         for n in specs:
-            if rule.entity in (n, "*"):
-                rules[n].append(rule)
+            if rreg.value.entity in (n, "*"):
+                rules[n].append(rreg.value)
+    return rules
 
-    run = RunInfo(
-        seed=params.seed,
-        root_count=params.root_count,
-        as_of=params.as_of,
-        scenario=params.scenario,
-        mode=params.mode,
-        options=option_values,
-    )
-    return Plan(params, run, specs, generators, rules, routes, serializers, planned_transforms, emitted,
-                {n: generated_specs[n] for n in specs})
+
+def _subset(values: Mapping[str, Mapping[str, Any]], ns: str, opts: Sequence[Option]) -> dict[str, Any]:
+    given = values.get(ns, {})
+    return {o.name: given.get(o.name) for o in opts}
 
 
 def _with_ancestors(specs: Mapping[str, EntitySpec], names: Sequence[str]) -> dict[str, EntitySpec]:
@@ -361,33 +498,38 @@ def _with_ancestors(specs: Mapping[str, EntitySpec], names: Sequence[str]) -> di
     return {n: s for n, s in specs.items() if n in keep}
 
 
-def _wrapped(entity: str, base: Registration[Generator], wrappers: Sequence[Registration[Any]]) -> Generator:
-    gen = _guard(entity, base.value, base.owner.label, "generator")
-    for wreg in wrappers:
-        gen = _guard(entity, _bind(wreg.value, gen), wreg.owner.label, "generator wrapper")
-    return gen
+class WrappedGenerator:
+    """Another plugin's wrapper around a generator (picklable: no closure)."""
+
+    __slots__ = ("inner", "wrapper")
+
+    def __init__(self, wrapper: GeneratorWrapper, inner: Generator) -> None:
+        self.wrapper = wrapper
+        self.inner = inner
+
+    def __call__(self, ctx: BlockContext) -> Records:
+        return self.wrapper(ctx, self.inner)
 
 
-def _bind(wrapper: Any, inner: Generator) -> Generator:
-    def generate(ctx: BlockContext) -> Records:
-        out: Records = wrapper(ctx, inner)
-        return out
+class GuardedGenerator:
+    """A generator that names its plugin when it fails, instead of a bare traceback."""
 
-    return generate
+    __slots__ = ("entity", "fn", "owner", "what")
 
+    def __init__(self, entity: str, fn: Generator, owner: str, what: str) -> None:
+        self.entity = entity
+        self.fn = fn
+        self.owner = owner
+        self.what = what
 
-def _guard(entity: str, fn: Generator, owner: str, what: str) -> Generator:
-    """Name the plugin when its generator fails, instead of a bare traceback."""
-
-    def generate(ctx: BlockContext) -> Records:
+    def __call__(self, ctx: BlockContext) -> Records:
         try:
-            return fn(ctx)
+            return self.fn(ctx)
         except DatagenError:
             raise
         except Exception as exc:
             raise PluginError(
-                f"the {what} of {entity!r} from {owner} failed in block {ctx.block}: {type(exc).__name__}: {exc}",
+                f"the {self.what} of {self.entity!r} from {self.owner} failed in block {ctx.block}: "
+                f"{type(exc).__name__}: {exc}",
                 hint="this is a bug in that plugin; rerun with --debug for the traceback and report it",
             ) from exc
-
-    return generate

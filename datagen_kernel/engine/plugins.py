@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.metadata as md
 import os
 import traceback
+import types
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -14,6 +16,7 @@ from datagen_kernel.api import hookspecs
 from datagen_kernel.api.errors import PluginError
 from datagen_kernel.api.registry import (
     EntityRegister,
+    ExecutorRegister,
     GeneratorRegister,
     PluginInfo,
     Registry,
@@ -37,6 +40,7 @@ _REGISTER_HOOKS: tuple[tuple[str, type[_Register]], ...] = (
     ("datagen_register_sinks", SinkRegister),
     ("datagen_register_scenarios", ScenarioRegister),
     ("datagen_register_transforms", TransformRegister),
+    ("datagen_register_executors", ExecutorRegister),
 )
 
 
@@ -49,11 +53,19 @@ class PluginHost:
         self.plugins: list[PluginInfo] = []
         self._info: dict[str, PluginInfo] = {}
         self._registry: Registry | None = None
+        self._entrypoints: tuple[str, ...] | None = None  # blocked names, once loaded
+        self._inline: list[str] = []  # modules registered in-process, by import name
+
+    @property
+    def spec(self) -> HostSpec:
+        """Plain data that builds the same host in another process (``HostSpec.build``)."""
+        return HostSpec(self._entrypoints, tuple(self._inline))
 
     # -- loading -----------------------------------------------------------------------------
     def load_entrypoints(self, group: str = ENTRY_POINT_GROUP, blocked: Iterable[str] = ()) -> None:
         """Load every plugin of the entry-point group; a broken one is recorded, not raised."""
         blocked_names = set(blocked)
+        self._entrypoints = tuple(sorted(blocked_names))
         eps = sorted(md.entry_points(group=group), key=lambda ep: (ep.dist.name if ep.dist else "", ep.name))
         for ep in eps:
             dist = ep.dist.name if ep.dist else "unknown"
@@ -78,6 +90,8 @@ class PluginHost:
         if info is None:
             info = PluginInfo(registered, "(registered in-process)", "-")
         self.pm.check_pending()
+        if info.distribution == "(registered in-process)" and isinstance(plugin, types.ModuleType):
+            self._inline.append(plugin.__name__)
         self.plugins.append(info)
         self._info[registered] = info
         self._registry = None
@@ -139,6 +153,36 @@ def blocked_from_env() -> list[str]:
     return [p.strip() for p in raw.split(",") if p.strip()]
 
 
+@dataclass(frozen=True)
+class HostSpec:
+    """How a plugin host was built: entry points (with the names blocked) or not, and the
+    plugin modules registered in-process, by import name. Picklable."""
+
+    entrypoints: tuple[str, ...] | None
+    """Blocked plugin names when entry points were loaded; None when they were not."""
+    modules: tuple[str, ...] = ()
+
+    def build(self) -> PluginHost:
+        """A host with the same plugins, built here (they must be installed here too)."""
+        import importlib
+
+        host = PluginHost()
+        if self.entrypoints is not None:
+            host.load_entrypoints(blocked=self.entrypoints)
+        _register_builtins(host)
+        for module in self.modules:
+            host.register(importlib.import_module(module), module)
+        return host
+
+
+def _register_builtins(host: PluginHost) -> None:
+    if not host.pm.has_plugin("builtins"):
+        from datagen_kernel.engine import builtins as builtin_module
+
+        host.register(builtin_module, "builtins",
+                      PluginInfo("builtins", KERNEL_DISTRIBUTION, kernel_version(), True))
+
+
 def make_plugin_host(
     *, entrypoints: bool = True, plugins: Iterable[Any] = (), builtins: bool = True
 ) -> PluginHost:
@@ -150,11 +194,8 @@ def make_plugin_host(
     host = PluginHost()
     if entrypoints:
         host.load_entrypoints(blocked=blocked_from_env())
-    if builtins and not host.pm.has_plugin("builtins"):
-        from datagen_kernel.engine import builtins as builtin_module
-
-        version = kernel_version()
-        host.register(builtin_module, "builtins", PluginInfo("builtins", KERNEL_DISTRIBUTION, version, True))
+    if builtins:
+        _register_builtins(host)
     for plugin in plugins:
         host.register(plugin, getattr(plugin, "__name__", None))
     return host

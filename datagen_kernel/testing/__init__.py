@@ -62,8 +62,11 @@ from datagen_kernel.api.schema import (
     Uuid,
 )
 from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext
+from datagen_kernel.api.values import Values
 from datagen_kernel.cli import make_cli
+from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import Plan, RunParams, build_plan
 from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
@@ -108,26 +111,37 @@ def datagen_cli(datagen_host: PluginHost) -> Callable[..., Result]:
 # --- records through the real engine ---------------------------------------------------------
 
 
+class _RecordsSerializer(Serializer):
+    """The records themselves, pickled: what ``generate_records`` hands its memory sink."""
+
+    name = "datagen-testing-records"
+    doc = "Pickled records (testing kit)."
+    per_record = False
+
+    def encode(self, entity: EntitySpec, records: Sequence[Record], destination: str | None = None) -> Values:
+        data = pickle.dumps([dict(r) for r in as_rows(records)], protocol=pickle.HIGHEST_PROTOCOL)
+        return Values(data, np.array([len(data)], dtype=np.int64))
+
+
 class _MemorySink(Sink):
     """Keeps raw records in memory; used by ``generate_records`` in place of the chosen sink."""
 
     name = "datagen-testing-memory"
     doc = "In-memory records (testing kit)."
-    serializer_name = None
+    serializer_name = _RecordsSerializer.name
+    serializers = (_RecordsSerializer.name,)
+    message_keys = False
     phase_barrier = False
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self.records: dict[str, list[Record]] = {}
 
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        return EncodedBatch(entity.name, len(records), [dict(r) for r in as_rows(records)])
-
     def open(self, context: SinkContext) -> None:
         self.records = {name: [] for name in context.entities}
 
     def write(self, batch: EncodedBatch) -> None:
-        self.records[batch.entity].extend(batch.payload)
+        self.records[batch.entity].extend(pickle.loads(batch.payload.data))
         self.stats.ack(batch.entity, batch.count)
 
 
@@ -157,6 +171,8 @@ def generate_records(
             holder.append(self)
 
     plan.routes[0].sink_cls = _Capturing
+    plan.routes[0].serializer = _RecordsSerializer.name
+    plan.serializers[_RecordsSerializer.name] = (_RecordsSerializer, {})
     summary = execute(host, plan)
     if not summary.ok:
         raise AssertionError(f"run failed: {summary.errors}")
@@ -473,10 +489,10 @@ class SinkConformance:
         assert not sink.stats.errors
 
     def test_encoded_batches_pickle(self, conformance: _Harness) -> None:
-        sink = conformance.new_sink()
+        encoder = conformance.encoder(conformance.plan, conformance.new_sink())
         records = conformance.records()
         for name, recs in records.items():
-            batch = sink.encode(conformance.plan.specs[name], recs[:5])
+            batch = encoder.encode_batch(0, conformance.plan.specs[name], recs[:5])
             again = pickle.loads(pickle.dumps(batch))
             assert isinstance(again, EncodedBatch)
             assert (again.entity, again.count) == (name, len(recs[:5]))
@@ -569,9 +585,9 @@ class _Harness:
             raise AssertionError(f"no installed plugin registers sink {self.suite.sink_name!r}; "
                                  "install it or set plugins = (your_plugin_module,)")
         owners = [reg.owner.name]
-        ser = reg.value.serializer_name
-        if ser is not None and ser in registry.serializers:
-            owners.append(registry.serializers[ser].owner.name)
+        for ser in (reg.value.serializer_name, *(reg.value.serializers or ())):
+            if ser is not None and ser in registry.serializers:
+                owners.append(registry.serializers[ser].owner.name)
         modules = [installed.pm.get_plugin(name) for name in dict.fromkeys(owners) if name != "builtins"]
         return make_plugin_host(entrypoints=False, plugins=[pack, *modules])
 
@@ -608,16 +624,16 @@ class _Harness:
         return records
 
     def new_sink(self, plan: Plan | None = None) -> Sink:
+        """The route's sink, unopened, with its serializer opened and prepared (as the engine does)."""
         plan = plan or self.plan
-        route = plan.routes[0]
-        sink = route.sink_cls(route.config)
-        ser_name = route.sink_cls.serializer_name
-        if ser_name is not None:
-            ser_cls, ser_config = plan.serializers[ser_name]
-            serializer = ser_cls(ser_config)
-            serializer.open([plan.specs[n] for n in plan.specs if n in route.entities])
-            sink.serializer = serializer
-        return sink
+        sinks = new_sinks(plan)
+        open_serializers(plan, sinks)
+        return sinks[0]
+
+    @staticmethod
+    def encoder(plan: Plan, sink: Sink) -> BlockProcessor:
+        """What turns records into the sink's batches, as the engine does it."""
+        return BlockProcessor(plan, [sink], [sink.serializer], {})
 
     def drive(
         self, *, batch_size: int, close_ok: bool, only: Sequence[str] | None = None
@@ -626,8 +642,9 @@ class _Harness:
         plan = self._plan(only, batch_size)
         route = plan.routes[0]
         sink = self.new_sink(plan)
+        encoder = self.encoder(plan, sink)
         entities = {n: plan.specs[n] for n in plan.specs if n in route.entities}
-        sink.open(SinkContext(plan.run, entities, plan.specs, route.label))
+        sink.open(SinkContext(plan.run, entities, plan.specs, route.label, sink.serializer))
         records = self.records()
         counts: dict[str, int] = {}
         try:
@@ -636,7 +653,7 @@ class _Harness:
                     recs = records[name]
                     counts[name] = len(recs)
                     for i in range(0, len(recs), batch_size):
-                        batch = sink.encode(plan.specs[name], recs[i : i + batch_size])
+                        batch = encoder.encode_batch(0, plan.specs[name], recs[i : i + batch_size])
                         sink.write(pickle.loads(pickle.dumps(batch)))
                 sink.flush()
         finally:

@@ -118,3 +118,31 @@ def test_whole_bank_masters_in_postgres_events_in_kafka(
             bank_json / f"{name}.jsonl", partitions=4,
             content_type=b"application/avro" if sink == "kafka-avro" else b"application/json")
         _assert_foreign_keys_in_postgres(postgres_url, pg_schema, specs, spec, decoded)
+
+
+def test_kafka_with_the_avro_serializer_writes_what_kafka_avro_writes(
+    bank_host: PluginHost, bank_json: Path, kafka_bootstrap: str, schema_registry_url: str,
+) -> None:
+    """``--sink kafka:event -o kafka.serializer=avro`` and ``--sink kafka-avro:event``: an independent
+    consumer decodes both the same, message for message (and both as the json sink's records)."""
+    decoded: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for label, route, options in (
+        ("chosen", "kafka:event", ["-o", "kafka.serializer=avro"]),
+        ("alias", "kafka-avro:event", []),
+    ):
+        sink = route.split(":")[0]
+        prefix = unique_prefix(f"bank-{label}")
+        _run(bank_host, "--workers", "2", "--sink", route, *options,
+             "-o", f"{sink}.bootstrap_servers={kafka_bootstrap}", "-o", f"{sink}.topic_prefix={prefix}",
+             "-o", f"{sink}.partitions=4", "-o", f"avro.schema_registry_url={schema_registry_url}")
+        decoded[label] = {
+            name: assert_topic_matches_json(kafka_bootstrap, schema_registry_url, prefix + spec.topic_name, spec,
+                                            bank_json / f"{name}.jsonl", partitions=4,
+                                            content_type=b"application/avro")
+            for name, spec in _events(bank_host).items()
+        }
+    specs = _events(bank_host)
+    assert decoded["chosen"].keys() == decoded["alias"].keys() and "transaction" in decoded["alias"]
+    for name, records in decoded["alias"].items():
+        pk = specs[name].primary_key
+        assert sorted(decoded["chosen"][name], key=lambda r: r[pk]) == sorted(records, key=lambda r: r[pk]), name

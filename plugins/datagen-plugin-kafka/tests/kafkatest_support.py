@@ -227,3 +227,14 @@ def _postgres_url() -> str:
     except Exception:
         _stack_missing(f"PostgreSQL at {url}")
     return url
+
+
+def encode(sink: Any, spec: Any, records: Any) -> Any:
+    """The batch the engine hands ``sink`` for ``records``: its serializer's values, the message
+    keys and the sink's headers, made as in a worker."""
+    from datagen_kernel.api import EncodedBatch
+    from datagen_kernel.engine.blocks import message_keys
+
+    topic = sink.destination(spec)
+    values = sink.serializer.encode(spec, records, topic)
+    return EncodedBatch(spec.name, len(records), values, message_keys(sink, spec, records), sink.headers(spec, records))

@@ -10,7 +10,7 @@ import pytest
 from datagen_plugin_kafka.cloudevents import event_source, event_time_field, event_type
 from datagen_plugin_kafka.presets import PRESETS, parse_overrides, producer_settings
 from datagen_plugin_kafka.sink import KafkaSink
-from kafkatest_support import cli_runner, kafka_partition, murmur2, toy_pack, toy_plugins
+from kafkatest_support import cli_runner, encode, kafka_partition, murmur2, toy_pack, toy_plugins
 
 from datagen_kernel import EntitySpec, Field, Kind, String, Timestamp, Uuid
 from datagen_kernel.codecs.json import JsonSerializer
@@ -63,8 +63,8 @@ def test_encode_keys_values_and_cloudevents_headers() -> None:
     scores = records["score"]
     assert scores, "the toy pack produced no score for 3 teams"
     sink = _sink()
-    batch = pickle.loads(pickle.dumps(sink.encode(toy_pack.SCORE, scores)))
-    payload = batch.payload
+    batch = pickle.loads(pickle.dumps(encode(sink, toy_pack.SCORE, scores)))
+    payload = sink.payload(batch)
     assert batch.entity == "score" and batch.count == len(scores)
     assert payload.topic == "toy.scores"
     assert payload.values == JsonSerializer({}).serialize(toy_pack.SCORE, scores)
@@ -87,7 +87,8 @@ def test_encode_keys_values_and_cloudevents_headers() -> None:
 
 def test_masters_are_keyed_by_their_id_and_headers_can_be_turned_off() -> None:
     records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=3, seed=5)
-    payload = _sink(cloudevents=False).encode(toy_pack.MEMBER, records["member"]).payload
+    plain = _sink(cloudevents=False)
+    payload = plain.payload(encode(plain, toy_pack.MEMBER, records["member"]))
     assert payload.cloudevents is None and payload.headers() is None
     assert payload.keys == [r["member_id"].encode() for r in records["member"]]
 
@@ -179,7 +180,7 @@ def test_full_queue_is_drained_by_polling_and_every_record_is_accounted() -> Non
     sink._entity_of = {"toy.scores": "score"}
     sink._producer = sink._new_producer()
     start = time.monotonic()
-    sink.write(pickle.loads(pickle.dumps(sink.encode(toy_pack.SCORE, scores))))
+    sink.write(pickle.loads(pickle.dumps(encode(sink, toy_pack.SCORE, scores))))
     sink.flush()
     sink.close(False)
     assert time.monotonic() - start < 30
@@ -194,7 +195,7 @@ def test_messages_still_queued_at_the_flush_deadline_are_purged_and_failed_with_
     sink = _sink(bootstrap_servers="127.0.0.1:1", flush_timeout_s=1.0, producer=["message.timeout.ms=600000"])
     sink._entity_of = {"toy.scores": "score"}
     sink._producer = sink._new_producer()
-    sink.write(sink.encode(toy_pack.SCORE, scores))
+    sink.write(encode(sink, toy_pack.SCORE, scores))
     assert sink.in_flight() == len(scores)
     start = time.monotonic()
     sink.close(False)
@@ -211,8 +212,8 @@ def test_a_stalled_broker_with_a_full_queue_fails_the_rest_instead_of_hanging() 
     sink._entity_of = {"toy.scores": "score"}
     sink._producer = sink._new_producer()
     start = time.monotonic()
-    sink.write(sink.encode(toy_pack.SCORE, scores))
-    sink.write(sink.encode(toy_pack.SCORE, scores[:5]))
+    sink.write(encode(sink, toy_pack.SCORE, scores))
+    sink.write(encode(sink, toy_pack.SCORE, scores[:5]))
     sink.close(False)
     assert time.monotonic() - start < 20
     assert sink.stats.acknowledged["score"] == 0
@@ -253,8 +254,8 @@ def test_encode_reads_batch_columns_like_dicts() -> None:
         else:
             columns[f.name] = values
     sink = _sink()
-    from_dicts = sink.encode(toy_pack.SCORE, scores).payload
-    from_batch = sink.encode(toy_pack.SCORE, Batch(columns)).payload
+    from_dicts = sink.payload(encode(sink, toy_pack.SCORE, scores))
+    from_batch = sink.payload(encode(sink, toy_pack.SCORE, Batch(columns)))
     assert from_batch.keys == from_dicts.keys and from_batch.headers() == from_dicts.headers()
     assert from_batch.values == from_dicts.values
 

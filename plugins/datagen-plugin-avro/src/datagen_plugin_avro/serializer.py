@@ -1,10 +1,10 @@
 """The ``avro`` serializer: Confluent wire format with schemas kept in a Schema Registry.
 
 ``open`` parses every entity's schema once (main process, before workers fork). Schema ids
-are resolved per subject with ``prepare(spec, topic)``: the ``kafka-avro`` sink calls it in
-the main process when it opens, so an unreachable registry or a rejected schema stops the run
-before anything is produced. A process that has no id yet for a subject (a worker forked before
-the sink opened) resolves it once itself: registering an identical schema returns the
+are resolved per subject with ``prepare(spec, topic)``: the engine calls it for every routed
+entity before any block is generated, so an unreachable registry or a rejected schema stops
+the run before anything is produced. A process that has no id yet for a subject (one that
+rebuilt the run elsewhere) resolves it once itself: registering an identical schema returns the
 existing id, so every process frames values with the same id.
 """
 
@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from datagen_kernel import EntitySpec, Option, Record, Serializer, SinkError
+from datagen_kernel.api import EntitySpec, Option, Record, Serializer, SinkError, Values
 
 if TYPE_CHECKING:  # fastavro and the registry client load when a run uses Avro
     import numpy as np
@@ -42,6 +42,7 @@ class AvroSerializer(Serializer):
     name = "avro"
     doc = "Avro values in the Confluent wire format; schemas registered in a Schema Registry."
     content_type = "application/avro"
+    schema_suffix = ".avsc"
     options = (
         Option("schema_registry_url", "str", lambda: default_registry_url(),
                "Schema Registry URL (default: $DATAGEN_SCHEMA_REGISTRY_URL, else http://localhost:8081)."),
@@ -104,6 +105,12 @@ class AvroSerializer(Serializer):
         subject = self.subject(spec, topic)
         sid = self._ids.get(subject)
         return sid if sid is not None else self.prepare(spec, topic)
+
+    def schema(self, entity: EntitySpec) -> str:
+        """The entity's Avro schema (what the registry gets), as JSON."""
+        import json
+
+        return json.dumps(json.loads(self.codec(entity).schema_str), indent=2) + "\n"
 
     def prepare(self, spec: EntitySpec, topic: str | None) -> int:
         """Register (or, without ``auto_register``, look up) the schema; raise ``SinkError``."""
@@ -213,6 +220,11 @@ class AvroSerializer(Serializer):
             return codec.encode(records, header)
         except ValueError as exc:
             raise self._bad_value(entity, exc) from None
+
+    def encode(self, entity: EntitySpec, records: Sequence[Record], destination: str | None = None) -> Values:
+        """The values end to end in one buffer (``Values``): two objects per batch to move."""
+        data, ends = self.serialize_packed(entity, records, topic=destination)
+        return Values(data, ends)
 
     def serialize_packed(
         self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None

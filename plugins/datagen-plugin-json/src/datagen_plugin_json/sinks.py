@@ -6,23 +6,12 @@ import gzip
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from datagen_kernel import (
-    EncodedBatch,
-    EntitySpec,
-    Option,
-    PlacedPayload,
-    Record,
-    Sink,
-    SinkContext,
-    SinkError,
-)
-from datagen_kernel.codecs.text import to_text_values
+from datagen_kernel.api import EncodedBatch, Option, Sink, SinkContext, SinkError, Values
 
 
 class JsonLinesSink(Sink):
@@ -31,7 +20,10 @@ class JsonLinesSink(Sink):
     name = "json"
     doc = "JSON Lines files, one per entity (no server needed)."
     serializer_name = "json"
+    serializers = ("json",)
     phase_barrier = False  # one file per entity, renamed into place only at the end
+    message_keys = False
+    append_files = True  # uncompressed: the executor may append payloads itself (file_for)
     options = (
         Option("path", "path", "./datagen-out", "Directory the <entity>.jsonl files are written to."),
         Option("gzip", "bool", False, "Compress files (<entity>.jsonl.gz)."),
@@ -47,16 +39,6 @@ class JsonLinesSink(Sink):
         self._final: dict[str, Path] = {}
         self._pending: Counter[str] = Counter()
 
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        assert self.serializer is not None
-        lines = getattr(self.serializer, "serialize_lines", None)
-        if lines is not None:
-            payload = lines(entity, records)
-        else:
-            values = self.serializer.serialize(entity, records)
-            payload = b"\n".join(values) + b"\n" if values else b""
-        return EncodedBatch(entity.name, len(records), payload)
-
     def open(self, context: SinkContext) -> None:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +50,7 @@ class JsonLinesSink(Sink):
             final = self.dir / f"{name}{suffix}"
             tmp = self.dir / f".{name}{suffix}.{os.getpid()}.partial"
             try:
-                raw = open(tmp, "wb")  # noqa: SIM115 - closed in close()
+                raw = open(tmp, "ab")  # noqa: SIM115 - closed in close(); appends: see file_for
             except OSError as exc:
                 raise SinkError(f"json sink cannot write {str(tmp)!r}: {exc.strerror}",
                                 hint="check permissions or choose another -o json.path") from None
@@ -81,24 +63,20 @@ class JsonLinesSink(Sink):
             self._final[name] = final
 
     def write(self, batch: EncodedBatch) -> None:
-        fh = self._files[batch.entity]
-        payload = batch.payload
-        try:
-            if isinstance(payload, PlacedPayload):  # a worker wrote it (append_file)
-                fh.seek(payload.end)
-            else:
-                fh.write(payload)
-        except OSError as exc:
-            self.stats.fail(batch.entity, batch.count, f"write failed: {exc.strerror}")
-            return
+        if not batch.appended:  # else the executor appended it to file_for(entity) already
+            try:
+                self._files[batch.entity].write(_lines(batch.payload))
+            except OSError as exc:
+                self.stats.fail(batch.entity, batch.count, f"write failed: {exc.strerror}")
+                return
         self._pending[batch.entity] += batch.count
 
-    def append_file(self, entity: str) -> tuple[str, int] | None:
+    def file_for(self, entity: str) -> str | None:
         fh = self._files.get(entity)
         if fh is None or fh is not self._raw(fh):  # gzip: one stream, compressed here
             return None
         fh.flush()
-        return str(self._tmp[entity]), fh.tell()
+        return str(self._tmp[entity])
 
     def flush(self) -> None:
         for name, fh in self._files.items():
@@ -134,12 +112,24 @@ class JsonLinesSink(Sink):
         return inner if inner is not None else fh
 
 
+def _lines(payload: Any) -> bytes:
+    """JSON Lines of a payload: ``Values``, or what a kernel 1 subclass's ``encode`` made
+    (the lines as ``bytes``, or a list of values)."""
+    if isinstance(payload, Values):
+        return payload.joined_lines()
+    if isinstance(payload, (bytes, bytearray)):
+        return bytes(payload)
+    return b"".join(value + b"\n" for value in payload)
+
+
 class ConsoleSink(Sink):
     """Prints the first records of each entity; the rest are counted and skipped."""
 
     name = "console"
     doc = "Print the first records of each entity readably (previews)."
-    serializer_name = None
+    serializer_name = "json"
+    serializers = ("json",)
+    message_keys = False
     options = (
         Option("limit", "int", 5, "Records printed per entity (0 = all); the rest are skipped.", minimum=0),
         Option("pretty", "bool", True, "Indent each record over several lines."),
@@ -150,19 +140,15 @@ class ConsoleSink(Sink):
         self._shown: Counter[str] = Counter()
         self._out = sys.stdout
 
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        rows = [orjson.dumps(r, option=orjson.OPT_INDENT_2 if self.config["pretty"] else 0)
-                for r in to_text_values(entity, records[: self.config["limit"] or None])]
-        return EncodedBatch(entity.name, len(records), rows)
-
     def write(self, batch: EncodedBatch) -> None:
         limit = self.config["limit"]
-        for row in batch.payload:
+        option = orjson.OPT_INDENT_2 if self.config["pretty"] else 0
+        for value in batch.payload.tolist()[: limit or None]:
             if limit and self._shown[batch.entity] >= limit:
                 break
             if self._shown[batch.entity] == 0:
                 self._out.write(f"--- {batch.entity}\n")
-            self._out.write(row.decode("utf-8") + "\n")
+            self._out.write(orjson.dumps(orjson.loads(value), option=option).decode("utf-8") + "\n")
             self._shown[batch.entity] += 1
         self._out.flush()
         self.stats.ack(batch.entity, batch.count)

@@ -1,8 +1,9 @@
 """The ``kafka`` sink: records as Kafka messages through a confluent-kafka ``Producer``.
 
-Work split: ``encode`` (worker processes) serializes values, encodes keys and computes the
-CloudEvents attributes (ids, RFC 3339 times); ``write`` (main process) hands messages to the
-producer, assembling each header list from those columns on the way.
+Work split: where a batch is generated (a worker process with ``--workers`` > 1), the route's
+serializer makes the values, the engine the message keys, and ``headers`` the CloudEvents
+attributes (ids, RFC 3339 times); ``write`` hands messages to the producer, assembling each
+header list from those columns on the way.
 
 Accounting: the producer runs with ``delivery.report.only.error``, so a failed message comes
 back through the delivery callback (``stats.fail`` with the broker's reason) and a delivered
@@ -23,19 +24,14 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import re
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import orjson
-
-from datagen_kernel import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError
-from datagen_kernel.codecs.json import JsonSerializer
-from datagen_kernel.codecs.text import to_text_values
-from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers, stored, text_column
+from datagen_kernel.api import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError, Values
+from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers
 from datagen_plugin_kafka.packed import Packed, as_list
 from datagen_plugin_kafka.presets import (
     PRESETS,
@@ -78,11 +74,11 @@ def _check_topics(items: list[str] | None) -> str | None:
 
 
 class KafkaPayload(NamedTuple):
-    """What ``encode`` hands to ``write`` (picklable)."""
+    """The messages of one batch: topic, values, keys and CloudEvents columns."""
 
     topic: str
-    values: list[bytes] | Packed
-    keys: list[bytes | None] | Packed
+    values: list[bytes] | Packed | Values
+    keys: list[bytes | None] | Packed | Values
     cloudevents: CloudEventColumns | None
 
     def headers(self) -> list[Headers] | None:
@@ -98,6 +94,8 @@ class KafkaSink(Sink):
     name = "kafka"
     doc = "Kafka topics (confluent-kafka): JSON values, catalog keys, CloudEvents headers."
     serializer_name: str | None = "json"
+    message_keys = True
+    parallel_tasks = True  # one producer per process may write the same topics (as Connect's tasks)
     options = (
         Option("bootstrap_servers", "str", default_bootstrap,
                "Kafka bootstrap servers (default: $DATAGEN_KAFKA_BOOTSTRAP, else localhost:9092)."),
@@ -133,9 +131,9 @@ class KafkaSink(Sink):
             self.overrides[entity.strip()] = topic.strip()
         self.settings = producer_settings(self.config["preset"], parse_overrides(self.config.get("producer") or []))
         self._headers: dict[str, HeaderBuilder] = {}
-        self._pid = os.getpid()  # the process that made the sink (and writes); workers are forked from it
         self._producer: Producer | None = None
         self._entity_of: dict[str, str] = {}
+        self._topic_of: dict[str, str] = {}
         self._produced: Counter[str] = Counter()  # handed to the producer, or refused by it (then also failed)
         self._failed: Counter[str] = Counter()
         self._acked: Counter[str] = Counter()  # settled: produced - failed, taken when the queue was empty
@@ -149,43 +147,32 @@ class KafkaSink(Sink):
         """The topic of an entity: override or catalog topic (``EntitySpec.topic_name``), prefixed."""
         return self.prefix + self.overrides.get(spec.name, spec.topic_name)
 
+    def topic_for_name(self, entity: str) -> str:
+        """The topic of a routed entity, by name (once open)."""
+        topic = self._topic_of.get(entity)
+        return topic if topic is not None else self.prefix + self.overrides.get(entity, entity)
+
     @property
     def content_type(self) -> str:
         return self.serializer.content_type if self.serializer is not None else "application/json"
 
-    # -- worker side -------------------------------------------------------------------------
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        topic = self.topic_for(entity)
-        values = self._values(entity, records, topic)
-        keys = text_column(stored(records, entity.message_key))
-        ce = None
-        if self.config.get("cloudevents", True):
-            builder = self._headers.get(entity.name)
-            if builder is None:
-                builder = self._headers[entity.name] = HeaderBuilder(entity, self.content_type)
-            ce = builder.build(records)
-        payload = KafkaPayload(topic, values, keys, ce)
-        if os.getpid() != self._pid:
-            # in a worker: one bytes object, which the engine hands over through a file in memory
-            # when large, instead of the pool's pipe (measured: the pipe's 64 KiB pieces keep the
-            # producing process's threads waiting on each other)
-            return EncodedBatch(entity.name, len(records), pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-        return EncodedBatch(entity.name, len(records), payload)
+    # -- where batches are generated ---------------------------------------------------------
+    def destination(self, entity: EntitySpec) -> str:
+        topic = self._topic_of[entity.name] = self.topic_for(entity)
+        return topic
 
-    def _values(self, entity: EntitySpec, records: Sequence[Record], topic: str) -> list[bytes] | Packed:
-        """The serialized values, packed when the serializer builds them in one buffer."""
-        ser = self.serializer
-        if ser is None:
-            return [orjson.dumps(r) for r in to_text_values(entity, records)]
-        serialize_packed = getattr(ser, "serialize_packed", None)
-        if serialize_packed is not None:
-            data, ends = serialize_packed(entity, records, topic=topic)
-            return Packed(data, ends)
-        if isinstance(ser, JsonSerializer) and type(ser).serialize is JsonSerializer.serialize and records:
-            lines = Packed.lines(ser.serialize_lines(entity, records))
-            if len(lines) == len(records):
-                return lines
-        return ser.serialize(entity, records, topic=topic)
+    def headers(self, entity: EntitySpec, records: Sequence[Record]) -> CloudEventColumns | None:
+        """The CloudEvents attributes of the batch's messages (None with cloudevents=false)."""
+        if not self.config.get("cloudevents", True):
+            return None
+        builder = self._headers.get(entity.name)
+        if builder is None:
+            builder = self._headers[entity.name] = HeaderBuilder(entity, self.content_type)
+        return builder.build(records)
+
+    def payload(self, batch: EncodedBatch) -> KafkaPayload:
+        """The batch's messages as ``write`` produces them."""
+        return KafkaPayload(self.topic_for_name(batch.entity), batch.payload, batch.keys, batch.headers)
 
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
@@ -202,6 +189,7 @@ class KafkaSink(Sink):
                 )
             topics[topic] = spec
         self._entity_of = {t: s.name for t, s in topics.items()}
+        self._topic_of = {s.name: t for t, s in topics.items()}
         unknown = sorted(set(self.overrides) - set(context.all_entities))
         if unknown:
             raise SinkError(f"{self.name} sink: option topics names unknown entities {unknown}",
@@ -210,7 +198,6 @@ class KafkaSink(Sink):
         admin = AdminClient({"bootstrap.servers": bootstrap, **connection_settings(self.settings),
                              "logger": log})
         existing = self._existing_topics(admin, bootstrap)
-        self._prepare(context, {t: s for t, s in topics.items()})
         missing = [t for t in topics if t not in existing]
         if missing and not self.config["create_topics"]:
             raise SinkError(
@@ -237,9 +224,6 @@ class KafkaSink(Sink):
                 f"{self.name} sink: invalid producer setting: {_reason(exc)}",
                 hint=f"check -o {self.name}.producer=KEY=VALUE against librdkafka's CONFIGURATION.md",
             ) from None
-
-    def _prepare(self, context: SinkContext, topics: Mapping[str, EntitySpec]) -> None:
-        """Hook for subclasses, run after the broker answered and before topics are created."""
 
     def _existing_topics(self, admin: AdminClient, bootstrap: str) -> set[str]:
         from confluent_kafka import KafkaException
@@ -299,9 +283,7 @@ class KafkaSink(Sink):
     def write(self, batch: EncodedBatch) -> None:
         from confluent_kafka import KafkaException
 
-        payload: KafkaPayload = batch.payload
-        if isinstance(payload, (bytes, bytearray)):  # from a worker (see encode)
-            payload = pickle.loads(payload)
+        payload = self.payload(batch)
         topic = payload.topic
         producer = self._producer
         if producer is None or self._fatal:

@@ -20,20 +20,14 @@ import queue
 import re
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, Sink, SinkContext, SinkError
+from datagen_kernel.api import EncodedBatch, EntitySpec, Option, Sink, SinkContext, SinkError
 from datagen_plugin_postgres.connection import check_url, connect, default_url, safe_url, where
 from datagen_plugin_postgres.ddl import COLUMNS_QUERY, TableDdl, qualified, quote, shape_problems, split_ddl
-from datagen_plugin_postgres.encoding import (
-    BINARY_HEADER,
-    BINARY_TRAILER,
-    ENCODERS,
-    ColumnPlan,
-    EncodeError,
-    column_plans,
-)
+from datagen_plugin_postgres.encoding import BINARY_HEADER, BINARY_TRAILER, ColumnPlan, column_plans
+from datagen_plugin_postgres.serializer import CopyBinarySerializer, CopyTextSerializer
 
 if TYPE_CHECKING:
     import psycopg
@@ -54,7 +48,9 @@ class PostgresSink(Sink):
 
     name = "postgres"
     doc = "PostgreSQL tables (one per entity), loaded with COPY in one transaction."
-    serializer_name = None
+    serializer_name = CopyBinarySerializer.name
+    serializers = (CopyBinarySerializer.name, CopyTextSerializer.name)
+    message_keys = False
     phase_barrier = False
     """No reader sees a row before the commit, and every batch of COPY statements goes parents
     first (a block's parents are written before its events), so foreign keys hold even in
@@ -99,29 +95,24 @@ class PostgresSink(Sink):
         self._copy_sql: dict[str, str] = {}
         self._upsert_sql: dict[str, tuple[str, str]] = {}
 
-    # -- worker side ---------------------------------------------------------------------------
+    @classmethod
+    def default_serializer(cls, config: Mapping[str, Any]) -> str:
+        """``copy_format`` names the COPY format: binary, or text."""
+        return CopyTextSerializer.name if config.get("copy_format") == "text" else CopyBinarySerializer.name
+
     def _column_plans(self, entity: EntitySpec) -> list[ColumnPlan]:
         plans = self._plans.get(entity.name)
         if plans is None:
             plans = self._plans[entity.name] = column_plans(entity)
         return plans
 
-    def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        try:
-            payload = ENCODERS[self.format](self._column_plans(entity), records)
-        except EncodeError as exc:
-            raise SinkError(
-                f"postgres sink cannot store a {entity.name} record in {entity.table_name}: {exc}",
-                hint="the generator of this entity produced a value of the wrong type or range; report it to "
-                "the authors of the plugin that provides it (datagen plugins)",
-            ) from None
-        return EncodedBatch(entity.name, len(records), payload)
-
     # -- open: connect, create or check tables --------------------------------------------------
     def open(self, context: SinkContext) -> None:
         import psycopg
 
         self._specs = dict(context.entities)
+        if isinstance(context.serializer, CopyBinarySerializer):  # the route's (pgcopy-*) decides the format
+            self.format = context.serializer.copy_format
         self._conn = connect(self.config["url"], self.config["connect_timeout"])
         try:
             self._prepare()
@@ -265,7 +256,7 @@ class PostgresSink(Sink):
         self._raise_loader_error()
         if not batch.count:
             return
-        self._buffers[batch.entity].append(batch.payload)
+        self._buffers[batch.entity].append(batch.payload.data)
         self._buffered[batch.entity] += batch.count
         self._buffered_rows += batch.count
         if self._buffered_rows >= self.config["batch_size"]:

@@ -1,0 +1,230 @@
+"""One block, start to finish: generate, validate, transform, serialize per route.
+
+``BlockProcessor`` is the engine's ``Work`` (see ``datagen_kernel.api.executors``): the
+executors call ``process(phase, block)`` wherever they run it. It is pure given the plan:
+the same block gives the same bytes in any process, in any order. ``BlockWorkSpec`` rebuilds
+it from plain data in a process that did not fork from the engine.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from datagen_kernel.api.columnar import Batch, as_rows, column
+from datagen_kernel.api.errors import DatagenError, PluginError, ValidationFailed
+from datagen_kernel.api.executors import AppendStream, BlockResult
+from datagen_kernel.api.records import Records
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.api.schema import EntitySpec, Scope
+from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.api.sinks import EncodedBatch, Sink, legacy_overrides
+from datagen_kernel.api.transforms import TransformContext
+from datagen_kernel.api.values import Values
+from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource
+from datagen_kernel.engine.validation import run_rules
+
+BlockOutput = list[tuple[int, EncodedBatch]]
+
+
+def new_sinks(plan: Plan) -> list[Sink]:
+    """One (unopened) sink per route, configured; kernel 1 sinks are announced once."""
+    sinks = []
+    for route in plan.routes:
+        legacy = legacy_overrides(route.sink_cls)
+        if legacy:
+            warnings.warn(
+                f"sink {route.route.sink!r} ({route.sink_cls.__module__}.{route.sink_cls.__qualname__}) overrides "
+                f"{', '.join(f'Sink.{m}' for m in legacy)}, kernel 1's sink contract: it still works, but "
+                "encoding is now the serializer's job (Serializer.encode) and per-record attributes go in "
+                "Sink.headers; see 'Migrating from kernel 1' in docs/plugins.md",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        sinks.append(route.sink_cls(route.config))
+    return sinks
+
+
+def open_serializers(plan: Plan, sinks: Sequence[Sink]) -> tuple[list[Serializer | None], list[Serializer]]:
+    """Each route's serializer, opened and prepared for every destination it writes.
+
+    One instance per serializer name, shared by the routes that use it. Runs in the process
+    that starts the run, before any block is generated: a registry that refuses a schema stops
+    the run here. Returns (per route, every instance).
+    """
+    instances: dict[str, Serializer] = {}
+    emitted = [plan.specs[n] for n in plan.specs if n in plan.emitted]
+    for name, (cls, config) in plan.serializers.items():
+        ser = cls(config)
+        ser.timezone = getattr(plan.run, "timezone", ser.timezone)
+        ser.open(emitted)
+        instances[name] = ser
+    per_route: list[Serializer | None] = []
+    for route, sink in zip(plan.routes, sinks, strict=True):
+        chosen = instances.get(route.serializer) if route.serializer else None
+        sink.serializer = chosen
+        per_route.append(chosen)
+        if chosen is not None:
+            for name in route.entities:
+                if name in plan.specs:
+                    chosen.prepare(plan.specs[name], sink.destination(plan.specs[name]))
+    return per_route, list(instances.values())
+
+
+class BlockProcessor:
+    """Generates, validates, transforms and encodes one block; pure given the plan."""
+
+    def __init__(self, plan: Plan, sinks: Sequence[Sink], serializers: Sequence[Serializer | None],
+                 globals_: dict[str, Records]) -> None:
+        self.plan = plan
+        self.sinks = list(sinks)
+        self.serializers = list(serializers)
+        self.globals = globals_
+        self._legacy = [type(s).encode is not Sink.encode for s in self.sinks]  # kernel 1 sinks
+        self._destinations: dict[tuple[int, str], str] = {}
+
+    # -- Work ---------------------------------------------------------------------------------
+    @property
+    def spec(self) -> BlockWorkSpec:
+        if self.plan.source is None:
+            raise PluginError("this plan was not made by build_plan, so it cannot be rebuilt elsewhere")
+        return BlockWorkSpec(self.plan.source)
+
+    @property
+    def blocks(self) -> int:
+        return self.plan.blocks
+
+    def process(self, phase: str, block: int | None) -> BlockResult:
+        """Encoded batches of everything ``phase`` emits for ``block`` (None: global entities)."""
+        out: BlockOutput = []
+        for name, recs in self.prepared(phase, block):
+            out.extend(self.encode(name, recs))
+        return BlockResult(block, out)
+
+    def append_streams(self) -> list[AppendStream]:
+        plan = self.plan
+        return [
+            (index, name)
+            for name in plan.specs
+            if name in plan.emitted and plan.specs[name].scope != Scope.GLOBAL
+            for index in plan.emitted[name]
+            if self.sinks[index].append_files and not self._legacy[index]
+        ]
+
+    def append_targets(self, phase: str) -> dict[AppendStream, str]:
+        wanted = set(self.plan.emitted_in(phase))
+        targets: dict[AppendStream, str] = {}
+        for index, name in self.append_streams():
+            if name in wanted:
+                path = self.sinks[index].file_for(name)
+                if path is not None:
+                    targets[(index, name)] = path
+        return targets
+
+    # -- the steps -----------------------------------------------------------------------------
+    def prepared(self, phase: str, block: int | None) -> list[tuple[str, Records]]:
+        """Validated, transformed records of each entity ``phase`` emits for ``block``."""
+        plan = self.plan
+        records: dict[str, Records] = dict(self.globals)
+        names = plan.global_entities() if block is None else plan.block_entities(phase)
+        out: list[tuple[str, Records]] = []
+        for name in names:
+            if block is not None:
+                recs = plan.generators[name](plan.context(name, block, records))
+                records[name] = recs
+            else:
+                recs = records[name]
+            if name in plan.emitted and phase in (plan.phase_of(name), SINGLE_PASS):
+                self.validate(name, recs, records)
+                out.append((name, self.transform(name, block, recs)))
+        return out
+
+    def validate(self, name: str, recs: Records, records: dict[str, Records]) -> None:
+        plan = self.plan
+        spec = plan.generated_specs.get(name, plan.specs[name])
+        violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records),
+                               sample_schema=True)
+        if violations:
+            shown = "; ".join(str(v) for v in violations[:5])
+            more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+            raise ValidationFailed(
+                f"generated data broke {len(violations)} rule(s): {shown}{more}",
+                hint="this is a bug in the generator of the plugin providing it; run with --debug and report it",
+            )
+
+    def transform(self, name: str, block: int | None, recs: Records) -> Records:
+        plan = self.plan
+        spec = plan.specs[name]
+        for transform, options in plan.transforms:
+            if transform.entities is None or name in transform.entities:
+                ctx = TransformContext(plan.run, transform.name, block, options)
+                try:
+                    recs = transform.apply(spec, as_rows(recs), ctx)
+                except DatagenError:
+                    raise
+                except Exception as exc:
+                    raise PluginError(
+                        f"transform {transform.name!r} failed on {name!r} in block {block}: "
+                        f"{type(exc).__name__}: {exc}",
+                        hint="this is a bug in the plugin providing it; rerun with --debug for the traceback",
+                    ) from exc
+        return recs
+
+    def encode(self, name: str, recs: Records, routes: list[int] | None = None) -> BlockOutput:
+        """Sink batches of ``recs`` for each route that receives ``name``, ``batch_size`` records each."""
+        plan = self.plan
+        spec = plan.specs[name]
+        out: BlockOutput = []
+        size = plan.params.batch_size
+        for index in plan.emitted[name] if routes is None else routes:
+            for i in range(0, len(recs), size):
+                out.append((index, self.encode_batch(index, spec, recs[i : i + size])))
+        return out
+
+    def encode_batch(self, index: int, spec: EntitySpec, recs: Records) -> EncodedBatch:
+        """One sink batch for route ``index``: the serializer's values, keys and the sink's headers."""
+        sink = self.sinks[index]
+        if self._legacy[index]:
+            return sink.encode(spec, recs)
+        ser = self.serializers[index]
+        payload = None
+        if ser is not None:
+            payload = ser.encode(spec, recs, self.destination(index, spec))
+        return EncodedBatch(spec.name, len(recs), payload, message_keys(sink, spec, recs), sink.headers(spec, recs))
+
+    def destination(self, index: int, spec: EntitySpec) -> str:
+        found = self._destinations.get((index, spec.name))
+        if found is None:
+            found = self._destinations[(index, spec.name)] = self.sinks[index].destination(spec)
+        return found
+
+
+def message_keys(sink: Sink, spec: EntitySpec, recs: Records) -> Any:
+    """The records' message keys as the sink asks for them (``Sink.message_keys``)."""
+    wanted = sink.message_keys
+    if wanted is False:
+        return None
+    if wanted is None:  # kernel 1: a list of str
+        return list(map(str, column(recs, spec.message_key)))
+    key = spec.message_key
+    stored = recs.values(key) if isinstance(recs, Batch) else [r[key] for r in recs]
+    packed = Values.text(stored)
+    if packed is not None:
+        return packed
+    values = stored.tolist() if hasattr(stored, "tolist") else stored
+    return [None if v is None else str(v).encode() for v in values]
+
+
+@dataclass(frozen=True)
+class BlockWorkSpec:
+    """Plain data that rebuilds a ``BlockProcessor`` elsewhere (``rebuild``)."""
+
+    source: PlanSource
+
+    def rebuild(self) -> BlockProcessor:
+        _, plan = self.source.build()
+        sinks = new_sinks(plan)
+        serializers, _ = open_serializers(plan, sinks)
+        return BlockProcessor(plan, sinks, serializers, plan.generate_globals())
