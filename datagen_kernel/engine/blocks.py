@@ -47,12 +47,13 @@ def new_sinks(plan: Plan) -> list[Sink]:
     return sinks
 
 
-def open_serializers(plan: Plan, sinks: Sequence[Sink]) -> tuple[list[Serializer | None], list[Serializer]]:
-    """Each route's serializer, opened and prepared for every destination it writes.
+def open_serializers(plan: Plan, sinks: Sequence[Sink], *, prepare: bool = True
+                     ) -> tuple[list[Serializer | None], list[Serializer]]:
+    """Each route's serializer, opened and (unless ``prepare`` is False) prepared for every
+    destination it writes (``prepare_serializers``).
 
-    One instance per serializer name, shared by the routes that use it. Runs in the process
-    that starts the run, before any block is generated: a registry that refuses a schema stops
-    the run here. Returns (per route, every instance).
+    One instance per serializer name, shared by the routes that use it; each route's sink gets
+    its ``serializer``. Returns (per route, every instance).
     """
     instances: dict[str, Serializer] = {}
     emitted = [plan.specs[n] for n in plan.specs if n in plan.emitted]
@@ -66,11 +67,22 @@ def open_serializers(plan: Plan, sinks: Sequence[Sink]) -> tuple[list[Serializer
         chosen = instances.get(route.serializer) if route.serializer else None
         sink.serializer = chosen
         per_route.append(chosen)
-        if chosen is not None:
+    if prepare:
+        prepare_serializers(plan, sinks, per_route)
+    return per_route, list(instances.values())
+
+
+def prepare_serializers(plan: Plan, sinks: Sequence[Sink], serializers: Sequence[Serializer | None]) -> None:
+    """``Serializer.prepare`` for every routed entity and its destination (e.g. register its schema).
+
+    Runs in the process that starts the run, before any block is generated: a registry that
+    refuses a schema stops the run here.
+    """
+    for route, sink, ser in zip(plan.routes, sinks, serializers, strict=True):
+        if ser is not None:
             for name in route.entities:
                 if name in plan.specs:
-                    chosen.prepare(plan.specs[name], sink.destination(plan.specs[name]))
-    return per_route, list(instances.values())
+                    ser.prepare(plan.specs[name], sink.destination(plan.specs[name]))
 
 
 class BlockProcessor:

@@ -22,7 +22,7 @@ from datagen_kernel.api.records import Record
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink, SinkContext
 from datagen_kernel.api.summary import RunSummary, SummaryRow
-from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers
+from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers, prepare_serializers
 from datagen_kernel.engine.local import LocalExecutor
 from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.engine.plugins import PluginHost
@@ -43,15 +43,15 @@ class Engine:
     def run(self) -> RunSummary:
         plan = self.plan
         summary = RunSummary(plan.run.seed, plan.run.as_of.isoformat(), plan.run.root_count, plan.params.workers)
-        start = time.perf_counter()
         sinks = new_sinks(plan)
-        serializers: list[Serializer] = []
+        route_serializers, serializers = open_serializers(plan, sinks, prepare=False)
         executor = self._executor()
         opened: list[Sink] = []
         ok = False
         thresholds = gc.get_threshold()
+        start = time.perf_counter()  # from the first request to a server (the schema registry's)
         try:
-            route_serializers, serializers = open_serializers(plan, sinks)
+            prepare_serializers(plan, sinks, route_serializers)
             processor = BlockProcessor(plan, sinks, route_serializers, plan.generate_globals())
             phases = [p for p in self._phases(sinks) if plan.emitted_in(p)]
             encoded_globals = self._encode_globals(processor, phases)
