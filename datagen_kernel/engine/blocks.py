@@ -221,12 +221,10 @@ def message_keys(sink: Sink, spec: EntitySpec, recs: Records) -> Any:
     if wanted is None:  # kernel 1: a list of str
         return list(map(str, column(recs, spec.message_key)))
     key = spec.message_key
-    stored = recs.values(key) if isinstance(recs, Batch) else [r[key] for r in recs]
-    packed = Values.text(stored)
+    packed = Values.text(recs.values(key) if isinstance(recs, Batch) else [r[key] for r in recs])
     if packed is not None:
         return packed
-    values = stored.tolist() if hasattr(stored, "tolist") else stored
-    return [None if v is None else str(v).encode() for v in values]
+    return [None if v is None else str(v).encode() for v in column(recs, key)]  # a key is null
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ process or machine can build the same plan from its installed plugins).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ SINGLE_PASS = "all"
 """The phase name of a run whose sinks need no barrier: each block written once, whole."""
 
 DEFAULT_EXECUTOR = "local"
+ENV_PREFIX = "DATAGEN_"
 SERIALIZER_OPTION = "serializer"
 """The option every sink namespace has: the serializer of its routes (``-o kafka.serializer=avro``)."""
 
@@ -224,9 +226,12 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     executor_plan = None
     if executor is not None:
         executor_plan = (executor, _subset(option_values, executor.name, executor.options))
+    # the environment travels with the plan only as far as options read it (DATAGEN_*)
+    portable = dataclasses.replace(sources, environ={k: v for k, v in sources.environ.items()
+                                                     if k.startswith(ENV_PREFIX)})
     return Plan(params, run, specs, _generators(reg, specs), _rules(reg, specs), routes, serializers,
                 planned_transforms, emitted, {n: generated_specs[n] for n in specs}, executor_plan,
-                PlanSource(host.spec, params, sources))
+                PlanSource(host.spec, params, portable))
 
 
 # -- the steps of build_plan ------------------------------------------------------------------
