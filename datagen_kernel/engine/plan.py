@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, UsageError
-from datagen_kernel.api.generation import DEFAULT_AS_OF, BlockContext, Generator, RunInfo
+from datagen_kernel.api.generation import BlockContext, Generator, RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Records
 from datagen_kernel.api.registry import Registration
@@ -47,12 +47,16 @@ class RunParams:
     transforms: Sequence[str] = ()
     workers: int = 1
     batch_size: int = 10_000
-    as_of: datetime = DEFAULT_AS_OF
+    as_of: datetime | None = None
+    """End of the generated history; None: the packs' default (``RunDefaults.as_of``)."""
     mode: str = "backfill"
     rate: float = 1000.0
     """Stream mode: events per second."""
     duration: float | None = None
     """Stream mode: seconds to stream (None: until SIGINT/SIGTERM)."""
+    count_flag: str = "--count"
+    """How the user gave ``root_count`` (``--count``, a pack's alias such as ``--customers``),
+    for messages."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
 
     if params.root_count < 0 or params.root_count > MAX_ROOT_COUNT:
         problems.append(
-            f"--customers {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
+            f"{params.count_flag} {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
         )
     if params.workers < 1 or params.workers > 256:
         problems.append(f"--workers {params.workers} is out of range: expected 1..256")
@@ -184,11 +188,9 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
         problems.append(f"--batch-size {params.batch_size} is out of range: expected 1..10,000,000")
 
     specs_all = reg.entity_specs()
+    defaults = reg.run_defaults()
     if not specs_all:
-        raise UsageError(
-            "no entity pack is installed, so there is nothing to generate",
-            hint="install one, e.g. pip install datagen-plugin-banking (or plugins/datagen-plugin-banking)",
-        )
+        raise UsageError("no entity pack is installed, so there is nothing to generate", hint=defaults.install_hint)
 
     scenario: Scenario | None = None
     if params.scenario:
@@ -340,10 +342,11 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     run = RunInfo(
         seed=params.seed,
         root_count=params.root_count,
-        as_of=params.as_of,
+        as_of=defaults.as_of if params.as_of is None else params.as_of,
         scenario=params.scenario,
         mode=params.mode,
         options=option_values,
+        timezone=defaults.timezone,
     )
     return Plan(params, run, specs, generators, rules, routes, serializers, planned_transforms, emitted,
                 {n: generated_specs[n] for n in specs})

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from datagen_kernel.api.columnar import as_rows
+from datagen_kernel.api.domain import timezone_name
 from datagen_kernel.api.errors import DatagenError, DeliveryError, PluginError, SinkError, ValidationFailed
 from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.rules import RecordIndex
@@ -251,7 +252,8 @@ class Engine:
 
     def run(self) -> RunSummary:
         plan = self.plan
-        summary = RunSummary(plan.run.seed, plan.run.as_of.isoformat(), plan.run.root_count, plan.params.workers)
+        summary = RunSummary(plan.run.seed, plan.run.as_of.isoformat(), plan.run.root_count, plan.params.workers,
+                             timezone=timezone_name(plan.run.timezone))
         serializers = self._serializers()
         sinks = [r.sink_cls(r.config) for r in plan.routes]
         for sink, route in zip(sinks, plan.routes, strict=True):
@@ -394,6 +396,7 @@ class Engine:
         out: dict[str, Serializer] = {}
         for name, (cls, config) in self.plan.serializers.items():
             ser = cls(config)
+            ser.timezone = self.plan.run.timezone
             entities = [self.plan.specs[n] for n in self.plan.specs if n in self.plan.emitted]
             ser.open(entities)
             out[name] = ser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import sys
@@ -149,20 +150,27 @@ class ConsoleSink(Sink):
         super().__init__(config)
         self._shown: Counter[str] = Counter()
         self._out = sys.stdout
+        self._specs: dict[str, EntitySpec] = {}
+        self._tz: dt.tzinfo = dt.UTC
 
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
-        rows = [orjson.dumps(r, option=orjson.OPT_INDENT_2 if self.config["pretty"] else 0)
-                for r in to_text_values(entity, records[: self.config["limit"] or None])]
-        return EncodedBatch(entity.name, len(records), rows)
+        # only what may be printed; it becomes text in write, in the run's time zone (which
+        # open gives: a batch may be encoded before open, or in a worker that never sees it)
+        return EncodedBatch(entity.name, len(records), records[: self.config["limit"] or None])
+
+    def open(self, context: SinkContext) -> None:
+        self._specs = dict(context.entities)
+        self._tz = context.run.timezone
 
     def write(self, batch: EncodedBatch) -> None:
         limit = self.config["limit"]
-        for row in batch.payload:
-            if limit and self._shown[batch.entity] >= limit:
-                break
+        option = orjson.OPT_INDENT_2 if self.config["pretty"] else 0
+        wanted = limit - self._shown[batch.entity] if limit else None
+        shown = batch.payload[:wanted] if wanted is None or wanted > 0 else []
+        for record in to_text_values(self._specs[batch.entity], shown, self._tz):
             if self._shown[batch.entity] == 0:
                 self._out.write(f"--- {batch.entity}\n")
-            self._out.write(row.decode("utf-8") + "\n")
+            self._out.write(orjson.dumps(record, option=option).decode("utf-8") + "\n")
             self._shown[batch.entity] += 1
         self._out.flush()
         self.stats.ack(batch.entity, batch.count)
