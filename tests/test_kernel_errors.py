@@ -50,10 +50,10 @@ def test_no_entity_pack_installed_says_what_to_install() -> None:
     import datagen_plugin_json.plugin as json_plugin
 
     host = make_plugin_host(entrypoints=False, plugins=[json_plugin])
-    result = CliRunner().invoke(make_cli(lambda: host), ["run", "--customers", "10"])
+    result = CliRunner().invoke(make_cli(lambda: host), ["run", "--count", "10"])
     assert result.exit_code == 2
     assert "no entity pack is installed" in result.output
-    assert "pip install datagen-plugin-banking" in result.output
+    assert "install an entity pack (see `datagen plugins`)" in result.output
 
 
 def test_config_file_errors(toy_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -37,10 +37,10 @@ def test_every_cent_value_formats_exactly_near_the_double_limit() -> None:
 
 def test_timestamps_carry_the_offset() -> None:
     ms = int(dt.datetime(2025, 3, 14, 13, 21, 7, 5000, tzinfo=dt.UTC).timestamp() * 1000)
-    assert format_timestamps([ms]) == ["2025-03-14T10:21:07.005-03:00"]
+    assert format_timestamps([ms], SAO_PAULO) == ["2025-03-14T10:21:07.005-03:00"]
     assert format_timestamps([ms], dt.UTC) == ["2025-03-14T13:21:07.005Z"]
     aware = dt.datetime(2025, 3, 14, 13, 21, 7, tzinfo=dt.UTC)
-    assert format_timestamps([None, aware]) == [None, "2025-03-14T10:21:07.000-03:00"]
+    assert format_timestamps([None, aware], SAO_PAULO) == [None, "2025-03-14T10:21:07.000-03:00"]
 
 
 def test_lines_survive_strings_that_look_like_boundaries() -> None:
@@ -81,9 +81,9 @@ def test_vectorized_iso_matches_datetime_over_a_wide_range() -> None:
         dt.datetime.fromtimestamp(v / 1000, dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=-3)))
         .isoformat(timespec="milliseconds") for v in values
     ]
-    assert format_timestamps(values) == expected
+    assert format_timestamps(values, SAO_PAULO) == expected
     mixed = [values[0], None, values[1]]
-    assert format_timestamps(mixed) == [expected[0], None, expected[1]]
+    assert format_timestamps(mixed, SAO_PAULO) == [expected[0], None, expected[1]]
 
 
 def test_timestamps_beyond_the_date_table_keep_the_same_form() -> None:
@@ -91,4 +91,4 @@ def test_timestamps_beyond_the_date_table_keep_the_same_form() -> None:
                  dt.datetime(2250, 12, 31, 23, 59, 59, 999000, tzinfo=dt.UTC)):
         ms = int(when.timestamp() * 1000)
         assert format_timestamps([ms], dt.UTC) == [when.isoformat(timespec="milliseconds")[:-6] + "Z"]
-        assert format_timestamps([ms]) == [when.astimezone(SAO_PAULO).isoformat(timespec="milliseconds")]
+        assert format_timestamps([ms], SAO_PAULO) == [when.astimezone(SAO_PAULO).isoformat(timespec="milliseconds")]

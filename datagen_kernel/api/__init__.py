@@ -3,16 +3,17 @@
     from datagen_kernel.api import hookimpl, EntitySpec, Field, Sink, Serializer, Rule
 
 Hooks (``hookspecs``), the entity model (``schema``), what generators see (``generation``),
-the contracts of sinks, serializers, rules, scenarios and transforms, option declarations
-and the errors users see. The columnar fast path (``Batch``, ``TextColumn`` and the numpy
-helpers) is the opt-in module ``datagen_kernel.api.columnar``; random streams for
-deterministic generators are in ``datagen_kernel.api.seeding``. Nothing here depends on the
-engine, the codecs or the command line.
+a pack's domain defaults (``domain``), the contracts of sinks, serializers, rules, scenarios
+and transforms, option declarations and the errors users see. The columnar fast path
+(``Batch``, ``TextColumn`` and the numpy helpers) is the opt-in module
+``datagen_kernel.api.columnar``; random streams for deterministic generators are in
+``datagen_kernel.api.seeding``. Nothing here depends on the engine, the codecs or the command line.
 """
 
 from __future__ import annotations
 
 from datagen_kernel.api.columnar import Batch, TextColumn, as_rows, column
+from datagen_kernel.api.domain import DomainDefaults
 from datagen_kernel.api.errors import (
     ConfigError,
     DatagenError,
@@ -79,6 +80,7 @@ __all__ = [
     "Date",
     "Decimal",
     "DeliveryError",
+    "DomainDefaults",
     "EncodedBatch",
     "EntityRegister",
     "EntitySpec",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from datagen_kernel.api.domain import DEFAULT_AS_OF, NEUTRAL_TIMEZONE
 from datagen_kernel.api.records import Records
 from datagen_kernel.api.schema import EntitySpec
 from datagen_kernel.api.seeding import stream_for, uuid4_matrix, uuid4_strings
@@ -16,15 +17,17 @@ from datagen_kernel.api.seeding import stream_for, uuid4_matrix, uuid4_strings
 if TYPE_CHECKING:
     from datagen_kernel.api.columnar import TextColumn
 
-
-
-DEFAULT_AS_OF = datetime(2026, 1, 1, 0, 0, 0, tzinfo=timezone(timedelta(hours=-3)))
-"""History is generated up to this instant unless the run says otherwise (``--as-of``)."""
+__all__ = ["DEFAULT_AS_OF", "BlockContext", "Generator", "GeneratorWrapper", "RunInfo"]
 
 
 @dataclass(frozen=True)
 class RunInfo:
-    """Facts about the run every component may read; all of them feed determinism."""
+    """Facts about the run every component may read; all of them feed determinism.
+
+    ``as_of`` (where history ends) and ``timezone`` come from the installed packs'
+    ``DomainDefaults`` (``--as-of`` overrides the former); built by hand, a ``RunInfo`` has the
+    kernel's neutral ones: 2026-01-01T00:00Z and UTC.
+    """
 
     seed: int
     root_count: int
@@ -32,6 +35,9 @@ class RunInfo:
     scenario: str | None = None
     mode: str = "backfill"
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    timezone: tzinfo = NEUTRAL_TIMEZONE
+    """The run's time zone: text renderings of timestamps carry its offset (records hold UTC
+    epoch milliseconds whatever it is)."""
 
     @property
     def as_of_ms(self) -> int:

@@ -45,6 +45,26 @@ def datagen_register_entities(register: EntityRegister) -> None:
     ``register.extend(entity, *fields)`` appends fields to another plugin's entity (its
     generator must then fill them, e.g. through a wrapper); ``register.options(namespace,
     options)`` declares a pack's own options (``-o namespace.key=value``).
+
+    ``register.domain(DomainDefaults(...))`` declares what the kernel leaves to the pack that
+    owns the root entity, each field optional:
+
+    - ``count_flag``: the root entity's plural, e.g. ``"customers"``: ``--customers N`` and
+      the config-file key ``customers`` then work as ``--count N`` and ``count``;
+    - ``timezone``: the run's time zone (``RunInfo.timezone``), a fixed-offset
+      ``datetime.timezone``: timestamps rendered as text (the ``json`` serializer, text sinks)
+      carry its offset, naive ``--as-of`` values are read in it;
+    - ``as_of``: an aware ``datetime`` where generated history ends unless ``--as-of`` says
+      otherwise (without it: 2026-01-01 at midnight in the run's time zone);
+    - ``install_hint``: what to suggest when no entity pack is installed (for plugins that
+      bring sinks or scenarios for packs distributed separately).
+
+    A pack that extends another declares nothing. Two plugins declaring different values for a
+    field is an error naming both. With no declaration a run counts with ``--count`` only, in
+    UTC, up to 2026-01-01T00:00Z. The banking pack declares:
+
+        register.domain(DomainDefaults(count_flag="customers", timezone=SAO_PAULO,
+                                       as_of=datetime(2026, 1, 1, tzinfo=SAO_PAULO)))
     """
 
 

@@ -7,9 +7,11 @@ registered twice is an error naming both plugins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
 from typing import Generic, TypeVar
 
+from datagen_kernel.api.domain import DEFAULT_AS_OF, DomainDefaults, RunDefaults, timezone_name
 from datagen_kernel.api.errors import PluginError
 from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, GeneratorWrapper
@@ -70,6 +72,7 @@ class Registry:
     scenarios: dict[str, Registration[Scenario]] = field(default_factory=dict)
     transforms: dict[str, Registration[Transform]] = field(default_factory=dict)
     executors: dict[str, Registration[type[Executor]]] = field(default_factory=dict)
+    domain: list[Registration[DomainDefaults]] = field(default_factory=list)
 
     def provided_by(self, owner: PluginInfo) -> dict[str, list[str]]:
         """Names each kind of thing ``owner`` registered (for ``datagen plugins``)."""
@@ -90,7 +93,35 @@ class Registry:
         add("transforms", [n for n, r in self.transforms.items() if r.owner == owner])
         add("executors", [n for n, r in self.executors.items() if r.owner == owner])
         add("options", [n for n, g in self.option_groups.items() if g.owner == owner])
+        add("defaults", [text for r in self.domain if r.owner == owner for text in _describe(r.value)])
         return out
+
+    def run_defaults(self) -> RunDefaults:
+        """The packs' domain declarations merged; the kernel's neutral values where none declares."""
+        declared: dict[str, Registration[DomainDefaults]] = {}
+        hints: list[str] = []
+        for reg in self.domain:
+            for name in ("count_flag", "timezone", "as_of"):
+                if getattr(reg.value, name) is not None:
+                    declared.setdefault(name, reg)
+            if reg.value.install_hint and reg.value.install_hint not in hints:
+                hints.append(reg.value.install_hint)
+        defaults = RunDefaults()
+        if "timezone" in declared:
+            tz = declared["timezone"].value.timezone
+            assert tz is not None
+            # 2026-01-01 at midnight where the pack lives, unless it says otherwise
+            defaults = RunDefaults(timezone=tz, as_of=DEFAULT_AS_OF.replace(tzinfo=tz))
+        if "as_of" in declared:
+            as_of = declared["as_of"].value.as_of
+            assert as_of is not None
+            defaults = replace(defaults, as_of=as_of)
+        if "count_flag" in declared:
+            reg = declared["count_flag"]
+            defaults = replace(defaults, count_flag=reg.value.count_flag, count_flag_owner=reg.owner.distribution)
+        if hints:
+            defaults = replace(defaults, install_hint="; ".join(hints))
+        return defaults
 
     def entity_specs(self) -> dict[str, EntitySpec]:
         """Registered entities with every plugin's extensions applied."""
@@ -127,7 +158,8 @@ class _Register:
 
 
 class EntityRegister(_Register):
-    """``register(spec)``; ``register.extend(entity, *fields)``; ``register.options(ns, opts)``."""
+    """``register(spec)``; ``register.extend(entity, *fields)``; ``register.options(ns, opts)``;
+    ``register.domain(DomainDefaults(...))``."""
 
     def __call__(self, spec: EntitySpec) -> None:
         if not isinstance(spec, EntitySpec):
@@ -145,6 +177,57 @@ class EntityRegister(_Register):
                 f"option namespace {namespace!r} is declared by two plugins: {other.label} and {self.owner.label}"
             )
         groups[namespace] = OptionGroup(namespace, tuple(options), self.owner, doc)
+
+    def domain(self, defaults: DomainDefaults) -> None:
+        """Declare the pack's domain defaults (see ``DomainDefaults``)."""
+        if not isinstance(defaults, DomainDefaults):
+            raise PluginError(f"{self.owner.label} declared {defaults!r}, expected a DomainDefaults")
+        problems = defaults.problems()
+        if problems:
+            raise PluginError(f"{self.owner.label} declares invalid domain defaults: " + "; ".join(problems))
+        for other in self._registry.domain:
+            for name in ("count_flag", "timezone", "as_of"):
+                mine, theirs = getattr(defaults, name), getattr(other.value, name)
+                if mine is not None and theirs is not None and not _same(mine, theirs):
+                    raise PluginError(
+                        f"domain default {name} is declared differently by two plugins: "
+                        f"{other.owner.label} says {_show(theirs)}, {self.owner.label} says {_show(mine)}",
+                        hint="uninstall one of them, or block one with DATAGEN_DISABLE_PLUGINS=NAME",
+                    )
+        self._registry.domain.append(Registration(defaults, self.owner))
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal declarations; time zones (and the as-of instants' zones) must agree on the name too."""
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a == b and _same(a.tzinfo, b.tzinfo)
+    if isinstance(a, tzinfo) and isinstance(b, tzinfo):
+        return a == b and timezone_name(a) == timezone_name(b)
+    return a == b
+
+
+def _show(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tzinfo):
+        name = timezone_name(value)
+        fixed = value.utcoffset(None) is not None
+        return f"{name} ({datetime(2000, 1, 1, tzinfo=value).isoformat()[-6:]})" if fixed else name
+    return repr(value)
+
+
+def _describe(defaults: DomainDefaults) -> list[str]:
+    """One short text per declared field (``datagen plugins``)."""
+    out: list[str] = []
+    if defaults.count_flag is not None:
+        out.append(f"--{defaults.count_flag}")
+    if defaults.timezone is not None:
+        out.append(f"timezone {_show(defaults.timezone)}")
+    if defaults.as_of is not None:
+        out.append(f"as_of {defaults.as_of.isoformat()}")
+    if defaults.install_hint is not None:
+        out.append("install hint")
+    return out
 
 
 class GeneratorRegister(_Register):

@@ -24,8 +24,12 @@ class Serializer:
     """Turns records of one entity into bytes, one value per record.
 
     Subclasses implement ``serialize`` (a list of ``bytes``), or ``encode`` when they build
-    the values in one buffer (``Values``). ``timezone`` is the run's time zone, set by the
-    engine before ``open``: text formats write timestamps with its offset.
+    the values in one buffer (``Values``).
+
+    ``timezone`` is the run's time zone (``RunInfo.timezone``, which the installed packs
+    declare), set by the engine on the instance before ``open``: a text format writes
+    timestamps with its offset, e.g. ``to_text_values(entity, records, self.timezone)``.
+    A serializer built by hand (a unit test) has the class default, UTC.
     """
 
     name: ClassVar[str] = ""

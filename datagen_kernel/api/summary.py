@@ -30,6 +30,8 @@ class RunSummary:
     interrupted: bool = False
     stopped_by: str | None = None
     """Stream mode: what ended the stream (duration, SIGINT, SIGTERM)."""
+    timezone: str = "UTC"
+    """The run's time zone (``RunInfo.timezone``), by name."""
 
     @property
     def generated(self) -> int:
@@ -50,6 +52,7 @@ class RunSummary:
             "ok": self.ok,
             "seed": self.seed,
             "as_of": self.as_of,
+            "timezone": self.timezone,
             "root_count": self.root_count,
             "workers": self.workers,
             "elapsed_s": round(self.elapsed, 3),

@@ -13,10 +13,12 @@ from typing import Any
 import click
 import orjson
 
+from datagen_kernel.api.domain import RunDefaults
 from datagen_kernel.api.errors import DatagenError, UsageError
 from datagen_kernel.api.options import redacted
 from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl, topological_order
 from datagen_kernel.api.serializers import Serializer
+from datagen_kernel.cli import run as commands_run
 from datagen_kernel.cli.common import HostFactory, _debug, _host, parse_as_of
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import sink_options
@@ -40,7 +42,9 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
     """Build the command group; plugins may add commands through ``datagen_register_commands``.
 
     The plugin host is built once, on first use, by ``host_factory`` (default: every
-    installed plugin); tests pass a factory returning a host with just their plugins.
+    installed plugin); tests pass a factory returning a host with just their plugins. With
+    ``load_commands`` the host is built at once, for the plugins' commands and the count flag
+    the entity packs declare (``datagen run --customers``); without, the CLI is the kernel's.
     """
     factory = host_factory or make_plugin_host
     holder: dict[str, PluginHost] = {}
@@ -65,11 +69,15 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
             get_host().add_commands(cli)
         except DatagenError as exc:
             click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        try:
+            defaults: RunDefaults | None = get_host().registry.run_defaults()
+        except DatagenError:
+            defaults = None  # the commands that read the plugins report it
+        cli.add_command(commands_run.run_command_for(defaults))
     return cli
 
 
 def _add_builtin_commands(cli: click.Group) -> None:
-    from datagen_kernel.cli import run as commands_run
     from datagen_kernel.cli import scaffold
 
     cli.add_command(commands_run.run_command)
@@ -109,7 +117,7 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         click.echo(json.dumps({"plugins": rows, "error": registry_error}, indent=2))
         return
     if not rows:
-        click.echo("no plugins installed (pip install datagen-plugin-banking datagen-plugin-json)")
+        click.echo("no plugins installed: install an entity pack and a sink plugin")
     for row in rows:
         status = f"  BROKEN: {row['error']}" if row["error"] else ""
         click.echo(f"{row['name']}  ({row['distribution']} {row['version']}){status}")
@@ -158,7 +166,7 @@ def entities_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps([spec_as_dict(s) | {"distribution": owners.get(n)} for n, s in specs.items()], indent=2))
         return
     if not specs:
-        click.echo("no entity pack installed (pip install datagen-plugin-banking)")
+        click.echo(f"no entity pack installed: {_host(ctx).registry.run_defaults().install_hint}")
     for name, spec in specs.items():
         fks = ", ".join(f"{fk.field}->{fk.entity}.{fk.ref_field}" for fk in spec.foreign_keys)
         click.echo(f"{name}  [{spec.kind.value}]  table {spec.table_name}  topic {spec.topic_name}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, tzinfo
 
 import click
 
@@ -27,12 +27,13 @@ def _host(ctx: click.Context) -> PluginHost:
     return host
 
 
-def parse_as_of(text: str) -> datetime:
-    """``--as-of`` value: a date or an ISO timestamp; naive values are Sao Paulo time."""
+def parse_as_of(text: str, tz: tzinfo = UTC) -> datetime:
+    """``--as-of`` value: a date or an ISO timestamp; naive values are in ``tz``, the run's
+    time zone (``RunDefaults.timezone``: the packs' declared zone, else UTC)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of {text!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 timestamp") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone(timedelta(hours=-3)))
+        value = value.replace(tzinfo=tz)
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
@@ -9,19 +10,24 @@ from typing import Any
 
 import click
 
-from datagen_kernel.api.errors import ConfigError, UsageError
+from datagen_kernel.api.domain import COUNT_FLAG, RunDefaults
+from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
 from datagen_kernel.cli.progress import ProgressReporter, print_summary
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import check_delivered, execute
 
-_RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of",
+_RUN_KEYS = {COUNT_FLAG, "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of",
              "mode", "rate", "duration", "executor"}
+"""Keys of a config file's ``[run]`` table; a pack's count flag adds its own (e.g. ``customers``)."""
+
+DEFAULT_COUNT = 1000
 
 
 @click.command("run")
-@click.option("--customers", "--count", "customers", type=int, default=None,
-              help="How many root records (customers) to generate.  [default: 1000]")
+@click.option("--count", "count", type=int, default=None,
+              help="How many root records to generate (an entity pack may name this flag too, "
+                   "e.g. --customers).  [default: 1000]")
 @click.option("--seed", type=int, default=None, help="Run seed; same seed + parameters = same data.  [default: 42]")
 @click.option("--scenario", default=None, help="A named preset (see `datagen scenarios`).")
 @click.option("--sink", "sinks", multiple=True,
@@ -33,7 +39,9 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
               help="Parallel workers of the executor (local: processes).  [default: 1]")
 @click.option("--executor", default=None, help="Who runs the blocks (see `datagen executors`).  [default: local]")
 @click.option("--batch-size", type=int, default=None, help="Records per sink batch.  [default: 10000]")
-@click.option("--as-of", default=None, help="End of the generated history (YYYY-MM-DD).  [default: 2026-01-01]")
+@click.option("--as-of", default=None,
+              help="End of the generated history (YYYY-MM-DD or ISO 8601; without an offset, in the packs' "
+                   "time zone).  [default: the packs' as-of, else 2026-01-01 UTC]")
 @click.option("--stream", is_flag=True, help="Stream mode: after the masters, emit events stamped now at --rate.")
 @click.option("--rate", type=float, default=None, help="Stream mode: events per second.  [default: 1000]")
 @click.option("--duration", type=float, default=None,
@@ -46,19 +54,27 @@ _RUN_KEYS = {"customers", "seed", "scenario", "sinks", "workers", "batch_size", 
               help="No progress output (bars on a terminal, a line every 10 s elsewhere); the summary stays.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
-def run_command(ctx: click.Context, customers: int | None, seed: int | None, scenario: str | None,
+def run_command(ctx: click.Context, count: int | None, seed: int | None, scenario: str | None,
                 sinks: tuple[str, ...], options: tuple[str, ...], transforms: tuple[str, ...],
                 workers: int | None, executor: str | None, batch_size: int | None, as_of: str | None, stream: bool,
                 rate: float | None, duration: float | None, config_file: Path | None,
-                summary_json: Path | None, quiet: bool, debug: bool) -> None:
+                summary_json: Path | None, quiet: bool, debug: bool, count_alias: int | None = None) -> None:
     """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
     from datagen_kernel.cli.common import _host, parse_as_of
 
     sources = ConfigSources.build(options, config_file)
+    host = _host(ctx)
+    defaults = host.registry.run_defaults()
+    clash = _flag_clash(defaults)
+    if clash is not None:
+        raise clash
+    if ctx.args:  # only a command built while the plugins were broken takes unknown options
+        raise UsageError(f"no such option: {ctx.args[0]}", hint="see `datagen run --help`")
     file_run = sources.file_run
-    unknown = sorted(set(file_run) - _RUN_KEYS)
+    run_keys = _RUN_KEYS | ({defaults.count_key} if defaults.count_key else set())
+    unknown = sorted(set(file_run) - run_keys)
     if unknown:
-        raise ConfigError([f"config file [run] has unknown key(s) {unknown}; expected {sorted(_RUN_KEYS)}"])
+        raise ConfigError([f"config file [run] has unknown key(s) {unknown}; expected {sorted(run_keys)}"])
 
     def pick(flag: Any, key: str, default: Any) -> Any:
         return flag if flag not in (None, ()) else file_run.get(key, default)
@@ -72,9 +88,10 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
     if isinstance(file_sinks, str):
         file_sinks = [file_sinks]
     as_of_value = pick(as_of, "as_of", None)
-    extra: dict[str, Any] = {"as_of": parse_as_of(str(as_of_value))} if as_of_value else {}
+    root_count, count_flag = _root_count(count, count_alias, defaults, file_run)
     params = RunParams(
-        root_count=as_int(pick(customers, "customers", 1000), "--customers"),
+        root_count=as_int(root_count, count_flag),
+        count_flag=count_flag,
         seed=as_int(pick(seed, "seed", 42), "--seed"),
         scenario=pick(scenario, "scenario", None),
         sinks=tuple(sinks) if sinks else tuple(file_sinks),
@@ -85,9 +102,8 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
         mode="stream" if stream or file_run.get("mode") == "stream" else "backfill",
         rate=float(pick(rate, "rate", 1000.0)),
         duration=pick(duration, "duration", None),
-        **extra,
+        as_of=parse_as_of(str(as_of_value), defaults.timezone) if as_of_value else None,
     )
-    host = _host(ctx)
     plan = build_plan(host, params, sources)
     with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
         summary = execute(host, plan, reporter)
@@ -97,3 +113,53 @@ def run_command(ctx: click.Context, customers: int | None, seed: int | None, sce
     if summary.interrupted:
         ctx.exit(130)
     check_delivered(summary)
+
+
+def _root_count(
+    count: int | None, alias: int | None, defaults: RunDefaults, file_run: dict[str, Any]
+) -> tuple[Any, str]:
+    """The number of root records and how the user named it (for messages)."""
+    given = [(f"--{flag}", value) for flag, value in ((COUNT_FLAG, count), (defaults.count_flag, alias))
+             if flag is not None and value is not None]
+    if len(given) > 1:
+        raise UsageError(f"{given[0][0]} and {given[1][0]} both give the number of root records: give one")
+    if given:
+        return given[0][1], given[0][0]
+    keys = [k for k in dict.fromkeys((COUNT_FLAG, defaults.count_key)) if k is not None and k in file_run]
+    if len(keys) > 1:
+        raise ConfigError([f"config file [run] has both {keys[0]} and {keys[1]}: they are the same setting, keep one"])
+    if keys:
+        return file_run[keys[0]], f"[run] {keys[0]}"
+    return DEFAULT_COUNT, f"--{COUNT_FLAG}"
+
+
+def _flag_clash(defaults: RunDefaults) -> PluginError | None:
+    """The error when the packs' count flag is one of ``datagen run``'s own options."""
+    name = f"--{defaults.count_flag}"
+    if defaults.count_flag in (None, COUNT_FLAG) or not any(name in p.opts for p in run_command.params):
+        return None
+    return PluginError(f"{defaults.count_flag_owner} declares count_flag {defaults.count_flag!r}, but `datagen run` "
+                       f"already has an option {name}", hint="the pack must declare another name")
+
+
+def run_command_for(defaults: RunDefaults | None) -> click.Command:
+    """``datagen run`` with the count flag the installed packs declare (``--customers``) beside
+    ``--count``; the kernel's own command when they declare none.
+
+    ``None``: the plugins could not be read (two register the same name, one is broken), so
+    the packs' flags are unknown. The command then lets unknown options through, and reports
+    the plugins' error as it starts instead of "no such option".
+    """
+    if defaults is None or _flag_clash(defaults) is not None:
+        lenient = copy.copy(run_command)
+        lenient.ignore_unknown_options = True
+        lenient.allow_extra_args = True
+        return lenient
+    flag = defaults.count_flag
+    if flag is None or flag == COUNT_FLAG:
+        return run_command
+    alias = click.Option([f"--{flag}", "count_alias"], type=int, default=None,
+                         help=f"Same as --count (named by {defaults.count_flag_owner}).")
+    command = copy.copy(run_command)
+    command.params = [run_command.params[0], alias, *run_command.params[1:]]
+    return command

@@ -167,7 +167,7 @@ succeeds. The tests run the datagen sink conformance suite on it.
 
 ```bash
 datagen sinks describe $name
-datagen run --customers 100 --sink $name -o $name.path=./out
+datagen run --count 100 --sink $name -o $name.path=./out
 ```
 """,
     "serializer": """\
@@ -348,7 +348,7 @@ class ${camel}Serializer(Serializer):
 
     def serialize(self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None) -> list[bytes]:
         out: list[bytes] = []
-        for record in to_text_values(entity, records):
+        for record in to_text_values(entity, records, self.timezone):  # the run's time zone
             pairs = []
             for field, value in record.items():
                 if value is None and not self.config.get("nulls"):
@@ -463,7 +463,7 @@ def test_same_seed_same_records_and_stable_prefix(datagen_host, datagen_register
 def test_cli_run(datagen_register, datagen_cli, customers) -> None:
     datagen_register(customers)
     datagen_register(plugin)
-    result = datagen_cli(["run", "--customers", "20", "--sink", "null", "-q"])
+    result = datagen_cli(["run", "--count", "20", "--sink", "null", "-q"])
     assert result.exit_code == 0, result.output
 ''' + _ENTRY_POINT_TEST,
     "sink": '''\

@@ -15,25 +15,30 @@ from datagen_kernel.api.schema import EntitySpec, to_json_schema
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.jsonlines import LineEncoder
-from datagen_kernel.codecs.text import SAO_PAULO, to_text_values
+from datagen_kernel.codecs.text import to_text_values
 
 
 class JsonSerializer(Serializer):
-    """JSON values (orjson): decimals as exact strings, timestamps ISO 8601 with offset."""
+    """JSON values (orjson): decimals as exact strings, timestamps ISO 8601 with the offset of
+    the run's time zone (``Serializer.timezone``)."""
 
     name = "json"
     doc = "JSON objects; decimals as exact strings, timestamps ISO 8601 with offset."
     content_type = "application/json"
     schema_suffix = ".schema.json"
     options = (
-        Option("utc", "bool", False, "Write timestamps in UTC (Z) instead of America/Sao_Paulo."),
+        Option("utc", "bool", False, "Write timestamps in UTC (Z) instead of the run's time zone."),
     )
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
-        self.tz: dt.tzinfo = dt.UTC if self.config.get("utc") else SAO_PAULO
         self._dumps: Callable[[Any], bytes] = orjson.dumps
         self._encoders: dict[str, LineEncoder] = {}
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        """The zone timestamps are written in: UTC with ``json.utc``, else the run's (``timezone``)."""
+        return dt.UTC if self.config.get("utc") else self.timezone
 
     def serialize(
         self, entity: EntitySpec, records: Sequence[Record], *, topic: str | None = None
@@ -57,11 +62,12 @@ class JsonSerializer(Serializer):
         """
         if not records:
             return b""
+        tz = self.tz
         encoder = self._encoders.get(entity.name)
-        if encoder is None or encoder.entity is not entity:
-            encoder = self._encoders[entity.name] = LineEncoder(entity, self.tz)
+        if encoder is None or encoder.entity is not entity or encoder.tz is not tz:
+            encoder = self._encoders[entity.name] = LineEncoder(entity, tz)
         lines = encoder.encode(records)
         if lines is not None:
             return lines
-        rows = to_text_values(entity, as_rows(records), self.tz)
+        rows = to_text_values(entity, as_rows(records), tz)
         return b"".join(self._dumps(r) + b"\n" for r in rows)

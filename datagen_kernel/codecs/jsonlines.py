@@ -166,6 +166,7 @@ class LineEncoder:
 
     def __init__(self, entity: EntitySpec, tz: dt.tzinfo) -> None:
         self.entity = entity
+        self.tz = tz
         self.names = entity.field_names
         self.prefixes = [(("{" if i == 0 else ",") + f'"{name}":').encode() for i, name in enumerate(self.names)]
         self.renderers = [_renderer(f, tz) for f in entity.fields]

@@ -15,9 +15,9 @@ from datagen_kernel.api.schema import Record as RecordType
 from datagen_kernel.codecs.columns import iso_timestamps
 
 SAO_PAULO = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
-"""Brazil has had no daylight saving time since 2019: a fixed -03:00 offset is exact."""
-
-
+"""Deprecated: the banking pack's zone (``datagen_plugin_banking.common.SAO_PAULO``), kept so that
+plugins importing it from here keep working. The kernel uses it for nothing: a run's time zone
+is ``RunInfo.timezone``, declared by the installed packs."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,8 +46,9 @@ def format_decimals(values: Sequence[Any], scale: int) -> list[str | None]:
     return [None if v is None else format_decimal(v, scale) for v in values]
 
 
-def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = SAO_PAULO) -> list[str | None]:
-    """ISO 8601 text with milliseconds and offset for epoch-millisecond ints (vectorized)."""
+def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = None) -> list[str | None]:
+    """ISO 8601 text with milliseconds and the offset of ``tz`` (None: UTC, ``Z``) for
+    epoch-millisecond ints (vectorized). Pass the run's zone: ``RunInfo.timezone``."""
     if tz is None:
         tz = dt.UTC
     if not values:
@@ -96,9 +97,13 @@ def _plan(fields: Sequence[Field]) -> list[tuple[str, str, Any]]:
 
 
 def to_text_values(
-    entity: EntitySpec, records: Sequence[Record], tz: dt.tzinfo | None = SAO_PAULO
+    entity: EntitySpec, records: Sequence[Record], tz: dt.tzinfo | None = None
 ) -> list[Record]:
-    """Copies of ``records`` with decimals and timestamps as text (for JSON, CSV, logs)."""
+    """Copies of ``records`` with decimals and timestamps as text (for JSON, CSV, logs).
+
+    Timestamps carry the offset of ``tz`` (None: UTC); pass the run's, ``RunInfo.timezone``
+    (a sink or serializer reads it from ``self.run``).
+    """
     plan = _plan(entity.fields)
     if not plan:
         return list(records)

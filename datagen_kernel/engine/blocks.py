@@ -59,7 +59,7 @@ def open_serializers(plan: Plan, sinks: Sequence[Sink], *, prepare: bool = True
     emitted = [plan.specs[n] for n in plan.specs if n in plan.emitted]
     for name, (cls, config) in plan.serializers.items():
         ser = cls(config)
-        ser.timezone = getattr(plan.run, "timezone", ser.timezone)
+        ser.timezone = plan.run.timezone
         ser.open(emitted)
         instances[name] = ser
     per_route: list[Serializer | None] = []

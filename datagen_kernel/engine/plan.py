@@ -17,7 +17,7 @@ from typing import Any
 
 from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, UsageError
 from datagen_kernel.api.executors import Executor
-from datagen_kernel.api.generation import DEFAULT_AS_OF, BlockContext, Generator, GeneratorWrapper, RunInfo
+from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Records
 from datagen_kernel.api.registry import Registration, Registry
@@ -56,7 +56,8 @@ class RunParams:
     transforms: Sequence[str] = ()
     workers: int = 1
     batch_size: int = 10_000
-    as_of: datetime = DEFAULT_AS_OF
+    as_of: datetime | None = None
+    """End of the generated history; None: the packs' default (``RunDefaults.as_of``)."""
     mode: str = "backfill"
     rate: float = 1000.0
     """Stream mode: events per second."""
@@ -64,6 +65,9 @@ class RunParams:
     """Stream mode: seconds to stream (None: until SIGINT/SIGTERM)."""
     executor: str = DEFAULT_EXECUTOR
     """Who runs the blocks (``--executor``); ``workers`` is its degree of parallelism."""
+    count_flag: str = "--count"
+    """How the user gave ``root_count`` (``--count``, a pack's alias such as ``--customers``),
+    for messages."""
 
 
 @dataclass(frozen=True)
@@ -196,11 +200,9 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     reg = host.registry
     problems: list[str] = []
     _check_params(params, problems)
+    defaults = reg.run_defaults()
     if not reg.entity_specs():
-        raise UsageError(
-            "no entity pack is installed, so there is nothing to generate",
-            hint="install one, e.g. pip install datagen-plugin-banking (or plugins/datagen-plugin-banking)",
-        )
+        raise UsageError("no entity pack is installed, so there is nothing to generate", hint=defaults.install_hint)
     scenario = _scenario(reg, params, problems)
     transforms = _transforms(reg, scenario, params, problems)
     specs_all, generated_specs = _entity_specs(reg, scenario, transforms)
@@ -217,10 +219,11 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     run = RunInfo(
         seed=params.seed,
         root_count=params.root_count,
-        as_of=params.as_of,
+        as_of=defaults.as_of if params.as_of is None else params.as_of,
         scenario=params.scenario,
         mode=params.mode,
         options=option_values,
+        timezone=defaults.timezone,
     )
     planned_transforms = [(t.value, _subset(option_values, t.value.name, t.value.options)) for t in transforms]
     executor_plan = None
@@ -240,7 +243,7 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
 def _check_params(params: RunParams, problems: list[str]) -> None:
     if params.root_count < 0 or params.root_count > MAX_ROOT_COUNT:
         problems.append(
-            f"--customers {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
+            f"{params.count_flag} {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
         )
     if params.workers < 1 or params.workers > 256:
         problems.append(f"--workers {params.workers} is out of range: expected 1..256")

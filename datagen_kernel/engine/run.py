@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from datagen_kernel.api.domain import timezone_name
 from datagen_kernel.api.errors import DatagenError, DeliveryError, SinkError
 from datagen_kernel.api.executors import BlockResult, Executor
 from datagen_kernel.api.records import Record
@@ -42,7 +43,8 @@ class Engine:
 
     def run(self) -> RunSummary:
         plan = self.plan
-        summary = RunSummary(plan.run.seed, plan.run.as_of.isoformat(), plan.run.root_count, plan.params.workers)
+        summary = RunSummary(plan.run.seed, plan.run.as_of.isoformat(), plan.run.root_count, plan.params.workers,
+                             timezone=timezone_name(plan.run.timezone))
         sinks = new_sinks(plan)
         route_serializers, serializers = open_serializers(plan, sinks, prepare=False)
         executor = self._executor()

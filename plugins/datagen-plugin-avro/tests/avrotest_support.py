@@ -21,8 +21,9 @@ from datagen_kernel.codecs.text import format_decimal, format_timestamps
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def avro_to_json_form(fields: Sequence[Field], value: dict[str, Any]) -> dict[str, Any]:
-    """A value decoded by AvroDeserializer, in the json serializer's representation."""
+def avro_to_json_form(fields: Sequence[Field], value: dict[str, Any], tz: dt.tzinfo) -> dict[str, Any]:
+    """A value decoded by AvroDeserializer, in the json serializer's representation (timestamps
+    in ``tz``, the run's time zone)."""
     out: dict[str, Any] = {}
     for f in fields:
         v = value[f.name]
@@ -33,11 +34,11 @@ def avro_to_json_form(fields: Sequence[Field], value: dict[str, Any]) -> dict[st
             out[f.name] = format_decimal(int(v.scaleb(f.type.scale)), f.type.scale)
         elif isinstance(f.type, Timestamp):
             assert isinstance(v, dt.datetime) and v.tzinfo is not None, f"{f.name}: {v!r}"
-            out[f.name] = format_timestamps([(v - EPOCH) // dt.timedelta(milliseconds=1)])[0]
+            out[f.name] = format_timestamps([(v - EPOCH) // dt.timedelta(milliseconds=1)], tz)[0]
         elif isinstance(f.type, Date):
             out[f.name] = v.isoformat()
         elif isinstance(f.type, RecordType):
-            out[f.name] = avro_to_json_form(f.type.fields, v)
+            out[f.name] = avro_to_json_form(f.type.fields, v, tz)
         elif isinstance(v, uuid.UUID):
             out[f.name] = str(v)
         else:
@@ -46,8 +47,11 @@ def avro_to_json_form(fields: Sequence[Field], value: dict[str, Any]) -> dict[st
 
 
 def assert_topic_matches_json(bootstrap: str, registry_url: str | None, topic: str, spec: EntitySpec,
-                              json_file: Path, *, partitions: int, content_type: bytes) -> list[dict[str, Any]]:
+                              json_file: Path, *, partitions: int, content_type: bytes,
+                              timezone: dt.tzinfo) -> list[dict[str, Any]]:
     """Read ``topic`` with an independent consumer and check it against the json sink's file.
+
+    ``timezone``: the zone of the run that wrote ``json_file`` (its timestamps' offset).
 
     Counts, values (decoded through the registry for Avro, byte for byte for JSON), keys,
     partition by key (murmur2), CloudEvents headers. Returns the records in json form.
@@ -70,7 +74,7 @@ def assert_topic_matches_json(bootstrap: str, registry_url: str | None, topic: s
         client = SchemaRegistryClient({"url": registry_url, "timeout": 30})
         conf = {"key.deserializer": StringDeserializer(), "value.deserializer": AvroDeserializer(client)}
         msgs = read_topic(bootstrap, topic, consumer_conf=conf, deserializing=True)
-        decoded = [avro_to_json_form(spec.fields, m.value) for m in msgs]
+        decoded = [avro_to_json_form(spec.fields, m.value, timezone) for m in msgs]
     assert len(msgs) == len(lines) > 0, f"{topic}: {len(msgs)} messages, {len(lines)} json records"
     seen: set[str] = set()
     for m, value in zip(msgs, decoded, strict=True):

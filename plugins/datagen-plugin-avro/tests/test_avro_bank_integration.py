@@ -116,7 +116,8 @@ def test_whole_bank_masters_in_postgres_events_in_kafka(
         decoded = assert_topic_matches_json(
             kafka_bootstrap, schema_registry_url if sink == "kafka-avro" else None, prefix + spec.topic_name, spec,
             bank_json / f"{name}.jsonl", partitions=4,
-            content_type=b"application/avro" if sink == "kafka-avro" else b"application/json")
+            content_type=b"application/avro" if sink == "kafka-avro" else b"application/json",
+            timezone=bank_host.registry.run_defaults().timezone)
         _assert_foreign_keys_in_postgres(postgres_url, pg_schema, specs, spec, decoded)
 
 
@@ -138,7 +139,8 @@ def test_kafka_with_the_avro_serializer_writes_what_kafka_avro_writes(
         decoded[label] = {
             name: assert_topic_matches_json(kafka_bootstrap, schema_registry_url, prefix + spec.topic_name, spec,
                                             bank_json / f"{name}.jsonl", partitions=4,
-                                            content_type=b"application/avro")
+                                            content_type=b"application/avro",
+                                            timezone=bank_host.registry.run_defaults().timezone)
             for name, spec in _events(bank_host).items()
         }
     specs = _events(bank_host)

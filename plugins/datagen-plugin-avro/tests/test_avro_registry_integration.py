@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import struct
 import time
@@ -228,7 +229,8 @@ def test_toy_values_decode_to_the_json_sinks_records(kafka_bootstrap: str, schem
     assert result.exit_code == 0, result.output
     for spec in (toy_pack.TEAM, toy_pack.MEMBER, toy_pack.SCORE):
         assert_topic_matches_json(kafka_bootstrap, schema_registry_url, prefix + spec.topic_name, spec,
-                                  out / f"{spec.name}.jsonl", partitions=3, content_type=b"application/avro")
+                                  out / f"{spec.name}.jsonl", partitions=3, content_type=b"application/avro",
+                                  timezone=toy_pack.DOMAIN.timezone or dt.UTC)
 
 
 def test_basic_auth_options_reach_the_registry_and_stay_secret(kafka_bootstrap: str,

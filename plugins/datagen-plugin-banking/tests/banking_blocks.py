@@ -8,11 +8,15 @@ from typing import Any
 import numpy as np
 from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
+from datagen_plugin_banking.plugin import DOMAIN
 from datagen_plugin_banking.transactions import generate_transactions
 
 from datagen_kernel import Batch, EntitySpec
 from datagen_kernel.api.generation import BlockContext, RunInfo
 from datagen_kernel.api.seeding import BLOCK_SIZE
+
+BANK_TIME: dict[str, Any] = {"as_of": DOMAIN.as_of, "timezone": DOMAIN.timezone}
+"""What the engine gives a run of the pack: the as-of and time zone it declares."""
 
 
 def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,
@@ -20,7 +24,7 @@ def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,
     """Every block of a run generated with the pack's generators, as the engine calls them."""
     opts = {"banking": {"history_days": 365, "transactions_per_year": 20.0}, "scenario": {"share": 0.05}}
     opts.update(options or {})
-    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts)
+    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts, **BANK_TIME)
     out: dict[str, list[dict[str, Any]]] = {"customer": [], "account": [], "transaction": []}
     for b in range((customers + BLOCK_SIZE - 1) // BLOCK_SIZE):
         start, stop = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, customers)
@@ -34,7 +38,7 @@ def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,
 
 def first_block(customers: int, seed: int = 42) -> dict[str, Any]:
     """Block 0's records as the generators return them (a ``Batch`` where they return one)."""
-    run = RunInfo(seed=seed, root_count=customers, options={"banking": {"history_days": 365}})
+    run = RunInfo(seed=seed, root_count=customers, options={"banking": {"history_days": 365}}, **BANK_TIME)
     recs: dict[str, Any] = {}
     for spec, fn in ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts),
                      (TRANSACTION, generate_transactions)):

@@ -126,3 +126,33 @@ def test_a_bad_pack_option_is_one_clear_error(banking_cli, tmp_path: Path) -> No
                           "-o", "banking.history_days=0"])
     assert result.exit_code != 0
     assert "banking.history_days" in result.output and "must be >= 1" in result.output
+
+
+def test_pack_declares_its_domain_defaults(banking_cli, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from datagen_plugin_banking.common import LOCAL_OFFSET_MS, SAO_PAULO
+    from datagen_plugin_banking.plugin import DOMAIN
+
+    # Brazil has had no daylight saving time since 2019: the fixed offset is the zone
+    assert SAO_PAULO.utcoffset(None) == dt.timedelta(hours=-3) == dt.timedelta(milliseconds=LOCAL_OFFSET_MS)
+    assert SAO_PAULO.tzname(None) == "America/Sao_Paulo"
+    assert (DOMAIN.count_flag, DOMAIN.timezone) == ("customers", SAO_PAULO)
+    assert DOMAIN.as_of == dt.datetime.fromisoformat("2026-01-01T00:00:00-03:00")
+    outputs = {}
+    for flag in ("--customers", "--count"):
+        out = tmp_path / flag.strip("-")
+        summary = tmp_path / f"{flag.strip('-')}.json"
+        result = banking_cli(["run", flag, "40", "--sink", "json", "-q", "-o", f"json.path={out}",
+                              "--summary-json", str(summary)])
+        assert result.exit_code == 0, result.output
+        ran = json.loads(summary.read_text())
+        assert (ran["as_of"], ran["timezone"]) == ("2026-01-01T00:00:00-03:00", "America/Sao_Paulo")
+        outputs[flag] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert outputs["--customers"] == outputs["--count"]
+    # a date without an offset is a date in Sao Paulo, as it always was for the bank
+    summary = tmp_path / "naive.json"
+    result = banking_cli(["run", "--customers", "1", "--as-of", "2025-06-30", "--sink", "null", "-q",
+                          "--summary-json", str(summary)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(summary.read_text())["as_of"] == "2025-06-30T00:00:00-03:00"

@@ -15,7 +15,7 @@ from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
 pytestmark = pytest.mark.slow
 
 EVP = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
-AS_OF = 1_767_236_400_000  # the kernel's default as-of: 2026-01-01T00:00-03:00
+AS_OF = 1_767_236_400_000  # the pack's declared as-of: 2026-01-01T00:00-03:00
 
 
 def shares(values: list, keys: list) -> dict:

@@ -13,6 +13,7 @@ from typing import Any
 
 import datagen_plugin_trades.plugin as trades_plugin
 import orjson
+from datagen_plugin_banking.plugin import DOMAIN as BANKING_DOMAIN
 
 from datagen_kernel import (
     BlockContext,
@@ -79,12 +80,13 @@ def _accounts(ctx: BlockContext) -> list[Record]:
 
 
 class StubBank:
-    """Registers the stand-in customer and account entities."""
+    """Registers the stand-in customer and account entities, and the bank's domain defaults."""
 
     @hookimpl
     def datagen_register_entities(self, register: Any) -> None:
         register(STUB_CUSTOMER)
         register(STUB_ACCOUNT)
+        register.domain(BANKING_DOMAIN)
 
     @hookimpl
     def datagen_register_generators(self, register: Any) -> None:

@@ -2,7 +2,8 @@
 
 Everything here is vectorized with numpy and deterministic given its ``rng`` argument:
 
-* time: ``TimestampSampler`` (business hours and weekdays by default), ``local_parts``;
+* time: ``SAO_PAULO`` (the pack's time zone), ``TimestampSampler`` (business hours and weekdays
+  by default), ``local_parts``;
 * documents: CPF and CNPJ builders (``cpfs_from_bases``, ``unique_cpfs``, ``random_cpfs``,
   ``random_cnpjs``) and checkers (``is_valid_cpf``, ``is_valid_cnpj``);
 * places: ``states()`` (the 27 UFs from the shipped ``br_states.csv``), ``sample_locations``,
@@ -19,6 +20,7 @@ time means America/Sao_Paulo, a fixed UTC-03:00 since Brazil dropped daylight sa
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import math
 import unicodedata
@@ -37,8 +39,11 @@ SECOND_MS = 1_000
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
+SAO_PAULO = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
+"""The bank's time zone, which the pack declares as the run's: Brazil has had no daylight saving
+time since 2019, so a fixed -03:00 offset is exact."""
 LOCAL_OFFSET_MS = -3 * HOUR_MS
-"""America/Sao_Paulo offset from UTC (no daylight saving time since 2019)."""
+"""``SAO_PAULO``'s offset from UTC in milliseconds."""
 
 BUSINESS_HOUR_WEIGHTS: tuple[float, ...] = (
     0.15, 0.08, 0.05, 0.04, 0.05, 0.2, 0.6, 1.5, 3.0, 5.0, 6.0, 6.0,
@@ -783,6 +788,7 @@ __all__ = [
     "LOCAL_OFFSET_MS",
     "MINIMUM_WAGE_CENTS",
     "MINUTE_MS",
+    "SAO_PAULO",
     "SECOND_MS",
     "City",
     "Locations",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datagen_kernel import Option, hookimpl
+from datetime import datetime
+
+from datagen_kernel.api import DomainDefaults, Option, hookimpl
+from datagen_plugin_banking.common import SAO_PAULO
 from datagen_plugin_banking.entities import ENTITIES
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.scenarios import SCENARIOS
@@ -17,12 +20,16 @@ OPTIONS = (
            minimum=0.0, maximum=10_000.0),
 )
 
+DOMAIN = DomainDefaults(count_flag="customers", timezone=SAO_PAULO, as_of=datetime(2026, 1, 1, tzinfo=SAO_PAULO))
+"""The bank's defaults: ``--customers N``, Sao Paulo time, history up to 2026-01-01 00:00 there."""
+
 
 @hookimpl
 def datagen_register_entities(register) -> None:  # type: ignore[no-untyped-def]
     for spec in ENTITIES:
         register(spec)
     register.options("banking", OPTIONS, "Banking pack: transaction history and volume.")
+    register.domain(DOMAIN)
 
 
 @hookimpl
