@@ -25,17 +25,61 @@ class Values:
     """Byte strings ``data[starts[i]:ends[i]]``, in record order (picklable, compact).
 
     ``starts`` None: each value starts where the previous one ended (the first at 0).
-    ``separator``: set when ``data`` is the values each followed by that byte (``lines``).
+    ``separator``: set when ``data`` is the values each followed by that byte (``lines``);
+    then the offsets are found only when asked for (a file sink writes ``data`` as it is).
     """
 
-    __slots__ = ("data", "ends", "separator", "starts")
+    __slots__ = ("_ends", "_starts", "data", "separator")
 
-    def __init__(self, data: bytes, ends: Offsets, starts: Offsets | None = None,
+    def __init__(self, data: bytes, ends: Offsets | None, starts: Offsets | None = None,
                  separator: bytes | None = None) -> None:
+        if ends is None and separator is None:
+            raise ValueError("Values need their ends, or a separator to find them by")
         self.data = data
-        self.ends = ends
-        self.starts = starts
+        self._ends = ends
+        self._starts = starts
         self.separator = separator
+
+    @property
+    def ends(self) -> Offsets:
+        """Where each value ends in ``data``."""
+        if self._ends is None:
+            self._split()
+        assert self._ends is not None
+        return self._ends
+
+    @ends.setter
+    def ends(self, ends: Offsets) -> None:
+        self._ends = ends
+
+    @property
+    def starts(self) -> Offsets | None:
+        """Where each value starts in ``data`` (None: where the previous one ended)."""
+        if self._ends is None:
+            self._split()
+        return self._starts
+
+    @starts.setter
+    def starts(self, starts: Offsets | None) -> None:
+        self._starts = starts
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        # offsets are found where the values were made (a worker), not where they are read
+        if self._ends is None and isinstance(self.data, (bytes, bytearray)):
+            self._split()
+        return (self.data, self._ends, self._starts, self.separator)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self._ends, self._starts, self.separator = state
+
+    def _split(self) -> None:
+        assert self.separator is not None
+        ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == self.separator[0])
+        starts = np.empty_like(ends)
+        if len(ends):
+            starts[0] = 0
+            starts[1:] = ends[:-1] + 1
+        self._ends, self._starts = ends, starts
 
     @classmethod
     def of(cls, items: Sequence[bytes]) -> Values:
@@ -52,12 +96,7 @@ class Values:
     @classmethod
     def lines(cls, blob: bytes, separator: bytes = b"\n") -> Values:
         """The lines of ``blob``, each followed by ``separator`` (one byte), without it."""
-        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == separator[0])
-        starts = np.empty_like(ends)
-        if len(ends):
-            starts[0] = 0
-            starts[1:] = ends[:-1] + 1
-        return cls(blob, ends, starts, separator)
+        return cls(blob, None, None, separator)
 
     @classmethod
     def text(cls, values: Any) -> Values | None:

@@ -95,6 +95,7 @@ def _spill(result: BlockResult, phase: str) -> BlockResult:
     for _, batch in result.batches:
         for values in _packed(batch):
             if len(values.data) > _SPILL_ABOVE:
+                values.ends  # noqa: B018 - find the offsets here, in the worker, before the data leaves
                 path = os.path.join(_SPILL_DIR, f"{phase}-{result.block}-{n}")
                 n += 1
                 with open(path, "wb") as fh:
