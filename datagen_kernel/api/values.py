@@ -113,11 +113,11 @@ class Values:
                        starts + np.count_nonzero(values.matrix, axis=1), starts)
         if isinstance(values, (np.ndarray, TextColumn)):
             values = values.tolist()
-        if any(v is None for v in values):
-            return None
         try:
             joined = "".join(values)
-        except TypeError:  # not all str: numbers
+        except TypeError:  # not all str: numbers, or a null
+            if any(v is None for v in values):
+                return None
             return cls.of([str(v).encode() for v in values])
         if joined.isascii():
             return cls(joined.encode(), np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values))))
