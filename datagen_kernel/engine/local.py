@@ -25,6 +25,8 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from datagen_kernel.api.errors import DatagenError, PluginError, ValidationFailed
 from datagen_kernel.api.executors import BlockResult, Executor, Work
 from datagen_kernel.api.sinks import EncodedBatch
@@ -64,19 +66,38 @@ class _Failure:
 
 
 class _Spilled:
-    """A worker's payload data left in a file of ``_SPILL_DIR``; the main process reads it back."""
+    """A worker's ``Values`` left in a file of ``_SPILL_DIR``: its bytes, then its offsets.
 
-    __slots__ = ("path", "size")
+    The offsets travel with the bytes: sent through the pool's pipe they would cost what the
+    file saves (a kafka batch's four columns carry 32 bytes of offsets per message).
+    """
 
-    def __init__(self, path: str, size: int) -> None:
+    __slots__ = ("ends", "path", "size", "starts")
+
+    def __init__(self, path: str, values: Values) -> None:
         self.path = path
-        self.size = size
+        self.size = len(values.data)
+        ends, starts = values.ends, values.starts
+        self.ends = len(ends)
+        self.starts = -1 if starts is None else len(starts)
+        with open(path, "wb") as fh:
+            fh.write(values.data)
+            fh.write(np.ascontiguousarray(ends, dtype=np.int64).data)
+            if starts is not None:
+                fh.write(np.ascontiguousarray(starts, dtype=np.int64).data)
 
-    def read(self) -> bytes:
-        with open(self.path, "rb") as fh:
-            data = fh.read()
+    def read(self) -> tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
+        """The bytes and offsets, read back once; the file is removed."""
+        with open(self.path, "rb", buffering=0) as fh:
+            data = fh.read(self.size)
+            ends = np.empty(self.ends, dtype=np.int64)
+            fh.readinto(ends.data)
+            starts = None
+            if self.starts >= 0:
+                starts = np.empty(self.starts, dtype=np.int64)
+                fh.readinto(starts.data)
         os.unlink(self.path)
-        return data
+        return data, ends, starts
 
 
 def _packed(batch: EncodedBatch) -> Iterator[Values]:
@@ -95,12 +116,10 @@ def _spill(result: BlockResult, phase: str) -> BlockResult:
     for _, batch in result.batches:
         for values in _packed(batch):
             if len(values.data) > _SPILL_ABOVE:
-                values.ends  # noqa: B018 - find the offsets here, in the worker, before the data leaves
-                path = os.path.join(_SPILL_DIR, f"{phase}-{result.block}-{n}")
+                spilled = _Spilled(os.path.join(_SPILL_DIR, f"{phase}-{result.block}-{n}"), values)
                 n += 1
-                with open(path, "wb") as fh:
-                    fh.write(values.data)
-                values.data = _Spilled(path, len(values.data))  # type: ignore[assignment]
+                values.data = spilled  # type: ignore[assignment]
+                values.ends = values.starts = None  # type: ignore[assignment]
     return result
 
 
@@ -108,7 +127,7 @@ def _unspill(result: BlockResult) -> BlockResult:
     for _, batch in result.batches:
         for values in _packed(batch):
             if isinstance(values.data, _Spilled):
-                values.data = values.data.read()
+                values.data, values.ends, values.starts = values.data.read()
     return result
 
 
