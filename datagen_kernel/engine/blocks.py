@@ -23,7 +23,7 @@ from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, legacy_overrides
 from datagen_kernel.api.transforms import TransformContext
 from datagen_kernel.api.values import Values
-from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource
+from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource, plan_from
 from datagen_kernel.engine.validation import run_rules
 
 BlockOutput = list[tuple[int, EncodedBatch]]
@@ -234,7 +234,7 @@ class BlockWorkSpec:
     source: PlanSource
 
     def rebuild(self) -> BlockProcessor:
-        _, plan = self.source.build()
+        _, plan = plan_from(self.source)
         sinks = new_sinks(plan)
         serializers, _ = open_serializers(plan, sinks)
         return BlockProcessor(plan, sinks, serializers, plan.generate_globals())

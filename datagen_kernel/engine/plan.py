@@ -1,198 +1,45 @@
 """Planning a run: which entities, in which order, through which transforms, to which sinks.
 
 Everything the user gave is checked here, before a record is generated: every problem is
-collected and reported at once. ``build_plan`` reads as the list of its steps; a ``Plan`` is
-what the engine executes, and ``PlanSource`` the plain data it was built from (so another
-process or machine can build the same plan from its installed plugins).
+collected and reported at once. ``build_plan`` reads as the list of its steps; the ``Plan`` it
+makes (``engine.runplan``) is what the engine executes, and ``plan_from`` makes it again from
+its ``PlanSource`` in another process or machine with the same plugins installed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, UsageError
+from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
 from datagen_kernel.api.executors import Executor
-from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
+from datagen_kernel.api.generation import Generator, RunInfo
 from datagen_kernel.api.options import Option
-from datagen_kernel.api.records import Records
 from datagen_kernel.api.registry import Registration, Registry
 from datagen_kernel.api.rules import Rule
 from datagen_kernel.api.scenarios import Scenario
-from datagen_kernel.api.schema import EntitySpec, Kind, Scope, topological_order
-from datagen_kernel.api.seeding import BLOCK_SIZE
+from datagen_kernel.api.schema import EntitySpec, Scope, topological_order
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink
 from datagen_kernel.api.transforms import Transform
 from datagen_kernel.engine.config import ConfigSources, resolve
-from datagen_kernel.engine.plugins import HostSpec, PluginHost
-
-MAX_ROOT_COUNT = 1_000_000_000
-KINDS = tuple(k.value for k in Kind)
-PHASES = ("masters", "events")
-"""Masters and references are complete in every sink before the first event is written."""
-
-SINGLE_PASS = "all"
-"""The phase name of a run whose sinks need no barrier: each block written once, whole."""
-
-DEFAULT_EXECUTOR = "local"
-ENV_PREFIX = "DATAGEN_"
-SERIALIZER_OPTION = "serializer"
-"""The option every sink namespace has: the serializer of its routes (``-o kafka.serializer=avro``)."""
-
-
-@dataclass(frozen=True)
-class RunParams:
-    """What the user asked for (after flags, file and defaults are merged)."""
-
-    root_count: int = 1000
-    seed: int = 42
-    scenario: str | None = None
-    sinks: Sequence[str] = ("json",)
-    transforms: Sequence[str] = ()
-    workers: int = 1
-    batch_size: int = 10_000
-    as_of: datetime | None = None
-    """End of the generated history; None: the packs' default (``RunDefaults.as_of``)."""
-    mode: str = "backfill"
-    rate: float = 1000.0
-    """Stream mode: events per second."""
-    duration: float | None = None
-    """Stream mode: seconds to stream (None: until SIGINT/SIGTERM)."""
-    executor: str = DEFAULT_EXECUTOR
-    """Who runs the blocks (``--executor``); ``workers`` is its degree of parallelism."""
-    count_flag: str = "--count"
-    """How the user gave ``root_count`` (``--count``, a pack's alias such as ``--customers``),
-    for messages."""
-
-
-@dataclass(frozen=True)
-class Route:
-    """``--sink NAME[:SELECTOR]``: which entities go to which sink."""
-
-    text: str
-    sink: str
-    selector: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, text: str) -> Route:
-        name, _, sel = text.partition(":")
-        selector = tuple(s.strip() for s in sel.split(",") if s.strip())
-        if not name.strip() or (sel and not selector):
-            raise UsageError(
-                f"--sink {text!r} is malformed",
-                hint="expected NAME or NAME:SELECTOR, e.g. --sink json or --sink postgres:master,reference",
-            )
-        return cls(text, name.strip(), selector)
-
-    def matches(self, spec: EntitySpec) -> bool:
-        return not self.selector or spec.name in self.selector or spec.kind.value in self.selector
-
-
-@dataclass
-class PlannedRoute:
-    route: Route
-    sink_cls: type[Sink]
-    config: dict[str, Any]
-    entities: list[str]
-    label: str
-    serializer: str | None = None
-    """The route's serializer (registered name), None for a sink that takes none."""
-
-
-@dataclass(frozen=True)
-class PlanSource:
-    """The plain data a plan is built from: rebuild it anywhere the same plugins are installed."""
-
-    host: HostSpec
-    params: RunParams
-    sources: ConfigSources
-
-    def build(self) -> tuple[PluginHost, Plan]:
-        host = self.host.build()
-        return host, build_plan(host, self.params, self.sources)
-
-
-@dataclass
-class Plan:
-    """A checked, resolved run: the engine (``run.py``) executes it."""
-
-    params: RunParams
-    run: RunInfo
-    specs: dict[str, EntitySpec]
-    """Every entity generated in this run (emitted or needed as a parent), in plan order."""
-    generators: dict[str, Generator]
-    rules: dict[str, list[Rule]]
-    routes: list[PlannedRoute]
-    serializers: dict[str, tuple[type[Serializer], dict[str, Any]]]
-    """Serializers the routes use, by name: class and resolved options."""
-    transforms: list[tuple[Transform, dict[str, Any]]]
-    emitted: dict[str, list[int]] = field(default_factory=dict)
-    """Entity -> indexes into ``routes`` that receive it."""
-    generated_specs: dict[str, EntitySpec] = field(default_factory=dict)
-    """Specs as generators produce them, before transforms add fields (what validators check)."""
-    executor: tuple[type[Executor], dict[str, Any]] | None = None
-    source: PlanSource | None = None
-
-    @property
-    def blocks(self) -> int:
-        return math.ceil(self.params.root_count / BLOCK_SIZE)
-
-    def block_range(self, block: int) -> tuple[int, int]:
-        start = block * BLOCK_SIZE
-        return start, min(start + BLOCK_SIZE, self.params.root_count)
-
-    def global_entities(self) -> list[str]:
-        return [n for n, s in self.specs.items() if s.scope == Scope.GLOBAL]
-
-    def block_entities(self, phase: str) -> list[str]:
-        """Entities generated per block in ``phase``: what is emitted and its ancestors."""
-        wanted = {n for n in self.emitted_in(phase) if self.specs[n].scope != Scope.GLOBAL}
-        needed = set(wanted)
-        stack = list(wanted)
-        while stack:
-            for parent in self.specs[stack.pop()].parents():
-                if parent not in needed:
-                    needed.add(parent)
-                    stack.append(parent)
-        return [n for n in self.specs if n in needed and self.specs[n].scope != Scope.GLOBAL]
-
-    def phase_of(self, entity: str) -> str:
-        return "events" if self.specs[entity].kind == Kind.EVENT else "masters"
-
-    def emitted_in(self, phase: str) -> list[str]:
-        """What ``phase`` emits, in plan order (``SINGLE_PASS``: everything)."""
-        return [n for n in self.specs if n in self.emitted and phase in (self.phase_of(n), SINGLE_PASS)]
-
-    def generate_globals(self) -> dict[str, Records]:
-        """Records of the global entities (generated once per run)."""
-        out: dict[str, Records] = {}
-        for name in self.global_entities():
-            out[name] = self.generators[name](self.context(name, None, out))
-        return out
-
-    def generate_block(
-        self, block: int, globals_: Mapping[str, Records] | None = None
-    ) -> dict[str, Records]:
-        """Every entity of the plan for one block, parents first, global entities included.
-
-        Raw generator output: not validated, not transformed (tests and benchmarks use it).
-        """
-        records = dict(self.generate_globals() if globals_ is None else globals_)
-        for name, spec in self.specs.items():
-            if spec.scope != Scope.GLOBAL:
-                records[name] = self.generators[name](self.context(name, block, records))
-        return records
-
-    def context(self, entity: str, block: int | None, records: Mapping[str, Records]) -> BlockContext:
-        if block is None:
-            return BlockContext(self.run, self.specs[entity], None, 0, 0, records)
-        start, stop = self.block_range(block)
-        return BlockContext(self.run, self.specs[entity], block, start, stop, records)
+from datagen_kernel.engine.generators import GuardedGenerator, WrappedGenerator
+from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.runplan import (
+    DEFAULT_EXECUTOR,
+    ENV_PREFIX,
+    KINDS,
+    MAX_ROOT_COUNT,
+    PHASES,
+    SERIALIZER_OPTION,
+    SINGLE_PASS,
+    Plan,
+    PlannedRoute,
+    PlanSource,
+    Route,
+    RunParams,
+)
 
 
 def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> Plan:
@@ -506,38 +353,28 @@ def _with_ancestors(specs: Mapping[str, EntitySpec], names: Sequence[str]) -> di
     return {n: s for n, s in specs.items() if n in keep}
 
 
-class WrappedGenerator:
-    """Another plugin's wrapper around a generator (picklable: no closure)."""
-
-    __slots__ = ("inner", "wrapper")
-
-    def __init__(self, wrapper: GeneratorWrapper, inner: Generator) -> None:
-        self.wrapper = wrapper
-        self.inner = inner
-
-    def __call__(self, ctx: BlockContext) -> Records:
-        return self.wrapper(ctx, self.inner)
+def plan_from(source: PlanSource) -> tuple[PluginHost, Plan]:
+    """The plan ``source`` describes, made here from the plugins installed here."""
+    host = source.host.build()
+    return host, build_plan(host, source.params, source.sources)
 
 
-class GuardedGenerator:
-    """A generator that names its plugin when it fails, instead of a bare traceback."""
-
-    __slots__ = ("entity", "fn", "owner", "what")
-
-    def __init__(self, entity: str, fn: Generator, owner: str, what: str) -> None:
-        self.entity = entity
-        self.fn = fn
-        self.owner = owner
-        self.what = what
-
-    def __call__(self, ctx: BlockContext) -> Records:
-        try:
-            return self.fn(ctx)
-        except DatagenError:
-            raise
-        except Exception as exc:
-            raise PluginError(
-                f"the {self.what} of {self.entity!r} from {self.owner} failed in block {ctx.block}: "
-                f"{type(exc).__name__}: {exc}",
-                hint="this is a bug in that plugin; rerun with --debug for the traceback and report it",
-            ) from exc
+__all__ = [
+    "DEFAULT_EXECUTOR",
+    "ENV_PREFIX",
+    "KINDS",
+    "MAX_ROOT_COUNT",
+    "PHASES",
+    "SERIALIZER_OPTION",
+    "SINGLE_PASS",
+    "GuardedGenerator",
+    "Plan",
+    "PlanSource",
+    "PlannedRoute",
+    "Route",
+    "RunParams",
+    "WrappedGenerator",
+    "build_plan",
+    "plan_from",
+    "sink_options",
+]
