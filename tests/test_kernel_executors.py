@@ -99,8 +99,10 @@ def _process_in_a_fresh_interpreter(spec: Any, phase: str, block: int) -> Any:
 
 
 def test_a_plan_is_rebuilt_in_a_process_that_did_not_fork_from_the_engine() -> None:
-    host = make_plugin_host(entrypoints=False, plugins=[toy_pack])
-    params = RunParams(root_count=BLOCK_SIZE + 9, seed=4, sinks=("null",))
+    import datagen_plugin_json.plugin as json_plugin
+
+    host = make_plugin_host(entrypoints=False, plugins=[toy_pack, json_plugin])
+    params = RunParams(root_count=BLOCK_SIZE + 9, seed=4, sinks=("json",))
     plan = build_plan(host, params, ConfigSources.build(environ={}))
     assert all(type(g).__name__ == "GuardedGenerator" for g in plan.generators.values())
     sinks = new_sinks(plan)
@@ -110,8 +112,11 @@ def test_a_plan_is_rebuilt_in_a_process_that_did_not_fork_from_the_engine() -> N
     spawn = multiprocessing.get_context("spawn")  # a new interpreter: nothing inherited
     with spawn.Pool(1) as pool:
         there = pool.apply(_process_in_a_fresh_interpreter, (work.spec, "all", 1))
-    assert [(i, b.entity, b.count) for i, b in there.batches] == [(i, b.entity, b.count) for i, b in here.batches]
-    assert here.batches and all(b.count > 0 for _, b in here.batches)
+    def encoded(result: BlockResult) -> list[tuple[int, str, int, list[bytes]]]:
+        return [(i, b.entity, b.count, b.payload.tolist()) for i, b in result.batches]
+
+    assert encoded(there) == encoded(here)
+    assert here.batches and all(b.count > 0 and b.payload.tolist() for _, b in here.batches)
 
 
 def test_executors_are_listed_and_an_unknown_one_is_one_clear_error(toy_cli) -> None:  # type: ignore[no-untyped-def]

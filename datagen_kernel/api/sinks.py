@@ -84,14 +84,6 @@ class SinkStats:
         if reason and len(self.errors) < 20 and reason not in self.errors:
             self.errors.append(reason)
 
-    def merge(self, other: SinkStats) -> None:
-        """Add another task's figures (a sink run as several tasks)."""
-        self.acknowledged.update(other.acknowledged)
-        self.failed.update(other.failed)
-        for reason in other.errors:
-            if len(self.errors) < 20 and reason not in self.errors:
-                self.errors.append(reason)
-
 
 @dataclass(frozen=True)
 class SinkContext:

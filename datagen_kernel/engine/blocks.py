@@ -224,7 +224,7 @@ def message_keys(sink: Sink, spec: EntitySpec, recs: Records) -> Any:
     packed = Values.text(recs.values(key) if isinstance(recs, Batch) else [r[key] for r in recs])
     if packed is not None:
         return packed
-    return [None if v is None else str(v).encode() for v in column(recs, key)]  # a key is null
+    return [None if v is None else str(v).encode() for v in column(recs, key)]  # a null key
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
 from datagen_kernel.api.executors import Executor
@@ -40,6 +40,8 @@ from datagen_kernel.engine.runplan import (
     Route,
     RunParams,
 )
+
+T = TypeVar("T")
 
 
 def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> Plan:
@@ -105,15 +107,18 @@ def _check_params(params: RunParams, problems: list[str]) -> None:
         problems.append(f"--batch-size {params.batch_size} is out of range: expected 1..10,000,000")
 
 
+def _registered(table: Mapping[str, Registration[T]], kind: str, name: str, problems: list[str]) -> T | None:
+    """What ``name`` is registered as, or None after reporting it unknown with what is available."""
+    found = table.get(name)
+    if found is None:
+        known = ", ".join(sorted(table)) or "none installed"
+        problems.append(f"unknown {kind} {name!r}; available: {known}")
+        return None
+    return found.value
+
+
 def _scenario(reg: Registry, params: RunParams, problems: list[str]) -> Scenario | None:
-    if not params.scenario:
-        return None
-    sreg = reg.scenarios.get(params.scenario)
-    if sreg is None:
-        known = ", ".join(sorted(reg.scenarios)) or "none installed"
-        problems.append(f"unknown scenario {params.scenario!r}; available: {known}")
-        return None
-    return sreg.value
+    return _registered(reg.scenarios, "scenario", params.scenario, problems) if params.scenario else None
 
 
 def _transforms(reg: Registry, scenario: Scenario | None, params: RunParams,
@@ -121,12 +126,8 @@ def _transforms(reg: Registry, scenario: Scenario | None, params: RunParams,
     transforms: list[Registration[Transform]] = []
     wanted = list(scenario.transforms if scenario else ()) + list(params.transforms)
     for name in dict.fromkeys(wanted):
-        treg = reg.transforms.get(name)
-        if treg is None:
-            known = ", ".join(sorted(reg.transforms)) or "none installed"
-            problems.append(f"unknown transform {name!r}; available: {known}")
-        else:
-            transforms.append(treg)
+        if _registered(reg.transforms, "transform", name, problems) is not None:
+            transforms.append(reg.transforms[name])
     return transforms
 
 
@@ -172,10 +173,8 @@ def _routes(reg: Registry, params: RunParams, candidates: Mapping[str, EntitySpe
         except UsageError as exc:
             problems.append(str(exc))
             continue
-        sreg = reg.sinks.get(route.sink)
-        if sreg is None:
-            known = ", ".join(sorted(reg.sinks)) or "none installed"
-            problems.append(f"unknown sink {route.sink!r}; available: {known}")
+        sink_cls = _registered(reg.sinks, "sink", route.sink, problems)
+        if sink_cls is None:
             continue
         bad = [s for s in route.selector if s not in set(KINDS) | set(candidates)]
         if bad:
@@ -189,7 +188,7 @@ def _routes(reg: Registry, params: RunParams, candidates: Mapping[str, EntitySpe
             problems.append(f"--sink {text!r} selects no entity of this run")
         for n in matched:
             emitted.setdefault(n, []).append(len(routes))
-        routes.append(PlannedRoute(route, sreg.value, {}, matched, route.sink))
+        routes.append(PlannedRoute(route, sink_cls, {}, matched, route.sink))
     for planned in routes:
         if sum(1 for r in routes if r.route.sink == planned.route.sink) > 1:
             planned.label = planned.route.text
@@ -197,12 +196,7 @@ def _routes(reg: Registry, params: RunParams, candidates: Mapping[str, EntitySpe
 
 
 def _executor(reg: Registry, params: RunParams, problems: list[str]) -> type[Executor] | None:
-    ereg = reg.executors.get(params.executor)
-    if ereg is None:
-        known = ", ".join(sorted(reg.executors)) or "none installed"
-        problems.append(f"unknown executor {params.executor!r}; available: {known}")
-        return None
-    return ereg.value
+    return _registered(reg.executors, "executor", params.executor, problems)
 
 
 def sink_options(sink_cls: type[Sink]) -> list[Option]:

@@ -20,10 +20,11 @@ names into the session's ``datagen_venv``, never replace them (or the other way 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
@@ -86,28 +87,31 @@ def _switch(frozen: bool) -> bool:
     return was
 
 
+@contextlib.contextmanager
+def _frozen_side(path: Path) -> Iterator[None]:
+    """The frozen side's modules while a frozen copy's path is handled (nothing changes elsewhere)."""
+    if not _under_here(path):
+        yield
+        return
+    was = _switch(True)
+    try:
+        yield
+    finally:
+        _switch(was)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
     # imports the frozen conftests and test modules
-    if not _under_here(collector.path):
+    with _frozen_side(collector.path):
         return (yield)
-    was = _switch(True)
-    try:
-        return (yield)
-    finally:
-        _switch(was)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
     # setup, call and teardown of a frozen copy's test (the engine's forked workers inherit the modules)
-    if not _under_here(item.path):
+    with _frozen_side(item.path):
         return (yield)
-    was = _switch(True)
-    try:
-        return (yield)
-    finally:
-        _switch(was)
 
 
 @pytest.fixture(scope="session")

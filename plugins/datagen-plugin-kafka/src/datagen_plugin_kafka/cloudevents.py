@@ -78,22 +78,8 @@ def stored(records: Sequence[Record], name: str) -> Any:
 
 def text_column(values: Any) -> Packed | list[bytes | None]:
     """``text_bytes`` packed for the trip to the producing process (a list when a value is null)."""
-    if isinstance(values, TextColumn) and values.nulls is None:
-        if values.fixed:
-            return Packed.rows(values.matrix)
-        n, width = values.matrix.shape  # NUL-padded values
-        starts = np.arange(0, n * width, width, dtype=np.int64)
-        return Packed(np.ascontiguousarray(values.matrix).tobytes(),
-                      starts + np.count_nonzero(values.matrix, axis=1), starts)
-    if isinstance(values, (np.ndarray, TextColumn)):
-        values = values.tolist()
-    try:
-        joined = "".join(values)
-    except TypeError:  # not all str: numbers, nulls
-        return text_bytes(values)
-    if joined.isascii():
-        return Packed(joined.encode(), np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values))))
-    return Packed.of([v.encode() for v in values])
+    packed = Packed.text(values)
+    return text_bytes(values) if packed is None else packed
 
 
 def text_bytes(values: Any) -> list[bytes | None]:
