@@ -62,3 +62,15 @@ def test_pack_options_come_from_a_packs_table(toy_cli, tmp_path: Path) -> None: 
     result = toy_cli(["run", "-q", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
     assert len((tmp_path / "member.jsonl").read_bytes().splitlines()) == 10
+
+
+def test_a_validator_error_shows_the_value_given() -> None:
+    def even(value: int) -> str | None:
+        return None if value % 2 == 0 else "must be even"
+
+    problems: list[str] = []
+    sources = ConfigSources.build(["pack.size=3", "pack.token=7"], environ={})
+    resolve("pack", [Option("size", "int", 2, validator=even),
+                     Option("token", "int", 2, secret=True, validator=even)], sources, problems)
+    assert problems == ["option pack.size='3' (from -o pack.size) is invalid: must be even",
+                        "option pack.token=******** (from -o pack.token) is invalid: must be even"]

@@ -107,6 +107,18 @@ def test_declared_as_of_is_the_default(datagen_host: Any, datagen_register: Any)
     assert {r["seen_at"] for r in records["thing"]} == {int(as_of.timestamp() * 1000)}
 
 
+def test_generate_records_takes_an_as_of(datagen_host: Any, datagen_register: Any) -> None:
+    datagen_register(TinyPack(DomainDefaults(timezone=KOLKATA)))
+
+    def seen(as_of: Any) -> set[int]:
+        return {r["seen_at"] for r in generate_records(datagen_host, customers=2, as_of=as_of)["thing"]}
+
+    midnight = int(dt.datetime(2025, 6, 30, tzinfo=KOLKATA).timestamp() * 1000)
+    assert seen("2025-06-30") == seen(dt.date(2025, 6, 30)) == seen(dt.datetime(2025, 6, 30)) == {midnight}
+    assert seen("2025-06-30T00:00Z") == {int(dt.datetime(2025, 6, 30, tzinfo=dt.UTC).timestamp() * 1000)}
+    assert seen(None) == {int(dt.datetime(2026, 1, 1, tzinfo=KOLKATA).timestamp() * 1000)}
+
+
 def test_naive_as_of_is_in_the_declared_zone(with_json: Any, datagen_cli: Any, tmp_path: Path) -> None:
     with_json(TinyPack(DomainDefaults(timezone=KOLKATA)))
     _, summary = run_json(datagen_cli, tmp_path / "date", "--count", "1", "--as-of", "2025-06-30")

@@ -113,3 +113,64 @@ def test_sinks_describe_shows_options(toy_cli) -> None:  # type: ignore[no-untyp
 
 def test_toy_module_is_a_plain_module() -> None:
     assert inspect.ismodule(toy_pack)
+
+
+def test_disabled_plugins_are_listed_as_disabled(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATAGEN_DISABLE_PLUGINS", "json")
+    result = CliRunner().invoke(make_cli(), ["plugins"])
+    assert result.exit_code == 0, result.output
+    line = next(row for row in result.output.splitlines() if row.startswith("json "))
+    assert line.startswith("json  (datagen-plugin-json ") and line.endswith("DISABLED (DATAGEN_DISABLE_PLUGINS)")
+    rows = {r["name"]: r for r in json.loads(CliRunner().invoke(make_cli(), ["plugins", "--json"]).output)["plugins"]}
+    assert rows["json"]["disabled"] is True and rows["json"]["provides"] == {} and rows["json"]["error"] is None
+    assert rows["banking"]["disabled"] is False and rows["banking"]["provides"]
+    # disabled means not loaded: its sinks are gone
+    assert "json" not in make_plugin_host().registry.sinks
+    assert "console" not in CliRunner().invoke(make_cli(), ["sinks"]).output
+
+
+def _fake_plugin(root: Path, name: str, requires: str) -> None:
+    """An installed distribution with a working plugin module and a kernel requirement."""
+    module = name.replace("-", "_")
+    (root / f"{module}.py").write_text("from datagen_kernel import hookimpl\n\n\n@hookimpl\n"
+                                      "def datagen_register_scenarios(register):\n    pass\n")
+    dist = root / f"{module}-1.0.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0.0\n{requires}")
+    (dist / "entry_points.txt").write_text(f"[datagen]\n{name} = {module}\n")
+
+
+def test_a_plugin_for_another_kernel_is_listed_broken_with_the_reason(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _fake_plugin(tmp_path, "future-pack", "Requires-Dist: datagen-kernel<100,>=99\nRequires-Dist: numpy>=1\n")
+    _fake_plugin(tmp_path, "fitting-pack", "Requires-Dist: datagen-kernel<1,>=0.1\n")
+    _fake_plugin(tmp_path, "optional-pack", 'Requires-Dist: datagen-kernel>=99; extra == "later"\n')
+    _fake_plugin(tmp_path, "undeclared-pack", "")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(make_cli(), ["plugins"])
+    assert result.exit_code == 0, result.output
+    kernel = datagen_kernel_version()
+    assert (f"future-pack  (future-pack 1.0.0)  BROKEN: needs datagen-kernel<100,>=99, but datagen-kernel {kernel} "
+            "is installed: install a version of future-pack made for it, or a kernel in that range") in result.output
+    for fitting in ("fitting-pack", "optional-pack", "undeclared-pack"):
+        assert f"{fitting}  ({fitting} 1.0.0)\n" in result.output
+    host = make_plugin_host()
+    assert [p.name for p in host.broken()] == ["future-pack"]
+    assert not host.pm.has_plugin("future-pack") and host.pm.has_plugin("fitting-pack")  # never imported
+
+
+def test_kernel_range_check_reads_the_distribution_requirement(tmp_path: Path) -> None:
+    from importlib.metadata import PathDistribution
+
+    from datagen_kernel.engine.plugins import kernel_mismatch
+
+    _fake_plugin(tmp_path, "ranged-pack", "Requires-Dist: datagen-kernel>=0.1,<0.2\n")
+    dist = PathDistribution(tmp_path / "ranged_pack-1.0.0.dist-info")
+    assert kernel_mismatch(dist, "0.1.7") is None
+    assert "datagen-kernel 0.2.0 is installed" in str(kernel_mismatch(dist, "0.2.0"))
+    assert kernel_mismatch(dist, "0+unknown") is None  # a source tree, not installed: nothing to compare
+
+
+def datagen_kernel_version() -> str:
+    from datagen_kernel.engine.plugins import kernel_version
+
+    return kernel_version()

@@ -35,6 +35,8 @@ class PluginInfo:
     version: str
     builtin: bool = False
     error: str | None = None
+    disabled: bool = False
+    """Listed in ``DATAGEN_DISABLE_PLUGINS``: installed but not loaded."""
 
     @property
     def label(self) -> str:

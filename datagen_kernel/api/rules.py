@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from datagen_kernel.api.columnar import Batch
 from datagen_kernel.api.columnar import column as column_of
+from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import EntitySpec
 
@@ -34,17 +36,64 @@ class Lookup(Protocol):
     def has_entity(self, entity: str) -> bool: ...
 
 
-Check = Callable[[EntitySpec, Sequence[Record], Lookup], Iterable[Violation]]
+class RunCheck(Protocol):
+    """A check that also reads the run: ``check(spec, records, lookup, run)``."""
+
+    def __call__(self, spec: EntitySpec, records: Sequence[Record], lookup: Lookup, run: RunInfo
+                  ) -> Iterable[Violation]: ...
+
+
+Check = Callable[[EntitySpec, Sequence[Record], Lookup], Iterable[Violation]] | RunCheck
+"""``check(spec, records, lookup)``, or with a ``run`` parameter: ``check(spec, records, lookup, run)``."""
+
+RUN_PARAMETER = "run"
+
+
+def takes_run(check: Callable[..., Any]) -> bool:
+    """Whether ``check`` has a parameter named ``run`` (or ``**kwargs``) to receive the run."""
+    try:
+        parameters = inspect.signature(check).parameters.values()
+    except (TypeError, ValueError):  # a callable without a signature: the classic three arguments
+        return False
+    return any(
+        (p.name == RUN_PARAMETER and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        or p.kind is p.VAR_KEYWORD
+        for p in parameters
+    )
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A named check over batches of one entity (``entity='*'`` for every entity)."""
+    """A named check over batches of one entity (``entity='*'`` for every entity).
+
+    ``check(spec, records, lookup)`` yields ``Violation``s. A check that declares a parameter
+    named ``run`` also receives the run's ``RunInfo``: ``run.as_of`` / ``run.as_of_ms`` (where
+    history ends), ``run.timezone``, ``run.options_for(namespace)`` (resolved options), the
+    seed and the scenario. During ``datagen run`` it is the run itself; in ``datagen validate``
+    the as-of and options the dataset was generated with (``--as-of``, the run manifest).
+    """
 
     name: str
     entity: str
     check: Check
     doc: str = ""
+    wants_run: bool = field(init=False, repr=False, compare=False)
+    """Whether ``check`` takes the run (a parameter named ``run``); found from its signature."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wants_run", takes_run(self.check))
+
+    def run_check(self, spec: EntitySpec, records: Sequence[Record], lookup: Lookup,
+                  run: RunInfo | None = None) -> Iterable[Violation]:
+        """Call ``check`` the way it is written (with ``run`` only if it takes it)."""
+        if self.wants_run:
+            return self.check(spec, records, lookup, run=NEUTRAL_RUN if run is None else run)  # type: ignore[call-arg]
+        return self.check(spec, records, lookup)  # type: ignore[call-arg]
+
+
+NEUTRAL_RUN = RunInfo(seed=0, root_count=0)
+"""What a rule that takes the run gets when no run is given: the kernel's neutral as-of
+(2026-01-01T00:00Z), UTC and no options."""
 
 
 class RecordIndex:
@@ -91,15 +140,3 @@ class RecordIndex:
             found = set(column_of(self._records.get(entity, ()), name))
             self._keys[cache_key] = found
         return found
-
-
-
-
-
-
-
-
-
-
-
-

@@ -153,6 +153,10 @@ class Sink:
     (``Values.joined_lines()``) is appended as it is: the executor may then append
     payloads itself, from the processes that encode them (see ``file_for``)."""
 
+    run: RunInfo = RunInfo(seed=0, root_count=0)
+    """The run (its time zone, as-of, options); the engine sets it on every sink it creates,
+    before any other call, in every process (e.g. ``self.run.timezone`` for text output)."""
+
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
         self.serializer: Serializer | None = None

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import gzip
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 
 from datagen_kernel.api.domain import RunDefaults
 from datagen_kernel.api.errors import DatagenError, UsageError
 from datagen_kernel.api.options import redacted
-from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl, topological_order
+from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.cli import run as commands_run
-from datagen_kernel.cli.common import HostFactory, _debug, _host, parse_as_of
+from datagen_kernel.cli.common import HostFactory, _debug, _host, _specs, parse_as_of
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import sink_options
-from datagen_kernel.engine.plugins import PluginHost, kernel_version, make_plugin_host
+from datagen_kernel.engine.plugins import DISABLE_VARIABLE, PluginHost, kernel_version, make_plugin_host
 
 
 class DatagenGroup(click.Group):
@@ -79,6 +77,7 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
 
 def _add_builtin_commands(cli: click.Group) -> None:
     from datagen_kernel.cli import scaffold
+    from datagen_kernel.cli.validate import validate_command
 
     cli.add_command(commands_run.run_command)
     cli.add_command(plugins_command)
@@ -110,9 +109,10 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     for info in host.plugins:
         if info.builtin and not show_all:
             continue
-        provides = registry.provided_by(info) if registry and not info.error else {}
+        provides = registry.provided_by(info) if registry and not info.error and not info.disabled else {}
         rows.append({"name": info.name, "distribution": info.distribution, "version": info.version,
-                     "builtin": info.builtin, "provides": provides, "error": info.error})
+                     "builtin": info.builtin, "provides": provides, "error": info.error,
+                     "disabled": info.disabled})
     if as_json:
         click.echo(json.dumps({"plugins": rows, "error": registry_error}, indent=2))
         return
@@ -120,6 +120,8 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         click.echo("no plugins installed: install an entity pack and a sink plugin")
     for row in rows:
         status = f"  BROKEN: {row['error']}" if row["error"] else ""
+        if row["disabled"]:
+            status = f"  DISABLED ({DISABLE_VARIABLE})"
         click.echo(f"{row['name']}  ({row['distribution']} {row['version']}){status}")
         for kind, names in row["provides"].items():
             click.echo(f"    {kind}: {', '.join(names)}")
@@ -129,15 +131,6 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 
 
 # --- datagen entities ------------------------------------------------------------------------
-
-
-def _specs(ctx: click.Context) -> dict[str, EntitySpec]:
-    specs = _host(ctx).registry.entity_specs()
-    try:
-        order = topological_order(specs)
-    except DatagenError:
-        order = sorted(specs)
-    return {n: specs[n] for n in order}
 
 
 def spec_as_dict(spec: EntitySpec) -> dict[str, Any]:
@@ -351,91 +344,6 @@ def scenarios_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{row['name']}: {row['doc']}  ({row['distribution']})")
         for o in row["options"]:
             click.echo(f"    -o scenario.{o['name']}=<{o['type']}>  default {o['default']!r}  {o['doc']}")
-
-
-# --- datagen validate ------------------------------------------------------------------------
-
-
-@click.command("validate")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--max-violations", default=20, show_default=True, help="How many violations to print.")
-@click.option("--scenario", default=None, help="The scenario the dataset was generated with (fields it adds).")
-@click.pass_context
-def validate_command(ctx: click.Context, directory: Path, max_violations: int, scenario: str | None) -> None:
-    """Check a JSON Lines dataset (json sink output) against every registered rule and foreign key."""
-    from datagen_kernel.api.rules import RecordIndex
-    from datagen_kernel.codecs.text import from_text_values
-    from datagen_kernel.engine.validation import run_rules
-
-    host = _host(ctx)
-    specs = _specs(ctx)
-    if scenario is not None:
-        sreg = host.registry.scenarios.get(scenario)
-        if sreg is None:
-            known = ", ".join(sorted(host.registry.scenarios)) or "none installed"
-            raise UsageError(f"unknown scenario {scenario!r}; available: {known}")
-        if sreg.value.extend_entities is not None:
-            specs = dict(sreg.value.extend_entities(dict(specs)))
-    records: dict[str, list[dict[str, Any]]] = {}
-    for name, spec in specs.items():
-        path = _dataset_file(directory, name)
-        if path is None:
-            continue
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as fh:
-            try:
-                records[name] = [from_text_values(spec, orjson.loads(line)) for line in fh if line.strip()]
-            except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-                raise UsageError(f"{path} is not valid datagen JSON Lines: {exc}") from None
-    if not records:
-        raise UsageError(
-            f"no dataset files found in {directory}",
-            hint="expected <entity>.jsonl files as written by --sink json, e.g. customer.jsonl",
-        )
-    rules = [r.value for r in host.registry.rules]
-    index = RecordIndex(specs, records)
-    total = 0
-    shown = 0
-    for name, recs in records.items():
-        spec = specs[name]
-        entity_rules = [r for r in rules if r.entity in (name, "*")]
-        count = 0
-        for chunk in _chunks(recs, 10_000, spec.key_field):
-            for v in run_rules(spec, chunk, entity_rules, index):
-                count += 1
-                if shown < max_violations:
-                    click.echo(f"violation: {v}")
-                    shown += 1
-        total += count
-        click.echo(f"{name}: {len(recs):,} records, {count} violation(s)", err=True)
-    if total:
-        click.echo(f"FAILED: {total} violation(s) in {directory}", err=True)
-        ctx.exit(1)
-    n = sum(len(r) for r in records.values())
-    click.echo(f"ok: {n:,} records in {len(records)} entities, no violations", err=True)
-
-
-def _chunks(records: list[dict[str, Any]], size: int, key: str | None) -> Iterator[list[dict[str, Any]]]:
-    """Slices of about ``size`` records; consecutive records sharing ``key`` stay together.
-
-    Run-time validation sees whole blocks, so a rule may follow one key's records in order
-    (e.g. an account's trades); ``datagen validate`` must not cut such a run in two.
-    """
-    start = 0
-    while start < len(records):
-        stop = min(start + size, len(records))
-        if key is not None:
-            while stop < len(records) and records[stop].get(key) == records[stop - 1].get(key):
-                stop += 1
-        yield records[start:stop]
-        start = stop
-
-
-def _dataset_file(directory: Path, entity: str) -> Path | None:
-    for candidate in (directory / f"{entity}.jsonl", directory / f"{entity}.jsonl.gz"):
-        if candidate.exists():
-            return candidate
-    return None
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, tzinfo
 
 import click
 
-from datagen_kernel.api.errors import UsageError
+from datagen_kernel.api.errors import DatagenError, UsageError
+from datagen_kernel.api.schema import EntitySpec, topological_order
 from datagen_kernel.engine.plugins import PluginHost
 
 HostFactory = Callable[[], PluginHost]
@@ -25,6 +26,16 @@ def _host(ctx: click.Context) -> PluginHost:
     host = obj["factory"]()
     assert isinstance(host, PluginHost)
     return host
+
+
+def _specs(ctx: click.Context) -> dict[str, EntitySpec]:
+    """The installed entities, parents first."""
+    specs = _host(ctx).registry.entity_specs()
+    try:
+        order = topological_order(specs)
+    except DatagenError:
+        order = sorted(specs)
+    return {n: specs[n] for n in order}
 
 
 def parse_as_of(text: str, tz: tzinfo = UTC) -> datetime:

@@ -43,7 +43,9 @@ def new_sinks(plan: Plan) -> list[Sink]:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        sinks.append(route.sink_cls(route.config))
+        sink = route.sink_cls(route.config)
+        sink.run = plan.run
+        sinks.append(sink)
     return sinks
 
 
@@ -157,7 +159,7 @@ class BlockProcessor:
         plan = self.plan
         spec = plan.generated_specs.get(name, plan.specs[name])
         violations = run_rules(spec, recs, plan.rules[name], RecordIndex(plan.generated_specs, records),
-                               sample_schema=True)
+                               sample_schema=True, run=plan.run)
         if violations:
             shown = "; ".join(str(v) for v in violations[:5])
             more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""

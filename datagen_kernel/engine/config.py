@@ -145,7 +145,8 @@ def resolve(
         if opt.validator is not None:
             message = opt.validator(value)
             if message:
-                problems.append(f"option {namespace}.{opt.name} (from {origin}) is invalid: {message}")
+                shown = REDACTED if opt.secret else repr(raw)
+                problems.append(f"option {namespace}.{opt.name}={shown} (from {origin}) is invalid: {message}")
                 continue
         values[opt.name] = value
     return values

@@ -30,6 +30,8 @@ from datagen_kernel.api.registry import (
 
 ENTRY_POINT_GROUP = "datagen"
 KERNEL_DISTRIBUTION = "datagen-kernel"
+DISABLE_VARIABLE = "DATAGEN_DISABLE_PLUGINS"
+"""Comma-separated plugin names to leave unloaded (``datagen plugins`` lists them as disabled)."""
 
 
 _REGISTER_HOOKS: tuple[tuple[str, type[_Register]], ...] = (
@@ -71,16 +73,26 @@ class PluginHost:
             dist = ep.dist.name if ep.dist else "unknown"
             version = ep.dist.version if ep.dist else "?"
             builtin = _canonical(dist) == KERNEL_DISTRIBUTION
-            if ep.name in blocked_names or self.pm.has_plugin(ep.name):
+            if self.pm.has_plugin(ep.name) or ep.name in self._info:
+                continue
+            if ep.name in blocked_names:
+                self._record(PluginInfo(ep.name, dist, version, builtin, disabled=True))
+                continue
+            mismatch = None if builtin or ep.dist is None else kernel_mismatch(ep.dist)
+            if mismatch is not None:
+                self._record(PluginInfo(ep.name, dist, version, builtin, error=mismatch))
                 continue
             try:
                 plugin = ep.load()
                 self.register(plugin, ep.name, PluginInfo(ep.name, dist, version, builtin))
             except Exception as exc:  # a broken plugin must not break the CLI
                 error = f"{type(exc).__name__}: {exc}"
-                info = PluginInfo(ep.name, dist, version, builtin, error=error)
-                self.plugins.append(info)
-                self._info[ep.name] = info
+                self._record(PluginInfo(ep.name, dist, version, builtin, error=error))
+
+    def _record(self, info: PluginInfo) -> None:
+        """List a plugin that is installed but not loaded (broken or disabled)."""
+        self.plugins.append(info)
+        self._info[info.name] = info
 
     def register(self, plugin: Any, name: str | None = None, info: PluginInfo | None = None) -> str:
         """Register a plugin object or module (tests use this for plugins defined inline)."""
@@ -143,13 +155,48 @@ class PluginHost:
         self.pm.hook.datagen_run_end(**kwargs)
 
 
+def kernel_mismatch(dist: md.Distribution, kernel: str | None = None) -> str | None:
+    """Why a plugin's distribution does not fit this kernel, or None when it does.
+
+    A plugin declares the kernel range it supports the standard way, as a requirement of its
+    distribution (``dependencies = ["datagen-kernel>=0.1,<0.2"]``): pip honours it at install
+    time, and this check catches what pip could not (``--no-deps``, a kernel upgraded later,
+    a plugin copied between environments). No requirement on the kernel, or a kernel that is
+    not installed as a distribution (a source tree): nothing to check.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    running = kernel or kernel_version()
+    try:
+        current = Version(running)
+    except InvalidVersion:
+        return None
+    if current.local == "unknown":
+        return None
+    for line in dist.requires or ():
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(req.name) != KERNEL_DISTRIBUTION:
+            continue
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue  # an optional extra's requirement
+        if not req.specifier.contains(current, prereleases=True):
+            return (f"needs {KERNEL_DISTRIBUTION}{req.specifier}, but {KERNEL_DISTRIBUTION} {running} is "
+                    f"installed: install a version of {dist.name} made for it, or a kernel in that range")
+    return None
+
+
 def _canonical(dist: str) -> str:
     return dist.lower().replace("_", "-").replace(".", "-")
 
 
 def blocked_from_env() -> list[str]:
     """Plugin names listed in ``DATAGEN_DISABLE_PLUGINS`` (comma separated)."""
-    raw = os.environ.get("DATAGEN_DISABLE_PLUGINS", "")
+    raw = os.environ.get(DISABLE_VARIABLE, "")
     return [p.strip() for p in raw.split(",") if p.strip()]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from datagen_kernel.api.columnar import Batch, TextColumn
 from datagen_kernel.api.columnar import column as column_of
+from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.rules import Lookup, Rule, Violation
 from datagen_kernel.api.schema import Decimal, EntitySpec, Enum, Int, String
@@ -138,13 +139,16 @@ SCHEMA_SAMPLE = 256
 
 def run_rules(
     spec: EntitySpec, records: Sequence[Record], rules: Sequence[Rule], lookup: Lookup,
-    *, schema: bool = True, sample_schema: bool = False,
+    *, schema: bool = True, sample_schema: bool = False, run: RunInfo | None = None,
 ) -> list[Violation]:
     """All violations of ``records``: schema rules, foreign keys, then the plugin rules.
 
-    With ``sample_schema`` the type/enum/length rules look at an even sample of
-    ``SCHEMA_SAMPLE`` records (they guard against generator bugs that show on every record,
-    and cost more than generating); foreign keys and plugin rules always see every record.
+    ``lookup`` finds parent records (``RecordIndex(specs, records)`` over in-memory lists);
+    ``run`` is given to the rules that take it (default: a neutral run, as-of
+    2026-01-01T00:00Z, UTC, no options). With ``sample_schema`` the type/enum/length rules
+    look at an even sample of ``SCHEMA_SAMPLE`` records (they guard against generator bugs
+    that show on every record, and cost more than generating); foreign keys and plugin rules
+    always see every record.
     """
     found: list[Violation] = []
     if schema:
@@ -155,5 +159,5 @@ def run_rules(
         found.extend(foreign_key_violations(spec, records, lookup))
     for rule in rules:
         if rule.entity in (spec.name, "*"):
-            found.extend(rule.check(spec, records, lookup))
+            found.extend(rule.run_check(spec, records, lookup, run))
     return found

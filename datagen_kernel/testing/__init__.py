@@ -9,7 +9,9 @@ Fixtures:
   a plugin distribution and run ``datagen`` with it, leaving the current environment untouched.
 
 Helpers: ``generate_records(host, ...)`` runs the real engine and returns the records of each
-entity; ``SinkConformance`` is the conformance suite any sink runs by subclassing it::
+entity; ``run_rules(spec, records, rules, lookup, run=...)`` checks records against rules (the
+schema rules and foreign keys included) with a ``RecordIndex(specs, records)`` as lookup, as the
+engine does; ``SinkConformance`` is the conformance suite any sink runs by subclassing it::
 
     from datagen_kernel.testing import SinkConformance
 
@@ -23,6 +25,8 @@ entity; ``SinkConformance`` is the conformance suite any sink runs by subclassin
 
 from __future__ import annotations
 
+from datagen_kernel.api.rules import RecordIndex
+from datagen_kernel.engine.validation import run_rules
 from datagen_kernel.testing.conformance import SinkConformance
 from datagen_kernel.testing.fixtures import datagen_cli, datagen_host, datagen_register, datagen_venv
 from datagen_kernel.testing.pack import ConformancePack
@@ -32,6 +36,7 @@ from datagen_kernel.testing.venv import PluginVenv
 __all__ = [
     "ConformancePack",
     "PluginVenv",
+    "RecordIndex",
     "SinkConformance",
     "columnar_batch",
     "datagen_cli",
@@ -39,4 +44,5 @@ __all__ = [
     "datagen_register",
     "datagen_venv",
     "generate_records",
+    "run_rules",
 ]

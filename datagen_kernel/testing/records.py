@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from datagen_kernel.api.schema import (
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext
 from datagen_kernel.api.values import Values
+from datagen_kernel.cli.common import parse_as_of
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.plugins import PluginHost
@@ -73,15 +75,18 @@ def generate_records(
     options: Mapping[str, Any] | None = None,
     scenario: str | None = None,
     transforms: Sequence[str] = (),
+    as_of: str | dt.date | dt.datetime | None = None,
 ) -> dict[str, list[Record]]:
     """Run the engine (validation and transforms included) and return every entity's records.
 
-    ``options`` maps ``"namespace.key"`` to a value, as ``-o`` would. Values are the
-    in-memory representation (decimals as scaled ints, timestamps as epoch milliseconds).
+    ``options`` maps ``"namespace.key"`` to a value, as ``-o`` would. ``as_of`` is where the
+    history ends, as ``--as-of`` would set it: an ISO date or timestamp, a ``date`` or a
+    ``datetime`` (without an offset, in the run's time zone); None: the packs' default. Values
+    are the in-memory representation (decimals as scaled ints, timestamps as epoch milliseconds).
     """
     flags = [f"{key}={value}" for key, value in (options or {}).items()]
     params = RunParams(root_count=customers, seed=seed, scenario=scenario, sinks=("null",),
-                       transforms=tuple(transforms))
+                       transforms=tuple(transforms), as_of=_as_of(host, as_of))
     plan = build_plan(host, params, ConfigSources.build(flags, environ={}))
     holder: list[_MemorySink] = []
 
@@ -99,6 +104,15 @@ def generate_records(
     return holder[0].records
 
 
+def _as_of(host: PluginHost, value: str | dt.date | dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    zone = host.registry.run_defaults().timezone
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone)
+    return parse_as_of(value, zone)
 
 
 def columnar_batch(spec: EntitySpec, rows: Sequence[Record]) -> Batch:
