@@ -4,8 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 CUSTOMERS ?= 1000
+DIST_DIR ?= dist
+BUILD_FLAGS ?=
 
-.PHONY: setup run test unit lint stack-up stack-down docs bench clean
+.PHONY: setup run test unit lint stack-up stack-down docs bench dist clean
 
 setup: $(BIN)/.installed
 
@@ -48,5 +50,10 @@ docs: setup  ## regenerate the generated docs (CLI reference, hook reference, da
 bench: setup
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
+dist: setup  ## wheels and sdists of the kernel and every plugins/* distribution, into $(DIST_DIR)/
+	rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	for d in . $(PLUGIN_DIRS); do $(BIN)/python -m build $(BUILD_FLAGS) --outdir $(DIST_DIR) $$d || exit 1; done
+	@ls $(DIST_DIR)
+
 clean:
-	rm -rf datagen-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf datagen-out dist .pytest_cache .mypy_cache .ruff_cache

@@ -102,8 +102,9 @@ def new_plugin_command(name: str, kind: str, directory: Path) -> None:
 
 _PYPROJECT = """\
 [build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
+# hatchling builds in memory: `pip install .` leaves no build/ or *.egg-info in this folder
+requires = ["hatchling>=1.18"]
+build-backend = "hatchling.build"
 
 [project]
 name = "$dist"
@@ -120,8 +121,8 @@ test = ["pytest>=8"]
 [project.entry-points.datagen]
 $name = "$pkg.plugin"
 
-[tool.setuptools.packages.find]
-where = ["src"]
+[tool.hatch.build.targets.wheel]
+packages = ["src/$pkg"]
 """
 
 _INIT = '''\

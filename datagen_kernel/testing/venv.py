@@ -38,9 +38,10 @@ class PluginVenv:
     def install(self, *paths: str | Path) -> None:
         """``pip install -e`` each distribution folder; runtime dependencies come from this environment.
 
-        The build backend (setuptools>=64 with wheel) is used from the environments when present;
-        otherwise it is installed once into this layered environment, so later installs need no
-        index. Without an index either, pip builds in an isolated environment as usual.
+        The build backends (hatchling with editables, and setuptools>=64 with wheel) are used from the
+        environments when present; otherwise they are installed once into this layered
+        environment, so later installs need no index. Without an index either, pip builds in an
+        isolated environment as usual.
         """
         todo = [Path(p).resolve() for p in paths if Path(p).resolve() not in self._installed]
         if not todo:
@@ -58,12 +59,12 @@ class PluginVenv:
 
     def _build(self) -> list[str]:
         if self._build_flags is None:
-            probe = ("import importlib.metadata as m; m.version('wheel'); "
-                     "assert int(m.version('setuptools').split('.')[0]) >= 64")
+            probe = ("import importlib.metadata as m; m.version('wheel'); m.version('hatchling'); "
+                     "m.version('editables'); assert int(m.version('setuptools').split('.')[0]) >= 64")
             ready = subprocess.run([str(self.python), "-c", probe], capture_output=True).returncode == 0
             if not ready:
-                fetched = subprocess.run([*self._pip(), "install", "--quiet", "setuptools>=64", "wheel"],
-                                         capture_output=True, text=True)
+                fetched = subprocess.run([*self._pip(), "install", "--quiet", "setuptools>=64", "wheel",
+                                          "hatchling>=1.18", "editables>=0.3"], capture_output=True, text=True)
                 ready = fetched.returncode == 0
             self._build_flags = ["--no-index", "--no-build-isolation"] if ready else []
         return self._build_flags
