@@ -5,6 +5,11 @@ name this package exported then is still exported)::
 
     from datagen_kernel.api import hookimpl, EntitySpec, Field, Sink, Rule
 
+What needs the engine or the codecs is exported here: ``to_text_values`` (and
+``format_decimal``, ``format_timestamps``), the text rendering of values for text sinks;
+``run_rules`` and ``RecordIndex`` (a lookup over in-memory records) to check records against
+rules; ``make_plugin_host``. The testing kit is ``datagen_kernel.testing``.
+
 The package is laid out by architecture: ``api`` (the contracts plugins implement),
 ``engine`` (plugins, plan, run), ``codecs`` (hot encoders), ``cli`` and ``testing``. The
 modules of kernel 1 (``datagen_kernel.serializers``, ``.registry``, ``.validation``, ...)
@@ -69,8 +74,11 @@ from datagen_kernel.api import (
     hookimpl,
 )
 from datagen_kernel.api.columnar import TextColumn, day_array, int_array, take_text, text_matrix
+from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.sinks import PlacedPayload
+from datagen_kernel.codecs.text import format_decimal, format_timestamps, to_text_values
 from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
+from datagen_kernel.engine.validation import run_rules
 
 _compat.install()
 
@@ -99,6 +107,7 @@ __all__ = [
     "PluginHost",
     "Record",
     "RecordType",
+    "RecordIndex",
     "Records",
     "Rule",
     "RunInfo",
@@ -124,9 +133,13 @@ __all__ = [
     "as_rows",
     "column",
     "day_array",
+    "format_decimal",
+    "format_timestamps",
     "int_array",
     "take_text",
     "text_matrix",
     "hookimpl",
     "make_plugin_host",
+    "run_rules",
+    "to_text_values",
 ]

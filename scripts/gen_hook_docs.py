@@ -45,6 +45,36 @@ def hooks() -> list[tuple[str, str, str, str]]:
     return [(section, name, sig, doc) for _, section, name, sig, doc in out]
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_BUILTIN_TYPES = {"dict", "list", "tuple", "set", "str", "int", "float", "bool", "None"}
+
+
+def imports(signature: str) -> list[str]:
+    """The import lines that make a hook's example block run as it is (docs snippets are run)."""
+    from datagen_kernel import api
+
+    params = signature.split("(", 1)[1].rstrip(")")
+    annotations = re.sub(r"\b\w+:", "", params)  # the parameter names out: what is left are annotations
+    public, modules, typing_names = {"hookimpl"}, set(), set()
+    for name in _NAME.findall(annotations):
+        head = name.split(".")[0]
+        if head in _BUILTIN_TYPES:
+            continue
+        if "." in name:
+            modules.add(head)  # click.Group
+        elif head == "Any":
+            typing_names.add(head)
+        elif head in api.__all__:
+            public.add(head)
+        else:
+            raise SystemExit(f"error: cannot tell where {head!r} of the hook signature {signature!r} comes from")
+    lines = [f"import {m}" for m in sorted(modules)]
+    if typing_names:
+        lines.append(f"from typing import {', '.join(sorted(typing_names))}")
+    lines.append(f"from datagen_kernel.api import {', '.join(sorted(public))}")
+    return lines
+
+
 def render() -> str:
     lines = [BEGIN, "", "Every hook the kernel calls. Argument names are public API: implement a hook with",
              "exactly these names (a subset is allowed), e.g. `def datagen_register_sinks(register): ...`.", ""]
@@ -53,7 +83,7 @@ def render() -> str:
         if section != current:
             lines += [f"### {section[:1].upper()}{section[1:]}", ""]
             current = section
-        lines += [f"#### `{name}`", "", "```python", "@hookimpl", f"def {sig}: ...", "```", ""]
+        lines += [f"#### `{name}`", "", "```python", *imports(sig), "", "@hookimpl", f"def {sig}: ...", "```", ""]
         lines += [doc, ""]
     lines.append(END)
     return "\n".join(lines) + "\n"

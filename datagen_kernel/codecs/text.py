@@ -99,10 +99,14 @@ def _plan(fields: Sequence[Field]) -> list[tuple[str, str, Any]]:
 def to_text_values(
     entity: EntitySpec, records: Sequence[Record], tz: dt.tzinfo | None = None
 ) -> list[Record]:
-    """Copies of ``records`` with decimals and timestamps as text (for JSON, CSV, logs).
+    """Copies of ``records`` with decimals and timestamps as text, for text outputs (JSON, CSV, logs).
 
-    Timestamps carry the offset of ``tz`` (None: UTC); pass the run's, ``RunInfo.timezone``
-    (a sink or serializer reads it from ``self.run``).
+    Public (``from datagen_kernel import to_text_values``). Decimals become exact text in the
+    field's scale (``1234.50``); timestamps ISO 8601 with milliseconds and the offset of ``tz``
+    (None: UTC, ``Z``); nested records are converted too; other values are left as they are
+    (dates stay ``datetime.date``). Pass the run's time zone, ``RunInfo.timezone``: a sink reads
+    it from ``self.run.timezone``, a serializer from ``self.timezone``. Columnar batches are
+    read as records.
     """
     plan = _plan(entity.fields)
     if not plan:

@@ -40,6 +40,9 @@ def test_installed_csv_sink_writes_the_banking_pack(datagen_venv: PluginVenv, tm
     assert [c["customer_id"] for c in customers] == [r["customer_id"] for r in reference]
     assert [c["monthly_income"] for c in customers] == [r["monthly_income"] for r in reference]
     assert [c["address_city"] for c in customers] == [r["address"]["city"] for r in reference]
+    # timestamps in the run's time zone (the banking pack's), rendered as the json serializer does
+    assert [c["created_at"] for c in customers] == [r["created_at"] for r in reference]
+    assert all(c["created_at"].endswith("-03:00") for c in customers)
 
 
 def test_installed_csv_sink_refuses_a_bad_delimiter(datagen_venv: PluginVenv, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -11,9 +12,8 @@ from datagen_plugin_pix_keys import plugin
 from datagen_plugin_pix_keys.keys import TRANSACTIONAL, owner_key
 from datagen_plugin_pix_keys.rules import RULES
 
-from datagen_kernel import ConfigError, PluginHost, make_plugin_host
-from datagen_kernel.testing import generate_records
-from datagen_kernel.validation import RecordIndex, run_rules
+from datagen_kernel import ConfigError, PluginHost, RunInfo, make_plugin_host
+from datagen_kernel.testing import RecordIndex, generate_records, run_rules
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,20 @@ def test_rules_catch_inconsistent_keys(host: PluginHost, data: dict[str, list[di
     found = {(v.rule, v.key) for v in run_rules(specs["pix_key"], keys, RULES, index)}
     assert ("pix-key-matches-owner", cpf["pix_key_id"]) in found
     assert ("pix-key-account-owner", other["pix_key_id"]) in found
+
+
+def test_keys_are_created_by_the_runs_as_of(host: PluginHost, data: dict[str, list[dict[str, Any]]]) -> None:
+    specs = host.registry.entity_specs()
+    keys = data["pix_key"]
+    index = RecordIndex(specs, data)
+    latest = max(k["created_at"] for k in keys)
+    at = dt.datetime.fromtimestamp(latest / 1000, dt.UTC)
+    assert run_rules(specs["pix_key"], keys, RULES, index, run=RunInfo(seed=21, root_count=1500, as_of=at)) == []
+    before = RunInfo(seed=21, root_count=1500, as_of=at - dt.timedelta(milliseconds=1))
+    late = [v for v in run_rules(specs["pix_key"], keys, RULES, index, run=before) if v.field == "created_at"]
+    assert [v.key for v in late] == [k["pix_key_id"] for k in keys if k["created_at"] == latest]
+    assert "created after the run's as-of" in late[0].message
+    # generated with an earlier as-of, every key is before it
+    early = generate_records(host, customers=100, seed=21, as_of="2024-06-30")
+    midnight_in_sao_paulo = dt.datetime(2024, 6, 30, 3, tzinfo=dt.UTC).timestamp() * 1000
+    assert max(k["created_at"] for k in early["pix_key"]) <= midnight_in_sao_paulo

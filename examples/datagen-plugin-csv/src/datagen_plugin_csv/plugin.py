@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datagen_kernel import hookimpl
-from datagen_kernel.registry import SinkRegister
+from datagen_kernel.api import SinkRegister, hookimpl
 from datagen_plugin_csv.sink import CsvSink
 
 

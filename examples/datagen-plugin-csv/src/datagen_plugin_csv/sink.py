@@ -17,8 +17,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from datagen_kernel import EncodedBatch, EntitySpec, Option, Record, RecordType, Sink, SinkContext, SinkError
-from datagen_kernel.serializers import SAO_PAULO, to_text_values
+from datagen_kernel import (
+    EncodedBatch,
+    EntitySpec,
+    Option,
+    Record,
+    RecordType,
+    Sink,
+    SinkContext,
+    SinkError,
+    to_text_values,
+)
 
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 
@@ -71,14 +80,13 @@ class CsvSink(Sink):
         Option("delimiter", "choice", "comma", "Field separator.", choices=tuple(DELIMITERS)),
         Option("header", "bool", True, "Write a header row with the column names."),
         Option("null", "str", "", "Text written for null values."),
-        Option("utc", "bool", False, "Timestamps in UTC (Z) instead of America/Sao_Paulo (-03:00)."),
+        Option("utc", "bool", False, "Timestamps in UTC (Z) instead of the run's time zone."),
     )
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self.dir = Path(self.config["path"])
         self.delimiter = DELIMITERS[self.config["delimiter"]]
-        self.tz: dt.tzinfo = dt.UTC if self.config["utc"] else SAO_PAULO
         if self.delimiter in self.config["null"] or '"' in self.config["null"]:
             raise SinkError(f"csv sink: null text {self.config['null']!r} contains the delimiter or a quote",
                             hint="choose another -o csv.null")
@@ -93,7 +101,10 @@ class CsvSink(Sink):
 
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
         # runs in the worker that generated the batch: all the text work happens here
-        payload = self._render(rows(entity, records, self.config["null"], self.tz))
+        # self.run is the run, set by the engine in every process: its zone is the packs' (São Paulo
+        # for the banking pack), and the text rendering is the kernel's own (to_text_values)
+        tz = dt.UTC if self.config["utc"] else self.run.timezone
+        payload = self._render(rows(entity, records, self.config["null"], tz))
         return EncodedBatch(entity.name, len(records), payload)
 
     def open(self, context: SinkContext) -> None:

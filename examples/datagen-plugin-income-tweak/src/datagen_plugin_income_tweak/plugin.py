@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datagen_kernel import Option, hookimpl
-from datagen_kernel.registry import EntityRegister, GeneratorRegister, ValidatorRegister
+from datagen_kernel.api import EntityRegister, GeneratorRegister, Option, ValidatorRegister, hookimpl
 from datagen_plugin_income_tweak.tweak import CLASS_RULE, SOCIAL_CLASS, tweak_customers
 
 OPTIONS = (

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from datagen_kernel import EntitySpec, Lookup, Record, Rule, Violation
+from datagen_kernel.api import EntitySpec, Lookup, Record, Rule, RunInfo, Violation
 from datagen_plugin_pix_keys.keys import MAX_KEYS_PER_ACCOUNT, TRANSACTIONAL, owner_key
 
 _EVP = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -29,7 +29,14 @@ def _matches_owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
                             f"EVP key {value!r} is not a UUID v4")
 
 
-def _account_of_owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+def _account_of_owner(spec: EntitySpec, records: Sequence[Record], lookup: Lookup,
+                      run: RunInfo) -> Iterable[Violation]:
+    # a check with a `run` parameter also receives the run: its as-of, time zone and options
+    as_of = run.as_of_ms
+    for r in records:
+        if r["created_at"] > as_of:
+            yield Violation(spec.name, r["pix_key_id"], "created_at", "pix-key-account-owner",
+                            f"created after the run's as-of ({run.as_of.isoformat()})")
     if not lookup.has_entity("account"):
         return
     for r in records:
@@ -66,7 +73,8 @@ RULES = (
     Rule("pix-key-matches-owner", "pix_key", _matches_owner,
          "CPF/PHONE/EMAIL keys equal the owner's CPF digits, E.164 phone, lower-case email; EVP is a UUID v4."),
     Rule("pix-key-account-owner", "pix_key", _account_of_owner,
-         "The key's account is a transactional account of the same customer, opened before the key."),
+         "The key's account is a transactional account of the same customer, opened before the key; "
+         "the key is created by the run's as-of."),
     Rule("pix-dict-limits", "pix_key", _dict_limits,
          "One CPF/PHONE/EMAIL key per customer, at most 5 keys per account, CPF and EVP values unique."),
 )
