@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -154,3 +154,52 @@ def test_checks_without_run_keep_working_and_run_rules_has_a_neutral_run() -> No
     later = RunInfo(seed=1, root_count=1, as_of=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
     assert run_rules(spec, records, rules, index, run=later) == []
     assert seen == ["classic", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "classic", later.as_of]
+
+
+def test_validate_reads_the_as_of_of_a_run_summary_saved_as_the_manifest(cli: Any, tmp_path: Path) -> None:
+    """`datagen run --summary-json OUT/_datagen-run.json` leaves what validate reads (as_of, seed)."""
+    out = tmp_path / "out"
+    result = cli(["run", "-q", "--customers", "20", "--seed", "4", "--as-of", "2025-03-01", "-o", f"json.path={out}",
+                  "--summary-json", str(out / "_datagen-run.json")])
+    assert result.exit_code == 0, result.output
+    checked = cli(["validate", str(out), "--report", "-"])
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.stdout)
+    assert report["as_of"] == "2025-03-01T00:00:00-03:00" and report["as_of_from"] == "_datagen-run.json"
+    assert SEEN[-1].seed == 4 and SEEN[-1].root_count == 20
+
+
+class _RunStamp:
+    """A kernel 1 sink (it encodes itself, in the workers): each payload is its run's zone and as-of."""
+
+    @hookimpl
+    def datagen_register_sinks(self, register: Any) -> None:
+        from datagen_kernel import EncodedBatch, Sink
+
+        class StampSink(Sink):
+            name = "stamp"
+            doc = "Records the run each worker-side encode saw."
+            serializer_name = None
+            seen: ClassVar[list[str]] = []
+
+            def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:
+                return EncodedBatch(entity.name, len(records), f"{self.run.timezone}|{self.run.as_of.isoformat()}")
+
+            def write(self, batch: EncodedBatch) -> None:
+                StampSink.seen.append(batch.payload)
+                self.stats.ack(batch.entity, batch.count)
+
+        register(StampSink)
+        _RunStamp.sink = StampSink
+
+    sink: Any = None
+
+
+def test_sinks_know_the_run_in_every_worker(toy_host: Any, toy_cli: Any) -> None:
+    toy_host.register(_RunStamp(), "stamp")
+    with pytest.warns(DeprecationWarning, match="overrides Sink.encode"):
+        result = toy_cli(["run", "-q", "--customers", "1200", "--workers", "2", "--sink", "stamp",
+                          "--as-of", "2025-05-05"])
+    assert result.exit_code == 0, result.output
+    assert set(_RunStamp.sink.seen) == {"America/Sao_Paulo|2025-05-05T00:00:00-03:00"}
+    assert len(_RunStamp.sink.seen) >= 6  # 3 blocks of 500 customers, masters and events
