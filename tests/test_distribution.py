@@ -64,9 +64,10 @@ def _third_party(requirements: list[str]) -> None:
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     pip = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(WHEELHOUSE)]
     offline = subprocess.run([*pip, "--no-index", "--find-links", str(WHEELHOUSE), *requirements],
-                             env=_clean_env(), capture_output=True, text=True)
-    if offline.returncode != 0:  # first run, or a requirement changed: fetch from PyPI
-        _run(*pip, *requirements)
+                             capture_output=True, text=True)
+    if offline.returncode != 0:  # first run, or a requirement changed: fetch them (pip's own index settings)
+        done = subprocess.run([*pip, *requirements], capture_output=True, text=True)
+        assert done.returncode == 0, f"pip download {requirements} failed:\n{done.stdout}\n{done.stderr}"
 
 
 def _free_port() -> int:
