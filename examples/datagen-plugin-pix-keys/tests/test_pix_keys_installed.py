@@ -34,6 +34,16 @@ def test_installed_pix_keys_run_and_validate(datagen_venv: PluginVenv, tmp_path:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "pix_key:" in checked.stderr and "0 violation(s)" in checked.stderr
 
+    # the rule reads the run's as-of: told the dataset ends earlier, it finds the later keys
+    cutoff = "2025-06-30"
+    early = datagen_venv.datagen("validate", str(out), "--as-of", cutoff, "--report", "-", cwd=tmp_path)
+    assert early.returncode == 1, early.stdout + early.stderr
+    report = json.loads(early.stdout)
+    rules = {e["entity"]: e["rules"] for e in report["entities"]}
+    later = [k for k in keys if str(k["created_at"]) > "2025-06-30T00:00:00.000-03:00"]
+    assert later and rules["pix_key"] == {"pix-key-account-owner": len(later)}
+    assert report["as_of"] == "2025-06-30T00:00:00-03:00" and report["as_of_from"] == "--as-of"
+
     # a key that is not its owner's is caught by the plugin's rule on a dataset, too
     tampered = [dict(k) for k in keys]
     victim = next(k for k in tampered if k["key_type"] == "CPF")
