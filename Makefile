@@ -55,5 +55,6 @@ dist: setup  ## wheels and sdists of the kernel and every plugins/* distribution
 	for d in . $(PLUGIN_DIRS); do $(BIN)/python -m build $(BUILD_FLAGS) --outdir $(DIST_DIR) $$d || exit 1; done
 	@ls $(DIST_DIR)
 
-clean:
-	rm -rf datagen-out dist .pytest_cache .mypy_cache .ruff_cache
+clean:  ## also removes the build/ and *.egg-info setuptools left in plugin folders before they built with hatchling
+	rm -rf datagen-out dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf plugins/*/build plugins/*/src/*.egg-info examples/*/build examples/*/src/*.egg-info
