@@ -155,6 +155,11 @@ def test_a_plugin_for_another_kernel_is_listed_broken_with_the_reason(tmp_path: 
         assert f"{fitting}  ({fitting} 1.0.0)\n" in result.output
     host = make_plugin_host()
     assert [p.name for p in host.broken()] == ["future-pack"]
+    # a run goes on without it, and says so
+    ran = CliRunner().invoke(make_cli(), ["run", "--customers", "2", "--sink", "null", "-q"])
+    assert ran.exit_code == 0, ran.output
+    assert ("warning: plugin 'future-pack' (future-pack 1.0.0) is not loaded: needs datagen-kernel<100,>=99"
+            in ran.output)
     assert not host.pm.has_plugin("future-pack") and host.pm.has_plugin("fitting-pack")  # never imported
 
 

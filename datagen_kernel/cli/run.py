@@ -64,6 +64,8 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
 
     sources = ConfigSources.build(options, config_file)
     host = _host(ctx)
+    for info in host.broken():  # their entities, sinks... are missing from this run: say so
+        click.echo(f"warning: {info.label} is not loaded: {info.error} (see `datagen plugins`)", err=True)
     defaults = host.registry.run_defaults()
     clash = _flag_clash(defaults)
     if clash is not None:
