@@ -16,6 +16,7 @@ from datagen_kernel.api.errors import PluginError
 from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, GeneratorWrapper
 from datagen_kernel.api.options import Option
+from datagen_kernel.api.rows import DEFAULT_LOCALE, Count, MakeRow, RowGenerator
 from datagen_kernel.api.rules import Rule
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import EntitySpec, Field
@@ -158,13 +159,32 @@ class _Register:
 
 
 class EntityRegister(_Register):
-    """``register(spec)``; ``register.extend(entity, *fields)``; ``register.options(ns, opts)``;
+    """``register(spec)``; ``register.rows(spec, make, per=..., count=...)``;
+    ``register.extend(entity, *fields)``; ``register.options(ns, opts)``;
     ``register.domain(DomainDefaults(...))``."""
 
     def __call__(self, spec: EntitySpec) -> None:
         if not isinstance(spec, EntitySpec):
             raise PluginError(f"{self.owner.label} registered {spec!r}, expected an EntitySpec")
         _unique("entity", self._registry.entities, spec.name, spec, self.owner)
+
+    def rows(self, spec: EntitySpec, make: MakeRow, *, per: str | None = None, count: Count = 1,
+             locale: str = DEFAULT_LOCALE) -> None:
+        """Register ``spec`` and make its records one at a time with ``make(parent, row) -> dict``.
+
+        ``per``: the parent entity (any installed pack's), one call of ``count`` per parent
+        record; without it, one record per root (``scope=Scope.ROOT``) or ``count`` records
+        once per run (``scope=Scope.GLOBAL``). ``count``: a number, an inclusive ``(low,
+        high)`` range, or ``count(parent, row) -> int``. ``locale``: ``row.fake``'s locale.
+        The kernel fills a UUID primary key, the foreign keys to the parent and nullable
+        fields ``make`` leaves out (see ``datagen_kernel.api.rows``).
+        """
+        self(spec)
+        generator = RowGenerator(make, per=per, count=count, locale=locale)
+        problems = generator.check(spec)
+        if problems:
+            raise PluginError(f"{self.owner.label} cannot make {spec.name!r} row by row: " + "; ".join(problems))
+        _unique("generator", self._registry.generators, spec.name, generator.as_generator(), self.owner)
 
     def extend(self, entity: str, *fields: Field) -> None:
         self._registry.extensions.append((entity, tuple(fields), self.owner))
@@ -235,6 +255,13 @@ class GeneratorRegister(_Register):
 
     def __call__(self, entity: str, generator: Generator) -> None:
         _unique("generator", self._registry.generators, entity, generator, self.owner)
+
+    def rows(self, entity: str, make: MakeRow, *, per: str | None = None, count: Count = 1,
+             locale: str = DEFAULT_LOCALE) -> None:
+        """The generator of an entity registered elsewhere, one record at a time (as
+        ``EntityRegister.rows``, checked against the entity when the run is planned)."""
+        generator = RowGenerator(make, per=per, count=count, locale=locale)
+        _unique("generator", self._registry.generators, entity, generator.as_generator(), self.owner)
 
     def wrap(self, entity: str, wrapper: GeneratorWrapper) -> None:
         self._registry.wrappers.setdefault(entity, []).append(Registration(wrapper, self.owner))

@@ -9,7 +9,9 @@ Fixtures:
   a plugin distribution and run ``datagen`` with it, leaving the current environment untouched.
 
 Helpers: ``generate_records(host, ...)`` runs the real engine and returns the records of each
-entity; ``SinkConformance`` is the conformance suite any sink runs by subclassing it::
+entity; ``PackConformance`` is the suite any entity pack runs by subclassing it (determinism
+across workers and batch sizes, prefix stability, foreign keys, rules, catalog doc);
+``SinkConformance`` is the conformance suite any sink runs by subclassing it::
 
     from datagen_kernel.testing import SinkConformance
 
@@ -26,11 +28,13 @@ from __future__ import annotations
 from datagen_kernel.testing.conformance import SinkConformance
 from datagen_kernel.testing.fixtures import datagen_cli, datagen_host, datagen_register, datagen_venv
 from datagen_kernel.testing.pack import ConformancePack
+from datagen_kernel.testing.packs import PackConformance
 from datagen_kernel.testing.records import columnar_batch, generate_records
 from datagen_kernel.testing.venv import PluginVenv
 
 __all__ = [
     "ConformancePack",
+    "PackConformance",
     "PluginVenv",
     "SinkConformance",
     "columnar_batch",
