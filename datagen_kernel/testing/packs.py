@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from datagen_kernel.api.errors import DatagenError
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.schema import EntitySpec, Scope
@@ -178,7 +179,10 @@ class _PackRuns:
         plan.routes[0].sink_cls = _Capturing
         plan.routes[0].serializer = _RecordsSerializer.name
         plan.serializers[_RecordsSerializer.name] = (_RecordsSerializer, {})
-        summary = execute(self.host, plan)
+        try:
+            summary = execute(self.host, plan)
+        except DatagenError as exc:
+            raise AssertionError(f"the run of {roots} roots failed: {exc}") from exc
         if not summary.ok:
             raise AssertionError(f"the run of {roots} roots failed: {summary.errors}")
         return holder[0].records
