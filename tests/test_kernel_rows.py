@@ -257,3 +257,39 @@ def test_faker_is_imported_only_when_a_row_asks_for_it() -> None:
             "datagen_kernel.cli.make_cli(); print('faker' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+# --- adding fields to another pack's entity ------------------------------------------------
+
+
+def _fill_segment(customer: dict[str, Any], row: Row) -> dict[str, Any]:
+    income = customer["monthly_income"]
+    return {"segment": "PRIVATE" if income >= 2_000_000 else row.choice(("RETAIL", "PRIME"), (4, 1)),
+            "segment_since": row.recent_date(700), "segment_limit": float(row.random.randint(1, 9) * 1000)}
+
+
+class SegmentPack:
+    @hookimpl
+    def datagen_register_entities(self, register: Any) -> None:
+        register.extend("customer", Field("segment", String(10)), Field("segment_since", Date()),
+                        Field("segment_limit", Decimal(12, 2)), Field("segment_note", String(5), nullable=True),
+                        fill=_fill_segment)
+
+
+def test_extend_with_fill_adds_fields_without_changing_the_others() -> None:
+    plain = generate_records(make_plugin_host(entrypoints=False, plugins=[banking]), customers=600, seed=8)
+    host = make_plugin_host(entrypoints=False, plugins=[banking, SegmentPack()])
+    data = generate_records(host, customers=600, seed=8)
+    assert "segment" in host.registry.entity_specs()["customer"].field_names
+    for before, after in zip(plain["customer"], data["customer"], strict=True):
+        added = {k: after.pop(k) for k in ("segment", "segment_since", "segment_limit", "segment_note")}
+        assert after == before  # the banking pack's own values are untouched
+        assert added["segment_note"] is None and added["segment_limit"] % 100_000 == 0  # float reais -> cents
+        assert (added["segment"] == "PRIVATE") == (before["monthly_income"] >= 2_000_000)
+    assert data["account"] == plain["account"] and data["transaction"] == plain["transaction"]
+
+
+class TestSegmentPackConformance(PackConformance):
+    pack = SegmentPack()
+    requires = (banking,)
+    catalog_doc = HERE / "rows_policy_pack.md"

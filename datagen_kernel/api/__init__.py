@@ -40,7 +40,7 @@ from datagen_kernel.api.registry import (
     TransformRegister,
     ValidatorRegister,
 )
-from datagen_kernel.api.rows import Count, MakeRow, Row, RowGenerator
+from datagen_kernel.api.rows import Count, FillRow, MakeRow, Row, RowFiller, RowGenerator
 from datagen_kernel.api.rules import Lookup, RecordIndex, Rule, Violation
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import (
@@ -103,8 +103,10 @@ __all__ = [
     "RecordType",
     "Records",
     "Count",
+    "FillRow",
     "MakeRow",
     "Row",
+    "RowFiller",
     "RowGenerator",
     "Rule",
     "RunInfo",

@@ -16,7 +16,7 @@ from datagen_kernel.api.errors import PluginError
 from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, GeneratorWrapper
 from datagen_kernel.api.options import Option
-from datagen_kernel.api.rows import DEFAULT_LOCALE, Count, MakeRow, RowGenerator
+from datagen_kernel.api.rows import DEFAULT_LOCALE, Count, FillRow, MakeRow, RowFiller, RowGenerator
 from datagen_kernel.api.rules import Rule
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import EntitySpec, Field
@@ -186,8 +186,20 @@ class EntityRegister(_Register):
             raise PluginError(f"{self.owner.label} cannot make {spec.name!r} row by row: " + "; ".join(problems))
         _unique("generator", self._registry.generators, spec.name, generator.as_generator(), self.owner)
 
-    def extend(self, entity: str, *fields: Field) -> None:
+    def extend(self, entity: str, *fields: Field, fill: FillRow | None = None, locale: str = DEFAULT_LOCALE) -> None:
+        """Append ``fields`` to another plugin's entity.
+
+        With ``fill(record, row) -> {field: value}`` the kernel fills them: the entity's own
+        generator runs, then ``fill`` gets each record and a ``Row`` (seeded for these fields,
+        so the entity's other values do not change). Without it, fill them in a generator
+        wrapper (``register.wrap`` in ``datagen_register_generators``).
+        """
         self._registry.extensions.append((entity, tuple(fields), self.owner))
+        if fill is not None:
+            if not callable(fill):
+                raise PluginError(f"{self.owner.label} extends {entity!r} with fill={fill!r}, not a function")
+            wrapper = RowFiller(fill, [f.name for f in fields], locale).as_wrapper()
+            self._registry.wrappers.setdefault(entity, []).append(Registration(wrapper, self.owner))
 
     def options(self, namespace: str, options: Sequence[Option], doc: str = "") -> None:
         groups = self._registry.option_groups

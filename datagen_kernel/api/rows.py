@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from datagen_kernel.api.columnar import as_rows
 from datagen_kernel.api.errors import PluginError
-from datagen_kernel.api.generation import BlockContext, Generator, RunInfo
-from datagen_kernel.api.records import Record
+from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
+from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.schema import Date, Decimal, EntitySpec, Scope, Timestamp, Uuid
 
 if TYPE_CHECKING:
     from faker import Generator as Faker
 
-__all__ = ["DEFAULT_LOCALE", "Count", "MakeRow", "Row", "RowGenerator"]
+__all__ = ["DEFAULT_LOCALE", "Count", "FillRow", "MakeRow", "Row", "RowFiller", "RowGenerator"]
 
 DEFAULT_LOCALE = "pt_BR"
 """Faker's locale unless ``register.rows(..., locale=...)`` says otherwise."""
@@ -222,10 +222,11 @@ class Row:
 class _Layout:
     """What the kernel fills and converts in every record of one entity (computed once)."""
 
-    def __init__(self, spec: EntitySpec, per: str | None) -> None:
+    def __init__(self, spec: EntitySpec, per: str | None, only: Sequence[str] | None = None) -> None:
+        """``only``: just these fields (added by a plugin), keys left alone."""
         self.names = spec.field_names
         pk = spec.field(spec.primary_key)
-        self.uuid_key = spec.primary_key if isinstance(pk.type, Uuid) else None
+        self.uuid_key = spec.primary_key if isinstance(pk.type, Uuid) and only is None else None
         # foreign keys to the parent come from it; other keys the parent carries too (a loan's
         # customer_id for its installments) are copied from the parent's field of that name
         self.from_parent: list[tuple[str, str]] = []
@@ -235,10 +236,11 @@ class _Layout:
         for fk in spec.foreign_keys:
             if per is not None and fk.entity != per and all(fk.field != f for f, _ in self.from_parent):
                 self.from_parent.append((fk.field, fk.field))
-        self.nullable = [f.name for f in spec.fields if f.nullable]
-        self.decimals = [(f.name, f.type.scale) for f in spec.fields if isinstance(f.type, Decimal)]
-        self.timestamps = [f.name for f in spec.fields if isinstance(f.type, Timestamp)]
-        self.dates = [f.name for f in spec.fields if isinstance(f.type, Date)]
+        fields = [f for f in spec.fields if only is None or f.name in only]
+        self.nullable = [f.name for f in fields if f.nullable]
+        self.decimals = [(f.name, f.type.scale) for f in fields if isinstance(f.type, Decimal)]
+        self.timestamps = [f.name for f in fields if isinstance(f.type, Timestamp)]
+        self.dates = [f.name for f in fields if isinstance(f.type, Date)]
 
 
 class RowGenerator:
@@ -391,3 +393,36 @@ def _epoch_ms(value: datetime, name: str) -> int:
         raise ValueError(f"field {name!r}: naive datetime {value.isoformat()}; give it a time zone")
     return (value - _EPOCH) // timedelta(milliseconds=1)
 
+
+
+FillRow = Callable[[Record, "Row"], Mapping[str, Any]]
+"""``fill(record, row) -> {field: value}``: the values of the fields a plugin adds to a record."""
+
+
+class RowFiller:
+    """The wrapper ``register.extend(entity, *fields, fill=...)`` registers: the entity's own
+    generator runs, then ``fill`` gives each record the added fields (picklable)."""
+
+    __slots__ = ("fields", "fill", "locale")
+
+    def __init__(self, fill: FillRow, fields: Sequence[str], locale: str = DEFAULT_LOCALE) -> None:
+        self.fill = fill
+        self.fields = tuple(fields)
+        self.locale = locale
+
+    def as_wrapper(self) -> GeneratorWrapper:
+        return self
+
+    def __call__(self, ctx: BlockContext, inner: Generator) -> Records:
+        records = inner(ctx)
+        rows = as_rows(records)  # a Batch builds its rows; they are the truth from then on
+        if not rows:
+            return records
+        # a stream of its own: the entity's other draws, and other plugins' fields, stay as they are
+        row = Row(ctx, int(ctx.rng("rows", "extend", *self.fields).integers(1 << _SEED_BITS)), self.locale)
+        fill = self.fill
+        for i, record in enumerate(rows):
+            row.index = i
+            record.update(fill(record, row))
+        RowGenerator._complete(rows, (), (), None, _Layout(ctx.entity, None, only=self.fields))
+        return records
