@@ -66,3 +66,10 @@ def test_dangling_foreign_keys_and_missing_docs_fail(tmp_path: Path) -> None:
     suite, runs = _suite(_Variant(), doc)
     with pytest.raises(AssertionError, match="does not name entity `policy`"):
         suite.test_catalog_doc_names_every_entity_and_added_field(runs)
+
+
+def test_an_installed_pack_is_named_by_its_entry_point() -> None:
+    _, runs = _suite("loans")
+    assert set(runs.entities) == {"property", "loan", "installment"}
+    with pytest.raises(AssertionError, match="no installed plugin is named 'no-such-pack'"):
+        _suite("no-such-pack")

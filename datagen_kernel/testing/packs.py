@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,11 +29,13 @@ Dataset = dict[str, list[Record]]
 class PackConformance:
     """Checks every entity pack must pass. Subclass it in a test module (``class TestX(PackConformance)``).
 
-    Set ``pack`` to the plugin under test (its module, or the object it registers) and
-    ``requires`` to the packs it builds on (e.g. the banking pack for an entity made per
-    customer). ``catalog_doc`` is the page that documents the pack's entities (its README or a
-    docs page): it must name each of them, and each field the pack adds to another pack's
-    entity, in backticks. ``options`` are ``-o`` values (``{"policy.share": "0.5"}``) and
+    Set ``pack`` to the plugin under test: its entry-point name (``"insurance"``: the installed
+    plugins are loaded, so the packs it builds on come along), or its module (or the object it
+    registers) with ``requires`` listing the packs it builds on (e.g. the banking pack's plugin
+    module for an entity made per customer). ``catalog_doc`` is the page that documents the
+    pack's entities (its README or a docs page; a relative path is taken from the test
+    module's folder): it must name each of them, and each field the pack adds to another
+    pack's entity, in backticks. ``options`` are ``-o`` values (``{"policy.share": "0.5"}``) and
     ``scenario`` a scenario name, for every run of the suite.
 
     Runs of ``roots`` roots (more than two blocks of 500, the last one partial, so the
@@ -68,6 +71,9 @@ class PackConformance:
         if self.catalog_doc is None:
             raise AssertionError(f"{type(self).__name__} must set catalog_doc: the page documenting the pack")
         path = Path(self.catalog_doc)
+        module = getattr(sys.modules.get(type(self).__module__), "__file__", None)
+        if not path.is_absolute() and module is not None:
+            path = Path(module).parent / path
         assert path.is_file(), f"catalog doc {str(path)!r} does not exist"
         text = path.read_text(encoding="utf-8")
         named = set(re.findall(r"`([^`\s]+)`", text))
@@ -141,9 +147,18 @@ class _PackRuns:
         if suite.pack is None:
             raise AssertionError(f"{type(suite).__name__} must set pack = the plugin under test")
         self.suite = suite
-        self.host = make_plugin_host(entrypoints=False, plugins=[*suite.requires, suite.pack])
-        name = self.host.pm.get_name(suite.pack)
-        info = next(p for p in self.host.plugins if p.name == name)
+        if isinstance(suite.pack, str):
+            self.host = make_plugin_host()
+            name = suite.pack
+        else:
+            self.host = make_plugin_host(entrypoints=False, plugins=[*suite.requires, suite.pack])
+            name = self.host.pm.get_name(suite.pack) or ""
+        info = next((p for p in self.host.plugins if p.name == name), None)
+        if info is None:
+            raise AssertionError(f"no installed plugin is named {name!r}; install it (pip install -e .) "
+                                 "or set pack to its module")
+        if info.error:
+            raise AssertionError(f"{info.label} is broken: {info.error}")
         self.label = info.label
         registry = self.host.registry
         self.specs: dict[str, EntitySpec] = registry.entity_specs()

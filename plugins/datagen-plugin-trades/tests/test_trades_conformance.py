@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import datagen_plugin_banking.plugin as banking
-import datagen_plugin_trades.plugin as trades_pack
-
 from datagen_kernel.testing import PackConformance
 
 
 class TestTradesPackConformance(PackConformance):
-    pack = trades_pack
-    requires = (banking,)
-    catalog_doc = Path(__file__).resolve().parents[3] / "docs" / "packs" / "trades.md"
+    pack = "trades"  # the installed plugin, with the installed packs it builds on
+    catalog_doc = "../../../docs/packs/trades.md"
