@@ -205,6 +205,23 @@ def test_generator_register_rows_is_checked_when_the_run_is_planned() -> None:
         generate_records(host, customers=3)
 
 
+def test_a_subtree_entity_cannot_be_made_per_a_global_one() -> None:
+    per_branch = EntitySpec(name="desk", kind=Kind.MASTER, primary_key="desk_id", doc="Per branch.",
+                            fields=(Field("desk_id", Uuid()), Field("code", String(4))),
+                            foreign_keys=(ForeignKey("code", "branch", "code"),))
+
+    class Pack:
+        @hookimpl
+        def datagen_register_entities(self, register: Any) -> None:
+            register.rows(OWNER, _make_owner)
+            register.rows(BRANCH, _make_branch, count=2)
+            register.rows(per_branch, lambda branch, row: {}, per="branch")
+
+    host = make_plugin_host(entrypoints=False, plugins=[Pack()])
+    with pytest.raises(PluginError, match="every block of roots would repeat its records"):
+        generate_records(host, customers=3)
+
+
 # --- the Row helpers -----------------------------------------------------------------------
 
 

@@ -258,8 +258,9 @@ class RowGenerator:
     def as_generator(self) -> Generator:
         return self
 
-    def check(self, spec: EntitySpec) -> list[str]:
-        """What is wrong with making ``spec`` this way (empty: nothing)."""
+    def check(self, spec: EntitySpec, parent: EntitySpec | None = None) -> list[str]:
+        """What is wrong with making ``spec`` this way (empty: nothing); ``parent``: the spec
+        of ``per`` once the run's entities are known."""
         problems: list[str] = []
         name = spec.name
         count = self.count
@@ -285,6 +286,14 @@ class RowGenerator:
             if not any(fk.entity == self.per for fk in spec.foreign_keys):
                 problems.append(f"{name!r} is made per {self.per!r} but declares no foreign key to it: "
                                 f"add ForeignKey('{self.per}_id', '{self.per}', '{self.per}_id') (or its key)")
+            if parent is not None and (parent.scope == Scope.GLOBAL) != (spec.scope == Scope.GLOBAL):
+                if spec.scope == Scope.GLOBAL:
+                    problems.append(f"global entity {name!r} cannot be made per {self.per!r}, which is not "
+                                    "global: make it per another global entity, or give it scope='subtree'")
+                else:
+                    problems.append(f"{name!r} is made per {self.per!r}, a global entity, so every block of "
+                                    f"roots would repeat its records: make it global too, or reference a "
+                                    f"{self.per!r} record with row.pick({self.per!r})")
         return problems
 
     def __call__(self, ctx: BlockContext) -> list[Record]:

@@ -316,7 +316,8 @@ def _generators(reg: Registry, specs: Mapping[str, EntitySpec]) -> dict[str, Gen
     for name in specs:
         base = reg.generators[name]
         if isinstance(base.value, RowGenerator):
-            problems = base.value.check(specs[name])
+            per = base.value.per
+            problems = base.value.check(specs[name], specs.get(per) if per is not None else None)
             if problems:
                 raise PluginError(f"{base.owner.label} cannot make {name!r} row by row: " + "; ".join(problems))
         gen: Generator = GuardedGenerator(name, base.value, base.owner.label, "generator")
