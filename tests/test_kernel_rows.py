@@ -270,9 +270,10 @@ def test_faker_is_imported_only_when_a_row_asks_for_it() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, datagen_kernel, datagen_kernel.api, datagen_kernel.cli; "
-            "datagen_kernel.cli.make_cli(); print('faker' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = ("import sys, datagen_kernel, datagen_kernel.cli, rows_policy_pack; datagen_kernel.cli.make_cli(); "
+            "host = datagen_kernel.make_plugin_host(plugins=[rows_policy_pack]); host.registry; "
+            "print('faker' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=HERE)
     assert done.stdout.strip() == "False"
 
 
