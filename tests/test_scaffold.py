@@ -23,11 +23,13 @@ def _new_plugin(args: list[str], cwd: Path) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory: pytest.TempPathFactory, datagen_venv: PluginVenv) -> dict[str, Path]:
-    """One generated plugin of each kind, installed together (one pip call)."""
+    """One generated plugin of each kind, installed together (one pip call); the rows entity and
+    the sink have names of the user's, the others the default ones (extend: ``customer``)."""
     where = tmp_path_factory.mktemp("scaffolded")
     folders = {}
+    names = {"rows": ["--entity", "insurance_policy"], "sink": ["--sink", "audit-log"]}
     for kind in KINDS:
-        code, output = _new_plugin([f"scaffolded-{kind}", "--kind", kind], where)
+        code, output = _new_plugin([f"scaffolded-{kind}", "--kind", kind, *names.get(kind, [])], where)
         assert code == 0, output
         folders[kind] = where / f"datagen-plugin-scaffolded-{kind}"
     datagen_venv.install(*folders.values())
