@@ -92,6 +92,8 @@ def render(name: str, kind: str, *, entity: str | None = None, sink: str | None 
         "field": f"{snake}_segment",
         "sink": sink_name,
         "sink_camel": "".join(p.capitalize() for p in sink_name.split("-")),
+        "command": " ".join(["datagen new-plugin", short, "--kind", kind,
+                             *(["--entity", entity] if entity else []), *(["--sink", sink] if sink else [])]),
     }
     pkg = values["pkg"]
     files = {
@@ -142,7 +144,7 @@ def new_plugin_command(name: str, kind: str, entity: str | None, sink: str | Non
 
 
 # --- templates (string.Template: $name, $dist, $pkg, $snake, $camel, $kernel_req, $kind,
-#     $entity, $field, $sink, $sink_camel) ---------------------------------------------------
+#     $entity, $field, $sink, $sink_camel, $command) -----------------------------------------
 
 _PYPROJECT = """\
 [build-system]
@@ -175,7 +177,7 @@ _INIT = '''\
 _README_HEAD = """\
 # $dist
 
-A datagen plugin ($kind), created with `datagen new-plugin $name --kind $kind`.
+A datagen plugin ($kind), created with `$command`.
 
 ## Install and test
 
