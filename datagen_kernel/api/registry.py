@@ -180,11 +180,12 @@ class EntityRegister(_Register):
         fields ``make`` leaves out (see ``datagen_kernel.api.rows``).
         """
         self(spec)
-        generator = RowGenerator(make, per=per, count=count, locale=locale)
-        problems = generator.check(spec)
+        rows = RowGenerator(make, per=per, count=count, locale=locale)
+        problems = rows.check(spec)
         if problems:
             raise PluginError(f"{self.owner.label} cannot make {spec.name!r} row by row: " + "; ".join(problems))
-        _unique("generator", self._registry.generators, spec.name, generator.as_generator(), self.owner)
+        generator: Generator = rows
+        _unique("generator", self._registry.generators, spec.name, generator, self.owner)
 
     def extend(self, entity: str, *fields: Field, fill: FillRow | None = None, locale: str = DEFAULT_LOCALE) -> None:
         """Append ``fields`` to another plugin's entity.
@@ -198,8 +199,8 @@ class EntityRegister(_Register):
         if fill is not None:
             if not callable(fill):
                 raise PluginError(f"{self.owner.label} extends {entity!r} with fill={fill!r}, not a function")
-            wrapper = RowFiller(fill, [f.name for f in fields], locale).as_wrapper()
-            self._registry.wrappers.setdefault(entity, []).append(Registration(wrapper, self.owner))
+            filler: GeneratorWrapper = RowFiller(fill, [f.name for f in fields], locale)
+            self._registry.wrappers.setdefault(entity, []).append(Registration(filler, self.owner))
 
     def options(self, namespace: str, options: Sequence[Option], doc: str = "") -> None:
         groups = self._registry.option_groups
@@ -272,8 +273,8 @@ class GeneratorRegister(_Register):
              locale: str = DEFAULT_LOCALE) -> None:
         """The generator of an entity registered elsewhere, one record at a time (as
         ``EntityRegister.rows``, checked against the entity when the run is planned)."""
-        generator = RowGenerator(make, per=per, count=count, locale=locale)
-        _unique("generator", self._registry.generators, entity, generator.as_generator(), self.owner)
+        generator: Generator = RowGenerator(make, per=per, count=count, locale=locale)
+        _unique("generator", self._registry.generators, entity, generator, self.owner)
 
     def wrap(self, entity: str, wrapper: GeneratorWrapper) -> None:
         self._registry.wrappers.setdefault(entity, []).append(Registration(wrapper, self.owner))

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from datagen_kernel.api.columnar import as_rows
 from datagen_kernel.api.errors import PluginError
-from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
+from datagen_kernel.api.generation import BlockContext, Generator, RunInfo
 from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.schema import Date, Decimal, EntitySpec, Scope, Timestamp, Uuid
 
@@ -255,9 +255,6 @@ class RowGenerator:
         self.count = count
         self.locale = locale
 
-    def as_generator(self) -> Generator:
-        return self
-
     def check(self, spec: EntitySpec, parent: EntitySpec | None = None) -> list[str]:
         """What is wrong with making ``spec`` this way (empty: nothing); ``parent``: the spec
         of ``per`` once the run's entities are known."""
@@ -418,9 +415,6 @@ class RowFiller:
         self.fill = fill
         self.fields = tuple(fields)
         self.locale = locale
-
-    def as_wrapper(self) -> GeneratorWrapper:
-        return self
 
     def __call__(self, ctx: BlockContext, inner: Generator) -> Records:
         records = inner(ctx)
