@@ -4,8 +4,9 @@
 
 Hooks (``hookspecs``), the entity model (``schema``), what generators see (``generation``),
 a pack's domain defaults (``domain``), the contracts of sinks, serializers, rules, scenarios
-and transforms, option declarations and the errors users see. The columnar fast path
-(``Batch``, ``TextColumn`` and the numpy helpers) is the opt-in module
+and transforms, option declarations and the errors users see. An entity is usually made one
+record at a time: ``register.rows(spec, make, per=...)`` (``Row``, ``datagen_kernel.api.rows``).
+The columnar fast path (``Batch``, ``TextColumn`` and the numpy helpers) is the opt-in module
 ``datagen_kernel.api.columnar``; random streams for deterministic generators are in
 ``datagen_kernel.api.seeding``. Nothing here depends on the engine, the codecs or the command line.
 """
@@ -39,6 +40,7 @@ from datagen_kernel.api.registry import (
     TransformRegister,
     ValidatorRegister,
 )
+from datagen_kernel.api.rows import Count, FillRow, MakeRow, Row, RowFiller, RowGenerator
 from datagen_kernel.api.rules import Lookup, RecordIndex, Rule, Violation
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import (
@@ -100,6 +102,12 @@ __all__ = [
     "RecordIndex",
     "RecordType",
     "Records",
+    "Count",
+    "FillRow",
+    "MakeRow",
+    "Row",
+    "RowFiller",
+    "RowGenerator",
     "Rule",
     "RunInfo",
     "RunSummary",

@@ -42,9 +42,16 @@ hookspec = pluggy.HookspecMarker("datagen")
 def datagen_register_entities(register: EntityRegister) -> None:
     """Register entity specs with ``register(EntitySpec(...))``.
 
-    ``register.extend(entity, *fields)`` appends fields to another plugin's entity (its
-    generator must then fill them, e.g. through a wrapper); ``register.options(namespace,
-    options)`` declares a pack's own options (``-o namespace.key=value``).
+    ``register.rows(spec, make, per="customer", count=(0, 2))`` registers an entity and makes
+    it one record at a time: ``make(parent, row) -> dict`` (see ``datagen_kernel.api.Row``);
+    the kernel fills the UUID primary key and the foreign keys to the parent, and keeps it
+    deterministic. Without ``per`` it makes one record per root (``scope=Scope.ROOT``) or
+    ``count`` records once per run (``scope=Scope.GLOBAL``).
+
+    ``register.extend(entity, *fields, fill=fn)`` appends fields to another plugin's entity;
+    ``fill(record, row) -> dict`` gives each record their values (without ``fill``, a
+    generator wrapper must fill them). ``register.options(namespace, options)`` declares a
+    pack's own options (``-o namespace.key=value``).
 
     ``register.domain(DomainDefaults(...))`` declares what the kernel leaves to the pack that
     owns the root entity, each field optional:
@@ -73,7 +80,9 @@ def datagen_register_generators(register: GeneratorRegister) -> None:
     """Register ``register(entity_name, generator)``, one generator per entity.
 
     A generator is ``fn(ctx: BlockContext) -> list[dict]`` and returns all records of its
-    entity for one block of the root range. ``register.wrap(entity_name, wrapper)`` decorates
+    entity for one block of the root range (the columnar fast path may return a ``Batch``).
+    ``register.rows(entity_name, make, per=..., count=...)`` makes an entity registered
+    elsewhere one record at a time instead. ``register.wrap(entity_name, wrapper)`` decorates
     the generator another plugin registered: ``wrapper(ctx, inner) -> list[dict]``.
     """
 

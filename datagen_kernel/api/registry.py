@@ -16,6 +16,7 @@ from datagen_kernel.api.errors import PluginError
 from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, GeneratorWrapper
 from datagen_kernel.api.options import Option
+from datagen_kernel.api.rows import DEFAULT_LOCALE, Count, FillRow, MakeRow, RowFiller, RowGenerator
 from datagen_kernel.api.rules import Rule
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import EntitySpec, Field
@@ -160,7 +161,8 @@ class _Register:
 
 
 class EntityRegister(_Register):
-    """``register(spec)``; ``register.extend(entity, *fields)``; ``register.options(ns, opts)``;
+    """``register(spec)``; ``register.rows(spec, make, per=..., count=...)``;
+    ``register.extend(entity, *fields)``; ``register.options(ns, opts)``;
     ``register.domain(DomainDefaults(...))``."""
 
     def __call__(self, spec: EntitySpec) -> None:
@@ -168,8 +170,39 @@ class EntityRegister(_Register):
             raise PluginError(f"{self.owner.label} registered {spec!r}, expected an EntitySpec")
         _unique("entity", self._registry.entities, spec.name, spec, self.owner)
 
-    def extend(self, entity: str, *fields: Field) -> None:
+    def rows(self, spec: EntitySpec, make: MakeRow, *, per: str | None = None, count: Count = 1,
+             locale: str = DEFAULT_LOCALE) -> None:
+        """Register ``spec`` and make its records one at a time with ``make(parent, row) -> dict``.
+
+        ``per``: the parent entity (any installed pack's), one call of ``count`` per parent
+        record; without it, one record per root (``scope=Scope.ROOT``) or ``count`` records
+        once per run (``scope=Scope.GLOBAL``). ``count``: a number, an inclusive ``(low,
+        high)`` range, or ``count(parent, row) -> int``. ``locale``: ``row.fake``'s locale.
+        The kernel fills a UUID primary key, the foreign keys to the parent and nullable
+        fields ``make`` leaves out (see ``datagen_kernel.api.rows``).
+        """
+        self(spec)
+        rows = RowGenerator(make, per=per, count=count, locale=locale)
+        problems = rows.check(spec)
+        if problems:
+            raise PluginError(f"{self.owner.label} cannot make {spec.name!r} row by row: " + "; ".join(problems))
+        generator: Generator = rows
+        _unique("generator", self._registry.generators, spec.name, generator, self.owner)
+
+    def extend(self, entity: str, *fields: Field, fill: FillRow | None = None, locale: str = DEFAULT_LOCALE) -> None:
+        """Append ``fields`` to another plugin's entity.
+
+        With ``fill(record, row) -> {field: value}`` the kernel fills them: the entity's own
+        generator runs, then ``fill`` gets each record and a ``Row`` (seeded for these fields,
+        so the entity's other values do not change). Without it, fill them in a generator
+        wrapper (``register.wrap`` in ``datagen_register_generators``).
+        """
         self._registry.extensions.append((entity, tuple(fields), self.owner))
+        if fill is not None:
+            if not callable(fill):
+                raise PluginError(f"{self.owner.label} extends {entity!r} with fill={fill!r}, not a function")
+            filler: GeneratorWrapper = RowFiller(fill, [f.name for f in fields], locale)
+            self._registry.wrappers.setdefault(entity, []).append(Registration(filler, self.owner))
 
     def options(self, namespace: str, options: Sequence[Option], doc: str = "") -> None:
         groups = self._registry.option_groups
@@ -236,6 +269,13 @@ class GeneratorRegister(_Register):
     """``register(entity, generator)``; ``register.wrap(entity, wrapper)``."""
 
     def __call__(self, entity: str, generator: Generator) -> None:
+        _unique("generator", self._registry.generators, entity, generator, self.owner)
+
+    def rows(self, entity: str, make: MakeRow, *, per: str | None = None, count: Count = 1,
+             locale: str = DEFAULT_LOCALE) -> None:
+        """The generator of an entity registered elsewhere, one record at a time (as
+        ``EntityRegister.rows``, checked against the entity when the run is planned)."""
+        generator: Generator = RowGenerator(make, per=per, count=count, locale=locale)
         _unique("generator", self._registry.generators, entity, generator, self.owner)
 
     def wrap(self, entity: str, wrapper: GeneratorWrapper) -> None:

@@ -1,7 +1,9 @@
 """``datagen new-plugin NAME``: a ready-to-install plugin distribution in the current folder.
 
-The templates below are the smallest complete plugin of each kind: an entity pack, a sink or
-a serializer, with a README and a test suite that passes right after ``pip install -e``.
+The templates below are the smallest complete plugin of each kind: an entity made row by row
+(``rows``) or block by block (``entities``), a sink, a serializer, or fields added to another
+pack's entity (``extend``), with a README and a test suite that passes right after
+``pip install -e``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ import click
 from datagen_kernel.api.errors import UsageError
 from datagen_kernel.engine.plugins import kernel_version
 
-KINDS = ("entities", "sink", "serializer")
+KINDS = ("rows", "entities", "sink", "serializer", "extend")
+ENTITY_KINDS = ("rows", "entities", "extend")
+DEFAULT_EXTENDED = "customer"
+"""The entity ``--kind extend`` adds a field to unless ``--entity`` names another."""
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_ENTITY = re.compile(r"^[a-z][a-z0-9_]*$")
 _PREFIX = "datagen-plugin-"
 
 
@@ -43,12 +49,37 @@ def check_name(name: str) -> str:
     return short
 
 
-def render(name: str, kind: str) -> dict[str, str]:
-    """Relative path -> content of every file of a new plugin distribution."""
+def _names(short: str, kind: str, entity: str | None, sink: str | None) -> tuple[str, str]:
+    """The entity and sink names of a new plugin: the user's, or derived from the plugin name."""
+    if entity is not None and kind not in ENTITY_KINDS:
+        raise UsageError(f"--entity does not apply to --kind {kind}",
+                         hint=f"--entity names the entity of --kind {', '.join(ENTITY_KINDS)}")
+    if sink is not None and kind != "sink":
+        raise UsageError(f"--sink does not apply to --kind {kind}", hint="--sink names the sink of --kind sink")
+    if entity is not None and (not _ENTITY.match(entity) or len(entity) > 40 or keyword.iskeyword(entity)):
+        raise UsageError(f"entity name {entity!r} is invalid",
+                         hint="use lower_snake_case letters, digits and underscores, starting with a letter "
+                              "(at most 40 characters), e.g. --entity insurance_policy")
+    if sink is not None and (not _NAME.match(sink) or len(sink) > 40):
+        raise UsageError(f"sink name {sink!r} is invalid",
+                         hint="use lowercase letters, digits and single dashes, starting with a letter, "
+                              "e.g. --sink audit-log")
+    default_entity = DEFAULT_EXTENDED if kind == "extend" else short.replace("-", "_")
+    return entity or default_entity, sink or short
+
+
+def render(name: str, kind: str, *, entity: str | None = None, sink: str | None = None) -> dict[str, str]:
+    """Relative path -> content of every file of a new plugin distribution.
+
+    ``entity``: the entity of ``rows`` and ``entities``, or the one ``extend`` adds a field
+    to; ``sink``: the sink's name. Both default to names derived from the plugin name
+    (``extend``: ``customer``).
+    """
     if kind not in KINDS:
         raise UsageError(f"--kind {kind!r} is unknown", hint=f"expected one of {', '.join(KINDS)}")
     short = check_name(name)
     snake = short.replace("-", "_")
+    entity_name, sink_name = _names(short, kind, entity, sink)
     values = {
         "name": short,
         "dist": _PREFIX + short,
@@ -57,6 +88,12 @@ def render(name: str, kind: str) -> dict[str, str]:
         "camel": "".join(p.capitalize() for p in short.split("-")),
         "kernel_req": kernel_requirement(),
         "kind": kind,
+        "entity": entity_name,
+        "field": f"{snake}_segment",
+        "sink": sink_name,
+        "sink_camel": "".join(p.capitalize() for p in sink_name.split("-")),
+        "command": " ".join(["datagen new-plugin", short, "--kind", kind,
+                             *(["--entity", entity] if entity else []), *(["--sink", sink] if sink else [])]),
     }
     pkg = values["pkg"]
     files = {
@@ -64,15 +101,17 @@ def render(name: str, kind: str) -> dict[str, str]:
         "README.md": _README_HEAD + _README[kind] + _README_TAIL,
         f"src/{pkg}/__init__.py": _INIT,
         f"src/{pkg}/plugin.py": _PLUGIN[kind],
-        "tests/conftest.py": _CONFTEST[kind],
+        "tests/conftest.py": _CONFTEST.get(kind, _CONFTEST_PLAIN),
         f"tests/test_{snake}_plugin.py": _TEST[kind],
     }
+    if kind in ("rows", "entities"):
+        files[f"tests/{snake}_stand_in.py"] = _STAND_IN
     return {path: Template(text).substitute(values) for path, text in files.items()}
 
 
-def create(name: str, kind: str, directory: Path) -> Path:
+def create(name: str, kind: str, directory: Path, *, entity: str | None = None, sink: str | None = None) -> Path:
     """Write the distribution ``datagen-plugin-NAME`` into ``directory``; return its folder."""
-    files = render(name, kind)
+    files = render(name, kind, entity=entity, sink=sink)
     target = directory / (_PREFIX + check_name(name))
     if target.exists():
         raise UsageError(f"{str(target)!r} already exists", hint="choose another name or remove that folder")
@@ -87,18 +126,25 @@ def create(name: str, kind: str, directory: Path) -> Path:
 
 @click.command("new-plugin")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(KINDS), default="entities", show_default=True,
-              help="What the example hook implementation provides.")
+@click.option("--kind", type=click.Choice(KINDS), default="rows", show_default=True,
+              help="What the plugin provides: an entity made row by row (rows) or block by block "
+                   "(entities), a sink, a serializer, or a field added to another pack's entity (extend).")
+@click.option("--entity", default=None, metavar="NAME",
+              help="rows, entities: the new entity's name (default: the plugin name); "
+                   "extend: the entity to add a field to (default: customer).")
+@click.option("--sink", "sink", default=None, metavar="NAME",
+              help="sink: the sink's name, as in --sink NAME (default: the plugin name).")
 @click.option("--directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Where to create the datagen-plugin-NAME folder.")
-def new_plugin_command(name: str, kind: str, directory: Path) -> None:
+def new_plugin_command(name: str, kind: str, entity: str | None, sink: str | None, directory: Path) -> None:
     """Create datagen-plugin-NAME/: pyproject, package, example hook, README and tests."""
-    target = create(name, kind, directory)
+    target = create(name, kind, directory, entity=entity, sink=sink)
     click.echo(f"created {target}")
     click.echo(f"next: pip install -e {target} && pytest {target / 'tests'}")
 
 
-# --- templates (string.Template: $name, $dist, $pkg, $snake, $camel, $kernel_req, $kind) ------
+# --- templates (string.Template: $name, $dist, $pkg, $snake, $camel, $kernel_req, $kind,
+#     $entity, $field, $sink, $sink_camel, $command) -----------------------------------------
 
 _PYPROJECT = """\
 [build-system]
@@ -132,7 +178,7 @@ _INIT = '''\
 _README_HEAD = """\
 # $dist
 
-A datagen plugin ($kind), created with `datagen new-plugin $name --kind $kind`.
+A datagen plugin ($kind), created with `$command`.
 
 ## Install and test
 
@@ -148,27 +194,72 @@ _README = {
     "entities": """\
 ## What it does
 
-Registers the entity `$snake` (one to three records per customer, referencing
+Registers the entity `$entity` (one to three records per customer, referencing
 `customer.customer_id`) and its generator in `src/$pkg/plugin.py`. With an entity pack
 that provides `customer` installed (e.g. `datagen-plugin-banking`):
 
 ```bash
 datagen entities
-datagen run --customers 100 --sink json -o json.path=./out   # out/$snake.jsonl
+datagen run --customers 100 --sink json -o json.path=./out   # out/$entity.jsonl
 ```
 
-The tests register a stand-in `customer` (tests/conftest.py), so they pass without the pack.
+The tests register a stand-in `customer` (tests/${snake}_stand_in.py), so they pass without
+the pack, and run the datagen pack conformance suite on it.
+""",
+    "rows": """\
+## What it does
+
+Registers the entity `$entity` in `src/$pkg/plugin.py`, made one record at a time:
+`make(customer, row)` returns the fields of one record, one to three per customer, and the
+kernel adds the primary key `${entity}_id` and the `customer_id` of the parent. `row` gives
+seeded randomness (`row.random`, and `row.fake`, a Faker for pt_BR), the run's as-of date and
+helpers for money and dates, so the same seed gives the same records whatever `--workers` or
+`--batch-size`. With an entity pack that provides `customer` installed (e.g.
+`datagen-plugin-banking`):
+
+```bash
+datagen entities
+datagen run --customers 100 --sink json -o json.path=./out   # out/$entity.jsonl
+```
+
+| field | value |
+|---|---|
+| `${entity}_id` | UUID v4, filled by the kernel |
+| `customer_id` | the customer's id, filled by the kernel |
+| `holder_name` | a name from Faker pt_BR |
+| `status` | ACTIVE 80%, SUSPENDED 15%, CLOSED 5% |
+| `amount` | R$$ 50.00 to R$$ 5,000.00 |
+| `opened_on` | in the two years up to the run's as-of date |
+| `closed_at` | CLOSED only: in the 30 days before the as-of instant |
+
+The tests register a stand-in `customer` (tests/${snake}_stand_in.py), so they pass without
+the pack, and run the datagen pack conformance suite on it.
+""",
+    "extend": """\
+## What it does
+
+Adds the field `$field` to the entity `$entity` another pack registers (the banking pack's
+`customer` unless created with `--entity`), in `src/$pkg/plugin.py`:
+`register.extend("$entity", FIELD, fill=fill)`. The pack generates its records as usual, then
+`fill(record, row)` gives each one its `$field`, from a random stream of its own: every other
+value stays what the pack makes. Install the pack that provides `$entity` first
+(`datagen-plugin-banking` for `customer`).
+
+```bash
+datagen entities                                              # $entity lists $field
+datagen run --customers 100 --sink json -o json.path=./out    # out/$entity.jsonl
+```
 """,
     "sink": """\
 ## What it does
 
-Registers the sink `$name` in `src/$pkg/plugin.py`: one text file `<path>/$name.log`
+Registers the sink `$sink` in `src/$pkg/plugin.py`: one text file `<path>/$sink.log`
 with a line per record, `entity<TAB>key<TAB>json`, renamed into place only when the run
 succeeds. The tests run the datagen sink conformance suite on it.
 
 ```bash
-datagen sinks describe $name
-datagen run --count 100 --sink $name -o $name.path=./out
+datagen sinks describe $sink
+datagen run --count 100 --sink $sink -o $sink.path=./out
 ```
 """,
     "serializer": """\
@@ -189,8 +280,88 @@ repository). Hook argument names are public API; keep the declared kernel range
 """
 
 _PLUGIN = {
+    "rows": '''\
+"""Entity `$entity`, made one record at a time: one to three per customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datagen_kernel.api import (
+    Date,
+    Decimal,
+    EntitySpec,
+    Enum,
+    Field,
+    ForeignKey,
+    Kind,
+    Row,
+    String,
+    Timestamp,
+    Uuid,
+    hookimpl,
+)
+
+STATUSES = ("ACTIVE", "SUSPENDED", "CLOSED")
+
+ENTITY = EntitySpec(
+    name="$entity",
+    kind=Kind.MASTER,
+    fields=(
+        Field("${entity}_id", Uuid(), doc="Primary key (filled by the kernel)."),
+        Field("customer_id", Uuid(), doc="Owner (filled by the kernel from the parent)."),
+        Field("holder_name", String(120), doc="A name from Faker pt_BR."),
+        Field("status", Enum(*STATUSES), doc="ACTIVE 80%, SUSPENDED 15%, CLOSED 5%."),
+        Field("amount", Decimal(12, 2), doc="R$$ 50.00 to R$$ 5,000.00."),
+        Field("opened_on", Date(), doc="In the two years up to the run's as-of date."),
+        Field("closed_at", Timestamp(), nullable=True, doc="CLOSED only."),
+    ),
+    primary_key="${entity}_id",
+    foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
+    doc="Example entity of $dist: one to three per customer.",
+)
+
+
+def make(customer: dict[str, Any], row: Row) -> dict[str, Any]:
+    """One `$entity` of `customer`; the kernel adds `${entity}_id` and `customer_id`."""
+    status = row.choice(STATUSES, weights=(80, 15, 5))
+    return {
+        "holder_name": row.fake.name(),
+        "status": status,
+        "amount": row.money(50, 5000),
+        "opened_on": row.recent_date(730),
+        "closed_at": row.recent_timestamp(30) if status == "CLOSED" else None,
+    }
+
+
+@hookimpl
+def datagen_register_entities(register) -> None:  # type: ignore[no-untyped-def]
+    register.rows(ENTITY, make, per="customer", count=(1, 3))
+''',
+    "extend": '''\
+"""Adds `$field` to another pack's `$entity`, filled one record at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datagen_kernel.api import Enum, Field, Row, hookimpl
+
+SEGMENTS = ("BASIC", "PLUS", "PREMIUM")
+FIELD = Field("$field", Enum(*SEGMENTS), doc="Example field of $dist: BASIC 60%, PLUS 30%, PREMIUM 10%.")
+
+
+def fill(record: dict[str, Any], row: Row) -> dict[str, Any]:
+    """`$field` of one `$entity` record (the pack's own fields are there to read)."""
+    return {"$field": row.choice(SEGMENTS, weights=(6, 3, 1))}
+
+
+@hookimpl
+def datagen_register_entities(register) -> None:  # type: ignore[no-untyped-def]
+    register.extend("$entity", FIELD, fill=fill)
+''',
     "entities": '''\
-"""Entity `$snake`: a few records per customer, with a deterministic generator."""
+"""Entity `$entity`: a few records per customer, with a deterministic generator."""
 
 from __future__ import annotations
 
@@ -209,16 +380,16 @@ from datagen_kernel.api import (
 )
 
 ENTITY = EntitySpec(
-    name="$snake",
+    name="$entity",
     kind=Kind.MASTER,
     fields=(
-        Field("${snake}_id", Uuid(), doc="Primary key."),
+        Field("${entity}_id", Uuid(), doc="Primary key."),
         Field("customer_id", Uuid(), doc="Owner."),
         Field("level", Enum("LOW", "MEDIUM", "HIGH"), doc="An example category."),
         Field("points", Int(minimum=0, maximum=1000), doc="An example number."),
         Field("created_at", Timestamp(), doc="When it was created."),
     ),
-    primary_key="${snake}_id",
+    primary_key="${entity}_id",
     foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
     doc="Example entity of $dist.",
 )
@@ -226,7 +397,7 @@ LEVELS = ("LOW", "MEDIUM", "HIGH")
 
 
 def generate(ctx: BlockContext) -> list[Record]:
-    """All `$snake` records of one block: one array per stream, drawn in customer order."""
+    """All `$entity` records of one block: one array per stream, drawn in customer order."""
     customers = ctx.records("customer")
     counts = ctx.rng("count").integers(1, 4, len(customers)).tolist()
     total = sum(counts)
@@ -239,7 +410,7 @@ def generate(ctx: BlockContext) -> list[Record]:
     for customer, count in zip(customers, counts, strict=True):
         for _ in range(count):
             out.append({
-                "${snake}_id": ids[k],
+                "${entity}_id": ids[k],
                 "customer_id": customer["customer_id"],
                 "level": LEVELS[levels[k]],
                 "points": points[k],
@@ -256,10 +427,10 @@ def datagen_register_entities(register) -> None:  # type: ignore[no-untyped-def]
 
 @hookimpl
 def datagen_register_generators(register) -> None:  # type: ignore[no-untyped-def]
-    register("$snake", generate)
+    register("$entity", generate)
 ''',
     "sink": '''\
-"""Sink `$name`: one text file, a line per record, renamed into place on success."""
+"""Sink `$sink`: one text file, a line per record, renamed into place on success."""
 
 from __future__ import annotations
 
@@ -270,22 +441,22 @@ from typing import IO, Any
 from datagen_kernel.api import EncodedBatch, Option, Sink, SinkContext, SinkError, hookimpl
 
 
-class ${camel}Sink(Sink):
-    """Writes `entity<TAB>key<TAB>json` lines to `<path>/$name.log`."""
+class ${sink_camel}Sink(Sink):
+    """Writes `entity<TAB>key<TAB>json` lines to `<path>/$sink.log`."""
 
-    name = "$name"
+    name = "$sink"
     doc = "One text file, a line per record (entity, key, JSON value)."
-    serializer_name = "json"  # the default; a route may choose another: -o $name.serializer=NAME
+    serializer_name = "json"  # the default; a route may choose another: -o $sink.serializer=NAME
     message_keys = True  # batches carry each record's key (batch.keys)
     options = (
-        Option("path", "path", "./datagen-out", "Folder of the $name.log file."),
+        Option("path", "path", "./datagen-out", "Folder of the $sink.log file."),
         Option("buffer_kb", "int", 256, "Write buffer size in KiB.", minimum=1, maximum=65536),
     )
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self.final = Path(self.config["path"]) / "$name.log"
-        self.tmp = self.final.with_name(f".$name.log.{os.getpid()}.partial")
+        self.final = Path(self.config["path"]) / "$sink.log"
+        self.tmp = self.final.with_name(f".$sink.log.{os.getpid()}.partial")
         self.file: IO[bytes] | None = None
         self.pending: dict[str, int] = {}
 
@@ -294,8 +465,8 @@ class ${camel}Sink(Sink):
             self.final.parent.mkdir(parents=True, exist_ok=True)
             self.file = open(self.tmp, "wb", buffering=self.config["buffer_kb"] * 1024)  # noqa: SIM115
         except OSError as exc:
-            raise SinkError(f"$name sink cannot write in {str(self.final.parent)!r}: {exc.strerror}",
-                            hint="choose another -o $name.path") from None
+            raise SinkError(f"$sink sink cannot write in {str(self.final.parent)!r}: {exc.strerror}",
+                            hint="choose another -o $sink.path") from None
 
     def write(self, batch: EncodedBatch) -> None:
         # batch.payload: the values the route's serializer made (in the process that generated them)
@@ -326,7 +497,7 @@ class ${camel}Sink(Sink):
 
 @hookimpl
 def datagen_register_sinks(register) -> None:  # type: ignore[no-untyped-def]
-    register(${camel}Sink)
+    register(${sink_camel}Sink)
 ''',
     "serializer": '''\
 """Serializer `$name`: one logfmt line (`key=value ...`) per record."""
@@ -336,7 +507,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from datagen_kernel.api import EntitySpec, Option, Record, Serializer, hookimpl
-from datagen_kernel.codecs.text import to_text_values
+from datagen_kernel import to_text_values
 
 
 class ${camel}Serializer(Serializer):
@@ -378,13 +549,11 @@ def datagen_register_serializers(register) -> None:  # type: ignore[no-untyped-d
 ''',
 }
 
-_CONFTEST = {
-    "entities": '''\
+_STAND_IN = '''\
 """A stand-in `customer` so the tests run without an entity pack installed."""
 
 from __future__ import annotations
 
-import pytest
 from datagen_kernel.api import BlockContext, EntitySpec, Field, Kind, Record, Scope, Uuid, hookimpl
 
 CUSTOMER = EntitySpec(name="customer", kind=Kind.MASTER, scope=Scope.ROOT,
@@ -403,19 +572,38 @@ class StandInCustomers:
     @staticmethod
     def generate(ctx: BlockContext) -> list[Record]:
         return [{"customer_id": i} for i in ctx.uuids(ctx.size)]
+'''
+
+_CONFTEST_PLAIN = '''\
+"""Fixtures of the $dist tests (the datagen testing kit is a pytest plugin, always loaded)."""
+'''
+
+_CONFTEST_ENTITY = '''\
+"""Fixtures of the $dist tests (the datagen testing kit is a pytest plugin, always loaded)."""
+
+from __future__ import annotations
+
+import pytest
+from ${snake}_stand_in import StandInCustomers
 
 
 @pytest.fixture
 def customers() -> StandInCustomers:
     return StandInCustomers()
-''',
-    "sink": '''\
-"""Fixtures of the $dist tests (the datagen testing kit is a pytest plugin, always loaded)."""
-''',
-    "serializer": '''\
-"""Fixtures of the $dist tests (the datagen testing kit is a pytest plugin, always loaded)."""
-''',
-}
+'''
+
+_CONFTEST = {"entities": _CONFTEST_ENTITY, "rows": _CONFTEST_ENTITY}
+
+_PACK_CONFORMANCE_TEST = '''\
+
+
+class Test${camel}PackConformance(PackConformance):
+    """Same records whatever --workers and --batch-size, stable prefixes, keys, rules, README."""
+
+    pack = plugin
+    requires = (StandInCustomers(),)
+    catalog_doc = Path(__file__).resolve().parents[1] / "README.md"
+'''
 
 _ENTRY_POINT_TEST = '''\
 
@@ -433,11 +621,15 @@ def test_installed_plugin_is_discoverable() -> None:
 
 _TEST = {
     "entities": '''\
-"""Tests of the `$snake` entity: valid, linked to customers, deterministic."""
+"""Tests of the `$entity` entity: valid, linked to customers, deterministic."""
 
 from __future__ import annotations
 
-from datagen_kernel.testing import generate_records
+from pathlib import Path
+
+from ${snake}_stand_in import StandInCustomers
+
+from datagen_kernel.testing import PackConformance, generate_records
 from $pkg import plugin
 
 
@@ -446,7 +638,7 @@ def test_every_customer_gets_records(datagen_host, datagen_register, customers) 
     datagen_register(plugin)
     data = generate_records(datagen_host, customers=50, seed=1)
     owners = {c["customer_id"] for c in data["customer"]}
-    items = data["$snake"]
+    items = data["$entity"]
     assert {r["customer_id"] for r in items} == owners
     assert all(1 <= sum(r["customer_id"] == c for r in items) <= 3 for c in owners)
 
@@ -457,7 +649,7 @@ def test_same_seed_same_records_and_stable_prefix(datagen_host, datagen_register
     small = generate_records(datagen_host, customers=10, seed=3)
     large = generate_records(datagen_host, customers=600, seed=3)
     assert generate_records(datagen_host, customers=10, seed=3) == small
-    assert large["$snake"][: len(small["$snake"])] == small["$snake"]
+    assert large["$entity"][: len(small["$entity"])] == small["$entity"]
     assert generate_records(datagen_host, customers=10, seed=4) != small
 
 
@@ -466,9 +658,81 @@ def test_cli_run(datagen_register, datagen_cli, customers) -> None:
     datagen_register(plugin)
     result = datagen_cli(["run", "--count", "20", "--sink", "null", "-q"])
     assert result.exit_code == 0, result.output
+''' + _PACK_CONFORMANCE_TEST + _ENTRY_POINT_TEST,
+    "rows": '''\
+"""Tests of the `$entity` entity, made row by row: linked to customers, consistent, deterministic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ${snake}_stand_in import StandInCustomers
+
+from datagen_kernel.testing import PackConformance, generate_records
+from $pkg import plugin
+
+
+def test_one_to_three_per_customer_and_consistent(datagen_host, datagen_register, customers) -> None:
+    datagen_register(customers)
+    datagen_register(plugin)
+    data = generate_records(datagen_host, customers=200, seed=1)
+    owners = [c["customer_id"] for c in data["customer"]]
+    items = data["$entity"]
+    per_owner = {o: sum(r["customer_id"] == o for r in items) for o in owners}
+    assert set(per_owner.values()) == {1, 2, 3}
+    assert len({r["${entity}_id"] for r in items}) == len(items)
+    for r in items:
+        assert 5_000 <= r["amount"] <= 500_000  # in cents
+        assert (r["closed_at"] is not None) == (r["status"] == "CLOSED")
+        assert r["holder_name"].strip()
+
+
+def test_cli_run(datagen_register, datagen_cli, customers) -> None:
+    datagen_register(customers)
+    datagen_register(plugin)
+    result = datagen_cli(["run", "--count", "20", "--sink", "null", "-q"])
+    assert result.exit_code == 0, result.output
+''' + _PACK_CONFORMANCE_TEST + _ENTRY_POINT_TEST,
+    "extend": '''\
+"""Tests of the `$field` field added to `$entity`: filled, and nothing else changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from datagen_kernel import make_plugin_host
+from datagen_kernel.testing import generate_records
+from $pkg.plugin import FIELD, SEGMENTS
+
+
+def _records(monkeypatch: pytest.MonkeyPatch, *, with_plugin: bool) -> dict[str, list[dict]]:
+    """The installed packs' records, with or without this plugin (installed: pip install -e .)."""
+    monkeypatch.setenv("DATAGEN_DISABLE_PLUGINS", "" if with_plugin else "$name")
+    return generate_records(make_plugin_host(), customers=700, seed=9)
+
+
+def test_every_record_gets_the_field_and_keeps_its_other_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _records(monkeypatch, with_plugin=False)
+    after = _records(monkeypatch, with_plugin=True)
+    assert len(after["$entity"]) == len(before["$entity"]) > 0
+    for old, new in zip(before["$entity"], after["$entity"], strict=True):
+        assert new.pop(FIELD.name) in SEGMENTS
+        assert new == old
+    shares = [sum(r[FIELD.name] == s for r in _records(monkeypatch, with_plugin=True)["$entity"]) for s in SEGMENTS]
+    assert shares[0] > shares[1] > shares[2] > 0  # 6:3:1
+
+
+def test_same_seed_same_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _records(monkeypatch, with_plugin=True) == _records(monkeypatch, with_plugin=True)
+
+
+def test_the_entity_lists_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATAGEN_DISABLE_PLUGINS", raising=False)
+    spec = make_plugin_host().registry.entity_specs()["$entity"]
+    assert spec.field(FIELD.name) == FIELD
 ''' + _ENTRY_POINT_TEST,
     "sink": '''\
-"""The `$name` sink runs the datagen sink conformance suite."""
+"""The `$sink` sink runs the datagen sink conformance suite."""
 
 from __future__ import annotations
 
@@ -480,13 +744,13 @@ from datagen_kernel.testing import SinkConformance
 from $pkg import plugin
 
 
-class Test${camel}Conformance(SinkConformance):
-    sink_name = "$name"
+class Test${sink_camel}Conformance(SinkConformance):
+    sink_name = "$sink"
     options: ClassVar[dict[str, str]] = {"path": "{tmp_path}/{run}"}
     plugins = (plugin,)
 
     def read_back(self, config: Mapping[str, Any], entities: Any) -> dict[str, list[bytes]]:
-        path = Path(config["path"]) / "$name.log"
+        path = Path(config["path"]) / "$sink.log"
         held: dict[str, list[bytes]] = {}
         if path.exists():
             for line in path.read_bytes().splitlines():

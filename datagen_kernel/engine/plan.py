@@ -17,6 +17,7 @@ from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.registry import Registration, Registry
+from datagen_kernel.api.rows import RowGenerator
 from datagen_kernel.api.rules import Rule
 from datagen_kernel.api.scenarios import Scenario
 from datagen_kernel.api.schema import EntitySpec, Scope, topological_order
@@ -314,6 +315,11 @@ def _generators(reg: Registry, specs: Mapping[str, EntitySpec]) -> dict[str, Gen
     out: dict[str, Generator] = {}
     for name in specs:
         base = reg.generators[name]
+        if isinstance(base.value, RowGenerator):
+            per = base.value.per
+            problems = base.value.check(specs[name], specs.get(per) if per is not None else None)
+            if problems:
+                raise PluginError(f"{base.owner.label} cannot make {name!r} row by row: " + "; ".join(problems))
         gen: Generator = GuardedGenerator(name, base.value, base.owner.label, "generator")
         for wreg in reg.wrappers.get(name, []):
             gen = GuardedGenerator(name, WrappedGenerator(wreg.value, gen), wreg.owner.label, "generator wrapper")

@@ -11,7 +11,9 @@ Fixtures:
 Helpers: ``generate_records(host, ...)`` runs the real engine and returns the records of each
 entity; ``run_rules(spec, records, rules, lookup, run=...)`` checks records against rules (the
 schema rules and foreign keys included) with a ``RecordIndex(specs, records)`` as lookup, as the
-engine does; ``SinkConformance`` is the conformance suite any sink runs by subclassing it::
+engine does; ``PackConformance`` is the suite any entity pack runs by subclassing it (determinism
+across workers and batch sizes, prefix stability, foreign keys, rules, catalog doc);
+``SinkConformance`` is the conformance suite any sink runs by subclassing it::
 
     from datagen_kernel.testing import SinkConformance
 
@@ -30,11 +32,13 @@ from datagen_kernel.engine.validation import run_rules
 from datagen_kernel.testing.conformance import SinkConformance
 from datagen_kernel.testing.fixtures import datagen_cli, datagen_host, datagen_register, datagen_venv
 from datagen_kernel.testing.pack import ConformancePack
+from datagen_kernel.testing.packs import PackConformance
 from datagen_kernel.testing.records import columnar_batch, generate_records
 from datagen_kernel.testing.venv import PluginVenv
 
 __all__ = [
     "ConformancePack",
+    "PackConformance",
     "PluginVenv",
     "RecordIndex",
     "SinkConformance",
