@@ -28,6 +28,7 @@ import numpy as np
 from datagen_kernel import Batch, BlockContext, Records, column
 from datagen_kernel.api.seeding import stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
+from datagen_plugin_banking.bankcalendar import is_business_days, roll_back_days, roll_forward_days
 from datagen_plugin_banking.common import (
     ALPHANUMERIC,
     BUSINESS_HOURS,
@@ -199,6 +200,18 @@ NIGHT = TimestampSampler(
     weekday_weights=[1.0] * 7,
 )
 
+def on_business_days(ts: np.ndarray, lo: np.ndarray | int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Instants moved to the next business day at the same local time (or the previous one if
+    the next is not before ``hi``); ``ok`` is false where neither falls in ``[lo, hi)``."""
+    local = ts + LOCAL_OFFSET_MS
+    day = local // DAY_MS
+    time_of_day = local - day * DAY_MS
+    forward = roll_forward_days(day) * DAY_MS + time_of_day - LOCAL_OFFSET_MS
+    back = roll_back_days(day) * DAY_MS + time_of_day - LOCAL_OFFSET_MS
+    moved = np.where(forward < hi, forward, back)
+    return moved, (moved >= lo) & (moved < hi)
+
+
 # --- generator --------------------------------------------------------------------------------
 
 # enum symbols by code (an extra None at -1 for nullable fields)
@@ -252,7 +265,6 @@ def generate_transactions(ctx: BlockContext) -> Records:
     ttype = pick(TYPE_CDF, u[:, 0])
     direction = np.where(u[:, 1] < CREDIT_SHARE[ttype], CREDIT, DEBIT)
     status = pick(STATUS_CDF, u[:, 2])
-    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     regular = u[:, 4] < 0.7
     payee = np.where(
         regular,
@@ -266,6 +278,12 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
     ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, as_of, n, group=acc)
     ttype = np.where((ttype == DOC) & (ts >= DOC_END_MS), TED, ttype)  # DOC was discontinued: TED took over
+    ted = np.flatnonzero(ttype == TED)
+    if ted.size:  # TEDs settle on business days only
+        moved, ok = on_business_days(ts[ted], window_start[acc[ted]], as_of)
+        ts[ted] = np.where(ok, moved, ts[ted])
+        ttype[ted[~ok]] = PIX  # no business day in the account's window: an instant transfer instead
+    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
     cap_mode = np.where(ttype == WITHDRAW, CAP_NOTES, CAP_SHARE)
 
@@ -503,6 +521,7 @@ def _fraud_events(
     r = r[:total]
     anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], as_of, total)
     has_night = [acc_has_night[a] for a in inc_list]
+    business = is_business_days((anchor + LOCAL_OFFSET_MS) // DAY_MS).tolist()
     night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight[inc_acc], as_of - 1), as_of, total)
     far = _far_cities()
     out: dict[str, list[Any]] = {k: [] for k in ("acc", "ts", "type", "dir", "amount", "status", "key", "payee",
@@ -545,7 +564,7 @@ def _fraud_events(
                 t += int((15 + row[2 + j] * 75) * SECOND_MS)
                 add(a, t, PIX, bal * (0.03 + 0.09 * row[12 + j]), key(22 + j), mule(32 + j), CAP_DRAIN, p, city, uf)
         elif p == 1:  # AMOUNT_ANOMALY: 50x the account's typical amount (5% of its balance)
-            ty = PIX if row[1] < 0.7 else TED
+            ty = PIX if row[1] < 0.7 or not business[i] else TED  # TED only on business days
             add(a, t0, ty, bal * AMOUNT_SHARE * 50, key(2), mule(3), CAP_DRAIN, p, city, uf)
         elif p == 2 and not nightly:  # the account is younger than a night: no incident
             continue
