@@ -62,6 +62,7 @@ from datagen_plugin_banking.entities import (
     TRANSACTION_TYPES,
 )
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
+from datagen_plugin_banking.payroll import Scheduled, scheduled_events
 
 DEFAULT_HISTORY_DAYS = 365
 DOC_END_MS = 1_705_374_000_000
@@ -71,9 +72,9 @@ DEFAULT_PER_YEAR = 20.0
 
 # catalog weights, in TRANSACTION_TYPES order: PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC
 TYPE_CDF = cdf([0.45, 0.15, 0.15, 0.10, 0.10, 0.05])
-PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC = range(6)
+PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC, SALARY, AUTO_DEBIT = range(8)
 CREDIT, DEBIT = 0, 1
-CREDIT_SHARE = np.array([0.5, 0.5, 1.0, 0.0, 0.0, 0.5])
+CREDIT_SHARE = np.array([0.5, 0.5, 1.0, 0.0, 0.0, 0.5, 1.0, 0.0])
 """Probability that an event of each type is a CREDIT (PIX, TED and DOC go both ways)."""
 STATUS_CDF = cdf([0.01, 0.98, 0.01])  # PENDING, COMPLETED, FAILED
 PENDING, COMPLETED, FAILED = range(3)
@@ -134,12 +135,13 @@ class Counterparties:
         person = np.array(people.full, dtype=object)
         biller = np.array(billers, dtype=object)
         rows = []
-        for ty in range(6):
+        for ty in range(8):
             for d in (CREDIT, DEBIT):
                 rows.append(_descriptions(ty, d, person, biller))
         self.descriptions = np.stack(rows)
-        self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5])  # PIX row comes from the key type
-        self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0])
+        # PIX row comes from the key type; SALARY and AUTO_DEBIT get theirs from their master
+        self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5, 7, 7])
+        self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0, 2, 2])
 
 
 def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np.ndarray:
@@ -152,6 +154,8 @@ def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np
         return ("DOC recebido de " if credit else "DOC enviado para ") + people
     if t == BOLETO:
         return "Pagamento de boleto - " + billers
+    if t in (SALARY, AUTO_DEBIT):  # described from their payroll / recurring payment
+        return np.full(len(people), None, dtype=object)
     text = "Depósito em dinheiro" if t == DEPOSIT else "Saque em caixa eletrônico"
     return np.full(len(people), text, dtype=object)
 
@@ -290,14 +294,23 @@ def generate_transactions(ctx: BlockContext) -> Records:
     cols: dict[str, Any] = {
         "acc": acc, "ts": ts, "type": ttype, "dir": direction, "amount": amount, "status": status,
         "key": key_type, "payee": payee, "cap": cap_share, "mode": cap_mode, "e2e": e2e_random,
+        "link": np.full(n, -1, dtype=np.int64), "part": np.zeros(n, dtype=np.int64),
     }
+    planned = scheduled_events(ctx, account_ids.tolist(), window_start, as_of)
+    links: dict[str, Any] = {}
+    per_account = counts
+    if planned is not None:
+        sched, links = planned
+        per_account = counts + np.bincount(sched.acc, minlength=na)
+        cols = {k: np.concatenate([v, _scheduled_columns(k, sched)]) for k, v in cols.items()}
     if fraud:
-        cols["pattern"] = np.full(n, -1, dtype=np.int64)
-        # where it happened: the customer's city, or (3%, people travel) anywhere
+        cols["pattern"] = np.full(cols["acc"].size, -1, dtype=np.int64)
+        # where it happened: the customer's city, or (3%, people travel) anywhere; salaries and
+        # automatic debits are at home
         addresses = column(customers, "address")
         home_city = [a["city"] for a in addresses]
         home_uf = [a["state"] for a in addresses]
-        owner = acc_owner[acc]
+        owner = acc_owner[cols["acc"]]
         city = np.array(home_city, dtype=object)[owner]
         uf = np.array(home_uf, dtype=object)[owner]
         away = np.flatnonzero(ctx.rng("location").random(n) < 0.03)
@@ -306,11 +319,42 @@ def generate_transactions(ctx: BlockContext) -> Records:
         uf[away] = trip.uf
         cols["city"], cols["uf"] = city, uf
         income = int_column(customers, "monthly_income").astype(np.float64)[acc_owner]
-        extra = _fraud_events(ctx, share, counts, acc_owner, acc_balance, income,
+        extra = _fraud_events(ctx, share, per_account, acc_owner, acc_balance, income,
                               window_start, as_of, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
-    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud)
+    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud, links)
+
+
+def _scheduled_columns(name: str, sched: Scheduled) -> np.ndarray:
+    """Column ``name`` of the scheduled SALARY / AUTO_DEBIT events, in the generator's layout."""
+    m = sched.acc.size
+    salary = sched.salary
+    if name == "acc":
+        return sched.acc
+    if name == "ts":
+        return sched.ts
+    if name == "type":
+        return np.where(salary, SALARY, AUTO_DEBIT)
+    if name == "dir":
+        return np.where(salary, CREDIT, DEBIT)
+    if name == "amount":
+        return sched.amount
+    if name == "status":
+        return np.full(m, COMPLETED, dtype=np.int64)
+    if name == "key":
+        return np.full(m, -1, dtype=np.int64)
+    if name == "payee":
+        return np.zeros(m, dtype=np.int64)
+    if name == "cap":
+        return np.ones(m)
+    if name == "mode":
+        return np.full(m, CAP_FAIL, dtype=np.int64)  # a debit the balance cannot cover is refused
+    if name == "e2e":
+        return np.zeros((m, 11), dtype=np.uint8)
+    if name == "link":
+        return sched.link
+    return sched.thirteenth  # "part"
 
 
 def _batch(
@@ -319,6 +363,7 @@ def _batch(
     parents: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     pool: Counterparties,
     fraud: bool,
+    links: dict[str, Any],
 ) -> Batch:
     """The block's events as columns in field order, sorted by account then time, balances applied.
 
@@ -342,6 +387,28 @@ def _batch(
         idx = np.flatnonzero(is_pix)
         e2e_column[idx] = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], cols["e2e"][order[idx]])
     ts = c["ts"]
+    cp_key = pool.keys[key_row, payee]
+    cp_name = pool.names[pool.name_row_by_type[ttype], payee]
+    description = pool.descriptions[ttype * 2 + direction, payee]
+    payroll_id = np.full(n, None, dtype=object)
+    recurring_id = np.full(n, None, dtype=object)
+    for code, table, target in ((SALARY, "payroll", payroll_id), (AUTO_DEBIT, "recurring", recurring_id)):
+        if table not in links:
+            continue
+        rows = np.flatnonzero(ttype == code)
+        if rows.size == 0:
+            continue
+        ids, names, keys = (np.array(x, dtype=object) for x in links[table])
+        link = c["link"][rows]
+        target[rows] = ids[link]
+        cp_name[rows] = names[link]
+        cp_key[rows] = keys[link]
+        if code == SALARY:
+            prefix = np.array(["Salário - ", "13º salário (1ª parcela) - ", "13º salário (2ª parcela) - "],
+                              dtype=object)[c["part"][rows]]
+        else:
+            prefix = np.full(rows.size, "Débito automático - ", dtype=object)
+        description[rows] = prefix + names[link]
     columns: dict[str, Any] = {
         "transaction_id": ctx.uuid_column(n),  # the same ids as ctx.uuids(n), kept as bytes
         "account_id": account_ids[acc].tolist(),
@@ -349,15 +416,17 @@ def _batch(
         "transaction_type": _TYPE_NAMES[ttype].tolist(),
         "amount": amount,
         "direction": _DIRECTION_NAMES[direction].tolist(),
-        "counterparty_key": pool.keys[key_row, payee].tolist(),
-        "counterparty_name": pool.names[pool.name_row_by_type[ttype], payee].tolist(),
-        "description": pool.descriptions[ttype * 2 + direction, payee].tolist(),
+        "counterparty_key": cp_key.tolist(),
+        "counterparty_name": cp_name.tolist(),
+        "description": description.tolist(),
         "timestamp": ts,
         "status": _STATUS_NAMES[status].tolist(),
         "pix_e2e_id": e2e_column.tolist(),
         "pix_key_type": _KEY_TYPE_NAMES[c["key"]].tolist(),  # -1 selects None
         "created_at": ts,
         "updated_at": [None] * n,
+        "payroll_id": payroll_id.tolist(),
+        "recurring_id": recurring_id.tolist(),
     }
     if fraud:
         pattern = c["pattern"]
@@ -606,4 +675,6 @@ def _fraud_events(
         for k, v in out.items()
     }
     arrays["e2e"] = e2e
+    arrays["link"] = np.full(m, -1, dtype=np.int64)
+    arrays["part"] = np.zeros(m, dtype=np.int64)
     return arrays

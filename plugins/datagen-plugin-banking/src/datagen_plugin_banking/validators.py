@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
-from datagen_plugin_banking.common import invalid_cpfs
+from datagen_plugin_banking.common import invalid_cpfs, is_valid_cnpj
+from datagen_plugin_banking.entities import PAYMENT_DAYS
 from datagen_plugin_banking.masters import ACCOUNT_WEIGHTS, BANK_ISPB, account_number_ok
 
 PIX_ONLY = ("pix_e2e_id", "pix_key_type")
@@ -246,6 +247,105 @@ def invalid_account_numbers(values: Sequence[Any]) -> list[int]:
     return np.flatnonzero(~ok).tolist()
 
 
+def _payroll(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """Valid employer CNPJ; net = gross - INSS - IRRF; payment day; an EMPLOYED customer (when
+    customers are at hand). Reads columns; CNPJs are checked once per distinct value."""
+    from datagen_plugin_banking.payroll import net_salary_cents
+
+    n = len(records)
+    if n == 0:
+        return
+    cnpjs = column(records, "employer_cnpj")
+    bad_cnpj = {c for c in set(cnpjs) if not is_valid_cnpj(c)}
+    gross = np.array(column(records, "gross_salary"), dtype=np.int64)
+    net = np.array(column(records, "net_salary"), dtype=np.int64)
+    wrong_net = net != net_salary_cents(gross)
+    days = column(records, "payment_day")
+    bad_day = [d not in PAYMENT_DAYS for d in days]
+    customers = column(records, "customer_id")
+    keys = column(records, "payroll_id")
+    check_customer = lookup.has_entity("customer")
+    for i in range(n):
+        key = keys[i]
+        if cnpjs[i] in bad_cnpj:
+            yield Violation(spec.name, key, "employer_cnpj", "cnpj-valid",
+                            f"{cnpjs[i]!r} is not a CNPJ NN.NNN.NNN/NNNN-NN with valid check digits")
+        elif wrong_net[i]:
+            yield Violation(spec.name, key, "net_salary", "net-salary",
+                            f"{net[i]} is not gross {gross[i]} - INSS - IRRF = {net_salary_cents(gross[i:i + 1])[0]}")
+        elif bad_day[i]:
+            yield Violation(spec.name, key, "payment_day", "payment-day",
+                            f"{days[i]} is not one of {', '.join(map(str, PAYMENT_DAYS))}")
+        elif check_customer:
+            customer = lookup.get("customer", customers[i])
+            if customer is not None and customer["employment_status"] != "EMPLOYED":
+                yield Violation(spec.name, key, "customer_id", "payroll-employed",
+                                f"the customer is {customer['employment_status']}, not EMPLOYED")
+
+
+def _recurring(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """Positive amount; updated_at (after created_at) exactly when PAUSED or CANCELLED."""
+    amounts = column(records, "amount")
+    status = column(records, "status")
+    created = column(records, "created_at")
+    updated = column(records, "updated_at")
+    keys = column(records, "recurring_id")
+    for i, (amount, st, c, u) in enumerate(zip(amounts, status, created, updated, strict=True)):
+        if amount <= 0:
+            yield Violation(spec.name, keys[i], "amount", "amount-positive", f"{amount} is not > 0")
+        elif (st == "ACTIVE") != (u is None) or (u is not None and u < c):
+            yield Violation(spec.name, keys[i], "updated_at", "recurring-status",
+                            f"status {st} with updated_at {u!r}")
+
+
+def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """payroll_id exactly on SALARY credits, recurring_id exactly on AUTO_DEBIT debits (of the
+    recurring payment's account, not after it was paused or cancelled). Reads columns."""
+    names = set(records.names) if isinstance(records, Batch) else set(records[0]) if records else set()
+    if not {"payroll_id", "recurring_id"} <= names:
+        return  # an extension without the fields: nothing to check
+    types = column(records, "transaction_type")
+    payroll = column(records, "payroll_id")
+    recurring = column(records, "recurring_id")
+    n = len(types)
+    salary = np.fromiter(map("SALARY".__eq__, types), dtype=bool, count=n)
+    debit = np.fromiter(map("AUTO_DEBIT".__eq__, types), dtype=bool, count=n)
+    has_payroll = np.fromiter(map(operator.is_not, payroll, repeat(None)), dtype=bool, count=n)
+    has_recurring = np.fromiter(map(operator.is_not, recurring, repeat(None)), dtype=bool, count=n)
+    if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
+        return
+    direction = column(records, "direction")
+    credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
+    bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
+    keys: Sequence[Any] = column(records, "transaction_id") if bad.any() else ()
+    for i in np.flatnonzero(bad).tolist():
+        yield Violation(spec.name, keys[i], "payroll_id", "scheduled-links",
+                        f"{types[i]} {direction[i]} with payroll_id {payroll[i]!r} and recurring_id {recurring[i]!r}")
+    if not lookup.has_entity("recurring_payment") or not debit.any():
+        return
+    ended: dict[Any, tuple[Any, Any, str]] = {}  # recurring payments paused or cancelled: one lookup each
+    for link in set(recurring) - {None}:
+        master = lookup.get("recurring_payment", link)
+        if master is not None and master.get("updated_at") is not None:
+            ended[link] = (master["account_id"], master["updated_at"], master["status"])
+    if not ended:
+        return
+    rows = [i for i in np.flatnonzero(debit & ~bad).tolist() if recurring[i] in ended]
+    if not rows:
+        return
+    accounts = column(records, "account_id")
+    stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
+    for i in rows:
+        found = ended[recurring[i]]
+        key = column(records, "transaction_id")[i] if found[0] != accounts[i] or stamps[i] > found[1] else None
+        if found[0] != accounts[i]:
+            yield Violation(spec.name, key, "account_id", "scheduled-links",
+                            "the recurring payment debits another account")
+        elif stamps[i] > found[1]:
+            yield Violation(spec.name, key, "timestamp", "scheduled-links",
+                            f"debited after the recurring payment was {found[2]}")
+
+
 RULES = (
     Rule("cpf-valid", "customer", _cpf_valid, "CPF has the NNN.NNN.NNN-NN format and valid mod-11 check digits."),
     Rule("credit-score-range", "customer", _credit_score, "300 <= credit_score <= 850."),
@@ -256,4 +356,11 @@ RULES = (
          "pix_e2e_id and pix_key_type are set on PIX transactions and null on the others."),
     Rule("pix-e2e-id-format", "transaction", _e2e,
          "pix_e2e_id is E + ISPB of the account's bank + yyyyMMddHHmm + 11 alphanumerics."),
+    Rule("payroll-checks", "payroll", _payroll,
+         "employer_cnpj valid; net_salary = gross - INSS - IRRF; payment_day 5..30 by 5; EMPLOYED owner."),
+    Rule("recurring-checks", "recurring_payment", _recurring,
+         "amount > 0; updated_at set (after created_at) exactly when PAUSED or CANCELLED."),
+    Rule("scheduled-links", "transaction", _links,
+         "payroll_id exactly on SALARY credits and recurring_id on AUTO_DEBIT debits of the master's "
+         "account, none after a recurring payment was paused or cancelled."),
 )
