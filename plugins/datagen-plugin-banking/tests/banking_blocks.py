@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, PAYROLL, RECURRING_PAYMENT, TRANSACTION
+from datagen_plugin_banking.entities import ACCOUNT, ACCOUNT_EVENT, CUSTOMER, PAYROLL, RECURRING_PAYMENT, TRANSACTION
+from datagen_plugin_banking.lifecycle import generate_account_events
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
 from datagen_plugin_banking.plugin import DOMAIN
@@ -18,7 +19,8 @@ from datagen_kernel.api.generation import BlockContext, RunInfo
 from datagen_kernel.api.seeding import BLOCK_SIZE
 
 GENERATORS = ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts), (PAYROLL, generate_payroll),
-              (RECURRING_PAYMENT, generate_recurring_payments), (TRANSACTION, generate_transactions))
+              (RECURRING_PAYMENT, generate_recurring_payments), (TRANSACTION, generate_transactions),
+              (ACCOUNT_EVENT, generate_account_events))
 """The pack's entities in generation order, with their generators."""
 
 BANK_TIME: dict[str, Any] = {"as_of": DOMAIN.as_of, "timezone": DOMAIN.timezone}

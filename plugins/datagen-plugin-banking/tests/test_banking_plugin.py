@@ -39,8 +39,10 @@ def test_installed_pack_is_found_through_its_entry_point() -> None:
     mine = [p for p in host.plugins if p.distribution == "datagen-plugin-banking"]
     assert [p.name for p in mine] == ["banking"] and mine[0].error is None
     provides = host.registry.provided_by(mine[0])
-    assert provides["entities"] == ["account", "customer", "payroll", "recurring_payment", "transaction"]
-    assert provides["generators"] == ["account", "customer", "payroll", "recurring_payment", "transaction"]
+    assert provides["entities"] == ["account", "account_event", "customer", "payroll", "recurring_payment",
+                                    "transaction"]
+    assert provides["generators"] == ["account", "account_event", "customer", "payroll", "recurring_payment",
+                                      "transaction"]
     assert provides["scenarios"] == ["customer-360", "fraud-detection"]
     assert provides["options"] == ["banking"]
     assert "customer:cpf-valid" in provides["validators"]
@@ -64,7 +66,7 @@ def test_entities_follow_the_catalog() -> None:
     assert CUSTOMER.field("monthly_income").type == Decimal(15, 2)
     assert CUSTOMER.field("employment_status").type.symbols == ("EMPLOYED", "SELF_EMPLOYED", "RETIRED", "UNEMPLOYED")
     assert ACCOUNT.field("account_type").type.symbols == ("CONTA_CORRENTE", "POUPANCA", "INVESTIMENTOS")
-    assert ACCOUNT.field("status").type.symbols == ("ACTIVE", "BLOCKED", "CLOSED")
+    assert ACCOUNT.field("status").type.symbols == ("ACTIVE", "BLOCKED", "CLOSED", "DORMANT")
     assert TRANSACTION.field("transaction_type").type.symbols == (
         "PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC", "SALARY", "AUTO_DEBIT")
     assert TRANSACTION.field("status").type.symbols == ("PENDING", "COMPLETED", "FAILED")
@@ -82,7 +84,7 @@ def test_scenarios_and_options_are_listed(banking_cli) -> None:
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert set(rows) == {"fraud-detection", "customer-360"}
     assert rows["fraud-detection"]["entities"] == ["customer", "account", "payroll", "recurring_payment",
-                                                   "transaction"]
+                                                   "transaction", "account_event"]
     assert rows["fraud-detection"]["options"][0]["name"] == "share"
     assert rows["fraud-detection"]["options"][0]["default"] == 0.05
     text = banking_cli(["scenarios"]).output

@@ -99,8 +99,9 @@ def test_fraud_scenario_through_the_cli(banking_cli, tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (out / "transaction.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {"is_fraud", "fraud_pattern", "location_city", "location_state"} <= set(rows[0])
     assert 0.07 <= sum(r["is_fraud"] for r in rows) / len(rows) <= 0.13
-    assert sorted(p.name for p in out.glob("*.jsonl")) == ["account.jsonl", "customer.jsonl", "payroll.jsonl",
-                                                           "recurring_payment.jsonl", "transaction.jsonl"]
+    assert sorted(p.name for p in out.glob("*.jsonl")) == [
+        "account.jsonl", "account_event.jsonl", "customer.jsonl", "payroll.jsonl", "recurring_payment.jsonl",
+        "transaction.jsonl"]
     checked = banking_cli(["validate", "--scenario", "fraud-detection", str(out)])
     assert checked.exit_code == 0, checked.output
     assert banking_cli(["validate", str(out)]).exit_code != 0  # without it, the labels are unexpected fields

@@ -35,7 +35,8 @@ ADDRESS = RecordType(
 
 EMPLOYMENT_STATUSES = ("EMPLOYED", "SELF_EMPLOYED", "RETIRED", "UNEMPLOYED")
 ACCOUNT_TYPES = ("CONTA_CORRENTE", "POUPANCA", "INVESTIMENTOS")
-ACCOUNT_STATUSES = ("ACTIVE", "BLOCKED", "CLOSED")
+ACCOUNT_STATUSES = ("ACTIVE", "BLOCKED", "CLOSED", "DORMANT")
+ACCOUNT_EVENT_TYPES = ("OPENED", "ACTIVATED", "DORMANT", "BLOCKED", "CLOSED")
 TRANSACTION_TYPES = ("PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC", "SALARY", "AUTO_DEBIT")
 PAYMENT_DAYS = (5, 10, 15, 20, 25, 30)
 RECURRING_TYPES = ("SUBSCRIPTION", "UTILITY_BILL", "RENT", "INSURANCE_PREMIUM")
@@ -87,9 +88,10 @@ ACCOUNT = EntitySpec(
         Field("branch", String(10), doc="Agência, 4 digits."),
         Field("account_number", String(20), doc="NNNNNN-D with a mod-11 check digit."),
         Field("balance", Decimal(15, 2), doc="Balance when the record was created; scaled by income."),
-        Field("status", Enum(*ACCOUNT_STATUSES, name="AccountStatus")),
+        Field("status", Enum(*ACCOUNT_STATUSES, name="AccountStatus"),
+              doc="As of the run's as-of instant: the last account_event (OPENED/ACTIVATED -> ACTIVE)."),
         Field("created_at", Timestamp(), doc="After the owner's created_at."),
-        Field("updated_at", Timestamp(), nullable=True),
+        Field("updated_at", Timestamp(), nullable=True, doc="When the status left ACTIVE (else null)."),
     ),
     primary_key="account_id",
     foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
@@ -195,4 +197,28 @@ RECURRING_PAYMENT = EntitySpec(
     doc="A standing automatic debit on a checking account (AUTO_DEBIT transactions).",
 )
 
-ENTITIES = (CUSTOMER, ACCOUNT, PAYROLL, RECURRING_PAYMENT, TRANSACTION)
+ACCOUNT_EVENT = EntitySpec(
+    name="account_event",
+    kind=Kind.EVENT,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("event_id", Uuid()),
+        Field("account_id", Uuid()),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner."),
+        Field("event_type", Enum(*ACCOUNT_EVENT_TYPES, name="AccountEventType")),
+        Field("occurred_at", Timestamp()),
+        Field("reason", String(50), nullable=True,
+              doc="NEW_ACCOUNT, FIRST_DEPOSIT, NO_ACTIVITY_90_DAYS, FRAUD_SUSPECTED, COURT_ORDER, ..."),
+    ),
+    primary_key="event_id",
+    foreign_keys=(
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    topic="banking.account-events",
+    key_field="account_id",
+    table="account_events",
+    doc="A step of an account's lifecycle: OPENED, ACTIVATED, DORMANT, BLOCKED, CLOSED.",
+)
+
+ENTITIES = (CUSTOMER, ACCOUNT, PAYROLL, RECURRING_PAYMENT, TRANSACTION, ACCOUNT_EVENT)

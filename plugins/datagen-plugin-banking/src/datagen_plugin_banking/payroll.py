@@ -313,10 +313,12 @@ def _day_in_month(month: np.ndarray, day: np.ndarray) -> np.ndarray:
     return start + np.minimum(day, length) - 1
 
 
-def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np.ndarray, as_of: int,
-                     ) -> tuple[Scheduled, dict[str, Any]] | None:
+def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np.ndarray,
+                     window_end: np.ndarray) -> tuple[Scheduled, dict[str, Any]] | None:
     """SALARY and AUTO_DEBIT events of the block's payroll and recurring payments, inside each
-    account's window ``[window_start, as_of)``; also their per-link tables (ids, names, keys)."""
+    account's window ``[window_start, window_end)`` (its active life in the history); also their
+    per-link tables (ids, names, keys)."""
+    as_of = ctx.run.as_of_ms
     has_payroll, has_recurring = ctx.has("payroll"), ctx.has("recurring_payment")
     if not has_payroll and not has_recurring:
         return None
@@ -358,7 +360,7 @@ def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np
         # credited early in the morning: 06:00..09:00 local
         ts = day * DAY_MS - LOCAL_OFFSET_MS + 6 * HOUR_MS + (ctx.rng("salary-time").random(o.size)
                                                              * 3 * HOUR_MS).astype(np.int64)
-        inside = (ts >= start[o]) & (ts < as_of)
+        inside = (ts >= start[o]) & (ts < window_end[acc[o]])
         parts.append(Scheduled(acc[o][inside], ts[inside], np.concatenate(amounts)[order][inside],
                                np.ones(int(inside.sum()), dtype=bool), o[inside],
                                np.concatenate(part)[order][inside]))
@@ -368,7 +370,7 @@ def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np
         acc = np.fromiter(map(acc_index.__getitem__, column(rec, "account_id")), dtype=np.int64, count=len(rec))
         created = int_column(rec, "created_at")
         updated = [as_of if x is None else x for x in column(rec, "updated_at")]
-        end = np.minimum(np.array(updated, dtype=np.int64), as_of)
+        end = np.minimum(np.array(updated, dtype=np.int64), window_end[acc])
         start = np.maximum(created, window_start[acc])
         local_first = (start + LOCAL_OFFSET_MS) // DAY_MS
         local_last = (end - 1 + LOCAL_OFFSET_MS) // DAY_MS

@@ -7,6 +7,7 @@ from datetime import datetime
 from datagen_kernel.api import DomainDefaults, Option, hookimpl
 from datagen_plugin_banking.common import SAO_PAULO
 from datagen_plugin_banking.entities import ENTITIES
+from datagen_plugin_banking.lifecycle import generate_account_events
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
 from datagen_plugin_banking.scenarios import SCENARIOS
@@ -40,6 +41,7 @@ def datagen_register_generators(register) -> None:  # type: ignore[no-untyped-de
     register("payroll", generate_payroll)
     register("recurring_payment", generate_recurring_payments)
     register("transaction", generate_transactions)
+    register("account_event", generate_account_events)
 
 
 @hookimpl

@@ -61,6 +61,7 @@ from datagen_plugin_banking.entities import (
     TRANSACTION_STATUSES,
     TRANSACTION_TYPES,
 )
+from datagen_plugin_banking.lifecycle import NEVER, lifecycle
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
 from datagen_plugin_banking.payroll import Scheduled, scheduled_events
 
@@ -254,15 +255,27 @@ def generate_transactions(ctx: BlockContext) -> Records:
     acc_created = int_column(accounts, "created_at")
     acc_id_prefix = np.fromiter((int(a[:8], 16) for a in account_ids.tolist()), dtype=np.int64, count=na)
     acc_balance = acc_opening.astype(np.float64)
-    weight = ACCOUNT_ACTIVITY[acc_type]
-    weight = weight / np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]  # sums to 1 per customer
-    window_start = np.minimum(np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS), as_of - 1)
+    # the account's active life (lifecycle.py): from activation to blocking or closure
+    life = lifecycle(account_ids.tolist(), acc_created, as_of)
+    live = life.activated < NEVER
+    # a customer's activity is shared by their accounts that ever moved (sums to 1 per customer)
+    weight = ACCOUNT_ACTIVITY[acc_type] * live
+    total = np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]
+    weight = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    window_start = np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS)
+    window_start = np.where(live, np.maximum(window_start, life.activated), window_start)
+    window_end = np.where(live, np.minimum(life.active_end, as_of), as_of)
+    window_start = np.minimum(window_start, window_end - 1)
+    sched_end = np.where(live, window_end, window_start)  # a dormant account has nothing scheduled
     # expected events per account: the customer's yearly rate x the account's share x its years of history
-    expected = per_year * weight * (as_of - window_start) / (365.0 * DAY_MS)
+    expected = np.where(live, per_year * weight * (window_end - window_start) / (365.0 * DAY_MS), 0.0)
     # payee base per account: its recurring counterparties
     payee_base = acc_id_prefix % PERSONS
 
     counts = ctx.rng("count").poisson(expected)
+    # an account activated inside the history has its first deposit then (the ACTIVATED event)
+    activation = live & (life.activated >= as_of - history_days * DAY_MS) & (life.activated < window_end)
+    counts = counts + activation  # one more event: the first deposit
     n = int(counts.sum())
     acc = np.repeat(np.arange(na), counts)
     u = ctx.rng("attrs").random((n, 6))
@@ -280,13 +293,19 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.maximum(np.rint(acc_balance[acc] * AMOUNT_SHARE * np.exp(AMOUNT_SIGMA * z)), MIN_AMOUNT)
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
-    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, as_of, n, group=acc)
+    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, window_end, n, group=acc)
     ttype = np.where((ttype == DOC) & (ts >= DOC_END_MS), TED, ttype)  # DOC was discontinued: TED took over
     ted = np.flatnonzero(ttype == TED)
     if ted.size:  # TEDs settle on business days only
-        moved, ok = on_business_days(ts[ted], window_start[acc[ted]], as_of)
+        moved, ok = on_business_days(ts[ted], window_start[acc[ted]], window_end[acc[ted]])
         ts[ted] = np.where(ok, moved, ts[ted])
         ttype[ted[~ok]] = PIX  # no business day in the account's window: an instant transfer instead
+    first = np.cumsum(counts) - counts  # each account's first event
+    opened = first[activation]
+    ts[opened] = life.activated[activation]
+    ttype[opened] = DEPOSIT
+    direction[opened] = CREDIT
+    status[opened] = COMPLETED
     key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
     cap_mode = np.where(ttype == WITHDRAW, CAP_NOTES, CAP_SHARE)
@@ -296,7 +315,7 @@ def generate_transactions(ctx: BlockContext) -> Records:
         "key": key_type, "payee": payee, "cap": cap_share, "mode": cap_mode, "e2e": e2e_random,
         "link": np.full(n, -1, dtype=np.int64), "part": np.zeros(n, dtype=np.int64),
     }
-    planned = scheduled_events(ctx, account_ids.tolist(), window_start, as_of)
+    planned = scheduled_events(ctx, account_ids.tolist(), window_start, sched_end)
     links: dict[str, Any] = {}
     per_account = counts
     if planned is not None:
@@ -320,7 +339,7 @@ def generate_transactions(ctx: BlockContext) -> Records:
         cols["city"], cols["uf"] = city, uf
         income = int_column(customers, "monthly_income").astype(np.float64)[acc_owner]
         extra = _fraud_events(ctx, share, per_account, acc_owner, acc_balance, income,
-                              window_start, as_of, home_city, home_uf)
+                              window_start, window_end, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
     return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud, links)
@@ -549,7 +568,7 @@ def _incident_sizes(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _fraud_events(
     ctx: BlockContext, share: float, counts: np.ndarray, acc_owner: np.ndarray, acc_balance: np.ndarray,
-    income: np.ndarray, window_start: np.ndarray, as_of: int, home_city: list[str], home_uf: list[str],
+    income: np.ndarray, window_start: np.ndarray, window_end: np.ndarray, home_city: list[str], home_uf: list[str],
 ) -> dict[str, np.ndarray] | None:
     """Labelled fraud incidents, so that ``share`` of all events are fraudulent.
 
@@ -567,7 +586,7 @@ def _fraud_events(
     drawn, sizes = _incident_sizes(r)
     # nights start at the first local midnight of the window (a partial first day has no night)
     next_midnight = ((window_start + LOCAL_OFFSET_MS) // DAY_MS + 1) * DAY_MS - LOCAL_OFFSET_MS
-    acc_has_night = (next_midnight < as_of - 5 * HOUR_MS).tolist()
+    acc_has_night = (next_midnight < window_end - 5 * HOUR_MS).tolist()
     debt = -float(ctx.rng("fraud-count").random()) * float(EVENTS_PER_INCIDENT.mean())
     inc_list: list[int] = []
     pat_list: list[int] = []
@@ -588,10 +607,12 @@ def _fraud_events(
     inc_acc = np.array(inc_list, dtype=np.int64)
     pattern = np.array(pat_list, dtype=np.int64)
     r = r[:total]
-    anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], as_of, total)
+    end = window_end[inc_acc]
+    anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], end, total)
     has_night = [acc_has_night[a] for a in inc_list]
     business = is_business_days((anchor + LOCAL_OFFSET_MS) // DAY_MS).tolist()
-    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight[inc_acc], as_of - 1), as_of, total)
+    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight[inc_acc], end - 1), end, total)
+    acc_end = window_end.tolist()
     far = _far_cities()
     out: dict[str, list[Any]] = {k: [] for k in ("acc", "ts", "type", "dir", "amount", "status", "key", "payee",
                                                  "cap", "mode", "pattern", "city", "uf")}
@@ -599,7 +620,7 @@ def _fraud_events(
     def add(a: int, t: int, ty: int, amt: float, key: int, payee: int, mode: int, p: int, city: str, uf: str,
             cap: float = 1.0) -> None:
         out["acc"].append(a)
-        out["ts"].append(min(t, as_of - 1))
+        out["ts"].append(min(t, acc_end[a] - 1))
         out["type"].append(ty)
         out["dir"].append(DEBIT)
         out["amount"].append(max(round(amt), MIN_AMOUNT))

@@ -346,6 +346,64 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
                             f"debited after the recurring payment was {found[2]}")
 
 
+def _account_status(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """updated_at is set (after created_at) exactly when the status is not ACTIVE."""
+    status = column(records, "status")
+    created = column(records, "created_at")
+    updated = column(records, "updated_at")
+    keys = column(records, "account_id")
+    for i, (st, c, u) in enumerate(zip(status, created, updated, strict=True)):
+        if (st == "ACTIVE") != (u is None) or (u is not None and u < c):
+            yield Violation(spec.name, keys[i], "updated_at", "account-status",
+                            f"status {st} with updated_at {u!r}")
+
+
+def _after_account_end(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """No transaction of a DORMANT, BLOCKED or CLOSED account at or after its status change."""
+    if not lookup.has_entity("account"):
+        return
+    account_ids = column(records, "account_id")
+    ended: dict[Any, tuple[str, Any]] = {}
+    for aid in set(account_ids):
+        acc = lookup.get("account", aid)
+        if acc is not None and acc["status"] != "ACTIVE" and acc["updated_at"] is not None:
+            ended[aid] = (acc["status"], acc["updated_at"])
+    if not ended:
+        return
+    stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
+    for i in [i for i, a in enumerate(account_ids) if a in ended]:
+        status, since = ended[account_ids[i]]
+        if stamps[i] >= since:
+            yield Violation(spec.name, column(records, "transaction_id")[i], "timestamp", "account-lifecycle",
+                            f"the account is {status} since {since}")
+
+
+def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """OPENED at the account's created_at, nothing before it; the account's current status
+    follows its latest event (checked on the account's last event seen)."""
+    if not lookup.has_entity("account"):
+        return
+    rows = list(zip(column(records, "event_id"), column(records, "account_id"), column(records, "event_type"),
+                    column(records, "occurred_at"), strict=True))
+    latest: dict[Any, tuple[Any, str, Any]] = {}
+    for key, aid, kind, at in rows:
+        if aid not in latest or at >= latest[aid][2]:
+            latest[aid] = (key, kind, at)
+    status_of = {"OPENED": "ACTIVE", "ACTIVATED": "ACTIVE", "DORMANT": "DORMANT", "BLOCKED": "BLOCKED",
+                 "CLOSED": "CLOSED"}
+    for key, aid, kind, at in rows:
+        acc = lookup.get("account", aid)
+        if acc is None:
+            continue
+        if at < acc["created_at"] or (kind == "OPENED" and at != acc["created_at"]):
+            yield Violation(spec.name, key, "occurred_at", "account-event-order",
+                            f"{kind} at {at}, the account was created at {acc['created_at']}")
+        elif latest[aid][0] == key and kind != "OPENED" and status_of[kind] != acc["status"] and (
+                acc["updated_at"] is None or acc["updated_at"] <= at):
+            yield Violation(spec.name, key, "event_type", "account-status",
+                            f"the account's status is {acc['status']} after {kind}")
+
+
 RULES = (
     Rule("cpf-valid", "customer", _cpf_valid, "CPF has the NNN.NNN.NNN-NN format and valid mod-11 check digits."),
     Rule("credit-score-range", "customer", _credit_score, "300 <= credit_score <= 850."),
@@ -356,6 +414,12 @@ RULES = (
          "pix_e2e_id and pix_key_type are set on PIX transactions and null on the others."),
     Rule("pix-e2e-id-format", "transaction", _e2e,
          "pix_e2e_id is E + ISPB of the account's bank + yyyyMMddHHmm + 11 alphanumerics."),
+    Rule("account-status", "account", _account_status,
+         "updated_at is set (after created_at) exactly when the status is not ACTIVE."),
+    Rule("account-lifecycle", "transaction", _after_account_end,
+         "no transaction of a DORMANT, BLOCKED or CLOSED account at or after its status change."),
+    Rule("account-event-checks", "account_event", _account_event,
+         "OPENED at the account's created_at, nothing before; the status follows the latest event."),
     Rule("payroll-checks", "payroll", _payroll,
          "employer_cnpj valid; net_salary = gross - INSS - IRRF; payment_day 5..30 by 5; EMPLOYED owner."),
     Rule("recurring-checks", "recurring_payment", _recurring,
