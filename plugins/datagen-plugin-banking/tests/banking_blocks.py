@@ -7,11 +7,20 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from datagen_plugin_banking.entities import ACCOUNT, ACCOUNT_EVENT, CUSTOMER, PAYROLL, RECURRING_PAYMENT, TRANSACTION
+from datagen_plugin_banking.entities import (
+    ACCOUNT,
+    ACCOUNT_EVENT,
+    CUSTOMER,
+    PAYROLL,
+    RECURRING_PAYMENT,
+    REVERSAL,
+    TRANSACTION,
+)
 from datagen_plugin_banking.lifecycle import generate_account_events
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
 from datagen_plugin_banking.plugin import DOMAIN
+from datagen_plugin_banking.reversals import generate_reversals
 from datagen_plugin_banking.transactions import generate_transactions
 
 from datagen_kernel import Batch, EntitySpec
@@ -20,7 +29,7 @@ from datagen_kernel.api.seeding import BLOCK_SIZE
 
 GENERATORS = ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts), (PAYROLL, generate_payroll),
               (RECURRING_PAYMENT, generate_recurring_payments), (TRANSACTION, generate_transactions),
-              (ACCOUNT_EVENT, generate_account_events))
+              (ACCOUNT_EVENT, generate_account_events), (REVERSAL, generate_reversals))
 """The pack's entities in generation order, with their generators."""
 
 BANK_TIME: dict[str, Any] = {"as_of": DOMAIN.as_of, "timezone": DOMAIN.timezone}

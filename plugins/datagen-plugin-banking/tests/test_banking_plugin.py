@@ -40,9 +40,9 @@ def test_installed_pack_is_found_through_its_entry_point() -> None:
     assert [p.name for p in mine] == ["banking"] and mine[0].error is None
     provides = host.registry.provided_by(mine[0])
     assert provides["entities"] == ["account", "account_event", "customer", "payroll", "recurring_payment",
-                                    "transaction"]
+                                    "reversal", "transaction"]
     assert provides["generators"] == ["account", "account_event", "customer", "payroll", "recurring_payment",
-                                      "transaction"]
+                                      "reversal", "transaction"]
     assert provides["scenarios"] == ["customer-360", "fraud-detection"]
     assert provides["options"] == ["banking"]
     assert "customer:cpf-valid" in provides["validators"]
@@ -84,7 +84,7 @@ def test_scenarios_and_options_are_listed(banking_cli) -> None:
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert set(rows) == {"fraud-detection", "customer-360"}
     assert rows["fraud-detection"]["entities"] == ["customer", "account", "payroll", "recurring_payment",
-                                                   "transaction", "account_event"]
+                                                   "transaction", "account_event", "reversal"]
     assert rows["fraud-detection"]["options"][0]["name"] == "share"
     assert rows["fraud-detection"]["options"][0]["default"] == 0.05
     text = banking_cli(["scenarios"]).output

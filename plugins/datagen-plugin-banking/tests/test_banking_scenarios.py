@@ -101,7 +101,7 @@ def test_fraud_scenario_through_the_cli(banking_cli, tmp_path: Path) -> None:
     assert 0.07 <= sum(r["is_fraud"] for r in rows) / len(rows) <= 0.13
     assert sorted(p.name for p in out.glob("*.jsonl")) == [
         "account.jsonl", "account_event.jsonl", "customer.jsonl", "payroll.jsonl", "recurring_payment.jsonl",
-        "transaction.jsonl"]
+        "reversal.jsonl", "transaction.jsonl"]
     checked = banking_cli(["validate", "--scenario", "fraud-detection", str(out)])
     assert checked.exit_code == 0, checked.output
     assert banking_cli(["validate", str(out)]).exit_code != 0  # without it, the labels are unexpected fields

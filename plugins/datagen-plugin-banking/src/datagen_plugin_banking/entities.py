@@ -37,6 +37,8 @@ EMPLOYMENT_STATUSES = ("EMPLOYED", "SELF_EMPLOYED", "RETIRED", "UNEMPLOYED")
 ACCOUNT_TYPES = ("CONTA_CORRENTE", "POUPANCA", "INVESTIMENTOS")
 ACCOUNT_STATUSES = ("ACTIVE", "BLOCKED", "CLOSED", "DORMANT")
 ACCOUNT_EVENT_TYPES = ("OPENED", "ACTIVATED", "DORMANT", "BLOCKED", "CLOSED")
+REVERSAL_REASONS = ("FRAUD", "CUSTOMER_REQUEST", "DUPLICATE", "ERROR", "CHARGEBACK")
+REVERSAL_STATUSES = ("REQUESTED", "APPROVED", "DENIED", "COMPLETED")
 TRANSACTION_TYPES = ("PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC", "SALARY", "AUTO_DEBIT")
 PAYMENT_DAYS = (5, 10, 15, 20, 25, 30)
 RECURRING_TYPES = ("SUBSCRIPTION", "UTILITY_BILL", "RENT", "INSURANCE_PREMIUM")
@@ -221,4 +223,31 @@ ACCOUNT_EVENT = EntitySpec(
     doc="A step of an account's lifecycle: OPENED, ACTIVATED, DORMANT, BLOCKED, CLOSED.",
 )
 
-ENTITIES = (CUSTOMER, ACCOUNT, PAYROLL, RECURRING_PAYMENT, TRANSACTION, ACCOUNT_EVENT)
+REVERSAL = EntitySpec(
+    name="reversal",
+    kind=Kind.EVENT,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("reversal_id", Uuid()),
+        Field("original_transaction_id", Uuid(), doc="The reversed transaction (a COMPLETED debit)."),
+        Field("account_id", Uuid(), doc="Denormalized: the original transaction's account."),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner."),
+        Field("reason", Enum(*REVERSAL_REASONS, name="ReversalReason")),
+        Field("reversal_amount", Decimal(15, 2), doc="At most the original amount (total or partial)."),
+        Field("status", Enum(*REVERSAL_STATUSES, name="ReversalStatus")),
+        Field("requested_at", Timestamp(), doc="After the original transaction."),
+        Field("completed_at", Timestamp(), nullable=True, doc="After requested_at; null unless COMPLETED."),
+    ),
+    primary_key="reversal_id",
+    foreign_keys=(
+        ForeignKey("original_transaction_id", "transaction", "transaction_id"),
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    topic="banking.reversals",
+    key_field="account_id",
+    table="reversals",
+    doc="A request to reverse a debit: fraud, customer request, duplicate, error or chargeback.",
+)
+
+ENTITIES = (CUSTOMER, ACCOUNT, PAYROLL, RECURRING_PAYMENT, TRANSACTION, ACCOUNT_EVENT, REVERSAL)

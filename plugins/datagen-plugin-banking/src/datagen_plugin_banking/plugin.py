@@ -10,6 +10,7 @@ from datagen_plugin_banking.entities import ENTITIES
 from datagen_plugin_banking.lifecycle import generate_account_events
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
+from datagen_plugin_banking.reversals import generate_reversals
 from datagen_plugin_banking.scenarios import SCENARIOS
 from datagen_plugin_banking.transactions import DEFAULT_HISTORY_DAYS, DEFAULT_PER_YEAR, generate_transactions
 from datagen_plugin_banking.validators import RULES
@@ -42,6 +43,7 @@ def datagen_register_generators(register) -> None:  # type: ignore[no-untyped-de
     register("recurring_payment", generate_recurring_payments)
     register("transaction", generate_transactions)
     register("account_event", generate_account_events)
+    register("reversal", generate_reversals)
 
 
 @hookimpl

@@ -404,6 +404,32 @@ def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
                             f"the account's status is {acc['status']} after {kind}")
 
 
+def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """completed_at (after requested_at) exactly when COMPLETED; amount > 0 and at most the
+    original's; requested after the original, on the original's account."""
+    rows = zip(column(records, "reversal_id"), column(records, "original_transaction_id"),
+               column(records, "account_id"), column(records, "reversal_amount"), column(records, "status"),
+               column(records, "requested_at"), column(records, "completed_at"), strict=True)
+    has_tx = lookup.has_entity("transaction")
+    for key, tid, aid, amount, status, requested, completed in rows:
+        if (status == "COMPLETED") != (completed is not None) or (completed is not None and completed <= requested):
+            yield Violation(spec.name, key, "completed_at", "reversal-times",
+                            f"status {status} with completed_at {completed!r} (requested {requested})")
+            continue
+        if amount <= 0:
+            yield Violation(spec.name, key, "reversal_amount", "amount-positive", f"{amount} is not > 0")
+            continue
+        original = lookup.get("transaction", tid) if has_tx else None
+        if original is None:
+            continue
+        if amount > original["amount"]:
+            yield Violation(spec.name, key, "reversal_amount", "reversal-amount",
+                            f"{amount} is more than the original's {original['amount']}")
+        elif requested <= original["timestamp"] or aid != original["account_id"]:
+            yield Violation(spec.name, key, "requested_at", "reversal-original",
+                            "requested before the original transaction, or on another account")
+
+
 RULES = (
     Rule("cpf-valid", "customer", _cpf_valid, "CPF has the NNN.NNN.NNN-NN format and valid mod-11 check digits."),
     Rule("credit-score-range", "customer", _credit_score, "300 <= credit_score <= 850."),
@@ -420,6 +446,9 @@ RULES = (
          "no transaction of a DORMANT, BLOCKED or CLOSED account at or after its status change."),
     Rule("account-event-checks", "account_event", _account_event,
          "OPENED at the account's created_at, nothing before; the status follows the latest event."),
+    Rule("reversal-checks", "reversal", _reversal,
+         "completed_at after requested_at exactly when COMPLETED; 0 < amount <= the original's; "
+         "requested after the original, on its account."),
     Rule("payroll-checks", "payroll", _payroll,
          "employer_cnpj valid; net_salary = gross - INSS - IRRF; payment_day 5..30 by 5; EMPLOYED owner."),
     Rule("recurring-checks", "recurring_payment", _recurring,
