@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, BlockContext, Records, column
-from datagen_plugin_banking.common import DAY_MS, HOUR_MS, MINUTE_MS, cdf, int_column, object_column, pick
+from datagen_kernel import Batch, BlockContext, Records, TextColumn, column
+from datagen_plugin_banking.common import DAY_MS, HOUR_MS, MINUTE_MS, cdf, int_column, pick
 from datagen_plugin_banking.entities import REVERSAL_REASONS, REVERSAL_STATUSES
 
 FRAUD_REVERSED = 0.75
@@ -45,18 +45,20 @@ def generate_reversals(ctx: BlockContext) -> Records:
         return []
     as_of = ctx.run.as_of_ms
     names = set(txs.names) if isinstance(txs, Batch) else set(txs[0])
-    fraud = (np.fromiter((bool(x) for x in column(txs, "is_fraud")), dtype=bool, count=n)
-             if "is_fraud" in names else np.zeros(n, dtype=bool))
-    completed = np.fromiter(map("COMPLETED".__eq__, column(txs, "status")), dtype=bool, count=n)
-    debit = np.fromiter(map("DEBIT".__eq__, column(txs, "direction")), dtype=bool, count=n)
-    cash = np.fromiter(map("WITHDRAW".__eq__, column(txs, "transaction_type")), dtype=bool, count=n)
+    fraud = (np.asarray(column(txs, "is_fraud"), dtype=bool) if "is_fraud" in names
+             else np.zeros(n, dtype=bool))
     u = ctx.rng("attrs").random((n, 6))  # one row per transaction: prefix-stable
-    chosen = completed & debit & np.where(fraud, u[:, 0] < FRAUD_REVERSED, ~cash & (u[:, 0] < OTHER_REVERSED))
-    rows = np.flatnonzero(chosen)
+    # candidates first (a few percent), then their status, direction and type
+    candidates = np.flatnonzero(np.where(fraud, u[:, 0] < FRAUD_REVERSED, u[:, 0] < OTHER_REVERSED)).tolist()
+    status_l, direction_l, type_l = (column(txs, f) for f in ("status", "direction", "transaction_type"))
+    fraud_l = fraud.tolist()
+    rows = np.array([i for i in candidates if status_l[i] == "COMPLETED" and direction_l[i] == "DEBIT"
+                     and (fraud_l[i] or type_l[i] != "WITHDRAW")], dtype=np.int64)
     u = u[rows]
     is_fraud = fraud[rows]
     ts = int_column(txs, "timestamp")[rows]
     amount = int_column(txs, "amount")[rows]
+    picked = rows.tolist()
     reason = np.where(is_fraud, FRAUD, 1 + pick(OTHER_REASON_CDF, u[:, 1]))
     delay = np.where(is_fraud, 10 * MINUTE_MS + u[:, 2] * (3 * DAY_MS - 10 * MINUTE_MS),
                      HOUR_MS + u[:, 2] * (30 * DAY_MS - HOUR_MS)).astype(np.int64)
@@ -69,12 +71,12 @@ def generate_reversals(ctx: BlockContext) -> Records:
     keep = requested < as_of
     k = int(keep.sum())
     done = (status == COMPLETED)[keep]
-    ids = object_column(txs, "transaction_id")[rows][keep] if k else np.zeros(0, dtype=object)
+    kept = [i for i, ok in zip(picked, keep.tolist(), strict=True) if ok]
     columns: dict[str, Any] = {
         "reversal_id": ctx.uuid_column(k),
-        "original_transaction_id": ids.tolist(),
-        "account_id": object_column(txs, "account_id")[rows][keep].tolist(),
-        "customer_id": object_column(txs, "customer_id")[rows][keep].tolist(),
+        "original_transaction_id": _take(txs, "transaction_id", kept),
+        "account_id": _take(txs, "account_id", kept),
+        "customer_id": _take(txs, "customer_id", kept),
         "reason": _REASONS[reason[keep]].tolist(),
         "reversal_amount": reversal_amount[keep],
         "status": _STATUSES[status[keep]].tolist(),
@@ -82,3 +84,13 @@ def generate_reversals(ctx: BlockContext) -> Records:
         "completed_at": [t if d else None for t, d in zip(completed_at[keep].tolist(), done.tolist(), strict=True)],
     }
     return Batch(columns)
+
+
+def _take(records: Records, name: str, rows: list[int]) -> list[Any]:
+    """Field ``name`` of the records at ``rows`` (a UUID column is decoded only there)."""
+    if isinstance(records, Batch):
+        stored = records.values(name)
+        if isinstance(stored, TextColumn):
+            return stored.take(np.array(rows, dtype=np.int64)).tolist() if rows else []  # type: ignore[return-value]
+    values = column(records, name)
+    return [values[i] for i in rows]

@@ -298,6 +298,9 @@ def _recurring(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> I
                             f"status {st} with updated_at {u!r}")
 
 
+_LINK_CODES = {"SALARY": 1, "AUTO_DEBIT": 2}
+
+
 def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """payroll_id exactly on SALARY credits, recurring_id exactly on AUTO_DEBIT debits (of the
     recurring payment's account, not after it was paused or cancelled). Reads columns."""
@@ -308,8 +311,8 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
     payroll = column(records, "payroll_id")
     recurring = column(records, "recurring_id")
     n = len(types)
-    salary = np.fromiter(map("SALARY".__eq__, types), dtype=bool, count=n)
-    debit = np.fromiter(map("AUTO_DEBIT".__eq__, types), dtype=bool, count=n)
+    code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
+    salary, debit = code == 1, code == 2
     has_payroll = np.fromiter(map(operator.is_not, payroll, repeat(None)), dtype=bool, count=n)
     has_recurring = np.fromiter(map(operator.is_not, recurring, repeat(None)), dtype=bool, count=n)
     if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
@@ -391,17 +394,22 @@ def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
             latest[aid] = (key, kind, at)
     status_of = {"OPENED": "ACTIVE", "ACTIVATED": "ACTIVE", "DORMANT": "DORMANT", "BLOCKED": "BLOCKED",
                  "CLOSED": "CLOSED"}
+    accounts: dict[Any, tuple[Any, str, Any] | None] = {}  # one lookup per account
+    for aid in latest:
+        found = lookup.get("account", aid)
+        accounts[aid] = None if found is None else (found["created_at"], found["status"], found["updated_at"])
     for key, aid, kind, at in rows:
-        acc = lookup.get("account", aid)
+        acc = accounts[aid]
         if acc is None:
             continue
-        if at < acc["created_at"] or (kind == "OPENED" and at != acc["created_at"]):
+        created, status, updated = acc
+        if at < created or (kind == "OPENED" and at != created):
             yield Violation(spec.name, key, "occurred_at", "account-event-order",
-                            f"{kind} at {at}, the account was created at {acc['created_at']}")
-        elif latest[aid][0] == key and kind != "OPENED" and status_of[kind] != acc["status"] and (
-                acc["updated_at"] is None or acc["updated_at"] <= at):
+                            f"{kind} at {at}, the account was created at {created}")
+        elif latest[aid][0] == key and kind != "OPENED" and status_of[kind] != status and (
+                updated is None or updated <= at):
             yield Violation(spec.name, key, "event_type", "account-status",
-                            f"the account's status is {acc['status']} after {kind}")
+                            f"the account's status is {status} after {kind}")
 
 
 def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
