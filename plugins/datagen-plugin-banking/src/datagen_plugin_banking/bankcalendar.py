@@ -200,3 +200,43 @@ def roll_back(day: dt.date) -> dt.date:
 def add_business_days(day: dt.date, n: int) -> dt.date:
     """The ``n``-th business day after ``day`` (D+n settlement; ``n >= 0``)."""
     return _date(add_business_days_array(np.array([_day(day)]), n)[0])
+
+
+# --- commercial dates (seasonality) -----------------------------------------------------------
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The ``n``-th ``weekday`` (Monday 0) of a month."""
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def carnival(year: int) -> dt.date:
+    """Carnaval Tuesday (Easter - 47 days); the festivities run Saturday to Ash Wednesday noon."""
+    return easter(year) - dt.timedelta(days=47)
+
+
+def mothers_day(year: int) -> dt.date:
+    """Dia das Mães: second Sunday of May."""
+    return nth_weekday(year, 5, 6, 2)
+
+
+def fathers_day(year: int) -> dt.date:
+    """Dia dos Pais: second Sunday of August."""
+    return nth_weekday(year, 8, 6, 2)
+
+
+def childrens_day(year: int) -> dt.date:
+    """Dia das Crianças: October 12 (also Nossa Senhora Aparecida, a holiday)."""
+    return dt.date(year, 10, 12)
+
+
+def black_friday(year: int) -> dt.date:
+    """Black Friday: the Friday after the fourth Thursday of November."""
+    return nth_weekday(year, 11, 3, 4) + dt.timedelta(days=1)
+
+
+SAO_JOAO = ((6, 13), (6, 29))
+"""Festas Juninas / São João (Santo Antônio on June 13 to São Pedro on June 29), strongest in
+the Northeast states (``NORTHEAST``)."""
+NORTHEAST = ("AL", "BA", "CE", "MA", "PB", "PE", "PI", "RN", "SE")
