@@ -167,9 +167,8 @@ def test_payroll_recurring_and_link_rules_catch_their_corruption() -> None:
     bad = copy.deepcopy(good)
     bad["payroll"][0]["net_salary"] += 1
     bad["payroll"][1]["employer_cnpj"] = "11.111.111/1111-11"
-    unemployed = next(c for c in bad["customer"] if c["customer_id"] == bad["payroll"][2]["customer_id"])
-    unemployed["employment_status"] = "UNEMPLOYED"
-    assert sorted(v.rule for v in _violations(bad, "payroll")) == ["cnpj-valid", "net-salary", "payroll-employed"]
+    bad["payroll"][2]["payment_day"] = 7
+    assert sorted(v.rule for v in _violations(bad, "payroll")) == ["cnpj-valid", "net-salary", "payment-day"]
     ended = next(r for r in bad["recurring_payment"] if r["status"] == "CANCELLED")
     ended["updated_at"] = None
     assert [v.rule for v in _violations(bad, "recurring_payment")] == ["recurring-status"]

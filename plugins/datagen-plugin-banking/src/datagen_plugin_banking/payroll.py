@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from faker import Faker
 
 from datagen_kernel import Batch, BlockContext, Records, column
 from datagen_kernel.api.seeding import stream_for
@@ -113,8 +114,6 @@ class Employers:
 def employers(seed: int) -> Employers:
     """The seed's employers: distinct company names from Faker ``pt_BR`` (one instance seeded from
     the run's seed) and distinct CNPJs (distinct eight-digit roots, head office 0001)."""
-    from faker import Faker  # imported on first use: runs without payroll do not pay for it
-
     rng = stream_for(seed, "banking-employers", "faker")
     fake = Faker("pt_BR")
     fake.seed_instance(int(rng.integers(0, 2**62)))
@@ -378,16 +377,20 @@ def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np
         dom = np.asarray(int_column(rec, "day_of_month"))
         freq = np.array([FREQUENCIES.index(f) for f in column(rec, "frequency")], dtype=np.int64)
         monthly_day = roll_forward_days(_day_in_month(month, dom[owner]))
-        # weekly and biweekly: from the first debit (first scheduled day) every 7 or 14 days
+        # weekly and biweekly: from the first scheduled day (day_of_month of the first month)
+        # every 7 or 14 days
+        monthly = freq[owner] == 0
+        o_list, d_list = [owner[monthly]], [monthly_day[monthly]]
         periodic = np.flatnonzero(freq > 0)
-        o_list, d_list = [owner[freq[owner] == 0]], [monthly_day[freq[owner] == 0]]
-        for r in periodic.tolist():
-            first = int(_day_in_month(np.array([month[owner == r][0]]), dom[r:r + 1])[0]) if (owner == r).any() \
-                else int(local_first[r])
-            step = 7 if freq[r] == 1 else 14
-            ds = roll_forward_days(np.arange(first, int(local_last[r]) + 1, step, dtype=np.int64))
-            o_list.append(np.full(ds.size, r, dtype=np.int64))
-            d_list.append(ds)
+        if periodic.size:
+            first_month = local_first[periodic].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+            first = _day_in_month(first_month, dom[periodic])
+            step = np.where(freq[periodic] == 1, 7, 14)
+            k = np.maximum((local_last[periodic] - first) // step + 1, 0)
+            rep = np.repeat(np.arange(periodic.size), k)
+            nth = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)
+            o_list.append(periodic[rep])
+            d_list.append(roll_forward_days(first[rep] + nth * step[rep]))
         o = np.concatenate(o_list)
         day = np.concatenate(d_list)
         order = np.lexsort((day, o))  # in recurring-payment order

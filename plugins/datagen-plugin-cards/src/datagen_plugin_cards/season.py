@@ -42,7 +42,7 @@ from datagen_plugin_banking.bankcalendar import (
     holiday_days,
     mothers_day,
 )
-from datagen_plugin_banking.common import DAY_MS, HOUR_MS, LOCAL_OFFSET_MS
+from datagen_plugin_banking.common import DAY_MS, HOUR_MS, LOCAL_OFFSET_MS, SortedSearch
 
 MONTH_WEIGHTS = (0.82, 0.90, 0.97, 0.97, 1.00, 0.97, 1.00, 0.98, 0.97, 1.00, 1.15, 1.20)
 WEEKDAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.15, 0.80, 0.45)
@@ -58,6 +58,7 @@ CONTACTLESS_SHARE = 0.45
 _EPOCH = dt.date(1970, 1, 1)
 _HOUR_CDF = np.cumsum(HOUR_WEIGHTS) / sum(HOUR_WEIGHTS)
 _HOUR_CDF[-1] = 1.0
+_HOUR_SEARCH = SortedSearch(_HOUR_CDF)
 
 
 def _day(d: dt.date) -> int:
@@ -114,19 +115,20 @@ def sample_instants(u: np.ndarray, start_ms: np.ndarray, end_ms: np.ndarray, reg
     n = u.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    cum = _cumulative()
     d0 = (start_ms + LOCAL_OFFSET_MS) // DAY_MS
     d1 = (end_ms - 1 + LOCAL_OFFSET_MS) // DAY_MS
-    lo = cum[region, d0]
-    hi = cum[region, d1 + 1]
+    first = int(d0.min())
+    # the days the windows span, both regions in one table: region 1's values follow region 0's
+    part = _cumulative()[:, first:int(d1.max()) + 2]
+    width = part.shape[1]
+    flat = np.concatenate([part[0], part[1] + part[0, -1] + 1.0])
+    offset = region * width
+    lo = flat[offset + d0 - first]
+    hi = flat[offset + d1 + 1 - first]
     target = lo + u[:, 0] * (hi - lo)
-    day = np.empty(n, dtype=np.int64)
-    for r in (0, 1):
-        sel = np.flatnonzero(region == r)
-        if sel.size:
-            day[sel] = np.searchsorted(cum[r], target[sel], side="right") - 1
+    day = np.searchsorted(flat, target, side="right") - 1 - offset + first
     day = np.clip(day, d0, d1)
-    hour = np.minimum(np.searchsorted(_HOUR_CDF, u[:, 1], side="right"), 23)
+    hour = np.minimum(_HOUR_SEARCH(u[:, 1]), 23)
     ts = day * DAY_MS - LOCAL_OFFSET_MS + hour * HOUR_MS + (u[:, 2] * HOUR_MS).astype(np.int64)
     return np.clip(ts, start_ms, end_ms - 1)
 
