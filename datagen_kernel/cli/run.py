@@ -18,7 +18,7 @@ from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import check_delivered, execute
 
 _RUN_KEYS = {COUNT_FLAG, "seed", "scenario", "sinks", "workers", "batch_size", "transforms", "as_of",
-             "mode", "rate", "duration", "executor"}
+             "mode", "rate", "duration", "executor", "stream_clock"}
 """Keys of a config file's ``[run]`` table; a pack's count flag adds its own (e.g. ``customers``)."""
 
 DEFAULT_COUNT = 1000
@@ -46,6 +46,9 @@ DEFAULT_COUNT = 1000
 @click.option("--rate", type=float, default=None, help="Stream mode: events per second.  [default: 1000]")
 @click.option("--duration", type=float, default=None,
               help="Stream mode: seconds to run (default: until Ctrl+C or SIGTERM).")
+@click.option("--stream-clock", type=click.Choice(["now", "replay"]), default=None,
+              help="Stream mode: 'now' stamps events with the emission instant; 'replay' keeps their generated "
+                   "instants and replays the history once, in time order (every rule holds).  [default: now]")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML file with [run] and per-component tables.")
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -57,7 +60,7 @@ DEFAULT_COUNT = 1000
 def run_command(ctx: click.Context, count: int | None, seed: int | None, scenario: str | None,
                 sinks: tuple[str, ...], options: tuple[str, ...], transforms: tuple[str, ...],
                 workers: int | None, executor: str | None, batch_size: int | None, as_of: str | None, stream: bool,
-                rate: float | None, duration: float | None, config_file: Path | None,
+                rate: float | None, duration: float | None, stream_clock: str | None, config_file: Path | None,
                 summary_json: Path | None, quiet: bool, debug: bool, count_alias: int | None = None) -> None:
     """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
     from datagen_kernel.cli.common import _host, parse_as_of
@@ -104,6 +107,7 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
         mode="stream" if stream or file_run.get("mode") == "stream" else "backfill",
         rate=float(pick(rate, "rate", 1000.0)),
         duration=pick(duration, "duration", None),
+        stream_clock=str(pick(stream_clock, "stream_clock", "now")),
         as_of=parse_as_of(str(as_of_value), defaults.timezone) if as_of_value else None,
     )
     plan = build_plan(host, params, sources)

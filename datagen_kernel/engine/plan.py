@@ -104,8 +104,13 @@ def _check_params(params: RunParams, problems: list[str]) -> None:
             problems.append(f"--rate {params.rate:g} is out of range: expected 0 < events per second <= 10,000,000")
         if params.duration is not None and params.duration <= 0:
             problems.append(f"--duration {params.duration:g} must be a positive number of seconds")
+        if params.stream_clock not in STREAM_CLOCKS:
+            problems.append(f"--stream-clock {params.stream_clock!r} is unknown: expected {' or '.join(STREAM_CLOCKS)}")
     if params.batch_size < 1 or params.batch_size > 10_000_000:
         problems.append(f"--batch-size {params.batch_size} is out of range: expected 1..10,000,000")
+
+
+STREAM_CLOCKS = ("now", "replay")
 
 
 def _registered(table: Mapping[str, Registration[T]], kind: str, name: str, problems: list[str]) -> T | None:

@@ -160,27 +160,37 @@ class Engine:
 
     def _stream(self, processor: BlockProcessor, sinks: list[Sink]) -> str:
         """Release events at ``--rate`` until ``--duration`` passes or SIGINT/SIGTERM arrives."""
-        from datagen_kernel.engine.stream import StopStreaming, TokenBucket, install_sigterm, stamp_now, stream_events
+        from datagen_kernel.engine.stream import (
+            StopStreaming,
+            TokenBucket,
+            install_sigterm,
+            stamp_now,
+            stream_clock,
+            stream_events,
+        )
 
         plan = self.plan
         rate = plan.params.rate
         duration = plan.params.duration
-        bucket = TokenBucket(rate)
-        events = stream_events(plan, lambda block: processor.prepared("events", block))
+        replay = plan.params.stream_clock == "replay"
+        clock = stream_clock()
+        bucket = TokenBucket(rate, clock=clock.monotonic)
+        events = stream_events(plan, lambda block: processor.prepared("events", block), epochs=1 if replay else None)
         restore = install_sigterm()
-        started = time.monotonic()
+        started = clock.monotonic()
         reason = "duration"
         try:
-            while duration is None or time.monotonic() - started < duration:
+            while duration is None or clock.monotonic() - started < duration:
                 n = min(bucket.available(), max(1, int(rate / 20)))
                 if n <= 0:
-                    time.sleep(min(0.02, bucket.wait_time()))
+                    clock.sleep(min(0.02, bucket.wait_time()))
                     continue
-                now_ms = int(time.time() * 1000)
+                now_ms = clock.time_ms()
                 groups: dict[str, list[Record]] = {}
                 taken = 0
                 for name, record in events:
-                    groups.setdefault(name, []).append(stamp_now(plan.specs[name], record, now_ms))
+                    groups.setdefault(name, []).append(record if replay else
+                                                       stamp_now(plan.specs[name], record, now_ms))
                     taken += 1
                     if taken >= n:
                         break

@@ -58,6 +58,9 @@ class RunParams:
     """Stream mode: events per second."""
     duration: float | None = None
     """Stream mode: seconds to stream (None: until SIGINT/SIGTERM)."""
+    stream_clock: str = "now"
+    """Stream mode: ``now`` stamps every event with the emission instant; ``replay`` keeps the
+    generated instants (the stream replays the history once, in time order; see engine/stream.py)."""
     executor: str = DEFAULT_EXECUTOR
     """Who runs the blocks (``--executor``); ``workers`` is its degree of parallelism."""
     count_flag: str = "--count"

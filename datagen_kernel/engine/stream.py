@@ -1,14 +1,29 @@
-"""Stream mode: events stamped "now", interleaved across entities, at a steady rate.
+"""Stream mode: events interleaved across entities, at a steady rate, on a stream clock.
 
 Masters are written first (the normal masters phase); then the event generators run block by
-block, cycling over the root range (epoch 0, 1, ...), and their records are released through
-a token bucket. Records keep their deterministic content, except that every timestamp is set
-to the emission instant and, from the second epoch on, primary keys are re-derived from
-(seed, epoch, key) so that they stay unique.
+block, and each block's events of every entity are merged in time order and released through
+a token bucket. Two stream clocks (``--stream-clock``):
+
+* ``now`` (default): records keep their deterministic content, except that every timestamp is
+  set to the emission instant; the blocks cycle over the root range (epoch 0, 1, ...) and from
+  the second epoch on primary keys are re-derived from (seed, epoch, key) so that they stay
+  unique. Rules that relate an event's instant to others (trading sessions, settlement dates,
+  payments after their due dates, card limits per billing cycle) do not hold on such records.
+* ``replay``: a simulated clock. Every record keeps its generated instants, so the stream
+  carries exactly the records of a backfill run, in time order within each block: the stream's
+  clock is the emitted events' own time, a replay of the history (trades inside the B3 session,
+  settlement dates after execution, installments paid after creation, ...). The history is
+  replayed once (one epoch); then the stream stops ("exhausted"). Every event entity of a block
+  is interleaved from its first records, at the block's own mix.
+
+Wall time (rate, duration, sleeping) comes from a ``StreamClock``: ``SYSTEM_CLOCK`` in runs,
+replaceable in tests with ``use_clock`` (e.g. a ``ManualClock`` that advances only when the
+stream sleeps, so 20 seconds of stream take no real time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import signal
 import time
@@ -20,6 +35,58 @@ from typing import Any
 from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.schema import EntitySpec, Timestamp, Uuid
 from datagen_kernel.engine.plan import Plan
+
+
+class StreamClock:
+    """Wall time for the stream loop: ``monotonic()`` seconds, ``sleep(s)``, ``time_ms()`` (epoch ms)."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def time_ms(self) -> int:
+        return int(time.time() * 1000)
+
+
+class ManualClock(StreamClock):
+    """A clock that moves only when slept on (or ``advance``d): deterministic stream tests."""
+
+    def __init__(self, start_ms: int = 1_767_236_400_000) -> None:
+        self.now = 0.0
+        self.start_ms = start_ms
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(seconds, 0.001))
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def time_ms(self) -> int:
+        return self.start_ms + int(self.now * 1000)
+
+
+SYSTEM_CLOCK = StreamClock()
+_clock: list[StreamClock] = [SYSTEM_CLOCK]
+
+
+def stream_clock() -> StreamClock:
+    """The clock stream runs use (``SYSTEM_CLOCK`` unless a test set another)."""
+    return _clock[-1]
+
+
+@contextlib.contextmanager
+def use_clock(clock: StreamClock) -> Iterator[StreamClock]:
+    """Run streams on ``clock`` inside the ``with`` block."""
+    _clock.append(clock)
+    try:
+        yield clock
+    finally:
+        _clock.pop()
 
 
 class TokenBucket:
@@ -88,9 +155,9 @@ def _rekey(seed: int, epoch: int, key: str) -> str:
 
 
 def stream_events(
-    plan: Plan, prepared: Callable[[int], list[tuple[str, Records]]]
+    plan: Plan, prepared: Callable[[int], list[tuple[str, Records]]], epochs: int | None = None
 ) -> Iterator[tuple[str, Record]]:
-    """Events of every block, epoch after epoch, each block's events in time order."""
+    """Events of every block, epoch after epoch (at most ``epochs``), each block's events in time order."""
     blocks = plan.blocks
     if blocks == 0:
         return
@@ -117,6 +184,8 @@ def stream_events(
         if produced == 0:
             return
         epoch += 1
+        if epochs is not None and epoch >= epochs:
+            return
 
 
 def stamp_now(spec: EntitySpec, record: Record, now_ms: int) -> Record:

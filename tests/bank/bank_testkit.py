@@ -17,8 +17,8 @@ from datagen_kernel import PluginHost, make_plugin_host
 from datagen_kernel.cli import make_cli
 
 PACKS = ("datagen-plugin-banking", "datagen-plugin-cards", "datagen-plugin-loans", "datagen-plugin-trades")
-ENTITIES = ("stock", "customer", "property", "account", "credit_card", "loan",
-            "transaction", "card_transaction", "installment", "trade")
+ENTITIES = ("stock", "customer", "property", "account", "credit_card", "loan", "payroll", "recurring_payment",
+            "transaction", "account_event", "reversal", "card_transaction", "installment", "trade")
 STATS_CUSTOMERS = 20_000
 
 

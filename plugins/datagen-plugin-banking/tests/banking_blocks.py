@@ -3,34 +3,52 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
-from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
+from datagen_plugin_banking.entities import (
+    ACCOUNT,
+    ACCOUNT_EVENT,
+    CUSTOMER,
+    PAYROLL,
+    RECURRING_PAYMENT,
+    REVERSAL,
+    TRANSACTION,
+)
+from datagen_plugin_banking.lifecycle import generate_account_events
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
+from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
 from datagen_plugin_banking.plugin import DOMAIN
+from datagen_plugin_banking.reversals import generate_reversals
 from datagen_plugin_banking.transactions import generate_transactions
 
 from datagen_kernel import Batch, EntitySpec
 from datagen_kernel.api.generation import BlockContext, RunInfo
 from datagen_kernel.api.seeding import BLOCK_SIZE
 
+GENERATORS = ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts), (PAYROLL, generate_payroll),
+              (RECURRING_PAYMENT, generate_recurring_payments), (TRANSACTION, generate_transactions),
+              (ACCOUNT_EVENT, generate_account_events), (REVERSAL, generate_reversals))
+"""The pack's entities in generation order, with their generators."""
+
 BANK_TIME: dict[str, Any] = {"as_of": DOMAIN.as_of, "timezone": DOMAIN.timezone}
 """What the engine gives a run of the pack: the as-of and time zone it declares."""
 
 
 def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,
-                    options: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+                    options: dict[str, dict[str, Any]] | None = None,
+                    as_of: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every block of a run generated with the pack's generators, as the engine calls them."""
     opts = {"banking": {"history_days": 365, "transactions_per_year": 20.0}, "scenario": {"share": 0.05}}
     opts.update(options or {})
-    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts, **BANK_TIME)
-    out: dict[str, list[dict[str, Any]]] = {"customer": [], "account": [], "transaction": []}
+    time = {**BANK_TIME, "as_of": as_of or BANK_TIME["as_of"]}
+    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts, **time)
+    out: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec, _ in GENERATORS}
     for b in range((customers + BLOCK_SIZE - 1) // BLOCK_SIZE):
         start, stop = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, customers)
         recs: dict[str, Any] = {}  # what the generators return: lists of dicts or Batches
-        for spec, fn in ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts),
-                         (TRANSACTION, generate_transactions)):
+        for spec, fn in GENERATORS:
             recs[spec.name] = fn(BlockContext(run, spec, b, start, stop, recs))
             out[spec.name].extend(recs[spec.name])
     return out
@@ -40,8 +58,7 @@ def first_block(customers: int, seed: int = 42) -> dict[str, Any]:
     """Block 0's records as the generators return them (a ``Batch`` where they return one)."""
     run = RunInfo(seed=seed, root_count=customers, options={"banking": {"history_days": 365}}, **BANK_TIME)
     recs: dict[str, Any] = {}
-    for spec, fn in ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts),
-                     (TRANSACTION, generate_transactions)):
+    for spec, fn in GENERATORS:
         recs[spec.name] = fn(BlockContext(run, spec, 0, 0, min(customers, BLOCK_SIZE), recs))
     return recs
 

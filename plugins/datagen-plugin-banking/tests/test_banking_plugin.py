@@ -29,6 +29,7 @@ CATALOG = {
         ("counterparty_key", String, True), ("counterparty_name", String, True), ("description", String, False),
         ("timestamp", Timestamp, False), ("status", Enum, False), ("pix_e2e_id", String, True),
         ("pix_key_type", Enum, True), ("created_at", Timestamp, False), ("updated_at", Timestamp, True),
+        ("payroll_id", Uuid, True), ("recurring_id", Uuid, True),
     ],
 }
 
@@ -38,8 +39,10 @@ def test_installed_pack_is_found_through_its_entry_point() -> None:
     mine = [p for p in host.plugins if p.distribution == "datagen-plugin-banking"]
     assert [p.name for p in mine] == ["banking"] and mine[0].error is None
     provides = host.registry.provided_by(mine[0])
-    assert provides["entities"] == ["account", "customer", "transaction"]
-    assert provides["generators"] == ["account", "customer", "transaction"]
+    assert provides["entities"] == ["account", "account_event", "customer", "payroll", "recurring_payment",
+                                    "reversal", "transaction"]
+    assert provides["generators"] == ["account", "account_event", "customer", "payroll", "recurring_payment",
+                                      "reversal", "transaction"]
     assert provides["scenarios"] == ["customer-360", "fraud-detection"]
     assert provides["options"] == ["banking"]
     assert "customer:cpf-valid" in provides["validators"]
@@ -63,13 +66,15 @@ def test_entities_follow_the_catalog() -> None:
     assert CUSTOMER.field("monthly_income").type == Decimal(15, 2)
     assert CUSTOMER.field("employment_status").type.symbols == ("EMPLOYED", "SELF_EMPLOYED", "RETIRED", "UNEMPLOYED")
     assert ACCOUNT.field("account_type").type.symbols == ("CONTA_CORRENTE", "POUPANCA", "INVESTIMENTOS")
-    assert ACCOUNT.field("status").type.symbols == ("ACTIVE", "BLOCKED", "CLOSED")
-    assert TRANSACTION.field("transaction_type").type.symbols == ("PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC")
+    assert ACCOUNT.field("status").type.symbols == ("ACTIVE", "BLOCKED", "CLOSED", "DORMANT")
+    assert TRANSACTION.field("transaction_type").type.symbols == (
+        "PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC", "SALARY", "AUTO_DEBIT")
     assert TRANSACTION.field("status").type.symbols == ("PENDING", "COMPLETED", "FAILED")
     assert TRANSACTION.field("pix_key_type").type.symbols == ("CPF", "CNPJ", "EMAIL", "PHONE", "EVP")
     assert TRANSACTION.field("pix_e2e_id").type == String(32)
-    assert {(fk.field, fk.entity) for fk in TRANSACTION.foreign_keys} == {("account_id", "account"),
-                                                                          ("customer_id", "customer")}
+    assert {(fk.field, fk.entity) for fk in TRANSACTION.foreign_keys} == {
+        ("account_id", "account"), ("customer_id", "customer"), ("payroll_id", "payroll"),
+        ("recurring_id", "recurring_payment")}
     assert not isinstance(TRANSACTION.field("amount").type, Bool)
 
 
@@ -78,7 +83,8 @@ def test_scenarios_and_options_are_listed(banking_cli) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert set(rows) == {"fraud-detection", "customer-360"}
-    assert rows["fraud-detection"]["entities"] == ["customer", "account", "transaction"]
+    assert rows["fraud-detection"]["entities"] == ["customer", "account", "payroll", "recurring_payment",
+                                                   "transaction", "account_event", "reversal"]
     assert rows["fraud-detection"]["options"][0]["name"] == "share"
     assert rows["fraud-detection"]["options"][0]["default"] == 0.05
     text = banking_cli(["scenarios"]).output
@@ -93,13 +99,17 @@ def test_full_run_with_the_json_sink_validates(banking_cli, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     rows = {r["entity"]: r for r in json.loads(summary.read_text())["rows"]}
     counts = {}
-    for name in ("customer", "account", "transaction"):
+    for name in ("customer", "account", "payroll", "recurring_payment", "transaction"):
         lines = (out / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
         counts[name] = len(lines)
         assert rows[name]["generated"] == rows[name]["acknowledged"] == len(lines)
     assert counts["customer"] == 700
     assert 700 <= counts["account"] <= 2100
-    assert 700 * 12 <= counts["transaction"] <= 700 * 20
+    types = [json.loads(line)["transaction_type"] for line in
+             (out / "transaction.jsonl").read_text(encoding="utf-8").splitlines()]
+    drawn = sum(t not in ("SALARY", "AUTO_DEBIT") for t in types)
+    assert 700 * 12 <= drawn <= 700 * 20  # SALARY and AUTO_DEBIT follow their schedules, on top
+    assert 0.6 * 0.7 * 700 <= counts["payroll"] <= 0.6 * 0.9 * 700  # employed customers with a checking account
     first = json.loads((out / "transaction.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["amount"].count(".") == 1 and first["timestamp"].endswith("-03:00")
     checked = banking_cli(["validate", str(out)])
@@ -113,7 +123,8 @@ def test_pack_options_change_the_volume(banking_cli, tmp_path: Path) -> None:
         result = banking_cli(["run", "--customers", "400", "--sink", "json:transaction", "-q",
                               "-o", f"json.path={out}", *[x for o in options for x in ("-o", o)]])
         assert result.exit_code == 0, result.output
-        return len((out / "transaction.jsonl").read_text(encoding="utf-8").splitlines())
+        lines = (out / "transaction.jsonl").read_text(encoding="utf-8").splitlines()
+        return sum(json.loads(line)["transaction_type"] not in ("SALARY", "AUTO_DEBIT") for line in lines)
 
     base = count("banking.transactions_per_year=10")
     assert 1.8 <= count("banking.transactions_per_year=20") / base <= 2.2

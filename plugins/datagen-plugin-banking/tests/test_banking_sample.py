@@ -9,8 +9,17 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from datagen_plugin_banking.common import DAY_MS, MINIMUM_WAGE_CENTS, is_valid_cpf, local_parts, state_by_uf
+from banking_blocks import generate_blocks
+from datagen_plugin_banking.common import (
+    DAY_MS,
+    MINIMUM_WAGE_CENTS,
+    SAO_PAULO,
+    is_valid_cpf,
+    local_parts,
+    state_by_uf,
+)
 from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
+from datagen_plugin_banking.transactions import DOC_END_MS
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +93,7 @@ def test_account_distributions(sample) -> None:
         owner = customers[a["customer_id"]]
         assert a["created_at"] > owner["created_at"] and a["created_at"] < AS_OF
         assert re.fullmatch(r"\d{4}", a["branch"]) and account_number_ok(a["account_number"])
-        assert a["status"] == "ACTIVE" and a["updated_at"] is None and a["balance"] > 0
+        assert (a["status"] == "ACTIVE") == (a["updated_at"] is None) and a["balance"] > 0
         ratio[a["account_type"]].append(a["balance"] / owner["monthly_income"])
     # balances scale with income: median 0.8 / 3 / 8 incomes by type
     assert 0.6 < np.median(ratio["CONTA_CORRENTE"]) < 1.0
@@ -92,19 +101,31 @@ def test_account_distributions(sample) -> None:
     assert 6.4 < np.median(ratio["INVESTIMENTOS"]) < 9.6
 
 
+def drawn(data: dict) -> list[dict]:
+    """The transactions drawn at the catalog's rates: not SALARY and AUTO_DEBIT (they follow
+    schedules), nor the first deposit that activates an account (its ACTIVATED event)."""
+    first = {(e["account_id"], e["occurred_at"]) for e in data["account_event"] if e["event_type"] == "ACTIVATED"}
+    return [t for t in data["transaction"] if t["transaction_type"] not in ("SALARY", "AUTO_DEBIT")
+            and (t["account_id"], t["timestamp"]) not in first]
+
+
 def test_transaction_distributions(sample) -> None:
-    txs = sample["transaction"]
+    txs = drawn(sample)
     # ~20 per customer per year of history: customers whose accounts all have the full year
-    opened_late = {a["customer_id"] for a in sample["account"] if a["created_at"] >= AS_OF - 365 * DAY_MS}
+    # (and none closed or blocked: their life ended early)
+    opened_late = {a["customer_id"] for a in sample["account"] if a["created_at"] >= AS_OF - 365 * DAY_MS
+                   or a["status"] in ("CLOSED", "BLOCKED")}
     per_customer = Counter(t["customer_id"] for t in txs)
-    full_year = [c["customer_id"] for c in sample["customer"] if c["customer_id"] not in opened_late]
+    moving = {a["customer_id"] for a in sample["account"] if a["status"] != "DORMANT"}  # dormant: no events
+    full_year = [c["customer_id"] for c in sample["customer"]
+                 if c["customer_id"] not in opened_late and c["customer_id"] in moving]
     assert len(full_year) > 8000
     mean = sum(per_customer[c] for c in full_year) / len(full_year)
     assert abs(mean - 20) < 0.3, mean  # 7 standard errors of a Poisson(20) mean over 8,000 customers
-    assert 14 <= len(txs) / 20_000 < 20  # newer customers have less history
+    assert 13 <= len(txs) / 20_000 < 20  # newer customers have less history, dormant accounts none
     # 400,000 draws: 4 standard errors <= 0.004
     assert_weights([t["transaction_type"] for t in txs],
-                   {"PIX": 0.45, "TED": 0.15, "DEPOSIT": 0.15, "WITHDRAW": 0.10, "BOLETO": 0.10, "DOC": 0.05}, 0.004)
+                   {"PIX": 0.45, "TED": 0.20, "DEPOSIT": 0.15, "WITHDRAW": 0.10, "BOLETO": 0.10, "DOC": 0.0}, 0.004)
     pix = [t for t in txs if t["transaction_type"] == "PIX"]
     assert_weights([t["pix_key_type"] for t in pix],
                    {"CPF": 0.40, "CNPJ": 0.0, "PHONE": 0.30, "EMAIL": 0.20, "EVP": 0.10}, 0.006)
@@ -115,12 +136,12 @@ def test_transaction_distributions(sample) -> None:
         by_type[t["transaction_type"]][t["direction"]] += 1
     assert set(by_type["DEPOSIT"]) == {"CREDIT"}
     assert set(by_type["WITHDRAW"]) == set(by_type["BOLETO"]) == {"DEBIT"}
-    for both in ("PIX", "TED", "DOC"):
+    for both in ("PIX", "TED"):  # DOC ended in January 2024: TED took its share
         assert abs(by_type[both]["CREDIT"] / sum(by_type[both].values()) - 0.5) < 0.02
 
 
 def test_transaction_amounts_and_timestamps(sample) -> None:
-    txs = sample["transaction"]
+    txs = drawn(sample)
     accounts = {a["account_id"]: a for a in sample["account"]}
     ratio = np.array([t["amount"] / accounts[t["account_id"]]["balance"] for t in txs if t["direction"] == "CREDIT"])
     # log-normal around 5% of the balance, sigma 1.5 (credits are never capped)
@@ -159,7 +180,7 @@ def test_owner_and_pix_fields(sample) -> None:
     accounts = {a["account_id"]: a for a in sample["account"]}
     e2e = re.compile(r"E(\d{8})(\d{12})[A-Za-z0-9]{11}")
     seen = set()
-    for t in sample["transaction"]:
+    for t in drawn(sample):
         acc = accounts[t["account_id"]]
         assert t["customer_id"] == acc["customer_id"]
         if t["transaction_type"] == "PIX":
@@ -191,3 +212,21 @@ def test_owner_and_pix_fields(sample) -> None:
         if t["transaction_type"] == "WITHDRAW":
             assert t["amount"] % 1000 == 0  # R$ 10 notes
     assert len(seen) > 0.999 * sum(t["transaction_type"] == "PIX" for t in sample["transaction"])
+
+
+def test_no_doc_after_its_discontinuation_in_january_2024() -> None:
+    assert int(datetime(2024, 1, 16, tzinfo=SAO_PAULO).timestamp() * 1000) == DOC_END_MS
+    txs = drawn(generate_blocks(4000, seed=3, as_of=datetime(2024, 7, 1, tzinfo=SAO_PAULO)))
+    docs = [t for t in txs if t["transaction_type"] == "DOC"]
+    assert docs and all(t["timestamp"] < DOC_END_MS for t in docs)  # the history before it has DOCs
+    early = Counter(t["transaction_type"] for t in txs if t["timestamp"] < DOC_END_MS)
+    late = Counter(t["transaction_type"] for t in txs if t["timestamp"] >= DOC_END_MS)
+    assert abs(early["DOC"] / early.total() - 0.05) < 0.01 and abs(early["TED"] / early.total() - 0.15) < 0.01
+    # TED took the DOCs' share (first deposits of newly activated accounts dilute both a little)
+    assert late["DOC"] == 0 and late["TED"] / late.total() > early["TED"] / early.total() + 0.03
+
+
+def test_customer_addresses_are_homes(sample) -> None:
+    complements = Counter(c["address"]["complement"] for c in sample["customer"])
+    assert not {"Loja 1", "Sala 305"} & set(complements)
+    assert 0.45 <= complements[None] / len(sample["customer"]) <= 0.55

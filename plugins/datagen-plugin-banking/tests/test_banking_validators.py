@@ -10,14 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from banking_blocks import as_batch, first_block, generate_blocks
-from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, TRANSACTION
+from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, PAYROLL, RECURRING_PAYMENT, TRANSACTION
 from datagen_plugin_banking.validators import RULES, ascii_rows, invalid_account_numbers, invalid_e2e_ids
 
 from datagen_kernel import Batch, BlockContext, as_rows, hookimpl
 from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.engine.validation import run_rules
 
-SPECS = {"customer": CUSTOMER, "account": ACCOUNT, "transaction": TRANSACTION}
+SPECS = {"customer": CUSTOMER, "account": ACCOUNT, "payroll": PAYROLL, "recurring_payment": RECURRING_PAYMENT,
+         "transaction": TRANSACTION}
 
 
 def _violations(records: dict, entity: str, schema: bool = False) -> list:
@@ -157,3 +158,26 @@ def test_batch_checkers_agree_with_the_formats() -> None:
     accounts = ["241653-0", "241653-1", "24165-30", "241653\u0660", None, "2416530", "000001-9"]
     assert invalid_account_numbers(accounts) == [1, 2, 3, 4, 5]
     assert invalid_account_numbers(["241653-0", "000001-9"]) == []
+
+
+def test_payroll_recurring_and_link_rules_catch_their_corruption() -> None:
+    good = generate_blocks(300)
+    for entity in ("payroll", "recurring_payment", "transaction"):
+        assert _violations(good, entity) == [], entity
+    bad = copy.deepcopy(good)
+    bad["payroll"][0]["net_salary"] += 1
+    bad["payroll"][1]["employer_cnpj"] = "11.111.111/1111-11"
+    bad["payroll"][2]["payment_day"] = 7
+    assert sorted(v.rule for v in _violations(bad, "payroll")) == ["cnpj-valid", "net-salary", "payment-day"]
+    ended = next(r for r in bad["recurring_payment"] if r["status"] == "CANCELLED")
+    ended["updated_at"] = None
+    assert [v.rule for v in _violations(bad, "recurring_payment")] == ["recurring-status"]
+    bad = copy.deepcopy(good)
+    salary = next(t for t in bad["transaction"] if t["transaction_type"] == "SALARY")
+    salary["payroll_id"] = None
+    cancelled = {r["recurring_id"]: r for r in bad["recurring_payment"] if r["updated_at"] is not None}
+    late = next(t for t in bad["transaction"] if t["recurring_id"] in cancelled)
+    late["timestamp"] = cancelled[late["recurring_id"]]["updated_at"] + 1
+    found = _violations(bad, "transaction")
+    assert {(v.rule, v.key) for v in found} == {("scheduled-links", salary["transaction_id"]),
+                                                ("scheduled-links", late["transaction_id"])}

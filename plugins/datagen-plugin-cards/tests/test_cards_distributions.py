@@ -131,7 +131,7 @@ def test_purchases_concentrate_in_business_hours_and_weekdays(sample: dict[str, 
     assert sum(hours.get(h, 0.0) for h in range(8, 20)) > 0.70
     assert sum(hours.get(h, 0.0) for h in range(0, 6)) < 0.05
     weekend = shares(sample["weekdays"])
-    assert weekend[5] + weekend[6] < 0.16  # 2/7 = 0.29 if uniform
+    assert 0.12 < weekend[5] + weekend[6] < 0.25  # 2/7 = 0.29 if uniform; Saturday 0.8, Sunday 0.45
 
 
 def test_long_installment_plans_go_to_larger_purchases_in_the_right_shops(sample: dict[str, Any]) -> None:

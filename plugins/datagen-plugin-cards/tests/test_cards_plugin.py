@@ -38,6 +38,7 @@ def test_specs_follow_the_catalog() -> None:
     assert purchase.field_names == (
         "transaction_id", "card_id", "customer_id", "merchant_name", "merchant_category", "mcc_code", "amount",
         "installments", "timestamp", "status", "location_city", "location_country", "created_at", "updated_at",
+        "channel",
     )
     assert {(fk.field, fk.entity) for fk in purchase.foreign_keys} == {
         ("card_id", "credit_card"), ("customer_id", "customer")}

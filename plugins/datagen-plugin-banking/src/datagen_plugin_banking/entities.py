@@ -35,8 +35,15 @@ ADDRESS = RecordType(
 
 EMPLOYMENT_STATUSES = ("EMPLOYED", "SELF_EMPLOYED", "RETIRED", "UNEMPLOYED")
 ACCOUNT_TYPES = ("CONTA_CORRENTE", "POUPANCA", "INVESTIMENTOS")
-ACCOUNT_STATUSES = ("ACTIVE", "BLOCKED", "CLOSED")
-TRANSACTION_TYPES = ("PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC")
+ACCOUNT_STATUSES = ("ACTIVE", "BLOCKED", "CLOSED", "DORMANT")
+ACCOUNT_EVENT_TYPES = ("OPENED", "ACTIVATED", "DORMANT", "BLOCKED", "CLOSED")
+REVERSAL_REASONS = ("FRAUD", "CUSTOMER_REQUEST", "DUPLICATE", "ERROR", "CHARGEBACK")
+REVERSAL_STATUSES = ("REQUESTED", "APPROVED", "DENIED", "COMPLETED")
+TRANSACTION_TYPES = ("PIX", "TED", "DEPOSIT", "WITHDRAW", "BOLETO", "DOC", "SALARY", "AUTO_DEBIT")
+PAYMENT_DAYS = (5, 10, 15, 20, 25, 30)
+RECURRING_TYPES = ("SUBSCRIPTION", "UTILITY_BILL", "RENT", "INSURANCE_PREMIUM")
+FREQUENCIES = ("MONTHLY", "WEEKLY", "BIWEEKLY")
+RECURRING_STATUSES = ("ACTIVE", "PAUSED", "CANCELLED")
 DIRECTIONS = ("CREDIT", "DEBIT")
 TRANSACTION_STATUSES = ("PENDING", "COMPLETED", "FAILED")
 PIX_KEY_TYPES = ("CPF", "CNPJ", "EMAIL", "PHONE", "EVP")
@@ -83,9 +90,10 @@ ACCOUNT = EntitySpec(
         Field("branch", String(10), doc="Agência, 4 digits."),
         Field("account_number", String(20), doc="NNNNNN-D with a mod-11 check digit."),
         Field("balance", Decimal(15, 2), doc="Balance when the record was created; scaled by income."),
-        Field("status", Enum(*ACCOUNT_STATUSES, name="AccountStatus")),
+        Field("status", Enum(*ACCOUNT_STATUSES, name="AccountStatus"),
+              doc="As of the run's as-of instant: the last account_event (OPENED/ACTIVATED -> ACTIVE)."),
         Field("created_at", Timestamp(), doc="After the owner's created_at."),
-        Field("updated_at", Timestamp(), nullable=True),
+        Field("updated_at", Timestamp(), nullable=True, doc="When the status left ACTIVE (else null)."),
     ),
     primary_key="account_id",
     foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
@@ -115,16 +123,21 @@ TRANSACTION = EntitySpec(
         Field("pix_key_type", Enum(*PIX_KEY_TYPES, name="PixKeyType"), nullable=True, doc="PIX only."),
         Field("created_at", Timestamp()),
         Field("updated_at", Timestamp(), nullable=True),
+        Field("payroll_id", Uuid(), nullable=True, doc="SALARY: the payroll this credit pays (else null)."),
+        Field("recurring_id", Uuid(), nullable=True,
+              doc="AUTO_DEBIT: the recurring payment this debit pays (else null)."),
     ),
     primary_key="transaction_id",
     foreign_keys=(
         ForeignKey("account_id", "account", "account_id"),
         ForeignKey("customer_id", "customer", "customer_id"),
+        ForeignKey("payroll_id", "payroll", "payroll_id"),
+        ForeignKey("recurring_id", "recurring_payment", "recurring_id"),
     ),
     topic="banking.transactions",
     key_field="account_id",
     table="transactions",
-    doc="A movement on an account (Pix, TED, DOC, boleto, deposit, withdrawal).",
+    doc="A movement on an account (Pix, TED, DOC, boleto, deposit, withdrawal, salary, automatic debit).",
 )
 
 FRAUD_FIELDS = (
@@ -136,4 +149,105 @@ FRAUD_FIELDS = (
 )
 """Fields the fraud-detection scenario adds to transaction."""
 
-ENTITIES = (CUSTOMER, ACCOUNT, TRANSACTION)
+PAYROLL = EntitySpec(
+    name="payroll",
+    kind=Kind.MASTER,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("payroll_id", Uuid()),
+        Field("account_id", Uuid(), doc="The CONTA_CORRENTE the salary is paid into."),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner (an EMPLOYED customer)."),
+        Field("employer_name", String(255), doc="Company name (Faker pt_BR, seeded)."),
+        Field("employer_cnpj", String(18), doc="NN.NNN.NNN/NNNN-NN, valid check digits, one per employer."),
+        Field("gross_salary", Decimal(15, 2), doc="The customer's monthly_income."),
+        Field("net_salary", Decimal(15, 2), doc="gross_salary - INSS - IRRF (progressive tables, computed)."),
+        Field("payment_day", Int(minimum=5, maximum=30), doc="5, 10, 15, 20, 25 or 30."),
+        Field("created_at", Timestamp(), doc="When the salary started being paid into the account."),
+    ),
+    primary_key="payroll_id",
+    foreign_keys=(
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    table="payrolls",
+    doc="An employed customer's salary paid into their checking account (SALARY transactions).",
+)
+
+RECURRING_PAYMENT = EntitySpec(
+    name="recurring_payment",
+    kind=Kind.MASTER,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("recurring_id", Uuid()),
+        Field("account_id", Uuid(), doc="The CONTA_CORRENTE debited."),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner."),
+        Field("payment_type", Enum(*RECURRING_TYPES, name="RecurringPaymentType")),
+        Field("payee_name", String(255), doc="From curated tables of Brazilian payees per type."),
+        Field("amount", Decimal(15, 2), doc="Per debit; utility bills vary month to month around it."),
+        Field("frequency", Enum(*FREQUENCIES, name="RecurringFrequency")),
+        Field("day_of_month", Int(minimum=1, maximum=28), doc="Day of the (first) debit."),
+        Field("status", Enum(*RECURRING_STATUSES, name="RecurringStatus")),
+        Field("created_at", Timestamp()),
+        Field("updated_at", Timestamp(), nullable=True, doc="When it was PAUSED or CANCELLED (null if ACTIVE)."),
+    ),
+    primary_key="recurring_id",
+    foreign_keys=(
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    table="recurring_payments",
+    doc="A standing automatic debit on a checking account (AUTO_DEBIT transactions).",
+)
+
+ACCOUNT_EVENT = EntitySpec(
+    name="account_event",
+    kind=Kind.EVENT,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("event_id", Uuid()),
+        Field("account_id", Uuid()),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner."),
+        Field("event_type", Enum(*ACCOUNT_EVENT_TYPES, name="AccountEventType")),
+        Field("occurred_at", Timestamp()),
+        Field("reason", String(50), nullable=True,
+              doc="NEW_ACCOUNT, FIRST_DEPOSIT, NO_ACTIVITY_90_DAYS, FRAUD_SUSPECTED, COURT_ORDER, ..."),
+    ),
+    primary_key="event_id",
+    foreign_keys=(
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    topic="banking.account-events",
+    key_field="account_id",
+    table="account_events",
+    doc="A step of an account's lifecycle: OPENED, ACTIVATED, DORMANT, BLOCKED, CLOSED.",
+)
+
+REVERSAL = EntitySpec(
+    name="reversal",
+    kind=Kind.EVENT,
+    scope=Scope.SUBTREE,
+    fields=(
+        Field("reversal_id", Uuid()),
+        Field("original_transaction_id", Uuid(), doc="The reversed transaction (a COMPLETED debit)."),
+        Field("account_id", Uuid(), doc="Denormalized: the original transaction's account."),
+        Field("customer_id", Uuid(), doc="Denormalized: the account's owner."),
+        Field("reason", Enum(*REVERSAL_REASONS, name="ReversalReason")),
+        Field("reversal_amount", Decimal(15, 2), doc="At most the original amount (total or partial)."),
+        Field("status", Enum(*REVERSAL_STATUSES, name="ReversalStatus")),
+        Field("requested_at", Timestamp(), doc="After the original transaction."),
+        Field("completed_at", Timestamp(), nullable=True, doc="After requested_at; null unless COMPLETED."),
+    ),
+    primary_key="reversal_id",
+    foreign_keys=(
+        ForeignKey("original_transaction_id", "transaction", "transaction_id"),
+        ForeignKey("account_id", "account", "account_id"),
+        ForeignKey("customer_id", "customer", "customer_id"),
+    ),
+    topic="banking.reversals",
+    key_field="account_id",
+    table="reversals",
+    doc="A request to reverse a debit: fraud, customer request, duplicate, error or chargeback.",
+)
+
+ENTITIES = (CUSTOMER, ACCOUNT, PAYROLL, RECURRING_PAYMENT, TRANSACTION, ACCOUNT_EVENT, REVERSAL)

@@ -27,6 +27,7 @@ from datagen_plugin_banking.common import (
     unique_cpfs,
 )
 from datagen_plugin_banking.entities import ACCOUNT_TYPES, EMPLOYMENT_STATUSES
+from datagen_plugin_banking.lifecycle import DORMANT, lifecycle
 
 CUSTOMER_HISTORY_DAYS = 3 * 365
 """Customers were created within this many days before the run's as-of instant."""
@@ -164,17 +165,20 @@ def generate_accounts(ctx: BlockContext) -> Batch | list[Record]:
     # the first account is opened with the customer: 1 minute to 2 days later
     first = cust_created + MINUTE_MS + (ctx.rng("first-open").random(m) * 2 * DAY_MS).astype(np.int64)
     created = np.minimum(np.where(rank == 0, first, later), as_of - 1)
+    ids = ctx.uuid_column(m)
+    life = lifecycle(ids.matrix, created, as_of)  # status as of the as-of: the last lifecycle event
+    changed = life.last >= DORMANT
     return Batch({
-        "account_id": ctx.uuid_column(m),
+        "account_id": ids,
         "customer_id": _take(customers, "customer_id", owner),
         "account_type": _ACCOUNT_TYPES[types].tolist(),
         "bank_code": _BANK_CODES[banks].tolist(),
         "branch": branch,
         "account_number": numbers,
         "balance": balance.astype(np.int64),
-        "status": ["ACTIVE"] * m,
+        "status": life.status(),
         "created_at": np.asarray(created, dtype=np.int64),
-        "updated_at": [None] * m,
+        "updated_at": [t if c else None for t, c in zip(life.last_at.tolist(), changed.tolist(), strict=True)],
     })
 
 

@@ -80,11 +80,15 @@ NEIGHBORHOODS: tuple[str, ...] = (
     "Jardim Santa Mônica", "Vila Mariana", "Barra", "Itapuã", "Pituba", "Savassi", "Copacabana",
 )
 
-COMPLEMENTS: tuple[str, ...] = (
+APARTMENT_COMPLEMENTS: tuple[str, ...] = (
     "Apto 101", "Apto 12", "Apto 203", "Apto 34", "Apto 402", "Apto 51", "Apto 804", "Apto 1102",
-    "Bloco A Apto 21", "Bloco B Apto 13", "Bloco C Apto 42", "Casa 2", "Casa 3", "Casa B",
-    "Fundos", "Sala 305", "Loja 1", "Torre 2 Apto 71",
+    "Bloco A Apto 21", "Bloco B Apto 13", "Bloco C Apto 42", "Torre 2 Apto 71",
 )
+"""Complements of a flat (every apartment address has one; each names the apartment)."""
+HOUSE_COMPLEMENTS: tuple[str, ...] = ("Casa 2", "Casa 3", "Casa B", "Fundos")
+"""Complements of a house sharing its lot (most houses have none)."""
+COMPLEMENTS: tuple[str, ...] = APARTMENT_COMPLEMENTS + HOUSE_COMPLEMENTS
+"""Complements of a home address (no shops or offices: customers' addresses are homes)."""
 
 EMAIL_DOMAINS: tuple[tuple[str, float], ...] = (
     ("gmail.com", 0.45), ("hotmail.com", 0.18), ("outlook.com", 0.10), ("yahoo.com.br", 0.09),
@@ -101,3 +105,33 @@ BILLERS: tuple[str, ...] = (
     "Curso de Idiomas Global", "Clínica Odontológica Sorriso", "Escola de Música Harmonia",
     "TV por Assinatura Brasil", "Consórcio Nacional Veículos", "Farmácia Popular Saúde",
 )
+
+RECURRING_PAYEES: dict[str, tuple[tuple[str, int], ...]] = {
+    # (payee, monthly price in cents: the plan's price for subscriptions, a base premium for insurance)
+    "SUBSCRIPTION": (
+        ("Netflix", 4490), ("Spotify", 2190), ("Amazon Prime", 1990), ("Globoplay", 2590),
+        ("Disney+", 4390), ("Max", 3490), ("YouTube Premium", 2690), ("Deezer", 2290),
+        ("Apple iCloud", 1490), ("Google One", 999), ("Microsoft 365", 4500), ("Smart Fit", 11990),
+        ("Paramount+", 1990), ("Crunchyroll", 1999), ("Mercado Livre Meli+", 990), ("Sem Parar", 2990),
+        ("Folha de S.Paulo Digital", 2990), ("Estadão Digital", 2490), ("Wellhub", 9990), ("iFood Clube", 1190),
+    ),
+    "UTILITY_BILL": (
+        ("Enel Distribuição", 0), ("Light Serviços de Eletricidade", 0), ("Cemig Distribuição", 0),
+        ("Copel Distribuição", 0), ("CPFL Paulista", 0), ("Neoenergia Coelba", 0), ("Equatorial Energia", 0),
+        ("Sabesp", 0), ("Cedae", 0), ("Copasa", 0), ("Sanepar", 0), ("Embasa", 0),
+        ("Vivo Fibra", 0), ("Claro Residencial", 0), ("TIM Live", 0), ("Oi Fibra", 0), ("Comgás", 0),
+        ("Naturgy", 0),
+    ),
+    "RENT": (
+        ("QuintoAndar Aluguel", 0), ("Lello Imóveis", 0), ("Auxiliadora Predial", 0), ("Apsa Administração", 0),
+        ("Lopes Administração de Imóveis", 0), ("Imobiliária Central", 0), ("Habitacional Administradora", 0),
+        ("Predial Guanabara Imóveis", 0),
+    ),
+    "INSURANCE_PREMIUM": (
+        ("Porto Seguro", 18900), ("SulAmérica Seguros", 21900), ("Bradesco Seguros", 15900),
+        ("Tokio Marine Seguradora", 17900), ("Allianz Seguros", 19900), ("Mapfre Seguros", 14900),
+        ("HDI Seguros", 13900), ("Liberty Seguros", 16900), ("Caixa Seguradora", 9900),
+        ("BB Seguros", 11900), ("Itaú Seguros", 12900), ("Prudential do Brasil", 22900),
+    ),
+}
+"""Standing-debit payees per payment type (real-sounding Brazilian service providers)."""

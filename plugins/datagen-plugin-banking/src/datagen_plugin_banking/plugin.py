@@ -7,7 +7,10 @@ from datetime import datetime
 from datagen_kernel.api import DomainDefaults, Option, hookimpl
 from datagen_plugin_banking.common import SAO_PAULO
 from datagen_plugin_banking.entities import ENTITIES
+from datagen_plugin_banking.lifecycle import generate_account_events
 from datagen_plugin_banking.masters import generate_accounts, generate_customers
+from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
+from datagen_plugin_banking.reversals import generate_reversals
 from datagen_plugin_banking.scenarios import SCENARIOS
 from datagen_plugin_banking.transactions import DEFAULT_HISTORY_DAYS, DEFAULT_PER_YEAR, generate_transactions
 from datagen_plugin_banking.validators import RULES
@@ -36,7 +39,11 @@ def datagen_register_entities(register) -> None:  # type: ignore[no-untyped-def]
 def datagen_register_generators(register) -> None:  # type: ignore[no-untyped-def]
     register("customer", generate_customers)
     register("account", generate_accounts)
+    register("payroll", generate_payroll)
+    register("recurring_payment", generate_recurring_payments)
     register("transaction", generate_transactions)
+    register("account_event", generate_account_events)
+    register("reversal", generate_reversals)
 
 
 @hookimpl

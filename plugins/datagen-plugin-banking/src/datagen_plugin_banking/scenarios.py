@@ -16,7 +16,9 @@ def _with_fraud_fields(specs: dict[str, EntitySpec]) -> dict[str, EntitySpec]:
 FRAUD_DETECTION = Scenario(
     name="fraud-detection",
     doc=(
-        "Customers, accounts and transactions where a share of the events are labelled fraud "
+        "Customers, accounts (with payroll, recurring payments and lifecycle events), transactions "
+        "and their reversals, where a share "
+        "of the events are labelled fraud "
         "(is_fraud, fraud_pattern): velocity bursts, amount anomalies, night withdrawals, large "
         "payments to new payees, round amounts, impossible geography (location_city/state)."
     ),
@@ -24,7 +26,7 @@ FRAUD_DETECTION = Scenario(
         Option("share", "float", 0.05, "Share of transactions that are fraudulent (0..0.5).",
                minimum=0.0, maximum=0.5),
     ),
-    entities=("customer", "account", "transaction"),
+    entities=("customer", "account", "payroll", "recurring_payment", "transaction", "account_event", "reversal"),
     extend_entities=_with_fraud_fields,
 )
 

@@ -28,6 +28,7 @@ import numpy as np
 from datagen_kernel import Batch, BlockContext, Records, column
 from datagen_kernel.api.seeding import stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
+from datagen_plugin_banking.bankcalendar import is_business_days, roll_back_days, roll_forward_days
 from datagen_plugin_banking.common import (
     ALPHANUMERIC,
     BUSINESS_HOURS,
@@ -60,16 +61,21 @@ from datagen_plugin_banking.entities import (
     TRANSACTION_STATUSES,
     TRANSACTION_TYPES,
 )
+from datagen_plugin_banking.lifecycle import NEVER, lifecycle
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
+from datagen_plugin_banking.payroll import Scheduled, scheduled_events
 
 DEFAULT_HISTORY_DAYS = 365
+DOC_END_MS = 1_705_374_000_000
+"""2024-01-16T00:00-03:00: DOC transfers were discontinued (the last could be scheduled on
+2024-01-15); a DOC drawn at or after this instant is made a TED, its successor."""
 DEFAULT_PER_YEAR = 20.0
 
 # catalog weights, in TRANSACTION_TYPES order: PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC
 TYPE_CDF = cdf([0.45, 0.15, 0.15, 0.10, 0.10, 0.05])
-PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC = range(6)
+PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC, SALARY, AUTO_DEBIT = range(8)
 CREDIT, DEBIT = 0, 1
-CREDIT_SHARE = np.array([0.5, 0.5, 1.0, 0.0, 0.0, 0.5])
+CREDIT_SHARE = np.array([0.5, 0.5, 1.0, 0.0, 0.0, 0.5, 1.0, 0.0])
 """Probability that an event of each type is a CREDIT (PIX, TED and DOC go both ways)."""
 STATUS_CDF = cdf([0.01, 0.98, 0.01])  # PENDING, COMPLETED, FAILED
 PENDING, COMPLETED, FAILED = range(3)
@@ -86,10 +92,12 @@ MULES = 1024
 REGULAR_PAYEES = 8
 """An account's events mostly go to a handful of recurring counterparties."""
 
-CAP_SHARE, CAP_DRAIN, CAP_FAIL, CAP_NOTES = range(4)
+CAP_SHARE, CAP_DRAIN, CAP_FAIL, CAP_NOTES, CAP_FLOOR = range(5)
 """What an uncovered completed debit becomes: capped to a share of the balance, capped to the
-whole balance (fraud draining an account), FAILED (round amounts must stay round), or capped
-to a share of the balance in R$ 10 notes (cash withdrawals; FAILED below R$ 20)."""
+whole balance (fraud draining an account), FAILED (round amounts must stay round), capped
+to a share of the balance in R$ 10 notes (cash withdrawals; FAILED below R$ 20), or capped to
+the whole balance if that is at least the event's floor (its ``cap`` value, in cents), FAILED
+otherwise (a large payment stays large)."""
 
 # --- counterparties ---------------------------------------------------------------------------
 
@@ -128,12 +136,13 @@ class Counterparties:
         person = np.array(people.full, dtype=object)
         biller = np.array(billers, dtype=object)
         rows = []
-        for ty in range(6):
+        for ty in range(8):
             for d in (CREDIT, DEBIT):
                 rows.append(_descriptions(ty, d, person, biller))
         self.descriptions = np.stack(rows)
-        self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5])  # PIX row comes from the key type
-        self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0])
+        # PIX row comes from the key type; SALARY and AUTO_DEBIT get theirs from their master
+        self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5, 7, 7])
+        self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0, 2, 2])
 
 
 def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np.ndarray:
@@ -146,6 +155,8 @@ def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np
         return ("DOC recebido de " if credit else "DOC enviado para ") + people
     if t == BOLETO:
         return "Pagamento de boleto - " + billers
+    if t in (SALARY, AUTO_DEBIT):  # described from their payroll / recurring payment
+        return np.full(len(people), None, dtype=object)
     text = "Depósito em dinheiro" if t == DEPOSIT else "Saque em caixa eletrônico"
     return np.full(len(people), text, dtype=object)
 
@@ -194,6 +205,18 @@ NIGHT = TimestampSampler(
     weekday_weights=[1.0] * 7,
 )
 
+def on_business_days(ts: np.ndarray, lo: np.ndarray | int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Instants moved to the next business day at the same local time (or the previous one if
+    the next is not before ``hi``); ``ok`` is false where neither falls in ``[lo, hi)``."""
+    local = ts + LOCAL_OFFSET_MS
+    day = local // DAY_MS
+    time_of_day = local - day * DAY_MS
+    forward = roll_forward_days(day) * DAY_MS + time_of_day - LOCAL_OFFSET_MS
+    back = roll_back_days(day) * DAY_MS + time_of_day - LOCAL_OFFSET_MS
+    moved = np.where(forward < hi, forward, back)
+    return moved, (moved >= lo) & (moved < hi)
+
+
 # --- generator --------------------------------------------------------------------------------
 
 # enum symbols by code (an extra None at -1 for nullable fields)
@@ -232,22 +255,33 @@ def generate_transactions(ctx: BlockContext) -> Records:
     acc_created = int_column(accounts, "created_at")
     acc_id_prefix = np.fromiter((int(a[:8], 16) for a in account_ids.tolist()), dtype=np.int64, count=na)
     acc_balance = acc_opening.astype(np.float64)
-    weight = ACCOUNT_ACTIVITY[acc_type]
-    weight = weight / np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]  # sums to 1 per customer
-    window_start = np.minimum(np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS), as_of - 1)
+    # the account's active life (lifecycle.py): from activation to blocking or closure
+    life = lifecycle(account_ids.tolist(), acc_created, as_of)
+    live = life.activated < NEVER
+    # a customer's activity is shared by their accounts that ever moved (sums to 1 per customer)
+    weight = ACCOUNT_ACTIVITY[acc_type] * live
+    total = np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]
+    weight = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    window_start = np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS)
+    window_start = np.where(live, np.maximum(window_start, life.activated), window_start)
+    window_end = np.where(live, np.minimum(life.active_end, as_of), as_of)
+    window_start = np.minimum(window_start, window_end - 1)
+    sched_end = np.where(live, window_end, window_start)  # a dormant account has nothing scheduled
     # expected events per account: the customer's yearly rate x the account's share x its years of history
-    expected = per_year * weight * (as_of - window_start) / (365.0 * DAY_MS)
+    expected = np.where(live, per_year * weight * (window_end - window_start) / (365.0 * DAY_MS), 0.0)
     # payee base per account: its recurring counterparties
     payee_base = acc_id_prefix % PERSONS
 
     counts = ctx.rng("count").poisson(expected)
+    # an account activated inside the history has its first deposit then (the ACTIVATED event)
+    activation = live & (life.activated >= as_of - history_days * DAY_MS) & (life.activated < window_end)
+    counts = counts + activation  # one more event: the first deposit
     n = int(counts.sum())
     acc = np.repeat(np.arange(na), counts)
     u = ctx.rng("attrs").random((n, 6))
     ttype = pick(TYPE_CDF, u[:, 0])
     direction = np.where(u[:, 1] < CREDIT_SHARE[ttype], CREDIT, DEBIT)
     status = pick(STATUS_CDF, u[:, 2])
-    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     regular = u[:, 4] < 0.7
     payee = np.where(
         regular,
@@ -259,21 +293,43 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.maximum(np.rint(acc_balance[acc] * AMOUNT_SHARE * np.exp(AMOUNT_SIGMA * z)), MIN_AMOUNT)
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
-    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, as_of, n, group=acc)
+    ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, window_end, n, group=acc)
+    ttype = np.where((ttype == DOC) & (ts >= DOC_END_MS), TED, ttype)  # DOC was discontinued: TED took over
+    ted = np.flatnonzero(ttype == TED)
+    if ted.size:  # TEDs settle on business days only
+        moved, ok = on_business_days(ts[ted], window_start[acc[ted]], window_end[acc[ted]])
+        ts[ted] = np.where(ok, moved, ts[ted])
+        ttype[ted[~ok]] = PIX  # no business day in the account's window: an instant transfer instead
+    first = np.cumsum(counts) - counts  # each account's first event
+    opened = first[activation]
+    ts[opened] = life.activated[activation]
+    ttype[opened] = DEPOSIT
+    direction[opened] = CREDIT
+    status[opened] = COMPLETED
+    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
     cap_mode = np.where(ttype == WITHDRAW, CAP_NOTES, CAP_SHARE)
 
     cols: dict[str, Any] = {
         "acc": acc, "ts": ts, "type": ttype, "dir": direction, "amount": amount, "status": status,
         "key": key_type, "payee": payee, "cap": cap_share, "mode": cap_mode, "e2e": e2e_random,
+        "link": np.full(n, -1, dtype=np.int64), "part": np.zeros(n, dtype=np.int64),
     }
+    planned = scheduled_events(ctx, account_ids.tolist(), window_start, sched_end)
+    links: dict[str, Any] = {}
+    per_account = counts
+    if planned is not None:
+        sched, links = planned
+        per_account = counts + np.bincount(sched.acc, minlength=na)
+        cols = {k: np.concatenate([v, _scheduled_columns(k, sched)]) for k, v in cols.items()}
     if fraud:
-        cols["pattern"] = np.full(n, -1, dtype=np.int64)
-        # where it happened: the customer's city, or (3%, people travel) anywhere
+        cols["pattern"] = np.full(cols["acc"].size, -1, dtype=np.int64)
+        # where it happened: the customer's city, or (3%, people travel) anywhere; salaries and
+        # automatic debits are at home
         addresses = column(customers, "address")
         home_city = [a["city"] for a in addresses]
         home_uf = [a["state"] for a in addresses]
-        owner = acc_owner[acc]
+        owner = acc_owner[cols["acc"]]
         city = np.array(home_city, dtype=object)[owner]
         uf = np.array(home_uf, dtype=object)[owner]
         away = np.flatnonzero(ctx.rng("location").random(n) < 0.03)
@@ -281,11 +337,43 @@ def generate_transactions(ctx: BlockContext) -> Records:
         city[away] = trip.city
         uf[away] = trip.uf
         cols["city"], cols["uf"] = city, uf
-        extra = _fraud_events(ctx, share, expected, acc_owner, acc_balance,
-                              window_start, as_of, home_city, home_uf)
+        income = int_column(customers, "monthly_income").astype(np.float64)[acc_owner]
+        extra = _fraud_events(ctx, share, per_account, acc_owner, acc_balance, income,
+                              window_start, window_end, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
-    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud)
+    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud, links)
+
+
+def _scheduled_columns(name: str, sched: Scheduled) -> np.ndarray:
+    """Column ``name`` of the scheduled SALARY / AUTO_DEBIT events, in the generator's layout."""
+    m = sched.acc.size
+    salary = sched.salary
+    if name == "acc":
+        return sched.acc
+    if name == "ts":
+        return sched.ts
+    if name == "type":
+        return np.where(salary, SALARY, AUTO_DEBIT)
+    if name == "dir":
+        return np.where(salary, CREDIT, DEBIT)
+    if name == "amount":
+        return sched.amount
+    if name == "status":
+        return np.full(m, COMPLETED, dtype=np.int64)
+    if name == "key":
+        return np.full(m, -1, dtype=np.int64)
+    if name == "payee":
+        return np.zeros(m, dtype=np.int64)
+    if name == "cap":
+        return np.ones(m)
+    if name == "mode":
+        return np.full(m, CAP_FAIL, dtype=np.int64)  # a debit the balance cannot cover is refused
+    if name == "e2e":
+        return np.zeros((m, 11), dtype=np.uint8)
+    if name == "link":
+        return sched.link
+    return sched.thirteenth  # "part"
 
 
 def _batch(
@@ -294,6 +382,7 @@ def _batch(
     parents: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     pool: Counterparties,
     fraud: bool,
+    links: dict[str, Any],
 ) -> Batch:
     """The block's events as columns in field order, sorted by account then time, balances applied.
 
@@ -317,6 +406,28 @@ def _batch(
         idx = np.flatnonzero(is_pix)
         e2e_column[idx] = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], cols["e2e"][order[idx]])
     ts = c["ts"]
+    cp_key = pool.keys[key_row, payee]
+    cp_name = pool.names[pool.name_row_by_type[ttype], payee]
+    description = pool.descriptions[ttype * 2 + direction, payee]
+    payroll_id = np.full(n, None, dtype=object)
+    recurring_id = np.full(n, None, dtype=object)
+    for code, table, target in ((SALARY, "payroll", payroll_id), (AUTO_DEBIT, "recurring", recurring_id)):
+        if table not in links:
+            continue
+        rows = np.flatnonzero(ttype == code)
+        if rows.size == 0:
+            continue
+        ids, names, keys = (np.array(x, dtype=object) for x in links[table])
+        link = c["link"][rows]
+        target[rows] = ids[link]
+        cp_name[rows] = names[link]
+        cp_key[rows] = keys[link]
+        if code == SALARY:
+            prefix = np.array(["Salário - ", "13º salário (1ª parcela) - ", "13º salário (2ª parcela) - "],
+                              dtype=object)[c["part"][rows]]
+        else:
+            prefix = np.full(rows.size, "Débito automático - ", dtype=object)
+        description[rows] = prefix + names[link]
     columns: dict[str, Any] = {
         "transaction_id": ctx.uuid_column(n),  # the same ids as ctx.uuids(n), kept as bytes
         "account_id": account_ids[acc].tolist(),
@@ -324,15 +435,17 @@ def _batch(
         "transaction_type": _TYPE_NAMES[ttype].tolist(),
         "amount": amount,
         "direction": _DIRECTION_NAMES[direction].tolist(),
-        "counterparty_key": pool.keys[key_row, payee].tolist(),
-        "counterparty_name": pool.names[pool.name_row_by_type[ttype], payee].tolist(),
-        "description": pool.descriptions[ttype * 2 + direction, payee].tolist(),
+        "counterparty_key": cp_key.tolist(),
+        "counterparty_name": cp_name.tolist(),
+        "description": description.tolist(),
         "timestamp": ts,
         "status": _STATUS_NAMES[status].tolist(),
         "pix_e2e_id": e2e_column.tolist(),
         "pix_key_type": _KEY_TYPE_NAMES[c["key"]].tolist(),  # -1 selects None
         "created_at": ts,
         "updated_at": [None] * n,
+        "payroll_id": payroll_id.tolist(),
+        "recurring_id": recurring_id.tolist(),
     }
     if fraud:
         pattern = c["pattern"]
@@ -393,6 +506,8 @@ def _running_balance(
             elif m == CAP_NOTES:
                 new = int(b * cap_l[k]) // 1000 * 1000
                 new = new if new >= 2000 else 0
+            elif m == CAP_FLOOR:
+                new = b if b >= cap_l[k] else 0
             else:
                 new = 0
             if new < MIN_AMOUNT:
@@ -441,41 +556,78 @@ ROUND_VALUES = (10_000, 20_000, 50_000, 100_000, 200_000, 300_000, 500_000, 1_00
 """R$ 100 .. R$ 10,000; a burst uses values the account could pay (at most 80% of its balance)."""
 
 
+def _incident_sizes(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pattern and number of events of incidents drawn as rows ``r`` (see ``_fraud_events``)."""
+    pattern = (r[:, 0] * len(FRAUD_PATTERNS)).astype(np.int64)
+    size = np.array([0, 1, 1, 1, 2, 2])[pattern]  # VELOCITY 5..10, NIGHT 1..3, ROUND 2..4, GEOGRAPHY 2
+    size = size + np.select([pattern == 0, pattern == 2, pattern == 4],
+                            [5 + (r[:, 1] * 6).astype(np.int64), (r[:, 1] * 3).astype(np.int64),
+                             (r[:, 1] * 3).astype(np.int64)], 0)
+    return pattern, size
+
+
 def _fraud_events(
-    ctx: BlockContext, share: float, expected: np.ndarray, acc_owner: np.ndarray,
-    acc_balance: np.ndarray, window_start: np.ndarray, as_of: int, home_city: list[str], home_uf: list[str],
+    ctx: BlockContext, share: float, counts: np.ndarray, acc_owner: np.ndarray, acc_balance: np.ndarray,
+    income: np.ndarray, window_start: np.ndarray, window_end: np.ndarray, home_city: list[str], home_uf: list[str],
 ) -> dict[str, np.ndarray] | None:
-    """Labelled fraud incidents, sized so that ~``share`` of all events are fraudulent."""
+    """Labelled fraud incidents, so that ``share`` of all events are fraudulent.
+
+    Each account owes ``share / (1 - share)`` fraud events per normal event it has; walking the
+    accounts in order, an incident is placed on the account where the owed events so far
+    exceed those already placed (systematic sampling: victims in proportion to activity, and
+    the block's fraud count within one incident of its target, so the share holds closely
+    at any size; the walk only looks back, so the first customers do not depend on the count).
+    """
     if share <= 0:
         return None
-    per_incident = float(EVENTS_PER_INCIDENT.mean())
-    lam = share / (1.0 - share) * expected / per_incident
-    incidents = ctx.rng("fraud-count").poisson(lam)
-    total = int(incidents.sum())
+    owed = share / (1.0 - share) * counts
+    bound = math.ceil(float(owed.sum())) + 1  # every incident has at least one event
+    r = ctx.rng("fraud-attrs").random((bound, 48))
+    drawn, sizes = _incident_sizes(r)
+    # nights start at the first local midnight of the window (a partial first day has no night)
+    next_midnight = ((window_start + LOCAL_OFFSET_MS) // DAY_MS + 1) * DAY_MS - LOCAL_OFFSET_MS
+    acc_has_night = (next_midnight < window_end - 5 * HOUR_MS).tolist()
+    debt = -float(ctx.rng("fraud-count").random()) * float(EVENTS_PER_INCIDENT.mean())
+    inc_list: list[int] = []
+    pat_list: list[int] = []
+    drawn_l, sizes_l = drawn.tolist(), sizes.tolist()
+    for a, o in enumerate(owed.tolist()):
+        debt += o
+        while debt > 0 and len(inc_list) < bound:
+            k = len(inc_list)
+            p, size = drawn_l[k], sizes_l[k]
+            if p == 2 and not acc_has_night[a]:  # the account is younger than a night
+                p, size = 3, 1
+            inc_list.append(a)
+            pat_list.append(p)
+            debt -= size
+    total = len(inc_list)
     if total == 0:
         return None
-    inc_acc = np.repeat(np.arange(acc_owner.size), incidents)
-    r = ctx.rng("fraud-attrs").random((total, 48))
-    pattern = (r[:, 0] * len(FRAUD_PATTERNS)).astype(np.int64)
-    anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], as_of, total)
-    # nights start at the first local midnight of the window (a partial first day has no night)
-    next_midnight = ((window_start[inc_acc] + LOCAL_OFFSET_MS) // DAY_MS + 1) * DAY_MS - LOCAL_OFFSET_MS
-    has_night = (next_midnight < as_of - 5 * HOUR_MS).tolist()
-    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight, as_of - 1), as_of, total)
+    inc_acc = np.array(inc_list, dtype=np.int64)
+    pattern = np.array(pat_list, dtype=np.int64)
+    r = r[:total]
+    end = window_end[inc_acc]
+    anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], end, total)
+    has_night = [acc_has_night[a] for a in inc_list]
+    business = is_business_days((anchor + LOCAL_OFFSET_MS) // DAY_MS).tolist()
+    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight[inc_acc], end - 1), end, total)
+    acc_end = window_end.tolist()
     far = _far_cities()
     out: dict[str, list[Any]] = {k: [] for k in ("acc", "ts", "type", "dir", "amount", "status", "key", "payee",
                                                  "cap", "mode", "pattern", "city", "uf")}
 
-    def add(a: int, t: int, ty: int, amt: float, key: int, payee: int, mode: int, p: int, city: str, uf: str) -> None:
+    def add(a: int, t: int, ty: int, amt: float, key: int, payee: int, mode: int, p: int, city: str, uf: str,
+            cap: float = 1.0) -> None:
         out["acc"].append(a)
-        out["ts"].append(min(t, as_of - 1))
+        out["ts"].append(min(t, acc_end[a] - 1))
         out["type"].append(ty)
         out["dir"].append(DEBIT)
         out["amount"].append(max(round(amt), MIN_AMOUNT))
         out["status"].append(COMPLETED)
         out["key"].append(key if ty == PIX else -1)
         out["payee"].append(payee)
-        out["cap"].append(1.0)
+        out["cap"].append(cap)
         out["mode"].append(mode)
         out["pattern"].append(p)
         out["city"].append(city)
@@ -502,7 +654,7 @@ def _fraud_events(
                 t += int((15 + row[2 + j] * 75) * SECOND_MS)
                 add(a, t, PIX, bal * (0.03 + 0.09 * row[12 + j]), key(22 + j), mule(32 + j), CAP_DRAIN, p, city, uf)
         elif p == 1:  # AMOUNT_ANOMALY: 50x the account's typical amount (5% of its balance)
-            ty = PIX if row[1] < 0.7 else TED
+            ty = PIX if row[1] < 0.7 or not business[i] else TED  # TED only on business days
             add(a, t0, ty, bal * AMOUNT_SHARE * 50, key(2), mule(3), CAP_DRAIN, p, city, uf)
         elif p == 2 and not nightly:  # the account is younger than a night: no incident
             continue
@@ -516,7 +668,10 @@ def _fraud_events(
                 day_start = (t + LOCAL_OFFSET_MS) // DAY_MS * DAY_MS - LOCAL_OFFSET_MS
                 t = min(t, day_start + 5 * HOUR_MS - 1)
         elif p == 3:  # NEW_PAYEE_LARGE_AMOUNT: first payment to a never-seen payee, most of the balance
-            add(a, t0, PIX, bal * (0.4 + 0.55 * row[1]), key(2), mule(3), CAP_DRAIN, p, city, uf)
+            # and at least half a month's income: the account is drained if it holds 30% of a
+            # month's income, otherwise the attempt FAILS (insufficient funds), still large
+            large = max(bal * (0.4 + 0.55 * row[1]), float(income[a]) * (0.5 + row[4]))
+            add(a, t0, PIX, large, key(2), mule(3), CAP_FLOOR, p, city, uf, cap=float(income[a]) * 0.3)
         elif p == 4:  # ROUND_AMOUNTS: 2..4 PIX of round values the same day
             k = 2 + int(row[1] * 3)
             t = t0
@@ -541,4 +696,6 @@ def _fraud_events(
         for k, v in out.items()
     }
     arrays["e2e"] = e2e
+    arrays["link"] = np.full(m, -1, dtype=np.int64)
+    arrays["part"] = np.zeros(m, dtype=np.int64)
     return arrays

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
-from datagen_plugin_banking.common import invalid_cpfs
+from datagen_plugin_banking.common import invalid_cpfs, is_valid_cnpj
+from datagen_plugin_banking.entities import PAYMENT_DAYS
 from datagen_plugin_banking.masters import ACCOUNT_WEIGHTS, BANK_ISPB, account_number_ok
 
 PIX_ONLY = ("pix_e2e_id", "pix_key_type")
@@ -246,6 +247,191 @@ def invalid_account_numbers(values: Sequence[Any]) -> list[int]:
     return np.flatnonzero(~ok).tolist()
 
 
+def _payroll(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """Valid employer CNPJ; net = gross - INSS - IRRF; payment day. Reads columns; CNPJs are
+    checked once per distinct value. (That only EMPLOYED customers have one is the generator's
+    promise, tested with it: a per-record customer lookup here would cost more than the rule.)"""
+    from datagen_plugin_banking.payroll import net_salary_cents
+
+    n = len(records)
+    if n == 0:
+        return
+    cnpjs = column(records, "employer_cnpj")
+    bad_cnpj = {c for c in set(cnpjs) if not is_valid_cnpj(c)}
+    gross = np.array(column(records, "gross_salary"), dtype=np.int64)
+    net = np.array(column(records, "net_salary"), dtype=np.int64)
+    wrong_net = net != net_salary_cents(gross)
+    days = column(records, "payment_day")
+    bad_day = [d not in PAYMENT_DAYS for d in days]
+    keys = column(records, "payroll_id")
+    for i in np.flatnonzero(wrong_net | np.array(bad_day) | np.array([c in bad_cnpj for c in cnpjs])).tolist():
+        key = keys[i]
+        if cnpjs[i] in bad_cnpj:
+            yield Violation(spec.name, key, "employer_cnpj", "cnpj-valid",
+                            f"{cnpjs[i]!r} is not a CNPJ NN.NNN.NNN/NNNN-NN with valid check digits")
+        elif wrong_net[i]:
+            yield Violation(spec.name, key, "net_salary", "net-salary",
+                            f"{net[i]} is not gross {gross[i]} - INSS - IRRF = {net_salary_cents(gross[i:i + 1])[0]}")
+        elif bad_day[i]:
+            yield Violation(spec.name, key, "payment_day", "payment-day",
+                            f"{days[i]} is not one of {', '.join(map(str, PAYMENT_DAYS))}")
+
+
+def _recurring(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """Positive amount; updated_at (after created_at) exactly when PAUSED or CANCELLED."""
+    amounts = column(records, "amount")
+    status = column(records, "status")
+    created = column(records, "created_at")
+    updated = column(records, "updated_at")
+    keys = column(records, "recurring_id")
+    for i, (amount, st, c, u) in enumerate(zip(amounts, status, created, updated, strict=True)):
+        if amount <= 0:
+            yield Violation(spec.name, keys[i], "amount", "amount-positive", f"{amount} is not > 0")
+        elif (st == "ACTIVE") != (u is None) or (u is not None and u < c):
+            yield Violation(spec.name, keys[i], "updated_at", "recurring-status",
+                            f"status {st} with updated_at {u!r}")
+
+
+_LINK_CODES = {"SALARY": 1, "AUTO_DEBIT": 2}
+
+
+def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """payroll_id exactly on SALARY credits, recurring_id exactly on AUTO_DEBIT debits (of the
+    recurring payment's account, not after it was paused or cancelled). Reads columns."""
+    names = set(records.names) if isinstance(records, Batch) else set(records[0]) if records else set()
+    if not {"payroll_id", "recurring_id"} <= names:
+        return  # an extension without the fields: nothing to check
+    types = column(records, "transaction_type")
+    payroll = column(records, "payroll_id")
+    recurring = column(records, "recurring_id")
+    n = len(types)
+    code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
+    salary, debit = code == 1, code == 2
+    has_payroll = np.fromiter(map(operator.is_not, payroll, repeat(None)), dtype=bool, count=n)
+    has_recurring = np.fromiter(map(operator.is_not, recurring, repeat(None)), dtype=bool, count=n)
+    if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
+        return
+    direction = column(records, "direction")
+    credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
+    bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
+    keys: Sequence[Any] = column(records, "transaction_id") if bad.any() else ()
+    for i in np.flatnonzero(bad).tolist():
+        yield Violation(spec.name, keys[i], "payroll_id", "scheduled-links",
+                        f"{types[i]} {direction[i]} with payroll_id {payroll[i]!r} and recurring_id {recurring[i]!r}")
+    if not lookup.has_entity("recurring_payment") or not debit.any():
+        return
+    ended: dict[Any, tuple[Any, Any, str]] = {}  # recurring payments paused or cancelled: one lookup each
+    for link in set(recurring) - {None}:
+        master = lookup.get("recurring_payment", link)
+        if master is not None and master.get("updated_at") is not None:
+            ended[link] = (master["account_id"], master["updated_at"], master["status"])
+    if not ended:
+        return
+    rows = [i for i in np.flatnonzero(debit & ~bad).tolist() if recurring[i] in ended]
+    if not rows:
+        return
+    accounts = column(records, "account_id")
+    stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
+    for i in rows:
+        found = ended[recurring[i]]
+        key = column(records, "transaction_id")[i] if found[0] != accounts[i] or stamps[i] > found[1] else None
+        if found[0] != accounts[i]:
+            yield Violation(spec.name, key, "account_id", "scheduled-links",
+                            "the recurring payment debits another account")
+        elif stamps[i] > found[1]:
+            yield Violation(spec.name, key, "timestamp", "scheduled-links",
+                            f"debited after the recurring payment was {found[2]}")
+
+
+def _account_status(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """updated_at is set (after created_at) exactly when the status is not ACTIVE."""
+    status = column(records, "status")
+    created = column(records, "created_at")
+    updated = column(records, "updated_at")
+    keys = column(records, "account_id")
+    for i, (st, c, u) in enumerate(zip(status, created, updated, strict=True)):
+        if (st == "ACTIVE") != (u is None) or (u is not None and u < c):
+            yield Violation(spec.name, keys[i], "updated_at", "account-status",
+                            f"status {st} with updated_at {u!r}")
+
+
+def _after_account_end(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """No transaction of a DORMANT, BLOCKED or CLOSED account at or after its status change."""
+    if not lookup.has_entity("account"):
+        return
+    account_ids = column(records, "account_id")
+    ended: dict[Any, tuple[str, Any]] = {}
+    for aid in set(account_ids):
+        acc = lookup.get("account", aid)
+        if acc is not None and acc["status"] != "ACTIVE" and acc["updated_at"] is not None:
+            ended[aid] = (acc["status"], acc["updated_at"])
+    if not ended:
+        return
+    stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
+    for i in [i for i, a in enumerate(account_ids) if a in ended]:
+        status, since = ended[account_ids[i]]
+        if stamps[i] >= since:
+            yield Violation(spec.name, column(records, "transaction_id")[i], "timestamp", "account-lifecycle",
+                            f"the account is {status} since {since}")
+
+
+def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """OPENED at the account's created_at, nothing before it; the account's current status
+    follows its latest event (checked on the account's last event seen)."""
+    if not lookup.has_entity("account"):
+        return
+    rows = list(zip(column(records, "event_id"), column(records, "account_id"), column(records, "event_type"),
+                    column(records, "occurred_at"), strict=True))
+    latest: dict[Any, tuple[Any, str, Any]] = {}
+    for key, aid, kind, at in rows:
+        if aid not in latest or at >= latest[aid][2]:
+            latest[aid] = (key, kind, at)
+    status_of = {"OPENED": "ACTIVE", "ACTIVATED": "ACTIVE", "DORMANT": "DORMANT", "BLOCKED": "BLOCKED",
+                 "CLOSED": "CLOSED"}
+    accounts: dict[Any, tuple[Any, str, Any] | None] = {}  # one lookup per account
+    for aid in latest:
+        found = lookup.get("account", aid)
+        accounts[aid] = None if found is None else (found["created_at"], found["status"], found["updated_at"])
+    for key, aid, kind, at in rows:
+        acc = accounts[aid]
+        if acc is None:
+            continue
+        created, status, updated = acc
+        if at < created or (kind == "OPENED" and at != created):
+            yield Violation(spec.name, key, "occurred_at", "account-event-order",
+                            f"{kind} at {at}, the account was created at {created}")
+        elif latest[aid][0] == key and kind != "OPENED" and status_of[kind] != status and (
+                updated is None or updated <= at):
+            yield Violation(spec.name, key, "event_type", "account-status",
+                            f"the account's status is {status} after {kind}")
+
+
+def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """completed_at (after requested_at) exactly when COMPLETED; amount > 0 and at most the
+    original's; requested after the original, on the original's account."""
+    rows = zip(column(records, "reversal_id"), column(records, "original_transaction_id"),
+               column(records, "account_id"), column(records, "reversal_amount"), column(records, "status"),
+               column(records, "requested_at"), column(records, "completed_at"), strict=True)
+    has_tx = lookup.has_entity("transaction")
+    for key, tid, aid, amount, status, requested, completed in rows:
+        if (status == "COMPLETED") != (completed is not None) or (completed is not None and completed <= requested):
+            yield Violation(spec.name, key, "completed_at", "reversal-times",
+                            f"status {status} with completed_at {completed!r} (requested {requested})")
+            continue
+        if amount <= 0:
+            yield Violation(spec.name, key, "reversal_amount", "amount-positive", f"{amount} is not > 0")
+            continue
+        original = lookup.get("transaction", tid) if has_tx else None
+        if original is None:
+            continue
+        if amount > original["amount"]:
+            yield Violation(spec.name, key, "reversal_amount", "reversal-amount",
+                            f"{amount} is more than the original's {original['amount']}")
+        elif requested <= original["timestamp"] or aid != original["account_id"]:
+            yield Violation(spec.name, key, "requested_at", "reversal-original",
+                            "requested before the original transaction, or on another account")
+
+
 RULES = (
     Rule("cpf-valid", "customer", _cpf_valid, "CPF has the NNN.NNN.NNN-NN format and valid mod-11 check digits."),
     Rule("credit-score-range", "customer", _credit_score, "300 <= credit_score <= 850."),
@@ -256,4 +442,20 @@ RULES = (
          "pix_e2e_id and pix_key_type are set on PIX transactions and null on the others."),
     Rule("pix-e2e-id-format", "transaction", _e2e,
          "pix_e2e_id is E + ISPB of the account's bank + yyyyMMddHHmm + 11 alphanumerics."),
+    Rule("account-status", "account", _account_status,
+         "updated_at is set (after created_at) exactly when the status is not ACTIVE."),
+    Rule("account-lifecycle", "transaction", _after_account_end,
+         "no transaction of a DORMANT, BLOCKED or CLOSED account at or after its status change."),
+    Rule("account-event-checks", "account_event", _account_event,
+         "OPENED at the account's created_at, nothing before; the status follows the latest event."),
+    Rule("reversal-checks", "reversal", _reversal,
+         "completed_at after requested_at exactly when COMPLETED; 0 < amount <= the original's; "
+         "requested after the original, on its account."),
+    Rule("payroll-checks", "payroll", _payroll,
+         "employer_cnpj valid; net_salary = gross - INSS - IRRF; payment_day 5..30 by 5."),
+    Rule("recurring-checks", "recurring_payment", _recurring,
+         "amount > 0; updated_at set (after created_at) exactly when PAUSED or CANCELLED."),
+    Rule("scheduled-links", "transaction", _links,
+         "payroll_id exactly on SALARY credits and recurring_id on AUTO_DEBIT debits of the master's "
+         "account, none after a recurring payment was paused or cancelled."),
 )

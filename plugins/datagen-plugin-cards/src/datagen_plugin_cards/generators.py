@@ -25,6 +25,10 @@ from datagen_plugin_banking.common import (
 from datagen_kernel import Batch, BlockContext, Record, Records, TextColumn, column, int_array
 from datagen_plugin_cards.entities import BRANDS, CARD_STATUSES, PURCHASE_STATUSES
 from datagen_plugin_cards.merchants import ABROAD, INSTALLMENT_BUCKETS, LOCATION_SHARES, MCC_TABLE
+from datagen_plugin_cards.season import CHANNELS, ONLINE_BY_MCC, channels, is_northeast, sample_instants
+
+ONLINE_SHARE = np.array([ONLINE_BY_MCC[c.mcc] for c in MCC_TABLE])
+_CHANNEL_NAMES = np.array(CHANNELS, dtype=object)
 
 YEAR_MS = 365.25 * DAY_MS
 DEFAULT_HISTORY_DAYS = 365
@@ -267,13 +271,19 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         return []
     customers = ctx.records("customer")
     start, end, expected = _purchase_windows(ctx, cards)
+    start = np.broadcast_to(np.asarray(start, dtype=np.int64), (len(cards),))
+    end = np.broadcast_to(np.asarray(end, dtype=np.int64), (len(cards),))
     counts = ctx.rng("count").poisson(expected)
     total = int(counts.sum())
     if total == 0:
         return []
     card = np.repeat(np.arange(len(cards)), counts)
 
-    ts = BUSINESS_HOURS.sample(ctx.rng("timestamp"), start, end, total, group=card)
+    # seasonal days (the holder's region: Northeast or not) and the purchases' hour profile
+    home = {cid: a["state"] for cid, a in zip(column(customers, "customer_id"), column(customers, "address"),
+                                              strict=True)}
+    region = is_northeast([home[h] for h in object_column(cards, "customer_id").tolist()])
+    ts = sample_instants(ctx.rng("timestamp").random((total, 3)), start[card], end[card], region[card])
     ts = _sorted_within(ts, card)
     u = ctx.rng("attrs").random((total, 8))
 
@@ -308,6 +318,7 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         np.where(where == 1, n_cards + pick(_BR_CITY_CDF, u[:, 6]), n_cards + len(_BR_CITIES) + abroad),
     )
     country = np.where(where == 2, 1 + abroad, 0)
+    channel = channels(ctx.rng("channel").random((total, 2)), mcc, ONLINE_SHARE, ts, where == 2)
     latency = (200 + u[:, 7] * 2800).astype(np.int64)  # authorization recorded 0.2-3 s later
 
     return Batch({
@@ -325,4 +336,5 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         "location_country": TextColumn(_COUNTRY_BYTES[country]),
         "created_at": ts + latency,
         "updated_at": [None] * total,
+        "channel": _CHANNEL_NAMES[channel].tolist(),
     })
