@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,13 @@ BANK_TIME: dict[str, Any] = {"as_of": DOMAIN.as_of, "timezone": DOMAIN.timezone}
 
 
 def generate_blocks(customers: int, seed: int = 42, scenario: str | None = None,
-                    options: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+                    options: dict[str, dict[str, Any]] | None = None,
+                    as_of: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every block of a run generated with the pack's generators, as the engine calls them."""
     opts = {"banking": {"history_days": 365, "transactions_per_year": 20.0}, "scenario": {"share": 0.05}}
     opts.update(options or {})
-    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts, **BANK_TIME)
+    time = {**BANK_TIME, "as_of": as_of or BANK_TIME["as_of"]}
+    run = RunInfo(seed=seed, root_count=customers, scenario=scenario, options=opts, **time)
     out: dict[str, list[dict[str, Any]]] = {"customer": [], "account": [], "transaction": []}
     for b in range((customers + BLOCK_SIZE - 1) // BLOCK_SIZE):
         start, stop = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, customers)

@@ -9,8 +9,17 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from datagen_plugin_banking.common import DAY_MS, MINIMUM_WAGE_CENTS, is_valid_cpf, local_parts, state_by_uf
+from banking_blocks import generate_blocks
+from datagen_plugin_banking.common import (
+    DAY_MS,
+    MINIMUM_WAGE_CENTS,
+    SAO_PAULO,
+    is_valid_cpf,
+    local_parts,
+    state_by_uf,
+)
 from datagen_plugin_banking.masters import BANK_ISPB, account_number_ok
+from datagen_plugin_banking.transactions import DOC_END_MS
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +113,7 @@ def test_transaction_distributions(sample) -> None:
     assert 14 <= len(txs) / 20_000 < 20  # newer customers have less history
     # 400,000 draws: 4 standard errors <= 0.004
     assert_weights([t["transaction_type"] for t in txs],
-                   {"PIX": 0.45, "TED": 0.15, "DEPOSIT": 0.15, "WITHDRAW": 0.10, "BOLETO": 0.10, "DOC": 0.05}, 0.004)
+                   {"PIX": 0.45, "TED": 0.20, "DEPOSIT": 0.15, "WITHDRAW": 0.10, "BOLETO": 0.10, "DOC": 0.0}, 0.004)
     pix = [t for t in txs if t["transaction_type"] == "PIX"]
     assert_weights([t["pix_key_type"] for t in pix],
                    {"CPF": 0.40, "CNPJ": 0.0, "PHONE": 0.30, "EMAIL": 0.20, "EVP": 0.10}, 0.006)
@@ -115,7 +124,7 @@ def test_transaction_distributions(sample) -> None:
         by_type[t["transaction_type"]][t["direction"]] += 1
     assert set(by_type["DEPOSIT"]) == {"CREDIT"}
     assert set(by_type["WITHDRAW"]) == set(by_type["BOLETO"]) == {"DEBIT"}
-    for both in ("PIX", "TED", "DOC"):
+    for both in ("PIX", "TED"):  # DOC ended in January 2024: TED took its share
         assert abs(by_type[both]["CREDIT"] / sum(by_type[both].values()) - 0.5) < 0.02
 
 
@@ -191,3 +200,20 @@ def test_owner_and_pix_fields(sample) -> None:
         if t["transaction_type"] == "WITHDRAW":
             assert t["amount"] % 1000 == 0  # R$ 10 notes
     assert len(seen) > 0.999 * sum(t["transaction_type"] == "PIX" for t in sample["transaction"])
+
+
+def test_no_doc_after_its_discontinuation_in_january_2024() -> None:
+    assert int(datetime(2024, 1, 16, tzinfo=SAO_PAULO).timestamp() * 1000) == DOC_END_MS
+    txs = generate_blocks(4000, seed=3, as_of=datetime(2024, 7, 1, tzinfo=SAO_PAULO))["transaction"]
+    docs = [t for t in txs if t["transaction_type"] == "DOC"]
+    assert docs and all(t["timestamp"] < DOC_END_MS for t in docs)  # the history before it has DOCs
+    early = Counter(t["transaction_type"] for t in txs if t["timestamp"] < DOC_END_MS)
+    late = Counter(t["transaction_type"] for t in txs if t["timestamp"] >= DOC_END_MS)
+    assert abs(early["DOC"] / early.total() - 0.05) < 0.01 and abs(early["TED"] / early.total() - 0.15) < 0.01
+    assert late["DOC"] == 0 and abs(late["TED"] / late.total() - 0.20) < 0.01  # TED took the DOCs' share
+
+
+def test_customer_addresses_are_homes(sample) -> None:
+    complements = Counter(c["address"]["complement"] for c in sample["customer"])
+    assert not {"Loja 1", "Sala 305"} & set(complements)
+    assert 0.45 <= complements[None] / len(sample["customer"]) <= 0.55

@@ -116,3 +116,21 @@ def test_customer_360_gives_every_customer_both_accounts(banking_cli) -> None:
     assert len(kinds) == 1000
     assert all({"CONTA_CORRENTE", "INVESTIMENTOS"} <= k for k in kinds.values())
     assert all(t["customer_id"] in kinds for t in data["transaction"])
+
+
+def test_the_fraud_share_holds_closely_at_ten_thousand_customers() -> None:
+    for seed in (1, 2):
+        txs = generate_blocks(10_000, seed=seed, scenario="fraud-detection",
+                              options={"scenario": {"share": 0.1}})["transaction"]
+        share = sum(t["is_fraud"] for t in txs) / len(txs)
+        assert abs(share - 0.1) <= 0.005, (seed, share)
+
+
+def test_new_payee_large_amounts_are_large_for_the_customer(fraud) -> None:
+    income = {c["customer_id"]: c["monthly_income"] for c in fraud["customer"]}
+    events = [t for t in fraud["transaction"] if t["fraud_pattern"] == "NEW_PAYEE_LARGE_AMOUNT"]
+    assert len(events) > 100
+    # at least 30% of a month's income (drained accounts), at least half of it when it failed
+    assert all(t["amount"] >= 0.3 * income[t["customer_id"]] for t in events)
+    assert all(t["amount"] >= 0.5 * income[t["customer_id"]] for t in events if t["status"] == "FAILED")
+    assert sum(t["status"] == "COMPLETED" for t in events) / len(events) > 0.5

@@ -119,6 +119,23 @@ def test_a_registration_number_of_another_state_is_caught(loans_host: Any, gener
     assert rule_names(loans_host, records, "property") == {"registration-format"}
 
 
+def test_property_complements_fit_the_property_type(loans_host: Any, generated: Records) -> None:
+    props = generated["property"]
+    for p in props:
+        complement = p["address"]["complement"]
+        if p["property_type"] == "APARTMENT":
+            assert complement is not None and "Apto" in complement, p
+        elif p["property_type"] == "LAND":
+            assert complement is None, p
+        else:
+            assert complement is None or "Apto" not in complement, p
+        assert complement not in ("Loja 1", "Sala 305")
+    records = clone(generated)
+    flat = next(p for p in records["property"] if p["property_type"] == "APARTMENT")
+    flat["address"]["complement"] = "Casa 2"
+    assert rule_names(loans_host, records, "property") == {"property-complement"}
+
+
 def test_a_split_schedule_is_checked_without_false_alarms(loans_host: Any, generated: Records) -> None:
     """``datagen validate`` checks 10,000 records at a time: a part of a schedule must pass."""
     records = clone(generated)

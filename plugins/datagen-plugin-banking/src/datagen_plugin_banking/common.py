@@ -595,12 +595,20 @@ _STREET_KIND_CDF = _cdf([w for _, w in _names.STREET_KINDS])
 _DOMAIN_CDF = _cdf([w for _, w in _names.EMAIL_DOMAINS])
 
 
-def sample_addresses(rng: np.random.Generator, n: int, locations: Locations | None = None) -> list[dict[str, Any]]:
+def sample_addresses(
+    rng: np.random.Generator, n: int, locations: Locations | None = None, dwellings: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
     """``n`` Address records (street, number, complement?, neighborhood, city, state, postal_code,
-    country) consistent with ``locations`` (sampled from ``rng`` first when not given)."""
+    country) consistent with ``locations`` (sampled from ``rng`` first when not given).
+
+    ``dwellings`` (one per address: ``APARTMENT``, ``HOUSE`` or ``LAND``) makes the complement
+    fit the place: an apartment always names its flat (``Apto 101``, ``Bloco B Apto 13``), a
+    house has none or one of a shared lot (``Casa 2``, ``Fundos``; 30%), land has none. Without
+    it, a home address: half have a complement, of either kind.
+    """
     if locations is None:
         locations = sample_locations(rng, n)
-    return addresses_from_uniform(rng.random((n, 5)), locations)
+    return addresses_from_uniform(rng.random((n, 5)), locations, dwellings)
 
 
 @functools.lru_cache(maxsize=1)
@@ -613,7 +621,13 @@ def _address_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return streets, numbers, complements, hoods
 
 
-def addresses_from_uniform(u: np.ndarray, locations: Locations) -> list[dict[str, Any]]:
+DWELLINGS = ("APARTMENT", "HOUSE", "LAND")
+"""Kinds of place ``sample_addresses`` can fit a complement to (the loans pack's property types)."""
+
+
+def addresses_from_uniform(
+    u: np.ndarray, locations: Locations, dwellings: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
     """``sample_addresses`` with the ``(n, 5)`` uniforms given."""
     streets, numbers, complements, hoods = _address_tables()
     kind = pick(_STREET_KIND_CDF, u[:, 0])
@@ -621,6 +635,12 @@ def addresses_from_uniform(u: np.ndarray, locations: Locations) -> list[dict[str
     # house numbers: right-skewed 1..4999, 2% without number ("S/N")
     number = np.where(u[:, 2] > 0.98, 5000, np.clip(np.exp(u[:, 2] * math.log(5000)).astype(np.int64), 1, 4999))
     comp = (u[:, 3] * len(complements)).astype(np.int64)  # half have none
+    if dwellings is not None:
+        apartments, houses = len(_names.APARTMENT_COMPLEMENTS), len(_names.HOUSE_COMPLEMENTS)
+        none = len(complements) - 1  # the table ends with None entries
+        code = np.array([DWELLINGS.index(d) for d in dwellings], dtype=np.int64).reshape(-1)
+        house = np.where(u[:, 3] < 0.3, apartments + (u[:, 3] / 0.3 * houses).astype(np.int64), none)
+        comp = np.select([code == 0, code == 1], [(u[:, 3] * apartments).astype(np.int64), house], none)
     hood = (u[:, 4] * len(hoods)).astype(np.int64)
     return [
         {

@@ -80,11 +80,15 @@ NEIGHBORHOODS: tuple[str, ...] = (
     "Jardim Santa Mônica", "Vila Mariana", "Barra", "Itapuã", "Pituba", "Savassi", "Copacabana",
 )
 
-COMPLEMENTS: tuple[str, ...] = (
+APARTMENT_COMPLEMENTS: tuple[str, ...] = (
     "Apto 101", "Apto 12", "Apto 203", "Apto 34", "Apto 402", "Apto 51", "Apto 804", "Apto 1102",
-    "Bloco A Apto 21", "Bloco B Apto 13", "Bloco C Apto 42", "Casa 2", "Casa 3", "Casa B",
-    "Fundos", "Sala 305", "Loja 1", "Torre 2 Apto 71",
+    "Bloco A Apto 21", "Bloco B Apto 13", "Bloco C Apto 42", "Torre 2 Apto 71",
 )
+"""Complements of a flat (every apartment address has one; each names the apartment)."""
+HOUSE_COMPLEMENTS: tuple[str, ...] = ("Casa 2", "Casa 3", "Casa B", "Fundos")
+"""Complements of a house sharing its lot (most houses have none)."""
+COMPLEMENTS: tuple[str, ...] = APARTMENT_COMPLEMENTS + HOUSE_COMPLEMENTS
+"""Complements of a home address (no shops or offices: customers' addresses are homes)."""
 
 EMAIL_DOMAINS: tuple[tuple[str, float], ...] = (
     ("gmail.com", 0.45), ("hotmail.com", 0.18), ("outlook.com", 0.10), ("yahoo.com.br", 0.09),

@@ -28,6 +28,7 @@ import numpy as np
 from datagen_kernel import Batch, BlockContext, Records, column
 from datagen_kernel.api.seeding import stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
+from datagen_plugin_banking.bankcalendar import is_business_days, roll_back_days, roll_forward_days
 from datagen_plugin_banking.common import (
     ALPHANUMERIC,
     BUSINESS_HOURS,
@@ -63,6 +64,9 @@ from datagen_plugin_banking.entities import (
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
 
 DEFAULT_HISTORY_DAYS = 365
+DOC_END_MS = 1_705_374_000_000
+"""2024-01-16T00:00-03:00: DOC transfers were discontinued (the last could be scheduled on
+2024-01-15); a DOC drawn at or after this instant is made a TED, its successor."""
 DEFAULT_PER_YEAR = 20.0
 
 # catalog weights, in TRANSACTION_TYPES order: PIX, TED, DEPOSIT, WITHDRAW, BOLETO, DOC
@@ -86,10 +90,12 @@ MULES = 1024
 REGULAR_PAYEES = 8
 """An account's events mostly go to a handful of recurring counterparties."""
 
-CAP_SHARE, CAP_DRAIN, CAP_FAIL, CAP_NOTES = range(4)
+CAP_SHARE, CAP_DRAIN, CAP_FAIL, CAP_NOTES, CAP_FLOOR = range(5)
 """What an uncovered completed debit becomes: capped to a share of the balance, capped to the
-whole balance (fraud draining an account), FAILED (round amounts must stay round), or capped
-to a share of the balance in R$ 10 notes (cash withdrawals; FAILED below R$ 20)."""
+whole balance (fraud draining an account), FAILED (round amounts must stay round), capped
+to a share of the balance in R$ 10 notes (cash withdrawals; FAILED below R$ 20), or capped to
+the whole balance if that is at least the event's floor (its ``cap`` value, in cents), FAILED
+otherwise (a large payment stays large)."""
 
 # --- counterparties ---------------------------------------------------------------------------
 
@@ -194,6 +200,18 @@ NIGHT = TimestampSampler(
     weekday_weights=[1.0] * 7,
 )
 
+def on_business_days(ts: np.ndarray, lo: np.ndarray | int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Instants moved to the next business day at the same local time (or the previous one if
+    the next is not before ``hi``); ``ok`` is false where neither falls in ``[lo, hi)``."""
+    local = ts + LOCAL_OFFSET_MS
+    day = local // DAY_MS
+    time_of_day = local - day * DAY_MS
+    forward = roll_forward_days(day) * DAY_MS + time_of_day - LOCAL_OFFSET_MS
+    back = roll_back_days(day) * DAY_MS + time_of_day - LOCAL_OFFSET_MS
+    moved = np.where(forward < hi, forward, back)
+    return moved, (moved >= lo) & (moved < hi)
+
+
 # --- generator --------------------------------------------------------------------------------
 
 # enum symbols by code (an extra None at -1 for nullable fields)
@@ -247,7 +265,6 @@ def generate_transactions(ctx: BlockContext) -> Records:
     ttype = pick(TYPE_CDF, u[:, 0])
     direction = np.where(u[:, 1] < CREDIT_SHARE[ttype], CREDIT, DEBIT)
     status = pick(STATUS_CDF, u[:, 2])
-    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     regular = u[:, 4] < 0.7
     payee = np.where(
         regular,
@@ -260,6 +277,13 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
     ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, as_of, n, group=acc)
+    ttype = np.where((ttype == DOC) & (ts >= DOC_END_MS), TED, ttype)  # DOC was discontinued: TED took over
+    ted = np.flatnonzero(ttype == TED)
+    if ted.size:  # TEDs settle on business days only
+        moved, ok = on_business_days(ts[ted], window_start[acc[ted]], as_of)
+        ts[ted] = np.where(ok, moved, ts[ted])
+        ttype[ted[~ok]] = PIX  # no business day in the account's window: an instant transfer instead
+    key_type = np.where(ttype == PIX, pick(PIX_KEY_CDF, u[:, 3]), -1)
     e2e_random = ctx.rng("e2e").integers(0, len(ALPHANUMERIC), size=(n, 11), dtype=np.uint8)
     cap_mode = np.where(ttype == WITHDRAW, CAP_NOTES, CAP_SHARE)
 
@@ -281,7 +305,8 @@ def generate_transactions(ctx: BlockContext) -> Records:
         city[away] = trip.city
         uf[away] = trip.uf
         cols["city"], cols["uf"] = city, uf
-        extra = _fraud_events(ctx, share, expected, acc_owner, acc_balance,
+        income = int_column(customers, "monthly_income").astype(np.float64)[acc_owner]
+        extra = _fraud_events(ctx, share, counts, acc_owner, acc_balance, income,
                               window_start, as_of, home_city, home_uf)
         if extra is not None:
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
@@ -393,6 +418,8 @@ def _running_balance(
             elif m == CAP_NOTES:
                 new = int(b * cap_l[k]) // 1000 * 1000
                 new = new if new >= 2000 else 0
+            elif m == CAP_FLOOR:
+                new = b if b >= cap_l[k] else 0
             else:
                 new = 0
             if new < MIN_AMOUNT:
@@ -441,32 +468,67 @@ ROUND_VALUES = (10_000, 20_000, 50_000, 100_000, 200_000, 300_000, 500_000, 1_00
 """R$ 100 .. R$ 10,000; a burst uses values the account could pay (at most 80% of its balance)."""
 
 
+def _incident_sizes(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pattern and number of events of incidents drawn as rows ``r`` (see ``_fraud_events``)."""
+    pattern = (r[:, 0] * len(FRAUD_PATTERNS)).astype(np.int64)
+    size = np.array([0, 1, 1, 1, 2, 2])[pattern]  # VELOCITY 5..10, NIGHT 1..3, ROUND 2..4, GEOGRAPHY 2
+    size = size + np.select([pattern == 0, pattern == 2, pattern == 4],
+                            [5 + (r[:, 1] * 6).astype(np.int64), (r[:, 1] * 3).astype(np.int64),
+                             (r[:, 1] * 3).astype(np.int64)], 0)
+    return pattern, size
+
+
 def _fraud_events(
-    ctx: BlockContext, share: float, expected: np.ndarray, acc_owner: np.ndarray,
-    acc_balance: np.ndarray, window_start: np.ndarray, as_of: int, home_city: list[str], home_uf: list[str],
+    ctx: BlockContext, share: float, counts: np.ndarray, acc_owner: np.ndarray, acc_balance: np.ndarray,
+    income: np.ndarray, window_start: np.ndarray, as_of: int, home_city: list[str], home_uf: list[str],
 ) -> dict[str, np.ndarray] | None:
-    """Labelled fraud incidents, sized so that ~``share`` of all events are fraudulent."""
+    """Labelled fraud incidents, so that ``share`` of all events are fraudulent.
+
+    Each account owes ``share / (1 - share)`` fraud events per normal event it has; walking the
+    accounts in order, an incident is placed on the account where the owed events so far
+    exceed those already placed (systematic sampling: victims in proportion to activity, and
+    the block's fraud count within one incident of its target, so the share holds closely
+    at any size; the walk only looks back, so the first customers do not depend on the count).
+    """
     if share <= 0:
         return None
-    per_incident = float(EVENTS_PER_INCIDENT.mean())
-    lam = share / (1.0 - share) * expected / per_incident
-    incidents = ctx.rng("fraud-count").poisson(lam)
-    total = int(incidents.sum())
+    owed = share / (1.0 - share) * counts
+    bound = math.ceil(float(owed.sum())) + 1  # every incident has at least one event
+    r = ctx.rng("fraud-attrs").random((bound, 48))
+    drawn, sizes = _incident_sizes(r)
+    # nights start at the first local midnight of the window (a partial first day has no night)
+    next_midnight = ((window_start + LOCAL_OFFSET_MS) // DAY_MS + 1) * DAY_MS - LOCAL_OFFSET_MS
+    acc_has_night = (next_midnight < as_of - 5 * HOUR_MS).tolist()
+    debt = -float(ctx.rng("fraud-count").random()) * float(EVENTS_PER_INCIDENT.mean())
+    inc_list: list[int] = []
+    pat_list: list[int] = []
+    drawn_l, sizes_l = drawn.tolist(), sizes.tolist()
+    for a, o in enumerate(owed.tolist()):
+        debt += o
+        while debt > 0 and len(inc_list) < bound:
+            k = len(inc_list)
+            p, size = drawn_l[k], sizes_l[k]
+            if p == 2 and not acc_has_night[a]:  # the account is younger than a night
+                p, size = 3, 1
+            inc_list.append(a)
+            pat_list.append(p)
+            debt -= size
+    total = len(inc_list)
     if total == 0:
         return None
-    inc_acc = np.repeat(np.arange(acc_owner.size), incidents)
-    r = ctx.rng("fraud-attrs").random((total, 48))
-    pattern = (r[:, 0] * len(FRAUD_PATTERNS)).astype(np.int64)
+    inc_acc = np.array(inc_list, dtype=np.int64)
+    pattern = np.array(pat_list, dtype=np.int64)
+    r = r[:total]
     anchor = BUSINESS_HOURS.sample(ctx.rng("fraud-time"), window_start[inc_acc], as_of, total)
-    # nights start at the first local midnight of the window (a partial first day has no night)
-    next_midnight = ((window_start[inc_acc] + LOCAL_OFFSET_MS) // DAY_MS + 1) * DAY_MS - LOCAL_OFFSET_MS
-    has_night = (next_midnight < as_of - 5 * HOUR_MS).tolist()
-    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight, as_of - 1), as_of, total)
+    has_night = [acc_has_night[a] for a in inc_list]
+    business = is_business_days((anchor + LOCAL_OFFSET_MS) // DAY_MS).tolist()
+    night = NIGHT.sample(ctx.rng("fraud-night"), np.minimum(next_midnight[inc_acc], as_of - 1), as_of, total)
     far = _far_cities()
     out: dict[str, list[Any]] = {k: [] for k in ("acc", "ts", "type", "dir", "amount", "status", "key", "payee",
                                                  "cap", "mode", "pattern", "city", "uf")}
 
-    def add(a: int, t: int, ty: int, amt: float, key: int, payee: int, mode: int, p: int, city: str, uf: str) -> None:
+    def add(a: int, t: int, ty: int, amt: float, key: int, payee: int, mode: int, p: int, city: str, uf: str,
+            cap: float = 1.0) -> None:
         out["acc"].append(a)
         out["ts"].append(min(t, as_of - 1))
         out["type"].append(ty)
@@ -475,7 +537,7 @@ def _fraud_events(
         out["status"].append(COMPLETED)
         out["key"].append(key if ty == PIX else -1)
         out["payee"].append(payee)
-        out["cap"].append(1.0)
+        out["cap"].append(cap)
         out["mode"].append(mode)
         out["pattern"].append(p)
         out["city"].append(city)
@@ -502,7 +564,7 @@ def _fraud_events(
                 t += int((15 + row[2 + j] * 75) * SECOND_MS)
                 add(a, t, PIX, bal * (0.03 + 0.09 * row[12 + j]), key(22 + j), mule(32 + j), CAP_DRAIN, p, city, uf)
         elif p == 1:  # AMOUNT_ANOMALY: 50x the account's typical amount (5% of its balance)
-            ty = PIX if row[1] < 0.7 else TED
+            ty = PIX if row[1] < 0.7 or not business[i] else TED  # TED only on business days
             add(a, t0, ty, bal * AMOUNT_SHARE * 50, key(2), mule(3), CAP_DRAIN, p, city, uf)
         elif p == 2 and not nightly:  # the account is younger than a night: no incident
             continue
@@ -516,7 +578,10 @@ def _fraud_events(
                 day_start = (t + LOCAL_OFFSET_MS) // DAY_MS * DAY_MS - LOCAL_OFFSET_MS
                 t = min(t, day_start + 5 * HOUR_MS - 1)
         elif p == 3:  # NEW_PAYEE_LARGE_AMOUNT: first payment to a never-seen payee, most of the balance
-            add(a, t0, PIX, bal * (0.4 + 0.55 * row[1]), key(2), mule(3), CAP_DRAIN, p, city, uf)
+            # and at least half a month's income: the account is drained if it holds 30% of a
+            # month's income, otherwise the attempt FAILS (insufficient funds), still large
+            large = max(bal * (0.4 + 0.55 * row[1]), float(income[a]) * (0.5 + row[4]))
+            add(a, t0, PIX, large, key(2), mule(3), CAP_FLOOR, p, city, uf, cap=float(income[a]) * 0.3)
         elif p == 4:  # ROUND_AMOUNTS: 2..4 PIX of round values the same day
             k = 2 + int(row[1] * 3)
             t = t0

@@ -69,7 +69,7 @@ def generate_properties(ctx: BlockContext) -> list[Record]:
     value = np.exp(np.log(lo) + t * np.log(hi / lo))
     value = np.clip(np.rint(value / 100_000) * 100_000, lo, hi).astype(np.int64)  # whole R$ 1,000
     locations = sample_locations(ctx.rng("location"), n)
-    addresses = sample_addresses(ctx.rng("address"), n, locations)
+    addresses = sample_addresses(ctx.rng("address"), n, locations, [PROPERTY_TYPES[k] for k in kind.tolist()])
     registry = zero_padded((u[:, 3] * 1_000_000).astype(np.int64), 6)
     return [
         {

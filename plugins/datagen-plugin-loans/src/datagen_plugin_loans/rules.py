@@ -34,9 +34,16 @@ PIPELINE = ("PENDING", "APPROVED", "REJECTED")
 
 
 def check_property(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """Appraised value and area are positive; the registration number ends with the address's UF."""
+    """Appraised value and area are positive; the registration number ends with the address's UF;
+    the complement fits the property (an apartment names its flat, a house has no flat, land none)."""
     for r in records:
         key = r["property_id"]
+        complement = r["address"]["complement"]
+        kind = r["property_type"]
+        flat = complement is not None and "Apto" in complement
+        if (kind == "APARTMENT" and not flat) or (kind == "HOUSE" and flat) or (kind == "LAND" and complement):
+            yield Violation(spec.name, key, "address", "property-complement",
+                            f"complement {complement!r} does not fit a {kind}")
         if r["appraised_value"] <= 0 or r["area_sqm"] <= 0:
             yield Violation(spec.name, key, "appraised_value", "property-positive",
                             f"value {r['appraised_value']} and area {r['area_sqm']} must be > 0")
