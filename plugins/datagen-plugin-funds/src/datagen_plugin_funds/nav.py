@@ -46,10 +46,13 @@ MAX_MOVE_SIGMAS = 8.0
 NAV_UNIT = 10**NAV_SCALE
 
 
+@functools.lru_cache(maxsize=16)
 def model_days(as_of_day: int) -> np.ndarray:
     """Epoch days of the business days in the model window, ending before ``as_of_day``."""
     days = np.arange(as_of_day - MODEL_DAYS, as_of_day, dtype=np.int64)
-    return days[is_business_days(days)]
+    days = days[is_business_days(days)]
+    days.setflags(write=False)
+    return days
 
 
 @functools.lru_cache(maxsize=16)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from datagen_plugin_banking.bankcalendar import roll_forward
+from datagen_plugin_banking import bankcalendar
 from datagen_plugin_loans.plan import HOUSING, loan_plan, loan_settings
 
 from datagen_kernel import BlockContext, Record, RunInfo, as_rows
@@ -55,6 +56,13 @@ _EPOCH = dt.date(1970, 1, 1)
 _DAY_MS = 86_400_000
 
 
+@functools.lru_cache(maxsize=4096)
+def roll_forward(day: dt.date) -> dt.date:
+    """The banking calendar's ``roll_forward`` (the day, or the next business day), memoized."""
+    return bankcalendar.roll_forward(day)
+
+
+@functools.lru_cache(maxsize=65536)
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later (the month's last day when it is shorter)."""
     total = day.month - 1 + months
@@ -235,16 +243,24 @@ def cancelled_at_premium(policy: Record) -> int:
 
 def premium_dates(policy: Record, today: dt.date) -> list[dt.date]:
     """Due dates of the premiums generated: past ones, and the next one for a policy in force."""
+    if _LAST_DATES and _LAST_DATES[0] is policy and _LAST_DATES[1] == today:  # once per premium of a policy
+        return _LAST_DATES[2]  # type: ignore[no-any-return]
     if policy["insurance_type"] == "TRAVEL":
         dues = [policy["start_date"]]
     else:
         dues = [add_months(policy["start_date"], k) for k in range(12)]
     past = [d for d in dues if d < today]
     if policy["status"] == "CANCELLED":
-        return past[: cancelled_at_premium(policy) + 1]
-    if policy["status"] in ("ACTIVE", "CLAIM_IN_PROGRESS") and len(past) < len(dues):
-        return [*past, dues[len(past)]]
-    return past
+        found = past[: cancelled_at_premium(policy) + 1]
+    elif policy["status"] in ("ACTIVE", "CLAIM_IN_PROGRESS") and len(past) < len(dues):
+        found = [*past, dues[len(past)]]
+    else:
+        found = past
+    _LAST_DATES[:] = [policy, today, found]
+    return found
+
+
+_LAST_DATES: list[Any] = []
 
 
 def count_premiums(policy: Record, row: Row) -> int:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from datagen_plugin_banking.bankcalendar import roll_forward
-
 from datagen_kernel import EntitySpec, Lookup, Record, Rule, RunInfo, Violation, as_rows
 from datagen_plugin_insurance.entities import CLAIM_TYPES, UNDECIDED
-from datagen_plugin_insurance.generators import AUTO_MIN_INCOME_CENTS, YEARLY_RATE, local_date
+from datagen_plugin_insurance.generators import AUTO_MIN_INCOME_CENTS, YEARLY_RATE, local_date, roll_forward
 from datagen_plugin_insurance.insurers import NAMES
 
 _DAY_MS = 86_400_000
