@@ -86,26 +86,36 @@ def penetration(run: RunInfo) -> float:
 # --- what a block knows about its customers --------------------------------------------------
 
 class BlockFacts:
-    """Per block: the property of each customer's housing loan and the account premiums debit."""
+    """Per block, computed on first use: the property of each customer's housing loan (for
+    policies, which reference ``property``) and the account premiums debit (for premiums,
+    which reference ``account``)."""
 
     def __init__(self, ctx: BlockContext) -> None:
         self.context = ctx
-        customers = as_rows(ctx.records("customer"))
+
+    @functools.cached_property
+    def housing(self) -> dict[str, Record]:
+        ctx = self.context
+        found: dict[str, Record] = {}
         properties = as_rows(ctx.records("property")) if ctx.has("property") else []
-        self.housing: dict[str, Record] = {}
         if properties:
+            customers = as_rows(ctx.records("customer"))
             plan = loan_plan(ctx.run.seed, ctx.block if ctx.block is not None else -1, ctx.size,
                              loan_settings(ctx.run).penetration)
             borrowers = plan.borrower[plan.loan_type == HOUSING].tolist()
-            for position, prop in zip(borrowers, properties, strict=False):
-                self.housing[customers[position]["customer_id"]] = prop
-        self.accounts: dict[str, tuple[str, str]] = {}
-        if ctx.has("account"):
-            for acc in as_rows(ctx.records("account")):
-                owner = acc["customer_id"]
-                if owner not in self.accounts or (acc["account_type"] == "CONTA_CORRENTE" and \
-                        self.accounts[owner][1] != "CONTA_CORRENTE"):
-                    self.accounts[owner] = (acc["account_id"], acc["account_type"])
+            for position, prop in zip(borrowers, properties, strict=True):
+                found[customers[position]["customer_id"]] = prop
+        return found
+
+    @functools.cached_property
+    def accounts(self) -> dict[str, tuple[str, str]]:
+        """customer_id -> (account_id, account_type): the first CONTA_CORRENTE, else the first account."""
+        found: dict[str, tuple[str, str]] = {}
+        for acc in as_rows(self.context.records("account")):
+            owner = acc["customer_id"]
+            if owner not in found or (acc["account_type"] == "CONTA_CORRENTE" and found[owner][1] != "CONTA_CORRENTE"):
+                found[owner] = (acc["account_id"], acc["account_type"])
+        return found
 
 
 _FACTS: list[BlockFacts] = []
