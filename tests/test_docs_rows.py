@@ -37,4 +37,4 @@ def test_the_policy_broker_and_loyalty_examples_run() -> None:
     assert len(data["coverage"]) == len(data["policy"]) + 2 * homes
     gold = [c for c in data["customer"] if c["loyalty_tier"] == "GOLD"]
     assert all(c["monthly_income"] >= 1_500_000 for c in gold)
-    assert issubclass(suite.TestInsurancePack, PackConformance) and suite.TestInsurancePack.pack == "insurance"
+    assert issubclass(suite.TestPolicyPack, PackConformance) and suite.TestPolicyPack.pack == "policies"

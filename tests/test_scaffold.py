@@ -27,7 +27,7 @@ def scaffolded(tmp_path_factory: pytest.TempPathFactory, datagen_venv: PluginVen
     the sink have names of the user's, the others the default ones (extend: ``customer``)."""
     where = tmp_path_factory.mktemp("scaffolded")
     folders = {}
-    names = {"rows": ["--entity", "insurance_policy"], "sink": ["--sink", "audit-log"]}
+    names = {"rows": ["--entity", "extended_warranty"], "sink": ["--sink", "audit-log"]}
     for kind in KINDS:
         code, output = _new_plugin([f"scaffolded-{kind}", "--kind", kind, *names.get(kind, [])], where)
         assert code == 0, output

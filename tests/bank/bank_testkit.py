@@ -1,7 +1,7 @@
-"""Test kit of the bank-wide tests: all four entity packs installed, run through the CLI.
+"""Test kit of the bank-wide tests: every bundled entity pack installed, run through the CLI.
 
-Every test here needs datagen-plugin-banking, -cards, -loans and -trades installed (as
-``make setup`` does) and skips with the reason otherwise.
+Every test here needs datagen-plugin-banking, -cards, -loans, -trades, -insurance, -funds and
+-consorcio installed (as ``make setup`` does) and skips with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ from click.testing import CliRunner, Result
 from datagen_kernel import PluginHost, make_plugin_host
 from datagen_kernel.cli import make_cli
 
-PACKS = ("datagen-plugin-banking", "datagen-plugin-cards", "datagen-plugin-loans", "datagen-plugin-trades")
-ENTITIES = ("stock", "customer", "property", "account", "credit_card", "loan", "payroll", "recurring_payment",
-            "transaction", "account_event", "reversal", "card_transaction", "installment", "trade")
+PACKS = ("datagen-plugin-banking", "datagen-plugin-cards", "datagen-plugin-loans", "datagen-plugin-trades",
+         "datagen-plugin-insurance", "datagen-plugin-funds", "datagen-plugin-consorcio")
+BANK_ENTITIES = ("stock", "customer", "property", "account", "credit_card", "loan", "payroll", "recurring_payment",
+                 "transaction", "account_event", "reversal", "card_transaction", "installment", "trade")
+"""The banking, cards, loans and trades packs' entities."""
+PRODUCT_ENTITIES = ("insurance_policy", "insurance_claim", "insurance_premium", "fund", "fund_position",
+                    "fund_quote", "consortium")
+"""The insurance, funds and consorcio packs' entities."""
+ENTITIES = BANK_ENTITIES + PRODUCT_ENTITIES
 STATS_CUSTOMERS = 20_000
 
 
@@ -33,7 +39,7 @@ def missing_packs() -> list[str]:
 
 
 def bank_host(*extra: object) -> PluginHost:
-    """Everything installed (the four packs, the sinks), plus ``extra`` plugins."""
+    """Everything installed (the entity packs, the sinks), plus ``extra`` plugins."""
     return make_plugin_host(plugins=extra)
 
 

@@ -12,7 +12,7 @@ from bank_testkit import BankRun, invoke, missing_packs
 def _bank_installed() -> None:
     missing = missing_packs()
     if missing:
-        pytest.skip(f"bank-wide tests need the four entity packs; not installed: {missing}")
+        pytest.skip(f"bank-wide tests need the bundled entity packs; not installed: {missing}")
 
 
 @pytest.fixture

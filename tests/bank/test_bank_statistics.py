@@ -1,6 +1,6 @@
 """Bank-wide statistics on a 20,000-customer sample: the catalog's weights and volumes.
 
-One run of all four packs through the CLI and the json sink (seed 42, 2 workers). Unless a
+One run of every bundled pack through the CLI and the json sink (seed 42, 2 workers). Unless a
 test says otherwise, a share must be within 4 standard errors of the catalog weight
 (``4 * sqrt(p * (1 - p) / n)``): a correct generator fails that about once in 16,000 checks.
 Shares that other rules legitimately move (declines for the card limit, failed debits for

@@ -189,7 +189,7 @@ def _decode_numeric(blob: bytes) -> decimal.Decimal:
     return (-value if sign == 0x4000 else value).quantize(decimal.Decimal(1).scaleb(-dscale))
 
 
-@pytest.mark.parametrize(("precision", "scale"), [(15, 2), (10, 6), (5, 0), (20, 4)])
+@pytest.mark.parametrize(("precision", "scale"), [(15, 2), (10, 6), (5, 0), (20, 4), (20, 6), (24, 8)])
 def test_numeric_columns_vectorized_decode_to_the_same_values(precision: int, scale: int) -> None:
     import random
 
@@ -203,6 +203,9 @@ def test_numeric_columns_vectorized_decode_to_the_same_values(precision: int, sc
     if precision <= 18:  # beyond int64: value by value
         assert len({len(b) for b in encoded}) == 1, "all ints of one column take the vectorized path"
     for v, blob in zip(values, encoded, strict=True):
+        assert _decode_numeric(blob) == decimal.Decimal(v).scaleb(-scale)
+    small = [v % 10**15 for v in values]  # int64 values in a wide column (NUMERIC(20,6)): vectorized too
+    for v, blob in zip(small, binary_column(plan, small), strict=True):
         assert _decode_numeric(blob) == decimal.Decimal(v).scaleb(-scale)
     mixed = [None, decimal.Decimal("1.5"), 7]
     encoded = binary_column(plan, mixed)

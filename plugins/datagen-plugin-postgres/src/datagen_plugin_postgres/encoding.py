@@ -368,7 +368,9 @@ def _numeric_vector(values: Column, precision: int, scale: int) -> Fixed | None:
     out["sign"] = np.where(arr < 0, 0x4000, 0)
     out["dscale"] = scale
     for k in range(groups):
-        out["digits"][:, k] = (magnitude // 10000 ** (groups - 1 - k)) % 10000
+        divisor = 10000 ** (groups - 1 - k)
+        # NUMERIC(20,6) and wider: the leading digits of int64 magnitudes are 0 (and their divisors overflow int64)
+        out["digits"][:, k] = 0 if divisor >= 2**63 else (magnitude // divisor) % 10000
     return out.view(np.uint8).reshape(len(arr), out.dtype.itemsize)
 
 
