@@ -59,7 +59,7 @@ def _names(short: str, kind: str, entity: str | None, sink: str | None) -> tuple
     if entity is not None and (not _ENTITY.match(entity) or len(entity) > 40 or keyword.iskeyword(entity)):
         raise UsageError(f"entity name {entity!r} is invalid",
                          hint="use lower_snake_case letters, digits and underscores, starting with a letter "
-                              "(at most 40 characters), e.g. --entity insurance_policy")
+                              "(at most 40 characters), e.g. --entity pet_policy")
     if sink is not None and (not _NAME.match(sink) or len(sink) > 40):
         raise UsageError(f"sink name {sink!r} is invalid",
                          hint="use lowercase letters, digits and single dashes, starting with a letter, "
