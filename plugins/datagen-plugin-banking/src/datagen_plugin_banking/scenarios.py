@@ -34,7 +34,8 @@ CUSTOMER_360 = Scenario(
     name="customer-360",
     doc=(
         "Every product for every customer: each has a CONTA_CORRENTE and an INVESTIMENTOS "
-        "account (and, with the other packs installed, a card, a loan and trades)."
+        "account (and, with the other packs installed, a card, a loan, trades, an insurance "
+        "policy, a fund position and a consórcio quota)."
     ),
 )
 
