@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import struct
+from decimal import Decimal as PyDecimal
 
 import pytest
 from datagen_plugin_postgres.connection import check_url, connect_error, safe_url
@@ -224,10 +225,10 @@ def test_a_float_where_an_int_belongs_is_not_truncated() -> None:
     from datagen_plugin_postgres.encoding import ColumnPlan
 
     money = ColumnPlan("m", "NUMERIC(15,2)", "m", None, 2, 15)
-    with pytest.raises(TypeError, match="decimal value must be int"):
-        binary_column(money, [100, 2.5])
+    # a float is the decimal's value (2.5 is 2.50), never a count of cents cut short
+    assert binary_column(money, [100, 2.5]) == binary_column(money, [PyDecimal("1.00"), PyDecimal("2.50")])
     stamps = ColumnPlan("t", "TIMESTAMPTZ", "t", None, 0, 0)
-    with pytest.raises(TypeError, match="timestamp value must be int"):
+    with pytest.raises(TypeError, match="float value; use int epoch milliseconds"):
         binary_column(stamps, [1_700_000_000_000, 1.7e12])
     count = ColumnPlan("n", "INTEGER", "n", None, 0, 0)
     with pytest.raises(TypeError, match="int value expected"):
@@ -248,3 +249,19 @@ def test_a_value_of_the_wrong_type_is_one_clear_sink_error() -> None:
     small = EntitySpec("s", Kind.MASTER, (Field("s_id", Uuid()), Field("n", Int(minimum=0, maximum=10))), "s_id")
     with pytest.raises(SinkError, match="column n: value out of INTEGER range"):
         CopyBinarySerializer({}).encode(small, [{"s_id": good["parent_id"], "n": 2**40}])
+
+
+def test_decimals_and_instants_round_by_the_kernel_rule() -> None:
+    """Half away from zero, like the json serializer and Avro: 0.125 is 0.13, never 0.12."""
+    import datetime as dt
+
+    from datagen_plugin_postgres.encoding import ColumnPlan, epoch_ms, scaled_int, text_column
+
+    assert [scaled_int(v, 2) for v in (PyDecimal("0.125"), PyDecimal("-0.125"), 2.675, PyDecimal("0.1249"))] == \
+        [13, -13, 268, 12]
+    money = ColumnPlan("m", "NUMERIC(15,2)", "m", None, 2, 15)
+    assert text_column(money, [PyDecimal("0.125"), PyDecimal("-0.125"), None]) == ["0.13", "-0.13", "\\N"]
+    at = dt.datetime(2024, 1, 1, 0, 0, 0, 2500, tzinfo=dt.UTC)
+    assert epoch_ms(at) == 1_704_067_200_003
+    stamps = ColumnPlan("t", "TIMESTAMPTZ", "t", None, 0, 0)
+    assert text_column(stamps, [at]) == ["2024-01-01T00:00:00.003Z"]
