@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 CUSTOMERS ?= 1000
 
-.PHONY: setup run test unit lint stack-up stack-down docs bench clean
+.PHONY: setup run test unit lint stack-up stack-down docs bench mutation clean
 
 setup: $(BIN)/.installed
 
@@ -48,5 +48,9 @@ docs: setup  ## regenerate the generated docs (CLI reference, hook reference, da
 bench: setup
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
+mutation: setup  ## mutation testing of the kernel's core and the codecs (CPU heavy; see docs/testing.md)
+	$(BIN)/pip install --quiet "mutmut==2.5.1"
+	$(BIN)/python scripts/mutation.py $(TARGETS)
+
 clean:
-	rm -rf datagen-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf datagen-out .pytest_cache .mypy_cache .ruff_cache .mutmut-cache

@@ -1,0 +1,64 @@
+"""Mutation testing on demand (``make mutation``): mutmut over the kernel's core and the codecs.
+
+Each target is a module and the fast unit tests that should kill its mutants; mutmut changes
+one thing at a time (an operator, a constant, a comparison...) and reruns those tests. A mutant
+that no test kills ("survived") is a behaviour no test pins: docs/testing.md lists them, each
+killed by a new test or explained.
+
+mutmut edits the files in place while it runs (and restores them): do not edit the tree
+meanwhile. Results accumulate in ``.mutmut-cache``; ``mutmut results`` lists them and
+``mutmut show ID`` shows one mutant. CPU heavy: about one test run per mutant.
+
+    python scripts/mutation.py            # every target
+    python scripts/mutation.py normalise  # targets whose name contains "normalise"
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AVRO = "plugins/datagen-plugin-avro"
+POSTGRES = "plugins/datagen-plugin-postgres"
+
+TARGETS: list[tuple[str, list[str]]] = [
+    ("datagen_kernel/codecs/normalise.py", ["tests/test_kernel_normalise.py"]),
+    (f"{AVRO}/src/datagen_plugin_avro/codec.py",
+     [f"{AVRO}/tests/test_avro_codec.py", f"{AVRO}/tests/test_avro_matrix_encoder.py"]),
+    ("datagen_kernel/cli/common.py", ["tests/test_kernel_errors.py"]),
+    ("datagen_kernel/api/seeding.py", ["tests/test_kernel_seeding.py"]),
+    ("datagen_kernel/engine/validation.py", ["tests/test_kernel_validation.py", "tests/test_kernel_normalise.py"]),
+    ("datagen_kernel/codecs/json.py", ["tests/test_kernel_serializers.py", "tests/test_kernel_jsonlines.py"]),
+    (f"{POSTGRES}/src/datagen_plugin_postgres/encoding.py",
+     [f"{POSTGRES}/tests/test_postgres_units.py", f"{POSTGRES}/tests/test_postgres_columnar.py"]),
+    ("datagen_kernel/engine/plan.py", ["tests/test_kernel_run.py", "tests/test_kernel_config.py"]),
+]
+"""(module, the tests that should kill its mutants), most important first."""
+
+
+def runner(tests: list[str]) -> str:
+    return shlex.join([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not integration",
+                       "--timeout", "120", *tests])
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv[1:]
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    for module, tests in TARGETS:
+        if wanted and not any(w in module for w in wanted):
+            continue
+        started = time.monotonic()
+        print(f"== {module} ({', '.join(tests)})", flush=True)
+        subprocess.run([mutmut, "run", "--paths-to-mutate", module, "--tests-dir", "tests", "--runner", runner(tests),
+                        "--no-progress"], cwd=ROOT, check=False)
+        print(f"== {module}: {time.monotonic() - started:.0f} s", flush=True)
+    subprocess.run([mutmut, "results"], cwd=ROOT, check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
