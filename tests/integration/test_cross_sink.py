@@ -111,13 +111,15 @@ def _decimals(places: int, digits: int, scale: int) -> st.SearchStrategy[Any]:
 
 
 def _instants() -> st.SearchStrategy[Any]:
-    offsets = st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=-3)), dt.timezone(dt.timedelta(hours=5, minutes=30))])
+    offsets = st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=-3)),
+                               dt.timezone(dt.timedelta(hours=5, minutes=30))])
     first_ms = (FIRST_INSTANT - EPOCH) // dt.timedelta(milliseconds=1)
     last_ms = (LAST_INSTANT - EPOCH) // dt.timedelta(milliseconds=1)
     return st.one_of(
         st.sampled_from([first_ms, last_ms, 0, -1, 1_704_067_200_000]),
         st.integers(min_value=first_ms, max_value=last_ms),
-        st.sampled_from([dt.datetime(2024, 1, 1, 0, 0, 0, 1500, tzinfo=UTC), dt.datetime(2024, 1, 1, 0, 0, 0, 2500, tzinfo=UTC),
+        st.sampled_from([dt.datetime(2024, 1, 1, 0, 0, 0, 1500, tzinfo=UTC),
+                         dt.datetime(2024, 1, 1, 0, 0, 0, 2500, tzinfo=UTC),
                          dt.datetime(1969, 12, 31, 23, 59, 59, 999_500, tzinfo=UTC)]),
         st.datetimes(min_value=dt.datetime(1, 1, 3), max_value=dt.datetime(9999, 12, 29), timezones=offsets),
     )
@@ -141,7 +143,8 @@ def _records(draw: st.DrawFn) -> list[dict[str, Any]]:
             "label": draw(st.one_of(EDGE_TEXT, TEXT)),
             "short": draw(st.one_of(st.none(), TEXT.map(lambda s: s[:8]))),
             "big": draw(st.one_of(st.sampled_from([-(2**63), 2**63 - 1, 0]), st.integers(-(2**63), 2**63 - 1))),
-            "small": draw(st.one_of(st.none(), st.sampled_from([-(2**31), 2**31 - 1]), st.integers(-(2**31), 2**31 - 1))),
+            "small": draw(st.one_of(st.none(), st.sampled_from([-(2**31), 2**31 - 1]),
+                                    st.integers(-(2**31), 2**31 - 1))),
             "ratio": draw(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))),
             "flag": draw(st.booleans()),
             "amount": draw(st.one_of(st.none(), _decimals(4, 8, 2))),
