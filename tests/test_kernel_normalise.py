@@ -29,6 +29,7 @@ from datagen_kernel.api.schema import (
 from datagen_kernel.codecs.normalise import (
     ROUNDING,
     TIMESTAMP_RANGE,
+    check_text,
     epoch_millis,
     normalise,
     round_half_up,
@@ -161,11 +162,6 @@ def test_values_with_more_precision_are_rounded_once_without_touching_the_genera
         ({"n": 1.0}, "is not an int"),
         ({"ratio": float("inf")}, "is not a finite number"),
         ({"flag": 1}, "is not a bool"),
-        ({"name": "abcdef"}, "is longer than 5 characters"),
-        ({"name": "a\x00b"}, "holds a NUL character"),
-        ({"name": "\ud800"}, "lone surrogate"),
-        ({"kind": "C"}, "is not one of ['A', 'B']"),
-        ({"id": ID.upper()}, "is not a uuid in canonical lower-case form"),
         ({"address": {"rent": 10**9}}, "(in 'rent') does not fit decimal(8,2)"),
     ],
 )
@@ -177,6 +173,27 @@ def test_a_value_the_type_cannot_hold_is_one_clear_error(changes: dict[str, Any]
     assert text.startswith("entity 'probe', field ")
     assert message in text
     assert "bug in the generator" in text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "abcdef"}, "is longer than 5 characters"),
+        ({"name": "a\x00b"}, "holds a NUL character"),
+        ({"name": "\ud800"}, "lone surrogate"),
+        ({"kind": "C"}, "is not one of ['A', 'B']"),
+        ({"id": ID.upper()}, "is not a uuid in canonical lower-case form"),
+        ({"id": "6ffea1d9-118c-442a-b488-a600af840a4"}, "is not a uuid in canonical lower-case form"),
+    ],
+)
+def test_text_constraints_are_checked_on_demand(changes: dict[str, Any], message: str) -> None:
+    rows = [_row(), _row(**changes)]
+    assert normalise(SPEC, rows) is rows  # text is not scanned on the hot path
+    with pytest.raises(ValidationFailed) as caught:
+        check_text(SPEC, rows)
+    assert str(caught.value).startswith("entity 'probe', field ")
+    assert message in str(caught.value)
+    check_text(SPEC, [_row(), _row(id="01234567-0123-4123-8123-012345678901", name=None)])
 
 
 def test_array_columns_are_checked_by_their_bounds() -> None:

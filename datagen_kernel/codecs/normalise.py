@@ -20,16 +20,16 @@ A value its type cannot hold is an error naming the entity, the field, the recor
 the value (``ValidationFailed``), whatever the sinks: a decimal with more integer digits than
 ``p - s``; a timestamp outside ``TIMESTAMP_RANGE`` or a naive ``datetime``; a date outside
 years 1-9999 or a ``datetime`` where a date belongs; an int outside what its column holds
-(``int`` for ``Int(maximum <= 2**31 - 1)``, else ``long``); a NaN or infinite float; a string
-longer than ``max_length``, holding a NUL character or a lone surrogate; an enum value that is
-not one of its symbols; a uuid not in canonical lower-case form; a bool field holding
-anything but a bool.
+(``int`` for ``Int(maximum <= 2**31 - 1)``, else ``long``); a NaN or infinite float; a bool
+field holding anything but a bool.
 
-Cost: a column already exact (an integer numpy array, a list of ints, strings...) is checked
-with one dtype or type test and C-level ``min``/``max`` per column, never value by value in
-Python; only values that need rounding are converted one at a time. Columns held as
-``TextColumn`` are taken as they are (built from declared symbols or generated ids; the
-validation sample checks them).
+Cost: a column already exact (an integer numpy array, a list of ints...) is checked with one
+dtype or type test and C-level ``min``/``max`` per column, never value by value in Python;
+only values that need rounding are converted one at a time. Text has no precision to round:
+text columns are passed as they are. Their constraints (no NUL character or lone surrogate,
+``max_length``, enum symbols, canonical uuids) would cost a scan of every character, about as
+much as generating the text; ``check_text`` does it on demand (plugin tests), the engine's
+validation sample checks lengths and symbols on every block.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import math
 import operator
 import re
 from collections.abc import Sequence
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -87,6 +88,7 @@ INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 _UUID = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*")
 _BOOLS = {bool, np.bool_}
+_NOT_NONE = partial(operator.is_not, None)
 
 
 class ValueRangeError(ValueError):
@@ -236,14 +238,14 @@ def _text(value: Any) -> str:
 def _column(f: Field, stored: Any) -> list[Any] | None:
     """The converted column of field ``f`` (a list), or None when ``stored`` is exact already."""
     t = f.type
-    if isinstance(stored, TextColumn):
-        return None
+    if isinstance(stored, TextColumn) or isinstance(t, (String, Uuid, Enum)):
+        return None  # text has no precision to round; its constraints: see check_text
     if isinstance(stored, np.ndarray):
         return _array(t, stored)
     values: list[Any] = stored if isinstance(stored, list) else list(stored)
     present = values
     if None in values:
-        present = [v for v in values if v is not None]
+        present = list(filter(_NOT_NONE, values))  # C-level: no Python code per value
         if not present:
             return None
     return _values(t, values, present)
@@ -371,8 +373,7 @@ def _values(t: FieldType, values: list[Any], present: list[Any]) -> list[Any] | 
             raise _Problem(_index(values, bad), bad, "is not a bool")
         return None
     if isinstance(t, (String, Uuid, Enum)):
-        _strings(t, values, present, kinds)
-        return None
+        return None  # text has no precision to round; its constraints: see check_text
     if isinstance(t, RecordType):
         return _nested(t, values, present)
     return None
@@ -409,6 +410,32 @@ def _shown(t: FieldType, value: int) -> Any:
     return value
 
 
+def check_text(spec: EntitySpec, records: Records) -> None:
+    """The text fields' constraints on every value: a NUL character or a lone surrogate (no
+    sink can store them alike), ``max_length``, enum symbols, the canonical uuid form.
+
+    Not part of ``normalise``: it reads every character of every text value, which costs about
+    as much as generating them, so the engine leaves it to the validation sample and the sinks;
+    plugin tests call it (``ConformancePack`` checks) and so can plugins. Raises
+    ``ValidationFailed`` like ``normalise``.
+    """
+    for f in spec.fields:
+        if not isinstance(f.type, (String, Uuid, Enum)):
+            continue
+        stored = records.stored(f.name) if isinstance(records, Batch) and not records.rows_built else \
+            [r.get(f.name) for r in records]
+        if isinstance(stored, TextColumn):
+            stored = stored.tolist()
+        values = stored if isinstance(stored, list) else list(stored)
+        present = list(filter(_NOT_NONE, values))
+        if not present:
+            continue
+        try:
+            _strings(f.type, values, present, set(map(type, present)))
+        except _Problem as p:
+            raise _error(spec, records, f, p) from None
+
+
 def _strings(t: FieldType, values: list[Any], present: list[Any], kinds: set[type]) -> None:
     if kinds != {str}:
         bad = next(v for v in present if type(v) is not str)
@@ -433,9 +460,13 @@ def _strings(t: FieldType, values: list[Any], present: list[Any], kinds: set[typ
         if bad_symbols:
             bad = next(v for v in present if v in bad_symbols)
             raise _Problem(_index(values, bad), bad, f"is not one of {list(t.symbols)}")
-    elif isinstance(t, Uuid) and (len(joined) != 36 * len(present) or not _UUID.fullmatch(joined)):
-        bad = next(v for v in present if not _UUID.fullmatch(v) or len(v) != 36)
-        raise _Problem(_index(values, bad), bad, "is not a uuid in canonical lower-case form")
+    elif isinstance(t, Uuid) and (len(joined) != 36 * len(present) or not joined.islower()
+                                  or joined.count("-") != 4 * len(present)):
+        # the cheap test (36 characters each, four dashes each, no capital letter) failed or
+        # could not tell (no letter at all): the exact one, value by value
+        bad = next((v for v in present if not _UUID.fullmatch(v) or len(v) != 36), None)
+        if bad is not None:
+            raise _Problem(_index(values, bad), bad, "is not a uuid in canonical lower-case form")
 
 
 def _utf8(v: str) -> bool:
@@ -486,6 +517,7 @@ __all__ = [
     "ROUNDING",
     "TIMESTAMP_RANGE",
     "ValueRangeError",
+    "check_text",
     "epoch_millis",
     "exact",
     "normalise",
