@@ -89,3 +89,15 @@ def test_without_debug_one_line_and_no_traceback() -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: invalid configuration: unknown sink 'nosuch'")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_as_of_without_an_offset_is_in_the_run_time_zone() -> None:
+    import datetime as dt
+
+    from datagen_kernel.cli.common import parse_as_of
+
+    sao_paulo = dt.timezone(dt.timedelta(hours=-3))
+    assert parse_as_of("2024-05-01T10:30", sao_paulo) == dt.datetime(2024, 5, 1, 13, 30, tzinfo=dt.UTC)
+    assert parse_as_of("2024-05-01", sao_paulo).utcoffset() == dt.timedelta(hours=-3)
+    assert parse_as_of("2024-05-01T10:30+01:00", sao_paulo).utcoffset() == dt.timedelta(hours=1)
+    assert parse_as_of("2024-05-01T10:30").tzinfo == dt.UTC

@@ -53,3 +53,10 @@ def test_streams_and_uuids_are_pinned() -> None:
     assert stream_for(42, "customer", 0, "income").integers(0, 10**9, 3).tolist() == [185757058, 842527711, 553857763]
     assert uuid4_strings(stream_for(7, "account"), 2) == [
         "02d5571a-6968-4399-aa25-adb0d7900c41", "9583cebb-3ccf-44fb-b919-80bac15f7f70"]
+
+
+def test_the_block_size_is_the_format_constant() -> None:
+    """Roots per block: part of the output format (a change moves every record to other streams)."""
+    from datagen_kernel.api.seeding import BLOCK_SIZE
+
+    assert BLOCK_SIZE == 500

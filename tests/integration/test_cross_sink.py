@@ -13,6 +13,7 @@ without the kernel's code).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -227,7 +228,6 @@ def _postgres_rows(url: str, schema: str) -> list[dict[str, Any]]:
         cur = conn.execute(f'SELECT * FROM "{schema}"."probe"')
         names = [c.name for c in cur.description or []]
         rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
     out = []
     for row in rows:
         city, rent = row.pop("address_city"), row.pop("address_rent")
@@ -274,6 +274,26 @@ def _avro_records(registry: str, values: list[bytes]) -> list[dict[str, Any]]:
     return out
 
 
+def _drop(tag: str, bootstrap: str, registry: str, postgres_url: str) -> None:
+    """Everything the example made: its PostgreSQL schema, topics and registry subjects."""
+    import psycopg
+    from confluent_kafka.admin import AdminClient
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{tag}" CASCADE')
+
+    topics = [f"{tag}.probe", f"{tag}-avro.probe"]
+    for future in AdminClient({"bootstrap.servers": bootstrap}).delete_topics(topics).values():
+        with contextlib.suppress(Exception):
+            future.result(10)
+    client = SchemaRegistryClient({"url": registry})
+    for subject in client.get_subjects():
+        if subject.startswith(tag):
+            client.delete_subject(subject)
+            client.delete_subject(subject, permanent=True)
+
+
 def _console_records(output: str) -> Iterator[dict[str, Any]]:
     for line in output.split("\n"):  # not splitlines(): JSON text may hold U+2028 and the like
         if line.startswith("{"):
@@ -306,6 +326,14 @@ def test_every_sink_carries_the_same_value(records: list[dict[str, Any]], tmp_pa
             "--sink", "kafka-avro", "-o", f"kafka-avro.bootstrap_servers={kafka_bootstrap}",
             "-o", f"kafka-avro.topic_prefix={tag}-avro.", "-o", "kafka-avro.partitions=1",
             "-o", f"avro.schema_registry_url={schema_registry_url}"]
+    try:
+        _check_every_sink(host, args, records, out, tag, kafka_bootstrap, schema_registry_url, postgres_url)
+    finally:
+        _drop(tag, kafka_bootstrap, schema_registry_url, postgres_url)
+
+
+def _check_every_sink(host: Any, args: list[str], records: list[dict[str, Any]], out: Any, tag: str,
+                      kafka_bootstrap: str, schema_registry_url: str, postgres_url: str) -> None:
     result = CliRunner().invoke(make_cli(lambda: host), args)
     assert result.exit_code == 0, result.output
     want = [_expected(r) for r in records]
