@@ -52,6 +52,7 @@ from benchinfo import print_header
 
 from datagen_kernel import make_plugin_host
 from datagen_kernel.api.sinks import SinkContext
+from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import execute
@@ -185,9 +186,12 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
     """
     plan = _plan(host, customers, route, url, "unused", fmt, 1)
     planned = plan.routes[0]
-    encoder = planned.sink_cls(planned.config)
+    # encode as the engine does: the route's serializer, through the block processor
+    encoders = new_sinks(plan)
+    serializers, _ = open_serializers(plan, encoders)
     # generate in the engine's order (block by block) and encode as the engine does
     globals_ = {n: plan.generators[n](plan.context(n, None, {})) for n in plan.global_entities()}
+    processor = BlockProcessor(plan, encoders, serializers, globals_)
     phases: list[list[Any]] = []
     rows = 0
     encode_s = 0.0
@@ -196,7 +200,7 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
         emitted = plan.emitted_in(phase)
         for name in emitted:
             if plan.specs[name].scope.value == "global":
-                batches.append(encoder.encode(plan.specs[name], globals_[name]))
+                batches.extend(b for _, b in processor.encode(name, globals_[name]))
         if plan.block_entities(phase):
             for block in range(plan.blocks):
                 block_records = dict(globals_)
@@ -205,9 +209,7 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
                     if name in emitted:
                         t0 = time.process_time()
                         recs = block_records[name]
-                        for i in range(0, len(recs), plan.params.batch_size):
-                            batches.append(pickle.loads(pickle.dumps(encoder.encode(
-                                plan.specs[name], recs[i:i + plan.params.batch_size]))))
+                        batches.extend(pickle.loads(pickle.dumps(b)) for _, b in processor.encode(name, recs))
                         encode_s += time.process_time() - t0
         rows += sum(b.count for b in batches)
         phases.append(batches)
