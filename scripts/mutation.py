@@ -31,16 +31,16 @@ POSTGRES = "plugins/datagen-plugin-postgres"
 TARGETS: list[tuple[str, list[str]]] = [
     ("datagen_kernel/cli/common.py", ["tests/test_kernel_errors.py"]),
     ("datagen_kernel/api/seeding.py", ["tests/test_kernel_seeding.py"]),
-    ("datagen_kernel/codecs/normalise.py", ["tests/test_kernel_normalise.py"]),
     ("datagen_kernel/engine/validation.py", ["tests/test_kernel_validation.py", "tests/test_kernel_normalise.py"]),
     ("datagen_kernel/codecs/json.py", ["tests/test_kernel_serializers.py", "tests/test_kernel_jsonlines.py"]),
-    (f"{AVRO}/src/datagen_plugin_avro/codec.py",
-     [f"{AVRO}/tests/test_avro_codec.py", f"{AVRO}/tests/test_avro_matrix_encoder.py"]),
+    ("datagen_kernel/codecs/normalise.py", ["tests/test_kernel_normalise.py"]),
     (f"{POSTGRES}/src/datagen_plugin_postgres/encoding.py",
      [f"{POSTGRES}/tests/test_postgres_units.py", f"{POSTGRES}/tests/test_postgres_columnar.py"]),
+    (f"{AVRO}/src/datagen_plugin_avro/codec.py",
+     [f"{AVRO}/tests/test_avro_codec.py", f"{AVRO}/tests/test_avro_matrix_encoder.py"]),
     ("datagen_kernel/engine/plan.py", ["tests/test_kernel_run.py", "tests/test_kernel_config.py"]),
 ]
-"""(module, the tests that should kill its mutants), most important first."""
+"""(module, the tests that should kill its mutants), cheapest tests first."""
 
 
 DISABLED = "string,fstring,annassign,decorator"
