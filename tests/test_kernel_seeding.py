@@ -60,3 +60,9 @@ def test_the_block_size_is_the_format_constant() -> None:
     from datagen_kernel.api.seeding import BLOCK_SIZE
 
     assert BLOCK_SIZE == 500
+
+
+def test_uuid_counts_are_exact() -> None:
+    assert uuid4_strings(stream_for(7, "account"), 1) == ["02d5571a-6968-4399-aa25-adb0d7900c41"]
+    assert uuid4_strings(stream_for(7, "account"), 0) == []
+    assert uuid4_strings(stream_for(7, "account"), -3) == []
