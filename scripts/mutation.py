@@ -31,7 +31,7 @@ POSTGRES = "plugins/datagen-plugin-postgres"
 TARGETS: list[tuple[str, list[str]]] = [
     ("datagen_kernel/cli/common.py", ["tests/test_kernel_errors.py"]),
     ("datagen_kernel/api/seeding.py", ["tests/test_kernel_seeding.py"]),
-    ("datagen_kernel/engine/validation.py", ["tests/test_kernel_validation.py", "tests/test_kernel_normalise.py"]),
+    ("datagen_kernel/engine/validation.py", ["tests/test_kernel_validation.py", "tests/test_kernel_schema_rules.py"]),
     ("datagen_kernel/codecs/json.py", ["tests/test_kernel_serializers.py", "tests/test_kernel_jsonlines.py"]),
     ("datagen_kernel/codecs/normalise.py", ["tests/test_kernel_normalise.py"]),
     (f"{POSTGRES}/src/datagen_plugin_postgres/encoding.py",
