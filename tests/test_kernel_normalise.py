@@ -27,6 +27,7 @@ from datagen_kernel.api.schema import (
     Uuid,
 )
 from datagen_kernel.codecs.normalise import (
+    DATE_RANGE,
     ROUNDING,
     TIMESTAMP_RANGE,
     check_text,
@@ -222,3 +223,37 @@ def test_the_text_codecs_follow_the_same_rule() -> None:
     assert parse_decimal("0.125", 2) == 13
     at = dt.datetime(2024, 1, 1, 0, 0, 0, 999_500, tzinfo=UTC)
     assert format_timestamps([at]) == ["2024-01-01T00:00:01.000Z"]
+
+
+def test_the_ranges_are_pinned_at_their_bounds() -> None:
+    first, last = TIMESTAMP_RANGE
+    assert (first, last) == (-62_135_510_400_000, 253_402_214_399_999)
+    assert dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(milliseconds=first) == dt.datetime(1, 1, 2, tzinfo=UTC)
+    assert DATE_RANGE == (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+    def batch(**cols: Any) -> Batch:
+        base = {name: [r[name] for r in [_row(), _row()]] for name in SPEC.field_names}
+        return Batch({**base, **cols})
+
+    inside = batch(at=np.array([first, last]), day=np.array(["0001-01-01", "9999-12-31"], "datetime64[D]"),
+                   n=np.array([-(2**31), 2**31 - 1]), big=np.array([-(2**63), 2**63 - 1], dtype=np.int64),
+                   amount=np.array([-999_999, 999_999]))
+    assert normalise(SPEC, inside) is inside
+    rows = [_row(at=first, n=-(2**31), big=-(2**63), amount=-999_999), _row(at=last, n=2**31 - 1, big=2**63 - 1)]
+    assert normalise(SPEC, rows) is rows
+    for changes in ({"at": first - 1}, {"at": last + 1}, {"n": -(2**31) - 1}, {"n": 2**31}, {"big": -(2**63) - 1},
+                    {"big": 2**63}, {"amount": 1_000_000}, {"amount": -1_000_000}):
+        with pytest.raises(ValidationFailed):
+            normalise(SPEC, [_row(**changes)])
+    for days in (["0000-12-31", "2024-01-01"], ["2024-01-01", "10000-01-01"]):
+        with pytest.raises(ValidationFailed, match="outside the dates"):
+            normalise(SPEC, batch(day=np.array(days, "datetime64[D]")))
+
+
+def test_huge_decimals_are_refused_not_rounded_away() -> None:
+    assert scaled_decimal(D("1E+250"), 2) == 10**252
+    assert scaled_decimal(D("1" * 198), 2) == int("1" * 198) * 100
+    with pytest.raises(ValueError, match="has too many digits"):
+        scaled_decimal(D("1" * 250), 2)  # beyond the 200 digits the kernel computes with
+    assert scaled_decimal(D("0.1234567890123456789012345678901234567890"), 30) == \
+        123456789012345678901234567890
