@@ -229,7 +229,7 @@ def test_the_ranges_are_pinned_at_their_bounds() -> None:
     first, last = TIMESTAMP_RANGE
     assert (first, last) == (-62_135_510_400_000, 253_402_214_399_999)
     assert dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(milliseconds=first) == dt.datetime(1, 1, 2, tzinfo=UTC)
-    assert DATE_RANGE == (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+    assert (dt.date(1, 1, 1), dt.date(9999, 12, 31)) == DATE_RANGE
 
     def batch(**cols: Any) -> Batch:
         base = {name: [r[name] for r in [_row(), _row()]] for name in SPEC.field_names}

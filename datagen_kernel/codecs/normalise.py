@@ -68,7 +68,10 @@ from datagen_kernel.api.schema import Record as RecordType
 ROUNDING = decimal.ROUND_HALF_UP
 """The one rounding mode of every value given with more precision than its type."""
 
-_CONTEXT = decimal.Context(prec=200, rounding=ROUNDING, Emax=10_000, Emin=-10_000)
+_CONTEXT = decimal.Context(prec=200, rounding=ROUNDING, Emax=10_000, Emin=-10_000,
+                           traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow])
+"""Exact arithmetic up to 200 digits: scaling a value with more digits traps (``Inexact``)
+instead of rounding it silently; rounding itself is ``to_integral_value``, which never traps."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
 
@@ -136,7 +139,7 @@ def scaled_decimal(value: Any, scale: int) -> int:
         raise ValueRangeError(value, "is not a number a decimal can hold")
     try:
         return int(value.scaleb(scale, _CONTEXT).to_integral_value(ROUNDING, _CONTEXT))
-    except decimal.InvalidOperation:
+    except decimal.DecimalException:
         raise ValueRangeError(value, "has too many digits") from None
 
 
