@@ -265,3 +265,23 @@ def test_decimals_and_instants_round_by_the_kernel_rule() -> None:
     assert epoch_ms(at) == 1_704_067_200_003
     stamps = ColumnPlan("t", "TIMESTAMPTZ", "t", None, 0, 0)
     assert text_column(stamps, [at]) == ["2024-01-01T00:00:00.003Z"]
+
+
+def test_dates_encode_alike_from_a_list_and_from_an_array() -> None:
+    """PostgreSQL's binary date: days since 2000-01-01, whatever form the column has."""
+    import numpy as np
+    from datagen_plugin_postgres.encoding import ColumnPlan
+
+    day = ColumnPlan("d", "DATE", "d", None, 0, 0)
+    dates = [dt.date(2000, 1, 1), dt.date(1970, 1, 1), dt.date(2024, 2, 29), dt.date(1, 1, 1)]
+    expected = [b"\x00\x00\x00\x04" + struct.pack(">i", (d - dt.date(2000, 1, 1)).days) for d in dates]
+    assert binary_column(day, dates) == expected
+    assert binary_column(day, np.array([d.isoformat() for d in dates], dtype="datetime64[D]")) == expected
+
+
+def test_binary_copy_is_framed_as_postgresql_reads_it() -> None:
+    """Signature, flags and header extension (both 0), then rows, then the -1 trailer."""
+    from datagen_plugin_postgres.encoding import BINARY_HEADER, BINARY_TRAILER
+
+    assert BINARY_HEADER == b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+    assert BINARY_TRAILER == b"\xff\xff"

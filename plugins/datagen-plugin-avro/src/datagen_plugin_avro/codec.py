@@ -41,7 +41,6 @@ from datagen_kernel.codecs.normalise import epoch_millis, scaled_decimal
 
 MAGIC = b"\x00"
 _EPOCH_DAYS = dt.date(1970, 1, 1).toordinal()
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 Converter = Callable[[Any], Any]
 

@@ -38,7 +38,6 @@ _PG_EPOCH_MS = 946_684_800_000
 """2000-01-01T00:00:00Z, PostgreSQL's epoch for binary dates and timestamps, in Unix ms."""
 _PG_EPOCH_UNIX_DAYS = 10_957
 """Days from 1970-01-01 to 2000-01-01."""
-_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 Column = list[Any] | np.ndarray[Any, Any] | TextColumn
