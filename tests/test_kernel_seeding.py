@@ -66,3 +66,12 @@ def test_uuid_counts_are_exact() -> None:
     assert uuid4_strings(stream_for(7, "account"), 1) == ["02d5571a-6968-4399-aa25-adb0d7900c41"]
     assert uuid4_strings(stream_for(7, "account"), 0) == []
     assert uuid4_strings(stream_for(7, "account"), -3) == []
+
+
+def test_a_thousand_uuids_and_weighted_draws_are_pinned() -> None:
+    """Every byte of many UUIDs (a rare draw, such as a zero byte, included) and a weighted draw."""
+    import hashlib
+
+    joined = "".join(uuid4_strings(stream_for(1, "pin"), 1000))
+    assert hashlib.sha256(joined.encode()).hexdigest() == "d126b5fc6f64e66dcd6c0aa4b68db6771bc9766f5071732ae17685397ded1b0a"
+    assert weighted_choice(stream_for(9, "w"), ["A", "B", "C"], [1, 3, 0], 12) == ['A', 'B', 'A', 'B', 'B', 'A', 'B', 'B', 'A', 'A', 'B', 'A']
