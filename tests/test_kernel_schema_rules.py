@@ -149,3 +149,36 @@ def test_a_run_samples_the_schema_rules_but_not_foreign_keys_or_plugin_rules() -
     run_rules(CHILD, rows, [rule], index, schema=False)
     assert seen == [n]
     assert run_rules(CHILD, rows, [], index, schema=False) == []
+
+
+def test_a_renamed_field_is_reported_even_with_the_right_count() -> None:
+    renamed = {("nn" if k == "n" else k): v for k, v in _child(1).items()}
+    assert [(v.key, v.rule) for v in schema_violations(CHILD, [_child(0), renamed])] == [("c1", "fields")]
+
+
+def test_every_field_is_checked_after_a_violation_or_an_all_null_column() -> None:
+    rows = [_child(0, kind=None, label=None, n=11), _child(1, label=None)]
+    assert [(v.field, v.rule) for v in schema_violations(CHILD, rows)] == [("kind", "not-null"), ("n", "range")]
+
+
+def test_one_sided_int_bounds() -> None:
+    spec = EntitySpec(name="bounds", kind=Kind.MASTER, primary_key="k",
+                      fields=(Field("k", String()), Field("low", Int(minimum=1)), Field("high", Int(maximum=9))))
+    good = [{"k": "a", "low": 1, "high": 9}, {"k": "b", "low": 10**12, "high": -(10**12)}]
+    assert schema_violations(spec, good) == []
+    found = schema_violations(spec, [{"k": "a", "low": 0, "high": 10}])
+    assert [(v.field, v.rule) for v in found] == [("low", "range"), ("high", "range")]
+
+
+def test_every_foreign_key_is_checked() -> None:
+    other = EntitySpec(name="other", kind=Kind.MASTER, primary_key="other_id", fields=(Field("other_id", Uuid()),))
+    spec = EntitySpec(
+        name="two", kind=Kind.MASTER, primary_key="k",
+        fields=(Field("k", String()), Field("ghost_id", Uuid()), Field("parent_id", Uuid()), Field("other_id", Uuid())),
+        foreign_keys=(ForeignKey("ghost_id", "ghost", "ghost_id"), ForeignKey("parent_id", "parent", "parent_id"),
+                      ForeignKey("other_id", "other", "other_id")),
+    )
+    index = RecordIndex({"parent": PARENT, "other": other, "two": spec},
+                        {"parent": [{"parent_id": P1}], "other": [{"other_id": P1}]})
+    rows = [{"k": "a", "ghost_id": P2, "parent_id": P1, "other_id": P2}]
+    assert [(v.field, v.rule) for v in foreign_key_violations(spec, rows, index)] == [("other_id", "foreign-key")]
