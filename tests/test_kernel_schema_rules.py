@@ -182,3 +182,16 @@ def test_every_foreign_key_is_checked() -> None:
                         {"parent": [{"parent_id": P1}], "other": [{"other_id": P1}]})
     rows = [{"k": "a", "ghost_id": P2, "parent_id": P1, "other_id": P2}]
     assert [(v.field, v.rule) for v in foreign_key_violations(spec, rows, index)] == [("other_id", "foreign-key")]
+    both = [{"k": "b", "ghost_id": P2, "parent_id": P2, "other_id": P2}]
+    assert [v.field for v in foreign_key_violations(spec, both, index)] == ["parent_id", "other_id"]
+
+
+def test_the_sample_is_every_record_up_to_its_size_then_evenly_spread() -> None:
+    specs = {"parent": PARENT, "child": CHILD}
+    index = RecordIndex(specs, {"parent": [{"parent_id": P1}]})
+    rows = [_child(i) for i in range(SCHEMA_SAMPLE)]
+    rows[1]["kind"] = "C"  # at most SCHEMA_SAMPLE records: all are checked
+    assert [v.rule for v in run_rules(CHILD, rows, [], index, sample_schema=True)] == ["enum"]
+    many = [_child(i) for i in range(SCHEMA_SAMPLE * 4)]  # 1,024 records: every 5th is checked
+    many[5]["kind"] = "C"
+    assert [v.rule for v in run_rules(CHILD, many, [], index, sample_schema=True)] == ["enum"]
