@@ -285,3 +285,21 @@ def test_binary_copy_is_framed_as_postgresql_reads_it() -> None:
 
     assert BINARY_HEADER == b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
     assert BINARY_TRAILER == b"\xff\xff"
+
+
+def test_unsigned_arrays_and_missing_fields() -> None:
+    """uint64 values beyond BIGINT are refused, not wrapped; a record without a field is NULL there;
+    an encoding error names its column."""
+    import numpy as np
+    from datagen_plugin_postgres.encoding import ColumnPlan, EncodeError, all_columns
+
+    big = ColumnPlan("b", "BIGINT", "b", None, 0, 0)
+    assert binary_column(big, np.array([5, 7], dtype=np.uint64)) == binary_column(big, [5, 7])
+    with pytest.raises(EncodeError) as caught:
+        encode_binary([big], [{"b": v} for v in np.array([2**63], dtype=np.uint64).tolist()])
+    assert caught.value.column == "b"
+    plans = [big, ColumnPlan("c", "TEXT", "c", None, 0, 0)]
+    assert all_columns(plans, [{"b": 1, "c": "x"}, {"b": 2}]) == [[1, 2], ["x", None]]
+    from datagen_kernel import Batch
+
+    assert all_columns(plans, Batch({"b": np.array([1, 2])}))[1] == [None, None]
