@@ -419,8 +419,8 @@ def check_text(spec: EntitySpec, records: Records) -> None:
 
     Not part of ``normalise``: it reads every character of every text value, which costs about
     as much as generating them, so the engine leaves it to the validation sample and the sinks;
-    plugin tests call it (``ConformancePack`` checks) and so can plugins. Raises
-    ``ValidationFailed`` like ``normalise``.
+    a plugin's tests can call it on the records its generators give. Raises ``ValidationFailed``
+    like ``normalise``.
     """
     for f in spec.fields:
         if not isinstance(f.type, (String, Uuid, Enum)):
