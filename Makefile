@@ -7,7 +7,7 @@ CUSTOMERS ?= 1000
 DIST_DIR ?= dist
 BUILD_FLAGS ?=
 
-.PHONY: setup run test unit lint stack-up stack-down docs bench dist clean
+.PHONY: setup run test unit lint stack-up stack-down docs bench mutation dist clean
 
 setup: $(BIN)/.installed
 
@@ -47,8 +47,16 @@ docs: setup  ## regenerate the generated docs (CLI reference, hook reference, da
 	$(BIN)/python scripts/gen_hook_docs.py
 	$(BIN)/python scripts/gen_catalog_doc.py
 
-bench: setup
-	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+REPEAT ?= 3
+# every benchmark prints its machine, commit and rerun command, runs each measurement
+# $(REPEAT) times (at least 3) and reports the median; kafka and postgres need the stack
+bench: setup  ## benchmarks, medians of $(REPEAT) runs each (speed figures live here, not in the tests)
+	for b in benchmarks/bench_*.py plugins/*/benchmarks/bench_*.py; do \
+	  $(BIN)/python $$b --repeat $(REPEAT) || exit 1; done
+
+mutation: setup  ## mutation testing of the kernel's core and the codecs (CPU heavy; see docs/testing.md)
+	$(BIN)/pip install --quiet "mutmut==2.5.1"
+	$(BIN)/python scripts/mutation.py $(TARGETS)
 
 dist: setup  ## wheels and sdists of the kernel and every plugins/* distribution, into $(DIST_DIR)/
 	rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
@@ -56,5 +64,5 @@ dist: setup  ## wheels and sdists of the kernel and every plugins/* distribution
 	@ls $(DIST_DIR)
 
 clean:  ## also removes the build/ and *.egg-info setuptools left in plugin folders before they built with hatchling
-	rm -rf datagen-out dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf datagen-out dist build .pytest_cache .mypy_cache .ruff_cache .mutmut-cache
 	rm -rf plugins/*/build plugins/*/src/*.egg-info examples/*/build examples/*/src/*.egg-info

@@ -14,10 +14,11 @@ hardly CPU time), and peak memory. Memory is sampled from /proc every 20 ms for 
   (``/usr/bin/time -f %M``): the kernel's own figure for the largest single process (main or
   worker), a cross-check of the sampler.
 
-Repeats (``--repeat R``): the worker counts take turns (1, 2, 1, 2, ...), so a slow spell of
-this shared machine falls on both. The first run of each cell samples memory; the sampler
+Repeats (``--repeat R``, at least 3): the worker counts take turns (1, 2, 1, 2, ...), so a slow
+spell of this shared machine falls on both. A first run of each cell samples memory; the sampler
 polls /proc from this process, which competes with the run for the two cores, so the times
-reported come from the R-1 runs that are not sampled (the fastest of them), and each is listed.
+reported come from the R runs after it, which are not sampled: the run of median wall time is
+reported, and each is listed.
 
 Targets (issue 3): >= 150,000 records/s with one worker, workers 2 >= 1.6x workers 1, peak
 RSS at 100,000 customers <= 1.5x that at 10,000.
@@ -50,6 +51,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from benchinfo import print_header
 
 DATAGEN = str(Path(sys.executable).with_name("datagen"))
 TIME = shutil.which("time", path="/usr/bin:/bin") or "/usr/bin/time"
@@ -250,19 +253,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per cell: the first samples memory, the fastest of the others is reported")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timed runs per cell (at least 3; the median is reported), after one that samples memory")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", type=Path, default=None, help="copy the datasets here")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     parser.add_argument("--components", action="store_true",
                         help="instead: CPU time per component of one in-process run of the first --customers")
     args = parser.parse_args()
+    if args.repeat < 3:
+        parser.error("--repeat must be at least 3 (a median of fewer runs says little)")
     if args.components:
+        print_header()
         compile_once()
         components(args.customers[0], args.seed)
         return
 
+    print_header()
     compile_once()
     print(f"datagen: {DATAGEN}; cpus: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}", flush=True)
     header = (f"{'customers':>9} {'workers':>7} {'records':>10} {'wall s':>7} {'rec/s wall':>11} "
@@ -274,12 +281,13 @@ def main() -> None:
         # repeats go round the worker counts (1, 2, 1, 2, ...) so that a slow spell of the
         # machine falls on both; the first round samples memory, later rounds only time
         runs: dict[int, list[dict[str, float]]] = {w: [] for w in args.workers}
-        for round_ in range(args.repeat):
+        for round_ in range(args.repeat + 1):
             for workers in args.workers:
                 runs[workers].append(run_once(customers, workers, args.seed, args.keep, sample=round_ == 0))
         for workers in args.workers:
             sampled, *timed = runs[workers]
-            best = dict(min(timed or [sampled], key=lambda r: r["wall_s"]))
+            ordered = sorted(timed or [sampled], key=lambda r: r["wall_s"])
+            best = dict(ordered[(len(ordered) - 1) // 2])  # the median run (the lower one of an even count)
             for key in ("main_mb", "worker_mb", "tree_mb"):
                 best[key] = sampled[key]
             best["rusage_mb"] = max(r["rusage_mb"] for r in runs[workers])

@@ -1,11 +1,14 @@
 """Events per second into Kafka, end to end: generated, serialized, produced and acknowledged.
 
 Runs ``datagen run --sink kafka:event`` and ``--sink kafka-avro:event`` (every installed entity
-pack) for each preset into a broker, each run into fresh topics, and prints one row per run
-from the run's own summary (events acknowledged / wall time of the run), with the CPU time per
-event of datagen's processes and of the local broker (found by its command line), and the
-load average before and after: on a shared machine the rate follows the load, the CPU per
-event much less. A ``null`` sink run of the same events gives the generation-only ceiling.
+pack) for each preset into a broker, each run into fresh topics. One scope for every figure:
+the whole ``datagen`` process, start-up included. events/s = events acknowledged / wall time
+of the process (measured here around it); CPU = user + system seconds of the process and its
+workers (``RUSAGE_CHILDREN``) per event; beside them the local broker's CPU per event (found by
+its command line) and the load average before and after: on a shared machine the rate follows
+the load, the CPU per event much less. Each configuration runs ``--repeat`` times (at least 3)
+and the run of median wall time is printed. A ``null`` sink run of the same events gives the
+generation-only ceiling.
 ``--breakdown`` adds the CPU per event of each stage, measured in one process.
 
     scripts/stack up
@@ -25,8 +28,11 @@ import resource
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
+
+from benchinfo import print_header
 
 DATAGEN = str(Path(sys.executable).with_name("datagen"))
 
@@ -59,7 +65,8 @@ def load() -> float:
 
 
 def run(customers: int, seed: int, workers: int, batch_size: int, sink: str, options: list[str]) -> dict:
-    """One ``datagen run``; its summary plus ``cpu`` (datagen's processes) and ``broker_cpu`` seconds."""
+    """One ``datagen run``; its summary plus ``wall`` (the process's), ``cpu`` (datagen's processes)
+    and ``broker_cpu`` seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp) / "summary.json"
         args = [DATAGEN, "run", "--customers", str(customers), "--seed", str(seed), "--workers", str(workers),
@@ -68,11 +75,14 @@ def run(customers: int, seed: int, workers: int, batch_size: int, sink: str, opt
             args += ["-o", item]
         pid = broker_pid()
         before, broker_before, load_before = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_seconds(pid), load()
+        started = time.perf_counter()
         proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
         after, broker_after = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_seconds(pid)
         if proc.returncode != 0 or not summary.exists():
             raise SystemExit(f"{sink} run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         out = json.loads(summary.read_text())
+        out["wall"] = wall
         out["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         out["broker_cpu"] = broker_after - broker_before
         out["load"] = (load_before, load())
@@ -90,13 +100,12 @@ def breakdown(customers: int, seed: int, batch_size: int, sink_name: str, option
     """
     import gc
     import pickle
-    import time
 
     from datagen_kernel.api.sinks import SinkContext
+    from datagen_kernel.engine.blocks import BlockProcessor
     from datagen_kernel.engine.config import ConfigSources
     from datagen_kernel.engine.plan import RunParams, build_plan
     from datagen_kernel.engine.plugins import make_plugin_host
-    from datagen_kernel.engine.run import BlockProcessor
 
     host = make_plugin_host()
     params = RunParams(root_count=customers, seed=seed, sinks=(f"{sink_name}:event",), batch_size=batch_size)
@@ -109,7 +118,7 @@ def breakdown(customers: int, seed: int, batch_size: int, sink_name: str, option
     sink.serializer = serializer
     sink.open(SinkContext(plan.run, {n: plan.specs[n] for n in route.entities}, plan.specs, route.label))
     globals_ = {n: plan.generators[n](plan.context(n, None, {})) for n in plan.global_entities()}
-    processor = BlockProcessor(plan, [sink], globals_)
+    processor = BlockProcessor(plan, [sink], [serializer], globals_)
     gc.freeze()  # as the engine does
     gc.set_threshold(100_000, *gc.get_threshold()[1:])
     gen = enc = pick = 0.0
@@ -170,7 +179,7 @@ def cleanup(bootstrap: str, registry: str, prefix: str) -> None:
 
 def _row(values: str, preset: str, s: dict) -> str:
     n = s["acknowledged"]
-    return (f"{values:<8}{preset:<10}{n:>12,}{s['elapsed_s']:>10.2f}{n / s['elapsed_s']:>12,.0f}"
+    return (f"{values:<8}{preset:<10}{n:>12,}{s['wall']:>10.2f}{n / s['wall']:>12,.0f}"
             f"{s['cpu'] / n * 1e6:>9.2f}{s['broker_cpu'] / n * 1e6:>11.2f}"
             f"{s['load'][0]:>8.1f}->{s['load'][1]:<4.1f}")
 
@@ -183,7 +192,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--formats", default="json,avro", help="comma-separated value formats: json, avro or json,avro")
     parser.add_argument("--presets", default="reliable,bulk", help="comma-separated presets")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (the best is shown)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per configuration (at least 3; the run of median wall time is shown)")
     parser.add_argument("--bootstrap", default=os.environ.get("DATAGEN_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
     parser.add_argument("--registry", default=os.environ.get("DATAGEN_SCHEMA_REGISTRY_URL",
                                                              "http://127.0.0.1:8081/apis/ccompat/v7"))
@@ -193,22 +203,28 @@ def main() -> None:
     parser.add_argument("--breakdown-only", action="store_true", help="skip the end-to-end runs")
     args = parser.parse_args()
     args.breakdown = args.breakdown or args.breakdown_only
+    if args.repeat < 3:
+        parser.error("--repeat must be at least 3 (a median of fewer runs says little)")
+    print_header()
 
     print(f"datagen -> Kafka at {args.bootstrap}: {args.customers:,} customers, seed {args.seed}, "
           f"--workers {args.workers}, --batch-size {args.batch_size}, {os.cpu_count()} CPUs")
-    print("CPU = user + system seconds per event of datagen's processes (main and workers) and of the "
-          "local broker; load = 1-minute load average before -> after the run")
+    print("scope: the whole datagen process (start-up included) for both events/s (events / the process's wall "
+          "seconds) and CPU (user + system seconds per event of the process and its workers); broker us = the "
+          "local broker's CPU per event; load = 1-minute load average before -> after the run")
     print(f"{'values':<8}{'preset':<10}{'events':>12}{'seconds':>10}{'events/s':>12}{'CPU us':>9}"
           f"{'broker us':>11}{'load':>14}")
     if not args.no_baseline and not args.breakdown_only:
-        s = run(args.customers, args.seed, args.workers, args.batch_size, "null", [])
-        print(_row("(none)", "null", s) + "   generation only")
+        base = sorted((run(args.customers, args.seed, args.workers, args.batch_size, "null", [])
+                       for _ in range(args.repeat)), key=lambda r: r["wall"])
+        walls = " ".join(f"{r['wall']:.2f}" for r in base)
+        print(_row("(none)", "null", base[(len(base) - 1) // 2]) + f"   walls {walls}   generation only")
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
     try:
         for fmt in args.formats.split(",") if not args.breakdown_only else ():
             sink = {"json": "kafka", "avro": "kafka-avro"}[fmt.strip()]
             for preset in args.presets.split(","):
-                best = None
+                runs = []
                 for i in range(args.repeat):
                     options = [f"{sink}.bootstrap_servers={args.bootstrap}",
                                f"{sink}.topic_prefix={prefix}{fmt}-{preset}-{i}.", f"{sink}.preset={preset}"]
@@ -217,10 +233,10 @@ def main() -> None:
                     s = run(args.customers, args.seed, args.workers, args.batch_size, sink, options)
                     if not s["ok"] or s["acknowledged"] != s["generated"]:
                         raise SystemExit(f"{sink} {preset}: not everything was acknowledged: {s['errors']}")
-                    if best is None or s["elapsed_s"] < best["elapsed_s"]:
-                        best = s
-                assert best is not None
-                print(_row(fmt, preset, best))
+                    runs.append(s)
+                runs.sort(key=lambda r: r["wall"])
+                walls = " ".join(f"{r['wall']:.2f}" for r in runs)
+                print(_row(fmt, preset, runs[(len(runs) - 1) // 2]) + f"   walls {walls}")
         if args.breakdown:
             print("\nCPU per event by stage, in one process (us; CPU time, so other load on the machine matters "
                   "less). Worker side: generate = the packs' generators and validation, encode = serializer + "

@@ -15,11 +15,12 @@ everything = ``--sink postgres``) it reports, from the widest to the narrowest s
 * ``encode only``: the CPU time of ``Sink.encode`` (records -> COPY bytes) for those rows;
 * ``load (COPY)``: the loading phase alone: the records generated and encoded beforehand, then
   only the sink's ``open`` / ``write`` / ``flush`` / ``close`` timed (create tables, COPY, keys,
-  indexes, commit); the fastest of ``--repeat`` loads (default 3) of the same rows. This is
+  indexes, commit); ``--repeat`` loads (default 3) of the same rows. This is
   the figure the sink's target (150,000 master rows/s via COPY) is about: what PostgreSQL and
   the sink sustain when generation is not the limit.
 
-Every line shows rows / wall second, and the CPU seconds spent by datagen (this process, its
+Every measurement runs ``--repeat`` times (at least 3) and each line shows the run of median
+wall time: rows / wall second, and the CPU seconds spent by datagen (this process, its
 loader thread and its worker processes, or the child process) and by the PostgreSQL backend that
 runs the COPY (read from /proc, so the server must run on this machine). On a busy machine the
 wall-clock figure depends on the neighbours (the load average is printed before and after each
@@ -47,8 +48,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchinfo import print_header
+
 from datagen_kernel import make_plugin_host
 from datagen_kernel.api.sinks import SinkContext
+from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import execute
@@ -178,14 +182,16 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
     """(rows, encode seconds, sink wall, sink CPU, server CPU) with generation taken out.
 
     The records are generated and encoded once (untimed, but encoding's CPU is returned), then
-    loaded ``repeat`` times, each into a fresh schema; the fastest load is returned (a short
-    measurement on a shared machine is mostly disturbed upwards).
+    loaded ``repeat`` times, each into a fresh schema; the load of median wall time is returned.
     """
     plan = _plan(host, customers, route, url, "unused", fmt, 1)
     planned = plan.routes[0]
-    encoder = planned.sink_cls(planned.config)
+    # encode as the engine does: the route's serializer, through the block processor
+    encoders = new_sinks(plan)
+    serializers, _ = open_serializers(plan, encoders)
     # generate in the engine's order (block by block) and encode as the engine does
     globals_ = {n: plan.generators[n](plan.context(n, None, {})) for n in plan.global_entities()}
+    processor = BlockProcessor(plan, encoders, serializers, globals_)
     phases: list[list[Any]] = []
     rows = 0
     encode_s = 0.0
@@ -194,7 +200,7 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
         emitted = plan.emitted_in(phase)
         for name in emitted:
             if plan.specs[name].scope.value == "global":
-                batches.append(encoder.encode(plan.specs[name], globals_[name]))
+                batches.extend(b for _, b in processor.encode(name, globals_[name]))
         if plan.block_entities(phase):
             for block in range(plan.blocks):
                 block_records = dict(globals_)
@@ -203,14 +209,12 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
                     if name in emitted:
                         t0 = time.process_time()
                         recs = block_records[name]
-                        for i in range(0, len(recs), plan.params.batch_size):
-                            batches.append(pickle.loads(pickle.dumps(encoder.encode(
-                                plan.specs[name], recs[i:i + plan.params.batch_size]))))
+                        batches.extend(pickle.loads(pickle.dumps(b)) for _, b in processor.encode(name, recs))
                         encode_s += time.process_time() - t0
         rows += sum(b.count for b in batches)
         phases.append(batches)
     entities = {n: plan.specs[n] for n in plan.specs if n in planned.entities}
-    best: tuple[float, float, float] | None = None
+    loads: list[tuple[float, float, float]] = []
     for _ in range(repeat):
         schema = f"bench_{uuid.uuid4().hex[:10]}"
         sink = planned.sink_cls({**planned.config, "schema": schema})
@@ -230,10 +234,16 @@ def bench_sink_only(host: Any, customers: int, route: str, url: str, fmt: str,
             _drop(url, schema)
         if sum(sink.stats.acknowledged.values()) != rows:
             raise SystemExit("sink-only run lost rows")
-        if best is None or elapsed < best[0]:
-            best = (elapsed, cpu, server.seconds)
-    assert best is not None
-    return rows, encode_s, *best
+        loads.append((elapsed, cpu, server.seconds))
+    loads.sort()
+    return rows, encode_s, *loads[(len(loads) - 1) // 2]
+
+
+def _median(repeat: int, measure: Any, *args: Any) -> Any:
+    """The result of ``measure(*args)`` (a tuple: rows, wall seconds, ...) of median wall time over
+    ``repeat`` runs."""
+    results = sorted((measure(*args) for _ in range(repeat)), key=lambda r: r[1])
+    return results[(len(results) - 1) // 2]
 
 
 def _load() -> str:
@@ -250,10 +260,13 @@ def main() -> None:
     parser.add_argument("--skip-process", action="store_true", help="no child-process `datagen run`")
     parser.add_argument("--skip-load", action="store_true", help="no loading-phase (COPY alone) measurement")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="loading-phase measurements per case (the fastest is shown)")
+                        help="runs per measurement (at least 3; the run of median wall time is shown)")
     parser.add_argument("--load-everything", action="store_true",
                         help="measure the loading phase of everything above 20,000 customers too (memory!)")
     args = parser.parse_args()
+    if args.repeat < 3:
+        parser.error("--repeat must be at least 3 (a median of fewer runs says little)")
+    print_header()
     host = make_plugin_host()
     print(f"PostgreSQL: {args.url.split('@')[-1]}   cpus: {os.cpu_count()}   {_load()}")
     print(f"{'customers':>9} {'selection':<10} {'format':<6} {'workers':>7} {'measure':<13} {'rows':>9} "
@@ -271,13 +284,15 @@ def main() -> None:
         for selection in args.selections.split(","):
             route = SELECTIONS[selection]
             for workers in (int(w) for w in args.workers.split(",")):
-                rows, secs = bench_generate(host, customers, route, workers)
+                rows, secs = _median(args.repeat, bench_generate, host, customers, route, workers)
                 line(customers, selection, "-", str(workers), "generate only", rows, secs)
                 for fmt in args.formats.split(","):
                     if not args.skip_process:
-                        rows, secs, cpu, server = bench_process(customers, route, args.url, fmt, workers)
+                        rows, secs, cpu, server = _median(
+                            args.repeat, bench_process, customers, route, args.url, fmt, workers)
                         line(customers, selection, fmt, str(workers), "process", rows, secs, cpu, server)
-                    rows, secs, cpu, server = bench_run(host, customers, route, args.url, fmt, workers)
+                    rows, secs, cpu, server = _median(
+                        args.repeat, bench_run, host, customers, route, args.url, fmt, workers)
                     line(customers, selection, fmt, str(workers), "run", rows, secs, cpu, server)
             if args.skip_load or (selection == "everything" and customers > 20_000 and not args.load_everything):
                 continue

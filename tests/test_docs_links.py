@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = ["CONTRIBUTING.md", "docs/plugins.md", "docs/getting-started.md", "docs/configuration.md",
-          "docs/scenarios.md", "docs/architecture.md", "docs/cli.md",
+          "docs/scenarios.md", "docs/architecture.md", "docs/cli.md", "docs/testing.md",
           "examples/datagen-plugin-csv/README.md", "examples/datagen-plugin-pix-keys/README.md",
           "examples/datagen-plugin-income-tweak/README.md"]
 _LINK = re.compile(r"\]\(([^)\s]+)\)")

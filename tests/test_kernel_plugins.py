@@ -111,8 +111,14 @@ def test_sinks_describe_shows_options(toy_cli) -> None:  # type: ignore[no-untyp
     assert "json" in result.output and "console" in result.output and "null" in result.output
 
 
-def test_toy_module_is_a_plain_module() -> None:
+def test_a_plain_module_is_a_plugin() -> None:
+    """A module of ``@hookimpl`` functions (no class, no entry point) registers what it declares."""
     assert inspect.ismodule(toy_pack)
+    host = make_plugin_host(entrypoints=False, plugins=[toy_pack])
+    assert list(host.registry.entity_specs()) == ["team", "member", "score"]
+    assert set(host.registry.generators) == {"team", "member", "score"}
+    assert [(r.value.entity, r.value.name) for r in host.registry.rules] == [("team", "budget-positive")]
+    assert [o.name for o in host.registry.option_groups["toy"].options] == ["members_per_team"]
 
 
 def test_disabled_plugins_are_listed_as_disabled(monkeypatch) -> None:  # type: ignore[no-untyped-def]

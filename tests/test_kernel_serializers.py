@@ -92,3 +92,22 @@ def test_timestamps_beyond_the_date_table_keep_the_same_form() -> None:
         ms = int(when.timestamp() * 1000)
         assert format_timestamps([ms], dt.UTC) == [when.isoformat(timespec="milliseconds")[:-6] + "Z"]
         assert format_timestamps([ms], SAO_PAULO) == [when.astimezone(SAO_PAULO).isoformat(timespec="milliseconds")]
+
+
+def test_a_new_spec_of_the_same_name_is_encoded_by_its_own_fields() -> None:
+    """The serializer keeps one column encoder per entity name; a changed spec (a plugin that
+    extends the entity, a transform) gets a new one, never the stale layout."""
+    from datagen_kernel.api.schema import Field, String
+
+    ser = JsonSerializer({})
+    team = {"team_id": "a", "name": "n", "league": "GOLD", "budget": 150}
+    assert orjson.loads(ser.serialize_lines(toy_pack.TEAM, [team])) == {**team, "budget": "1.50"}
+    wider = toy_pack.TEAM.with_fields(Field("motto", String()))
+    line = ser.serialize_lines(wider, [{**team, "motto": "go"}])
+    assert orjson.loads(line) == {**team, "budget": "1.50", "motto": "go"}
+
+
+def test_the_serializer_declares_what_the_cli_and_schema_export_use() -> None:
+    assert (JsonSerializer.name, JsonSerializer.content_type, JsonSerializer.schema_suffix) == (
+        "json", "application/json", ".schema.json")
+    assert [(o.name, o.type, o.default) for o in JsonSerializer.options] == [("utc", "bool", False)]

@@ -31,16 +31,17 @@ def test_token_bucket_refills_at_its_rate() -> None:
 def test_stream_writes_masters_then_events_stamped_now(toy_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     started_ms = int(time.time() * 1000)
     summary = tmp_path / "summary.json"
-    result = toy_cli(["run", "-q", "--customers", "20", "--stream", "--rate", "400", "--duration", "2",
+    result = toy_cli(["run", "-q", "--customers", "20", "--stream", "--rate", "400", "--duration", "1",
                       "-o", f"json.path={tmp_path / 'out'}", "--summary-json", str(summary)])
     assert result.exit_code == 0, result.output
     data = json.loads(summary.read_text())
     assert data["ok"] and data["stopped_by"] == "duration"
     rows = {r["entity"]: r for r in data["rows"]}
     assert rows["team"]["generated"] == 20 and rows["member"]["generated"] == 60
-    # the rate holds loosely even on a busy machine (the 5%-over-a-minute figure is a benchmark)
-    assert 400 * 2 * 0.7 <= rows["score"]["generated"] <= 400 * 2 * 1.05
+    # how many events a second is a speed figure, measured by benchmarks/bench_stream_rate.py;
+    # here: events were released, and every one reached the file
     scores = [orjson.loads(line) for line in (tmp_path / "out" / "score.jsonl").read_bytes().splitlines()]
+    assert 0 < len(scores) == rows["score"]["generated"] == rows["score"]["acknowledged"]
     assert len({s["score_id"] for s in scores}) == len(scores)
     from datagen_kernel.codecs.text import parse_timestamp
 
@@ -53,7 +54,12 @@ def test_sigterm_flushes_prints_the_summary_and_exits_zero(tmp_path: Path) -> No
          "--summary-json", str(tmp_path / "summary.json")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    time.sleep(3)
+    # ready when events are flowing: the json sink's part file of scores has bytes in it
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size for p in tmp_path.glob(".score.jsonl.*.partial")):
+        assert proc.poll() is None, proc.communicate()[0]
+        assert time.monotonic() < deadline, "no score was written within 60 s"
+        time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output

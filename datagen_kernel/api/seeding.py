@@ -45,13 +45,6 @@ def stream_for(seed: int, *key: str | int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-# byte i of a UUID lands at these character positions (two hex digits each)
-_POS = np.array(
-    [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34], dtype=np.intp
-)
-
-
 _GROUPS = ((0, 8, 0), (9, 13, 8), (14, 18, 12), (19, 23, 16), (24, 36, 20))
 """(first character, end character, first hex digit) of the five groups of a UUID string."""
 

@@ -13,6 +13,7 @@ from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import Date, Decimal, EntitySpec, Field, Timestamp
 from datagen_kernel.api.schema import Record as RecordType
 from datagen_kernel.codecs.columns import iso_timestamps
+from datagen_kernel.codecs.normalise import epoch_millis, scaled_decimal
 
 SAO_PAULO = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
 """Deprecated: the banking pack's zone (``datagen_plugin_banking.common.SAO_PAULO``), kept so that
@@ -25,16 +26,15 @@ is ``RunInfo.timezone``, declared by the installed packs."""
 
 
 def format_decimal(value: Any, scale: int) -> str:
-    """Exact text of a decimal value held as scaled ``int`` (or ``Decimal``)."""
-    if isinstance(value, int):
-        if scale == 0:
-            return str(value)
-        sign = "-" if value < 0 else ""
-        q, r = divmod(abs(value), 10**scale)
-        return f"{sign}{q}.{r:0{scale}d}"
-    if isinstance(value, decimal.Decimal):
-        return str(value.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP))
-    raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+    """Exact text of a decimal value held as scaled ``int`` (or ``Decimal``/``float``, rounded by
+    the kernel's rule: ``datagen_kernel.codecs.normalise.scaled_decimal``)."""
+    if value.__class__ is not int:
+        value = scaled_decimal(value, scale)
+    if scale == 0:
+        return str(value)
+    sign = "-" if value < 0 else ""
+    q, r = divmod(abs(value), 10**scale)
+    return f"{sign}{q}.{r:0{scale}d}"
 
 
 def format_decimals(values: Sequence[Any], scale: int) -> list[str | None]:
@@ -65,20 +65,20 @@ def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = None) -> lis
         for i, text in zip(idx, iso_timestamps(ms, tz), strict=True):
             out[i] = text
     for i, v in enumerate(values):
-        if isinstance(v, dt.datetime):
-            out[i] = v.astimezone(tz).isoformat(timespec="milliseconds")
+        if isinstance(v, dt.datetime):  # rounded to the millisecond by the kernel's rule
+            out[i] = iso_timestamps(np.array([epoch_millis(v)], dtype=np.int64), tz)[0]
     return out
 
 
 def parse_timestamp(text: str) -> int:
     """Epoch milliseconds of an ISO 8601 timestamp with offset."""
-    return int(dt.datetime.fromisoformat(text).timestamp() * 1000)
+    return epoch_millis(dt.datetime.fromisoformat(text))
 
 
 def parse_decimal(text: Any, scale: int) -> int:
-    """Scaled ``int`` of a decimal given as text or number (exact for text)."""
-    d = decimal.Decimal(str(text))
-    return int((d.scaleb(scale)).to_integral_value())
+    """Scaled ``int`` of a decimal given as text or number (exact for text; more places than
+    ``scale`` are rounded by the kernel's rule)."""
+    return scaled_decimal(decimal.Decimal(str(text)), scale)
 
 
 def _plan(fields: Sequence[Field]) -> list[tuple[str, str, Any]]:

@@ -1,4 +1,4 @@
-"""One block, start to finish: generate, validate, transform, serialize per route.
+"""One block, start to finish: generate, normalise, validate, transform, serialize per route.
 
 ``BlockProcessor`` is the engine's ``Work`` (see ``datagen_kernel.api.executors``): the
 executors call ``process(phase, block)`` wherever they run it. It is pure given the plan:
@@ -23,6 +23,7 @@ from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, legacy_overrides
 from datagen_kernel.api.transforms import TransformContext
 from datagen_kernel.api.values import Values
+from datagen_kernel.codecs.normalise import normalise
 from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource, plan_from
 from datagen_kernel.engine.validation import run_rules
 
@@ -88,7 +89,7 @@ def prepare_serializers(plan: Plan, sinks: Sequence[Sink], serializers: Sequence
 
 
 class BlockProcessor:
-    """Generates, validates, transforms and encodes one block; pure given the plan."""
+    """Generates, normalises, validates, transforms and encodes one block; pure given the plan."""
 
     def __init__(self, plan: Plan, sinks: Sequence[Sink], serializers: Sequence[Serializer | None],
                  globals_: dict[str, Records]) -> None:
@@ -139,7 +140,7 @@ class BlockProcessor:
 
     # -- the steps -----------------------------------------------------------------------------
     def prepared(self, phase: str, block: int | None) -> list[tuple[str, Records]]:
-        """Validated, transformed records of each entity ``phase`` emits for ``block``."""
+        """Normalised, validated, transformed records of each entity ``phase`` emits for ``block``."""
         plan = self.plan
         records: dict[str, Records] = dict(self.globals)
         names = plan.global_entities() if block is None else plan.block_entities(phase)
@@ -151,9 +152,20 @@ class BlockProcessor:
             else:
                 recs = records[name]
             if name in plan.emitted and phase in (plan.phase_of(name), SINGLE_PASS):
-                self.validate(name, recs, records)
-                out.append((name, self.transform(name, block, recs)))
+                emitted = self.normalise(name, recs)
+                self.validate(name, emitted, records)
+                out.append((name, self.transform(name, block, emitted)))
         return out
+
+    def normalise(self, name: str, recs: Records) -> Records:
+        """``recs`` with every value in its type's exact form, rounded by the kernel's one rule
+        (``datagen_kernel.codecs.normalise``): what every serializer of every route receives.
+
+        The generators' own records stay as they are (later entities of the block are generated
+        from them, in whichever phase), so a run's content does not depend on its phases.
+        """
+        plan = self.plan
+        return normalise(plan.generated_specs.get(name, plan.specs[name]), recs)
 
     def validate(self, name: str, recs: Records, records: dict[str, Records]) -> None:
         plan = self.plan

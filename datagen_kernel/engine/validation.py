@@ -34,9 +34,10 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
             extra = sorted(set(records.names) - set(names))
             return [Violation(spec.name, None, ",".join(missing + extra), "fields",
                               f"batch columns: missing {missing}, unexpected {extra}")]
-    elif records[0].keys() != set(names) or any(len(r) != n_fields for r in records):
-        for r in records:
-            if len(r) != n_fields or r.keys() != set(names):
+    else:
+        expected = set(names)
+        for r in records:  # every record: one with a renamed field has the right count but not the keys
+            if len(r) != n_fields or r.keys() != expected:
                 missing = sorted(set(names) - r.keys())
                 extra = sorted(r.keys() - set(names))
                 out.append(Violation(spec.name, r.get(pk), ",".join(missing + extra) or "*", "fields",

@@ -210,3 +210,27 @@ def test_errors_never_show_registry_credentials() -> None:
         assert "s3cr3t-pw" not in text and "an0ther-pw" not in text, text
     with pytest.raises(SinkError, match=r"http://\*\*\*@127\.0\.0\.1:1"):
         in_url.prepare(toy_pack.SCORE, "toy.scores")
+
+
+def test_decimals_and_instants_round_by_the_kernel_rule() -> None:
+    """Half away from zero, like the json serializer and PostgreSQL: 0.125 is 0.13, never 0.12."""
+    from datagen_plugin_avro.codec import EntityCodec, decimal_bytes, timestamp_ms
+
+    def unscaled(b: bytes) -> int:
+        return int.from_bytes(b, "big", signed=True)
+
+    D = decimal.Decimal
+    assert [unscaled(decimal_bytes(v, 2)) for v in (D("0.125"), D("-0.125"), D("0.135"), 2.675, D("0.1249"))] == \
+        [13, -13, 14, 268, 12]
+    at = dt.datetime(2024, 1, 1, 0, 0, 0, 2500, tzinfo=dt.UTC)
+    assert timestamp_ms(at) == 1_704_067_200_003
+    spec = EntitySpec(name="probe", kind=Kind.EVENT, primary_key="id",
+                      fields=(Field("id", Uuid()), Field("amount", Decimal(10, 2)), Field("at", Timestamp())))
+    codec = EntityCodec(spec)
+    rows = [{"id": str(uuid.UUID(int=i)), "amount": D("0.125") * (1 if i % 2 else -1), "at": at} for i in range(70)]
+    schema = parse_schema(codec.schema)
+    for encode in (codec.encode, codec.encode_reference):
+        for i, value in enumerate(encode(rows, b"\x00\x00\x00\x00\x01")):
+            got = schemaless_reader(io.BytesIO(value[5:]), schema)
+            assert got["amount"] == (D("0.13") if i % 2 else D("-0.13"))
+            assert got["at"] == dt.datetime(2024, 1, 1, 0, 0, 0, 3000, tzinfo=dt.UTC)

@@ -48,6 +48,14 @@ def first(records: Records, entity: str, **match: Any) -> dict[str, Any]:
     return next(r for r in records[entity] if all(r[k] == v for k, v in match.items()))
 
 
+def clean(loans_host: Any, generated: Records) -> Records:
+    """A copy of the generated records, after checking the precondition of every corruption
+    test: no rule fires on them, so the one that fires afterwards is the corruption's."""
+    for entity in ("property", "loan", "installment"):
+        assert broken(loans_host, generated, entity) == [], entity
+    return clone(generated)
+
+
 def test_generated_records_pass(loans_host: Any, generated: Records) -> None:
     for entity in ("property", "loan", "installment"):
         assert generated[entity], entity
@@ -55,13 +63,14 @@ def test_generated_records_pass(loans_host: Any, generated: Records) -> None:
 
 
 def test_a_rate_outside_zero_and_fifteen_percent_is_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
-    records["loan"][0]["interest_rate"] = 150_000
-    assert rule_names(loans_host, records, "loan") == {"loan-rate"}
+    records = clean(loans_host, generated)
+    loan = records["loan"][0]
+    loan["interest_rate"] = 150_000
+    assert [(v.rule, v.key) for v in broken(loans_host, records, "loan")] == [("loan-rate", loan["loan_id"])]
 
 
 def test_a_housing_loan_above_the_property_value_is_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
+    records = clean(loans_host, generated)
     loan = first(records, "loan", loan_type="HOUSING")
     prop = first(records, "property", property_id=loan["property_id"])
     prop["appraised_value"] = loan["principal"] - 1
@@ -70,13 +79,16 @@ def test_a_housing_loan_above_the_property_value_is_caught(loans_host: Any, gene
 
 
 def test_a_personal_loan_with_a_property_is_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
-    first(records, "loan", loan_type="PERSONAL")["property_id"] = records["property"][0]["property_id"]
-    assert rule_names(loans_host, records, "loan") == {"housing-collateral"}
+    records = clean(loans_host, generated)
+    personal = first(records, "loan", loan_type="PERSONAL")
+    assert personal["property_id"] is None  # the precondition: a personal loan has no collateral
+    personal["property_id"] = records["property"][0]["property_id"]
+    assert [(v.rule, v.key) for v in broken(loans_host, records, "loan")] == [
+        ("housing-collateral", personal["loan_id"])]
 
 
 def test_principal_parts_that_miss_the_principal_by_a_cent_are_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
+    records = clean(loans_host, generated)
     inst = first(records, "installment", installment_number=3)
     inst["principal_amount"] += 1
     inst["total_amount"] += 1
@@ -86,37 +98,39 @@ def test_principal_parts_that_miss_the_principal_by_a_cent_are_caught(loans_host
 
 
 def test_an_installment_of_someone_else_is_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
+    records = clean(loans_host, generated)
     inst = records["installment"][10]
     inst["customer_id"] = next(c["customer_id"] for c in records["customer"] if c["customer_id"] != inst["customer_id"])
     assert rule_names(loans_host, records, "installment") == {"installment-owner"}
 
 
 def test_a_loan_status_that_disagrees_with_its_installments_is_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
+    records = clean(loans_host, generated)
     first(records, "loan", status="ACTIVE")["status"] = "PAID_OFF"
     assert rule_names(loans_host, records, "installment") == {"loan-status"}
-    records = clone(generated)
+    records = clean(loans_host, generated)
     paid = first(records, "installment", status="PAID")
     paid.update(status="DEFAULT", paid_date=None, paid_amount=None)
     assert rule_names(loans_host, records, "installment") == {"loan-status"}
 
 
 def test_inconsistent_payment_fields_are_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
+    records = clean(loans_host, generated)
     first(records, "installment", status="PENDING")["paid_amount"] = 100
     assert rule_names(loans_host, records, "installment") == {"payment-fields"}
-    records = clone(generated)
+    records = clean(loans_host, generated)
     first(records, "installment", status="PAID")["interest_amount"] += 5
     assert rule_names(loans_host, records, "installment") == {"amount-positive"}
 
 
 def test_a_registration_number_of_another_state_is_caught(loans_host: Any, generated: Records) -> None:
-    records = clone(generated)
+    records = clean(loans_host, generated)
     prop = records["property"][0]
+    assert prop["registration_number"].endswith(prop["address"]["state"])  # the precondition
     other = "SP" if prop["address"]["state"] != "SP" else "RJ"
     prop["registration_number"] = prop["registration_number"][:-2] + other
-    assert rule_names(loans_host, records, "property") == {"registration-format"}
+    assert [(v.rule, v.key) for v in broken(loans_host, records, "property")] == [
+        ("registration-format", prop["property_id"])]
 
 
 def test_property_complements_fit_the_property_type(loans_host: Any, generated: Records) -> None:
@@ -138,7 +152,7 @@ def test_property_complements_fit_the_property_type(loans_host: Any, generated: 
 
 def test_a_split_schedule_is_checked_without_false_alarms(loans_host: Any, generated: Records) -> None:
     """``datagen validate`` checks 10,000 records at a time: a part of a schedule must pass."""
-    records = clone(generated)
+    records = clean(loans_host, generated)
     loan = first(records, "loan", status="ACTIVE")
     part = [i for i in records["installment"] if i["loan_id"] == loan["loan_id"]][:2]
     assert broken(loans_host, dict(records, installment=part), "installment") == []

@@ -7,6 +7,7 @@ import datetime as dt
 import decimal
 import struct
 import uuid
+from decimal import Decimal as PyDecimal
 from typing import Any
 
 import numpy as np
@@ -192,8 +193,11 @@ def test_array_columns_of_the_wrong_kind_are_refused() -> None:
     plans = {p.name: p for p in column_plans(SPEC)}
     with pytest.raises(TypeError, match="int value expected"):
         encoding.binary_cells(plans["n"], np.array([1.0, 2.5]))
-    with pytest.raises(TypeError, match="decimal value must be int"):
-        encoding.binary_cells(plans["amount"], np.array([1.5]))
+    with pytest.raises(TypeError, match="bool value"):
+        encoding.binary_column(plans["amount"], [True])
+    # a float is the decimal's value, rounded by the kernel's one rule (half away from zero)
+    assert encoding.binary_column(plans["amount"], np.array([1.125, -1.125])) == \
+        encoding.binary_column(plans["amount"], [PyDecimal("1.13"), PyDecimal("-1.13")])
     with pytest.raises(TypeError, match="text value expected, got int 7"):
         encoding.binary_cells(plans["name"], ["a", 7])
 

@@ -58,7 +58,8 @@ def test_trade_on_a_non_investment_account(data: dict[str, list[Record]]) -> Non
 
 def test_customer_not_the_owner(data: dict[str, list[Record]]) -> None:
     stranger = data["customer"][-1]["customer_id"]
-    assert "trade-customer-owner" in _violations(data, "trade", _mutated(data, 3, customer_id=stranger))
+    i = _first(data, lambda t: t["customer_id"] != stranger)  # a trade the stranger does not own
+    assert "trade-customer-owner" in _violations(data, "trade", _mutated(data, i, customer_id=stranger))
 
 
 def test_ticker_not_the_stocks(data: dict[str, list[Record]]) -> None:
@@ -67,8 +68,10 @@ def test_ticker_not_the_stocks(data: dict[str, list[Record]]) -> None:
 
 
 def test_quantity_off_lot(data: dict[str, list[Record]]) -> None:
-    t = data["trade"][0]
-    records = _mutated(data, 0, quantity=t["quantity"] + 1, total_amount=(t["quantity"] + 1) * t["price_per_share"])
+    lots = {s["ticker"]: s["lot_size"] for s in data["stock"]}
+    i = _first(data, lambda t: lots[t["ticker"]] > 1)  # one more share is off the lot only when a lot is > 1
+    t = data["trade"][i]
+    records = _mutated(data, i, quantity=t["quantity"] + 1, total_amount=(t["quantity"] + 1) * t["price_per_share"])
     assert "trade-lot-size" in _violations(data, "trade", records)
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import decimal
 import io
 import json
 import struct
@@ -38,10 +37,10 @@ from fastavro.write import schemaless_writer
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn
 from datagen_kernel.api.schema import Date, Decimal, Field, Timestamp, to_avro
 from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.codecs.normalise import epoch_millis, scaled_decimal
 
 MAGIC = b"\x00"
 _EPOCH_DAYS = dt.date(1970, 1, 1).toordinal()
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 Converter = Callable[[Any], Any]
 
@@ -53,11 +52,8 @@ def wire_header(schema_id: int) -> bytes:
 
 def decimal_bytes(value: Any, scale: int) -> bytes:
     """Avro decimal bytes (big-endian two's complement of the unscaled value, minimal length)."""
-    if not isinstance(value, int):
-        if isinstance(value, decimal.Decimal):
-            value = int(value.scaleb(scale).to_integral_value(decimal.ROUND_HALF_EVEN))
-        else:
-            raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+    if value.__class__ is not int:  # Decimal, float: the kernel's one rounding rule
+        value = scaled_decimal(value, scale)
     n = ((value if value >= 0 else ~value).bit_length() + 8) // 8
     return value.to_bytes(n, "big", signed=True)
 
@@ -69,13 +65,10 @@ def date_days(value: Any) -> int:
 
 
 def timestamp_ms(value: Any) -> int:
+    """Epoch milliseconds (an aware ``datetime`` rounded by the kernel's rule)."""
     if value.__class__ is int:
         return int(value)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise TypeError("timestamp datetime values must be timezone-aware")
-        return (value - _EPOCH) // dt.timedelta(milliseconds=1)
-    raise TypeError(f"timestamp value must be int epoch ms or datetime, got {type(value).__name__}")
+    return epoch_millis(value)
 
 
 def physical_schema(schema: Any) -> Any:

@@ -19,7 +19,6 @@ of its values with their lengths; one numpy gather then interleaves the columns 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 from datagen_kernel import Batch, EntitySpec, Record, TextColumn
 from datagen_kernel.api.schema import Decimal, sql_columns, sql_type
 from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.codecs.normalise import epoch_millis, scaled_decimal
 
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 BINARY_TRAILER = struct.pack(">h", -1)
@@ -38,7 +38,6 @@ _PG_EPOCH_MS = 946_684_800_000
 """2000-01-01T00:00:00Z, PostgreSQL's epoch for binary dates and timestamps, in Unix ms."""
 _PG_EPOCH_UNIX_DAYS = 10_957
 """Days from 1970-01-01 to 2000-01-01."""
-_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 Column = list[Any] | np.ndarray[Any, Any] | TextColumn
@@ -145,24 +144,19 @@ def _transpose(rows: list[Any], width: int) -> list[list[Any]]:
 
 
 def scaled_int(value: Any, scale: int) -> int:
-    """A decimal value as an int in units of ``10**-scale`` (ints pass through)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, decimal.Decimal):
-        return int(value.quantize(decimal.Decimal(1).scaleb(-scale)).scaleb(scale))
-    raise TypeError(f"decimal value must be int (scaled) or Decimal, got {type(value).__name__}")
+    """A decimal value as an int in units of ``10**-scale`` (ints pass through; ``Decimal`` and
+    ``float`` are rounded by the kernel's one rule, ``datagen_kernel.codecs.normalise``)."""
+    if value.__class__ is int:
+        return int(value)
+    return scaled_decimal(value, scale)
 
 
 def epoch_ms(value: Any) -> int:
-    """A timestamp value as epoch milliseconds (ints pass through; aware datetimes convert)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise TypeError("timestamp datetime values must be timezone-aware")
-        delta = value - _UNIX_EPOCH
-        return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
-    raise TypeError(f"timestamp value must be int epoch ms or aware datetime, got {type(value).__name__}")
+    """A timestamp value as epoch milliseconds (ints pass through; an aware datetime is rounded
+    to the millisecond by the kernel's rule)."""
+    if value.__class__ is int:
+        return int(value)
+    return epoch_millis(value)
 
 
 def _as_list(values: Column) -> list[Any]:
