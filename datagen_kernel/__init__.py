@@ -7,6 +7,8 @@ name this package exported then is still exported)::
 
 What needs the engine or the codecs is exported here: ``to_text_values`` (and
 ``format_decimal``, ``format_timestamps``), the text rendering of values for text sinks;
+``normalise`` (what the sinks receive: values rounded by the kernel's one rule) and
+``check_text``;
 ``run_rules`` and ``RecordIndex`` (a lookup over in-memory records) to check records against
 rules; ``make_plugin_host``. The testing kit is ``datagen_kernel.testing``.
 
@@ -76,6 +78,7 @@ from datagen_kernel.api import (
 from datagen_kernel.api.columnar import TextColumn, day_array, int_array, take_text, text_matrix
 from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.sinks import PlacedPayload
+from datagen_kernel.codecs.normalise import check_text, normalise
 from datagen_kernel.codecs.text import format_decimal, format_timestamps, to_text_values
 from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
 from datagen_kernel.engine.validation import run_rules
@@ -131,6 +134,7 @@ __all__ = [
     "Violation",
     "__version__",
     "as_rows",
+    "check_text",
     "column",
     "day_array",
     "format_decimal",
@@ -140,6 +144,7 @@ __all__ = [
     "text_matrix",
     "hookimpl",
     "make_plugin_host",
+    "normalise",
     "run_rules",
     "to_text_values",
 ]

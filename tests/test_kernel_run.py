@@ -191,7 +191,10 @@ def test_payloads_spilled_through_memory_files_arrive_whole(toy_cli, tmp_path: P
 
     if not os.access("/dev/shm", os.W_OK):
         pytest.skip("no /dev/shm here: payloads take the pool's pipe")
-    before = {p for p in os.listdir("/dev/shm") if p.startswith("datagen-")}
+    created: list[str] = []  # the spill folders of these runs (other processes may use /dev/shm too)
+    mkdtemp = run_module.tempfile.mkdtemp
+    monkeypatch.setattr(run_module.tempfile, "mkdtemp",
+                        lambda *a, **k: created.append(mkdtemp(*a, **k)) or created[-1])
     monkeypatch.setattr(run_module, "_SPILL_ABOVE", 0)  # every payload goes through a file
     read: list[int] = []
     read_bytes = run_module._Spilled.read
@@ -202,4 +205,5 @@ def test_payloads_spilled_through_memory_files_arrive_whole(toy_cli, tmp_path: P
     run_json(toy_cli, tmp_path / "one", *args)
     assert read, "no payload was spilled"
     assert read_dir(tmp_path / "two") == read_dir(tmp_path / "one")
-    assert {p for p in os.listdir("/dev/shm") if p.startswith("datagen-")} == before
+    assert created and all(p.startswith("/dev/shm/datagen-") for p in created)
+    assert not [p for p in created if os.path.exists(p)], "a spill folder was left behind"

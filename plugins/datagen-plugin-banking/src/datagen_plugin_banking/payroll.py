@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from faker import Faker
 
 from datagen_kernel import Batch, BlockContext, Records, column
 from datagen_kernel.api.seeding import stream_for
@@ -114,6 +113,8 @@ class Employers:
 def employers(seed: int) -> Employers:
     """The seed's employers: distinct company names from Faker ``pt_BR`` (one instance seeded from
     the run's seed) and distinct CNPJs (distinct eight-digit roots, head office 0001)."""
+    from faker import Faker  # imported on first use: a run's start-up does not pay for it
+
     rng = stream_for(seed, "banking-employers", "faker")
     fake = Faker("pt_BR")
     fake.seed_instance(int(rng.integers(0, 2**62)))
