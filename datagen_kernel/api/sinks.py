@@ -204,6 +204,11 @@ class Sink:
         """Deliver a batch and account for it in ``self.stats``."""
         raise NotImplementedError
 
+    def delivery(self) -> str | None:
+        """The delivery guarantee this task gives, for the summary (e.g. "at-least-once"); None:
+        nothing to say (the default)."""
+        return None
+
     def begin_block(self, phase: str, block: int | None) -> None:
         """The batches of ``block`` of ``phase`` come next (None: the global entities, or a
         stream's next group). Default: nothing. A sink may group a block's batches (e.g. one

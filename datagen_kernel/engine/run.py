@@ -90,6 +90,8 @@ class Engine:
             gc.unfreeze()
             summary.elapsed = time.perf_counter() - start
             summary.rows = self._rows(sinks, summary.elapsed)
+            summary.delivery = {route.label: said for sink, route in zip(sinks, plan.routes, strict=True)
+                                if (said := sink.delivery())}
             for sink, route in zip(sinks, plan.routes, strict=True):
                 summary.errors.extend(f"{route.label}: {e}" for e in sink.stats.errors)
             summary.errors.extend(close_errors)

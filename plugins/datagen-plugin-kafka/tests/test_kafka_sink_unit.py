@@ -27,7 +27,7 @@ def _sink(**options: object) -> KafkaSink:
 
 
 def test_no_preset_disables_acknowledgements() -> None:
-    assert set(PRESETS) == {"reliable", "fast", "bulk", "streaming"}
+    assert set(PRESETS) == {"reliable", "fast", "bulk", "streaming", "exactly-once"}
     for name, settings in PRESETS.items():
         assert settings["acks"] in ("all", "1"), name
     assert PRESETS["reliable"]["acks"] == "all" and PRESETS["reliable"]["enable.idempotence"] == "true"
