@@ -101,7 +101,7 @@ class DaskExecutor(Executor):
             else:
                 self._cluster = LocalCluster(
                     n_workers=max(1, self.workers), threads_per_worker=self.config["threads_per_worker"],
-                    processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                    processes=True, host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR,
                 )
                 client = Client(self._cluster, set_as_default=False)
             client.wait_for_workers(1, timeout=timeout)
