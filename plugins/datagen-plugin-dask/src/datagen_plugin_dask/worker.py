@@ -12,6 +12,7 @@ failed) by its destination, and a block lost with its worker is run again elsewh
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -87,6 +88,7 @@ def _run(token: str, spec: bytes, task: int, tasks: int) -> _Run:
         found = _RUNS.get(token)
         if found is None:
             found = _RUNS[token] = _Run(spec, task, tasks)
+            gc.freeze()  # the plan, plugins and tables live for the run: never scan them again
         return found
 
 
@@ -100,6 +102,10 @@ def failure(exc: BaseException) -> tuple[str, str, str, str | None, str]:
 def process_block(token: str, spec: bytes, phase: str, block: int, routes: tuple[int, ...],
                   task: int, tasks: int) -> tuple[Any, ...]:
     """The Dask task of one block: ``("ok", BlockResult, [TaskStats])`` or a ``failure``."""
+    thresholds = gc.get_threshold()
+    # as the engine does for its own workers: records are short-lived dicts made by the hundred
+    # thousand, which the cyclic collector would otherwise keep scanning
+    gc.set_threshold(max(thresholds[0], 100_000), thresholds[1], thresholds[2])
     try:
         run = _run(token, spec, task, tasks)
         result: BlockResult = run.work.process(phase, block)
@@ -125,6 +131,8 @@ def process_block(token: str, spec: bytes, phase: str, block: int, routes: tuple
         return ("ok", result, reports)
     except BaseException as exc:  # carried back as data
         return failure(exc)
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _reports(tasks: Iterable[_Task]) -> list[TaskStats]:
