@@ -91,3 +91,28 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach the dask scheduler at tcp://127.0.0.1:" in errors[0], result.output
+
+
+def test_a_plugin_the_workers_lack_stops_the_run_with_its_name(
+        cli_cluster: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from datagen_kernel.cli import make_cli
+    from datagen_kernel.engine.plugins import make_plugin_host
+
+    address, _ = cli_cluster
+    # a distribution only this client has: a datagen plugin (entry point group datagen) with no hooks
+    info = tmp_path / "site" / "datagen_plugin_ghost-9.9.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: datagen-plugin-ghost\nVersion: 9.9\n")
+    (info / "entry_points.txt").write_text("[datagen]\nghost = textwrap\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    result = CliRunner().invoke(make_cli(make_plugin_host), [
+        "run", "-q", "--customers", "10", "--sink", "json", "-o", f"json.path={tmp_path / 'out'}",
+        "--executor", "dask", "-o", f"dask.scheduler={address}"])
+    assert result.exit_code != 0, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert "the dask workers do not have the client's datagen plugins" in errors[0]
+    assert "datagen-plugin-ghost is missing (the client has 9.9)" in errors[0]
+    assert errors[0].count("worker tcp://127.0.0.1:") == 2, errors[0]
