@@ -14,6 +14,10 @@ Scheduling overhead per block: each executor's start-up is measured with a one-c
 is the worker time per block the dask run spent beyond the local one (scheduling, moving
 results, the per-block flush of sink tasks in the workers).
 
+``--overhead``: the same, measured directly: 400 empty tasks through a LocalCluster of 2
+single-threaded workers with a window of 4, as the executor submits blocks (wall time x 2
+workers / tasks).
+
 Client memory: the dask run with ``--sink null`` at N and at ``--scale`` customers (default
 1,000,000): the client's peak RSS should not grow with the number of blocks.
 
@@ -150,12 +154,48 @@ def measure(sink: str, executor: str, customers: int) -> Result:
             drop_topics(prefix)
 
 
+def _empty(block: int) -> int:
+    return block
+
+
+def scheduling_overhead(tasks: int = 400) -> float:
+    """Seconds of worker time per task for empty tasks submitted within a window of 4."""
+    import logging
+    from collections import deque
+
+    from distributed import Client, LocalCluster, as_completed
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        client.submit(_empty, -1, pure=False).result()
+        started = time.perf_counter()
+        window: deque[Any] = deque()
+        finished = as_completed()
+        for block in range(tasks):
+            if len(window) >= 4:
+                next(finished).result()
+                window.popleft()
+            future = client.submit(_empty, block, key=f"empty-{block}", pure=False)
+            window.append(future)
+            finished.add(future)
+        for future in finished:
+            future.result()
+        return (time.perf_counter() - started) * 2 / tasks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--sinks", default="json,kafka-avro,null")
     parser.add_argument("--scale", type=int, default=1_000_000, help="customers of the client-memory run (0: none)")
+    parser.add_argument("--overhead", action="store_true", help="only the direct scheduling-overhead measurement")
     opts = parser.parse_args()
+    if opts.overhead:
+        load = os.getloadavg()[0]
+        print(f"scheduling overhead: {scheduling_overhead() * 1000:.1f} ms of worker time per empty task "
+              f"(load {load:.1f})")
+        return
     if shutil.which(DATAGEN) is None and not Path(DATAGEN).exists():
         raise SystemExit(f"{DATAGEN} not found: run from the repository's virtual environment")
     subprocess.run([DATAGEN, "run", "-q", "--customers", "1", "--sink", "null"], check=True)  # bytecode
