@@ -9,6 +9,8 @@ it also hosts the scheduler), ``worker MB`` the largest peak RSS of any one of i
 processes (the forked workers, or the dask worker processes), ``tree MB`` the largest sum over
 the tree in one sample.
 
+``without start-up``: the same ratio over each run's wall time minus its executor's start-up.
+
 Scheduling overhead per block: each executor's start-up is measured with a one-customer run
 (``start s``); then ``((dask wall - dask start) - (local wall - local start)) x 2 / blocks``
 is the worker time per block the dask run spent beyond the local one (scheduling, moving
@@ -214,7 +216,8 @@ def main() -> None:
                   f"{r.worker_mb:>9.0f} {r.tree_mb:>8.0f} {r.load:>5.1f}", flush=True)
         local, dask = rows[(sink, "local")], rows[(sink, "dask")]
         overhead = ((dask.wall - starts["dask"]) - (local.wall - starts["local"])) * 2 / blocks
-        print(f"  {sink}: dask/local records/s = {dask.rate / local.rate:.2f}; "
+        steady = (dask.records / (dask.wall - starts["dask"])) / (local.records / (local.wall - starts["local"]))
+        print(f"  {sink}: dask/local records/s = {dask.rate / local.rate:.2f} ({steady:.2f} without start-up); "
               f"scheduling overhead {overhead * 1000:+.1f} ms of worker time per block ({blocks} blocks)",
               flush=True)
     if opts.scale:
