@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import datagen, read_dir
+from dasktest_support import datagen, read_dir
 from datagen_plugin_dask.worker import KILL_HOOK
 
 DASK = Path(sys.executable).with_name("dask")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import (
+from dasktest_support import (
     datagen,
     delete_topics,
     drop_schema,
