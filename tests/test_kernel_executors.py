@@ -12,6 +12,7 @@ import multiprocessing
 import pickle
 import random
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,18 @@ import toy_pack
 from click.testing import CliRunner
 from toy_pack import read_dir
 
-from datagen_kernel.api import BlockResult, Executor, Option, Work, hookimpl
+from datagen_kernel.api import (
+    BlockResult,
+    EncodedBatch,
+    Executor,
+    Option,
+    Sink,
+    SinkContext,
+    SinkStats,
+    TaskStats,
+    Work,
+    hookimpl,
+)
 from datagen_kernel.api.seeding import BLOCK_SIZE
 from datagen_kernel.cli import make_cli
 from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers
@@ -145,3 +157,133 @@ def test_the_bank_at_2000_customers_is_byte_identical_under_the_test_executor(tm
     local = read_dir(tmp_path / "local")
     assert set(local) >= {"customer.jsonl", "account.jsonl", "transaction.jsonl"}
     assert read_dir(tmp_path / "shuffled") == local
+
+
+# -- sink tasks in an executor's processes --------------------------------------------------------
+EVENTS: list[tuple[Any, ...]] = []
+"""What the tasks of ``TaskSink`` and ``TaskExecutor`` did, in order (what the test checks)."""
+
+
+class TaskSink(Sink):
+    """Test sink whose tasks may run in an executor's processes; acknowledges on flush."""
+
+    name = "tasks"
+    doc = "Test sink: records its calls; acknowledges what it got at each flush."
+    serializer_name = None
+    parallel_tasks = True
+    message_keys = False
+
+    def open(self, context: SinkContext) -> None:
+        self.task = (context.task, context.tasks)
+        self.pending: Counter[str] = Counter()
+        EVENTS.append(("open", self.task))
+
+    def begin_block(self, phase: str, block: int | None) -> None:
+        EVENTS.append(("begin", self.task, phase, block))
+
+    def write(self, batch: EncodedBatch) -> None:
+        EVENTS.append(("write", self.task, batch.entity, batch.count))
+        self.pending[batch.entity] += batch.count
+
+    def end_block(self, phase: str, block: int | None) -> None:
+        EVENTS.append(("end", self.task, phase, block))
+
+    def flush(self) -> None:
+        EVENTS.append(("flush", self.task))
+        for entity, n in self.pending.items():
+            self.stats.ack(entity, n)
+        self.pending.clear()
+
+    def close(self, ok: bool) -> None:
+        EVENTS.append(("close", self.task, ok))
+
+
+class TaskExecutor(Executor):
+    """Test executor: writes the task routes' batches with a task of its own (task 1 of 2)."""
+
+    name = "with-tasks"
+    doc = "Test executor: a sink task of its own for sinks declaring parallel_tasks."
+
+    def start(self, work: Work) -> None:
+        super().start(work)
+        self.tasks: dict[int, Sink] = {}
+        self.reported: dict[int, Counter[str]] = {}
+
+    def run(self, phase: str, blocks: Sequence[int]) -> Iterator[BlockResult]:
+        routes = set(self.work.task_routes())
+        for block in blocks:
+            result = self.work.process(phase, block)
+            mine = [(i, b) for i, b in result.batches if i in routes]
+            result.batches = [(i, b) for i, b in result.batches if i not in routes]
+            for index in sorted({i for i, _ in mine}):
+                task = self.tasks.get(index) or self.tasks.setdefault(index, self.work.open_task(index, 1, 2))
+                task.begin_block(phase, block)
+                for i, batch in mine:
+                    if i == index:
+                        task.write(batch)
+                        result.written.append((i, batch.entity, batch.count))
+                task.end_block(phase, block)
+            yield result
+
+    def _report(self) -> list[TaskStats]:
+        out = []
+        for index, task in self.tasks.items():
+            seen = self.reported.setdefault(index, Counter())
+            stats = SinkStats(acknowledged=task.stats.acknowledged - seen)
+            seen.update(stats.acknowledged)
+            out.append((index, stats))
+        return out
+
+    def flush_tasks(self) -> list[TaskStats]:
+        EVENTS.append(("flush_tasks",))
+        for task in self.tasks.values():
+            task.flush()
+        return self._report()
+
+    def close_tasks(self, ok: bool) -> list[TaskStats]:
+        for task in self.tasks.values():
+            task.close(ok)
+        return self._report()
+
+
+class _TaskPlugin:
+    @hookimpl
+    def datagen_register_executors(self, register: Any) -> None:
+        register(TaskExecutor)
+
+    @hookimpl
+    def datagen_register_sinks(self, register: Any) -> None:
+        register(TaskSink)
+
+
+def test_an_executors_sink_tasks_are_accounted_for_and_the_barrier_holds(toy_host: PluginHost) -> None:
+    toy_host.register(_TaskPlugin())
+    EVENTS.clear()
+    result = CliRunner().invoke(make_cli(lambda: toy_host), [
+        "run", "--count", str(BLOCK_SIZE * 2 + 5), "--sink", "tasks", "--executor", "with-tasks"])
+    assert result.exit_code == 0, result.output
+    engine_task, executor_task = (0, 1), (1, 2)
+    # the engine's own task opens first; it writes no block (at most the global entities)
+    assert EVENTS[0] == ("open", engine_task)
+    assert all(e[3] is None for e in EVENTS if e[0] == "begin" and e[1] == engine_task)
+    assert sum(e[3] for e in EVENTS if e[0] == "write" and e[1] == executor_task) > BLOCK_SIZE * 2
+    # every batch of the executor's task is framed by begin_block / end_block of its block
+    open_block = None
+    for event in EVENTS:
+        if event[0] == "begin" and event[1] == executor_task:
+            assert open_block is None
+            open_block = event[2:]
+        elif event[0] == "end" and event[1] == executor_task:
+            assert open_block == event[2:]
+            open_block = None
+        elif event[0] == "write" and event[1] == executor_task:
+            assert open_block is not None
+    # masters phase: its blocks, then flush_tasks, then the events phase
+    flushes = [i for i, e in enumerate(EVENTS) if e == ("flush_tasks",)]
+    phases = [(i, e[2]) for i, e in enumerate(EVENTS) if e[0] == "begin" and e[1] == executor_task]
+    assert len(flushes) == 2 and phases
+    assert all(i < flushes[0] for i, phase in phases if phase == "masters")
+    assert all(flushes[0] < i < flushes[1] for i, phase in phases if phase == "events")
+    assert ("close", executor_task, True) in EVENTS
+    # the summary counts what the executor's task acknowledged
+    assert "FAILED" not in result.output and "ok:" in result.output, result.output

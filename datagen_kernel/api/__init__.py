@@ -25,7 +25,7 @@ from datagen_kernel.api.errors import (
     UsageError,
     ValidationFailed,
 )
-from datagen_kernel.api.executors import BlockResult, Executor, Work, WorkSpec
+from datagen_kernel.api.executors import BlockResult, Executor, TaskStats, Work, WorkSpec
 from datagen_kernel.api.generation import BlockContext, Generator, GeneratorWrapper, RunInfo
 from datagen_kernel.api.hookspecs import hookimpl
 from datagen_kernel.api.options import Option
@@ -124,6 +124,7 @@ __all__ = [
     "SinkStats",
     "String",
     "SummaryRow",
+    "TaskStats",
     "TextColumn",
     "Timestamp",
     "Transform",

@@ -11,6 +11,15 @@ installed plugins, parameters and options by name) with ``work.spec.rebuild()``.
 
 Because every block is a pure function of the plan, a block lost with its worker can be run
 again and gives the same bytes; and the order blocks are processed in does not matter.
+
+Sink tasks in the executor's processes: the batches of a route whose sink declares
+``parallel_tasks`` may be written where they are made, by sink tasks the executor opens with
+``work.open_task(route, task, tasks)`` (one per process, as Kafka Connect runs tasks). Such a
+block's ``BlockResult`` lists them in ``written`` instead of ``batches``; the executor calls
+the task's ``begin_block``/``end_block`` around each block's batches as the engine does, and
+reports what its tasks acknowledged or failed through ``flush_tasks`` (end of every phase:
+the masters-before-events barrier) and ``close_tasks`` (end of the run). An executor that
+does none of this (the default) leaves every batch to the engine's own sinks.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from datagen_kernel.api.options import Option
-from datagen_kernel.api.sinks import EncodedBatch
+from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkStats
 
 AppendStream = tuple[int, str]
 """A route's index and an entity: one append-only file of a sink declaring ``append_files``."""
@@ -32,13 +41,20 @@ class BlockResult:
 
     ``batches``: (route index, batch). ``failures``: batches the executor could not hand over
     (route index, entity, records, reason), counted as failed. ``side``: side outputs for the
-    engine (e.g. a transform's ground-truth rows), picklable.
+    engine (e.g. a transform's ground-truth rows), picklable. ``written``: (route index,
+    entity, records) of batches a sink task of the executor already took (``Work.open_task``):
+    the engine counts them as generated; their acknowledgements come from ``flush_tasks``.
     """
 
     block: int | None
     batches: list[tuple[int, EncodedBatch]] = field(default_factory=list)
     failures: list[tuple[int, str, int, str]] = field(default_factory=list)
     side: dict[str, Any] = field(default_factory=dict)
+    written: list[tuple[int, str, int]] = field(default_factory=list)
+
+
+TaskStats = tuple[int, SinkStats]
+"""A route's index and what one or more of its sink tasks acknowledged or failed."""
 
 
 class WorkSpec(Protocol):
@@ -75,6 +91,16 @@ class Work(Protocol):
         process, sinks open, everything written so far in the files)."""
         ...
 
+    def task_routes(self) -> list[int]:
+        """Routes whose sink may run tasks in the executor's processes (``Sink.parallel_tasks``)."""
+        ...
+
+    def open_task(self, route: int, task: int, tasks: int) -> Sink:
+        """A new task of ``route``'s sink, opened here (``SinkContext.task`` / ``tasks``).
+
+        The engine's own task of the route is open already (it created what was missing)."""
+        ...
+
 
 class Executor:
     """Base class of executors (``--executor NAME``, options ``-o NAME.KEY=VALUE``).
@@ -101,6 +127,18 @@ class Executor:
         """The results of ``blocks``, in that order; default: one after the other, here."""
         for block in blocks:
             yield self.work.process(phase, block)
+
+    def flush_tasks(self) -> list[TaskStats]:
+        """Flush the sink tasks this executor runs (end of each phase, before the engine's own
+        sinks flush) and return what they acknowledged or failed since the last call.
+        Default: none (every batch goes through the engine)."""
+        return []
+
+    def close_tasks(self, ok: bool) -> list[TaskStats]:
+        """Close the sink tasks this executor runs (``Sink.close(ok)``) and return what they
+        acknowledged or failed since the last ``flush_tasks``; called before ``close``, also
+        after a failure (then it must not hang)."""
+        return []
 
     def close(self) -> None:
         """Stop what ``start`` started; must not hang, even after a failure."""

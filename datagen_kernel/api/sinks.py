@@ -9,9 +9,11 @@ sees how the executor moved them (processes, spill files, placement).
 What a sink needs of the engine it declares, as class attributes read by
 ``capabilities()``: whether masters must be complete before events (``phase_barrier``),
 which serializers it takes (``serializers``, default ``serializer_name``), whether several
-tasks may write at once from several processes (``parallel_tasks``), whether it needs
-message keys (``message_keys``), and whether its output is one append-only file per entity
-(``append_files``, then ``file_for``).
+tasks may write at once from several processes (``parallel_tasks``; a distributed executor
+then writes from its workers, see ``api.executors``), whether it needs message keys
+(``message_keys``), and whether its output is one append-only file per entity
+(``append_files``, then ``file_for``). ``begin_block`` / ``end_block`` frame each block's
+batches (e.g. one transaction per block).
 """
 
 from __future__ import annotations
@@ -201,6 +203,19 @@ class Sink:
     def write(self, batch: EncodedBatch) -> None:
         """Deliver a batch and account for it in ``self.stats``."""
         raise NotImplementedError
+
+    def delivery(self) -> str | None:
+        """The delivery guarantee this task gives, for the summary (e.g. "at-least-once"); None:
+        nothing to say (the default)."""
+        return None
+
+    def begin_block(self, phase: str, block: int | None) -> None:
+        """The batches of ``block`` of ``phase`` come next (None: the global entities, or a
+        stream's next group). Default: nothing. A sink may group a block's batches (e.g. one
+        Kafka transaction per block); every write until ``end_block`` belongs to it."""
+
+    def end_block(self, phase: str, block: int | None) -> None:
+        """Every batch of the block announced by ``begin_block`` was written. Default: nothing."""
 
     def flush(self) -> None:
         """Wait until everything written so far is acknowledged (or failed)."""

@@ -32,6 +32,8 @@ class RunSummary:
     """Stream mode: what ended the stream (duration, SIGINT, SIGTERM)."""
     timezone: str = "UTC"
     """The run's time zone (``RunInfo.timezone``), by name."""
+    delivery: dict[str, str] = field(default_factory=dict)
+    """Per sink (route label): the delivery guarantee it gave, as its ``Sink.delivery()`` says."""
 
     @property
     def generated(self) -> int:
@@ -62,4 +64,5 @@ class RunSummary:
             "rows": [r.__dict__ for r in self.rows],
             "errors": self.errors,
             "stopped_by": self.stopped_by,
+            "delivery": self.delivery,
         }

@@ -20,7 +20,7 @@ from datagen_kernel.api.records import Records
 from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.schema import EntitySpec, Scope
 from datagen_kernel.api.serializers import Serializer
-from datagen_kernel.api.sinks import EncodedBatch, Sink, legacy_overrides
+from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext, legacy_overrides
 from datagen_kernel.api.transforms import TransformContext
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.normalise import normalise
@@ -73,6 +73,14 @@ def open_serializers(plan: Plan, sinks: Sequence[Sink], *, prepare: bool = True
     if prepare:
         prepare_serializers(plan, sinks, per_route)
     return per_route, list(instances.values())
+
+
+def sink_context(plan: Plan, index: int, serializer: Serializer | None, task: int = 0, tasks: int = 1
+                 ) -> SinkContext:
+    """What route ``index``'s sink task ``task`` (of ``tasks``) is opened with."""
+    route = plan.routes[index]
+    entities = {n: plan.specs[n] for n in plan.specs if n in route.entities}
+    return SinkContext(plan.run, entities, plan.specs, route.label, serializer, task, tasks)
 
 
 def prepare_serializers(plan: Plan, sinks: Sequence[Sink], serializers: Sequence[Serializer | None]) -> None:
@@ -137,6 +145,17 @@ class BlockProcessor:
                 if path is not None:
                     targets[(index, name)] = path
         return targets
+
+    def task_routes(self) -> list[int]:
+        return [i for i, sink in enumerate(self.sinks) if sink.parallel_tasks and not self._legacy[i]]
+
+    def open_task(self, route: int, task: int, tasks: int) -> Sink:
+        planned = self.plan.routes[route]
+        sink = planned.sink_cls(planned.config)
+        sink.run = self.plan.run
+        sink.serializer = self.serializers[route]
+        sink.open(sink_context(self.plan, route, self.serializers[route], task, tasks))
+        return sink
 
     # -- the steps -----------------------------------------------------------------------------
     def prepared(self, phase: str, block: int | None) -> list[tuple[str, Records]]:

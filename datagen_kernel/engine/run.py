@@ -18,12 +18,18 @@ from collections.abc import Callable
 
 from datagen_kernel.api.domain import timezone_name
 from datagen_kernel.api.errors import DatagenError, DeliveryError, SinkError
-from datagen_kernel.api.executors import BlockResult, Executor
+from datagen_kernel.api.executors import BlockResult, Executor, TaskStats
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.serializers import Serializer
-from datagen_kernel.api.sinks import Sink, SinkContext
+from datagen_kernel.api.sinks import Sink
 from datagen_kernel.api.summary import RunSummary, SummaryRow
-from datagen_kernel.engine.blocks import BlockProcessor, new_sinks, open_serializers, prepare_serializers
+from datagen_kernel.engine.blocks import (
+    BlockProcessor,
+    new_sinks,
+    open_serializers,
+    prepare_serializers,
+    sink_context,
+)
 from datagen_kernel.engine.local import LocalExecutor
 from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.engine.plugins import PluginHost
@@ -66,6 +72,7 @@ class Engine:
                     summary.stopped_by = self._stream(processor, sinks)
                 else:
                     self._backfill(phase, executor, sinks, encoded_globals.get(phase))
+                self._merge(executor.flush_tasks(), sinks)  # the barrier holds for every task
                 for sink in sinks:
                     sink.flush()
             ok = True
@@ -73,12 +80,18 @@ class Engine:
             summary.interrupted = True
             summary.errors.append("interrupted")
         finally:
+            try:
+                self._merge(executor.close_tasks(ok and not self._has_failures(sinks)), sinks)
+            except DatagenError as exc:
+                summary.errors.append(str(exc))
             executor.close()
             close_errors = self._close(opened, sinks, serializers, ok)
             gc.set_threshold(*thresholds)
             gc.unfreeze()
             summary.elapsed = time.perf_counter() - start
             summary.rows = self._rows(sinks, summary.elapsed)
+            summary.delivery = {route.label: said for sink, route in zip(sinks, plan.routes, strict=True)
+                                if (said := sink.delivery())}
             for sink, route in zip(sinks, plan.routes, strict=True):
                 summary.errors.extend(f"{route.label}: {e}" for e in sink.stats.errors)
             summary.errors.extend(close_errors)
@@ -116,9 +129,8 @@ class Engine:
         plan = self.plan
         opened: list[Sink] = []
         try:
-            for sink, route, ser in zip(sinks, plan.routes, serializers, strict=True):
-                entities = {n: plan.specs[n] for n in plan.specs if n in route.entities}
-                sink.open(SinkContext(plan.run, entities, plan.specs, route.label, ser))
+            for index, (sink, ser) in enumerate(zip(sinks, serializers, strict=True)):
+                sink.open(sink_context(plan, index, ser))
                 opened.append(sink)
         except BaseException:
             for sink in opened:
@@ -131,21 +143,41 @@ class Engine:
         """Every block of ``phase`` through the executor, each batch into its sink, in block order."""
         plan = self.plan
         if globals_ is not None:
-            self._deliver(globals_, sinks)
+            self._deliver(globals_, sinks, phase)
         if not plan.block_entities(phase):
             return
         for result in executor.run(phase, range(plan.blocks)):
-            self._deliver(result, sinks)
+            self._deliver(result, sinks, phase)
 
-    def _deliver(self, result: BlockResult, sinks: list[Sink]) -> None:
+    def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
         plan = self.plan
         for index, entity, count, reason in result.failures:
             self.generated[index][entity] += count
             sinks[index].stats.fail(entity, count, reason)
+        for index, entity, count in result.written:  # taken by a sink task of the executor
+            self.generated[index][entity] += count
+            self.progress(plan.phase_of(entity), entity, count)
+        framed = sorted({index for index, _ in result.batches})
+        for index in framed:
+            sinks[index].begin_block(phase, result.block)
         for index, batch in result.batches:
             self.generated[index][batch.entity] += batch.count
             sinks[index].write(batch)
             self.progress(plan.phase_of(batch.entity), batch.entity, batch.count)
+        for index in framed:
+            sinks[index].end_block(phase, result.block)
+
+    @staticmethod
+    def _merge(reports: list[TaskStats], sinks: list[Sink]) -> None:
+        """What the executor's sink tasks acknowledged or failed, into each route's stats."""
+        for index, stats in reports:
+            target = sinks[index].stats
+            target.acknowledged.update(stats.acknowledged)
+            for entity, n in stats.failed.items():
+                target.fail(entity, n)
+            for reason in stats.errors:
+                if len(target.errors) < 20 and reason not in target.errors:
+                    target.errors.append(reason)
 
     def _close(self, opened: list[Sink], sinks: list[Sink], serializers: list[Serializer], ok: bool) -> list[str]:
         errors: list[str] = []
@@ -199,7 +231,7 @@ class Engine:
                     break
                 bucket.take(taken)
                 for name, recs in groups.items():
-                    self._deliver(BlockResult(None, processor.encode(name, recs)), sinks)
+                    self._deliver(BlockResult(None, processor.encode(name, recs)), sinks, "events")
         except (KeyboardInterrupt, StopStreaming) as exc:
             reason = "SIGTERM" if isinstance(exc, StopStreaming) else "SIGINT"
         finally:

@@ -27,7 +27,7 @@ def _sink(**options: object) -> KafkaSink:
 
 
 def test_no_preset_disables_acknowledgements() -> None:
-    assert set(PRESETS) == {"reliable", "fast", "bulk", "streaming"}
+    assert set(PRESETS) == {"reliable", "fast", "bulk", "streaming", "exactly-once"}
     for name, settings in PRESETS.items():
         assert settings["acks"] in ("all", "1"), name
     assert PRESETS["reliable"]["acks"] == "all" and PRESETS["reliable"]["enable.idempotence"] == "true"
@@ -288,3 +288,23 @@ def test_keys_and_ids_from_padded_and_nullable_text_columns() -> None:
     assert as_list(text_column(fixed)) == [b"ab", b"cd"]
     with_null = TextColumn.from_strings(["ab", None])
     assert as_list(text_column(with_null)) == [b"ab", None] and text_bytes(with_null) == [b"ab", None]
+
+
+def test_the_transactional_id_is_stable_for_a_run_and_differs_between_runs() -> None:
+    from datagen_kernel.api import RunInfo
+
+    def txn_id(block: int | None, seed: int = 1, count: int = 100, prefix: str = "", route: str = "kafka") -> str:
+        sink = _sink(preset="exactly-once", topic_prefix=prefix)
+        sink.run = RunInfo(seed=seed, root_count=count)
+        sink._route = route
+        return sink.transactional_id(block)
+
+    first = txn_id(3)
+    assert first == txn_id(3)  # a retry, a rerun: the same id, so the new producer fences the old one
+    assert first.startswith("datagen-") and first.endswith("-kafka-3") and len(first.split("-")[1]) == 16
+    assert txn_id(None).endswith("-kafka-globals")
+    assert len({first, txn_id(4), txn_id(3, seed=2), txn_id(3, count=101), txn_id(3, prefix="dev."),
+                txn_id(3, route="kafka:event")}) == 6
+    assert _sink(preset="exactly-once").transactional and not _sink().transactional
+    assert "exactly-once" in _sink(preset="exactly-once").delivery()
+    assert _sink().delivery().startswith("at-least-once")

@@ -16,18 +16,33 @@ local queue is drained by polling, never by dropping; ``flush`` and ``close`` wa
 in flight with a timeout that grows with it, and whatever is still unacknowledged then is
 failed with its count and reason, so the run exits non-zero.
 
+Exactly once (preset ``exactly-once``): every block's messages are produced in one Kafka
+transaction, framed by ``begin_block``/``end_block``, by a producer whose ``transactional.id``
+is ``datagen-<hash of seed, parameters, topic prefix, plugin versions>-<route>-<block>``: the
+same when a block is run again (a retry after a lost worker, a rerun of the same run), so the
+new producer fences the old one and the broker aborts whatever the old one left open; a
+``read_committed`` consumer then sees each message once. Acknowledgements of a block are
+settled only when its transaction commits; a transaction that does not commit fails the
+block's messages. The other presets are at-least-once: a block written again (a retry, a
+rerun) writes its messages again.
+
 Long-running use (stream mode): call ``write`` with small batches and ``poll`` between them;
 delivery reports are served on every ``write`` and ``poll``, and ``close`` flushes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
 import os
 import re
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from importlib.metadata import distributions
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from datagen_kernel.api import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError, Values
@@ -35,6 +50,7 @@ from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, H
 from datagen_plugin_kafka.packed import Packed, as_list
 from datagen_plugin_kafka.presets import (
     PRESETS,
+    TRANSACTIONAL,
     connection_settings,
     parse_overrides,
     producer_settings,
@@ -109,7 +125,8 @@ class KafkaSink(Sink):
                "retention.ms of event topics the sink creates (default 7 days; -1 = forever).", minimum=-1),
         Option("create_topics", "bool", True,
                "Create missing topics (AdminClient); when false a missing topic fails the run at start."),
-        Option("preset", "choice", "reliable", "Producer settings: reliable | fast | bulk | streaming.",
+        Option("preset", "choice", "reliable",
+               "Producer settings: reliable | fast | bulk | streaming | exactly-once (a transaction per block).",
                choices=tuple(PRESETS)),
         Option("producer", "list", [],
                "librdkafka producer overrides as KEY=VALUE (e.g. linger.ms=50,compression.type=zstd).",
@@ -141,6 +158,11 @@ class KafkaSink(Sink):
         self._fatal: str | None = None
         self._purge_reason: str | None = None
         self._purged: set[int] = set()
+        self.transactional = self.config["preset"] == TRANSACTIONAL
+        self._route = self.name
+        self._txn_id: str | None = None
+        self._in_txn = False
+        self._mark: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
 
     # -- naming ------------------------------------------------------------------------------
     def topic_for(self, spec: EntitySpec) -> str:
@@ -190,6 +212,7 @@ class KafkaSink(Sink):
             topics[topic] = spec
         self._entity_of = {t: s.name for t, s in topics.items()}
         self._topic_of = {s.name: t for t, s in topics.items()}
+        self._route = context.route
         unknown = sorted(set(self.overrides) - set(context.all_entities))
         if unknown:
             raise SinkError(f"{self.name} sink: option topics names unknown entities {unknown}",
@@ -209,7 +232,7 @@ class KafkaSink(Sink):
             self._create_topics(admin, {t: topics[t] for t in missing})
         self._producer = producer
 
-    def _new_producer(self) -> Producer:
+    def _new_producer(self, transactional_id: str | None = None) -> Producer:
         """A producer with the preset, the overrides and this sink's delivery callbacks."""
         from confluent_kafka import KafkaError, KafkaException, Producer
 
@@ -217,6 +240,8 @@ class KafkaSink(Sink):
         conf = {"bootstrap.servers": self.config["bootstrap_servers"], **self.settings,
                 "delivery.report.only.error": True, "on_delivery": self._on_delivery,
                 "error_cb": self._on_error, "logger": log}
+        if transactional_id is not None:
+            conf["transactional.id"] = transactional_id
         try:
             return Producer(conf)
         except (KafkaException, ValueError, TypeError) as exc:
@@ -364,9 +389,79 @@ class KafkaSink(Sink):
         self._drain()
         self._sync()
 
+    # -- transactions (preset exactly-once) --------------------------------------------------
+    def delivery(self) -> str:
+        if self.transactional:
+            return "exactly-once for read_committed consumers (one Kafka transaction per block)"
+        return (f"at-least-once (a block written again writes its events again; "
+                f"-o {self.name}.preset=exactly-once for one transaction per block)")
+
+    def transactional_id(self, block: int | None) -> str:
+        """``datagen-<run hash>-<route>-<block>``: stable for the same run, route and block."""
+        return f"datagen-{self._run_hash()}-{self._route}-{'globals' if block is None else block}"
+
+    def _run_hash(self) -> str:
+        run = self.run
+        parts = {"seed": run.seed, "root_count": run.root_count, "as_of": run.as_of.isoformat(),
+                 "scenario": run.scenario, "mode": run.mode, "timezone": str(run.timezone),
+                 "options": {k: dict(v) for k, v in run.options.items()},
+                 "topic_prefix": self.prefix, "plugins": plugin_versions()}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def begin_block(self, phase: str, block: int | None) -> None:
+        from confluent_kafka import KafkaException
+
+        if not self.transactional or self._producer is None or self._fatal:
+            return
+        txn_id = self.transactional_id(block)
+        try:
+            if txn_id != self._txn_id:
+                self._producer.flush(self.config["flush_timeout_s"])  # the previous block's producer is done
+                self._producer = self._new_producer(txn_id)
+                self._txn_id = txn_id
+                # fences an earlier producer of this id (a lost worker's) and aborts what it left open
+                self._producer.init_transactions(self.config["flush_timeout_s"])
+            self._producer.begin_transaction()
+        except KafkaException as exc:
+            self._fatal = f"transaction {txn_id} could not start: {_reason(exc)}"
+            return
+        self._in_txn = True
+        self._mark = (Counter(self._produced), Counter(self._failed))
+
+    def end_block(self, phase: str, block: int | None) -> None:
+        from confluent_kafka import KafkaException
+
+        if not self._in_txn:
+            return
+        assert self._producer is not None
+        producer = self._producer
+        pending = len(producer)
+        self._in_txn = False
+        try:
+            if self._fatal:
+                raise RuntimeError(self._fatal)
+            producer.commit_transaction(self.config["flush_timeout_s"] + pending / FLUSH_RATE)
+        except (KafkaException, RuntimeError) as exc:
+            self._abort(f"transaction {self._txn_id} not committed: {_reason(exc)}")
+        self._sync()
+
+    def _abort(self, reason: str) -> None:
+        """Abort the open transaction: its messages are failed (no read_committed reader sees them)."""
+        assert self._producer is not None
+        with contextlib.suppress(Exception):
+            self._producer.abort_transaction(self.config["flush_timeout_s"])
+        self._in_txn = False
+        produced, failed = self._mark
+        for topic in list(self._produced):
+            n = (self._produced[topic] - produced[topic]) - (self._failed[topic] - failed[topic])
+            if n > 0:
+                self._sync_failed(topic, n, reason)
+
     def close(self, ok: bool) -> None:
         if self._producer is None:
             return
+        if self._in_txn:
+            self._abort("the run stopped inside the block's transaction")
         self._drain()
         self._sync()
         left = {t: n for t in self._produced if (n := self._produced[t] - self._acked[t] - self._failed[t]) > 0}
@@ -419,8 +514,8 @@ class KafkaSink(Sink):
         Then every delivery report has been served: each message of a topic that was handed
         to the producer and not reported failed has been acknowledged by the broker.
         """
-        if self._producer is None or len(self._producer) > 0:
-            return
+        if self._producer is None or self._in_txn or len(self._producer) > 0:
+            return  # in a transaction: nothing is acknowledged before the commit
         for topic, produced in self._produced.items():
             delta = produced - self._failed[topic] - self._acked[topic]
             if delta > 0:
@@ -431,6 +526,17 @@ class KafkaSink(Sink):
     def _is_fatal(exc: BaseException) -> bool:
         err = exc.args[0] if exc.args else None
         return hasattr(err, "fatal") and bool(err.fatal())
+
+
+@cache
+def plugin_versions() -> dict[str, str]:
+    """Versions of datagen-kernel and of every installed datagen plugin, by distribution."""
+    found = {}
+    for dist in distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name == "datagen-kernel" or any(ep.group == "datagen" for ep in dist.entry_points):
+            found[name] = dist.version
+    return dict(sorted(found.items()))
 
 
 def _messages(payload: KafkaPayload) -> Iterator[tuple[bytes, bytes | None, Headers | None]]:
