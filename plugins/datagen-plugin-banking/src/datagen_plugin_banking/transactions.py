@@ -64,6 +64,7 @@ from datagen_plugin_banking.entities import (
 from datagen_plugin_banking.lifecycle import NEVER, lifecycle
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
 from datagen_plugin_banking.payroll import Scheduled, scheduled_events
+from datagen_plugin_banking.transferseason import sample_transfer_instants
 
 DEFAULT_HISTORY_DAYS = 365
 DOC_END_MS = 1_705_374_000_000
@@ -294,7 +295,15 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
     ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, window_end, n, group=acc)
-    ttype = np.where((ttype == DOC) & (ts >= DOC_END_MS), TED, ttype)  # DOC was discontinued: TED took over
+    was_doc = (ttype == DOC) & (ts >= DOC_END_MS)
+    ttype = np.where(was_doc, TED, ttype)  # DOC was discontinued: TED took over
+    transfer = np.flatnonzero((ttype == PIX) | (ttype == TED))
+    if transfer.size:  # Pix and TED follow the transfer season (transferseason.py)
+        ta = acc[transfer]
+        # a TED that replaced a DOC stays after the discontinuation
+        start = np.where(was_doc[transfer], np.maximum(window_start[ta], DOC_END_MS), window_start[ta])
+        ts[transfer] = sample_transfer_instants(ctx.rng("transfer-time").random((transfer.size, 3)),
+                                                start, window_end[ta], ttype[transfer] == TED)
     ted = np.flatnonzero(ttype == TED)
     if ted.size:  # TEDs settle on business days only
         moved, ok = on_business_days(ts[ted], window_start[acc[ted]], window_end[acc[ted]])
