@@ -350,8 +350,8 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
 
 
 _KEY_FIELDS = {"CPF": "cpf", "EMAIL": "email", "PHONE": "phone"}
-_P2P_FIELDS = ("transaction_id", "customer_id", "direction", "amount", "timestamp", "status", "pix_key_type",
-               "counterparty_key", "counterparty_name")
+_P2P_FIELDS = ("transaction_id", "customer_id", "amount", "timestamp", "status", "pix_key_type", "counterparty_key",
+               "counterparty_name")
 
 
 def p2p_pair_problem(debit: Record, credit: Record, payer: Record | None, payee: Record | None) -> str | None:
@@ -374,36 +374,65 @@ def p2p_pair_problem(debit: Record, credit: Record, payer: Record | None, payee:
     return None
 
 
+def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
+    """``values`` at ``rows`` (a C-level gather)."""
+    if len(rows) < 2:
+        return [values[k] for k in rows]
+    return list(operator.itemgetter(*rows)(values))
+
+
 def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
-    Duplicates are found by sorting the ids as fixed-width bytes; only the pairs are read as rows."""
+    Duplicates are found by sorting the ids as fixed-width bytes; the pairs' sides are compared
+    column by column, and each customer in a pair is looked up once."""
     ids = column(records, "pix_e2e_id")
     present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
     if present.size < 2:
         return
-    values = np.array([ids[i] for i in present.tolist()], dtype=object).astype("S40")
+    values = np.array(_gather(ids, present.tolist()), dtype=object).astype("S40")
     order = np.argsort(values, kind="stable")
     same = np.flatnonzero(values[order[1:]] == values[order[:-1]])
     if same.size == 0:
         return
-    customers = lookup.has_entity("customer")
-    fields = {name: column(records, name) for name in _P2P_FIELDS}  # columns: no row built
-
-    def row(k: int) -> dict[str, Any]:
-        return {name: values[k] for name, values in fields.items()}
-
-    for j, i in zip(present[order[same]].tolist(), present[order[same + 1]].tolist(), strict=True):
-        a, b = row(j), row(i)
-        if {a["direction"], b["direction"]} != {"DEBIT", "CREDIT"}:
-            yield Violation(spec.name, b["transaction_id"], "pix_e2e_id", "p2p-pairs",
-                            "the id is shared by transactions that are not one debit and one credit")
-            continue
-        debit, credit = (a, b) if a["direction"] == "DEBIT" else (b, a)
-        payer = lookup.get("customer", debit["customer_id"]) if customers else None
-        payee = lookup.get("customer", credit["customer_id"]) if customers else None
-        problem = p2p_pair_problem(debit, credit, payer, payee)
-        if problem:
-            yield Violation(spec.name, credit["transaction_id"], "pix_e2e_id", "p2p-pairs", problem)
+    first, second = present[order[same]], present[order[same + 1]]
+    dir_a = np.array(_gather(column(records, "direction"), first.tolist()), dtype=object)
+    dir_b = np.array(_gather(column(records, "direction"), second.tolist()), dtype=object)
+    one_each = ((dir_a == "DEBIT") & (dir_b == "CREDIT")) | ((dir_a == "CREDIT") & (dir_b == "DEBIT"))
+    debit = np.where(dir_a == "DEBIT", first, second)
+    credit = np.where(dir_a == "DEBIT", second, first)
+    keys = column(records, "transaction_id")
+    for k in np.flatnonzero(~one_each).tolist():
+        yield Violation(spec.name, keys[int(second[k])], "pix_e2e_id", "p2p-pairs",
+                        "the id is shared by transactions that are not one debit and one credit")
+    d, c = debit[one_each].tolist(), credit[one_each].tolist()
+    if not d:
+        return
+    fields = {name: (_gather(column(records, name), d), _gather(column(records, name), c)) for name in _P2P_FIELDS}
+    problem: list[str | None] = [None] * len(d)
+    for name in ("amount", "timestamp"):
+        for k in np.flatnonzero(np.array(fields[name][0]) != np.array(fields[name][1])).tolist():
+            problem[k] = problem[k] or "the two sides differ in amount or instant"
+    status = np.array(fields["status"][0] + fields["status"][1], dtype=object).reshape(2, -1)
+    for k in np.flatnonzero((status != "COMPLETED").any(axis=0)).tolist():
+        problem[k] = problem[k] or "a P2P pair is COMPLETED on both sides (a failed Pix has no credit)"
+    payer_ids, payee_ids = fields["customer_id"]
+    people: dict[Any, Record | None] = {}
+    if lookup.has_entity("customer"):
+        people = {cid: lookup.get("customer", cid) for cid in set(payer_ids) | set(payee_ids)}
+    for k, (payer, payee) in enumerate(zip(payer_ids, payee_ids, strict=True)):
+        if problem[k] is None and payer == payee:
+            problem[k] = "a customer paid themselves"
+        for side, other in ((0, people.get(payee)), (1, people.get(payer))):
+            if problem[k] is not None or other is None:
+                continue
+            key_type, key = fields["pix_key_type"][side][k], fields["counterparty_key"][side][k]
+            field = _KEY_FIELDS.get(key_type)
+            good_key = other.get(field) == key if field else key_type == "EVP" and bool(EVP.fullmatch(str(key)))
+            name = fields["counterparty_name"][side][k]
+            if name != other["name"] or not good_key:
+                problem[k] = f"counterparty {name!r} / {key!r} is not the other customer's name and key"
+        if problem[k] is not None:
+            yield Violation(spec.name, fields["transaction_id"][1][k], "pix_e2e_id", "p2p-pairs", problem[k])
 
 
 def _account_status(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
