@@ -228,8 +228,12 @@ def test_trades(sample: Sample) -> None:
     n = len(trades["status"])
     assert abs(counts["EXECUTED"] / n - 0.95) <= 4 * math.sqrt(0.95 * 0.05 / n)
     assert set(counts) == {"PENDING", "EXECUTED", "CANCELLED", "PARTIALLY_FILLED"}
-    investment = Counter(sample["account"]["account_type"])["INVESTIMENTOS"]
-    assert abs(n / investment - 20) <= 1.0, f"{n / investment:.2f} trades per INVESTIMENTOS account, catalog ~20"
+    # accounts trade in their active life only: per INVESTIMENTOS account ever activated
+    life = lives(sample)
+    accounts = sample["account"]
+    investment = sum(kind == "INVESTIMENTOS" and "ACTIVATED" in life[str(a)]
+                     for a, kind in zip(accounts["account_id"], accounts["account_type"], strict=True))
+    assert abs(n / investment - 20) <= 1.0, f"{n / investment:.2f} trades per activated INVESTIMENTOS account, ~20"
     assert Counter(sample["stock"]["segment"]) == {"NOVO_MERCADO": 21, "N1": 9, "N2": 6, "TRADICIONAL": 6}
 
 
