@@ -86,7 +86,8 @@ def test_trades_only_on_investment_accounts(records: dict[str, list[dict[str, An
     kind = {a["account_id"]: a["account_type"] for a in records["account"]}
     assert {kind[t["account_id"]] for t in records["trade"]} == {"INVESTIMENTOS"}
     traded = {t["account_id"] for t in records["trade"]}
-    investment = [a for a, k in kind.items() if k == "INVESTIMENTOS"]
+    activated = {e["account_id"] for e in records["account_event"] if e["event_type"] == "ACTIVATED"}
+    investment = [a for a, k in kind.items() if k == "INVESTIMENTOS" and a in activated]  # trades need an active life
     assert len(traded) >= 0.9 * len(investment)
 
 

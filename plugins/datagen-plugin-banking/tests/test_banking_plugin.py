@@ -121,7 +121,8 @@ def test_pack_options_change_the_volume(banking_cli, tmp_path: Path) -> None:
     def count(*options: str) -> int:
         out = tmp_path / "-".join(options)
         result = banking_cli(["run", "--customers", "400", "--sink", "json:transaction", "-q",
-                              "-o", f"json.path={out}", *[x for o in options for x in ("-o", o)]])
+                              "-o", f"json.path={out}",
+                              *[x for o in ("banking.p2p_per_year=0", *options) for x in ("-o", o)]])
         assert result.exit_code == 0, result.output
         lines = (out / "transaction.jsonl").read_text(encoding="utf-8").splitlines()
         return sum(json.loads(line)["transaction_type"] not in ("SALARY", "AUTO_DEBIT") for line in lines)

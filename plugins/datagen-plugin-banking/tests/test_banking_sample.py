@@ -105,8 +105,18 @@ def drawn(data: dict) -> list[dict]:
     """The transactions drawn at the catalog's rates: not SALARY and AUTO_DEBIT (they follow
     schedules), nor the first deposit that activates an account (its ACTIVATED event)."""
     first = {(e["account_id"], e["occurred_at"]) for e in data["account_event"] if e["event_type"] == "ACTIVATED"}
+    p2p = p2p_ids(data)
     return [t for t in data["transaction"] if t["transaction_type"] not in ("SALARY", "AUTO_DEBIT")
-            and (t["account_id"], t["timestamp"]) not in first]
+            and (t["account_id"], t["timestamp"]) not in first and t["transaction_id"] not in p2p]
+
+
+def p2p_ids(data: dict) -> set[str]:
+    """Transactions of P2P payments between customers (drawn at their own rate): both sides of a
+    pair, and the Pix debits to a customer that failed (a failed Pix has no credit)."""
+    names = {c["name"] for c in data["customer"]}
+    shared = Counter(t["pix_e2e_id"] for t in data["transaction"] if t["pix_e2e_id"])
+    return {t["transaction_id"] for t in data["transaction"] if t["pix_e2e_id"] and (
+        shared[t["pix_e2e_id"]] == 2 or (t["status"] == "FAILED" and t["counterparty_name"] in names))}
 
 
 def test_transaction_distributions(sample) -> None:
@@ -211,7 +221,7 @@ def test_owner_and_pix_fields(sample) -> None:
                 assert re.fullmatch(r"\d{3}/\d{4}/\d{6}-\d", t["counterparty_key"])
         if t["transaction_type"] == "WITHDRAW":
             assert t["amount"] % 1000 == 0  # R$ 10 notes
-    assert len(seen) > 0.999 * sum(t["transaction_type"] == "PIX" for t in sample["transaction"])
+    assert len(seen) > 0.999 * sum(t["transaction_type"] == "PIX" for t in drawn(sample))
 
 
 def test_no_doc_after_its_discontinuation_in_january_2024() -> None:

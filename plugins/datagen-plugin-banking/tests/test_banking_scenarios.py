@@ -32,7 +32,9 @@ def test_share_and_every_pattern(fraud) -> None:
     assert all(t["direction"] == "DEBIT" for t in labelled)
     plain = generate_blocks(5000, seed=99)["transaction"]
     normal = [t for t in txs if not t["is_fraud"]]
-    assert len(normal) == len(plain)  # fraud comes on top of the usual events
+    # fraud comes on top of the usual events; a P2P payment whose payer fraud drained fails and
+    # its credit is not made
+    assert 0 <= len(plain) - len(normal) <= 0.002 * len(plain)
 
 
 def test_share_option(fraud) -> None:

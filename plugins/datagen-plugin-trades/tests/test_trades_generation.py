@@ -8,8 +8,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from datagen_plugin_banking.bankcalendar import is_business_day
+from datagen_plugin_banking.lifecycle import lifecycle
 from datagen_plugin_trades.listing import BY_TICKER
 from trades_testkit import RunTrades, read_dataset, trades_host
 
@@ -86,23 +89,26 @@ def test_sells_never_exceed_holdings(dataset: dict[str, list[Record]]) -> None:
     assert sells > 1000
 
 
-def test_b3_hours_weekdays_and_d_plus_2(dataset: dict[str, list[Record]]) -> None:
+def test_b3_hours_business_days_and_d_plus_2(dataset: dict[str, list[Record]]) -> None:
+    on_holiday = 0
     for t in dataset["trade"]:
         executed = _brt(t["executed_at"])
-        assert executed.weekday() < 5
+        assert is_business_day(executed.date())  # a weekday that is not a national bank holiday
         assert (executed.hour, executed.minute) >= (10, 0) and executed.hour < 17
         assert t["executed_at"] < AS_OF_MS
         assert t["created_at"] <= t["executed_at"]
         settle: date = executed.date()
         for _ in range(2):
             settle += timedelta(days=1)
-            while settle.weekday() >= 5:
+            while not is_business_day(settle):
                 settle += timedelta(days=1)
+                on_holiday += settle.weekday() < 5
         assert t["settlement_date"] == settle
         if t["status"] in ("CANCELLED", "PARTIALLY_FILLED"):
             assert t["updated_at"] is not None and t["updated_at"] > t["executed_at"]
         else:
             assert t["updated_at"] is None
+    assert on_holiday > 0  # some settlements skipped a holiday
 
 
 def test_prices_inside_bands_and_close_within_a_day(dataset: dict[str, list[Record]]) -> None:
@@ -212,3 +218,23 @@ def test_trades_on_the_opening_day_come_after_the_opening(run_trades: RunTrades)
     assert late, "expected trades on their account's opening day"
     for t in late:
         assert t["created_at"] > accounts[t["account_id"]]["created_at"]
+
+
+def test_no_trade_outside_the_account_active_life(dataset: dict[str, list[Record]]) -> None:
+    """No trade before the account's activation nor on or after the day it went DORMANT, BLOCKED
+    or CLOSED (banking's lifecycle, derived from the account id and creation time)."""
+    accounts = {a["account_id"]: a for a in dataset["account"]}
+    ids = list(accounts)
+    life = lifecycle(ids, np.array([accounts[i]["created_at"] for i in ids], dtype=np.int64), AS_OF_MS)
+    activated = dict(zip(ids, life.activated.tolist(), strict=True))
+    end = dict(zip(ids, life.active_end.tolist(), strict=True))
+    ended = 0
+    for t in dataset["trade"]:
+        aid = t["account_id"]
+        assert t["executed_at"] > activated[aid]
+        if end[aid] < AS_OF_MS:
+            assert _brt(t["executed_at"]).date() < _brt(end[aid]).date()
+            ended += 1
+    assert ended > 0  # accounts closed or blocked later traded before
+    never = [i for i in ids if activated[i] > AS_OF_MS and accounts[i]["account_type"] == "INVESTIMENTOS"]
+    assert never and not {t["account_id"] for t in dataset["trade"]} & set(never)

@@ -12,7 +12,12 @@ from datagen_plugin_banking.masters import generate_accounts, generate_customers
 from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
 from datagen_plugin_banking.reversals import generate_reversals
 from datagen_plugin_banking.scenarios import SCENARIOS
-from datagen_plugin_banking.transactions import DEFAULT_HISTORY_DAYS, DEFAULT_PER_YEAR, generate_transactions
+from datagen_plugin_banking.transactions import (
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_P2P_PER_YEAR,
+    DEFAULT_PER_YEAR,
+    generate_transactions,
+)
 from datagen_plugin_banking.validators import RULES
 
 OPTIONS = (
@@ -21,6 +26,9 @@ OPTIONS = (
     Option("transactions_per_year", "float", DEFAULT_PER_YEAR,
            "Mean transactions per customer per year of history (fewer for newer customers).",
            minimum=0.0, maximum=10_000.0),
+    Option("p2p_per_year", "float", DEFAULT_P2P_PER_YEAR,
+           "Mean Pix payments per customer per year to other customers of the dataset (0: none).",
+           minimum=0.0, maximum=100.0),
 )
 
 DOMAIN = DomainDefaults(count_flag="customers", timezone=SAO_PAULO, as_of=datetime(2026, 1, 1, tzinfo=SAO_PAULO))

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from datagen_kernel import Batch, BlockContext, Records, column
-from datagen_kernel.api.seeding import stream_for, uuid4_strings
+from datagen_kernel.api.seeding import BLOCK_SIZE, stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
 from datagen_plugin_banking.bankcalendar import is_business_days, roll_back_days, roll_forward_days
 from datagen_plugin_banking.common import (
@@ -64,6 +64,7 @@ from datagen_plugin_banking.entities import (
 from datagen_plugin_banking.lifecycle import NEVER, lifecycle
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
 from datagen_plugin_banking.payroll import Scheduled, scheduled_events
+from datagen_plugin_banking.transferseason import sample_transfer_instants
 
 DEFAULT_HISTORY_DAYS = 365
 DOC_END_MS = 1_705_374_000_000
@@ -235,6 +236,9 @@ def generate_transactions(ctx: BlockContext) -> Records:
     if nc == 0 or na == 0:
         return []
     opts = ctx.options("banking")
+    p2p_share = float(opts.get("p2p_per_year", DEFAULT_P2P_PER_YEAR))
+    if p2p_share > 0 and ctx.block is not None and ctx.size < BLOCK_SIZE:
+        return _prefix_of_full_block(ctx)
     history_days = int(opts.get("history_days", DEFAULT_HISTORY_DAYS))
     per_year = float(opts.get("transactions_per_year", DEFAULT_PER_YEAR))
     fraud = ctx.run.scenario == "fraud-detection"
@@ -294,7 +298,15 @@ def generate_transactions(ctx: BlockContext) -> Records:
     amount = np.where(ttype == WITHDRAW, np.maximum(np.rint(amount / 1000) * 1000, 2000), amount)  # R$ 10 notes
     amount = np.minimum(amount, 10**13 - 1).astype(np.int64)
     ts = BUSINESS_HOURS.sample(ctx.rng("time"), window_start, window_end, n, group=acc)
-    ttype = np.where((ttype == DOC) & (ts >= DOC_END_MS), TED, ttype)  # DOC was discontinued: TED took over
+    was_doc = (ttype == DOC) & (ts >= DOC_END_MS)
+    ttype = np.where(was_doc, TED, ttype)  # DOC was discontinued: TED took over
+    transfer = np.flatnonzero((ttype == PIX) | (ttype == TED))
+    if transfer.size:  # Pix and TED follow the transfer season (transferseason.py)
+        ta = acc[transfer]
+        # a TED that replaced a DOC stays after the discontinuation
+        start = np.where(was_doc[transfer], np.maximum(window_start[ta], DOC_END_MS), window_start[ta])
+        ts[transfer] = sample_transfer_instants(ctx.rng("transfer-time").random((transfer.size, 3)),
+                                                start, window_end[ta], ttype[transfer] == TED)
     ted = np.flatnonzero(ttype == TED)
     if ted.size:  # TEDs settle on business days only
         moved, ok = on_business_days(ts[ted], window_start[acc[ted]], window_end[acc[ted]])
@@ -322,6 +334,13 @@ def generate_transactions(ctx: BlockContext) -> Records:
         sched, links = planned
         per_account = counts + np.bincount(sched.acc, minlength=na)
         cols = {k: np.concatenate([v, _scheduled_columns(k, sched)]) for k, v in cols.items()}
+    cols["pair"] = np.full(cols["acc"].size, -1, dtype=np.int64)
+    pairs = None
+    if p2p_share > 0:
+        pairs = _p2p_pairs(ctx, customers, acc_owner, acc_bank, live, window_start, window_end, p2p_share)
+        if pairs is not None:
+            cols = {k: np.concatenate([v, pairs.columns[k]]) for k, v in cols.items()}
+            per_account = per_account + np.bincount(pairs.columns["acc"], minlength=na)
     if fraud:
         cols["pattern"] = np.full(cols["acc"].size, -1, dtype=np.int64)
         # where it happened: the customer's city, or (3%, people travel) anywhere; salaries and
@@ -341,8 +360,123 @@ def generate_transactions(ctx: BlockContext) -> Records:
         extra = _fraud_events(ctx, share, per_account, acc_owner, acc_balance, income,
                               window_start, window_end, home_city, home_uf)
         if extra is not None:
+            extra["pair"] = np.full(extra["acc"].size, -1, dtype=np.int64)
             cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
-    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud, links)
+    return _batch(ctx, cols, (account_ids, owner_ids, acc_opening, acc_bank), pool, fraud, links, pairs)
+
+
+# --- P2P between the bank's own customers ------------------------------------------------------
+
+DEFAULT_P2P_PER_YEAR = 1.5
+"""Expected Pix payments a customer makes per year to other customers of the dataset."""
+P2P_SLOTS = 3
+"""Candidate payees per customer (each a block-local offset to an earlier customer)."""
+P2P_MAX_OFFSET = 64
+P2P_MEDIAN, P2P_SIGMA = 12_000, 1.0  # R$ 120, log-normal
+P2P_MIN, P2P_MAX = 500, 500_000  # R$ 5 .. R$ 5,000
+P2P_KEY_CDF = cdf([0.40, 0.0, 0.20, 0.30, 0.10])  # CPF, (CNPJ), EMAIL, PHONE, EVP
+
+
+_P2P_PREFIX = np.array(["Pix recebido de ", "Pix enviado para "], dtype=object)  # by direction
+
+
+class P2P:
+    """The block's P2P pairs: their rows (both sides, in the generator's column layout) and the
+    tables the batch reads: ``party[side, pair]`` is the customer named on that side's row
+    (side CREDIT: the payer, DEBIT: the payee), ``keys[key_type, customer]`` their keys."""
+
+    def __init__(self, count: int, columns: dict[str, np.ndarray], party: np.ndarray, names: np.ndarray,
+                 keys: np.ndarray, key_type: np.ndarray, payer_bank: np.ndarray) -> None:
+        self.count, self.columns, self.party, self.names = count, columns, party, names
+        self.keys, self.key_type, self.payer_bank = keys, key_type, payer_bank
+
+
+def _p2p_pairs(ctx: BlockContext, customers: Records, acc_owner: np.ndarray, acc_bank: np.ndarray,
+               live: np.ndarray, window_start: np.ndarray, window_end: np.ndarray, per_year: float) -> P2P | None:
+    """Pix payments from a customer to an earlier customer of the same block (see the docs:
+    "P2P between customers"). Customer ``c`` draws ``P2P_SLOTS`` rows: offset ``d`` (payee
+    ``c - d``), existence, amount, key type, instant and end-to-end id; only the block's rows
+    are read, so a prefix of the block's customers gives a prefix of its pairs."""
+    nc = len(customers)
+    # each customer's main account: their first account that ever moved
+    movers = np.flatnonzero(live)
+    owners, first = np.unique(acc_owner[movers], return_index=True)
+    main = np.full(nc, -1, dtype=np.int64)
+    main[owners] = movers[first]
+    r = ctx.rng("p2p").random((nc, P2P_SLOTS, 6)).reshape(nc * P2P_SLOTS, 6)
+    payer = np.repeat(np.arange(nc), P2P_SLOTS)
+    payee = payer - 1 - (r[:, 1] * P2P_MAX_OFFSET).astype(np.int64)
+    ok = payee >= 0
+    payer_acc = main[payer]
+    payee_acc = main[np.maximum(payee, 0)]
+    ok &= (payer_acc >= 0) & (payee_acc >= 0)
+    lo = np.maximum(window_start[payer_acc], window_start[payee_acc])
+    hi = np.minimum(window_end[payer_acc], window_end[payee_acc])
+    overlap_years = np.maximum(hi - lo, 0) / (365.0 * DAY_MS)
+    ok &= (hi - lo > HOUR_MS) & (r[:, 0] < per_year / P2P_SLOTS * overlap_years)
+    sel = np.flatnonzero(ok)
+    m = sel.size
+    if m == 0:
+        return None
+    payer, payee, r = payer[sel], payee[sel], r[sel]
+    payer_acc, payee_acc = payer_acc[sel], payee_acc[sel]
+    z = np.sqrt(-2.0 * np.log(1.0 - r[:, 2])) * np.cos(2.0 * np.pi * r[:, 3])
+    amount = np.clip(np.rint(P2P_MEDIAN * np.exp(P2P_SIGMA * z)), P2P_MIN, P2P_MAX).astype(np.int64)
+    key_type = pick(P2P_KEY_CDF, r[:, 4])
+    u_time = ctx.rng("p2p-time").random((nc * P2P_SLOTS, 3))[sel]
+    ts = sample_transfer_instants(u_time, lo[sel], hi[sel], np.zeros(m, dtype=bool))
+    e2e = ctx.rng("p2p-e2e").integers(0, len(ALPHANUMERIC), size=(nc * P2P_SLOTS, 11), dtype=np.uint8)[sel]
+    pair = np.arange(m)
+    both = np.concatenate
+    columns: dict[str, np.ndarray] = {
+        "acc": both([payer_acc, payee_acc]),
+        "ts": both([ts, ts]),
+        "type": np.full(2 * m, PIX, dtype=np.int64),
+        "dir": both([np.full(m, DEBIT), np.full(m, CREDIT)]).astype(np.int64),
+        "amount": both([amount, amount]),
+        "status": np.full(2 * m, COMPLETED, dtype=np.int64),
+        "key": both([key_type, key_type]),
+        "payee": np.zeros(2 * m, dtype=np.int64),
+        "cap": np.ones(2 * m),
+        "mode": np.full(2 * m, CAP_FAIL, dtype=np.int64),  # not covered: the Pix fails, no credit
+        "e2e": both([e2e, e2e]),
+        "link": np.full(2 * m, -1, dtype=np.int64),
+        "part": np.zeros(2 * m, dtype=np.int64),
+        "pair": both([pair, pair]),
+    }
+    party = np.stack([payer, payee])  # row CREDIT: the payer; row DEBIT: the payee
+    names = np.array(column(customers, "name"), dtype=object)
+    none = np.full(nc, None, dtype=object)
+    evp = np.array(uuid4_strings(ctx.rng("p2p-evp"), nc), dtype=object)
+    keys = np.stack([np.array(column(customers, "cpf"), dtype=object), none,
+                     np.array(column(customers, "email"), dtype=object),
+                     np.array(column(customers, "phone"), dtype=object), evp])
+    return P2P(m, columns, party, names, keys, key_type, acc_bank[payer_acc])
+
+
+def _prefix_of_full_block(ctx: BlockContext) -> Records:
+    """The transactions of a partial (last) block: those of the whole block, cut to its
+    customers, so that a run with fewer customers gives a prefix of a larger run's records
+    (a customer's incoming P2P payments from later customers of the block included)."""
+    from datagen_plugin_banking.entities import ACCOUNT, CUSTOMER, PAYROLL, RECURRING_PAYMENT
+    from datagen_plugin_banking.masters import generate_accounts, generate_customers
+    from datagen_plugin_banking.payroll import generate_payroll, generate_recurring_payments
+
+    assert ctx.block is not None
+    start = ctx.block * BLOCK_SIZE
+    recs: dict[str, Records] = {}
+    for spec, fn in ((CUSTOMER, generate_customers), (ACCOUNT, generate_accounts), (PAYROLL, generate_payroll),
+                     (RECURRING_PAYMENT, generate_recurring_payments)):
+        if spec.name in ("customer", "account") or ctx.has(spec.name):
+            recs[spec.name] = fn(BlockContext(ctx.run, spec, ctx.block, start, start + BLOCK_SIZE, recs))
+    full = generate_transactions(BlockContext(ctx.run, ctx.entity, ctx.block, start, start + BLOCK_SIZE, recs))
+    keep = len(ctx.records("account"))
+    if not isinstance(full, Batch) or keep == len(recs["account"]):
+        return full
+    acc_ids = object_column(recs["account"], "account_id")
+    mine = set(acc_ids[:keep].tolist())
+    rows = np.flatnonzero(np.fromiter(map(mine.__contains__, full.column("account_id")), dtype=bool))
+    return full.take(rows)
 
 
 def _scheduled_columns(name: str, sched: Scheduled) -> np.ndarray:
@@ -373,6 +507,8 @@ def _scheduled_columns(name: str, sched: Scheduled) -> np.ndarray:
         return np.zeros((m, 11), dtype=np.uint8)
     if name == "link":
         return sched.link
+    if name == "pair":
+        return np.full(m, -1, dtype=np.int64)
     return sched.thirteenth  # "part"
 
 
@@ -383,6 +519,7 @@ def _batch(
     pool: Counterparties,
     fraud: bool,
     links: dict[str, Any],
+    pairs: P2P | None = None,
 ) -> Batch:
     """The block's events as columns in field order, sorted by account then time, balances applied.
 
@@ -397,18 +534,45 @@ def _batch(
     c = {k: v[order] for k, v in cols.items() if k != "e2e"}
     n = order.size
     acc, ttype, direction = c["acc"], c["type"], c["dir"]
-    amount, status = _running_balance(acc, direction, c["amount"], c["status"], c["cap"], c["mode"], opening)
+    pair = c["pair"]
+    credit_side = (pair >= 0) & (direction == CREDIT)
+    # a P2P credit waits for its debit: it does not move the balance in this pass (credits only
+    # add, so applying it afterwards leaves every debit covered)
+    drawn_status = np.where(credit_side, PENDING, c["status"])
+    amount, status = _running_balance(acc, direction, c["amount"], drawn_status, c["cap"], c["mode"], opening)
+    if pairs is not None:
+        debit_side = (pair >= 0) & (direction == DEBIT)
+        ok = np.zeros(pairs.count, dtype=bool)
+        ok[pair[debit_side]] = status[debit_side] == COMPLETED
+        keep = ~credit_side | ok[np.maximum(pair, 0)]  # a failed Pix has no credit
+        status = np.where(credit_side, COMPLETED, status)
+        if not keep.all():
+            c = {k: v[keep] for k, v in c.items()}
+            order = order[keep]
+            amount, status = amount[keep], status[keep]
+            n = order.size
+        acc, ttype, direction, pair = c["acc"], c["type"], c["dir"], c["pair"]
     is_pix = ttype == PIX
     key_row = np.where(is_pix, c["key"], pool.key_row_by_type[ttype])
     payee = c["payee"]
     e2e_column = np.full(n, None, dtype=object)
+    bank = acc_bank[acc]
+    p2p = np.flatnonzero(pair >= 0)
+    if pairs is not None and p2p.size:  # the end-to-end id carries the payer's bank
+        bank[p2p] = pairs.payer_bank[pair[p2p]]
     if is_pix.any():
         idx = np.flatnonzero(is_pix)
-        e2e_column[idx] = _e2e_ids(acc_bank[acc[idx]], c["ts"][idx], cols["e2e"][order[idx]])
+        e2e_column[idx] = _e2e_ids(bank[idx], c["ts"][idx], cols["e2e"][order[idx]])
     ts = c["ts"]
     cp_key = pool.keys[key_row, payee]
     cp_name = pool.names[pool.name_row_by_type[ttype], payee]
     description = pool.descriptions[ttype * 2 + direction, payee]
+    if pairs is not None and p2p.size:  # the other customer's name and key
+        side = direction[p2p]  # CREDIT 0 (the payer is the counterparty), DEBIT 1 (the payee)
+        who = pairs.party[side, pair[p2p]]
+        cp_name[p2p] = pairs.names[who]
+        cp_key[p2p] = pairs.keys[pairs.key_type[pair[p2p]], who]
+        description[p2p] = _P2P_PREFIX[side] + pairs.names[who]
     payroll_id = np.full(n, None, dtype=object)
     recurring_id = np.full(n, None, dtype=object)
     for code, table, target in ((SALARY, "payroll", payroll_id), (AUTO_DEBIT, "recurring", recurring_id)):

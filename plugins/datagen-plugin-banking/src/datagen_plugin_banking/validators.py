@@ -21,6 +21,8 @@ from datagen_plugin_banking.entities import PAYMENT_DAYS
 from datagen_plugin_banking.masters import ACCOUNT_WEIGHTS, BANK_ISPB, account_number_ok
 
 PIX_ONLY = ("pix_e2e_id", "pix_key_type")
+_KNOWN_ISPB = frozenset(BANK_ISPB.values())
+EVP = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", re.ASCII)
 E2E_ID = re.compile(
     r"E\d{8}\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d[A-Za-z0-9]{11}", re.ASCII
 )
@@ -146,6 +148,10 @@ def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
         accounts = list(compress(column(records, "account_id"), present))
         ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, accounts, "bank_code").items()}
         expected = list(map(ispb.get, accounts, repeat("")))
+        # a credit's id carries the payer's bank: any known bank (e.g. a P2P payment from another customer)
+        credit = compress(column(records, "direction"), present)
+        expected = [v[1:9] if d == "CREDIT" and isinstance(v, str) and v[1:9] in _KNOWN_ISPB else e
+                    for v, d, e in zip(values, credit, expected, strict=True)]
     found = invalid_e2e_ids(values, expected)
     if not found:
         return
@@ -343,6 +349,92 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
                             f"debited after the recurring payment was {found[2]}")
 
 
+_KEY_FIELDS = {"CPF": "cpf", "EMAIL": "email", "PHONE": "phone"}
+_P2P_FIELDS = ("transaction_id", "customer_id", "amount", "timestamp", "status", "pix_key_type", "counterparty_key",
+               "counterparty_name")
+
+
+def p2p_pair_problem(debit: Record, credit: Record, payer: Record | None, payee: Record | None) -> str | None:
+    """What is wrong with a P2P pair (the debit and credit sharing a Pix end-to-end id), given
+    the payer's and payee's customer records (None: outside the data seen)."""
+    if (debit["amount"], debit["timestamp"]) != (credit["amount"], credit["timestamp"]):
+        return "the two sides differ in amount or instant"
+    if debit["status"] != "COMPLETED" or credit["status"] != "COMPLETED":
+        return "a P2P pair is COMPLETED on both sides (a failed Pix has no credit)"
+    if debit["customer_id"] == credit["customer_id"]:
+        return "a customer paid themselves"
+    for row, other in ((debit, payee), (credit, payer)):
+        if other is None:
+            continue
+        key_type, key = row["pix_key_type"], row["counterparty_key"]
+        field = _KEY_FIELDS.get(key_type)
+        good_key = other.get(field) == key if field else key_type == "EVP" and bool(EVP.fullmatch(str(key)))
+        if row["counterparty_name"] != other["name"] or not good_key:
+            return f"counterparty {row['counterparty_name']!r} / {key!r} is not the other customer's name and key"
+    return None
+
+
+def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
+    """``values`` at ``rows`` (a C-level gather)."""
+    if len(rows) < 2:
+        return [values[k] for k in rows]
+    return list(operator.itemgetter(*rows)(values))
+
+
+def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
+    """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
+    Duplicates are found by sorting the ids as fixed-width bytes; the pairs' sides are compared
+    column by column, and each customer in a pair is looked up once."""
+    ids = column(records, "pix_e2e_id")
+    present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
+    if present.size < 2:
+        return
+    values = np.array(_gather(ids, present.tolist()), dtype=object).astype("S40")
+    order = np.argsort(values, kind="stable")
+    same = np.flatnonzero(values[order[1:]] == values[order[:-1]])
+    if same.size == 0:
+        return
+    first, second = present[order[same]], present[order[same + 1]]
+    dir_a = np.array(_gather(column(records, "direction"), first.tolist()), dtype=object)
+    dir_b = np.array(_gather(column(records, "direction"), second.tolist()), dtype=object)
+    one_each = ((dir_a == "DEBIT") & (dir_b == "CREDIT")) | ((dir_a == "CREDIT") & (dir_b == "DEBIT"))
+    debit = np.where(dir_a == "DEBIT", first, second)
+    credit = np.where(dir_a == "DEBIT", second, first)
+    keys = column(records, "transaction_id")
+    for k in np.flatnonzero(~one_each).tolist():
+        yield Violation(spec.name, keys[int(second[k])], "pix_e2e_id", "p2p-pairs",
+                        "the id is shared by transactions that are not one debit and one credit")
+    d, c = debit[one_each].tolist(), credit[one_each].tolist()
+    if not d:
+        return
+    fields = {name: (_gather(column(records, name), d), _gather(column(records, name), c)) for name in _P2P_FIELDS}
+    problem: list[str | None] = [None] * len(d)
+    for name in ("amount", "timestamp"):
+        for k in np.flatnonzero(np.array(fields[name][0]) != np.array(fields[name][1])).tolist():
+            problem[k] = problem[k] or "the two sides differ in amount or instant"
+    status = np.array(fields["status"][0] + fields["status"][1], dtype=object).reshape(2, -1)
+    for k in np.flatnonzero((status != "COMPLETED").any(axis=0)).tolist():
+        problem[k] = problem[k] or "a P2P pair is COMPLETED on both sides (a failed Pix has no credit)"
+    payer_ids, payee_ids = fields["customer_id"]
+    people: dict[Any, Record | None] = {}
+    if lookup.has_entity("customer"):
+        people = {cid: lookup.get("customer", cid) for cid in set(payer_ids) | set(payee_ids)}
+    for k, (payer, payee) in enumerate(zip(payer_ids, payee_ids, strict=True)):
+        if problem[k] is None and payer == payee:
+            problem[k] = "a customer paid themselves"
+        for side, other in ((0, people.get(payee)), (1, people.get(payer))):
+            if problem[k] is not None or other is None:
+                continue
+            key_type, key = fields["pix_key_type"][side][k], fields["counterparty_key"][side][k]
+            field = _KEY_FIELDS.get(key_type)
+            good_key = other.get(field) == key if field else key_type == "EVP" and bool(EVP.fullmatch(str(key)))
+            name = fields["counterparty_name"][side][k]
+            if name != other["name"] or not good_key:
+                problem[k] = f"counterparty {name!r} / {key!r} is not the other customer's name and key"
+        if problem[k] is not None:
+            yield Violation(spec.name, fields["transaction_id"][1][k], "pix_e2e_id", "p2p-pairs", problem[k])
+
+
 def _account_status(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """updated_at is set (after created_at) exactly when the status is not ACTIVE."""
     status = column(records, "status")
@@ -455,6 +547,9 @@ RULES = (
          "employer_cnpj valid; net_salary = gross - INSS - IRRF; payment_day 5..30 by 5."),
     Rule("recurring-checks", "recurring_payment", _recurring,
          "amount > 0; updated_at set (after created_at) exactly when PAUSED or CANCELLED."),
+    Rule("p2p-pairs", "transaction", _p2p,
+         "two transactions sharing a Pix end-to-end id are one debit and one credit of two customers, same "
+         "amount and instant, both COMPLETED, each naming the other customer with one of their keys."),
     Rule("scheduled-links", "transaction", _links,
          "payroll_id exactly on SALARY credits and recurring_id on AUTO_DEBIT debits of the master's "
          "account, none after a recurring payment was paused or cancelled."),

@@ -1,12 +1,17 @@
-"""B3 trading calendar arithmetic on epoch days (weekends skipped; vectorized).
+"""B3 trading calendar arithmetic on epoch days (vectorized): sessions run on business days.
 
-A *business index* numbers weekdays consecutively from Monday 1970-01-05 (epoch day 4).
-Holidays are not modelled: the catalog asks for weekends to be skipped, nothing more.
+A *business index* numbers the business days consecutively (weekdays that are not national
+bank holidays, from ``datagen_plugin_banking.bankcalendar``: B3 neither trades nor settles on
+them); index 0 is the first business day of 1970. Settlement is two business days after the
+trade (T+2), skipping weekends and holidays alike.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+from datagen_plugin_banking.bankcalendar import LAST_YEAR, is_business_days
 
 DAY_MS = 86_400_000
 BRT_OFFSET_MS = -3 * 3_600_000
@@ -15,7 +20,6 @@ SESSION_OPEN_MS = 10 * 3_600_000
 SESSION_CLOSE_MS = 17 * 3_600_000
 SESSION_MS = SESSION_CLOSE_MS - SESSION_OPEN_MS
 SETTLEMENT_DAYS = 2
-_FIRST_MONDAY = 4
 
 
 def local_day(ms: np.ndarray | int) -> np.ndarray | int:
@@ -23,19 +27,32 @@ def local_day(ms: np.ndarray | int) -> np.ndarray | int:
     return (ms + BRT_OFFSET_MS) // DAY_MS
 
 
+@functools.lru_cache(maxsize=1)
+def _business_days() -> np.ndarray:
+    """Epoch days of every business day 1970..2099, in order."""
+    last = (np.datetime64(f"{LAST_YEAR + 1}-01-01") - np.datetime64("1970-01-01")).astype(np.int64)
+    return np.flatnonzero(is_business_days(np.arange(last, dtype=np.int64))).astype(np.int64)
+
+
 def business_index(day: np.ndarray | int) -> np.ndarray | int:
-    """Index of the first weekday on or after ``day`` (Monday 1970-01-05 is 0)."""
-    rel = day - _FIRST_MONDAY
-    return (rel // 7) * 5 + np.minimum(rel % 7, 5)
+    """Index of the first business day on or after ``day``."""
+    found: np.ndarray | int = np.searchsorted(_business_days(), day, side="left")
+    return found
 
 
 def business_day(index: np.ndarray | int) -> np.ndarray | int:
-    """Epoch day of a business index (inverse of ``business_index`` on weekdays)."""
-    return _FIRST_MONDAY + (index // 5) * 7 + index % 5
+    """Epoch day of a business index (inverse of ``business_index`` on business days)."""
+    day: np.ndarray | int = _business_days()[index]
+    return day
 
 
 def is_weekday(day: np.ndarray | int) -> np.ndarray | bool:
-    return (day - _FIRST_MONDAY) % 7 < 5
+    """Whether ``day`` is a trading (business) day: a weekday that is not a bank holiday."""
+    out: np.ndarray | bool = is_business_days(np.asarray(day, dtype=np.int64))
+    return out
+
+
+is_trading_day = is_weekday
 
 
 def session_start_ms(day: np.ndarray | int) -> np.ndarray | int:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from datagen_plugin_banking.lifecycle import NEVER, lifecycle
 
 from datagen_kernel import Batch, BlockContext, Record, TextColumn, column, take_text
 from datagen_kernel.api.seeding import stream_for
@@ -241,13 +242,21 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
     # --- per account (one row of uniforms each): how many trades, when, in which shares -------
     acc_u = ctx.rng("account").random((n_acc, 2 + len(LISTINGS)))
     created = np.asarray(column(all_accounts, "created_at"), dtype=np.int64)[investing]
-    # the first trading day is the opening day itself if the account opened before the close
-    opened_day = local_day(created)
-    opened_in_session = created - session_start_ms(opened_day)  # ms after 10:00 that day
+    # trades fall in the account's active life (banking's lifecycle, derived from the account
+    # id): from its activation to the day before it went dormant, was blocked or closed
+    ids_all = column(all_accounts, "account_id")
+    life = lifecycle([ids_all[i] for i in investing], created, ctx.run.as_of_ms)
+    live = life.activated < NEVER
+    start = np.where(live, life.activated, created)
+    # the first trading day is the activation day itself if the account activated before the close
+    opened_day = local_day(start)
+    opened_in_session = start - session_start_ms(opened_day)  # ms after 10:00 that day
     same_day = is_weekday(opened_day) & (opened_in_session < SESSION_MS - 1)
     first_day = np.where(same_day, business_index(opened_day), business_index(opened_day + 1))
     low_day = np.maximum(first_day, first_index)
-    window = np.maximum(end_index - low_day, 0)
+    ended = live & (life.active_end < ctx.run.as_of_ms)
+    last_day = np.where(ended, business_index(local_day(np.where(ended, life.active_end, 0))), end_index)
+    window = np.where(live, np.maximum(np.minimum(last_day, end_index) - low_day, 0), 0)
     # on the opening day, trades come after the opening instant
     min_ms_first_day = np.where(same_day & (low_day == first_day), np.maximum(opened_in_session + 1, 0), 0)
     counts = np.searchsorted(_poisson_cdf(float(_option(options, "per_account"))), acc_u[:, 0], side="right")
@@ -344,7 +353,7 @@ def generate_trades(ctx: BlockContext) -> Batch | list[Record]:
         "status": TextColumn.from_codes(status, STATUSES),
         "executed_at": executed,
         "settlement_date": settlement,
-        "created_at": np.maximum(executed - placed_delay, created[acc] + 1),
+        "created_at": np.maximum(executed - placed_delay, start[acc] + 1),
         "updated_at": np.ma.MaskedArray(updated_at, mask=~has_update),
     })
 

@@ -206,7 +206,7 @@ def check_amounts(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -
 
 
 def check_trading_hours(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterator[Violation]:
-    """executed_at in the B3 session (10:00-17:00 BRT, weekdays); D+2 settlement; placed before."""
+    """executed_at in the B3 session (10:00-17:00 BRT, business days); D+2 settlement; placed before."""
     n = len(records)
     if not n:
         return
@@ -331,7 +331,7 @@ RULES = (
     Rule("trade-amounts", "trade", check_amounts,
          "total = quantity x price; fees per the catalog; net = total +/- fees."),
     Rule("trade-trading-hours", "trade", check_trading_hours,
-         "executed_at inside B3 hours on a weekday; settlement D+2 business days; placed before executed."),
+         "executed_at inside B3 hours on a business day; settlement D+2 business days; placed before executed."),
     Rule("trade-holdings", "trade", check_holdings, "A SELL never exceeds the shares held."),
     Rule("stock-isin", "stock", check_isin, "Valid ISIN check digit."),
     Rule("stock-terms", "stock", check_stock_terms, "Price inside the ticker's band; BRL; lot of 100."),
