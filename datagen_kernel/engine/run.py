@@ -65,6 +65,7 @@ class Engine:
             encoded_globals = self._encode_globals(processor, phases)
             self._calm_collector()
             executor.start(processor)  # before the sinks open: forked workers inherit no connection
+            summary.workers = executor.workers  # an executor may size itself when --workers was not given
             opened = self._open_sinks(sinks, route_serializers)
             self.host.run_start(run=plan.run, entities=dict(plan.specs))
             for phase in phases:
@@ -103,7 +104,9 @@ class Engine:
     # -- the steps of run ----------------------------------------------------------------------
     def _executor(self) -> Executor:
         cls, config = self.plan.executor or (LocalExecutor, {})
-        return cls(config, self.plan.params.workers)
+        executor = cls(config, self.plan.params.workers)
+        executor.workers_given = self.plan.params.workers_given
+        return executor
 
     def _encode_globals(self, processor: BlockProcessor, phases: list[str]) -> dict[str, BlockResult]:
         """The global entities, checked and encoded before any worker is forked: the workers
