@@ -114,6 +114,10 @@ class Executor:
     name: ClassVar[str] = ""
     doc: ClassVar[str] = ""
     options: ClassVar[Sequence[Option]] = ()
+    sink_tasks: ClassVar[bool] = False
+    """Whether the executor writes the routes of ``Work.task_routes()`` with sink tasks of its
+    own (``Work.open_task``); the engine then opens those routes' own sinks with the role
+    ``coordinator`` (``SinkContext.role``)."""
     workers_given: bool = True
     """Whether the user gave ``--workers``; the engine sets it False when not, before ``start``,
     and an executor may then choose its own size (``dask``: one worker per CPU core) and set

@@ -66,7 +66,8 @@ class Engine:
             self._calm_collector()
             executor.start(processor)  # before the sinks open: forked workers inherit no connection
             summary.workers = executor.workers  # an executor may size itself when --workers was not given
-            opened = self._open_sinks(sinks, route_serializers)
+            coordinated = set(processor.task_routes()) if executor.sink_tasks else set()
+            opened = self._open_sinks(sinks, route_serializers, coordinated, processor.run_id)
             self.host.run_start(run=plan.run, entities=dict(plan.specs))
             for phase in phases:
                 if self._streams(phase):
@@ -81,12 +82,15 @@ class Engine:
             summary.interrupted = True
             summary.errors.append("interrupted")
         finally:
+            settled = True
             try:
                 self._merge(executor.close_tasks(ok and not self._has_failures(sinks)), sinks)
             except DatagenError as exc:
                 summary.errors.append(str(exc))
+                settled = False
             executor.close()
-            close_errors = self._close(opened, sinks, serializers, ok)
+            # a route whose sink tasks did not all settle (or fell short) closes as failed
+            close_errors = self._close(opened, sinks, serializers, ok and settled)
             gc.set_threshold(*thresholds)
             gc.unfreeze()
             summary.elapsed = time.perf_counter() - start
@@ -128,12 +132,14 @@ class Engine:
         thresholds = gc.get_threshold()
         gc.set_threshold(max(thresholds[0], 100_000), thresholds[1], thresholds[2])
 
-    def _open_sinks(self, sinks: list[Sink], serializers: list[Serializer | None]) -> list[Sink]:
+    def _open_sinks(self, sinks: list[Sink], serializers: list[Serializer | None], coordinated: set[int],
+                    run_id: str) -> list[Sink]:
         plan = self.plan
         opened: list[Sink] = []
         try:
             for index, (sink, ser) in enumerate(zip(sinks, serializers, strict=True)):
-                sink.open(sink_context(plan, index, ser))
+                role = "coordinator" if index in coordinated else "single"
+                sink.open(sink_context(plan, index, ser, role=role, run_id=run_id))
                 opened.append(sink)
         except BaseException:
             for sink in opened:

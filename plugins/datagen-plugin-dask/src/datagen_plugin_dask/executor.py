@@ -57,6 +57,7 @@ class DaskExecutor(Executor):
     """Blocks on Dask distributed: a LocalCluster of --workers processes, or a cluster's scheduler."""
 
     name = "dask"
+    sink_tasks = True
     doc = ("Dask distributed: a LocalCluster of --workers processes (default: one per CPU core), "
            "or -o dask.scheduler=tcp://HOST:PORT.")
     options = (
