@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from dasktest_support import drop_schema, tables, unique
+from dasktest_support import drop_schema, environment, tables, unique
+from datagen_plugin_dask.worker import KILL_HOOK
 
 from datagen_kernel.cli import make_cli
 from datagen_kernel.engine.plugins import make_plugin_host
@@ -22,12 +24,20 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def address() -> Iterator[str]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(scheduler address, kill-hook file) of a LocalCluster of 2 single-threaded processes."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
-                      silence_logs=logging.ERROR) as local:
-        yield local.scheduler_address
+    hook = tmp_path_factory.mktemp("hook") / "kill"
+    with environment(**{KILL_HOOK: str(hook)}), LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
+            silence_logs=logging.ERROR) as local:
+        yield local.scheduler_address, hook
+
+
+@pytest.fixture
+def address(cluster: tuple[str, Path]) -> str:
+    return cluster[0]
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -111,4 +121,25 @@ def test_a_run_failing_mid_way_leaves_the_tables_as_they_were_and_nothing_prepar
         assert constraints(postgres_url, schema) == keys
         assert prepared(postgres_url) == []
     finally:
+        drop_schema(postgres_url, schema)
+
+
+def test_a_worker_lost_after_loading_blocks_fails_the_run_and_commits_nothing(
+        cluster: tuple[str, Path], postgres_url: str) -> None:
+    address, hook = cluster
+    schema = unique("pk")
+    # the worker that reaches block 4 (of 6) loaded at least one block before, acknowledged
+    # in its transaction: that transaction dies with it, the other worker's is prepared
+    hook.write_text("all 4\n", encoding="utf-8")
+    hook.with_name(hook.name + ".taken").unlink(missing_ok=True)
+    try:
+        code, out = run("--seed", "33", "--sink", "postgres", "-o", f"postgres.url={postgres_url}",
+                        "-o", f"postgres.schema={schema}", "--executor", "dask", "-o", f"dask.scheduler={address}")
+        assert hook.with_name(hook.name + ".taken").exists(), "no worker reached the block the test hook names"
+        assert code != 0
+        assert "the prepared transactions of the run hold" in out, out
+        assert tables(postgres_url, schema) == {}  # the tables the run created are dropped again
+        assert prepared(postgres_url) == []  # the surviving worker's transaction was rolled back
+    finally:
+        hook.unlink(missing_ok=True)
         drop_schema(postgres_url, schema)
