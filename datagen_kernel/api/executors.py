@@ -108,12 +108,20 @@ class Executor:
     ``start(work)`` once, before the first phase (after the global entities were encoded, so
     forked processes inherit what that warmed up); ``run(phase, blocks)`` per phase, yielding
     each block's ``BlockResult`` in the order of ``blocks``; ``close()`` at the end, also when
-    the run failed or was interrupted. ``workers`` is ``--workers``.
+    the run failed or was interrupted. ``workers`` is ``--workers`` (1 when not given).
     """
 
     name: ClassVar[str] = ""
     doc: ClassVar[str] = ""
     options: ClassVar[Sequence[Option]] = ()
+    sink_tasks: ClassVar[bool] = False
+    """Whether the executor writes the routes of ``Work.task_routes()`` with sink tasks of its
+    own (``Work.open_task``); the engine then opens those routes' own sinks with the role
+    ``coordinator`` (``SinkContext.role``)."""
+    workers_given: bool = True
+    """Whether the user gave ``--workers``; the engine sets it False when not, before ``start``,
+    and an executor may then choose its own size (``dask``: one worker per CPU core) and set
+    ``workers`` to it in ``start`` (the summary reports ``workers`` after ``start``)."""
 
     def __init__(self, config: Mapping[str, Any], workers: int = 1) -> None:
         self.config = dict(config)

@@ -92,7 +92,12 @@ class SinkContext:
     """Given to ``Sink.open``: the run and the entities routed to this sink, parents first.
 
     ``serializer``: the route's serializer (None for a sink without one); ``task`` and
-    ``tasks``: this task's number and how many tasks write the route at once.
+    ``tasks``: this task's number and how many tasks write the route at once. ``role``:
+    ``single`` (the engine's task writes the whole route, the default), ``coordinator`` (the
+    engine's own task of a route whose blocks the executor's sink tasks write: it writes the
+    global entities, and its ``close`` runs after every task's), ``task`` (a sink task the
+    executor opened in one of its processes, ``Work.open_task``). ``run_id``: unique to the
+    run and the same in all its tasks (e.g. to name what the tasks leave for the coordinator).
     """
 
     run: RunInfo
@@ -102,6 +107,8 @@ class SinkContext:
     serializer: Serializer | None = None
     task: int = 0
     tasks: int = 1
+    role: str = "single"
+    run_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ DEFAULT_COUNT = 1000
               help="A component option, e.g. -o json.path=./out; repeatable.")
 @click.option("--transform", "transforms", multiple=True, help="Enable a batch transform; repeatable.")
 @click.option("--workers", type=int, default=None,
-              help="Parallel workers of the executor (local: processes).  [default: 1]")
+              help="Parallel workers of the executor (local: processes; dask: LocalCluster worker processes).  "
+                   "[default: 1; dask: one per CPU core]")
 @click.option("--executor", default=None, help="Who runs the blocks (see `datagen executors`).  [default: local]")
 @click.option("--batch-size", type=int, default=None, help="Records per sink batch.  [default: 10000]")
 @click.option("--as-of", default=None,
@@ -102,6 +103,7 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
         sinks=tuple(sinks) if sinks else tuple(file_sinks),
         transforms=tuple(transforms) if transforms else tuple(file_run.get("transforms", ())),
         workers=as_int(pick(workers, "workers", 1), "--workers"),
+        workers_given=workers is not None or "workers" in file_run,
         executor=str(pick(executor, "executor", "local")),
         batch_size=as_int(pick(batch_size, "batch_size", 10_000), "--batch-size"),
         mode="stream" if stream or file_run.get("mode") == "stream" else "backfill",

@@ -8,6 +8,7 @@ it from plain data in a process that did not fork from the engine.
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,12 +76,12 @@ def open_serializers(plan: Plan, sinks: Sequence[Sink], *, prepare: bool = True
     return per_route, list(instances.values())
 
 
-def sink_context(plan: Plan, index: int, serializer: Serializer | None, task: int = 0, tasks: int = 1
-                 ) -> SinkContext:
+def sink_context(plan: Plan, index: int, serializer: Serializer | None, task: int = 0, tasks: int = 1,
+                 role: str = "single", run_id: str = "") -> SinkContext:
     """What route ``index``'s sink task ``task`` (of ``tasks``) is opened with."""
     route = plan.routes[index]
     entities = {n: plan.specs[n] for n in plan.specs if n in route.entities}
-    return SinkContext(plan.run, entities, plan.specs, route.label, serializer, task, tasks)
+    return SinkContext(plan.run, entities, plan.specs, route.label, serializer, task, tasks, role, run_id)
 
 
 def prepare_serializers(plan: Plan, sinks: Sequence[Sink], serializers: Sequence[Serializer | None]) -> None:
@@ -107,13 +108,15 @@ class BlockProcessor:
         self.globals = globals_
         self._legacy = [type(s).encode is not Sink.encode for s in self.sinks]  # kernel 1 sinks
         self._destinations: dict[tuple[int, str], str] = {}
+        self.run_id = uuid.uuid4().hex
+        """Unique to the run, the same in every process (``SinkContext.run_id``)."""
 
     # -- Work ---------------------------------------------------------------------------------
     @property
     def spec(self) -> BlockWorkSpec:
         if self.plan.source is None:
             raise PluginError("this plan was not made by build_plan, so it cannot be rebuilt elsewhere")
-        return BlockWorkSpec(self.plan.source)
+        return BlockWorkSpec(self.plan.source, self.run_id)
 
     @property
     def blocks(self) -> int:
@@ -154,7 +157,7 @@ class BlockProcessor:
         sink = planned.sink_cls(planned.config)
         sink.run = self.plan.run
         sink.serializer = self.serializers[route]
-        sink.open(sink_context(self.plan, route, self.serializers[route], task, tasks))
+        sink.open(sink_context(self.plan, route, self.serializers[route], task, tasks, "task", self.run_id))
         return sink
 
     # -- the steps -----------------------------------------------------------------------------
@@ -265,9 +268,13 @@ class BlockWorkSpec:
     """Plain data that rebuilds a ``BlockProcessor`` elsewhere (``rebuild``)."""
 
     source: PlanSource
+    run_id: str = ""
 
     def rebuild(self) -> BlockProcessor:
         _, plan = plan_from(self.source)
         sinks = new_sinks(plan)
         serializers, _ = open_serializers(plan, sinks)
-        return BlockProcessor(plan, sinks, serializers, plan.generate_globals())
+        processor = BlockProcessor(plan, sinks, serializers, plan.generate_globals())
+        if self.run_id:
+            processor.run_id = self.run_id
+        return processor

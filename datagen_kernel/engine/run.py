@@ -65,7 +65,9 @@ class Engine:
             encoded_globals = self._encode_globals(processor, phases)
             self._calm_collector()
             executor.start(processor)  # before the sinks open: forked workers inherit no connection
-            opened = self._open_sinks(sinks, route_serializers)
+            summary.workers = executor.workers  # an executor may size itself when --workers was not given
+            coordinated = set(processor.task_routes()) if executor.sink_tasks else set()
+            opened = self._open_sinks(sinks, route_serializers, coordinated, processor.run_id)
             self.host.run_start(run=plan.run, entities=dict(plan.specs))
             for phase in phases:
                 if self._streams(phase):
@@ -80,12 +82,15 @@ class Engine:
             summary.interrupted = True
             summary.errors.append("interrupted")
         finally:
+            settled = True
             try:
                 self._merge(executor.close_tasks(ok and not self._has_failures(sinks)), sinks)
             except DatagenError as exc:
                 summary.errors.append(str(exc))
+                settled = False
             executor.close()
-            close_errors = self._close(opened, sinks, serializers, ok)
+            # a route whose sink tasks did not all settle (or fell short) closes as failed
+            close_errors = self._close(opened, sinks, serializers, ok and settled)
             gc.set_threshold(*thresholds)
             gc.unfreeze()
             summary.elapsed = time.perf_counter() - start
@@ -103,7 +108,9 @@ class Engine:
     # -- the steps of run ----------------------------------------------------------------------
     def _executor(self) -> Executor:
         cls, config = self.plan.executor or (LocalExecutor, {})
-        return cls(config, self.plan.params.workers)
+        executor = cls(config, self.plan.params.workers)
+        executor.workers_given = self.plan.params.workers_given
+        return executor
 
     def _encode_globals(self, processor: BlockProcessor, phases: list[str]) -> dict[str, BlockResult]:
         """The global entities, checked and encoded before any worker is forked: the workers
@@ -125,12 +132,14 @@ class Engine:
         thresholds = gc.get_threshold()
         gc.set_threshold(max(thresholds[0], 100_000), thresholds[1], thresholds[2])
 
-    def _open_sinks(self, sinks: list[Sink], serializers: list[Serializer | None]) -> list[Sink]:
+    def _open_sinks(self, sinks: list[Sink], serializers: list[Serializer | None], coordinated: set[int],
+                    run_id: str) -> list[Sink]:
         plan = self.plan
         opened: list[Sink] = []
         try:
             for index, (sink, ser) in enumerate(zip(sinks, serializers, strict=True)):
-                sink.open(sink_context(plan, index, ser))
+                role = "coordinator" if index in coordinated else "single"
+                sink.open(sink_context(plan, index, ser, role=role, run_id=run_id))
                 opened.append(sink)
         except BaseException:
             for sink in opened:

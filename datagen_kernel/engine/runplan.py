@@ -50,6 +50,9 @@ class RunParams:
     sinks: Sequence[str] = ("json",)
     transforms: Sequence[str] = ()
     workers: int = 1
+    workers_given: bool = True
+    """Whether the user gave ``workers`` (``--workers`` or the config file); False: ``workers`` is
+    the default 1, and an executor may size itself (``Executor.workers_given``)."""
     batch_size: int = 10_000
     as_of: datetime | None = None
     """End of the generated history; None: the packs' default (``RunDefaults.as_of``)."""

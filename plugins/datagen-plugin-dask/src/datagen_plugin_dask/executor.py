@@ -1,7 +1,8 @@
 """The ``dask`` executor: a plan's blocks as Dask tasks, on a LocalCluster or an existing cluster.
 
 ``start`` connects (``-o dask.scheduler=tcp://HOST:PORT``) or starts a ``LocalCluster`` of
-``--workers`` worker processes (``dask.threads_per_worker`` threads each), checks that every
+``--workers`` worker processes (without ``--workers``: one per CPU core this process may run
+on; ``dask.threads_per_worker`` threads each), checks that every
 worker has the client's plugins, and pickles the work's spec; each worker rebuilds the work
 from it once (``worker.py``). ``run`` keeps at most ``dask.window`` blocks submitted or
 finished and not yet handed over (default: twice the cluster's threads), gathers each result
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import uuid
 from collections import deque
@@ -43,15 +45,25 @@ def _check_scheduler(value: str | None) -> str | None:
     return None
 
 
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS says), at least 1."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 class DaskExecutor(Executor):
     """Blocks on Dask distributed: a LocalCluster of --workers processes, or a cluster's scheduler."""
 
     name = "dask"
-    doc = "Dask distributed: a LocalCluster of --workers processes, or -o dask.scheduler=tcp://HOST:PORT."
+    sink_tasks = True
+    doc = ("Dask distributed: a LocalCluster of --workers processes (default: one per CPU core), "
+           "or -o dask.scheduler=tcp://HOST:PORT.")
     options = (
         Option("scheduler", "str", "",
                "Address of a running Dask scheduler (tcp://HOST:PORT); empty: start a LocalCluster of "
-               "--workers worker processes on this machine.", validator=_check_scheduler),
+               "--workers worker processes on this machine (default: one per CPU core).", validator=_check_scheduler),
         Option("threads_per_worker", "int", 1, "Threads per worker process of the LocalCluster.",
                minimum=1, maximum=256),
         Option("window", "int", 0,
@@ -70,6 +82,10 @@ class DaskExecutor(Executor):
         self._routes: tuple[int, ...] = ()
         self._threads = 1
         self._reports: list[TaskStats] = []
+
+    def cluster_workers(self) -> int:
+        """Worker processes of the LocalCluster: ``--workers``, else one per CPU core."""
+        return max(1, self.workers) if self.workers_given else cpu_cores()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self, work: Work) -> None:
@@ -99,8 +115,9 @@ class DaskExecutor(Executor):
             if address:
                 client = Client(address, timeout=timeout, set_as_default=False)
             else:
+                self.workers = self.cluster_workers()
                 self._cluster = LocalCluster(
-                    n_workers=max(1, self.workers), threads_per_worker=self.config["threads_per_worker"],
+                    n_workers=self.workers, threads_per_worker=self.config["threads_per_worker"],
                     processes=True, host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR,
                 )
                 client = Client(self._cluster, set_as_default=False)

@@ -11,14 +11,29 @@ itself fails, the rows counted earlier are reported as failed, not acknowledged.
 Bulk loading: tables the run creates get their keys and indexes after the load (``ddl``), and
 tables it creates or truncates are loaded with ``COPY ... (FREEZE)`` (their rows are written
 frozen, so PostgreSQL never rewrites those pages to set hint bits or to freeze them).
+
+Sink tasks (``parallel_tasks``: an executor such as ``dask`` writes from its processes): the
+engine's own task is the coordinator. It refuses a server without prepared transactions
+(``max_prepared_transactions = 0``) and ``if_exists=upsert``, creates, checks and truncates the
+tables and drops the foreign keys of the run's tables in a setup transaction it commits at
+once, then writes the global entities. Each task loads its blocks over its own connection in
+one transaction and ends it with ``PREPARE TRANSACTION 'datagen-RUN-ROUTE-TASK-ID-ROWS'``
+(two-phase commit). The coordinator's ``close`` prepares its own transaction too and, if the
+run succeeded and the prepared transactions of the run hold every row the tasks acknowledged,
+commits them all (``COMMIT PREPARED``) and then adds the keys, foreign keys and indexes;
+otherwise it rolls every one back (``ROLLBACK PREPARED``), drops the tables the run created
+and puts the foreign keys back. A run killed between the two leaves prepared transactions:
+``SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'datagen-%'`` lists them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import queue
 import re
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,6 +49,8 @@ if TYPE_CHECKING:
 
 MODES = ("fail", "truncate", "append", "upsert")
 LOCK_TIMEOUT_S = 60
+GID_PREFIX = "datagen-"
+"""Prepared transactions of sink tasks are named ``datagen-RUN-ROUTE-TASK-ID-ROWS``."""
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
@@ -52,6 +69,9 @@ class PostgresSink(Sink):
     serializers = (CopyBinarySerializer.name, CopyTextSerializer.name)
     message_keys = False
     phase_barrier = False
+    parallel_tasks = True
+    """Tasks in executor processes each load over their own connection and prepare their
+    transaction; the coordinator (the engine's own task) commits them all or none."""
     """No reader sees a row before the commit, and every batch of COPY statements goes parents
     first (a block's parents are written before its events), so foreign keys hold even in
     existing tables without writing all masters first: each block is generated once."""
@@ -89,11 +109,16 @@ class PostgresSink(Sink):
         self._buffered: Counter[str] = Counter()
         self._buffered_rows = 0
         self._loaded: Counter[str] = Counter()
+        self._acked: Counter[str] = Counter()
         self._jobs: queue.Queue[list[tuple[str, list[bytes], int]] | None] = queue.Queue(maxsize=4)
         self._loader: threading.Thread | None = None
         self._error: SinkError | None = None
         self._copy_sql: dict[str, str] = {}
         self._upsert_sql: dict[str, tuple[str, str]] = {}
+        self._role = "single"
+        self._run_id = ""
+        self._task = 0
+        self._route_key = ""
 
     @classmethod
     def default_serializer(cls, config: Mapping[str, Any]) -> str:
@@ -113,9 +138,24 @@ class PostgresSink(Sink):
         self._specs = dict(context.entities)
         if isinstance(context.serializer, CopyBinarySerializer):  # the route's (pgcopy-*) decides the format
             self.format = context.serializer.copy_format
+        self._role = context.role
+        self._run_id = context.run_id or uuid.uuid4().hex
+        self._route_key = hashlib.sha256(context.route.encode()).hexdigest()[:8]  # a run may have 2 routes
+        self._task = context.task
+        if self._role != "single" and self.mode == "upsert":
+            raise SinkError("if_exists=upsert cannot be loaded by sink tasks in executor processes (its staging "
+                            "tables are temporary, which a prepared transaction cannot hold)",
+                            hint="use --executor local for upserts, or if_exists=truncate or append")
         self._conn = connect(self.config["url"], self.config["connect_timeout"])
         try:
-            self._prepare()
+            if self._role == "task":
+                self._prepare_task()
+            else:
+                if self._role == "coordinator":
+                    self._check_two_phase()
+                self._prepare()
+                if self._role == "coordinator":
+                    self._conn.commit()  # the tasks' connections must see the tables, unlocked
         except psycopg.Error as exc:
             self._abandon()
             raise self._db_error(exc, "preparing the tables") from None
@@ -168,6 +208,8 @@ class PostgresSink(Sink):
         if self.mode == "truncate" and existing:
             tables = ", ".join(qualified(schema, self._specs[n].table_name) for n in existing)
             conn.execute(f"TRUNCATE {tables} CASCADE")
+        if existing and (self.mode == "truncate" or self._role == "coordinator"):
+            # tasks: a parent row may sit in another task's transaction until the common commit
             self._suspend_foreign_keys([self._specs[n].table_name for n in existing])
         for name, spec in self._specs.items():
             if name not in existing:
@@ -180,7 +222,7 @@ class PostgresSink(Sink):
             target = qualified(schema, spec.table_name)
             # FREEZE: rows of a table created or truncated in this transaction are written
             # frozen (no later hint-bit writes or freezing vacuum); no one else can see them first
-            fresh = name not in existing or self.mode == "truncate"
+            fresh = (name not in existing or self.mode == "truncate") and self._role == "single"
             options = (["FORMAT BINARY"] if self.format == "binary" else []) + (["FREEZE"] if fresh else [])
             fmt = f" ({', '.join(options)})" if options else ""
             if self.mode == "upsert" and name in existing:
@@ -197,6 +239,30 @@ class PostgresSink(Sink):
                 )
             else:
                 self._copy_sql[name] = f"COPY {target} ({cols}) FROM STDIN{fmt}"
+            self._buffers[name] = []
+
+    def _check_two_phase(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        row = conn.execute("SELECT current_setting('max_prepared_transactions')::int").fetchone()
+        if row is None or row[0] < 1:
+            raise SinkError(
+                f"the PostgreSQL server of {self._where()} has max_prepared_transactions = 0: sink tasks in "
+                "executor processes need prepared transactions (two-phase commit) to commit all or nothing",
+                hint="set max_prepared_transactions (e.g. 64, at least the executor's worker threads + 1) in "
+                "postgresql.conf and restart the server, or use --executor local",
+            )
+
+    def _prepare_task(self) -> None:
+        """A sink task: the coordinator created and checked the tables; COPY statements only."""
+        conn = self._conn
+        assert conn is not None
+        conn.execute("SET client_min_messages = warning")
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+        for name, spec in self._specs.items():
+            cols = ", ".join(quote(p.name) for p in self._column_plans(spec))
+            fmt = " (FORMAT BINARY)" if self.format == "binary" else ""
+            self._copy_sql[name] = f"COPY {qualified(self.schema, spec.table_name)} ({cols}) FROM STDIN{fmt}"
             self._buffers[name] = []
 
     def _suspend_foreign_keys(self, tables: list[str]) -> None:
@@ -289,9 +355,10 @@ class PostgresSink(Sink):
         self._dispatch()
         self._jobs.join()
         self._raise_loader_error()
-        for name in self._specs:
-            counted = self._loaded[name] - self.stats.acknowledged[name]
+        for name in self._specs:  # the coordinator's stats also hold what its tasks acknowledged
+            counted = self._loaded[name] - self._acked[name]
             if counted:
+                self._acked[name] += counted
                 self.stats.ack(name, counted)
 
     # -- loader thread ----------------------------------------------------------------------------
@@ -354,6 +421,12 @@ class PostgresSink(Sink):
         if conn is None:
             return
         self._conn = None
+        if self._role == "task":
+            self._close_task(conn, ok)
+            return
+        if self._role == "coordinator":
+            self._close_coordinator(conn, ok)
+            return
         try:
             if not ok or self._error is not None:
                 with contextlib.suppress(psycopg.Error):  # a lost connection has rolled back already
@@ -375,6 +448,115 @@ class PostgresSink(Sink):
                 raise error from None
         finally:
             conn.close()
+
+    # -- sink tasks: two-phase commit -----------------------------------------------------------
+    def _gid(self, task: str, rows: int) -> str:
+        return f"{self._gid_prefix()}{task}-{uuid.uuid4().hex[:8]}-{rows}"
+
+    def _gid_prefix(self) -> str:
+        return f"{GID_PREFIX}{self._run_id}-{self._route_key}-"
+
+    def _close_task(self, conn: psycopg.Connection[Any], ok: bool) -> None:
+        """Prepare this task's transaction (the coordinator commits it), or roll it back."""
+        import psycopg
+        from psycopg import sql
+
+        try:
+            rows = sum(self._loaded.values())
+            if not ok or self._error is not None or not rows:
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()
+                if ok and self._error is not None:
+                    self._unacknowledge(str(self._error))
+                    raise self._error
+                return
+            gid = self._gid(f"{self._task}", rows)
+            try:
+                conn.execute(sql.SQL("PREPARE TRANSACTION {}").format(sql.Literal(gid)))
+            except psycopg.Error as exc:
+                error = self._db_error(exc, "preparing a sink task's transaction")
+                self._unacknowledge(str(error))
+                raise error from None
+        finally:
+            conn.close()
+
+    def _prepared(self, conn: psycopg.Connection[Any]) -> list[str]:
+        found = conn.execute(
+            "SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND starts_with(gid, %s) "
+            "ORDER BY gid", (self._gid_prefix(),)).fetchall()
+        return [str(row[0]) for row in found]
+
+    def _close_coordinator(self, conn: psycopg.Connection[Any], ok: bool) -> None:
+        """Commit every prepared transaction of the run and add the keys, or roll all back."""
+        import psycopg
+        from psycopg import sql
+
+        failure: SinkError | None = self._error
+        if ok and failure is None and any(self.stats.failed.values()):
+            failure = SinkError("a sink task failed; nothing was committed")
+        try:
+            own = sum(self._loaded.values())
+            if ok and failure is None and own:
+                try:
+                    conn.execute(sql.SQL("PREPARE TRANSACTION {}").format(sql.Literal(self._gid("c", own))))
+                except psycopg.Error as exc:
+                    failure = self._db_error(exc, "preparing the run's own transaction")
+            else:
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()
+            conn.autocommit = True
+            gids = self._prepared(conn)
+            prepared_rows = sum(int(gid.rsplit("-", 1)[1]) for gid in gids)
+            acknowledged = sum(self.stats.acknowledged.values())
+            if ok and failure is None and prepared_rows != acknowledged:
+                failure = SinkError(
+                    f"the prepared transactions of the run hold {prepared_rows} rows where the sink tasks "
+                    f"acknowledged {acknowledged} (a task's transaction was lost with its process); "
+                    "nothing was committed", hint="rerun with the same --seed")
+            if not ok or failure is not None:
+                for gid in gids:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute(sql.SQL("ROLLBACK PREPARED {}").format(sql.Literal(gid)))
+                self._undo_setup(conn)
+                if ok and failure is not None:
+                    self._unacknowledge(str(failure))
+                    raise failure
+                return
+            try:
+                for gid in gids:
+                    conn.execute(sql.SQL("COMMIT PREPARED {}").format(sql.Literal(gid)))
+            except psycopg.Error as exc:
+                error = self._db_error(exc, "committing the prepared transactions")
+                self._unacknowledge(str(error))
+                raise SinkError(f"{error.message.removesuffix('; nothing was committed')}; the prepared "
+                                f"transactions not committed yet are still there: {gids}",
+                                hint="SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'datagen-%'; then "
+                                "COMMIT PREPARED or ROLLBACK PREPARED each") from None
+            statements = self._after_load()
+            if statements:
+                try:
+                    with conn.transaction():
+                        conn.execute("\n".join(statements))
+                except psycopg.Error as exc:
+                    raise SinkError(f"the rows are committed, but adding the keys, foreign keys and indexes "
+                                    f"failed: {self._db_error(exc, 'adding keys').message}") from None
+        finally:
+            conn.close()
+
+    def _after_load(self) -> list[str]:
+        deferred = list(self._deferred.values())
+        return [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
+            + [s for d in deferred for s in d.indexes] + self._restore
+
+    def _undo_setup(self, conn: psycopg.Connection[Any]) -> None:
+        """After a failed run with sink tasks: drop the tables it created, restore its foreign keys."""
+        import psycopg
+
+        created = [qualified(self.schema, self._specs[name].table_name) for name in self._deferred]
+        for statements in ([f"DROP TABLE IF EXISTS {', '.join(created)} CASCADE"] if created else [], self._restore):
+            if statements:
+                with contextlib.suppress(psycopg.Error), conn.transaction():
+                    conn.execute("\n".join(statements))
 
     def _unacknowledge(self, reason: str) -> None:
         for name, n in list(self.stats.acknowledged.items()):
