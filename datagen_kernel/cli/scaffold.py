@@ -149,7 +149,7 @@ def new_plugin_command(name: str, kind: str, entity: str | None, sink: str | Non
 _PYPROJECT = """\
 [build-system]
 # hatchling builds in memory: `pip install .` leaves no build/ or *.egg-info in this folder
-requires = ["hatchling>=1.18"]
+requires = ["hatchling>=1.27"]
 build-backend = "hatchling.build"
 
 [project]

@@ -59,12 +59,13 @@ class PluginVenv:
 
     def _build(self) -> list[str]:
         if self._build_flags is None:
-            probe = ("import importlib.metadata as m; m.version('wheel'); m.version('hatchling'); "
-                     "m.version('editables'); assert int(m.version('setuptools').split('.')[0]) >= 64")
+            probe = ("import importlib.metadata as m; m.version('wheel'); m.version('editables'); "
+                     "assert int(m.version('setuptools').split('.')[0]) >= 77; "
+                     "assert tuple(map(int, m.version('hatchling').split('.')[:2])) >= (1, 27)")
             ready = subprocess.run([str(self.python), "-c", probe], capture_output=True).returncode == 0
             if not ready:
-                fetched = subprocess.run([*self._pip(), "install", "--quiet", "setuptools>=64", "wheel",
-                                          "hatchling>=1.18", "editables>=0.3"], capture_output=True, text=True)
+                fetched = subprocess.run([*self._pip(), "install", "--quiet", "setuptools>=77", "wheel",
+                                          "hatchling>=1.27", "editables>=0.3"], capture_output=True, text=True)
                 ready = fetched.returncode == 0
             self._build_flags = ["--no-index", "--no-build-isolation"] if ready else []
         return self._build_flags
