@@ -14,7 +14,7 @@ from datagen_kernel.api.schema import EntitySpec, Field, Int
 from datagen_kernel.api.transforms import Transform
 from datagen_kernel.engine.builtins import LocalExecutor
 from datagen_kernel.engine.config import ConfigSources
-from datagen_kernel.engine.plan import build_plan, plan_from
+from datagen_kernel.engine.plan import build_plan, plan_from, sink_options
 from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
 from datagen_kernel.engine.runplan import MAX_ROOT_COUNT, RunParams
 
@@ -149,3 +149,28 @@ def test_scenarios_and_transforms_shape_the_entities() -> None:
     everything = build_plan(host, RunParams(scenario="all", transforms=("tag-all",)), ConfigSources(environ={}))
     assert list(everything.specs) == ["team", "member", "score"]
     assert all(names(everything, n)[-1] == "seen" for n in everything.specs)
+
+
+class _Orphan:
+    """An entity pack that registers an entity and no generator for it."""
+
+    @hookimpl
+    def datagen_register_entities(self, register: Any) -> None:
+        register(EntitySpec("orphan", toy_pack.TEAM.kind, (Field("orphan_id", Int()),), primary_key="orphan_id"))
+
+
+def test_an_entity_without_a_generator_names_the_pack_that_registered_it() -> None:
+    import datagen_plugin_json.plugin as json_plugin
+
+    host = make_plugin_host(entrypoints=False, plugins=[toy_pack, json_plugin, _Orphan()])
+    label = host.registry.entities["orphan"].owner.label
+    assert label and label != "a scenario"
+    assert _problems(host, RunParams()) == [f"entity 'orphan' (from {label}) has no generator; install or register one"]
+
+
+def test_a_sink_that_takes_serializers_accepts_the_serializer_option(toy_host: PluginHost) -> None:
+    plan = build_plan(toy_host, RunParams(sinks=("json",)),
+                      ConfigSources(flags={"json": {"serializer": "json"}}, environ={}))
+    assert plan.routes[0].serializer == "json"
+    names = [o.name for o in sink_options(toy_host.registry.sinks["json"].value)]
+    assert names.count("serializer") == 1
