@@ -24,7 +24,8 @@ from fastavro.write import schemaless_writer
 from kafkatest_support import toy_pack
 
 from datagen_kernel import EntitySpec, SinkError
-from datagen_kernel.api.schema import Decimal, Field, Kind, Timestamp, Uuid, to_avro
+from datagen_kernel.api.schema import Date, Decimal, Field, Kind, String, Timestamp, Uuid, to_avro
+from datagen_kernel.api.schema import Record as RecordType
 from datagen_kernel.engine.plugins import make_plugin_host
 from datagen_kernel.testing import ConformancePack, generate_records
 
@@ -73,6 +74,26 @@ def test_every_field_type_round_trips_through_the_registered_schema() -> None:
     for spec in ConformancePack.entities:
         assert records[spec.name], spec.name
         _check_entity(spec, records[spec.name])
+
+
+def test_logical_values_inside_nested_records_round_trip() -> None:
+    """A decimal, an instant and a date inside a nested record (and a nullable one) reach a reader of the
+    registered schema as the values they stand for, through the column encoders and the fastavro path."""
+    parts = (Field("amount", Decimal(12, 2)), Field("at", Timestamp()), Field("day", Date()),
+             Field("note", String(), nullable=True))
+    spec = EntitySpec("payment", Kind.EVENT, (Field("payment_id", Uuid()), Field("money", RecordType("Money", parts)),
+                                              Field("refund", RecordType("Refund", parts), nullable=True)),
+                      primary_key="payment_id")
+
+    def money_of(i: int) -> dict[str, object]:
+        return {"amount": 12_345 - 1_000 * i, "at": 1_700_000_000_123 + i, "day": dt.date(2024, 2, 29)
+                + dt.timedelta(days=i), "note": None if i % 2 else f"n{i}"}
+
+    records: list[dict[str, object]] = [
+        {"payment_id": str(uuid.UUID(int=i)), "money": money_of(i), "refund": None if i % 3 else money_of(-i)}
+        for i in range(70)]
+    _check_entity(spec, records)
+    _check_entity(spec, records[:3])
 
 
 def test_toy_pack_round_trips() -> None:
@@ -124,6 +145,19 @@ def test_physical_schema_drops_logical_types_only() -> None:
     physical = physical_schema(schema)
     assert [f["type"] for f in physical["fields"]] == ["bytes", ["null", "long"], schema["fields"][2]["type"]]
     assert schema["fields"][0]["type"]["logicalType"] == "decimal", "the input must not change"
+
+
+def test_physical_schema_keeps_what_defines_fixed_arrays_and_maps() -> None:
+    """A ``fixed`` decimal stays a ``fixed`` of the same name and size; logical types nested in arrays and
+    maps go too; a type without a logical type is left as written."""
+    fixed = {"type": "fixed", "name": "Money", "size": 8, "logicalType": "decimal", "precision": 18, "scale": 2}
+    assert physical_schema(fixed) == {"type": "fixed", "name": "Money", "size": 8}
+    days = {"type": "array", "items": {"type": "int", "logicalType": "date"}}
+    assert physical_schema(days) == {"type": "array", "items": "int"}
+    stamps = {"type": "map", "values": {"type": "long", "logicalType": "timestamp-millis"}}
+    assert physical_schema(stamps) == {"type": "map", "values": "long"}
+    plain = {"type": "string", "doc": "kept"}
+    assert physical_schema(plain) == plain
 
 
 def test_datetime_values_are_accepted_for_timestamps() -> None:

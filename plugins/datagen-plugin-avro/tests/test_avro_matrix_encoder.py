@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import uuid
 from typing import Any
 
@@ -13,7 +15,7 @@ from datagen_plugin_avro.codec import EntityCodec, MatrixEncoder, wire_header
 from kafkatest_support import toy_pack
 
 from datagen_kernel import Batch, EntitySpec, Field, TextColumn
-from datagen_kernel.api.schema import Bool, Date, Decimal, Enum, Float, Int, Kind, String, Timestamp, Uuid
+from datagen_kernel.api.schema import Bool, Date, Decimal, Enum, Float, Int, Kind, String, Timestamp, Uuid, to_avro
 from datagen_kernel.engine.plugins import make_plugin_host
 from datagen_kernel.testing import ConformancePack, generate_records
 
@@ -117,6 +119,9 @@ def test_wide_rows_go_through_the_column_encoder(monkeypatch: pytest.MonkeyPatch
     codec = EntityCodec(EDGE)
     assert codec.matrix is not None and codec.matrix.encode(records, HEADER) is None
     assert codec.encode(records, HEADER) == codec.encode_reference(records, HEADER)
+    data, ends = codec.encode_packed(records, HEADER)  # the packed form of the same fallback
+    assert data == b"".join(codec.encode_reference(records, HEADER))
+    assert ends.tolist() == list(itertools.accumulate(len(v) for v in codec.encode_reference(records, HEADER)))
     monkeypatch.setattr(codec_module, "MAX_ROW", 10**6)
     assert MatrixEncoder(codec.schema).encode(records, HEADER) == codec.encode_reference(records, HEADER)
 
@@ -129,6 +134,21 @@ def test_bad_values_name_the_field() -> None:
         codec.matrix.encode([dict(good, league="PLATINUM")], HEADER)
     with pytest.raises(ValueError, match=r"'budget'"):
         codec.matrix.encode([dict(good, budget="12")], HEADER)
+
+
+def test_packed_values_are_the_values_end_to_end() -> None:
+    records = [_edge(i, "t" * (i % 5), None) for i in range(20)]
+    codec = EntityCodec(EDGE)
+    reference = codec.encode_reference(records, HEADER)
+    data, ends = codec.encode_packed(records, HEADER)
+    assert data == b"".join(reference)
+    assert ends.tolist() == list(itertools.accumulate(map(len, reference)))
+
+
+def test_the_registered_schema_text_is_the_entitys_avro_schema() -> None:
+    codec = EntityCodec(EDGE)
+    assert json.loads(codec.schema_str) == to_avro(EDGE) == codec.schema
+    assert codec.full_name == "br.com.datagen.Edge"
 
 
 def test_empty_batches() -> None:
