@@ -16,13 +16,11 @@ from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.schema import EntitySpec, Scope
-from datagen_kernel.api.sinks import SinkContext
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.plugins import make_plugin_host
-from datagen_kernel.engine.run import execute
 from datagen_kernel.engine.validation import run_rules
-from datagen_kernel.testing.records import _MemorySink, _RecordsSerializer
+from datagen_kernel.testing.records import capture_records
 
 Dataset = dict[str, list[Record]]
 
@@ -194,23 +192,13 @@ class _PackRuns:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("DATAGEN_")}
         plan = build_plan(self.host, params, ConfigSources.build(flags, environ=environ))
         self._infos[key] = plan.run
-        holder: list[_MemorySink] = []
-
-        class _Capturing(_MemorySink):
-            def open(self, context: SinkContext) -> None:
-                super().open(context)
-                holder.append(self)
-
-        plan.routes[0].sink_cls = _Capturing
-        plan.routes[0].serializer = _RecordsSerializer.name
-        plan.serializers[_RecordsSerializer.name] = (_RecordsSerializer, {})
         try:
-            summary = execute(self.host, plan)
+            records, summary = capture_records(self.host, plan)
         except DatagenError as exc:
             raise AssertionError(f"the run of {roots} roots failed: {exc}") from exc
         if not summary.ok:
             raise AssertionError(f"the run of {roots} roots failed: {summary.errors}")
-        return holder[0].records
+        return records
 
 
 def _chunks(records: list[Record], size: int, key: str | None) -> Iterator[list[Record]]:

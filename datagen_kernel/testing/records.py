@@ -23,12 +23,14 @@ from datagen_kernel.api.schema import (
 )
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext
+from datagen_kernel.api.summary import RunSummary
 from datagen_kernel.api.values import Values
 from datagen_kernel.cli.common import parse_as_of
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.plugins import PluginHost
 from datagen_kernel.engine.run import execute
+from datagen_kernel.engine.runplan import Plan
 
 # --- records through the real engine ---------------------------------------------------------
 
@@ -88,6 +90,15 @@ def generate_records(
     params = RunParams(root_count=customers, seed=seed, scenario=scenario, sinks=("null",),
                        transforms=tuple(transforms), as_of=_as_of(host, as_of))
     plan = build_plan(host, params, ConfigSources.build(flags, environ={}))
+    records, summary = capture_records(host, plan)
+    if not summary.ok:
+        raise AssertionError(f"run failed: {summary.errors}")
+    return records
+
+
+def capture_records(host: PluginHost, plan: Plan) -> tuple[dict[str, list[Record]], RunSummary]:
+    """Execute ``plan`` with its first route redirected to memory: every entity's records (in
+    their in-memory representation) and the run's summary."""
     holder: list[_MemorySink] = []
 
     class _Capturing(_MemorySink):
@@ -99,9 +110,7 @@ def generate_records(
     plan.routes[0].serializer = _RecordsSerializer.name
     plan.serializers[_RecordsSerializer.name] = (_RecordsSerializer, {})
     summary = execute(host, plan)
-    if not summary.ok:
-        raise AssertionError(f"run failed: {summary.errors}")
-    return holder[0].records
+    return (holder[0].records if holder else {}), summary
 
 
 def _as_of(host: PluginHost, value: str | dt.date | dt.datetime | None) -> dt.datetime | None:
