@@ -105,6 +105,7 @@ class RecordIndex:
         self._index: dict[str, dict[Any, Record]] = {}
         self._positions: dict[str, dict[Any, int]] = {}
         self._keys: dict[tuple[str, str], set[Any]] = {}
+        self._where: dict[tuple[str, str], dict[Any, list[int]]] = {}
 
     def has_entity(self, entity: str) -> bool:
         return entity in self._records
@@ -129,6 +130,27 @@ class RecordIndex:
                 assert isinstance(batch, Batch)
                 found = idx[key] = batch.row(position)
         return found
+
+    def count(self, entity: str) -> int:
+        """How many records of ``entity`` the index holds (during a run: the block's; in
+        ``datagen validate``: the whole dataset's, while rules see it a chunk at a time)."""
+        return len(self._records.get(entity, ()))
+
+    def find(self, entity: str, field: str, value: Any) -> list[Record]:
+        """Every record of ``entity`` whose ``field`` equals ``value`` (not None), in order;
+        the field is indexed on first use."""
+        cache_key = (entity, field)
+        where = self._where.get(cache_key)
+        records = self._records.get(entity, ())
+        if where is None:
+            where = {}
+            for i, v in enumerate(column_of(records, field)):
+                if v is not None:
+                    where.setdefault(v, []).append(i)
+            self._where[cache_key] = where
+        if isinstance(records, Batch) and not records.rows_built:
+            return [records.row(i) for i in where.get(value, ())]
+        return [records[i] for i in where.get(value, ())]
 
     def keys(self, entity: str, field: str | None = None) -> set[Any]:
         """Every value of ``field`` (default: the primary key) among ``entity``'s records."""

@@ -387,11 +387,14 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     column by column, and each customer in a pair is looked up once."""
     ids = column(records, "pix_e2e_id")
     present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
-    if present.size < 2:
+    if present.size == 0:
         return
     values = np.array(_gather(ids, present.tolist()), dtype=object).astype("S40")
     order = np.argsort(values, kind="stable")
     same = np.flatnonzero(values[order[1:]] == values[order[:-1]])
+    alone = np.ones(present.size, dtype=bool)
+    alone[order[same]] = alone[order[same + 1]] = False
+    yield from _p2p_across(spec, records, lookup, present[alone])
     if same.size == 0:
         return
     first, second = present[order[same]], present[order[same + 1]]
@@ -433,6 +436,45 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
                 problem[k] = f"counterparty {name!r} / {key!r} is not the other customer's name and key"
         if problem[k] is not None:
             yield Violation(spec.name, fields["transaction_id"][1][k], "pix_e2e_id", "p2p-pairs", problem[k])
+
+
+def _p2p_across(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, alone: np.ndarray
+                ) -> Iterable[Violation]:
+    """Pairs whose other side is outside ``records``: in ``datagen validate``, which checks a
+    dataset in chunks, the other side is found in the whole dataset (``lookup.find``); each such
+    pair is checked once, from its credit's chunk. During a run the lookup holds the block's
+    records only, the rule's own: a block's pair with another block is checked by validate."""
+    count, find = getattr(lookup, "count", None), getattr(lookup, "find", None)
+    if alone.size == 0 or count is None or find is None or count(spec.name) <= len(records):
+        return
+    rows = alone.tolist()
+    ids = _gather(column(records, "pix_e2e_id"), rows)
+    keys = _gather(column(records, "transaction_id"), rows)
+    people = lookup.has_entity("customer")
+    for k, e2e, key in zip(rows, ids, keys, strict=True):
+        others = [t for t in find(spec.name, "pix_e2e_id", e2e) if t["transaction_id"] != key]
+        if not others:
+            continue
+        row = records[k] if not isinstance(records, Batch) else records.row(k)
+        if len(others) > 1:
+            if key < min(t["transaction_id"] for t in others):
+                yield Violation(spec.name, key, "pix_e2e_id", "p2p-pairs",
+                                "the id is shared by more than two transactions")
+            continue
+        other = others[0]
+        if row["direction"] == other["direction"] or {row["direction"], other["direction"]} != {"DEBIT", "CREDIT"}:
+            if key < other["transaction_id"]:
+                yield Violation(spec.name, key, "pix_e2e_id", "p2p-pairs",
+                                "the id is shared by transactions that are not one debit and one credit")
+            continue
+        if row["direction"] != "CREDIT":
+            continue  # checked from the credit's chunk
+        debit, credit = other, row
+        payer = lookup.get("customer", debit["customer_id"]) if people else None
+        payee = lookup.get("customer", credit["customer_id"]) if people else None
+        problem = p2p_pair_problem(debit, credit, payer, payee)
+        if problem is not None:
+            yield Violation(spec.name, key, "pix_e2e_id", "p2p-pairs", problem)
 
 
 def _account_status(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
