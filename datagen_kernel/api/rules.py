@@ -112,24 +112,36 @@ class RecordIndex:
 
     def get(self, entity: str, key: Any) -> Record | None:
         idx = self._index.get(entity)
+        records = self._records.get(entity, ())
+        columnar = isinstance(records, Batch) and not records.rows_built
         if idx is None:
             pk = self._specs[entity].primary_key
-            records = self._records.get(entity, ())
-            if isinstance(records, Batch) and not records.rows_built:
-                # a columnar batch: find positions, build only the records asked for
-                self._positions[entity] = {k: i for i, k in enumerate(records.column(pk))}
-                idx = {}
-            else:
-                idx = {r[pk]: r for r in records}
+            # a columnar batch: find positions, build only the records asked for
+            idx = {} if columnar else {r[pk]: r for r in records}
             self._index[entity] = idx
         found = idx.get(key)
-        if found is None and entity in self._positions:
-            position = self._positions[entity].get(key)
+        if found is None and isinstance(records, Batch) and (columnar or entity in self._positions):
+            position = self._positions_of(entity).get(key)
             if position is not None:
-                batch = self._records[entity]
-                assert isinstance(batch, Batch)
-                found = idx[key] = batch.row(position)
+                found = idx[key] = records.row(position)
         return found
+
+    def _positions_of(self, entity: str) -> dict[Any, int]:
+        """Primary key -> position of ``entity``'s records, built once."""
+        positions = self._positions.get(entity)
+        if positions is None:
+            pk = self._specs[entity].primary_key
+            positions = {k: i for i, k in enumerate(column_of(self._records.get(entity, ()), pk))}
+            self._positions[entity] = positions
+        return positions
+
+    def values(self, entity: str, field: str, keys: Iterable[Any]) -> list[Any]:
+        """``field`` of the ``entity`` records whose primary keys are ``keys`` (None for a key
+        it does not hold), read from the columns: no record is built (a rule's parent look-ups
+        for a whole column of keys at once)."""
+        positions = self._positions_of(entity)
+        column = column_of(self._records.get(entity, ()), field)
+        return [None if p is None else column[p] for p in map(positions.get, keys)]
 
     def count(self, entity: str) -> int:
         """How many records of ``entity`` the index holds (during a run: the block's; in

@@ -57,10 +57,27 @@ def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
                         f"{numbers[i]!r} is not NNNNNN-D with a valid mod-11 check digit")
 
 
+def _fields(lookup: Lookup, entity: str, keys: Sequence[Any], *fields: str) -> list[list[Any]]:
+    """For each of ``fields``, its value on each ``entity`` record named by ``keys`` (None for
+    an unknown key): from the lookup's columns when it reads them (``RecordIndex.values``, no
+    record built), else one ``get`` per key."""
+    values = getattr(lookup, "values", None)
+    if values is not None:
+        return [values(entity, f, keys) for f in fields]
+    found = [lookup.get(entity, k) for k in keys]
+    return [[None if r is None else r[f] for r in found] for f in fields]
+
+
 def _parents(lookup: Lookup, account_ids: Iterable[str], field: str) -> dict[str, Any]:
-    """``account_id -> field`` of the accounts these events reference (one lookup per account)."""
+    """``account_id -> field`` of the accounts these events reference (one look-up per account)."""
+    unique = list(set(account_ids))
+    found = getattr(lookup, "values", None)
+    if found is not None:
+        known = set(lookup.keys("account")) if hasattr(lookup, "keys") else None  # type: ignore[attr-defined]
+        keys = unique if known is None else [a for a in unique if a in known]
+        return dict(zip(keys, found("account", field, keys), strict=True))
     out: dict[str, Any] = {}
-    for aid in set(account_ids):
+    for aid in unique:
         acc = lookup.get("account", aid)
         if acc is not None:
             out[aid] = acc[field]
@@ -326,11 +343,11 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
                         f"{types[i]} {direction[i]} with payroll_id {payroll[i]!r} and recurring_id {recurring[i]!r}")
     if not lookup.has_entity("recurring_payment") or not debit.any():
         return
-    ended: dict[Any, tuple[Any, Any, str]] = {}  # recurring payments paused or cancelled: one lookup each
-    for link in set(recurring) - {None}:
-        master = lookup.get("recurring_payment", link)
-        if master is not None and master.get("updated_at") is not None:
-            ended[link] = (master["account_id"], master["updated_at"], master["status"])
+    links = list(set(recurring) - {None})  # recurring payments paused or cancelled: one look-up each
+    m_account, m_updated, m_status = _fields(lookup, "recurring_payment", links, "account_id", "updated_at", "status")
+    ended: dict[Any, tuple[Any, Any, str]] = {
+        link: (a, u, st) for link, a, u, st in zip(links, m_account, m_updated, m_status, strict=True) if u is not None
+    }
     if not ended:
         return
     rows = [i for i in np.flatnonzero(debit & ~bad).tolist() if recurring[i] in ended]
@@ -421,7 +438,10 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     payer_ids, payee_ids = fields["customer_id"]
     people: dict[Any, Record | None] = {}
     if lookup.has_entity("customer"):
-        people = {cid: lookup.get("customer", cid) for cid in set(payer_ids) | set(payee_ids)}
+        ids = list(set(payer_ids) | set(payee_ids))
+        found = _fields(lookup, "customer", ids, "name", *_KEY_FIELDS.values())
+        people = {cid: None if row[0] is None else dict(zip(("name", *_KEY_FIELDS.values()), row, strict=True))
+                  for cid, row in zip(ids, zip(*found, strict=True), strict=True)}
     for k, (payer, payee) in enumerate(zip(payer_ids, payee_ids, strict=True)):
         if problem[k] is None and payer == payee:
             problem[k] = "a customer paid themselves"
@@ -494,11 +514,12 @@ def _after_account_end(spec: EntitySpec, records: Sequence[Record], lookup: Look
     if not lookup.has_entity("account"):
         return
     account_ids = column(records, "account_id")
-    ended: dict[Any, tuple[str, Any]] = {}
-    for aid in set(account_ids):
-        acc = lookup.get("account", aid)
-        if acc is not None and acc["status"] != "ACTIVE" and acc["updated_at"] is not None:
-            ended[aid] = (acc["status"], acc["updated_at"])
+    unique = list(set(account_ids))
+    statuses, since_at = _fields(lookup, "account", unique, "status", "updated_at")
+    ended: dict[Any, tuple[str, Any]] = {
+        aid: (st, at) for aid, st, at in zip(unique, statuses, since_at, strict=True)
+        if st is not None and st != "ACTIVE" and at is not None
+    }
     if not ended:
         return
     stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
@@ -522,10 +543,12 @@ def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
             latest[aid] = (key, kind, at)
     status_of = {"OPENED": "ACTIVE", "ACTIVATED": "ACTIVE", "DORMANT": "DORMANT", "BLOCKED": "BLOCKED",
                  "CLOSED": "CLOSED"}
-    accounts: dict[Any, tuple[Any, str, Any] | None] = {}  # one lookup per account
-    for aid in latest:
-        found = lookup.get("account", aid)
-        accounts[aid] = None if found is None else (found["created_at"], found["status"], found["updated_at"])
+    ids = list(latest)  # one look-up per account
+    created_at, statuses, updated_at = _fields(lookup, "account", ids, "created_at", "status", "updated_at")
+    accounts: dict[Any, tuple[Any, str, Any] | None] = {
+        aid: None if st is None else (c, st, u)
+        for aid, c, st, u in zip(ids, created_at, statuses, updated_at, strict=True)
+    }
     for key, aid, kind, at in rows:
         acc = accounts[aid]
         if acc is None:
@@ -543,11 +566,15 @@ def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
 def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """completed_at (after requested_at) exactly when COMPLETED; amount > 0 and at most the
     original's; requested after the original, on the original's account."""
-    rows = zip(column(records, "reversal_id"), column(records, "original_transaction_id"),
-               column(records, "account_id"), column(records, "reversal_amount"), column(records, "status"),
-               column(records, "requested_at"), column(records, "completed_at"), strict=True)
-    has_tx = lookup.has_entity("transaction")
-    for key, tid, aid, amount, status, requested, completed in rows:
+    originals = column(records, "original_transaction_id")
+    if lookup.has_entity("transaction"):
+        o_amount, o_stamp, o_account = _fields(lookup, "transaction", originals, "amount", "timestamp", "account_id")
+    else:
+        o_amount = o_stamp = o_account = [None] * len(originals)
+    rows = zip(column(records, "reversal_id"), column(records, "account_id"), column(records, "reversal_amount"),
+               column(records, "status"), column(records, "requested_at"), column(records, "completed_at"),
+               o_amount, o_stamp, o_account, strict=True)
+    for key, aid, amount, status, requested, completed, original_amount, original_at, original_account in rows:
         if (status == "COMPLETED") != (completed is not None) or (completed is not None and completed <= requested):
             yield Violation(spec.name, key, "completed_at", "reversal-times",
                             f"status {status} with completed_at {completed!r} (requested {requested})")
@@ -555,13 +582,12 @@ def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> It
         if amount <= 0:
             yield Violation(spec.name, key, "reversal_amount", "amount-positive", f"{amount} is not > 0")
             continue
-        original = lookup.get("transaction", tid) if has_tx else None
-        if original is None:
+        if original_account is None:
             continue
-        if amount > original["amount"]:
+        if amount > original_amount:
             yield Violation(spec.name, key, "reversal_amount", "reversal-amount",
-                            f"{amount} is more than the original's {original['amount']}")
-        elif requested <= original["timestamp"] or aid != original["account_id"]:
+                            f"{amount} is more than the original's {original_amount}")
+        elif requested <= original_at or aid != original_account:
             yield Violation(spec.name, key, "requested_at", "reversal-original",
                             "requested before the original transaction, or on another account")
 
