@@ -77,6 +77,12 @@ def test_the_rule_passes_and_catches_corruption(data) -> None:
     pairs[3][0]["direction"] = pairs[3][1]["direction"]
     found = run_rules(SPECS["transaction"], bad, P2P_RULE, index)
     assert len(found) == 4 and {v.rule for v in found} == {"p2p-pairs"}
+    # an id shared by three transactions
+    shared = {t["pix_e2e_id"] for pair in _pairs(bad) for t in pair}
+    intruder = next(t for t in bad if t["pix_e2e_id"] and t["pix_e2e_id"] not in shared)
+    intruder["pix_e2e_id"] = pairs[4][0]["pix_e2e_id"]
+    found = run_rules(SPECS["transaction"], bad, P2P_RULE, index)
+    assert len(found) >= 5 and {v.rule for v in found} == {"p2p-pairs"}
 
 
 def test_the_rule_checks_pairs_across_validation_chunks(data) -> None:

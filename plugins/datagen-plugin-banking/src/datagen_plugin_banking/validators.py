@@ -400,21 +400,33 @@ def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
 
 def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
-    Duplicates are found by sorting the ids as fixed-width bytes; the pairs' sides are compared
+    Shared ids are found with two dicts (first and last row of each id; sorting the ids as
+    fixed-width bytes when an id is shared by more than two); the pairs' sides are compared
     column by column, and each customer in a pair is looked up once."""
     ids = column(records, "pix_e2e_id")
     present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
     if present.size == 0:
         return
-    values = np.array(_gather(ids, present.tolist()), dtype=object).astype("S40")
-    order = np.argsort(values, kind="stable")
-    same = np.flatnonzero(values[order[1:]] == values[order[:-1]])
-    alone = np.ones(present.size, dtype=bool)
-    alone[order[same]] = alone[order[same + 1]] = False
-    yield from _p2p_across(spec, records, lookup, present[alone])
-    if same.size == 0:
+    rows = present.tolist()
+    values = _gather(ids, rows)
+    first_row = dict(zip(reversed(values), reversed(rows), strict=True))
+    if len(first_row) == len(values):  # no id shared inside these records
+        yield from _p2p_across(spec, records, lookup, present)
         return
-    first, second = present[order[same]], present[order[same + 1]]
+    last_row = dict(zip(values, rows, strict=True))
+    shared = [(f, last_row[v]) for v, f in first_row.items() if last_row[v] != f]
+    if len(values) - len(first_row) == len(shared):  # every shared id has two rows
+        first = np.array([f for f, _ in shared], dtype=np.int64)
+        second = np.array([s for _, s in shared], dtype=np.int64)
+    else:
+        sorted_ids = np.array(values, dtype=object).astype("S40")
+        order = np.argsort(sorted_ids, kind="stable")
+        same = np.flatnonzero(sorted_ids[order[1:]] == sorted_ids[order[:-1]])
+        first, second = present[order[same]], present[order[same + 1]]
+    alone = np.zeros(len(ids), dtype=bool)
+    alone[present] = True
+    alone[first] = alone[second] = False
+    yield from _p2p_across(spec, records, lookup, np.flatnonzero(alone))
     dir_a = np.array(_gather(column(records, "direction"), first.tolist()), dtype=object)
     dir_b = np.array(_gather(column(records, "direction"), second.tolist()), dtype=object)
     one_each = ((dir_a == "DEBIT") & (dir_b == "CREDIT")) | ((dir_a == "CREDIT") & (dir_b == "DEBIT"))
