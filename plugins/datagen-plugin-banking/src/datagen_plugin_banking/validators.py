@@ -7,6 +7,7 @@ these are the catalog's domain rules. Each returns at most one violation per rec
 from __future__ import annotations
 
 import decimal
+import functools
 import operator
 import re
 from collections.abc import Iterable, Sequence
@@ -270,6 +271,12 @@ def invalid_account_numbers(values: Sequence[Any]) -> list[int]:
     return np.flatnonzero(~ok).tolist()
 
 
+@functools.lru_cache(maxsize=4096)
+def _valid_cnpj(value: Any) -> bool:
+    """``is_valid_cnpj``, remembered: a run's employers are one table, seen in every block."""
+    return is_valid_cnpj(value)
+
+
 def _payroll(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Valid employer CNPJ; net = gross - INSS - IRRF; payment day. Reads columns; CNPJs are
     checked once per distinct value. (That only EMPLOYED customers have one is the generator's
@@ -280,7 +287,7 @@ def _payroll(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Ite
     if n == 0:
         return
     cnpjs = column(records, "employer_cnpj")
-    bad_cnpj = {c for c in set(cnpjs) if not is_valid_cnpj(c)}
+    bad_cnpj = {c for c in set(cnpjs) if not _valid_cnpj(c)}
     gross = np.array(column(records, "gross_salary"), dtype=np.int64)
     net = np.array(column(records, "net_salary"), dtype=np.int64)
     wrong_net = net != net_salary_cents(gross)
@@ -367,7 +374,7 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
 
 
 _KEY_FIELDS = {"CPF": "cpf", "EMAIL": "email", "PHONE": "phone"}
-_P2P_FIELDS = ("transaction_id", "customer_id", "amount", "timestamp", "status", "pix_key_type", "counterparty_key",
+_P2P_FIELDS = ("customer_id", "amount", "timestamp", "status", "pix_key_type", "counterparty_key",
                "counterparty_name")
 
 
@@ -467,7 +474,7 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
             if name != other["name"] or not good_key:
                 problem[k] = f"counterparty {name!r} / {key!r} is not the other customer's name and key"
         if problem[k] is not None:
-            yield Violation(spec.name, fields["transaction_id"][1][k], "pix_e2e_id", "p2p-pairs", problem[k])
+            yield Violation(spec.name, column(records, "transaction_id")[c[k]], "pix_e2e_id", "p2p-pairs", problem[k])
 
 
 def _p2p_across(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, alone: np.ndarray
