@@ -151,6 +151,21 @@ def test_lookups_in_a_columnar_parent_build_only_the_records_asked_for() -> None
     assert RecordIndex({OWNER.name: OWNER}, {OWNER.name: built}).get(OWNER.name, "o1")["name"] == "edited"
 
 
+def test_lookup_values_count_and_find_read_columns_without_building_records() -> None:
+    owners = Batch({"owner_id": ["o1", "o2", "o3"], "name": ["A", "B", None]})
+    index = RecordIndex({OWNER.name: OWNER}, {OWNER.name: owners})
+    assert index.values(OWNER.name, "name", ["o3", "zz", "o1"]) == [None, None, "A"]
+    assert index.count(OWNER.name) == 3 and index.count("absent") == 0
+    assert index.find(OWNER.name, "name", "B") == [{"owner_id": "o2", "name": "B"}]
+    assert index.find(OWNER.name, "name", None) == [] and index.find(OWNER.name, "name", "Z") == []
+    assert not owners.rows_built
+    assert index.get(OWNER.name, "o2") == {"owner_id": "o2", "name": "B"}  # get after values
+    rows = [{"owner_id": "o1", "name": "A"}, {"owner_id": "o2", "name": "A"}]
+    listed = RecordIndex({OWNER.name: OWNER}, {OWNER.name: rows})
+    assert listed.values(OWNER.name, "name", ["o2"]) == ["A"] and listed.get(OWNER.name, "zz") is None
+    assert listed.find(OWNER.name, "name", "A") == rows
+
+
 def test_a_field_added_to_built_rows_is_part_of_the_batch() -> None:
     """A generator wrapper that adds a field (``register.extend``) edits the rows."""
     b = Batch({"event_id": ["e1"], "owner_id": ["o1"], "amount": [5], "at": [0]})

@@ -105,30 +105,64 @@ class RecordIndex:
         self._index: dict[str, dict[Any, Record]] = {}
         self._positions: dict[str, dict[Any, int]] = {}
         self._keys: dict[tuple[str, str], set[Any]] = {}
+        self._where: dict[tuple[str, str], dict[Any, list[int]]] = {}
 
     def has_entity(self, entity: str) -> bool:
         return entity in self._records
 
     def get(self, entity: str, key: Any) -> Record | None:
         idx = self._index.get(entity)
+        records = self._records.get(entity, ())
+        columnar = isinstance(records, Batch) and not records.rows_built
         if idx is None:
             pk = self._specs[entity].primary_key
-            records = self._records.get(entity, ())
-            if isinstance(records, Batch) and not records.rows_built:
-                # a columnar batch: find positions, build only the records asked for
-                self._positions[entity] = {k: i for i, k in enumerate(records.column(pk))}
-                idx = {}
-            else:
-                idx = {r[pk]: r for r in records}
+            # a columnar batch: find positions, build only the records asked for
+            idx = {} if columnar else {r[pk]: r for r in records}
             self._index[entity] = idx
         found = idx.get(key)
-        if found is None and entity in self._positions:
-            position = self._positions[entity].get(key)
+        if found is None and isinstance(records, Batch) and (columnar or entity in self._positions):
+            position = self._positions_of(entity).get(key)
             if position is not None:
-                batch = self._records[entity]
-                assert isinstance(batch, Batch)
-                found = idx[key] = batch.row(position)
+                found = idx[key] = records.row(position)
         return found
+
+    def _positions_of(self, entity: str) -> dict[Any, int]:
+        """Primary key -> position of ``entity``'s records, built once."""
+        positions = self._positions.get(entity)
+        if positions is None:
+            pk = self._specs[entity].primary_key
+            positions = {k: i for i, k in enumerate(column_of(self._records.get(entity, ()), pk))}
+            self._positions[entity] = positions
+        return positions
+
+    def values(self, entity: str, field: str, keys: Iterable[Any]) -> list[Any]:
+        """``field`` of the ``entity`` records whose primary keys are ``keys`` (None for a key
+        it does not hold), read from the columns: no record is built (a rule's parent look-ups
+        for a whole column of keys at once)."""
+        positions = self._positions_of(entity)
+        column = column_of(self._records.get(entity, ()), field)
+        return [None if p is None else column[p] for p in map(positions.get, keys)]
+
+    def count(self, entity: str) -> int:
+        """How many records of ``entity`` the index holds (during a run: the block's; in
+        ``datagen validate``: the whole dataset's, while rules see it a chunk at a time)."""
+        return len(self._records.get(entity, ()))
+
+    def find(self, entity: str, field: str, value: Any) -> list[Record]:
+        """Every record of ``entity`` whose ``field`` equals ``value`` (not None), in order;
+        the field is indexed on first use."""
+        cache_key = (entity, field)
+        where = self._where.get(cache_key)
+        records = self._records.get(entity, ())
+        if where is None:
+            where = {}
+            for i, v in enumerate(column_of(records, field)):
+                if v is not None:
+                    where.setdefault(v, []).append(i)
+            self._where[cache_key] = where
+        if isinstance(records, Batch) and not records.rows_built:
+            return [records.row(i) for i in where.get(value, ())]
+        return [records[i] for i in where.get(value, ())]
 
     def keys(self, entity: str, field: str | None = None) -> set[Any]:
         """Every value of ``field`` (default: the primary key) among ``entity``'s records."""

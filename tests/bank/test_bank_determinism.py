@@ -32,6 +32,16 @@ def test_same_bytes_whatever_workers_and_batch_size(bank_run: BankRun) -> None:
         assert other.keys() == runs[0].keys()
         for name in runs[0]:
             assert other[name] == runs[0][name], f"{name} differs"
+    # P2P payments cross blocks (0 and 1, 2 and 3), and still come out the same
+    block = {orjson.loads(x)["customer_id"]: i // 500
+             for i, x in enumerate(runs[0]["customer.jsonl"].splitlines())}
+    sides: dict[str, list[int]] = {}
+    for line in runs[0]["transaction.jsonl"].splitlines():
+        t = orjson.loads(line)
+        if t["pix_e2e_id"]:
+            sides.setdefault(t["pix_e2e_id"], []).append(block[t["customer_id"]])
+    crossing = {tuple(sorted(b)) for b in sides.values() if len(b) == 2 and b[0] != b[1]}
+    assert crossing == {(0, 1), (2, 3)}
 
 
 def test_other_seed_gives_other_data(bank_run: BankRun) -> None:

@@ -1,5 +1,6 @@
-"""P2P Pix payments between the bank's own customers: every pair on a whole dataset, the rule
-that checks them, failed payments without a credit, and prefix runs."""
+"""P2P Pix payments between the bank's own customers: every pair on a whole dataset (pairs cross
+blocks inside a group of two), the rule that checks them (also across validation chunks),
+failed payments without a credit, and prefix runs."""
 
 from __future__ import annotations
 
@@ -46,11 +47,13 @@ def test_every_pair_on_a_whole_dataset(data) -> None:
         assert {debit["direction"], credit["direction"]} == {"DEBIT", "CREDIT"}
         payer, payee = customers[debit["customer_id"]], customers[credit["customer_id"]]
         assert p2p_pair_problem(debit, credit, payer, payee) is None
-        assert index[payee["customer_id"]] < index[payer["customer_id"]]  # the payee is earlier
         assert debit["description"] == "Pix enviado para " + payee["name"]
         assert credit["description"] == "Pix recebido de " + payer["name"]
-        blocks.add(index[payer["customer_id"]] // 500)
-    assert blocks == set(range(6))
+        payer_block, payee_block = index[payer["customer_id"]] // 500, index[payee["customer_id"]] // 500
+        assert payer_block // 2 == payee_block // 2  # blocks 0-1, 2-3, 4-5 pair up
+        blocks.add((payer_block, payee_block))
+    # every block pays itself and its partner, both ways
+    assert blocks == {(b, c) for b in range(6) for c in range(6) if b // 2 == c // 2}
     kinds = {t["pix_key_type"] for pair in pairs for t in pair}
     assert kinds == {"CPF", "EMAIL", "PHONE", "EVP"}
 
@@ -74,6 +77,33 @@ def test_the_rule_passes_and_catches_corruption(data) -> None:
     pairs[3][0]["direction"] = pairs[3][1]["direction"]
     found = run_rules(SPECS["transaction"], bad, P2P_RULE, index)
     assert len(found) == 4 and {v.rule for v in found} == {"p2p-pairs"}
+    # an id shared by three transactions
+    shared = {t["pix_e2e_id"] for pair in _pairs(bad) for t in pair}
+    intruder = next(t for t in bad if t["pix_e2e_id"] and t["pix_e2e_id"] not in shared)
+    intruder["pix_e2e_id"] = pairs[4][0]["pix_e2e_id"]
+    found = run_rules(SPECS["transaction"], bad, P2P_RULE, index)
+    assert len(found) >= 5 and {v.rule for v in found} == {"p2p-pairs"}
+
+
+def test_the_rule_checks_pairs_across_validation_chunks(data) -> None:
+    """``datagen validate`` checks a dataset in chunks; a pair whose sides fall in two chunks is
+    checked once, from its credit's chunk, against the whole dataset's index."""
+    bad = copy.deepcopy(data["transaction"])
+    index = RecordIndex(SPECS, {**data, "transaction": bad})
+    position = {id(t): i for i, t in enumerate(bad)}
+    half = len(bad) // 2
+    chunks = [bad[:half], bad[half:]]
+    across = [p for p in _pairs(bad) if (position[id(p[0])] < half) != (position[id(p[1])] < half)]
+    assert len(across) >= 3
+    assert [v for c in chunks for v in run_rules(SPECS["transaction"], c, P2P_RULE, index)] == []
+    across[0][0]["amount"] += 1
+    across[1][1]["counterparty_name"] = "Fulano de Tal"
+    across[2][0]["direction"] = across[2][1]["direction"]
+    found = [v for c in chunks for v in run_rules(SPECS["transaction"], c, P2P_RULE, index)]
+    assert len(found) == 3 and {v.rule for v in found} == {"p2p-pairs"}
+    # each side is seen alone by its block's own check: no pair to check, no complaint
+    alone = RecordIndex(SPECS, {**data, "transaction": chunks[0]})
+    assert run_rules(SPECS["transaction"], chunks[0], P2P_RULE, alone) == []
 
 
 def test_a_prefix_run_keeps_credits_from_later_customers(data) -> None:

@@ -54,15 +54,14 @@ from datagen_plugin_banking.common import (
     zero_padded,
 )
 from datagen_plugin_banking.entities import (
-    ACCOUNT_TYPES,
     DIRECTIONS,
     FRAUD_PATTERNS,
     PIX_KEY_TYPES,
     TRANSACTION_STATUSES,
     TRANSACTION_TYPES,
 )
-from datagen_plugin_banking.lifecycle import NEVER, lifecycle
 from datagen_plugin_banking.masters import BANK_CDF, BANK_CODES, BANK_ISPB, account_numbers
+from datagen_plugin_banking.p2p import GROUP_BLOCKS, AccountFrame, account_frame, group_plan, parties
 from datagen_plugin_banking.payroll import Scheduled, scheduled_events
 from datagen_plugin_banking.transferseason import sample_transfer_instants
 
@@ -247,29 +246,16 @@ def generate_transactions(ctx: BlockContext) -> Records:
     pool = counterparties(ctx.run.seed)
 
     # accounts are grouped by owner, in customer order; parents are read column by column
-    cust_index = {cid: k for k, cid in enumerate(column(customers, "customer_id"))}
-    type_index = {t: i for i, t in enumerate(ACCOUNT_TYPES)}
-    bank_index = {b: i for i, b in enumerate(BANK_CODES)}
-    account_ids = object_column(accounts, "account_id")
-    owner_ids = object_column(accounts, "customer_id")
-    acc_owner = np.fromiter(map(cust_index.__getitem__, owner_ids.tolist()), dtype=np.int64, count=na)
-    acc_type = np.fromiter(map(type_index.__getitem__, column(accounts, "account_type")), dtype=np.int64, count=na)
-    acc_bank = np.fromiter(map(bank_index.__getitem__, column(accounts, "bank_code")), dtype=np.int64, count=na)
-    acc_opening = int_column(accounts, "balance")
-    acc_created = int_column(accounts, "created_at")
+    frame = account_frame(customers, accounts, as_of, history_days)
+    account_ids, owner_ids, acc_owner = frame.account_ids, frame.owner_ids, frame.owner
+    acc_type, acc_bank, acc_opening, life, live = frame.account_type, frame.bank, frame.opening, frame.life, frame.live
     acc_id_prefix = np.fromiter((int(a[:8], 16) for a in account_ids.tolist()), dtype=np.int64, count=na)
     acc_balance = acc_opening.astype(np.float64)
-    # the account's active life (lifecycle.py): from activation to blocking or closure
-    life = lifecycle(account_ids.tolist(), acc_created, as_of)
-    live = life.activated < NEVER
     # a customer's activity is shared by their accounts that ever moved (sums to 1 per customer)
     weight = ACCOUNT_ACTIVITY[acc_type] * live
     total = np.bincount(acc_owner, weights=weight, minlength=nc)[acc_owner]
     weight = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
-    window_start = np.maximum(acc_created + MINUTE_MS, as_of - history_days * DAY_MS)
-    window_start = np.where(live, np.maximum(window_start, life.activated), window_start)
-    window_end = np.where(live, np.minimum(life.active_end, as_of), as_of)
-    window_start = np.minimum(window_start, window_end - 1)
+    window_start, window_end = frame.window_start, frame.window_end
     sched_end = np.where(live, window_end, window_start)  # a dormant account has nothing scheduled
     # expected events per account: the customer's yearly rate x the account's share x its years of history
     expected = np.where(live, per_year * weight * (window_end - window_start) / (365.0 * DAY_MS), 0.0)
@@ -336,8 +322,8 @@ def generate_transactions(ctx: BlockContext) -> Records:
         cols = {k: np.concatenate([v, _scheduled_columns(k, sched)]) for k, v in cols.items()}
     cols["pair"] = np.full(cols["acc"].size, -1, dtype=np.int64)
     pairs = None
-    if p2p_share > 0:
-        pairs = _p2p_pairs(ctx, customers, acc_owner, acc_bank, live, window_start, window_end, p2p_share)
+    if p2p_share > 0 and ctx.block is not None:
+        pairs = _p2p_rows(ctx, customers, frame, history_days, p2p_share)
         if pairs is not None:
             cols = {k: np.concatenate([v, pairs.columns[k]]) for k, v in cols.items()}
             per_account = per_account + np.bincount(pairs.columns["acc"], minlength=na)
@@ -369,89 +355,67 @@ def generate_transactions(ctx: BlockContext) -> Records:
 
 DEFAULT_P2P_PER_YEAR = 1.5
 """Expected Pix payments a customer makes per year to other customers of the dataset."""
-P2P_SLOTS = 3
-"""Candidate payees per customer (each a block-local offset to an earlier customer)."""
-P2P_MAX_OFFSET = 64
-P2P_MEDIAN, P2P_SIGMA = 12_000, 1.0  # R$ 120, log-normal
-P2P_MIN, P2P_MAX = 500, 500_000  # R$ 5 .. R$ 5,000
-P2P_KEY_CDF = cdf([0.40, 0.0, 0.20, 0.30, 0.10])  # CPF, (CNPJ), EMAIL, PHONE, EVP
-
 
 _P2P_PREFIX = np.array(["Pix recebido de ", "Pix enviado para "], dtype=object)  # by direction
 
 
 class P2P:
-    """The block's P2P pairs: their rows (both sides, in the generator's column layout) and the
-    tables the batch reads: ``party[side, pair]`` is the customer named on that side's row
-    (side CREDIT: the payer, DEBIT: the payee), ``keys[key_type, customer]`` their keys."""
+    """The block's sides of P2P payments (p2p.py): their rows (in the generator's column layout)
+    and the tables the batch reads: ``party[side, pair]`` is the customer named on that side's
+    row (side CREDIT: the payer, DEBIT: the payee; an index in the group), ``names[customer]``,
+    ``keys[key_type, customer]``, ``payer_bank[pair]``; ``reserved[account]`` is what the
+    block's completed payments took from each account's opening balance."""
 
     def __init__(self, count: int, columns: dict[str, np.ndarray], party: np.ndarray, names: np.ndarray,
-                 keys: np.ndarray, key_type: np.ndarray, payer_bank: np.ndarray) -> None:
+                 keys: np.ndarray, key_type: np.ndarray, payer_bank: np.ndarray, reserved: np.ndarray) -> None:
         self.count, self.columns, self.party, self.names = count, columns, party, names
-        self.keys, self.key_type, self.payer_bank = keys, key_type, payer_bank
+        self.keys, self.key_type, self.payer_bank, self.reserved = keys, key_type, payer_bank, reserved
 
 
-def _p2p_pairs(ctx: BlockContext, customers: Records, acc_owner: np.ndarray, acc_bank: np.ndarray,
-               live: np.ndarray, window_start: np.ndarray, window_end: np.ndarray, per_year: float) -> P2P | None:
-    """Pix payments from a customer to an earlier customer of the same block (see the docs:
-    "P2P between customers"). Customer ``c`` draws ``P2P_SLOTS`` rows: offset ``d`` (payee
-    ``c - d``), existence, amount, key type, instant and end-to-end id; only the block's rows
-    are read, so a prefix of the block's customers gives a prefix of its pairs."""
+def _p2p_rows(ctx: BlockContext, customers: Records, frame: AccountFrame, history_days: int,
+              per_year: float) -> P2P | None:
+    """The block's side of its group's P2P payments (p2p.py): the debit of each payment a
+    customer of the block makes (FAILED if its opening balance could not reserve it) and the
+    credit of each completed payment one receives."""
+    assert ctx.block is not None
+    block = ctx.block
+    plan = group_plan(ctx, block, lambda: parties(ctx, customers, frame), history_days, per_year)
+    offset = (block % GROUP_BLOCKS) * BLOCK_SIZE
     nc = len(customers)
-    # each customer's main account: their first account that ever moved
-    movers = np.flatnonzero(live)
-    owners, first = np.unique(acc_owner[movers], return_index=True)
-    main = np.full(nc, -1, dtype=np.int64)
-    main[owners] = movers[first]
-    r = ctx.rng("p2p").random((nc, P2P_SLOTS, 6)).reshape(nc * P2P_SLOTS, 6)
-    payer = np.repeat(np.arange(nc), P2P_SLOTS)
-    payee = payer - 1 - (r[:, 1] * P2P_MAX_OFFSET).astype(np.int64)
-    ok = payee >= 0
-    payer_acc = main[payer]
-    payee_acc = main[np.maximum(payee, 0)]
-    ok &= (payer_acc >= 0) & (payee_acc >= 0)
-    lo = np.maximum(window_start[payer_acc], window_start[payee_acc])
-    hi = np.minimum(window_end[payer_acc], window_end[payee_acc])
-    overlap_years = np.maximum(hi - lo, 0) / (365.0 * DAY_MS)
-    ok &= (hi - lo > HOUR_MS) & (r[:, 0] < per_year / P2P_SLOTS * overlap_years)
-    sel = np.flatnonzero(ok)
-    m = sel.size
-    if m == 0:
+    mine_payer = (plan.payer >= offset) & (plan.payer < offset + nc)
+    mine_payee = (plan.payee >= offset) & (plan.payee < offset + nc) & plan.completed
+    debit, credit = np.flatnonzero(mine_payer), np.flatnonzero(mine_payee)
+    if debit.size == 0 and credit.size == 0:
         return None
-    payer, payee, r = payer[sel], payee[sel], r[sel]
-    payer_acc, payee_acc = payer_acc[sel], payee_acc[sel]
-    z = np.sqrt(-2.0 * np.log(1.0 - r[:, 2])) * np.cos(2.0 * np.pi * r[:, 3])
-    amount = np.clip(np.rint(P2P_MEDIAN * np.exp(P2P_SIGMA * z)), P2P_MIN, P2P_MAX).astype(np.int64)
-    key_type = pick(P2P_KEY_CDF, r[:, 4])
-    u_time = ctx.rng("p2p-time").random((nc * P2P_SLOTS, 3))[sel]
-    ts = sample_transfer_instants(u_time, lo[sel], hi[sel], np.zeros(m, dtype=bool))
-    e2e = ctx.rng("p2p-e2e").integers(0, len(ALPHANUMERIC), size=(nc * P2P_SLOTS, 11), dtype=np.uint8)[sel]
-    pair = np.arange(m)
-    both = np.concatenate
+    sel = np.union1d(debit, credit)  # the block's payments, in plan order
+    m = sel.size
+    d_pair, c_pair = np.searchsorted(sel, debit), np.searchsorted(sel, credit)
+    payer, payee = plan.payer[sel], plan.payee[sel]
+    rows = np.concatenate([d_pair, c_pair])
+    acc = np.concatenate([plan.main[payer[d_pair]], plan.main[payee[c_pair]]])
+    nd, nr = d_pair.size, c_pair.size
+    status = np.concatenate([np.where(plan.completed[debit], COMPLETED, FAILED), np.full(nr, COMPLETED)])
+    amount = plan.amount[sel][rows]
     columns: dict[str, np.ndarray] = {
-        "acc": both([payer_acc, payee_acc]),
-        "ts": both([ts, ts]),
-        "type": np.full(2 * m, PIX, dtype=np.int64),
-        "dir": both([np.full(m, DEBIT), np.full(m, CREDIT)]).astype(np.int64),
-        "amount": both([amount, amount]),
-        "status": np.full(2 * m, COMPLETED, dtype=np.int64),
-        "key": both([key_type, key_type]),
-        "payee": np.zeros(2 * m, dtype=np.int64),
-        "cap": np.ones(2 * m),
-        "mode": np.full(2 * m, CAP_FAIL, dtype=np.int64),  # not covered: the Pix fails, no credit
-        "e2e": both([e2e, e2e]),
-        "link": np.full(2 * m, -1, dtype=np.int64),
-        "part": np.zeros(2 * m, dtype=np.int64),
-        "pair": both([pair, pair]),
+        "acc": acc,
+        "ts": plan.ts[sel][rows],
+        "type": np.full(nd + nr, PIX, dtype=np.int64),
+        "dir": np.concatenate([np.full(nd, DEBIT), np.full(nr, CREDIT)]).astype(np.int64),
+        "amount": amount,
+        "status": status.astype(np.int64),
+        "key": plan.key_type[sel][rows],
+        "payee": np.zeros(nd + nr, dtype=np.int64),
+        "cap": np.ones(nd + nr),
+        "mode": np.full(nd + nr, CAP_FAIL, dtype=np.int64),
+        "e2e": plan.e2e[sel][rows],
+        "link": np.full(nd + nr, -1, dtype=np.int64),
+        "part": np.zeros(nd + nr, dtype=np.int64),
+        "pair": rows,
     }
+    paid = np.flatnonzero(status[:nd] == COMPLETED)
+    reserved = np.bincount(acc[paid], weights=amount[paid], minlength=len(frame.account_ids)).astype(np.int64)
     party = np.stack([payer, payee])  # row CREDIT: the payer; row DEBIT: the payee
-    names = np.array(column(customers, "name"), dtype=object)
-    none = np.full(nc, None, dtype=object)
-    evp = np.array(uuid4_strings(ctx.rng("p2p-evp"), nc), dtype=object)
-    keys = np.stack([np.array(column(customers, "cpf"), dtype=object), none,
-                     np.array(column(customers, "email"), dtype=object),
-                     np.array(column(customers, "phone"), dtype=object), evp])
-    return P2P(m, columns, party, names, keys, key_type, acc_bank[payer_acc])
+    return P2P(m, columns, party, plan.names, plan.keys, plan.key_type[sel], plan.bank[payer], reserved)
 
 
 def _prefix_of_full_block(ctx: BlockContext) -> Records:
@@ -535,23 +499,13 @@ def _batch(
     n = order.size
     acc, ttype, direction = c["acc"], c["type"], c["dir"]
     pair = c["pair"]
-    credit_side = (pair >= 0) & (direction == CREDIT)
-    # a P2P credit waits for its debit: it does not move the balance in this pass (credits only
-    # add, so applying it afterwards leaves every debit covered)
-    drawn_status = np.where(credit_side, PENDING, c["status"])
-    amount, status = _running_balance(acc, direction, c["amount"], drawn_status, c["cap"], c["mode"], opening)
-    if pairs is not None:
-        debit_side = (pair >= 0) & (direction == DEBIT)
-        ok = np.zeros(pairs.count, dtype=bool)
-        ok[pair[debit_side]] = status[debit_side] == COMPLETED
-        keep = ~credit_side | ok[np.maximum(pair, 0)]  # a failed Pix has no credit
-        status = np.where(credit_side, COMPLETED, status)
-        if not keep.all():
-            c = {k: v[keep] for k, v in c.items()}
-            order = order[keep]
-            amount, status = amount[keep], status[keep]
-            n = order.size
-        acc, ttype, direction, pair = c["acc"], c["type"], c["dir"], c["pair"]
+    # a P2P debit was reserved from its account's opening balance (p2p.py): its status is
+    # decided, and it does not move the balance simulated from what the reservations left
+    debit_side = (pair >= 0) & (direction == DEBIT)
+    drawn_status = np.where(debit_side, PENDING, c["status"])
+    start = opening if pairs is None else opening - pairs.reserved
+    amount, status = _running_balance(acc, direction, c["amount"], drawn_status, c["cap"], c["mode"], start)
+    status = np.where(debit_side, c["status"], status)
     is_pix = ttype == PIX
     key_row = np.where(is_pix, c["key"], pool.key_row_by_type[ttype])
     payee = c["payee"]

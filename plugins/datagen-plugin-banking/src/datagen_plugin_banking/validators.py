@@ -7,6 +7,7 @@ these are the catalog's domain rules. Each returns at most one violation per rec
 from __future__ import annotations
 
 import decimal
+import functools
 import operator
 import re
 from collections.abc import Iterable, Sequence
@@ -57,10 +58,27 @@ def _account_number(spec: EntitySpec, records: Sequence[Record], lookup: Lookup)
                         f"{numbers[i]!r} is not NNNNNN-D with a valid mod-11 check digit")
 
 
+def _fields(lookup: Lookup, entity: str, keys: Sequence[Any], *fields: str) -> list[list[Any]]:
+    """For each of ``fields``, its value on each ``entity`` record named by ``keys`` (None for
+    an unknown key): from the lookup's columns when it reads them (``RecordIndex.values``, no
+    record built), else one ``get`` per key."""
+    values = getattr(lookup, "values", None)
+    if values is not None:
+        return [values(entity, f, keys) for f in fields]
+    found = [lookup.get(entity, k) for k in keys]
+    return [[None if r is None else r[f] for r in found] for f in fields]
+
+
 def _parents(lookup: Lookup, account_ids: Iterable[str], field: str) -> dict[str, Any]:
-    """``account_id -> field`` of the accounts these events reference (one lookup per account)."""
+    """``account_id -> field`` of the accounts these events reference (one look-up per account)."""
+    unique = list(set(account_ids))
+    found = getattr(lookup, "values", None)
+    if found is not None:
+        known = set(lookup.keys("account")) if hasattr(lookup, "keys") else None  # type: ignore[attr-defined]
+        keys = unique if known is None else [a for a in unique if a in known]
+        return dict(zip(keys, found("account", field, keys), strict=True))
     out: dict[str, Any] = {}
-    for aid in set(account_ids):
+    for aid in unique:
         acc = lookup.get("account", aid)
         if acc is not None:
             out[aid] = acc[field]
@@ -253,6 +271,12 @@ def invalid_account_numbers(values: Sequence[Any]) -> list[int]:
     return np.flatnonzero(~ok).tolist()
 
 
+@functools.lru_cache(maxsize=4096)
+def _valid_cnpj(value: Any) -> bool:
+    """``is_valid_cnpj``, remembered: a run's employers are one table, seen in every block."""
+    return is_valid_cnpj(value)
+
+
 def _payroll(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Valid employer CNPJ; net = gross - INSS - IRRF; payment day. Reads columns; CNPJs are
     checked once per distinct value. (That only EMPLOYED customers have one is the generator's
@@ -263,7 +287,7 @@ def _payroll(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Ite
     if n == 0:
         return
     cnpjs = column(records, "employer_cnpj")
-    bad_cnpj = {c for c in set(cnpjs) if not is_valid_cnpj(c)}
+    bad_cnpj = {c for c in set(cnpjs) if not _valid_cnpj(c)}
     gross = np.array(column(records, "gross_salary"), dtype=np.int64)
     net = np.array(column(records, "net_salary"), dtype=np.int64)
     wrong_net = net != net_salary_cents(gross)
@@ -326,11 +350,11 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
                         f"{types[i]} {direction[i]} with payroll_id {payroll[i]!r} and recurring_id {recurring[i]!r}")
     if not lookup.has_entity("recurring_payment") or not debit.any():
         return
-    ended: dict[Any, tuple[Any, Any, str]] = {}  # recurring payments paused or cancelled: one lookup each
-    for link in set(recurring) - {None}:
-        master = lookup.get("recurring_payment", link)
-        if master is not None and master.get("updated_at") is not None:
-            ended[link] = (master["account_id"], master["updated_at"], master["status"])
+    links = list(set(recurring) - {None})  # recurring payments paused or cancelled: one look-up each
+    m_account, m_updated, m_status = _fields(lookup, "recurring_payment", links, "account_id", "updated_at", "status")
+    ended: dict[Any, tuple[Any, Any, str]] = {
+        link: (a, u, st) for link, a, u, st in zip(links, m_account, m_updated, m_status, strict=True) if u is not None
+    }
     if not ended:
         return
     rows = [i for i in np.flatnonzero(debit & ~bad).tolist() if recurring[i] in ended]
@@ -350,7 +374,7 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
 
 
 _KEY_FIELDS = {"CPF": "cpf", "EMAIL": "email", "PHONE": "phone"}
-_P2P_FIELDS = ("transaction_id", "customer_id", "amount", "timestamp", "status", "pix_key_type", "counterparty_key",
+_P2P_FIELDS = ("customer_id", "amount", "timestamp", "status", "pix_key_type", "counterparty_key",
                "counterparty_name")
 
 
@@ -383,18 +407,33 @@ def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
 
 def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
-    Duplicates are found by sorting the ids as fixed-width bytes; the pairs' sides are compared
+    Shared ids are found with two dicts (first and last row of each id; sorting the ids as
+    fixed-width bytes when an id is shared by more than two); the pairs' sides are compared
     column by column, and each customer in a pair is looked up once."""
     ids = column(records, "pix_e2e_id")
     present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
-    if present.size < 2:
+    if present.size == 0:
         return
-    values = np.array(_gather(ids, present.tolist()), dtype=object).astype("S40")
-    order = np.argsort(values, kind="stable")
-    same = np.flatnonzero(values[order[1:]] == values[order[:-1]])
-    if same.size == 0:
+    rows = present.tolist()
+    values = _gather(ids, rows)
+    first_row = dict(zip(reversed(values), reversed(rows), strict=True))
+    if len(first_row) == len(values):  # no id shared inside these records
+        yield from _p2p_across(spec, records, lookup, present)
         return
-    first, second = present[order[same]], present[order[same + 1]]
+    last_row = dict(zip(values, rows, strict=True))
+    shared = [(f, last_row[v]) for v, f in first_row.items() if last_row[v] != f]
+    if len(values) - len(first_row) == len(shared):  # every shared id has two rows
+        first = np.array([f for f, _ in shared], dtype=np.int64)
+        second = np.array([s for _, s in shared], dtype=np.int64)
+    else:
+        sorted_ids = np.array(values, dtype=object).astype("S40")
+        order = np.argsort(sorted_ids, kind="stable")
+        same = np.flatnonzero(sorted_ids[order[1:]] == sorted_ids[order[:-1]])
+        first, second = present[order[same]], present[order[same + 1]]
+    alone = np.zeros(len(ids), dtype=bool)
+    alone[present] = True
+    alone[first] = alone[second] = False
+    yield from _p2p_across(spec, records, lookup, np.flatnonzero(alone))
     dir_a = np.array(_gather(column(records, "direction"), first.tolist()), dtype=object)
     dir_b = np.array(_gather(column(records, "direction"), second.tolist()), dtype=object)
     one_each = ((dir_a == "DEBIT") & (dir_b == "CREDIT")) | ((dir_a == "CREDIT") & (dir_b == "DEBIT"))
@@ -418,7 +457,10 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     payer_ids, payee_ids = fields["customer_id"]
     people: dict[Any, Record | None] = {}
     if lookup.has_entity("customer"):
-        people = {cid: lookup.get("customer", cid) for cid in set(payer_ids) | set(payee_ids)}
+        ids = list(set(payer_ids) | set(payee_ids))
+        found = _fields(lookup, "customer", ids, "name", *_KEY_FIELDS.values())
+        people = {cid: None if row[0] is None else dict(zip(("name", *_KEY_FIELDS.values()), row, strict=True))
+                  for cid, row in zip(ids, zip(*found, strict=True), strict=True)}
     for k, (payer, payee) in enumerate(zip(payer_ids, payee_ids, strict=True)):
         if problem[k] is None and payer == payee:
             problem[k] = "a customer paid themselves"
@@ -432,7 +474,46 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
             if name != other["name"] or not good_key:
                 problem[k] = f"counterparty {name!r} / {key!r} is not the other customer's name and key"
         if problem[k] is not None:
-            yield Violation(spec.name, fields["transaction_id"][1][k], "pix_e2e_id", "p2p-pairs", problem[k])
+            yield Violation(spec.name, column(records, "transaction_id")[c[k]], "pix_e2e_id", "p2p-pairs", problem[k])
+
+
+def _p2p_across(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, alone: np.ndarray
+                ) -> Iterable[Violation]:
+    """Pairs whose other side is outside ``records``: in ``datagen validate``, which checks a
+    dataset in chunks, the other side is found in the whole dataset (``lookup.find``); each such
+    pair is checked once, from its credit's chunk. During a run the lookup holds the block's
+    records only, the rule's own: a block's pair with another block is checked by validate."""
+    count, find = getattr(lookup, "count", None), getattr(lookup, "find", None)
+    if alone.size == 0 or count is None or find is None or count(spec.name) <= len(records):
+        return
+    rows = alone.tolist()
+    ids = _gather(column(records, "pix_e2e_id"), rows)
+    keys = _gather(column(records, "transaction_id"), rows)
+    people = lookup.has_entity("customer")
+    for k, e2e, key in zip(rows, ids, keys, strict=True):
+        others = [t for t in find(spec.name, "pix_e2e_id", e2e) if t["transaction_id"] != key]
+        if not others:
+            continue
+        row = records[k] if not isinstance(records, Batch) else records.row(k)
+        if len(others) > 1:
+            if key < min(t["transaction_id"] for t in others):
+                yield Violation(spec.name, key, "pix_e2e_id", "p2p-pairs",
+                                "the id is shared by more than two transactions")
+            continue
+        other = others[0]
+        if row["direction"] == other["direction"] or {row["direction"], other["direction"]} != {"DEBIT", "CREDIT"}:
+            if key < other["transaction_id"]:
+                yield Violation(spec.name, key, "pix_e2e_id", "p2p-pairs",
+                                "the id is shared by transactions that are not one debit and one credit")
+            continue
+        if row["direction"] != "CREDIT":
+            continue  # checked from the credit's chunk
+        debit, credit = other, row
+        payer = lookup.get("customer", debit["customer_id"]) if people else None
+        payee = lookup.get("customer", credit["customer_id"]) if people else None
+        problem = p2p_pair_problem(debit, credit, payer, payee)
+        if problem is not None:
+            yield Violation(spec.name, key, "pix_e2e_id", "p2p-pairs", problem)
 
 
 def _account_status(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
@@ -452,11 +533,12 @@ def _after_account_end(spec: EntitySpec, records: Sequence[Record], lookup: Look
     if not lookup.has_entity("account"):
         return
     account_ids = column(records, "account_id")
-    ended: dict[Any, tuple[str, Any]] = {}
-    for aid in set(account_ids):
-        acc = lookup.get("account", aid)
-        if acc is not None and acc["status"] != "ACTIVE" and acc["updated_at"] is not None:
-            ended[aid] = (acc["status"], acc["updated_at"])
+    unique = list(set(account_ids))
+    statuses, since_at = _fields(lookup, "account", unique, "status", "updated_at")
+    ended: dict[Any, tuple[str, Any]] = {
+        aid: (st, at) for aid, st, at in zip(unique, statuses, since_at, strict=True)
+        if st is not None and st != "ACTIVE" and at is not None
+    }
     if not ended:
         return
     stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
@@ -480,10 +562,12 @@ def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
             latest[aid] = (key, kind, at)
     status_of = {"OPENED": "ACTIVE", "ACTIVATED": "ACTIVE", "DORMANT": "DORMANT", "BLOCKED": "BLOCKED",
                  "CLOSED": "CLOSED"}
-    accounts: dict[Any, tuple[Any, str, Any] | None] = {}  # one lookup per account
-    for aid in latest:
-        found = lookup.get("account", aid)
-        accounts[aid] = None if found is None else (found["created_at"], found["status"], found["updated_at"])
+    ids = list(latest)  # one look-up per account
+    created_at, statuses, updated_at = _fields(lookup, "account", ids, "created_at", "status", "updated_at")
+    accounts: dict[Any, tuple[Any, str, Any] | None] = {
+        aid: None if st is None else (c, st, u)
+        for aid, c, st, u in zip(ids, created_at, statuses, updated_at, strict=True)
+    }
     for key, aid, kind, at in rows:
         acc = accounts[aid]
         if acc is None:
@@ -501,11 +585,15 @@ def _account_event(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) 
 def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """completed_at (after requested_at) exactly when COMPLETED; amount > 0 and at most the
     original's; requested after the original, on the original's account."""
-    rows = zip(column(records, "reversal_id"), column(records, "original_transaction_id"),
-               column(records, "account_id"), column(records, "reversal_amount"), column(records, "status"),
-               column(records, "requested_at"), column(records, "completed_at"), strict=True)
-    has_tx = lookup.has_entity("transaction")
-    for key, tid, aid, amount, status, requested, completed in rows:
+    originals = column(records, "original_transaction_id")
+    if lookup.has_entity("transaction"):
+        o_amount, o_stamp, o_account = _fields(lookup, "transaction", originals, "amount", "timestamp", "account_id")
+    else:
+        o_amount = o_stamp = o_account = [None] * len(originals)
+    rows = zip(column(records, "reversal_id"), column(records, "account_id"), column(records, "reversal_amount"),
+               column(records, "status"), column(records, "requested_at"), column(records, "completed_at"),
+               o_amount, o_stamp, o_account, strict=True)
+    for key, aid, amount, status, requested, completed, original_amount, original_at, original_account in rows:
         if (status == "COMPLETED") != (completed is not None) or (completed is not None and completed <= requested):
             yield Violation(spec.name, key, "completed_at", "reversal-times",
                             f"status {status} with completed_at {completed!r} (requested {requested})")
@@ -513,13 +601,12 @@ def _reversal(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> It
         if amount <= 0:
             yield Violation(spec.name, key, "reversal_amount", "amount-positive", f"{amount} is not > 0")
             continue
-        original = lookup.get("transaction", tid) if has_tx else None
-        if original is None:
+        if original_account is None:
             continue
-        if amount > original["amount"]:
+        if amount > original_amount:
             yield Violation(spec.name, key, "reversal_amount", "reversal-amount",
-                            f"{amount} is more than the original's {original['amount']}")
-        elif requested <= original["timestamp"] or aid != original["account_id"]:
+                            f"{amount} is more than the original's {original_amount}")
+        elif requested <= original_at or aid != original_account:
             yield Violation(spec.name, key, "requested_at", "reversal-original",
                             "requested before the original transaction, or on another account")
 
