@@ -24,7 +24,7 @@ from datagen_kernel.engine.plugins import make_plugin_host
          "option json.gzip='maybe' (from -o json.gzip) is invalid: expected true or false"),
         (["run", "-o", "oops"], "option 'oops' is malformed: expected NAMESPACE.KEY=VALUE"),
         (["run", "-o", "nowhere.key=1"], "unknown option namespace 'nowhere'"),
-        (["run", "--customers", "-5"], "--customers -5 is out of range: expected 0..1,000,000,000"),
+        (["run", "--customers", "-5"], "--customers -5 is out of range: expected 1..1,000,000,000"),
         (["run", "--customers", "100000000000"], "--customers 100000000000 is out of range"),
         (["run", "--workers", "0"], "--workers 0 is out of range"),
         (["run", "--batch-size", "0"], "--batch-size 0 is out of range"),

@@ -26,7 +26,10 @@ from datagen_kernel.api.transforms import Transform
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plugins import HostSpec
 
+MIN_ROOT_COUNT = 1
 MAX_ROOT_COUNT = 1_000_000_000
+MAX_SEED = 2**64 - 1
+"""Seeds are 64-bit: a larger one would give the data of another seed."""
 KINDS = tuple(k.value for k in Kind)
 PHASES = ("masters", "events")
 """Masters and references are complete in every sink before the first event is written."""
