@@ -84,9 +84,9 @@ class Route:
 
     @classmethod
     def parse(cls, text: str) -> Route:
-        name, _, sel = text.partition(":")
+        name, colon, sel = text.partition(":")
         selector = tuple(s.strip() for s in sel.split(",") if s.strip())
-        if not name.strip() or (sel and not selector):
+        if not name.strip() or (colon and not selector):
             raise UsageError(
                 f"--sink {text!r} is malformed",
                 hint="expected NAME or NAME:SELECTOR, e.g. --sink json or --sink postgres:master,reference",
