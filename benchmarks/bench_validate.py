@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="workers of the (untimed) generating run")
     parser.add_argument("--keep", type=Path, default=None, help="generate into (or reuse) this folder")
     args = parser.parse_args()
-    print_header("datagen validate")
+    print_header()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-validate-"))
     try:
         if not (folder / "customer.jsonl").exists():
