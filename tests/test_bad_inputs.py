@@ -199,3 +199,14 @@ def test_every_variable_the_project_reads_is_known(host: PluginHost) -> None:
     assert len(written) > 20
     environ = dict.fromkeys(written, "x")
     assert unknown_variable_warnings(host, environ) == []
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"DATAGEN_JSON_PATH": ""}, "option json.path='' (from $DATAGEN_JSON_PATH) is invalid: expected a path"),
+    ({"DATAGEN_JSON_GZIP": "maybe"}, "option json.gzip='maybe' (from $DATAGEN_JSON_GZIP) is invalid"),
+])
+def test_a_bad_environment_value_is_one_line_and_exit_2(host: PluginHost, in_empty_folder: Path,
+                                                        env: dict[str, str], expected: str) -> None:
+    result = CliRunner().invoke(make_cli(lambda: host), ["run", "--customers", "1"], env=env)
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert expected in result.stderr and not list(in_empty_folder.iterdir())
