@@ -174,7 +174,7 @@ def test_messages_name_the_flag_typed(with_json: Any, datagen_cli: Any) -> None:
     for flag in ("--things", "--count"):
         result = datagen_cli(["run", flag, "-5"])
         assert result.exit_code == 2
-        assert f"{flag} -5 is out of range: expected 0..1,000,000,000" in result.output
+        assert f"{flag} -5 is out of range: expected 1..1,000,000,000" in result.output
     both = datagen_cli(["run", "--count", "1", "--things", "2"])
     assert both.exit_code == 2
     assert "--count and --things both give the number of root records" in both.output

@@ -12,33 +12,7 @@ from click.testing import CliRunner
 from datagen_kernel.cli import make_cli
 from datagen_kernel.engine.plugins import make_plugin_host
 
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["run", "--sink", "nosuch"], "unknown sink 'nosuch'; available: console, json, null"),
-        (["run", "--sink", "json:nosuch"], "unknown selector(s) ['nosuch']; expected kinds master, reference, event"),
-        (["run", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
-        (["run", "-o", "json.no_such_option=1"], "unknown option json.no_such_option (from -o); json accepts:"),
-        (["run", "-o", "json.gzip=maybe"],
-         "option json.gzip='maybe' (from -o json.gzip) is invalid: expected true or false"),
-        (["run", "-o", "oops"], "option 'oops' is malformed: expected NAMESPACE.KEY=VALUE"),
-        (["run", "-o", "nowhere.key=1"], "unknown option namespace 'nowhere'"),
-        (["run", "--customers", "-5"], "--customers -5 is out of range: expected 0..1,000,000,000"),
-        (["run", "--customers", "100000000000"], "--customers 100000000000 is out of range"),
-        (["run", "--workers", "0"], "--workers 0 is out of range"),
-        (["run", "--batch-size", "0"], "--batch-size 0 is out of range"),
-        (["run", "--transform", "nosuch"], "unknown transform 'nosuch'"),
-        (["run", "--as-of", "yesterday"], "--as-of 'yesterday' is not a date"),
-        (["sinks", "describe", "nosuch"], "unknown sink 'nosuch'"),
-    ],
-)
-def test_bad_input_gives_one_clear_line(toy_cli, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
-    result = toy_cli(args)
-    assert result.exit_code == 2, result.output
-    assert expected in result.output
-    assert "Traceback" not in result.output
-    assert result.output.startswith("error: ")
+# the table of single bad inputs (exit 2, one line) is tests/test_bad_inputs.py
 
 
 def test_every_problem_is_listed_at_once(toy_cli) -> None:  # type: ignore[no-untyped-def]

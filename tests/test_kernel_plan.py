@@ -16,7 +16,7 @@ from datagen_kernel.engine.builtins import LocalExecutor
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import build_plan, plan_from, sink_options
 from datagen_kernel.engine.plugins import PluginHost, make_plugin_host
-from datagen_kernel.engine.runplan import MAX_ROOT_COUNT, RunParams
+from datagen_kernel.engine.runplan import MAX_ROOT_COUNT, MAX_SEED, RunParams
 
 
 def _problems(host: PluginHost, params: RunParams, sources: ConfigSources | None = None) -> list[str]:
@@ -40,7 +40,14 @@ def _problems(host: PluginHost, params: RunParams, sources: ConfigSources | None
         (RunParams(mode="trickle"), "mode 'trickle' is unknown"),
         (RunParams(mode="stream", rate=0), "--rate 0 is out of range"),
         (RunParams(mode="stream", rate=10_000_001), "--rate 1e+07 is out of range"),
-        (RunParams(mode="stream", duration=0), "--duration 0 must be a positive number of seconds"),
+        (RunParams(mode="stream", duration=0), "--duration 0 must be a positive, finite number of seconds"),
+        (RunParams(mode="stream", duration=float("nan")), "--duration nan must be a positive, finite number"),
+        (RunParams(mode="stream", duration=float("inf")), "--duration inf must be a positive, finite number"),
+        (RunParams(mode="stream", rate=float("nan")), "--rate nan is out of range"),
+        (RunParams(root_count=0), "--count 0 is out of range: expected 1..1,000,000,000"),
+        (RunParams(seed=-1), "--seed -1 is out of range: expected 0..18446744073709551615"),
+        (RunParams(seed=MAX_SEED + 1), f"--seed {MAX_SEED + 1} is out of range"),
+        (RunParams(sinks=("json", "json:team")), "--sink 'json:team' sends 'team' to sink 'json' again"),
         (RunParams(mode="stream", stream_clock="later"), "--stream-clock 'later' is unknown: expected now or replay"),
         (RunParams(executor="nosuch"), "unknown executor 'nosuch'; available: local"),
     ],
@@ -53,7 +60,8 @@ def test_each_parameter_out_of_range_is_one_problem(toy_host: PluginHost, params
 @pytest.mark.parametrize(
     "params",
     [
-        RunParams(root_count=0), RunParams(root_count=MAX_ROOT_COUNT), RunParams(workers=1), RunParams(workers=256),
+        RunParams(root_count=1), RunParams(root_count=MAX_ROOT_COUNT), RunParams(seed=0), RunParams(seed=MAX_SEED),
+        RunParams(workers=1), RunParams(workers=256),
         RunParams(batch_size=1), RunParams(batch_size=10_000_000), RunParams(mode="stream", rate=10_000_000),
         RunParams(mode="stream", rate=0.5, duration=0.1, stream_clock="replay"),
     ],

@@ -75,4 +75,4 @@ def test_stream_options_are_checked(toy_cli) -> None:  # type: ignore[no-untyped
     result = toy_cli(["run", "--stream", "--rate", "0"])
     assert result.exit_code == 2 and "--rate 0 is out of range" in result.output
     result = toy_cli(["run", "--stream", "--duration", "-3"])
-    assert result.exit_code == 2 and "--duration -3 must be a positive number" in result.output
+    assert result.exit_code == 2 and "--duration -3 must be a positive, finite number" in result.output

@@ -123,3 +123,28 @@ def test_schema_exports(toy_cli, toy_host, tmp_path: Path) -> None:  # type: ign
     assert {"type": "long", "logicalType": "timestamp-millis"} in [f["type"] for f in avsc["fields"]]
     sql = (tmp_path / "sql" / "schema.sql").read_text()
     assert sql.index('"teams"') < sql.index('"members"') < sql.index('"score"')
+
+
+def test_dataset_lookup_finds_parents_in_files_and_names_missing_ones(tmp_path: Path) -> None:
+    """``datagen validate``'s lookup: parents read back by key from plain and gzip files."""
+    import gzip
+
+    import toy_pack
+
+    from datagen_kernel.engine.dataset import DatasetLookup, chunks
+
+    specs = {s.name: s for s in (toy_pack.TEAM, toy_pack.MEMBER)}
+    teams = [{"team_id": f"t{i}", "name": f"team {i}", "league": "GOLD", "budget": f"{i}.50"} for i in range(50)]
+    lines = b"".join(orjson.dumps(t) + b"\n" for t in teams)
+    (tmp_path / "team.jsonl.gz").write_bytes(gzip.compress(lines))
+    (tmp_path / "member.jsonl").write_bytes(b"")
+    lookup = DatasetLookup(specs, {"team": tmp_path / "team.jsonl.gz", "member": tmp_path / "member.jsonl"})
+    try:
+        found = lookup.get("team", "t42")
+        assert found is not None and (found["name"], found["budget"]) == ("team 42", 4250), "decoded, scaled"
+        assert lookup.get("team", "t50") is None
+        assert lookup.missing("team", "team_id", ["t1", "x", None, "t49", "y"]) == ["x", "y"]
+        assert lookup.missing("member", "member_id", ["m"]) == ["m"], "an empty file holds nothing"
+        assert [len(c) for c in chunks(tmp_path / "team.jsonl.gz", toy_pack.TEAM, size=20)] == [20, 20, 10]
+    finally:
+        lookup.close()

@@ -16,6 +16,9 @@ DEFAULT_AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 """The as-of instant of a run whose packs declare none: 2026-01-01 at midnight (in the run's
 time zone; this constant is the UTC one)."""
 
+AS_OF_RANGE = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC))
+"""The as-of instants the kernel accepts when no pack narrows them (``DomainDefaults.as_of_range``)."""
+
 NEUTRAL_TIMEZONE: tzinfo = UTC
 """The time zone of a run whose packs declare none."""
 
@@ -41,6 +44,9 @@ class DomainDefaults:
     ``datetime``); without it, 2026-01-01 at midnight in the run's time zone.
     ``install_hint``: what to suggest when no entity pack is installed (meant for plugins that
     bring sinks or scenarios for packs distributed separately).
+    ``as_of_range``: the earliest and latest as-of instants (aware ``datetime`` values) the
+    pack generates a history for (its calendars, the span of its history); ``--as-of``
+    outside it is refused before anything is generated. Several packs' ranges intersect.
 
     Two plugins declaring different values for the same field is an error naming both.
     """
@@ -49,6 +55,7 @@ class DomainDefaults:
     timezone: tzinfo | None = None
     as_of: datetime | None = None
     install_hint: str | None = None
+    as_of_range: tuple[datetime, datetime] | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with the declaration (empty when it is usable)."""
@@ -66,6 +73,13 @@ class DomainDefaults:
                        "datetime.timezone(timedelta(...), name)")
         if self.as_of is not None and (not isinstance(self.as_of, datetime) or self.as_of.utcoffset() is None):
             out.append(f"as_of {self.as_of!r} is not a datetime with a time zone")
+        if self.as_of_range is not None and not (
+            isinstance(self.as_of_range, tuple) and len(self.as_of_range) == 2
+            and all(isinstance(d, datetime) and d.utcoffset() is not None for d in self.as_of_range)
+            and self.as_of_range[0] <= self.as_of_range[1]
+        ):
+            out.append(f"as_of_range {self.as_of_range!r} is not (earliest, latest): two datetimes with a time "
+                       "zone, the earliest first")
         if self.install_hint is not None and not (isinstance(self.install_hint, str) and self.install_hint.strip()):
             out.append(f"install_hint {self.install_hint!r} is not a non-empty text")
         return out
@@ -82,6 +96,19 @@ class RunDefaults:
     count_flag_owner: str | None = None
     """The distribution that declared ``count_flag`` (for ``--help``)."""
     install_hint: str = INSTALL_HINT
+    as_of_range: tuple[datetime, datetime] = AS_OF_RANGE
+    """The as-of instants every installed pack accepts (the kernel's where none narrows them)."""
+    as_of_range_owner: str | None = None
+    """The distribution whose declaration set the narrowest bound (for messages)."""
+
+    def as_of_problem(self, as_of: datetime, given: str) -> str | None:
+        """Why ``--as-of`` (shown as ``given``) cannot be used (None: it can)."""
+        first, last = self.as_of_range
+        if first <= as_of <= last:
+            return None
+        by = f"{self.as_of_range_owner} generates" if self.as_of_range_owner else "the kernel accepts"
+        return (f"--as-of {given} is out of range: {by} histories ending between "
+                f"{first.date().isoformat()} and {last.date().isoformat()}")
 
     @property
     def count_key(self) -> str | None:

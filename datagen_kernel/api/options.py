@@ -56,6 +56,8 @@ class Option:
         if t in ("str", "path"):
             if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
                 raise ValueError("expected a string")
+            if t == "path" and not str(raw).strip():
+                raise ValueError("expected a path, got an empty value")
             return str(raw)
         if t == "int":
             if isinstance(raw, bool):
@@ -110,22 +112,36 @@ def env_name(namespace: str, key: str) -> str:
     return f"DATAGEN_{ns}_{key.upper()}"
 
 
-
-
-
-
-
-
-
-
 def redacted(options: Sequence[Option], values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``values`` safe to print: secrets replaced by ``********`` (for a URL with a
-    password, only the password: ``postgresql://user:********@host/db``)."""
+    password, only the password: ``postgresql://user:********@host/db``), and the password of
+    any URL in another text value too (``http://user:********@registry:8081``)."""
     secret = {o.name for o in options if o.secret}
-    return {k: (_redact(v) if k in secret and v not in (None, "") else v) for k, v in values.items()}
+    return {k: (_redact(v) if k in secret and v not in (None, "") else shown_value(v)) for k, v in values.items()}
+
+
+def shown_value(value: Any) -> Any:
+    """``value`` safe to print: a text's URL credentials masked, anything else unchanged."""
+    if isinstance(value, str):
+        return without_credentials(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(shown_value(v) for v in value)
+    return value
+
+
+def shown_defaults(options: Sequence[Option]) -> dict[str, Any]:
+    """Each option's default as help and ``describe`` commands show it (secrets masked)."""
+    return redacted(options, {o.name: o.default_value() for o in options})
 
 
 _URL_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^@\s]*)(@.*)$")
+_CREDENTIALS = re.compile(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*://)?[^\s:/@,;'\"()\[\]<>]+:)[^\s/,;'\"<>]+@")
+
+
+def without_credentials(text: str) -> str:
+    """``text`` with the password of every ``user:password@host`` in it masked: URLs
+    (``http://user:pw@host``) and host lists such as Kafka's ``user:pw@broker:9092``."""
+    return _CREDENTIALS.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
 
 
 def _redact(value: Any) -> str:

@@ -124,6 +124,13 @@ class Registry:
             defaults = replace(defaults, count_flag=reg.value.count_flag, count_flag_owner=reg.owner.distribution)
         if hints:
             defaults = replace(defaults, install_hint="; ".join(hints))
+        for reg in self.domain:  # every pack's range narrows the accepted as-of instants
+            if reg.value.as_of_range is not None:
+                first, last = defaults.as_of_range
+                mine = reg.value.as_of_range
+                if mine[0] > first or mine[1] < last:
+                    defaults = replace(defaults, as_of_range=(max(first, mine[0]), min(last, mine[1])),
+                                       as_of_range_owner=reg.owner.distribution)
         return defaults
 
     def entity_specs(self) -> dict[str, EntitySpec]:

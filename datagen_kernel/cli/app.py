@@ -7,13 +7,13 @@ import gc
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from datagen_kernel.api.domain import RunDefaults
 from datagen_kernel.api.errors import DatagenError, UsageError
-from datagen_kernel.api.options import redacted
+from datagen_kernel.api.options import shown_defaults, shown_value, without_credentials
 from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.cli import run as commands_run
@@ -24,7 +24,14 @@ from datagen_kernel.engine.plugins import DISABLE_VARIABLE, PluginHost, kernel_v
 
 
 class DatagenGroup(click.Group):
-    """Turns ``DatagenError`` into one line on stderr and its exit code (traceback: --debug)."""
+    """Turns ``DatagenError`` and click's usage errors into one line on stderr and their exit
+    code (traceback, or click's usage text: --debug). Credentials in URLs are masked."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -32,8 +39,20 @@ class DatagenGroup(click.Group):
         except DatagenError as exc:
             if _debug(ctx):
                 raise
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {without_credentials(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
+
+
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    """click's usage error as one line naming the command's help; click's own text with --debug
+    (and for a bare ``datagen``, which shows the help)."""
+    if _debug(ctx) or isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc
+    where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+    click.echo(f"error: {without_credentials(exc.format_message())} (see `{where} --help`)", err=True)
+    ctx.exit(exc.exit_code)
 
 
 def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = True) -> click.Group:
@@ -111,10 +130,12 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
             continue
         provides = registry.provided_by(info) if registry and not info.error and not info.disabled else {}
         rows.append({"name": info.name, "distribution": info.distribution, "version": info.version,
-                     "builtin": info.builtin, "provides": provides, "error": info.error,
+                     "builtin": info.builtin, "provides": provides,
+                     "error": without_credentials(info.error) if info.error else info.error,
                      "disabled": info.disabled})
     if as_json:
-        click.echo(json.dumps({"plugins": rows, "error": registry_error}, indent=2))
+        shown_error = without_credentials(registry_error) if registry_error else None
+        click.echo(json.dumps({"plugins": rows, "error": shown_error}, indent=2))
         return
     if not rows:
         click.echo("no plugins installed: install an entity pack and a sink plugin")
@@ -126,7 +147,7 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         for kind, names in row["provides"].items():
             click.echo(f"    {kind}: {', '.join(names)}")
     if registry_error:
-        click.echo(f"error: {registry_error}", err=True)
+        click.echo(f"error: {without_credentials(registry_error)}", err=True)
         ctx.exit(1)
 
 
@@ -198,7 +219,8 @@ def sinks_describe(ctx: click.Context, name: str, as_json: bool) -> None:
     caps = cls.capabilities()
     ser = cls.serializer_name
     ser_opts = list(registry.serializers[ser].value.options) if ser and ser in registry.serializers else []
-    defaults = redacted(opts, {o.name: o.default_value() for o in opts})
+    defaults = shown_defaults(opts)
+    ser_defaults = shown_defaults(ser_opts)
     accepted = ("any per-record serializer" if caps.serializers is None
                 else ", ".join(caps.serializers) or "none")
     if as_json:
@@ -207,6 +229,8 @@ def sinks_describe(ctx: click.Context, name: str, as_json: bool) -> None:
             "capabilities": dataclasses.asdict(caps),
             "options": [{"name": o.name, "type": o.describe_type(), "default": defaults[o.name],
                          "doc": o.doc, "secret": o.secret} for o in opts],
+            "serializer_options": [{"name": o.name, "type": o.describe_type(), "default": ser_defaults[o.name],
+                                    "doc": o.doc, "secret": o.secret} for o in ser_opts],
         }, indent=2, default=str))
         return
     click.echo(f"{name}: {cls.doc}  ({reg.owner.distribution} {reg.owner.version})")
@@ -223,7 +247,9 @@ def sinks_describe(ctx: click.Context, name: str, as_json: bool) -> None:
         if o.doc:
             click.echo(f"      {o.doc}")
     for o in ser_opts:
-        click.echo(f"  {ser}.{o.name:<17} {o.describe_type():<12} default {o.default_value()!r}  [serializer]")
+        secret = " (secret)" if o.secret else ""
+        click.echo(f"  {ser}.{o.name:<17} {o.describe_type():<12} default {ser_defaults[o.name]!r}{secret}"
+                   "  [serializer]")
         if o.doc:
             click.echo(f"      {o.doc}")
 
@@ -304,8 +330,8 @@ def executors_command(ctx: click.Context, as_json: bool) -> None:
     registry = _host(ctx).registry
     rows: list[dict[str, Any]] = [{
         "name": name, "doc": reg.value.doc, "distribution": reg.owner.distribution,
-        "options": [{"name": o.name, "type": o.describe_type(), "default": o.default_value(), "doc": o.doc}
-                    for o in reg.value.options],
+        "options": [{"name": o.name, "type": o.describe_type(), "default": shown_value(o.default_value()),
+                     "doc": o.doc} for o in reg.value.options],
     } for name, reg in sorted(registry.executors.items())]
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -332,8 +358,8 @@ def scenarios_command(ctx: click.Context, as_json: bool) -> None:
             "name": name, "doc": s.doc, "distribution": reg.owner.distribution,
             "entities": list(s.entities) if s.entities is not None else None,
             "transforms": list(s.transforms),
-            "options": [{"name": o.name, "type": o.describe_type(), "default": o.default_value(), "doc": o.doc}
-                        for o in s.options],
+            "options": [{"name": o.name, "type": o.describe_type(), "default": shown_value(o.default_value()),
+                         "doc": o.doc} for o in s.options],
         })
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))

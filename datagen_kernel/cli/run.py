@@ -13,6 +13,7 @@ import click
 from datagen_kernel.api.domain import COUNT_FLAG, RunDefaults
 from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
 from datagen_kernel.api.summary import RunSummary
+from datagen_kernel.cli.environment import unknown_variable_warnings
 from datagen_kernel.cli.progress import ProgressReporter, print_summary
 from datagen_kernel.engine import signals
 from datagen_kernel.engine.config import ConfigSources
@@ -80,7 +81,13 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
         raise clash
     if ctx.args:  # only a command built while the plugins were broken takes unknown options
         raise UsageError(f"no such option: {ctx.args[0]}", hint="see `datagen run --help`")
+    stream_only = [flag for flag, value in (("--rate", rate), ("--duration", duration),
+                                            ("--stream-clock", stream_clock)) if value is not None]
     file_run = sources.file_run
+    if stream_only and not stream and file_run.get("mode") != "stream":
+        verb = "apply" if len(stream_only) > 1 else "applies"
+        raise UsageError(f"{' and '.join(stream_only)} only {verb} to stream mode",
+                         hint="add --stream, or leave them out")
     run_keys = _RUN_KEYS | ({defaults.count_key} if defaults.count_key else set())
     unknown = sorted(set(file_run) - run_keys)
     if unknown:
@@ -119,6 +126,8 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
     with signals.deferred_signals():  # SIGINT and SIGTERM: the same cleanup, at a safe point (engine/signals.py)
         try:
             plan = build_plan(host, params, sources)
+            for line in unknown_variable_warnings(host, sources.environ):
+                click.echo(f"warning: {line}", err=True)
             with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
                 summary = execute(host, plan, reporter)
         except KeyboardInterrupt as exc:  # a second signal, or one before the run started

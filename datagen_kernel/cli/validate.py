@@ -14,6 +14,7 @@ and ``root_count``, when present), else the installed packs' defaults.
       "as_of_from": "--as-of" | "_datagen-run.json" | "default",
       "scenario": null,
       "records": 1234,
+      "complete": true,
       "violation_count": 3,
       "entities": [{"entity": "customer", "file": "customer.jsonl", "records": 100,
                     "violations": 0, "rules": {}}],
@@ -21,23 +22,26 @@ and ``root_count``, when present), else the installed packs' defaults.
       "truncated": false
     }
 
-``entities[].rules`` counts violations per rule; ``violations`` lists the first
-``--max-violations`` of them (``truncated`` says whether there were more).
+``entities[].rules`` counts violations per rule (every record breaking a rule counts once
+for it); ``violations`` lists the first ``--max-violations`` of them (``truncated`` says
+whether there were more). ``complete`` is the manifest's (null without one): a dataset whose
+run did not complete fails validation even without a violation.
+
+The files are read a slice at a time and parents are found through an index of key hashes
+and line offsets (``engine/dataset.py``), so memory stays bounded whatever the dataset's size.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 
 from datagen_kernel.api.errors import ConfigError, UsageError
 from datagen_kernel.api.generation import RunInfo
@@ -70,8 +74,7 @@ REPORT_VERSION = 1
 def validate_command(ctx: click.Context, directory: Path, max_violations: int, scenario: str | None,
                      as_of: str | None, options: tuple[str, ...], report: str | None) -> None:
     """Check a JSON Lines dataset (json sink output) against every registered rule and foreign key."""
-    from datagen_kernel.api.rules import RecordIndex
-    from datagen_kernel.codecs.text import from_text_values
+    from datagen_kernel.engine.dataset import DatasetLookup, chunks, dataset_file
     from datagen_kernel.engine.validation import run_rules
 
     host = _host(ctx)
@@ -88,46 +91,43 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
             specs = dict(sreg.value.extend_entities(dict(specs)))
     run, as_of_from = validation_run(host, manifest, as_of, options, scenario, directory)
 
-    records: dict[str, list[dict[str, Any]]] = {}
-    files: dict[str, str] = {}
-    for name, spec in specs.items():
-        path = _dataset_file(directory, name)
-        if path is None:
-            continue
-        files[name] = path.name
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as fh:
-            try:
-                records[name] = [from_text_values(spec, orjson.loads(line)) for line in fh if line.strip()]
-            except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-                raise UsageError(f"{path} is not valid datagen JSON Lines: {exc}") from None
-    if not records:
+    files = {name: path for name in specs if (path := dataset_file(directory, name)) is not None}
+    if not files:
         raise UsageError(
             f"no dataset files found in {directory}",
             hint="expected <entity>.jsonl files as written by --sink json, e.g. customer.jsonl",
         )
+    complete = manifest.get("complete")
+    if complete is False:
+        click.echo(f"warning: {directory / MANIFEST} says the run that wrote this folder did not complete: "
+                   "its files may be partial", err=True)
     to_stdout = report == "-"
     rules = [r.value for r in host.registry.rules]
-    index = RecordIndex(specs, records)
+    lookup = DatasetLookup(specs, files)
     shown: list[Violation] = []
     entities: list[dict[str, Any]] = []
-    total = 0
-    for name, recs in records.items():
-        spec = specs[name]
-        entity_rules = [r for r in rules if r.entity in (name, "*")]
-        per_rule: Counter[str] = Counter()
-        for chunk in _chunks(recs, 10_000, spec.key_field):
-            for v in run_rules(spec, chunk, entity_rules, index, run=run):
-                per_rule[v.rule] += 1
-                if len(shown) < max_violations:
-                    click.echo(f"violation: {v}", err=to_stdout)
-                    shown.append(v)
-        count = sum(per_rule.values())
-        total += count
-        entities.append({"entity": name, "file": files[name], "records": len(recs), "violations": count,
-                         "rules": dict(sorted(per_rule.items()))})
-        click.echo(f"{name}: {len(recs):,} records, {count} violation(s)", err=True)
-    n = sum(len(r) for r in records.values())
+    total = n = 0
+    try:
+        for name, path in files.items():
+            spec = specs[name]
+            entity_rules = [r for r in rules if r.entity in (name, "*")]
+            per_rule: Counter[str] = Counter()
+            count_records = 0
+            for chunk in chunks(path, spec):
+                count_records += len(chunk)
+                for v in run_rules(spec, chunk, entity_rules, lookup, run=run, every=True):
+                    per_rule[v.rule] += 1
+                    if len(shown) < max_violations:
+                        click.echo(f"violation: {v}", err=to_stdout)
+                        shown.append(v)
+            count = sum(per_rule.values())
+            total += count
+            n += count_records
+            entities.append({"entity": name, "file": path.name, "records": count_records, "violations": count,
+                             "rules": dict(sorted(per_rule.items()))})
+            click.echo(f"{name}: {count_records:,} records, {count} violation(s)", err=True)
+    finally:
+        lookup.close()
     if report is not None:
         result = {
             "report_version": REPORT_VERSION,
@@ -137,6 +137,7 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
             "as_of_from": as_of_from,
             "scenario": scenario,
             "records": n,
+            "complete": complete if isinstance(complete, bool) else None,
             "violation_count": total,
             "entities": entities,
             "violations": [dataclasses.asdict(v) for v in shown],
@@ -152,9 +153,13 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
                 raise UsageError(f"cannot write the report {report!r}: {exc.strerror}",
                                  hint="choose another --report path") from None
     if total:
-        click.echo(f"FAILED: {total} violation(s) in {directory}", err=True)
+        click.echo(f"FAILED: {total:,} violation(s) in {directory}", err=True)
         ctx.exit(1)
-    click.echo(f"ok: {n:,} records in {len(records)} entities, no violations", err=True)
+    if complete is False:
+        click.echo(f"FAILED: no violation in {n:,} records, but the run that wrote {directory} did not complete",
+                   err=True)
+        ctx.exit(1)
+    click.echo(f"ok: {n:,} records in {len(files)} entities, no violations", err=True)
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -209,29 +214,6 @@ def validation_run(host: PluginHost, manifest: Mapping[str, Any], as_of: str | N
     run = RunInfo(seed=number("seed"), root_count=number("root_count"), as_of=given_as_of, scenario=scenario,
                   options=values, timezone=defaults.timezone)
     return run, as_of_from
-
-
-def _chunks(records: list[dict[str, Any]], size: int, key: str | None) -> Iterator[list[dict[str, Any]]]:
-    """Slices of about ``size`` records; consecutive records sharing ``key`` stay together.
-
-    Run-time validation sees whole blocks, so a rule may follow one key's records in order
-    (e.g. an account's trades); ``datagen validate`` must not cut such a run in two.
-    """
-    start = 0
-    while start < len(records):
-        stop = min(start + size, len(records))
-        if key is not None:
-            while stop < len(records) and records[stop].get(key) == records[stop - 1].get(key):
-                stop += 1
-        yield records[start:stop]
-        start = stop
-
-
-def _dataset_file(directory: Path, entity: str) -> Path | None:
-    for candidate in (directory / f"{entity}.jsonl", directory / f"{entity}.jsonl.gz"):
-        if candidate.exists():
-            return candidate
-    return None
 
 
 __all__ = ["MANIFEST", "read_manifest", "validate_command", "validation_run"]

@@ -7,6 +7,7 @@ problem is collected and reported at once.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -52,6 +53,12 @@ class ConfigSources:
         return src
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'json'?)`` when ``name`` looks like a misspelling of one of ``known``."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _parse_flag(item: str) -> tuple[str, str, str, str | None]:
     if "=" not in item or "." not in item.split("=", 1)[0]:
         return "", "", "", (
@@ -61,6 +68,9 @@ def _parse_flag(item: str) -> tuple[str, str, str, str | None]:
     ns, key = lhs.rsplit(".", 1)
     if not ns or not key:
         return "", "", "", f"option {item!r} is malformed: expected NAMESPACE.KEY=VALUE"
+    if not value.strip():
+        return "", "", "", (f"option {item!r} has no value: give one (NAMESPACE.KEY=VALUE), "
+                            "or leave the option out for its default")
     return ns.strip(), key.strip(), value, None
 
 
@@ -76,6 +86,11 @@ def load_config_file(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"config file {str(p)!r} does not exist", hint="check the --config path") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"config file {str(p)!r} is not UTF-8 text (byte {exc.start}): TOML files are UTF-8",
+                         hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise UsageError(f"config file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {str(p)!r} is not valid TOML: {exc}") from None
     namespaces: dict[str, dict[str, Any]] = {}
@@ -116,7 +131,8 @@ def resolve(
             if key not in declared:
                 known = ", ".join(sorted(declared)) or "none"
                 problems.append(
-                    f"unknown option {namespace}.{key} (from {where}); {namespace} accepts: {known}"
+                    f"unknown option {namespace}.{key}{did_you_mean(key, declared)} (from {where}); "
+                    f"{namespace} accepts: {known}"
                 )
     values: dict[str, Any] = {}
     for opt in options:

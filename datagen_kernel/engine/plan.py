@@ -9,9 +9,12 @@ its ``PlanSource`` in another process or machine with the same plugins installed
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
+from datagen_kernel.api.domain import RunDefaults
 from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
 from datagen_kernel.api.executors import Executor
 from datagen_kernel.api.generation import Generator, RunInfo
@@ -24,7 +27,7 @@ from datagen_kernel.api.schema import EntitySpec, Scope, topological_order
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink
 from datagen_kernel.api.transforms import Transform
-from datagen_kernel.engine.config import ConfigSources, resolve
+from datagen_kernel.engine.config import ConfigSources, did_you_mean, resolve
 from datagen_kernel.engine.generators import GuardedGenerator, WrappedGenerator
 from datagen_kernel.engine.plugins import PluginHost
 from datagen_kernel.engine.runplan import (
@@ -32,6 +35,8 @@ from datagen_kernel.engine.runplan import (
     ENV_PREFIX,
     KINDS,
     MAX_ROOT_COUNT,
+    MAX_SEED,
+    MIN_ROOT_COUNT,
     PHASES,
     SERIALIZER_OPTION,
     SINGLE_PASS,
@@ -51,6 +56,8 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     problems: list[str] = []
     _check_params(params, problems)
     defaults = reg.run_defaults()
+    if params.as_of is not None:
+        _check_as_of(params.as_of, defaults, problems)
     if not reg.entity_specs():
         raise UsageError("no entity pack is installed, so there is nothing to generate", hint=defaults.install_hint)
     scenario = _scenario(reg, params, problems)
@@ -91,19 +98,22 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
 
 
 def _check_params(params: RunParams, problems: list[str]) -> None:
-    if params.root_count < 0 or params.root_count > MAX_ROOT_COUNT:
+    if params.root_count < MIN_ROOT_COUNT or params.root_count > MAX_ROOT_COUNT:
         problems.append(
-            f"{params.count_flag} {params.root_count} is out of range: expected 0..{MAX_ROOT_COUNT:,}"
+            f"{params.count_flag} {params.root_count} is out of range: expected {MIN_ROOT_COUNT}..{MAX_ROOT_COUNT:,}"
+            + (" (a run generates at least one root record)" if params.root_count == 0 else "")
         )
+    if not 0 <= params.seed <= MAX_SEED:
+        problems.append(f"--seed {params.seed} is out of range: expected 0..{MAX_SEED} (2**64 - 1)")
     if params.workers < 1 or params.workers > 256:
         problems.append(f"--workers {params.workers} is out of range: expected 1..256")
     if params.mode not in ("backfill", "stream"):
         problems.append(f"mode {params.mode!r} is unknown: expected backfill or stream")
     if params.mode == "stream":
-        if not 0 < params.rate <= 10_000_000:
+        if not 0 < params.rate <= 10_000_000:  # NaN fails every comparison
             problems.append(f"--rate {params.rate:g} is out of range: expected 0 < events per second <= 10,000,000")
-        if params.duration is not None and params.duration <= 0:
-            problems.append(f"--duration {params.duration:g} must be a positive number of seconds")
+        if params.duration is not None and not 0 < params.duration < math.inf:
+            problems.append(f"--duration {params.duration:g} must be a positive, finite number of seconds")
         if params.stream_clock not in STREAM_CLOCKS:
             problems.append(f"--stream-clock {params.stream_clock!r} is unknown: expected {' or '.join(STREAM_CLOCKS)}")
     if params.batch_size < 1 or params.batch_size > 10_000_000:
@@ -113,12 +123,23 @@ def _check_params(params: RunParams, problems: list[str]) -> None:
 STREAM_CLOCKS = ("now", "replay")
 
 
+def _check_as_of(as_of: datetime, defaults: RunDefaults, problems: list[str]) -> None:
+    try:
+        problem = defaults.as_of_problem(as_of, as_of.isoformat())
+    except OverflowError:  # at the ends of what datetime holds, with an offset
+        first, last = defaults.as_of_range
+        problem = (f"--as-of {as_of.isoformat()} is out of range: expected between "
+                   f"{first.date().isoformat()} and {last.date().isoformat()}")
+    if problem:
+        problems.append(problem)
+
+
 def _registered(table: Mapping[str, Registration[T]], kind: str, name: str, problems: list[str]) -> T | None:
     """What ``name`` is registered as, or None after reporting it unknown with what is available."""
     found = table.get(name)
     if found is None:
         known = ", ".join(sorted(table)) or "none installed"
-        problems.append(f"unknown {kind} {name!r}; available: {known}")
+        problems.append(f"unknown {kind} {name!r}{did_you_mean(name, table)}; available: {known}")
         return None
     return found.value
 
@@ -192,6 +213,13 @@ def _routes(reg: Registry, params: RunParams, candidates: Mapping[str, EntitySpe
         matched = [n for n, s in candidates.items() if route.matches(s)]
         if not matched:
             problems.append(f"--sink {text!r} selects no entity of this run")
+        twice = [n for n in matched if any(routes[i].route.sink == route.sink for i in emitted.get(n, []))]
+        if twice:
+            first = next(routes[i].route.text for i in emitted[twice[0]] if routes[i].route.sink == route.sink)
+            problems.append(f"--sink {text!r} sends {', '.join(map(repr, twice[:3]))}"
+                            f"{' and more' if len(twice) > 3 else ''} to sink {route.sink!r} again "
+                            f"(--sink {first!r} already does): each entity goes to a sink once")
+            continue
         for n in matched:
             emitted.setdefault(n, []).append(len(routes))
         routes.append(PlannedRoute(route, sink_cls, {}, matched, route.sink))
@@ -292,7 +320,8 @@ def _check_namespaces(reg: Registry, declared: set[str], sources: ConfigSources,
         for ns in given:
             if ns not in known:
                 problems.append(
-                    f"unknown option namespace {ns!r} (from {origin}); expected a sink, serializer, "
+                    f"unknown option namespace {ns!r}{did_you_mean(ns, known)} (from {origin}); "
+                    "expected a sink, serializer, "
                     f"pack, transform, executor or 'scenario': {', '.join(sorted(known))}"
                 )
             elif ns not in declared and ns in reg.sinks:
@@ -369,6 +398,8 @@ __all__ = [
     "ENV_PREFIX",
     "KINDS",
     "MAX_ROOT_COUNT",
+    "MAX_SEED",
+    "MIN_ROOT_COUNT",
     "PHASES",
     "SERIALIZER_OPTION",
     "SINGLE_PASS",
@@ -380,6 +411,7 @@ __all__ = [
     "RunParams",
     "WrappedGenerator",
     "build_plan",
+    "did_you_mean",
     "plan_from",
     "sink_options",
 ]

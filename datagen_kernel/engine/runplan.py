@@ -26,7 +26,10 @@ from datagen_kernel.api.transforms import Transform
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plugins import HostSpec
 
+MIN_ROOT_COUNT = 1
 MAX_ROOT_COUNT = 1_000_000_000
+MAX_SEED = 2**64 - 1
+"""Seeds are 64-bit: a larger one would give the data of another seed."""
 KINDS = tuple(k.value for k in Kind)
 PHASES = ("masters", "events")
 """Masters and references are complete in every sink before the first event is written."""
@@ -81,9 +84,9 @@ class Route:
 
     @classmethod
     def parse(cls, text: str) -> Route:
-        name, _, sel = text.partition(":")
+        name, colon, sel = text.partition(":")
         selector = tuple(s.strip() for s in sel.split(",") if s.strip())
-        if not name.strip() or (sel and not selector):
+        if not name.strip() or (colon and not selector):
             raise UsageError(
                 f"--sink {text!r} is malformed",
                 hint="expected NAME or NAME:SELECTOR, e.g. --sink json or --sink postgres:master,reference",

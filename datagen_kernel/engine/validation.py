@@ -16,12 +16,16 @@ from datagen_kernel.api.rules import Lookup, Rule, Violation
 from datagen_kernel.api.schema import Decimal, EntitySpec, Enum, Int, String
 
 
-def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Violation]:
+def schema_violations(spec: EntitySpec, records: Sequence[Record], *, every: bool = False) -> list[Violation]:
     """Field presence, nullability, enum symbols, string lengths, int bounds, decimal range.
 
     Column-wise with C-level built-ins (``None in column``, set differences, ``min``/``max``):
-    this runs on every generated record, so it must cost far less than generating it.
+    this runs on every generated record, so it must cost far less than generating it. It
+    names the first record breaking each rule of each field; with ``every``, each record
+    (``datagen validate`` counts them all).
     """
+    if every:  # the column-wise pass first: a clean slice costs no more than during a run
+        return _every_schema_violation(spec, records) if schema_violations(spec, records) else []
     out: list[Violation] = []
     if not records:
         return out
@@ -90,16 +94,64 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record]) -> list[Viola
     return out
 
 
+def _every_schema_violation(spec: EntitySpec, records: Sequence[Record]) -> list[Violation]:
+    """``schema_violations`` naming every record that breaks a rule (one violation per record and field)."""
+    out: list[Violation] = []
+    pk = spec.primary_key
+    names = set(spec.field_names)
+    for r in records:
+        if r.keys() != names:
+            missing, extra = sorted(names - r.keys()), sorted(r.keys() - names)
+            out.append(Violation(spec.name, r.get(pk), ",".join(missing + extra) or "*", "fields",
+                                 f"missing {missing}, unexpected {extra}"))
+    if out:
+        return out
+    keys = column_of(records, pk)
+    for f in spec.fields:
+        t = f.type
+        for key, v in zip(keys, column_of(records, f.name), strict=True):
+            if v is None:
+                if not f.nullable:
+                    out.append(Violation(spec.name, key, f.name, "not-null", "is null"))
+                continue
+            if isinstance(t, Enum) and v not in t.symbols:
+                out.append(Violation(spec.name, key, f.name, "enum", f"{v!r} is not one of {list(t.symbols)}"))
+            elif isinstance(t, String) and t.max_length and len(v) > t.max_length:
+                out.append(Violation(spec.name, key, f.name, "max-length",
+                                     f"{len(v)} characters, at most {t.max_length} allowed"))
+            elif isinstance(t, Int) and t.minimum is not None and v < t.minimum:
+                out.append(Violation(spec.name, key, f.name, "range", f"{v} is below the minimum {t.minimum}"))
+            elif isinstance(t, Int) and t.maximum is not None and v > t.maximum:
+                out.append(Violation(spec.name, key, f.name, "range", f"{v} is above the maximum {t.maximum}"))
+            elif isinstance(t, Decimal):
+                if not isinstance(v, (int, PyDecimal)) or isinstance(v, bool):
+                    out.append(Violation(spec.name, key, f.name, "decimal-type",
+                                         f"{type(v).__name__} value; use int (scaled) or Decimal"))
+                elif isinstance(v, int) and abs(v) >= 10**t.precision:
+                    out.append(Violation(spec.name, key, f.name, "precision",
+                                         f"{v} does not fit decimal({t.precision},{t.scale})"))
+    return out
+
+
 def _key_of(records: Sequence[Record], column: list[Any], value: Any, pk: str) -> Any:
     return column_of(records, pk)[column.index(value)]
 
 
-def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> list[Violation]:
-    """Every foreign key value names an existing parent record."""
+def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, *,
+                           every: bool = False) -> list[Violation]:
+    """Every foreign key value names an existing parent record.
+
+    Names the first record of each foreign key whose parent is missing; with ``every``, each
+    such record. A lookup with a ``missing(entity, field, values)`` method (``DatasetLookup``)
+    answers which values no parent holds.
+    """
     out: list[Violation] = []
     pk = spec.primary_key
     for fk in spec.foreign_keys:
         if not lookup.has_entity(fk.entity):
+            continue
+        if every or hasattr(lookup, "missing"):
+            out.extend(_every_missing_parent(spec, records, lookup, fk.field, fk.entity, fk.ref_field, every))
             continue
         keys = lookup.keys(fk.entity, fk.ref_field) if hasattr(lookup, "keys") else None
         if keys is not None and _distinct_text(records, fk.field) <= keys:
@@ -124,6 +176,26 @@ def foreign_key_violations(spec: EntitySpec, records: Sequence[Record], lookup: 
     return out
 
 
+def _every_missing_parent(spec: EntitySpec, records: Sequence[Record], lookup: Lookup, field: str,
+                          entity: str, ref_field: str, every: bool) -> list[Violation]:
+    column = column_of(records, field)
+    distinct = set(column) - {None}
+    finder = getattr(lookup, "missing", None)
+    if finder is not None:
+        missing = set(finder(entity, ref_field, distinct))
+    elif hasattr(lookup, "keys"):
+        missing = distinct - lookup.keys(entity, ref_field)
+    else:
+        missing = {v for v in distinct if (p := lookup.get(entity, v)) is None or p.get(ref_field) != v}
+    out: list[Violation] = []
+    for key, value in zip(column_of(records, spec.primary_key), column, strict=True):
+        if value in missing:
+            out.append(Violation(spec.name, key, field, "foreign-key", f"{value!r} is not a {entity}.{ref_field}"))
+            if not every:
+                break
+    return out
+
+
 def _distinct_text(records: Sequence[Record], name: str) -> set[Any]:
     """The distinct values of a ``TextColumn`` field, decoded once each (else: all values)."""
     if isinstance(records, Batch):
@@ -140,7 +212,7 @@ SCHEMA_SAMPLE = 256
 
 def run_rules(
     spec: EntitySpec, records: Sequence[Record], rules: Sequence[Rule], lookup: Lookup,
-    *, schema: bool = True, sample_schema: bool = False, run: RunInfo | None = None,
+    *, schema: bool = True, sample_schema: bool = False, run: RunInfo | None = None, every: bool = False,
 ) -> list[Violation]:
     """All violations of ``records``: schema rules, foreign keys, then the plugin rules.
 
@@ -149,15 +221,16 @@ def run_rules(
     2026-01-01T00:00Z, UTC, no options). With ``sample_schema`` the type/enum/length rules
     look at an even sample of ``SCHEMA_SAMPLE`` records (they guard against generator bugs
     that show on every record, and cost more than generating); foreign keys and plugin rules
-    always see every record.
+    always see every record. With ``every`` the schema rules and foreign keys name each
+    record that breaks them (``datagen validate``), not the first one per field.
     """
     found: list[Violation] = []
     if schema:
         checked = records
         if sample_schema and len(records) > SCHEMA_SAMPLE:
             checked = records[:: len(records) // SCHEMA_SAMPLE + 1]
-        found.extend(schema_violations(spec, checked))
-        found.extend(foreign_key_violations(spec, records, lookup))
+        found.extend(schema_violations(spec, checked, every=every))
+        found.extend(foreign_key_violations(spec, records, lookup, every=every))
     for rule in rules:
         if rule.entity in (spec.name, "*"):
             found.extend(rule.run_check(spec, records, lookup, run))

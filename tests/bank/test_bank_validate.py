@@ -122,3 +122,39 @@ def test_validate_reports_broken_foreign_key_and_owner(dataset: Path, tmp_path: 
     assert result.exit_code == 1
     assert "foreign-key" in result.output and trade["trade_id"] in result.output
     assert tx["transaction_id"] in result.output
+
+
+def test_validate_counts_every_broken_record(dataset: Path, tmp_path: Path) -> None:
+    """Every account pointing at a missing customer is one violation, gzip or not, all in the report."""
+    broken = tmp_path / "every"
+    shutil.copytree(dataset, broken)
+    path = broken / "account.jsonl"
+    accounts = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    for account in accounts[:321]:
+        account["customer_id"] = "00000000-0000-4000-8000-000000000000"
+    path.write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in accounts))
+    # a parent file in gzip form is read back as well
+    import gzip
+
+    customers = broken / "customer.jsonl"
+    (broken / "customer.jsonl.gz").write_bytes(gzip.compress(customers.read_bytes()))
+    customers.unlink()
+    report = tmp_path / "report.json"
+    result = invoke(["validate", str(broken), "--report", str(report), "--max-violations", "5"])
+    assert result.exit_code == 1, result.output
+    found = orjson.loads(report.read_bytes())
+    [row] = [e for e in found["entities"] if e["entity"] == "account"]
+    assert row["rules"]["foreign-key"] == 321 and row["records"] == len(accounts)
+    assert found["violation_count"] >= 321 and len(found["violations"]) == 5 and found["truncated"]
+    assert "FAILED: " in result.output
+
+
+def test_validate_fails_a_dataset_whose_run_did_not_complete(dataset: Path, tmp_path: Path) -> None:
+    partial = tmp_path / "partial"
+    shutil.copytree(dataset, partial)
+    manifest = partial / "_datagen-run.json"
+    recorded = orjson.loads(manifest.read_bytes()) if manifest.exists() else {}
+    manifest.write_bytes(orjson.dumps(recorded | {"complete": False}))
+    result = invoke(["validate", str(partial)])
+    assert result.exit_code == 1, result.output
+    assert "did not complete" in result.output and "no violation in" in result.output

@@ -308,3 +308,27 @@ def test_the_transactional_id_is_stable_for_a_run_and_differs_between_runs() -> 
     assert _sink(preset="exactly-once").transactional and not _sink().transactional
     assert "exactly-once" in _sink(preset="exactly-once").delivery()
     assert _sink().delivery().startswith("at-least-once")
+
+
+def test_topic_naming_catalog_and_legacy() -> None:
+    """Every entity on `<domain>.<plural-with-dashes>`; `topic_naming=legacy` keeps the old master names."""
+    import re
+
+    from datagen_plugin_kafka.sink import KafkaSink
+
+    from datagen_kernel.engine.plugins import make_plugin_host
+
+    specs = make_plugin_host().registry.entity_specs()
+    base = {o.name: o.default_value() for o in KafkaSink.options}
+    catalog = KafkaSink(base)
+    legacy = KafkaSink(base | {"topic_naming": "legacy", "topic_prefix": "dev."})
+    topics = {name: catalog.topic_for(spec) for name, spec in specs.items()}
+    assert all(re.fullmatch(r"[a-z]+\.[a-z]+(-[a-z]+)*", t) for t in topics.values()), topics
+    assert len(set(topics.values())) == len(topics)
+    assert (topics["customer"], topics["credit_card"], topics["card_transaction"], topics["insurance_policy"]) == (
+        "banking.customers", "banking.credit-cards", "banking.card-transactions", "insurance.policies")
+    old = {name: legacy.topic_for(spec) for name, spec in specs.items()}
+    assert (old["customer"], old["recurring_payment"], old["stock"]) == (
+        "dev.customer", "dev.recurring_payment", "dev.stock")
+    assert (old["transaction"], old["fund"], old["insurance_policy"]) == (
+        "dev.banking.transactions", "dev.funds.funds", "dev.insurance.policies")

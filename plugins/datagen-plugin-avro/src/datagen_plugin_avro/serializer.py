@@ -141,7 +141,9 @@ class AvroSerializer(Serializer):
     def _rejected(self, exc: Any, spec: EntitySpec, subject: str) -> SinkError:
         status = getattr(exc, "http_status_code", None)
         code = getattr(exc, "error_code", None)
-        message = self._scrub(str(getattr(exc, "error_message", exc)))
+        raw = getattr(exc, "error_message", None)
+        # a registry that answers without the Confluent error body leaves code and message None
+        message = self._scrub(str(raw)) if raw not in (None, "") else self._body(subject)
         if status == 409:
             level = self._compatibility(subject)
             return SinkError(
@@ -161,16 +163,34 @@ class AvroSerializer(Serializer):
                 "and auto_register is false",
                 hint="register it first (datagen schemas export --format avro) or set -o avro.auto_register=true",
             )
+        detail = f"HTTP {status}" + (f", error {code}" if code not in (None, -1) else "") + f": {message}"
         if status == 404:
             return SinkError(
-                f"Schema Registry API not found at {self.shown_url} (HTTP 404, error {code}: {message})",
+                f"Schema Registry API not found at {self.shown_url} ({detail})",
                 hint="the URL must be the Confluent-compatible API root, e.g. "
                 "http://localhost:8081/apis/ccompat/v7 for Apicurio",
             )
         return SinkError(
             f"Schema Registry at {self.shown_url} refused the schema of entity {spec.name!r} for subject "
-            f"{subject!r}: HTTP {status}, error {code}: {message}"
+            f"{subject!r}: {detail}"
         )
+
+    def _body(self, subject: str) -> str:
+        """What the registry answers for the subject, read again without the client (its first
+        200 characters), when the client kept neither an error code nor a message."""
+        import urllib.error
+        import urllib.request
+
+        url = f"{self.url.rstrip('/')}/subjects/{urllib.request.quote(subject, safe='')}/versions"
+        try:
+            with urllib.request.urlopen(url, timeout=self.config.get("timeout_s") or 10.0) as response:
+                body = response.read(200)
+        except urllib.error.HTTPError as exc:
+            body = exc.read(200)
+        except Exception as exc:  # the registry went away meanwhile
+            return f"no error message ({type(exc).__name__})"
+        text = " ".join(body.decode("utf-8", "replace").split())
+        return self._scrub(text) or "an empty answer"
 
     def _scrub(self, text: str) -> str:
         """``text`` without the registry URL's credentials or the basic-auth password."""

@@ -75,6 +75,7 @@ CUSTOMER = EntitySpec(
     ),
     primary_key="customer_id",
     table="customers",
+    topic="banking.customers",
     doc="A retail bank customer (the root entity: --customers N).",
 )
 
@@ -98,6 +99,7 @@ ACCOUNT = EntitySpec(
     primary_key="account_id",
     foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
     table="accounts",
+    topic="banking.accounts",
     doc="A customer's bank account (1 to 3 per customer).",
 )
 
@@ -170,6 +172,7 @@ PAYROLL = EntitySpec(
         ForeignKey("customer_id", "customer", "customer_id"),
     ),
     table="payrolls",
+    topic="banking.payrolls",
     doc="An employed customer's salary paid into their checking account (SALARY transactions).",
 )
 
@@ -196,6 +199,7 @@ RECURRING_PAYMENT = EntitySpec(
         ForeignKey("customer_id", "customer", "customer_id"),
     ),
     table="recurring_payments",
+    topic="banking.recurring-payments",
     doc="A standing automatic debit on a checking account (AUTO_DEBIT transactions).",
 )
 

@@ -31,7 +31,12 @@ OPTIONS = (
            minimum=0.0, maximum=100.0),
 )
 
-DOMAIN = DomainDefaults(count_flag="customers", timezone=SAO_PAULO, as_of=datetime(2026, 1, 1, tzinfo=SAO_PAULO))
+DOMAIN = DomainDefaults(
+    count_flag="customers", timezone=SAO_PAULO, as_of=datetime(2026, 1, 1, tzinfo=SAO_PAULO),
+    # the bank calendar covers 1970..2099: room for the longest history before the as-of
+    # (customers, up to ten years of transactions, fund quotes) and the schedules after it
+    as_of_range=(datetime(1990, 1, 1, tzinfo=SAO_PAULO), datetime(2089, 12, 31, 23, 59, 59, tzinfo=SAO_PAULO)),
+)
 """The bank's defaults: ``--customers N``, Sao Paulo time, history up to 2026-01-01 00:00 there."""
 
 

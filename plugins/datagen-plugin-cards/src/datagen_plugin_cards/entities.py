@@ -43,6 +43,7 @@ CREDIT_CARD = EntitySpec(
     primary_key="card_id",
     foreign_keys=(ForeignKey("customer_id", "customer", "customer_id"),),
     table="credit_cards",
+    topic="banking.credit-cards",
     doc="A customer's credit card (0 to 2 per customer, 70% have at least one).",
 )
 

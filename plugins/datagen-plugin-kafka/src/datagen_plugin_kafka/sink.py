@@ -49,7 +49,19 @@ from functools import cache
 from importlib.metadata import distributions
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from datagen_kernel.api import EncodedBatch, EntitySpec, Kind, Option, Record, Sink, SinkContext, SinkError, Values
+from datagen_kernel.api import (
+    EncodedBatch,
+    EntitySpec,
+    Kind,
+    Option,
+    Record,
+    Sink,
+    SinkContext,
+    SinkError,
+    UsageError,
+    Values,
+)
+from datagen_kernel.api.options import without_credentials
 from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers
 from datagen_plugin_kafka.packed import Packed, as_list
 from datagen_plugin_kafka.presets import (
@@ -77,9 +89,27 @@ def default_bootstrap() -> str:
     return os.environ.get("DATAGEN_KAFKA_BOOTSTRAP") or "localhost:9092"
 
 
+TOPIC_NAMING = ("catalog", "legacy")
+"""``catalog``: each entity's catalog topic (``banking.customers``, ``banking.credit-cards``);
+``legacy``: masters and references of the banking packs on a topic named after the entity
+(``customer``, ``credit_card``), as before issue #17."""
+
+
+def topic_problem(topic: str) -> str | None:
+    """Why ``topic`` cannot be a topic this sink writes (None: it can)."""
+    if not _TOPIC.match(topic) or len(topic) > 249 or topic in (".", ".."):
+        return (f"topic {topic!r} is not a valid Kafka topic name "
+                "(1 to 249 letters, digits, '.', '_' or '-'; not '.' or '..')")
+    if topic.startswith("__"):
+        return f"topic {topic!r} is reserved: names starting with '__' are Kafka's internal topics"
+    return None
+
+
 def _check_prefix(value: str | None) -> str | None:
     if value and not _TOPIC.match(value):
         return "a topic prefix may hold only letters, digits, '.', '_' and '-'"
+    if value and value.startswith("__"):
+        return "a topic prefix may not start with '__' (Kafka's internal topics)"
     return None
 
 
@@ -88,9 +118,17 @@ def _check_topics(items: list[str] | None) -> str | None:
         entity, sep, topic = item.partition("=")
         if not sep or not entity.strip() or not topic.strip():
             return f"{item!r} is not ENTITY=TOPIC (e.g. transaction=bank.tx)"
-        if not _TOPIC.match(topic.strip()) or len(topic.strip()) > 249:
-            return f"topic {topic.strip()!r} is not a valid Kafka topic name"
+        problem = topic_problem(topic.strip())
+        if problem:
+            return problem
     return None
+
+
+def catalog_topic(spec: EntitySpec, naming: str = "catalog") -> str:
+    """The topic of an entity before the prefix and overrides, under ``topic_naming``."""
+    if naming == "legacy" and spec.kind != Kind.EVENT and spec.topic_name.startswith("banking."):
+        return spec.name
+    return spec.topic_name
 
 
 class KafkaPayload(NamedTuple):
@@ -122,6 +160,10 @@ class KafkaSink(Sink):
         Option("topic_prefix", "str", "", "Prepended to every topic name (e.g. 'dev.').", validator=_check_prefix),
         Option("topics", "list", [], "Topic name overrides as ENTITY=TOPIC (before the prefix).",
                validator=_check_topics),
+        Option("topic_naming", "choice", "catalog",
+               "Topic names: catalog (each entity's catalog topic, e.g. banking.customers) | legacy (masters "
+               "and references of the banking packs named after the entity, e.g. customer).",
+               choices=TOPIC_NAMING),
         Option("partitions", "int", 3, "Partitions of topics the sink creates.", minimum=1, maximum=10_000),
         Option("replication_factor", "int", 1, "Replication factor of topics the sink creates.",
                minimum=1, maximum=32),
@@ -151,6 +193,7 @@ class KafkaSink(Sink):
     def __init__(self, config: Mapping[str, Any]) -> None:
         super().__init__(config)
         self.prefix: str = self.config.get("topic_prefix") or ""
+        self.naming: str = self.config.get("topic_naming") or "catalog"
         self.overrides: dict[str, str] = {}
         for item in self.config.get("topics") or []:
             entity, _, topic = item.partition("=")
@@ -179,8 +222,9 @@ class KafkaSink(Sink):
 
     # -- naming ------------------------------------------------------------------------------
     def topic_for(self, spec: EntitySpec) -> str:
-        """The topic of an entity: override or catalog topic (``EntitySpec.topic_name``), prefixed."""
-        return self.prefix + self.overrides.get(spec.name, spec.topic_name)
+        """The topic of an entity: override or catalog topic (``EntitySpec.topic_name``, or the
+        entity's name for a banking master under ``topic_naming=legacy``), prefixed."""
+        return self.prefix + self.overrides.get(spec.name, catalog_topic(spec, self.naming))
 
     def topic_for_name(self, entity: str) -> str:
         """The topic of a routed entity, by name (once open)."""
@@ -217,6 +261,11 @@ class KafkaSink(Sink):
         topics: dict[str, EntitySpec] = {}
         for spec in context.entities.values():
             topic = self.topic_for(spec)
+            problem = topic_problem(topic)
+            if problem:
+                raise UsageError(f"{self.name} sink: entity {spec.name!r}: {problem}",
+                                 hint=f"choose another with -o {self.name}.topics={spec.name}=TOPIC "
+                                 f"or -o {self.name}.topic_prefix=PREFIX")
             if topic in topics:
                 raise SinkError(
                     f"{self.name} sink: entities {topics[topic].name!r} and {spec.name!r} both map to topic {topic!r}",
@@ -233,11 +282,11 @@ class KafkaSink(Sink):
         producer = self._new_producer()
         admin = AdminClient({"bootstrap.servers": bootstrap, **connection_settings(self.settings),
                              "logger": log})
-        existing = self._existing_topics(admin, bootstrap)
+        existing = self._existing_topics(admin, without_credentials(bootstrap))
         missing = [t for t in topics if t not in existing]
         if missing and not self.config["create_topics"]:
             raise SinkError(
-                f"{self.name} sink: topic(s) {', '.join(missing)} do not exist on {bootstrap} "
+                f"{self.name} sink: topic(s) {', '.join(missing)} do not exist on {without_credentials(bootstrap)} "
                 "and create_topics is false",
                 hint=f"create them, or let the sink do it with -o {self.name}.create_topics=true",
             )

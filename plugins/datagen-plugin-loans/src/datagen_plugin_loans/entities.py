@@ -42,6 +42,7 @@ PROPERTY = EntitySpec(
     ),
     primary_key="property_id",
     table="properties",
+    topic="banking.properties",
     doc="A property backing a HOUSING loan (one per HOUSING loan, generated in the same block).",
 )
 
@@ -70,6 +71,7 @@ LOAN = EntitySpec(
         ForeignKey("property_id", "property", "property_id"),
     ),
     table="loans",
+    topic="banking.loans",
     doc="A customer's loan (about 35% of customers have one).",
 )
 

@@ -51,6 +51,7 @@ STOCK = EntitySpec(
     ),
     primary_key="stock_id",
     table="stocks",
+    topic="banking.stocks",
     doc="The 42 B3-listed shares customers trade; generated once per run.",
 )
 
