@@ -77,8 +77,8 @@ def test_a_two_phase_run_gets_percent_eta_and_expected_total_from_its_blocks() -
     assert (snap.phase, snap.percent, snap.eta_s) == ("done", 100.0, 0.0)
     assert snap.total_expected == snap.generated == 6505 == snap.acknowledged
     # rates over the time each was written, not the run's 4 s
-    assert snap.entities["team"].seconds == pytest.approx(1.5)
-    assert snap.entities["team"].rate == pytest.approx(1000 / 1.5)
+    assert snap.entities["team"].seconds == pytest.approx(2.0)
+    assert snap.entities["team"].rate == pytest.approx(1000 / 2.0)
     assert snap.entities["score"].seconds == pytest.approx(2.0)  # from the events phase's start
     assert snap.entities["ref"].rate == pytest.approx(5 / 0.5)
     # the sink: from its first batch to the flush that ends the events phase
@@ -93,12 +93,14 @@ def test_an_entity_written_late_is_rated_over_its_own_time() -> None:
     tracker.phase_started("all")
     clock.now = 60.0
     tracker("masters", "trade", 100_000)
+    tracker.block_done(5)
     clock.now = 60.5
     tracker("masters", "stock", 42)
-    tracker.block_done(10)
+    tracker.block_done(5)
     tracker.finish()
-    assert tracker.entity_seconds("stock") == pytest.approx(0.5)
+    assert tracker.entity_seconds("stock") == pytest.approx(0.5)  # from the start of its block
     assert tracker.snapshot().entities["stock"].rate == pytest.approx(84.0)
+    assert tracker.entity_seconds("trade") == pytest.approx(60.0)
 
 
 def test_a_stream_with_a_duration_counts_its_time_and_rate() -> None:
