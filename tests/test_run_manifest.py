@@ -51,6 +51,7 @@ def test_a_narrower_rerun_warns_about_the_other_files_and_validate_reads_only_it
         toy_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
     assert toy_cli(["run", "-q", "--customers", "600", "-o", f"json.path={out}"]).exit_code == 0
+    (out / "README.md").write_text("the data of a test\n", encoding="utf-8")  # not a run's: no warning
     rerun = toy_cli(["run", "-q", "--customers", "300", "--sink", "json:master", "-o", f"json.path={out}"])
     assert rerun.exit_code == 0, rerun.output
     assert "warning: " in rerun.stderr and "holds 1 file(s) this run does not write: score.jsonl" in rerun.stderr

@@ -235,8 +235,8 @@ def _listed_files(directory: Path, manifest: Mapping[str, Any]) -> dict[str, Pat
         raise UsageError(f"{directory / MANIFEST} lists file(s) the folder does not hold: {', '.join(missing)}",
                          hint="the dataset was moved or changed since it was written: generate it again")
     names = {p.name for p in listed.values()}
-    strays = sorted(p.name for p in directory.iterdir()
-                    if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST and p.name not in names)
+    strays = sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
+                    and p.name.endswith((".jsonl", ".jsonl.gz")) and p.name not in names)
     if strays:
         click.echo(f"warning: {stray_warning(directory, strays, listed=True)}", err=True)
     return listed

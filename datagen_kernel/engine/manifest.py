@@ -47,13 +47,21 @@ class OutputFolder:
     def manifest(self) -> Path:
         return self.path / MANIFEST
 
-    def strays(self) -> list[str]:
-        """Files in the folder this run does not write (hidden ones and the manifest aside)."""
+    def strays(self, previous: Mapping[str, Any] | None = None) -> list[str]:
+        """Files in the folder that look like a run's output and that this run does not write:
+        named like its files (``*.jsonl`` for ``customer.jsonl``, compressed or not), or listed
+        by the ``previous`` manifest. Other files (a README beside the data) are not a run's."""
+        suffixes = {name[len(entity):] for name, (entity, _) in self.files.items() if name.startswith(entity)}
+        suffixes |= {s.removesuffix(".gz") for s in suffixes} | {s + ".gz" for s in suffixes if not s.endswith(".gz")}
+        suffixes.discard("")
+        earlier = previous.get("files") if previous is not None else None
+        known = set(earlier) if isinstance(earlier, dict) else set()
         try:
             names = sorted(p.name for p in self.path.iterdir() if p.is_file())
         except OSError:
             return []
-        return [n for n in names if not n.startswith(".") and n != MANIFEST and n not in self.files]
+        return [n for n in names if not n.startswith(".") and n != MANIFEST and n not in self.files
+                and (n in known or any(n.endswith(s) for s in suffixes))]
 
 
 def output_folders(plan: Plan) -> list[OutputFolder]:
@@ -101,7 +109,7 @@ class RunManifests:
             if previous is not None and previous.get("complete") is False:
                 self.warn(f"{folder.manifest}: the previous run into this folder (run {previous.get('run_id')}, "
                           f"started {previous.get('started_at')}) did not complete; this run replaces it")
-            strays = folder.strays()
+            strays = folder.strays(previous)
             if strays:
                 self.warn(stray_warning(folder.path, strays, listed=False))
 
