@@ -80,6 +80,7 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
     host = _host(ctx)
     specs = _specs(ctx)
     manifest = read_manifest(directory)
+    listed = _listed_files(directory, manifest)
     if scenario is None and isinstance(manifest.get("scenario"), str):
         scenario = manifest["scenario"]
     if scenario is not None:
@@ -91,7 +92,8 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
             specs = dict(sreg.value.extend_entities(dict(specs)))
     run, as_of_from = validation_run(host, manifest, as_of, options, scenario, directory)
 
-    files = {name: path for name in specs if (path := dataset_file(directory, name)) is not None}
+    files = {name: path for name in specs
+             if (path := dataset_file(directory, name) if listed is None else listed.get(name)) is not None}
     if not files:
         raise UsageError(
             f"no dataset files found in {directory}",
@@ -99,8 +101,9 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
         )
     complete = manifest.get("complete")
     if complete is False:
-        click.echo(f"warning: {directory / MANIFEST} says the run that wrote this folder did not complete: "
-                   "its files may be partial", err=True)
+        click.echo(f"warning: {directory / MANIFEST}: the run that wrote this folder did not complete "
+                   f"(status {manifest.get('status', 'unknown')}, run {manifest.get('run_id')}): "
+                   "its files may be partial; generate it again", err=True)
     to_stdout = report == "-"
     rules = [r.value for r in host.registry.rules]
     lookup = DatasetLookup(specs, files)
@@ -214,6 +217,28 @@ def validation_run(host: PluginHost, manifest: Mapping[str, Any], as_of: str | N
     run = RunInfo(seed=number("seed"), root_count=number("root_count"), as_of=given_as_of, scenario=scenario,
                   options=values, timezone=defaults.timezone)
     return run, as_of_from
+
+
+def _listed_files(directory: Path, manifest: Mapping[str, Any]) -> dict[str, Path] | None:
+    """The files the run manifest lists (None: it lists none, every ``<entity>.jsonl`` is read).
+
+    Files the manifest does not list (a previous run's) are left out, with a warning.
+    """
+    from datagen_kernel.engine.manifest import listed_files, stray_warning
+
+    listed = listed_files(directory, manifest)
+    if listed is None:
+        return None
+    missing = sorted(str(p.name) for p in listed.values() if not p.exists())
+    if missing:
+        raise UsageError(f"{directory / MANIFEST} lists file(s) the folder does not hold: {', '.join(missing)}",
+                         hint="the dataset was moved or changed since it was written: generate it again")
+    names = {p.name for p in listed.values()}
+    strays = sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
+                    and p.name.endswith((".jsonl", ".jsonl.gz")) and p.name not in names)
+    if strays:
+        click.echo(f"warning: {stray_warning(directory, strays, listed=True)}", err=True)
+    return listed
 
 
 __all__ = ["MANIFEST", "read_manifest", "validate_command", "validation_run"]
