@@ -91,6 +91,7 @@ def print_summary(summary: RunSummary, stream: TextIO | None = None) -> None:
     footer = (f"{state}: {summary.generated:,} records in {summary.elapsed:.2f}s ({rate:,.0f} records/s), "
               f"seed {summary.seed}, as of {summary.as_of}, workers {summary.workers}")
     footer += "".join(f"\n  delivery: {label}: {said}" for label, said in summary.delivery.items())
+    footer += "".join(f"\n  note: {note}" for note in summary.notes)
     errors = [f"  error: {err}" for err in summary.errors[:10]]
     if _is_terminal(out):
         _print_rich(out, cells, [row.failed > 0 for row in summary.rows], footer, errors)

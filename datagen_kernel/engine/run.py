@@ -33,6 +33,7 @@ from datagen_kernel.engine.blocks import (
 from datagen_kernel.engine.local import LocalExecutor
 from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.resume import BLOCK_HOOKS, ResumePlan, resume_plan
 
 ProgressFn = Callable[[str, str, int], None]
 """Called with (phase, entity, records) as batches are delivered."""
@@ -46,6 +47,7 @@ class Engine:
         self.plan = plan
         self.progress = progress or (lambda phase, entity, n: None)
         self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
+        self.resume: ResumePlan | None = None
 
     def run(self) -> RunSummary:
         plan = self.plan
@@ -61,6 +63,10 @@ class Engine:
         try:
             prepare_serializers(plan, sinks, route_serializers)
             processor = BlockProcessor(plan, sinks, route_serializers, plan.generate_globals())
+            self.resume = resume_plan(self.host, plan, sinks, processor, summary)
+            if self.resume is not None and self.resume.complete:
+                ok = True
+                return summary
             phases = [p for p in self._phases(sinks) if plan.emitted_in(p)]
             encoded_globals = self._encode_globals(processor, phases)
             self._calm_collector()
@@ -139,7 +145,8 @@ class Engine:
         try:
             for index, (sink, ser) in enumerate(zip(sinks, serializers, strict=True)):
                 role = "coordinator" if index in coordinated else "single"
-                sink.open(sink_context(plan, index, ser, role=role, run_id=run_id))
+                resume = self.resume.context_for(index) if self.resume is not None else None
+                sink.open(sink_context(plan, index, ser, role=role, run_id=run_id, resume=resume))
                 opened.append(sink)
         except BaseException:
             for sink in opened:
@@ -153,10 +160,18 @@ class Engine:
         plan = self.plan
         if globals_ is not None:
             self._deliver(globals_, sinks, phase)
+            self._block_done(phase, None)
         if not plan.block_entities(phase):
             return
-        for result in executor.run(phase, range(plan.blocks)):
+        blocks = range(plan.blocks) if self.resume is None else self.resume.blocks_to_run(plan, phase)
+        for result in executor.run(phase, blocks):
             self._deliver(result, sinks, phase)
+            self._block_done(phase, result.block)
+
+    @staticmethod
+    def _block_done(phase: str, block: int | None) -> None:
+        for hook in BLOCK_HOOKS:
+            hook(phase, block)
 
     def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
         plan = self.plan
