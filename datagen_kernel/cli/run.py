@@ -129,7 +129,7 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
         summary_json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
     if summary.interrupted:
         ctx.exit(130)
-    check_delivered(summary)
+    check_delivered(summary, params.resumable)
 
 
 def _root_count(

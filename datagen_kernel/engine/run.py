@@ -301,7 +301,9 @@ def execute(host: PluginHost, plan: Plan, progress: ProgressFn | None = None) ->
     return Engine(host, plan, progress).run()
 
 
-def check_delivered(summary: RunSummary) -> None:
+def check_delivered(summary: RunSummary, resumable: bool = False) -> None:
+    """Raise ``DeliveryError`` unless every record was acknowledged; ``resumable``: the run can
+    be resumed (the hint says so)."""
     if summary.interrupted:
         return
     if summary.ok:
@@ -311,7 +313,9 @@ def check_delivered(summary: RunSummary) -> None:
     raise DeliveryError(
         f"{lost:,} of {summary.generated:,} generated records were not acknowledged by their sink"
         + (f": {detail}" if detail else ""),
-        hint="see the summary above; fix the destination and rerun with the same --seed",
+        hint="see the summary above; fix the destination, then run the same command with --resume: the blocks "
+        "committed are kept, the others written" if resumable else
+        "see the summary above; fix the destination and rerun with the same --seed",
     )
 
 
