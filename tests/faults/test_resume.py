@@ -84,6 +84,7 @@ def read_committed(bootstrap: str, topics: dict[str, str]) -> dict[str, Counter[
         consumer.close()
 
 
+@pytest.mark.timeout(240)  # a broker stopped and started again, four runs: about 40 s on an idle machine
 def test_a_kafka_run_resumed_after_the_broker_stopped_delivers_each_event_once(fault_stack, stop_after,
                                                                                 tmp_path: Path) -> None:
     bootstrap = fault_stack.env["DATAGEN_KAFKA_BOOTSTRAP"]
