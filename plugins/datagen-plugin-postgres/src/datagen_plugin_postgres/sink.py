@@ -568,7 +568,7 @@ class PostgresSink(Sink):
         import psycopg
 
         if self._loader is not None:
-            if not ok:
+            if not ok and self._resume is None:  # resumable: the blocks queued whole still commit
                 self._error = self._error or SinkError("run failed")
             if self._loader.is_alive():
                 self._put(None)
