@@ -40,6 +40,7 @@ from datagen_kernel.api.registry import (
     TransformRegister,
     ValidatorRegister,
 )
+from datagen_kernel.api.resume import ResumeContext, ResumeState, RunRecord
 from datagen_kernel.api.rows import Count, FillRow, MakeRow, Row, RowFiller, RowGenerator
 from datagen_kernel.api.rules import Lookup, RecordIndex, Rule, Violation
 from datagen_kernel.api.scenarios import Scenario
@@ -101,6 +102,9 @@ __all__ = [
     "Record",
     "RecordIndex",
     "RecordType",
+    "ResumeContext",
+    "ResumeState",
+    "RunRecord",
     "Records",
     "Count",
     "FillRow",

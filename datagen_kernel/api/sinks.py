@@ -27,6 +27,7 @@ from datagen_kernel.api.columnar import as_rows, column
 from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Record
+from datagen_kernel.api.resume import ResumeContext, ResumeState
 from datagen_kernel.api.schema import EntitySpec
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ class SinkContext:
     global entities, and its ``close`` runs after every task's), ``task`` (a sink task the
     executor opened in one of its processes, ``Work.open_task``). ``run_id``: unique to the
     run and the same in all its tasks (e.g. to name what the tasks leave for the coordinator).
+    ``resume``: set when the run is resumable (``datagen run --resumable`` or ``--resume``) and
+    the sink declares ``resumable``: commit each block with its mark (see ``api.resume``).
     """
 
     run: RunInfo
@@ -109,6 +112,7 @@ class SinkContext:
     tasks: int = 1
     role: str = "single"
     run_id: str = ""
+    resume: ResumeContext | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,12 @@ class Sink:
     """Whether the sink's output is one file per entity to which each batch's payload
     (``Values.joined_lines()``) is appended as it is: the executor may then append
     payloads itself, from the processes that encode them (see ``file_for``)."""
+
+    resumable: ClassVar[bool] = False
+    """Whether the sink can keep which blocks of a run it committed (``api.resume``): in
+    resumable mode (``SinkContext.resume`` set) it commits every block framed by
+    ``begin_block``/``end_block`` atomically with a mark of it, records the run when it opens
+    and marks it complete when it closes with ``ok``; ``resume_state`` reads that back."""
 
     run: RunInfo = RunInfo(seed=0, root_count=0)
     """The run (its time zone, as-of, options); the engine sets it on every sink it creates,
@@ -237,6 +247,20 @@ class Sink:
 
     def close(self, ok: bool) -> None:
         """Release resources; ``ok`` is False when the run failed (discard partial output)."""
+
+    # -- resumable runs ----------------------------------------------------------------------
+    def resume_problem(self) -> str | None:
+        """Why this sink, as configured, cannot run in resumable mode (None: it can).
+        Default: unless it declares ``resumable``, it cannot."""
+        if self.resumable:
+            return None
+        return f"sink {self.name!r} keeps no record of the blocks it committed"
+
+    def resume_state(self, context: SinkContext) -> ResumeState:
+        """Read what the destination holds of runs (called before ``open``, which it must not
+        need): the run of ``context.resume.key``, its committed blocks, the latest incomplete
+        run. Only called for a sink declaring ``resumable``."""
+        raise NotImplementedError
 
     # -- kernel 1 ----------------------------------------------------------------------------
     def encode(self, entity: EntitySpec, records: Sequence[Record]) -> EncodedBatch:

@@ -41,6 +41,8 @@ class RunSummary:
     sinks: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per sink (route label): acknowledged, failed, rate (acknowledged records per second over
     the ``seconds`` the sink was being written, ``api.progress``)."""
+    notes: list[str] = field(default_factory=list)
+    """What the run wants the user to know beside the figures (e.g. what a ``--resume`` skipped)."""
 
     @property
     def generated(self) -> int:
@@ -73,4 +75,5 @@ class RunSummary:
             "stopped_by": self.stopped_by,
             "delivery": self.delivery,
             "sinks": self.sinks,
+            "notes": self.notes,
         }

@@ -154,6 +154,7 @@ def print_summary(summary: RunSummary, stream: TextIO | None = None) -> None:
     footer += "".join(f"\n  sink {label}: {s['acknowledged']:,} acknowledged ({s['rate']:,.0f} records/s "
                       f"over {s['seconds']:.2f}s)" for label, s in summary.sinks.items())
     footer += "".join(f"\n  delivery: {label}: {said}" for label, said in summary.delivery.items())
+    footer += "".join(f"\n  note: {note}" for note in summary.notes)
     errors = [f"  error: {err}" for err in summary.errors[:10]]
     if _is_terminal(out):
         _print_rich(out, cells, [row.failed > 0 for row in summary.rows], footer, errors)

@@ -55,6 +55,12 @@ DEFAULT_COUNT = 1000
 @click.option("--stream-clock", type=click.Choice(["now", "replay"]), default=None,
               help="Stream mode: 'now' stamps events with the emission instant; 'replay' keeps their generated "
                    "instants and replays the history once, in time order (every rule holds).  [default: now]")
+@click.option("--resumable", is_flag=True,
+              help="Resumable mode: every sink commits each block with a mark of it (kafka: preset exactly-once; "
+                   "postgres: a transaction per block), so that a failed run can be resumed with --resume.")
+@click.option("--resume", is_flag=True,
+              help="Resume the run with the same parameters: skip the blocks its sinks committed already, "
+                   "generate the others from the same seed (implies --resumable; see docs/reliability.md).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML file with [run] and per-component tables.")
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -107,7 +113,8 @@ def run_command(ctx: click.Context, /, progress_json: str | None, **params: Any)
 def _run(ctx: click.Context, tracker: ProgressTracker, count: int | None, seed: int | None, scenario: str | None,
                 sinks: tuple[str, ...], options: tuple[str, ...], transforms: tuple[str, ...],
                 workers: int | None, executor: str | None, batch_size: int | None, as_of: str | None, stream: bool,
-                rate: float | None, duration: float | None, stream_clock: str | None, config_file: Path | None,
+                rate: float | None, duration: float | None, stream_clock: str | None, resumable: bool, resume: bool,
+                config_file: Path | None,
                 summary_json: Path | None, quiet: bool, debug: bool, count_alias: int | None = None) -> None:
     from datagen_kernel.cli.common import _host, parse_as_of
 
@@ -164,6 +171,8 @@ def _run(ctx: click.Context, tracker: ProgressTracker, count: int | None, seed: 
         duration=pick(duration, "duration", None),
         stream_clock=str(pick(stream_clock, "stream_clock", "now")),
         as_of=parse_as_of(str(as_of_value), defaults.timezone) if as_of_value else None,
+        resumable=resumable or resume,
+        resume=resume,
     )
     with signals.deferred_signals():  # SIGINT and SIGTERM: the same cleanup, at a safe point (engine/signals.py)
         try:
@@ -194,7 +203,7 @@ def _run(ctx: click.Context, tracker: ProgressTracker, count: int | None, seed: 
             _write_summary(summary_json, summary)
     if summary.interrupted:
         ctx.exit(signals.EXIT_CODES.get(summary.stopped_by or "SIGINT", 130))
-    check_delivered(summary)
+    check_delivered(summary, params.resumable)
 
 
 def _root_count(

@@ -18,6 +18,7 @@ from datagen_kernel.api.columnar import Batch, as_rows, column
 from datagen_kernel.api.errors import DatagenError, PluginError, ValidationFailed
 from datagen_kernel.api.executors import AppendStream, BlockResult
 from datagen_kernel.api.records import Records
+from datagen_kernel.api.resume import ResumeContext
 from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.schema import EntitySpec, Scope
 from datagen_kernel.api.serializers import Serializer
@@ -77,11 +78,11 @@ def open_serializers(plan: Plan, sinks: Sequence[Sink], *, prepare: bool = True
 
 
 def sink_context(plan: Plan, index: int, serializer: Serializer | None, task: int = 0, tasks: int = 1,
-                 role: str = "single", run_id: str = "") -> SinkContext:
+                 role: str = "single", run_id: str = "", resume: ResumeContext | None = None) -> SinkContext:
     """What route ``index``'s sink task ``task`` (of ``tasks``) is opened with."""
     route = plan.routes[index]
     entities = {n: plan.specs[n] for n in plan.specs if n in route.entities}
-    return SinkContext(plan.run, entities, plan.specs, route.label, serializer, task, tasks, role, run_id)
+    return SinkContext(plan.run, entities, plan.specs, route.label, serializer, task, tasks, role, run_id, resume)
 
 
 def prepare_serializers(plan: Plan, sinks: Sequence[Sink], serializers: Sequence[Serializer | None]) -> None:
@@ -110,13 +111,17 @@ class BlockProcessor:
         self._destinations: dict[tuple[int, str], str] = {}
         self.run_id = uuid.uuid4().hex
         """Unique to the run, the same in every process (``SinkContext.run_id``)."""
+        self.resume: ResumeContext | None = None
+        """A resumable run's context for the sink tasks (``SinkContext.resume``)."""
+        self.done: dict[tuple[str, int | None], frozenset[int]] = {}
+        """``--resume``: (phase, block) -> routes whose sink committed it already (not encoded for them)."""
 
     # -- Work ---------------------------------------------------------------------------------
     @property
     def spec(self) -> BlockWorkSpec:
         if self.plan.source is None:
             raise PluginError("this plan was not made by build_plan, so it cannot be rebuilt elsewhere")
-        return BlockWorkSpec(self.plan.source, self.run_id)
+        return BlockWorkSpec(self.plan.source, self.run_id, self.resume, self.done)
 
     @property
     def blocks(self) -> int:
@@ -125,8 +130,10 @@ class BlockProcessor:
     def process(self, phase: str, block: int | None) -> BlockResult:
         """Encoded batches of everything ``phase`` emits for ``block`` (None: global entities)."""
         out: BlockOutput = []
+        done = self.done.get((phase, block))
         for name, recs in self.prepared(phase, block):
-            out.extend(self.encode(name, recs))
+            routes = None if done is None else [i for i in self.plan.emitted[name] if i not in done]
+            out.extend(self.encode(name, recs, routes))
         return BlockResult(block, out)
 
     def append_streams(self) -> list[AppendStream]:
@@ -157,7 +164,8 @@ class BlockProcessor:
         sink = planned.sink_cls(planned.config)
         sink.run = self.plan.run
         sink.serializer = self.serializers[route]
-        sink.open(sink_context(self.plan, route, self.serializers[route], task, tasks, "task", self.run_id))
+        sink.open(sink_context(self.plan, route, self.serializers[route], task, tasks, "task", self.run_id,
+                               self.resume))
         return sink
 
     # -- the steps -----------------------------------------------------------------------------
@@ -269,6 +277,8 @@ class BlockWorkSpec:
 
     source: PlanSource
     run_id: str = ""
+    resume: ResumeContext | None = None
+    done: dict[tuple[str, int | None], frozenset[int]] | None = None
 
     def rebuild(self) -> BlockProcessor:
         _, plan = plan_from(self.source)
@@ -277,4 +287,6 @@ class BlockWorkSpec:
         processor = BlockProcessor(plan, sinks, serializers, plan.generate_globals())
         if self.run_id:
             processor.run_id = self.run_id
+        processor.resume = self.resume
+        processor.done = dict(self.done or {})
         return processor

@@ -69,6 +69,8 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     option_values = _resolve_options(reg, routes, scenario, transforms, executor, params, sources, problems)
     serializers = _serializers(reg, routes, option_values, problems)
     _check_namespaces(reg, set(option_values), sources, problems)
+    if not problems:  # the routes' options are resolved now
+        _check_resumable(params, routes, problems)
     if problems:
         raise ConfigError(problems)
 
@@ -121,6 +123,21 @@ def _check_params(params: RunParams, problems: list[str]) -> None:
 
 
 STREAM_CLOCKS = ("now", "replay")
+RESUMABLE_SINKS = "kafka and kafka-avro (preset exactly-once) and postgres"
+
+
+def _check_resumable(params: RunParams, routes: Sequence[PlannedRoute], problems: list[str]) -> None:
+    """Problems of a resumable run: a stream, or a sink that keeps no record of its blocks."""
+    if not (params.resumable or params.resume):
+        return
+    flag = "--resume" if params.resume else "--resumable"
+    if params.mode == "stream":
+        problems.append(f"{flag} cannot be used with --stream: a stream has no blocks to resume")
+        return
+    for route in routes:
+        problem = route.sink_cls(route.config).resume_problem()
+        if problem is not None:
+            problems.append(f"{flag}: --sink {route.route.text}: {problem} (resumable sinks: {RESUMABLE_SINKS})")
 
 
 def _check_as_of(as_of: datetime, defaults: RunDefaults, problems: list[str]) -> None:

@@ -35,6 +35,7 @@ from datagen_kernel.engine.blocks import (
 from datagen_kernel.engine.local import LocalExecutor
 from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.resume import BLOCK_HOOKS, ResumePlan, resume_plan
 
 ProgressFn = Callable[[str, str, int], None]
 """Called with (phase, entity, records) as batches are delivered."""
@@ -50,6 +51,7 @@ class Engine:
         self.tracker = progress if isinstance(progress, ProgressTracker) else ProgressTracker(progress)
         self.progress: ProgressFn = self.tracker
         self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
+        self.resume: ResumePlan | None = None
 
     def run(self) -> RunSummary:
         plan = self.plan
@@ -65,6 +67,10 @@ class Engine:
         try:
             prepare_serializers(plan, sinks, route_serializers)
             processor = BlockProcessor(plan, sinks, route_serializers, plan.generate_globals())
+            self.resume = resume_plan(self.host, plan, sinks, processor, summary)
+            if self.resume is not None and self.resume.complete:
+                ok = True
+                return summary
             phases = [p for p in self._phases(sinks) if plan.emitted_in(p)]
             encoded_globals = self._encode_globals(processor, phases)
             self._calm_collector()
@@ -152,7 +158,8 @@ class Engine:
         try:
             for index, (sink, ser) in enumerate(zip(sinks, serializers, strict=True)):
                 role = "coordinator" if index in coordinated else "single"
-                sink.open(sink_context(plan, index, ser, role=role, run_id=run_id))
+                resume = self.resume.context_for(index) if self.resume is not None else None
+                sink.open(sink_context(plan, index, ser, role=role, run_id=run_id, resume=resume))
                 opened.append(sink)
         except BaseException:
             for sink in opened:
@@ -166,13 +173,21 @@ class Engine:
         plan = self.plan
         if globals_ is not None:
             self._deliver(globals_, sinks, phase)
+            self._block_done(phase, None)
         if not plan.block_entities(phase):
             return
-        for result in executor.run(phase, range(plan.blocks)):
+        blocks = range(plan.blocks) if self.resume is None else self.resume.blocks_to_run(plan, phase)
+        for result in executor.run(phase, blocks):
             self._deliver(result, sinks, phase)
             if result.block is not None:
                 start, stop = plan.block_range(result.block)
                 self.tracker.block_done(stop - start)
+            self._block_done(phase, result.block)
+
+    @staticmethod
+    def _block_done(phase: str, block: int | None) -> None:
+        for hook in BLOCK_HOOKS:
+            hook(phase, block)
 
     def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
         signals.check()  # between blocks: a signal stops the run here, never inside a sink's write
@@ -319,7 +334,9 @@ def execute(host: PluginHost, plan: Plan, progress: ProgressFn | None = None) ->
     return Engine(host, plan, progress).run()
 
 
-def check_delivered(summary: RunSummary) -> None:
+def check_delivered(summary: RunSummary, resumable: bool = False) -> None:
+    """Raise ``DeliveryError`` unless every record was acknowledged; ``resumable``: the run can
+    be resumed (the hint says so)."""
     if summary.interrupted:
         return
     if summary.ok:
@@ -329,7 +346,9 @@ def check_delivered(summary: RunSummary) -> None:
     raise DeliveryError(
         f"{lost:,} of {summary.generated:,} generated records were not acknowledged by their sink"
         + (f": {detail}" if detail else ""),
-        hint="see the summary above; fix the destination and rerun with the same --seed",
+        hint="see the summary above; fix the destination, then run the same command with --resume: the blocks "
+        "committed are kept, the others written" if resumable else
+        "see the summary above; fix the destination and rerun with the same --seed",
     )
 
 

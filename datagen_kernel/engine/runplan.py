@@ -69,6 +69,12 @@ class RunParams:
     generated instants (the stream replays the history once, in time order; see engine/stream.py)."""
     executor: str = DEFAULT_EXECUTOR
     """Who runs the blocks (``--executor``); ``workers`` is its degree of parallelism."""
+    resumable: bool = False
+    """Resumable mode (``--resumable``): every sink commits each block with a mark of it
+    (``api.resume``), so that a failed or interrupted run can be resumed."""
+    resume: bool = False
+    """``--resume``: skip the blocks the sinks already committed for a run with the same
+    parameters (implies ``resumable``)."""
     count_flag: str = "--count"
     """How the user gave ``root_count`` (``--count``, a pack's alias such as ``--customers``),
     for messages."""

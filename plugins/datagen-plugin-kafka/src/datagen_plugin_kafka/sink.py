@@ -30,6 +30,11 @@ settled only when its transaction commits; a transaction that does not commit fa
 block's messages. The other presets are at-least-once: a block written again (a retry, a
 rerun) writes its messages again.
 
+Resumable runs (``datagen run --resumable`` / ``--resume``, preset ``exactly-once`` only):
+each block's transaction also carries the block's mark to the state topic (``state.py``), so
+the block's events and its mark are committed together or not at all; ``resume_state`` reads
+the marks back and the engine skips those blocks.
+
 Long-running use (stream mode): call ``write`` with small batches and ``poll`` between them;
 delivery reports are served on every ``write`` and ``poll``, and ``close`` flushes.
 """
@@ -55,12 +60,15 @@ from datagen_kernel.api import (
     Kind,
     Option,
     Record,
+    ResumeContext,
+    ResumeState,
     Sink,
     SinkContext,
     SinkError,
     UsageError,
     Values,
 )
+from datagen_plugin_kafka import state
 from datagen_kernel.api.options import without_credentials
 from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers
 from datagen_plugin_kafka.packed import Packed, as_list
@@ -154,6 +162,7 @@ class KafkaSink(Sink):
     serializer_name: str | None = "json"
     message_keys = True
     parallel_tasks = True  # one producer per process may write the same topics (as Connect's tasks)
+    resumable = True  # with the exactly-once preset (resume_problem)
     options = (
         Option("bootstrap_servers", "str", default_bootstrap,
                "Kafka bootstrap servers (default: $DATAGEN_KAFKA_BOOTSTRAP, else localhost:9092)."),
@@ -178,6 +187,9 @@ class KafkaSink(Sink):
                "librdkafka producer overrides as KEY=VALUE (e.g. linger.ms=50,compression.type=zstd).",
                validator=validate_overrides),
         Option("cloudevents", "bool", True, "Add CloudEvents 1.0 binary-mode headers (ce_*, content-type)."),
+        Option("state_topic", "str", state.STATE_TOPIC,
+               "Resumable runs (--resumable, --resume): the topic (after the prefix) of each block's commit mark.",
+               validator=lambda v: None if v and _TOPIC.match(v) else "expected a Kafka topic name"),
         Option("connect_timeout_s", "float", 5.0, "Seconds to reach the broker when the run starts.",
                minimum=0.5, maximum=300),
         Option("delivery_timeout_s", "float", 30.0,
@@ -219,6 +231,8 @@ class KafkaSink(Sink):
         self.timeout: float = float(given if given > 0 else self.config["delivery_timeout_s"])
         self._progress_at = time.monotonic()  # when a delivery report last came (or the queue was empty)
         self._progress_mark = 0
+        self._resume: ResumeContext | None = None
+        self._role = "single"
 
     # -- naming ------------------------------------------------------------------------------
     def topic_for(self, spec: EntitySpec) -> str:
@@ -275,6 +289,8 @@ class KafkaSink(Sink):
         self._entity_of = {t: s.name for t, s in topics.items()}
         self._topic_of = {s.name: t for t, s in topics.items()}
         self._route = context.route
+        self._resume = context.resume if self.transactional else None
+        self._role = context.role
         unknown = sorted(set(self.overrides) - set(context.all_entities))
         if unknown:
             raise SinkError(f"{self.name} sink: option topics names unknown entities {unknown}",
@@ -292,7 +308,12 @@ class KafkaSink(Sink):
             )
         if missing:
             self._create_topics(admin, {t: topics[t] for t in missing})
+        if self._resume is not None and self._role != "task" and self.state_topic() not in existing:
+            self._create_state_topic(admin)
         self._producer = producer
+        if self._resume is not None and self._role != "task" and not self._resume.started:
+            self._state_transaction("run", state.Mark("start", self._resume.key, self._route,
+                                                      params=self._resume.params, at=state.now()))
 
     def _new_producer(self, transactional_id: str | None = None) -> Producer:
         """A producer with the preset, the overrides and this sink's delivery callbacks."""
@@ -366,6 +387,24 @@ class KafkaSink(Sink):
             pending = {t for t in pending if t not in md.topics or md.topics[t].error is not None}
             if pending:
                 time.sleep(0.1)
+
+    def _create_state_topic(self, admin: AdminClient) -> None:
+        """The state topic: one partition (marks are read in order), compacted (a key per mark)."""
+        from confluent_kafka import KafkaError, KafkaException
+        from confluent_kafka.admin import NewTopic
+
+        topic = self.state_topic()
+        timeout = max(10.0, self.config["connect_timeout_s"])
+        new = NewTopic(topic, num_partitions=1, replication_factor=self.config["replication_factor"],
+                       config={"cleanup.policy": "compact"})
+        try:
+            admin.create_topics([new], operation_timeout=timeout, request_timeout=timeout)[topic].result(timeout + 5)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            if not (isinstance(err, KafkaError) and err.code() == KafkaError.TOPIC_ALREADY_EXISTS):
+                raise SinkError(f"{self.name} sink cannot create the state topic {topic}: {_reason(exc)}",
+                                hint=f"create it (1 partition, cleanup.policy=compact) and retry, or choose "
+                                f"another with -o {self.name}.state_topic=NAME") from None
 
     def write(self, batch: EncodedBatch) -> None:
         from confluent_kafka import KafkaException
@@ -487,6 +526,52 @@ class KafkaSink(Sink):
                  "topic_prefix": self.prefix, "plugins": plugin_versions()}
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+    # -- resumable runs ------------------------------------------------------------------------
+    def state_topic(self) -> str:
+        return self.prefix + (self.config.get("state_topic") or state.STATE_TOPIC)
+
+    def resume_problem(self) -> str | None:
+        if self.transactional:
+            return None
+        return (f"needs -o {self.name}.preset=exactly-once (each block's events and its commit mark "
+                "in one Kafka transaction)")
+
+    def resume_state(self, context: SinkContext) -> ResumeState:
+        """What the state topic holds of ``context.route``'s runs (committed marks only)."""
+        assert context.resume is not None
+        self._route = context.route
+        topic = self.state_topic()
+        conf = {"bootstrap.servers": self.config["bootstrap_servers"], **connection_settings(self.settings),
+                "logger": log}
+        timeout = float(self.config["connect_timeout_s"])
+        deadline = int(self.settings.get("transaction.timeout.ms", "60000")) / 1000 + 3 * timeout + 10
+        marks = state.read_marks(conf, topic, timeout, self._fence, deadline)
+        return state.state_of(marks, context.resume.key, context.route,
+                              f"topic {topic} on {self.config['bootstrap_servers']}")
+
+    def _fence(self, marks: list[state.Mark]) -> None:
+        """Abort what the transactions of these blocks (of this sink's run) left open."""
+        from confluent_kafka import KafkaException
+
+        blocks = {m.block for m in marks if m.type == "block" and m.route == self._route}
+        for block in sorted(blocks, key=lambda b: -1 if b is None else b):
+            with contextlib.suppress(KafkaException):
+                self._new_producer(self.transactional_id(block)).init_transactions(self.timeout)
+
+    def _state_transaction(self, name: str, mark: state.Mark) -> None:
+        """A start or complete mark, in a transaction of its own (``datagen-<run hash>-<route>-NAME``)."""
+        from confluent_kafka import KafkaException
+
+        try:
+            producer = self._new_producer(f"datagen-{self._run_hash()}-{self._route}-{name}")
+            producer.init_transactions(self.timeout)
+            producer.begin_transaction()
+            producer.produce(self.state_topic(), mark.value(), mark.key())
+            producer.commit_transaction(self.timeout)
+        except KafkaException as exc:
+            raise SinkError(f"{self.name} sink could not write the run's {mark.type} mark to the state topic "
+                            f"{self.state_topic()}: {_reason(exc)}") from None
+
     def begin_block(self, phase: str, block: int | None) -> None:
         from confluent_kafka import KafkaException
 
@@ -519,6 +604,9 @@ class KafkaSink(Sink):
         try:
             if self._fatal:
                 raise RuntimeError(self._fatal)
+            if self._resume is not None:  # the block's mark, committed with its events or not at all
+                mark = state.Mark("block", self._resume.key, self._route, phase, block, at=state.now())
+                producer.produce(self.state_topic(), mark.value(), mark.key())
             producer.commit_transaction(self.timeout + pending / FLUSH_RATE)
         except (KafkaException, RuntimeError) as exc:
             self._abort(f"transaction {self._txn_id} not committed: {_reason(exc)}")
@@ -548,6 +636,8 @@ class KafkaSink(Sink):
         for topic, n in left.items():
             self._sync_failed(topic, n, "no delivery report received before close")
         self._producer = None
+        if ok and not left and not self._fatal and self._resume is not None and self._role != "task":
+            self._state_transaction("run", state.Mark("complete", self._resume.key, self._route, at=state.now()))
 
     def _drain(self) -> None:
         """Wait for delivery reports while they come; fail (purge) what is left once the

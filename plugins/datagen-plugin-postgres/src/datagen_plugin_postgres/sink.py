@@ -24,6 +24,15 @@ commits them all (``COMMIT PREPARED``) and then adds the keys, foreign keys and 
 otherwise it rolls every one back (``ROLLBACK PREPARED``), drops the tables the run created
 and puts the foreign keys back. A run killed between the two leaves prepared transactions:
 ``SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'datagen-%'`` lists them.
+
+Resumable mode (``datagen run --resumable`` or ``--resume``, ``SinkContext.resume``): the
+setup (create, truncate, a row of ``_datagen_runs`` recording the run) is committed when the
+sink opens, and every block is committed in a transaction of its own together with its row of
+``_datagen_blocks`` (run key, route, phase, block, rows), so a block is in the tables exactly
+when its mark is. The keys, foreign keys and indexes a first load defers are recorded with
+the run and added by the close that completes it, which also sets ``finished_at``. A failed
+run keeps its committed blocks; ``--resume`` reads the marks (``resume_state``) and loads the
+others. Sink tasks in executor processes (``--executor dask``) are not resumable.
 """
 
 from __future__ import annotations
@@ -38,7 +47,17 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from datagen_kernel.api import EncodedBatch, EntitySpec, Option, Sink, SinkContext, SinkError
+from datagen_kernel.api import (
+    EncodedBatch,
+    EntitySpec,
+    Option,
+    ResumeContext,
+    ResumeState,
+    RunRecord,
+    Sink,
+    SinkContext,
+    SinkError,
+)
 from datagen_plugin_postgres.connection import check_url, connect, default_url, safe_url, where
 from datagen_plugin_postgres.ddl import COLUMNS_QUERY, TableDdl, qualified, quote, shape_problems, split_ddl
 from datagen_plugin_postgres.encoding import BINARY_HEADER, BINARY_TRAILER, ColumnPlan, column_plans
@@ -55,6 +74,10 @@ ANSWER_GRACE_S = 2.0
 given up on (its own statement timeout would have answered by then, had it been running)."""
 GID_PREFIX = "datagen-"
 """Prepared transactions of sink tasks are named ``datagen-RUN-ROUTE-TASK-ID-ROWS``."""
+RUNS_TABLE = "_datagen_runs"
+BLOCKS_TABLE = "_datagen_blocks"
+"""Resumable mode: the runs recorded in a schema, and the blocks each committed (block -1: the
+global entities)."""
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
@@ -62,6 +85,14 @@ def _check_schema(value: str) -> str | None:
     if not _IDENT.match(value) or len(value.encode()) > 63:
         return "expected a schema name: letters, digits and underscores, at most 63 bytes"
     return None
+
+
+class _Commit:
+    """A loader job of resumable mode: mark ``block`` of ``phase`` committed, and commit."""
+
+    def __init__(self, phase: str, block: int | None) -> None:
+        self.phase = phase
+        self.block = block
 
 
 class PostgresSink(Sink):
@@ -74,6 +105,7 @@ class PostgresSink(Sink):
     message_keys = False
     phase_barrier = False
     parallel_tasks = True
+    resumable = True
     """Tasks in executor processes each load over their own connection and prepare their
     transaction; the coordinator (the engine's own task) commits them all or none."""
     """No reader sees a row before the commit, and every batch of COPY statements goes parents
@@ -119,7 +151,7 @@ class PostgresSink(Sink):
         self._buffered_rows = 0
         self._loaded: Counter[str] = Counter()
         self._acked: Counter[str] = Counter()
-        self._jobs: queue.Queue[list[tuple[str, list[bytes], int]] | None] = queue.Queue(maxsize=4)
+        self._jobs: queue.Queue[list[tuple[str, list[bytes], int]] | _Commit | None] = queue.Queue(maxsize=4)
         self._loader: threading.Thread | None = None
         self._error: SinkError | None = None
         self._copy_sql: dict[str, str] = {}
@@ -129,6 +161,11 @@ class PostgresSink(Sink):
         self._task = 0
         self._route_key = ""
         self._watchdog = Watchdog(float(self.config["statement_timeout_s"]) + ANSWER_GRACE_S)
+        self._route = ""
+        self._resume: ResumeContext | None = None
+        self._committed: Counter[str] = Counter()  # resumable mode: rows of committed blocks
+        self._uncommitted: Counter[str] = Counter()
+        self._finish_sql = ""
 
     @classmethod
     def default_serializer(cls, config: Mapping[str, Any]) -> str:
@@ -152,6 +189,11 @@ class PostgresSink(Sink):
         self._run_id = context.run_id or uuid.uuid4().hex
         self._route_key = hashlib.sha256(context.route.encode()).hexdigest()[:8]  # a run may have 2 routes
         self._task = context.task
+        self._route = context.route
+        self._resume = context.resume
+        if self._resume is not None and self._role != "single":
+            raise SinkError("resumable runs (--resumable, --resume) cannot be loaded by sink tasks in executor "
+                            "processes (--executor dask)", hint="use --executor local (its --workers are fine)")
         if self._role != "single" and self.mode == "upsert":
             raise SinkError("if_exists=upsert cannot be loaded by sink tasks in executor processes (its staging "
                             "tables are temporary, which a prepared transaction cannot hold)",
@@ -161,11 +203,16 @@ class PostgresSink(Sink):
             with self._watchdog.guard(self._conn, "preparing the tables"):
                 if self._role == "task":
                     self._prepare_task()
+                elif self._resume is not None and self._resume.started:
+                    self._prepare_resumed(self._resume)
+                    self._conn.commit()
                 else:
                     if self._role == "coordinator":
                         self._check_two_phase()
                     self._prepare()
-                    if self._role == "coordinator":
+                    if self._resume is not None:
+                        self._record_run(self._resume)
+                    if self._role == "coordinator" or self._resume is not None:
                         self._conn.commit()  # the tasks' connections must see the tables, unlocked
         except psycopg.Error as exc:
             self._abandon()
@@ -228,18 +275,27 @@ class PostgresSink(Sink):
                 self._deferred[name] = split_ddl(spec, self._specs, schema)
         if self._deferred:  # one round trip, parents first
             conn.execute("\n".join(d.create for d in self._deferred.values()))
+        self._copy_statements(set(existing))
+
+    def _copy_statements(self, existing: set[str]) -> None:
+        """The COPY statement of each table (and the staging of upserts into existing ones)."""
+        conn = self._conn
+        assert conn is not None
+        schema = self.schema
         for name, spec in self._specs.items():
             plans = self._column_plans(spec)
             cols = ", ".join(quote(p.name) for p in plans)
             target = qualified(schema, spec.table_name)
             # FREEZE: rows of a table created or truncated in this transaction are written
             # frozen (no later hint-bit writes or freezing vacuum); no one else can see them first
-            fresh = (name not in existing or self.mode == "truncate") and self._role == "single"
+            fresh = ((name not in existing or self.mode == "truncate") and self._role == "single"
+                     and self._resume is None)  # FREEZE: only in the transaction that created or truncated
             options = (["FORMAT BINARY"] if self.format == "binary" else []) + (["FREEZE"] if fresh else [])
             fmt = f" ({', '.join(options)})" if options else ""
             if self.mode == "upsert" and name in existing:
                 stage = quote(f"datagen_stage_{spec.table_name}")
-                conn.execute(f"CREATE TEMP TABLE {stage} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
+                on_commit = "DROP" if self._resume is None else "DELETE ROWS"  # resumable: a commit per block
+                conn.execute(f"CREATE TEMP TABLE {stage} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT {on_commit}")
                 updates = ", ".join(f"{quote(p.name)} = EXCLUDED.{quote(p.name)}" for p in plans
                                     if p.name != spec.primary_key)
                 action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
@@ -252,6 +308,101 @@ class PostgresSink(Sink):
             else:
                 self._copy_sql[name] = f"COPY {target} ({cols}) FROM STDIN{fmt}"
             self._buffers[name] = []
+
+    # -- resumable mode ---------------------------------------------------------------------------
+    def resume_state(self, context: SinkContext) -> ResumeState:
+        """The runs ``_datagen_runs`` of the schema records for this route, and the blocks of
+        ``context.resume``'s run in ``_datagen_blocks``."""
+        import psycopg
+
+        assert context.resume is not None
+        where = f"table {self.schema}.{RUNS_TABLE} of {self._where()}"
+        conn = connect(self.config["url"], self.config["connect_timeout"])
+        try:
+            runs = qualified(self.schema, RUNS_TABLE)
+            if conn.execute("SELECT to_regclass(%s)", (runs,)).fetchone() in (None, (None,)):
+                return ResumeState(where=where)
+            records = [
+                RunRecord(key, params, finished is not None, str(started), "" if finished is None else str(finished))
+                for key, params, started, finished in conn.execute(
+                    f"SELECT run_key, params, started_at, finished_at FROM {runs} WHERE route = %s "
+                    "ORDER BY started_at DESC", (context.route,)).fetchall()
+            ]
+            run = next((r for r in records if r.key == context.resume.key), None)
+            committed: set[tuple[str, int | None]] = set()
+            if run is not None:
+                for phase, block in conn.execute(
+                        f"SELECT phase, block FROM {qualified(self.schema, BLOCKS_TABLE)} "
+                        "WHERE run_key = %s AND route = %s", (run.key, context.route)).fetchall():
+                    committed.add((phase, None if block < 0 else block))
+            latest = next((r for r in records if not r.complete), None)
+            return ResumeState(run, committed, latest, where)
+        except psycopg.Error as exc:
+            raise self._db_error(exc, "reading the state of resumable runs") from None
+        finally:
+            conn.close()
+
+    def _record_run(self, resume: ResumeContext) -> None:
+        """A new resumable run: its row of ``_datagen_runs`` (and no block yet), in the setup."""
+        from psycopg.types.json import Jsonb
+
+        conn = self._conn
+        assert conn is not None
+        self._create_state_tables()
+        self._finish_sql = "\n".join(self._after_load())
+        runs, blocks = qualified(self.schema, RUNS_TABLE), qualified(self.schema, BLOCKS_TABLE)
+        conn.execute(f"DELETE FROM {blocks} WHERE run_key = %s AND route = %s", (resume.key, self._route))
+        conn.execute(
+            f"INSERT INTO {runs} (run_key, route, params, finish_sql) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (run_key, route) DO UPDATE SET params = EXCLUDED.params, finish_sql = EXCLUDED.finish_sql, "
+            "started_at = now(), finished_at = NULL",
+            (resume.key, self._route, Jsonb(dict(resume.params)), self._finish_sql))
+
+    def _create_state_tables(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {qualified(self.schema, RUNS_TABLE)} (run_key text NOT NULL, "
+            "route text NOT NULL, params jsonb NOT NULL, finish_sql text NOT NULL DEFAULT '', "
+            "started_at timestamptz NOT NULL DEFAULT clock_timestamp(), finished_at timestamptz, "
+            "PRIMARY KEY (run_key, route));\n"
+            f"CREATE TABLE IF NOT EXISTS {qualified(self.schema, BLOCKS_TABLE)} (run_key text NOT NULL, "
+            "route text NOT NULL, phase text NOT NULL, block integer NOT NULL, rows bigint NOT NULL, "
+            "committed_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
+            "PRIMARY KEY (run_key, route, phase, block))")
+
+    def _prepare_resumed(self, resume: ResumeContext) -> None:
+        """``--resume`` of a run an earlier attempt began: its tables are there, keep their rows."""
+        conn = self._conn
+        assert conn is not None
+        conn.execute("SET client_min_messages = warning")
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+        row = conn.execute(f"SELECT finish_sql FROM {qualified(self.schema, RUNS_TABLE)} "
+                           "WHERE run_key = %s AND route = %s", (resume.key, self._route)).fetchone()
+        if row is None:
+            raise SinkError(f"the record of run {resume.key} in {self.schema}.{RUNS_TABLE} vanished while resuming")
+        self._finish_sql = str(row[0])
+        self._copy_statements(set(self._specs))
+
+    def _commit_block(self, mark: _Commit) -> None:
+        """Loader thread, resumable mode: the block's mark, then commit the block's rows with it."""
+        conn = self._conn
+        assert conn is not None and self._resume is not None
+        rows = sum(self._uncommitted.values())
+        conn.execute(f"INSERT INTO {qualified(self.schema, BLOCKS_TABLE)} (run_key, route, phase, block, rows) "
+                     "VALUES (%s, %s, %s, %s, %s)",
+                     (self._resume.key, self._route, mark.phase, -1 if mark.block is None else mark.block, rows))
+        conn.commit()
+        self._committed.update(self._uncommitted)
+        self._uncommitted.clear()
+
+    def end_block(self, phase: str, block: int | None) -> None:
+        """Resumable mode: the block's rows and its mark are committed together (by the loader)."""
+        if self._resume is None or self._conn is None:
+            return
+        self._raise_loader_error()
+        self._dispatch()
+        self._put(_Commit(phase, block))
 
     def _check_two_phase(self) -> None:
         conn = self._conn
@@ -351,7 +502,7 @@ class PostgresSink(Sink):
         if job:
             self._put(job)
 
-    def _put(self, job: list[tuple[str, list[bytes], int]] | None) -> None:
+    def _put(self, job: list[tuple[str, list[bytes], int]] | _Commit | None) -> None:
         while True:
             if self._error is not None and job is not None:
                 self._raise_loader_error()
@@ -368,8 +519,9 @@ class PostgresSink(Sink):
         self._dispatch()
         self._jobs.join()
         self._raise_loader_error()
+        loaded = self._loaded if self._resume is None else self._committed  # resumable: once committed
         for name in self._specs:  # the coordinator's stats also hold what its tasks acknowledged
-            counted = self._loaded[name] - self._acked[name]
+            counted = loaded[name] - self._acked[name]
             if counted:
                 self._acked[name] += counted
                 self.stats.ack(name, counted)
@@ -385,7 +537,10 @@ class PostgresSink(Sink):
                     return
                 if self._error is None:
                     with self._watchdog.guard(self._conn, "loading"):
-                        self._load(job)
+                        if isinstance(job, _Commit):
+                            self._commit_block(job)
+                        else:
+                            self._load(job)
             except psycopg.Error as exc:
                 self._error = self._db_error(exc, "loading")
             except SinkError as exc:
@@ -419,13 +574,15 @@ class PostgresSink(Sink):
                         f"PostgreSQL counted {copied} rows for {self._table(name)} where {count} were sent"
                     )
                 self._loaded[name] += copied
+                if self._resume is not None:
+                    self._uncommitted[name] += copied
 
     # -- close: finish the tables and commit, or roll back -------------------------------------
     def close(self, ok: bool) -> None:
         import psycopg
 
         if self._loader is not None:
-            if not ok:
+            if not ok and self._resume is None:  # resumable: the blocks queued whole still commit
                 self._error = self._error or SinkError("run failed")
             if self._loader.is_alive():
                 self._put(None)
@@ -440,6 +597,9 @@ class PostgresSink(Sink):
             return
         if self._role == "coordinator":
             self._close_coordinator(conn, ok)
+            return
+        if self._resume is not None:
+            self._close_resumable(conn, ok)
             return
         try:
             if not ok or self._error is not None:
@@ -561,6 +721,41 @@ class PostgresSink(Sink):
         finally:
             conn.close()
 
+    def _close_resumable(self, conn: psycopg.Connection[Any], ok: bool) -> None:
+        """Resumable mode: the committed blocks stay; a successful run adds what the first load
+        deferred (keys, foreign keys, indexes) and is marked complete, in one transaction."""
+        import psycopg
+
+        try:
+            with contextlib.suppress(psycopg.Error):  # what the last, unfinished block sent
+                conn.rollback()
+            self.flush_committed()
+            if not ok or self._error is not None:
+                if ok and self._error is not None:
+                    raise self._error
+                return
+            try:
+                if self._finish_sql:
+                    conn.execute(self._finish_sql)
+                assert self._resume is not None
+                conn.execute(f"UPDATE {qualified(self.schema, RUNS_TABLE)} SET finished_at = clock_timestamp(), "
+                             "finish_sql = '' WHERE run_key = %s AND route = %s", (self._resume.key, self._route))
+                conn.commit()
+            except psycopg.Error as exc:
+                raise SinkError(f"every block is committed, but completing the run (keys, foreign keys, indexes) "
+                                f"failed: {self._db_error(exc, 'completing the run').message}",
+                                hint="fix the cause and run the same command with --resume to complete it") from None
+        finally:
+            conn.close()
+
+    def flush_committed(self) -> None:
+        """Acknowledge the rows of every block committed so far (resumable mode)."""
+        for name in self._specs:
+            counted = self._committed[name] - self._acked[name]
+            if counted > 0:
+                self._acked[name] += counted
+                self.stats.ack(name, counted)
+
     def _after_load(self) -> list[str]:
         deferred = list(self._deferred.values())
         return [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
@@ -628,6 +823,8 @@ class PostgresSink(Sink):
         table = getattr(diag, "table_name", None)
         text = primary + (f" ({detail})" if detail else "")
         user = self._user()
+        if self._resume is not None:
+            return self._resumable_error(exc, doing, text)
         if isinstance(exc, errors.InsufficientPrivilege):
             return SinkError(
                 f"PostgreSQL user {user!r} lacks a privilege while {doing} in schema {self.schema!r}: {text}",
@@ -658,6 +855,17 @@ class PostgresSink(Sink):
             return SinkError(f"lost the connection to PostgreSQL while {doing}: {text}; nothing was committed",
                              hint="check the server, then rerun with the same --seed")
         return SinkError(f"PostgreSQL error while {doing}: {text}; nothing was committed")
+
+    def _resumable_error(self, exc: Exception, doing: str, text: str) -> SinkError:
+        """Resumable mode: the blocks committed so far stay; say so, and how to go on."""
+        from psycopg import errors
+
+        lost = isinstance(exc, errors.AdminShutdown | errors.CrashShutdown | errors.CannotConnectNow) or (
+            isinstance(exc, errors.OperationalError | errors.InterfaceError) and not getattr(exc, "sqlstate", None))
+        what = "lost the connection to PostgreSQL" if lost else "PostgreSQL error"
+        return SinkError(f"{what} while {doing}: {text}; the blocks committed before stay committed "
+                         f"({self.schema}.{BLOCKS_TABLE})",
+                         hint="fix the cause, then run the same command with --resume to load the other blocks")
 
     def _user(self) -> str:
         from datagen_plugin_postgres.connection import conninfo
