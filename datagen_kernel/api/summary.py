@@ -34,6 +34,8 @@ class RunSummary:
     """The run's time zone (``RunInfo.timezone``), by name."""
     delivery: dict[str, str] = field(default_factory=dict)
     """Per sink (route label): the delivery guarantee it gave, as its ``Sink.delivery()`` says."""
+    transforms: dict[str, Any] = field(default_factory=dict)
+    """Per enabled transform that reports one (``Transform.finish``): what it did (e.g. counts)."""
 
     @property
     def generated(self) -> int:
@@ -65,4 +67,5 @@ class RunSummary:
             "errors": self.errors,
             "stopped_by": self.stopped_by,
             "delivery": self.delivery,
+            "transforms": self.transforms,
         }

@@ -15,7 +15,7 @@ from datagen_kernel.api.schema import EntitySpec, to_json_schema
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.jsonlines import LineEncoder
-from datagen_kernel.codecs.text import to_text_values
+from datagen_kernel.codecs.text import raw_default, to_text_values
 
 
 class JsonSerializer(Serializer):
@@ -58,7 +58,8 @@ class JsonSerializer(Serializer):
         """All records as JSON Lines (each followed by a newline), in one buffer.
 
         Built column by column (``datagen_kernel.jsonlines``), in the entity's field order.
-        Records that do not hold exactly the entity's fields are written as they are.
+        Records that do not hold exactly the entity's fields are written as they are; a ``Raw``
+        value is written as the JSON of what it wraps.
         """
         if not records:
             return b""
@@ -70,4 +71,4 @@ class JsonSerializer(Serializer):
         if lines is not None:
             return lines
         rows = to_text_values(entity, as_rows(records), tz)
-        return b"".join(self._dumps(r) + b"\n" for r in rows)
+        return b"".join(orjson.dumps(r, default=raw_default) + b"\n" for r in rows)

@@ -137,7 +137,7 @@ def _renderer(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered
 
 def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
     """Per-value conversion of one column (what the fast renderers decline)."""
-    from datagen_kernel.codecs.text import to_text_values
+    from datagen_kernel.codecs.text import raw_default, to_text_values
 
     spec = EntitySpec(name="column", kind=Kind.REFERENCE, fields=(field,), primary_key=field.name)
 
@@ -145,7 +145,7 @@ def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]
         if isinstance(values, np.ndarray):
             values = values.tolist()
         rows = to_text_values(spec, [{field.name: v} for v in values], tz)
-        texts = [orjson.dumps(r[field.name]) for r in rows]
+        texts = [orjson.dumps(r[field.name], default=raw_default) for r in rows]
         flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         return Rendered(right_aligned(flat, lengths), False)

@@ -33,6 +33,7 @@ from datagen_kernel.engine.blocks import (
 from datagen_kernel.engine.local import LocalExecutor
 from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.engine.plugins import PluginHost
+from datagen_kernel.engine.transforms import TransformCollector
 
 ProgressFn = Callable[[str, str, int], None]
 """Called with (phase, entity, records) as batches are delivered."""
@@ -46,6 +47,7 @@ class Engine:
         self.plan = plan
         self.progress = progress or (lambda phase, entity, n: None)
         self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
+        self.collector = TransformCollector(plan)
 
     def run(self) -> RunSummary:
         plan = self.plan
@@ -100,6 +102,7 @@ class Engine:
             for sink, route in zip(sinks, plan.routes, strict=True):
                 summary.errors.extend(f"{route.label}: {e}" for e in sink.stats.errors)
             summary.errors.extend(close_errors)
+            summary.transforms = self.collector.finish(ok and summary.ok, summary.errors)
             # a lifecycle plugin must not hide the run's own outcome
             with contextlib.suppress(Exception):
                 self.host.run_end(run=plan.run, summary=summary)
@@ -160,6 +163,8 @@ class Engine:
 
     def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
         plan = self.plan
+        if result.side:
+            self.collector.collect(result.side)
         for index, entity, count, reason in result.failures:
             self.generated[index][entity] += count
             sinks[index].stats.fail(entity, count, reason)
