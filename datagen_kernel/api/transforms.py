@@ -131,7 +131,7 @@ class PayloadBatch:
     by position; ``value(i)`` is a message's encoded bytes. The methods change the batch:
     ``set_value`` (other bytes, or None for a null value: a Kafka tombstone, where the sink
     ``null_values``), ``add_header`` (where the sink takes ``record_headers``),
-    ``duplicate`` and ``move``. ``unencodable``: positions whose record the serializer could
+    ``duplicate``, ``move`` and ``drop``. ``unencodable``: positions whose record the serializer could
     not write (a ``Raw`` value it cannot represent), with the reason; each must get a value.
     """
 
@@ -230,6 +230,15 @@ class PayloadBatch:
         columns: tuple[list[Any], ...] = (self._values, self._rows, self._label_list, self._headers, self._problems)
         for column in columns:
             column.insert(to, column.pop(i))
+        self.changed = self.reordered = True
+
+    def drop(self, i: int) -> None:
+        """Message ``i`` removed (e.g. one this sink cannot carry)."""
+        self._lists()
+        columns: tuple[list[Any], ...] = (self._values or [], self._rows, self._label_list, self._headers,
+                                          self._problems)
+        for column in columns:
+            column.pop(i)
         self.changed = self.reordered = True
 
     def _lists(self) -> None:
