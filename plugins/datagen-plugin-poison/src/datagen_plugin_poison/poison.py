@@ -95,7 +95,9 @@ def _fields(spec: EntitySpec) -> dict[str, Any]:
     """The fields each kind works on (None where the entity has none)."""
     fk = {f.field for f in spec.foreign_keys}
     keys = {spec.primary_key, spec.message_key, *fk}
-    required = [f.name for f in spec.fields if not f.nullable and f.name not in keys]
+    # event times stay: a sink derives message attributes from them (CloudEvents ce_time)
+    required = [f.name for f in spec.fields if not f.nullable and f.name not in keys
+                and not isinstance(f.type, Timestamp)]
     return {
         "time": next((f.name for f in spec.fields if isinstance(f.type, Timestamp) and not f.nullable), None),
         "amount": next((f.name for f in spec.fields if isinstance(f.type, Decimal) and not f.nullable), None),
