@@ -226,3 +226,29 @@ def test_raw_round_trip_helpers() -> None:
     assert unwrap(Raw(3)) == 3 and unwrap(3) == 3
     assert has_raw({"a": Raw(1)}) and not has_raw({"a": 1})
     assert unwrapped({"a": Raw(1), "b": 2}) == {"a": 1, "b": 2}
+
+
+def test_a_few_raw_values_in_a_column_give_the_lines_the_general_path_gives() -> None:
+    import datetime as dt
+
+    from datagen_kernel.codecs.json import JsonSerializer
+    from datagen_kernel.codecs.text import raw_default, to_text_values
+    from datagen_kernel.testing.pack import _CONFORMANCE_OWNER as OWNER
+
+    tz = dt.timezone(dt.timedelta(hours=-3))
+    base = {"owner_id": "6ffea1d9-118c-442a-b488-a600af840a48", "name": 'Zé "Q", ç', "tier": "GOLD",
+            "balance": 123456, "score": 7, "ratio": 0.5, "active": True, "born_on": dt.date(1990, 5, 17),
+            "created_at": 1_700_000_000_123, "nickname": None, "address": {"street": "R. A", "city": "SP"}}
+    records = [dict(base, score=i) for i in range(40)]
+    records[3]["balance"] = Raw("1.234,56")
+    records[5]["created_at"] = Raw("yesterday")
+    records[5]["name"] = Raw(42)
+    records[9]["score"] = Raw(None)
+    records[9]["extra"] = Raw([1, 2])
+    del records[11]["tier"]
+    ser = JsonSerializer({})
+    ser.timezone = tz
+    lines = ser.encode(OWNER, records).tolist()
+    expected = [orjson.dumps(r, default=raw_default) for r in to_text_values(OWNER, records, tz)]
+    assert lines == expected
+    assert orjson.loads(lines[3])["balance"] == "1.234,56" and orjson.loads(lines[9])["score"] is None

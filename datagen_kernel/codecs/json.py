@@ -70,5 +70,20 @@ class JsonSerializer(Serializer):
         lines = encoder.encode(records)
         if lines is not None:
             return lines
-        rows = to_text_values(entity, as_rows(records), tz)
-        return b"".join(orjson.dumps(r, default=raw_default) + b"\n" for r in rows)
+        rows = as_rows(records)
+        names = set(entity.field_names)
+        odd = [i for i, r in enumerate(rows) if len(r) != len(names) or not names.issuperset(r)]
+        if not odd or len(odd) == len(rows):
+            return self._general_lines(entity, rows, tz)
+        # most records hold the entity's fields: those go the fast way, the others one by one
+        odd_set = set(odd)
+        fitting = encoder.encode([r for i, r in enumerate(rows) if i not in odd_set])
+        if fitting is None:
+            return self._general_lines(entity, rows, tz)
+        fast = iter(fitting.splitlines(keepends=True))
+        slow = iter(self._general_lines(entity, [rows[i] for i in odd], tz).splitlines(keepends=True))
+        return b"".join(next(slow) if i in odd_set else next(fast) for i in range(len(rows)))
+
+    @staticmethod
+    def _general_lines(entity: EntitySpec, rows: Sequence[Record], tz: dt.tzinfo) -> bytes:
+        return b"".join(orjson.dumps(r, default=raw_default) + b"\n" for r in to_text_values(entity, rows, tz))
