@@ -131,7 +131,8 @@ def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
 
 def _row(spec: EntitySpec, record: Mapping[str, Any], kind: str, action: str, block: int | None,
          changed: dict[str, Any] | None = None, original: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"entity": spec.name, "key": record.get(spec.primary_key), "kind": kind, "action": action,
+    return {"entity": spec.name, "key": record.get(spec.primary_key), "message_key": record.get(spec.message_key),
+            "kind": kind, "action": action,
             "block": block, "changed": {} if changed is None else changed,
             "original": {} if original is None else original}
 
