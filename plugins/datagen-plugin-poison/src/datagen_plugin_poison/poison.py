@@ -221,17 +221,20 @@ def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: Transform
             if kind == "late":
                 moves.append((i, int(rng.integers(20, 200))))
     texts.flush(ctx.run.timezone)
+    # added records follow the record at their anchor position (whatever moved meanwhile)
+    follows: dict[int, list[dict[str, Any]]] = {}
+    for after, copy in inserts:
+        follows.setdefault(id(out[min(after, n - 1)]), []).append(copy)
     for at, by in sorted(moves, reverse=True):
         item = out.pop(at)
         out.insert(min(len(out), at + by), item)
-    positions = {id(r): p for p, r in enumerate(out)}
-    for after, copy in sorted(inserts, key=lambda x: x[0], reverse=True):
-        anchor = records[min(after, n - 1)]
-        at = positions.get(id(anchor))
-        if at is None:  # the anchor was changed: insert at the same position
-            at = min(after, len(out) - 1)
-        out.insert(at + 1, copy)
-    return out
+    if not follows:
+        return out
+    result: list[dict[str, Any]] = []
+    for record in out:
+        result.append(record)
+        result.extend(follows.get(id(record), ()))
+    return result
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -293,12 +296,46 @@ def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
                 batch.drop(i)
                 continue
             batch.set_value(i, None)
+        elif avro and kind == "schema_evolution":
+            version, value = _evolved(batch, batch.records[i])
+            batch.set_value(i, value)
+            row["schema_id"] = version
         elif avro and (i in batch.unencodable or kind in ("malformed", "nulls")):
             batch.set_value(i, _undecodable(batch.value(i) or b"", zlib.crc32(str(row["key"]).encode())))
             row["payload"] = "undecodable"
         if batch.record_headers:
             batch.add_header(i, HEADER, kind.encode())
         ctx.emit(row)
+
+
+_EVOLVED: dict[tuple[str, str, str], tuple[int, Any]] = {}
+"""Per process: (registry, subject, entity) -> the second schema version's id and its codec."""
+
+
+def _evolved(batch: PayloadBatch, record: Mapping[str, Any]) -> tuple[int, bytes]:
+    """The record written with the entity's second schema version (the new optional field), which
+    is registered under the subject (compatibility BACKWARD) the first time a process needs it."""
+    from confluent_kafka.schema_registry import Schema
+    from datagen_plugin_avro.codec import EntityCodec, wire_header  # type: ignore[import-untyped]
+
+    from datagen_kernel.api import Field
+
+    serializer: Any = batch.serializer
+    spec = batch.entity
+    subject = serializer.subject(spec, batch.destination)
+    cache_key = (serializer.url, subject, spec.name)
+    found = _EVOLVED.get(cache_key)
+    if found is None:
+        evolved = spec.with_fields(Field(NEW_FIELD, String(32), nullable=True,
+                                         doc="Added part-way through the stream (poison: schema_evolution)."))
+        codec = EntityCodec(evolved)
+        client = serializer._registry()
+        client.set_compatibility(subject_name=subject, level="BACKWARD")
+        version_id = int(client.register_schema(subject, Schema(codec.schema_str, "AVRO")))
+        found = _EVOLVED[cache_key] = (version_id, (codec, wire_header(version_id)))
+    version_id, (codec, header) = found
+    plain = {k: (v.value if v.__class__ is Raw else v) for k, v in record.items()}
+    return version_id, bytes(codec.encode([plain], header)[0])
 
 
 def _undecodable(value: bytes, i: int) -> bytes:
