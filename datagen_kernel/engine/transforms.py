@@ -164,7 +164,7 @@ class PayloadStage:
         """The batch, its labelled records written apart or through the payload stages."""
         route = self.plan.routes[index]
         if labels and type(sink).labelled_apart:
-            return self._apart(sink, ser, spec, list(recs), labels, destination, keys)
+            return self._apart(index, sink, ser, spec, as_rows(recs), labels, destination, keys, table)
         payload = None
         problems: dict[int, str] = {}
         if ser is not None:
@@ -177,20 +177,7 @@ class PayloadStage:
             return batch
         view = PayloadBatch(spec, route.route.sink, route.label, ser, destination, recs, payload, labels,
                             problems, type(sink).null_values, type(sink).record_headers)
-        for transform, options in stages:
-            ctx = TransformContext(self.plan.run, transform.name, None, options)
-            assert transform.payload is not None
-            try:
-                transform.payload(view, ctx)
-            except DatagenError:
-                raise
-            except Exception as exc:
-                raise PluginError(
-                    f"transform {transform.name!r} failed on a batch of {spec.name!r} for sink {route.label!r}: "
-                    f"{type(exc).__name__}: {exc}",
-                    hint="this is a bug in the plugin providing it; rerun with --debug for the traceback",
-                ) from exc
-            table.emit(ctx)
+        self._run(stages, view, table)
         if not view.changed:
             self._check(spec, ser, recs, problems, [t.name for t, _ in stages])
             batch = EncodedBatch(spec.name, len(recs), payload, keys(sink, spec, recs), sink.headers(spec, recs))
@@ -208,6 +195,23 @@ class PayloadStage:
         batch.nulls = [i for i, v in enumerate(values) if v is None] or None
         batch.record_headers = {i: list(h) for i, h in enumerate(headers) if h} or None
         return batch
+
+    def _run(self, stages: list[tuple[Transform, Mapping[str, Any]]], view: PayloadBatch, table: LabelTable) -> None:
+        """The payload stage of each transform on ``view``; an error names the transform."""
+        for transform, options in stages:
+            ctx = TransformContext(self.plan.run, transform.name, None, options)
+            assert transform.payload is not None
+            try:
+                transform.payload(view, ctx)
+            except DatagenError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"transform {transform.name!r} failed on a batch of {view.entity.name!r} for sink "
+                    f"{view.route!r}: {type(exc).__name__}: {exc}",
+                    hint="this is a bug in the plugin providing it; rerun with --debug for the traceback",
+                ) from exc
+            table.emit(ctx)
 
     @staticmethod
     def _check(spec: EntitySpec, ser: Serializer | None, rows: Sequence[Record], problems: Mapping[int, str],
@@ -262,22 +266,33 @@ class PayloadStage:
                 problems[i] = f"{type(exc).__name__}: {exc}"
         return Values.of(values), problems
 
-    def _apart(self, sink: Sink, ser: Serializer | None, spec: EntitySpec, rows: list[Record],
-               labels: dict[int, Label], destination: str, keys: KeysFn) -> EncodedBatch:
-        """The unlabelled records as usual, then the labelled ones as JSON (``EncodedBatch.rest``)."""
+    def _apart(self, index: int, sink: Sink, ser: Serializer | None, spec: EntitySpec, rows: list[Record],
+               labels: dict[int, Label], destination: str, keys: KeysFn, table: LabelTable) -> EncodedBatch:
+        """The unlabelled records as usual; the labelled ones as JSON in a batch of their own
+        (``EncodedBatch.rest``, ``labelled``), after the payload stages saw them."""
         from datagen_kernel.codecs.json import JsonSerializer
 
         kept = [r for i, r in enumerate(rows) if i not in labels]
-        apart = [rows[i] for i in sorted(labels)]
+        order = sorted(labels)
+        apart = [rows[i] for i in order]
         payload = None
         if ser is not None:
             payload = self.serialize(ser, spec, kept, destination) if kept else Values.of([])
         batch = EncodedBatch(spec.name, len(kept), payload, keys(sink, spec, kept) if kept else None,
                              sink.headers(spec, kept) if kept else None)
-        as_json = JsonSerializer({"utc": True})
-        batch.rest = EncodedBatch(spec.name, len(apart), as_json.encode(spec, apart, destination),
-                                  labels={n: labels[i].label for n, i in enumerate(sorted(labels))},
-                                  labelled=True)
+        route = self.plan.routes[index]
+        values = JsonSerializer({"utc": True}).encode(spec, apart, destination)
+        view = PayloadBatch(spec, route.route.sink, route.label, None, destination, apart, values,
+                            {n: labels[i] for n, i in enumerate(order)}, {}, False, False)
+        self._run(self.stages(spec), view, table)
+        if view.changed:
+            json_values, _, label_list, _, _ = view.parts()
+            values = Values.of([b"null" if v is None else v for v in json_values])
+            marks = {n: lab.label for n, lab in enumerate(label_list) if lab is not None}
+        else:
+            marks = {n: labels[i].label for n, i in enumerate(order)}
+        if len(values):
+            batch.rest = EncodedBatch(spec.name, len(values), values, labels=marks, labelled=True)
         return batch
 
 
