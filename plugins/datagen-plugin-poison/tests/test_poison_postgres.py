@@ -27,7 +27,8 @@ def test_every_kind_in_postgres_goes_to_rejected_tables(postgres_url: str, tmp_p
     assert clean.exit_code == 0, clean.output
     args = ["run", "-q", "--customers", "150", "--sink", "postgres", "--transform", "poison",
             "-o", "poison.entities=score", "-o", f"poison.manifest={tmp_path / 'm.jsonl'}",
-            "-o", f"postgres.url={postgres_url}", "-o", f"postgres.schema={schema}", "-o", "postgres.if_exists=truncate",
+            "-o", f"postgres.url={postgres_url}", "-o", f"postgres.schema={schema}",
+            "-o", "postgres.if_exists=truncate",
             "--summary-json", str(tmp_path / "s.json"), *rates]
     for _ in range(2):  # the second run truncates what the first left, rejected rows too
         result = cli(args)
