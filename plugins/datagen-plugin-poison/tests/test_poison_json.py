@@ -65,7 +65,7 @@ def test_every_kind_in_the_bank_as_json_same_with_workers_and_batch_size(tmp_pat
     outs = []
     for workers, batch in (("1", "10000"), ("2", "333")):
         out = tmp_path / f"{workers}-{batch}"
-        summary = _run(cli, out, "--customers", "150", "--transform", "poison", "--workers", workers,
+        summary = _run(cli, out, "--customers", "100", "--transform", "poison", "--workers", workers,
                        "--batch-size", batch, *rates)
         outs.append((out, summary))
     (a, sa), (b, sb) = outs
@@ -88,10 +88,23 @@ def test_every_kind_in_the_bank_as_json_same_with_workers_and_batch_size(tmp_pat
             (name,) = row["original"]
             assert name not in record or record[name] is None
     clean = tmp_path / "clean"
-    _run(cli, clean, "--customers", "150")
-    restored = restore((a / "transaction.jsonl").read_bytes().splitlines(), tx, "transaction_id")
-    expected = (orjson.loads(x) for x in (clean / "transaction.jsonl").read_bytes().splitlines())
-    assert canonical(restored) == canonical(expected)
+    _run(cli, clean, "--customers", "100")
+    quality = tmp_path / "data-quality"
+    _run(cli, quality, "--customers", "100", "--scenario", "data-quality")
+    specs = make_plugin_host().registry.entity_specs()
+    for poisoned in (a, quality):  # every kind at 3%, and the scenario's rates
+        pills = manifest(poisoned / "datagen-poison.jsonl")
+        assert {r["entity"] for r in pills} <= {n for n, s in specs.items() if s.kind.value == "event"}
+        assert {"transaction", "card_transaction", "installment"} <= {r["entity"] for r in pills}
+        for name, spec in specs.items():
+            lines = (poisoned / f"{name}.jsonl").read_bytes().splitlines()
+            clean_lines = (clean / f"{name}.jsonl").read_bytes().splitlines()
+            rows_of = [r for r in pills if r["entity"] == name]
+            if not rows_of:
+                assert lines == clean_lines, name
+                continue
+            restored = restore(lines, rows_of, spec.primary_key)
+            assert canonical(restored) == canonical(orjson.loads(x) for x in clean_lines), name
 
 
 def test_describe_lists_every_kind_and_the_scenario_sets_documented_rates() -> None:
