@@ -252,3 +252,49 @@ def test_a_few_raw_values_in_a_column_give_the_lines_the_general_path_gives() ->
     expected = [orjson.dumps(r, default=raw_default) for r in to_text_values(OWNER, records, tz)]
     assert lines == expected
     assert orjson.loads(lines[3])["balance"] == "1.234,56" and orjson.loads(lines[9])["score"] is None
+
+
+def test_the_payload_stage_duplicates_moves_and_drops_messages_keys_following(toy_host) -> None:  # type: ignore[no-untyped-def]
+    def label_every_fifth(spec, records, ctx):  # type: ignore[no-untyped-def]
+        out = []
+        for i, r in enumerate(records):
+            if i % 5 == 0:
+                r = dict(r)
+                ctx.label(r, "fifth")
+            out.append(r)
+        return out
+
+    def reshape(batch: PayloadBatch, ctx) -> None:  # type: ignore[no-untyped-def]
+        labelled = sorted(batch.labels)
+        if not labelled:
+            return
+        first = labelled[0]
+        batch.duplicate(first)                     # a copy right after it
+        batch.move(first, len(batch) - 1)          # the original delayed to the end
+        batch.drop(0 if first else 1)              # one message gone
+        batch.set_value(len(batch) - 1, b"corrupt")
+
+    class Reshaper:
+        @hookimpl
+        def datagen_register_transforms(self, register):  # type: ignore[no-untyped-def]
+            register(Transform("reshape", label_every_fifth, "Reshapes batches.", entities=["score"],
+                               payload=reshape))
+
+        @hookimpl
+        def datagen_register_sinks(self, register):  # type: ignore[no-untyped-def]
+            register(CaptureSink)
+
+    toy_host.register(Reshaper(), "reshaper")
+    CAPTURED.clear()
+    result = CliRunner().invoke(make_cli(lambda: toy_host), ["run", "-q", "--customers", "20", "--transform", "reshape",
+                                                             "--sink", "capture", "--batch-size", "9"])
+    assert result.exit_code == 0, result.output
+    scores = [b for b in CAPTURED if b.entity == "score"]
+    assert scores
+    for batch in scores:
+        values = batch.payload.tolist()
+        keys = batch.keys.tolist()
+        assert len(values) == len(keys) == batch.count
+        assert values[-1] == b"corrupt"
+        for value, key in zip(values[:-1], keys[:-1], strict=True):
+            assert orjson.loads(value)["member_id"].encode() == key  # keys follow their records
