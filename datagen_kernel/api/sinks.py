@@ -44,6 +44,14 @@ class EncodedBatch:
     of the records where they were generated. ``appended``: the executor already appended
     the payload to ``file_for(entity)`` (sinks declaring ``append_files``): only account
     for it. A batch may cross a process boundary: everything in it is picklable.
+
+    What transforms added (``datagen_kernel.api.transforms``): ``labels``, the label of each
+    labelled record by position (None: none); ``nulls``, positions whose value is null (a
+    tombstone; ``payload`` holds an empty value there; only for sinks declaring
+    ``null_values``); ``record_headers``, per position, headers to add to that message (sinks
+    declaring ``record_headers``); ``labelled``: every record of the batch is labelled and
+    its values are JSON objects (sinks declaring ``labelled_apart``, which route them
+    elsewhere by their label). ``rest``: the engine's own, always None when a sink sees it.
     """
 
     entity: str
@@ -52,6 +60,11 @@ class EncodedBatch:
     keys: Any = None
     headers: Any = None
     appended: bool = False
+    labels: dict[int, str] | None = None
+    nulls: list[int] | None = None
+    record_headers: dict[int, list[tuple[str, bytes]]] | None = None
+    labelled: bool = False
+    rest: EncodedBatch | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,9 @@ class SinkCapabilities:
     parallel_tasks: bool
     message_keys: bool | None
     append_files: bool
+    null_values: bool = False
+    record_headers: bool = False
+    labelled_apart: bool = False
 
 
 class Sink:
@@ -165,6 +181,14 @@ class Sink:
     """Whether the sink's output is one file per entity to which each batch's payload
     (``Values.joined_lines()``) is appended as it is: the executor may then append
     payloads itself, from the processes that encode them (see ``file_for``)."""
+    null_values: ClassVar[bool] = False
+    """Whether the sink can write a message whose value is null (a Kafka tombstone): a
+    transform's payload stage may then make one (``EncodedBatch.nulls``)."""
+    record_headers: ClassVar[bool] = False
+    """Whether the sink writes per-message headers a transform adds (``EncodedBatch.record_headers``)."""
+    labelled_apart: ClassVar[bool] = False
+    """Whether records a transform labelled come in batches of their own (``EncodedBatch.labelled``,
+    values as JSON objects), e.g. for a table of rejected rows, instead of with the others."""
 
     resumable: ClassVar[bool] = False
     """Whether the sink can keep which blocks of a run it committed (``api.resume``): in
@@ -189,7 +213,8 @@ class Sink:
         if accepted is None and cls.serializer_name is None:
             accepted = ()
         return SinkCapabilities(cls.phase_barrier, accepted, cls.serializer_name, cls.parallel_tasks,
-                                cls.message_keys, cls.append_files)
+                                cls.message_keys, cls.append_files, cls.null_values, cls.record_headers,
+                                cls.labelled_apart)
 
     @classmethod
     def default_serializer(cls, config: Mapping[str, Any]) -> str | None:

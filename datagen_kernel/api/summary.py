@@ -43,6 +43,8 @@ class RunSummary:
     the ``seconds`` the sink was being written, ``api.progress``)."""
     notes: list[str] = field(default_factory=list)
     """What the run wants the user to know beside the figures (e.g. what a ``--resume`` skipped)."""
+    transforms: dict[str, Any] = field(default_factory=dict)
+    """Per enabled transform that reports one (``Transform.finish``): what it did (e.g. counts)."""
 
     @property
     def generated(self) -> int:
@@ -76,4 +78,5 @@ class RunSummary:
             "delivery": self.delivery,
             "sinks": self.sinks,
             "notes": self.notes,
+            "transforms": self.transforms,
         }

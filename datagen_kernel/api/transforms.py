@@ -1,10 +1,27 @@
-"""Transforms (like Kafka Connect's single message transforms) and what they see."""
+"""Transforms (like Kafka Connect's single message transforms) and what they see.
+
+A transform has up to two stages, both acting within one block:
+
+* the record stage (``Transform.apply``): after the rules and schema checks, before encoding.
+  It alters, adds, drops or reorders records; a value wrapped in ``Raw`` is written as given,
+  bypassing the type checks, by every serializer that can represent it. It may label records
+  (``TransformContext.label``): the label travels with the record to the payload stage and to
+  the sinks (a sink may route labelled records elsewhere, e.g. a ``_rejected`` table).
+* the payload stage (``Transform.payload``): after encoding, before the sink, once per route.
+  It sees the encoded values (``PayloadBatch``) and may replace one (corrupt bytes), make it a
+  null value (a Kafka tombstone), add message headers, duplicate or move messages.
+
+Both stages may emit side rows (``TransformContext.emit``: ground truth, counts); they return
+with the block's result to the process that runs the sinks, which hands them to
+``Transform.collect`` in block order and calls ``Transform.finish`` at the end of the run (its
+answer goes into the run summary). So a transform works the same with every executor.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,41 +31,273 @@ from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import EntitySpec
 from datagen_kernel.api.seeding import stream_for
 
+if TYPE_CHECKING:
+    from datagen_kernel.api.serializers import Serializer
+
+
+class Raw:
+    """A value written as given, bypassing the field's type (``Raw("12,50")`` in a decimal field).
+
+    A transform puts it in a record to produce data a schema forbids: the text serializers
+    (json) write the wrapped value as JSON; a serializer that cannot represent it (Avro: text
+    in a decimal) fails on that record alone, and the transform's payload stage must then
+    give that message its bytes (``PayloadBatch.unencodable``), or the run stops naming the
+    transform and the record. The rules and schema checks ran before: they never see it.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Raw) and type(self.value) is type(other.value) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((Raw, repr(self.value)))
+
+    def __repr__(self) -> str:
+        return f"Raw({self.value!r})"
+
+
+def unwrap(value: Any) -> Any:
+    """The value a ``Raw`` wraps, or ``value`` itself."""
+    return value.value if value.__class__ is Raw else value
+
+
+def has_raw(record: Record) -> bool:
+    """Whether ``record`` holds a ``Raw`` value (at its top level)."""
+    return any(v.__class__ is Raw for v in record.values())
+
+
+def unwrapped(record: Record) -> Record:
+    """A copy of ``record`` with every ``Raw`` value replaced by what it wraps."""
+    return {k: unwrap(v) for k, v in record.items()}
+
+
+@dataclass(frozen=True)
+class Label:
+    """What a transform said of a record it changed or added (``TransformContext.label``).
+
+    ``transform``: its name; ``label``: a short word (e.g. the kind of poison pill), which a
+    sink may use to route the record (the postgres sink: ``<table>_rejected``, ``reason``);
+    ``detail``: anything picklable for the transform's payload stage (e.g. a manifest row).
+    """
+
+    transform: str
+    label: str
+    detail: Any = None
+
 
 class TransformContext:
-    """What a transform sees besides the records: the run, the block, its own streams."""
+    """What a transform sees besides the records: the run, the block, its own streams.
 
-    __slots__ = ("block", "options", "run", "transform")
+    ``label(record, word, detail)`` labels a record of the list the record stage returns;
+    ``emit(row)`` adds a side row (returned with the block, see ``Transform.collect``).
+    ``state``: in the process that runs the sinks, one dict for the whole run
+    (``Transform.collect`` / ``finish`` keep what they gather there).
+    """
+
+    __slots__ = ("block", "labels", "options", "run", "side", "state", "transform")
 
     def __init__(self, run: RunInfo, transform: str, block: int | None, options: Mapping[str, Any]) -> None:
         self.run = run
         self.transform = transform
         self.block = block
         self.options = options
+        self.labels: dict[int, tuple[Record, Label]] = {}
+        self.side: list[Any] = []
+        self.state: dict[str, Any] = {}
 
     def rng(self, entity: str, *purpose: str | int) -> np.random.Generator:
         """A stream for this transform, entity and block (independent of the batch size)."""
         block = -1 if self.block is None else self.block
         return stream_for(self.run.seed, "transform", self.transform, entity, block, *purpose)
 
+    def label(self, record: Record, label: str, detail: Any = None) -> None:
+        """Label ``record`` (one of the records the stage returns; a dict of its own, not
+        shared with another position)."""
+        self.labels[id(record)] = (record, Label(self.transform, label, detail))
+
+    def emit(self, row: Any) -> None:
+        """A side row (picklable) for ``Transform.collect`` in the process that runs the sinks."""
+        self.side.append(row)
+
+
+class PayloadBatch:
+    """One sink batch of one entity for one route, encoded, as the payload stage sees it.
+
+    ``records`` are the batch's records (as the serializer got them), ``labels`` their labels
+    by position; ``value(i)`` is a message's encoded bytes. The methods change the batch:
+    ``set_value`` (other bytes, or None for a null value: a Kafka tombstone, where the sink
+    ``null_values``), ``add_header`` (where the sink takes ``record_headers``),
+    ``duplicate``, ``move`` and ``drop``. ``unencodable``: positions whose record the serializer could
+    not write (a ``Raw`` value it cannot represent), with the reason; each must get a value.
+    """
+
+    def __init__(self, entity: EntitySpec, sink: str, route: str, serializer: Serializer | None,
+                 destination: str, records: Sequence[Record], values: Any,
+                 labels: Mapping[int, Label], unencodable: Mapping[int, str],
+                 null_values: bool, record_headers: bool) -> None:
+        self.entity = entity
+        self.sink = sink
+        self.route = route
+        self.serializer = serializer
+        self.serializer_name = serializer.name if serializer is not None else None
+        self.destination = destination
+        self.null_values = null_values
+        self.record_headers = record_headers
+        self._records = records
+        self._payload = values
+        self._labels = dict(labels)
+        self._unencodable = dict(unencodable)
+        self._values: list[bytes | None] | None = None
+        self._rows: list[Record] = []
+        self._label_list: list[Label | None] = []
+        self._headers: list[list[tuple[str, bytes]] | None] = []
+        self._problems: list[str | None] = []
+        self.changed = False
+        self.reordered = False
+
+    # -- reading ------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._records) if self._values is None else len(self._values)
+
+    @property
+    def records(self) -> Sequence[Record]:
+        return self._records if self._values is None else self._rows
+
+    @property
+    def labels(self) -> dict[int, Label]:
+        if self._values is None:
+            return self._labels
+        return {i: lab for i, lab in enumerate(self._label_list) if lab is not None}
+
+    @property
+    def unencodable(self) -> dict[int, str]:
+        if self._values is None:
+            return self._unencodable
+        return {i: p for i, p in enumerate(self._problems) if p is not None}
+
+    def value(self, i: int) -> bytes | None:
+        if self._values is None:
+            self._lists()
+        assert self._values is not None
+        return self._values[i]
+
+    def headers_of(self, i: int) -> list[tuple[str, bytes]]:
+        """The headers payload stages added to message ``i``."""
+        if self._values is None:
+            return []
+        return list(self._headers[i] or [])
+
+    # -- changing -----------------------------------------------------------------------------
+    def set_value(self, i: int, value: bytes | None) -> None:
+        """Message ``i``'s value: other bytes, or None for a null value (a tombstone)."""
+        if value is None and not self.null_values:
+            raise ValueError(f"sink {self.sink!r} cannot carry a null value")
+        self._lists()
+        assert self._values is not None
+        self._values[i] = value
+        self._problems[i] = None
+        self.changed = True
+
+    def add_header(self, i: int, name: str, value: bytes) -> None:
+        if not self.record_headers:
+            raise ValueError(f"sink {self.sink!r} takes no per-message headers")
+        self._lists()
+        self._headers[i] = [*(self._headers[i] or []), (name, value)]
+        self.changed = True
+
+    def duplicate(self, i: int, at: int | None = None, label: Label | None = None) -> int:
+        """A copy of message ``i`` (same record, value and headers) inserted at ``at`` (default
+        right after it), labelled ``label``; returns its position."""
+        self._lists()
+        assert self._values is not None
+        at = i + 1 if at is None else at
+        self._values.insert(at, self._values[i])
+        self._rows.insert(at, self._rows[i])
+        self._label_list.insert(at, label)
+        self._headers.insert(at, list(self._headers[i] or []))
+        self._problems.insert(at, self._problems[i])
+        self.changed = self.reordered = True
+        return at
+
+    def move(self, i: int, to: int) -> None:
+        """Message ``i`` moved to position ``to`` (e.g. delayed to the end of the batch)."""
+        self._lists()
+        assert self._values is not None
+        columns: tuple[list[Any], ...] = (self._values, self._rows, self._label_list, self._headers, self._problems)
+        for column in columns:
+            column.insert(to, column.pop(i))
+        self.changed = self.reordered = True
+
+    def drop(self, i: int) -> None:
+        """Message ``i`` removed (e.g. one this sink cannot carry)."""
+        self._lists()
+        columns: tuple[list[Any], ...] = (self._values or [], self._rows, self._label_list, self._headers,
+                                          self._problems)
+        for column in columns:
+            column.pop(i)
+        self.changed = self.reordered = True
+
+    def _lists(self) -> None:
+        if self._values is not None:
+            return
+        n = len(self._records)
+        payload = self._payload
+        self._values = list(payload.tolist()) if payload is not None else [b""] * n
+        self._rows = list(self._records)
+        self._label_list = [self._labels.get(i) for i in range(n)]
+        self._headers = [None] * n
+        self._problems = [self._unencodable.get(i) for i in range(n)]
+
+    def parts(self) -> tuple[list[bytes | None], list[Record], list[Label | None],
+                             list[list[tuple[str, bytes]] | None], list[str | None]]:
+        """(values, records, labels, headers, problems) per position, for the engine."""
+        self._lists()
+        assert self._values is not None
+        return self._values, self._rows, self._label_list, self._headers, self._problems
+
 
 TransformFn = Callable[[EntitySpec, list[Record], TransformContext], list[Record]]
+PayloadFn = Callable[[PayloadBatch, TransformContext], None]
+CollectFn = Callable[[list[Any], TransformContext], None]
+FinishFn = Callable[[TransformContext, bool], Mapping[str, Any] | None]
+
+
+def _keep(spec: EntitySpec, records: list[Record], ctx: TransformContext) -> list[Record]:
+    return records
 
 
 @dataclass(frozen=True)
 class Transform:
-    """Alters, adds or drops records after validation and before serialization.
+    """Alters, adds or drops records after validation and before serialization (``apply``),
+    and their encoded messages before the sink (``payload``).
 
-    Enabled with ``--transform NAME`` or by a scenario. ``apply`` gets all records of one
-    entity for one block as a list of dicts (never a sink batch, so the result does not
-    depend on ``--batch-size``; a columnar ``Batch`` is turned into rows first) and returns
-    the records to keep. ``entities`` limits it (``None`` =
-    every entity); ``extend_entity`` declares fields it adds.
+    Enabled with ``--transform NAME`` or by a scenario (``Scenario.transforms``), options
+    ``-o NAME.KEY=VALUE``. ``apply`` gets all records of one entity for one block as a list of
+    dicts (never a sink batch, so the result does not depend on ``--batch-size``; a columnar
+    ``Batch`` is turned into rows first) and returns the records to keep. ``payload`` gets
+    each sink batch of those records per route, encoded (``PayloadBatch``). ``collect`` gets
+    each block's side rows (``TransformContext.emit``) in block order, in the process that
+    runs the sinks; ``finish`` ends the run there, and what it returns is reported in the run
+    summary under the transform's name. ``entities`` limits it (``None`` = every entity);
+    ``extend_entity`` declares fields it adds.
     """
 
     name: str
-    apply: TransformFn
+    apply: TransformFn = _keep
     doc: str = ""
     options: Sequence[Option] = ()
     entities: Sequence[str] | None = None
     extend_entity: Callable[[EntitySpec], EntitySpec] | None = None
+    payload: PayloadFn | None = None
+    collect: CollectFn | None = None
+    finish: FinishFn | None = None
+    describe: str = ""
+    """A longer description for ``datagen transforms describe NAME`` (e.g. what each option
+    does in each sink)."""
+    entities_option: str | None = None
+    """The name of one of ``options`` (a list) that chooses the entities at run time (``None``
+    in it: every entity; the kinds ``master``, ``reference``, ``event`` select by kind)."""

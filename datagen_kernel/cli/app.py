@@ -96,6 +96,7 @@ def make_cli(host_factory: HostFactory | None = None, *, load_commands: bool = T
 
 def _add_builtin_commands(cli: click.Group) -> None:
     from datagen_kernel.cli import scaffold
+    from datagen_kernel.cli.transforms import transforms_group
     from datagen_kernel.cli.validate import validate_command
 
     cli.add_command(commands_run.run_command)
@@ -104,6 +105,7 @@ def _add_builtin_commands(cli: click.Group) -> None:
     cli.add_command(sinks_group)
     cli.add_command(schemas_group)
     cli.add_command(scenarios_command)
+    cli.add_command(transforms_group)
     cli.add_command(executors_command)
     cli.add_command(validate_command)
     cli.add_command(scaffold.new_plugin_command)
@@ -368,6 +370,8 @@ def scenarios_command(ctx: click.Context, as_json: bool) -> None:
         click.echo("no scenarios installed")
     for row in rows:
         click.echo(f"{row['name']}: {row['doc']}  ({row['distribution']})")
+        if row["transforms"]:
+            click.echo(f"    transforms: {', '.join(row['transforms'])}")
         for o in row["options"]:
             click.echo(f"    -o scenario.{o['name']}=<{o['type']}>  default {o['default']!r}  {o['doc']}")
 

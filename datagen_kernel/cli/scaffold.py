@@ -18,7 +18,7 @@ import click
 from datagen_kernel.api.errors import UsageError
 from datagen_kernel.engine.plugins import kernel_version
 
-KINDS = ("rows", "entities", "sink", "serializer", "extend")
+KINDS = ("rows", "entities", "sink", "serializer", "extend", "transform")
 ENTITY_KINDS = ("rows", "entities", "extend")
 DEFAULT_EXTENDED = "customer"
 """The entity ``--kind extend`` adds a field to unless ``--entity`` names another."""
@@ -128,7 +128,8 @@ def create(name: str, kind: str, directory: Path, *, entity: str | None = None, 
 @click.argument("name")
 @click.option("--kind", type=click.Choice(KINDS), default="rows", show_default=True,
               help="What the plugin provides: an entity made row by row (rows) or block by block "
-                   "(entities), a sink, a serializer, or a field added to another pack's entity (extend).")
+                   "(entities), a sink, a serializer, a field added to another pack's entity (extend), or a "
+                   "transform of records and messages (transform).")
 @click.option("--entity", default=None, metavar="NAME",
               help="rows, entities: the new entity's name (default: the plugin name); "
                    "extend: the entity to add a field to (default: customer).")
@@ -260,6 +261,26 @@ succeeds. The tests run the datagen sink conformance suite on it.
 ```bash
 datagen sinks describe $sink
 datagen run --count 100 --sink $sink -o $sink.path=./out
+```
+""",
+    "transform": """\
+## What it does
+
+Registers the transform `$name` in `src/$pkg/plugin.py` (enable it with `--transform $name`):
+
+- its record stage replaces the first required text field of a share of records
+  (`-o $name.rate=R`, default 0.1) with `***` and labels each such record `masked`;
+- its payload stage adds the header `$name=masked` to those messages, on sinks that take
+  per-message headers (kafka);
+- its side rows come back with each block: the run summary reports how many records it masked
+  per entity (`--summary-json`, key `transforms.$name`).
+
+A transform that writes a value of the wrong type on purpose wraps it in `Raw` (see
+"Transforms" in the datagen plugin guide).
+
+```bash
+datagen transforms describe $name
+datagen run --customers 100 --transform $name -o $name.rate=0.5 -o json.path=./out
 ```
 """,
     "serializer": """\
@@ -498,6 +519,78 @@ class ${sink_camel}Sink(Sink):
 @hookimpl
 def datagen_register_sinks(register) -> None:  # type: ignore[no-untyped-def]
     register(${sink_camel}Sink)
+''',
+    "transform": '''\
+"""Transform `$name`: masks a text field of a share of records, labels them, counts them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from datagen_kernel.api import EntitySpec, Option, PayloadBatch, Record, String, Transform, TransformContext, hookimpl
+
+
+def _rate(value: float | None) -> str | None:
+    return None if value is None or 0.0 <= value <= 1.0 else "must be within 0..1"
+
+
+def masked_field(spec: EntitySpec) -> str | None:
+    """The first required text field that is not a key (None: the entity has none)."""
+    keys = {spec.primary_key, spec.message_key, *(fk.field for fk in spec.foreign_keys)}
+    return next((f.name for f in spec.fields
+                 if isinstance(f.type, String) and not f.nullable and f.name not in keys), None)
+
+
+def mask(spec: EntitySpec, records: list[Record], ctx: TransformContext) -> list[Record]:
+    """Record stage: one entity's records of one block, after validation."""
+    field = masked_field(spec)
+    if field is None or not records:
+        return records
+    picked = ctx.rng(spec.name).random(len(records)) < ctx.options["rate"]  # seeded per block
+    out = []
+    for record, chosen in zip(records, picked.tolist(), strict=True):
+        if chosen:
+            record = {**record, field: "***"}  # a new dict: the others stay as generated
+            ctx.label(record, "masked")
+            ctx.emit({"entity": spec.name})
+        out.append(record)
+    return out
+
+
+def add_headers(batch: PayloadBatch, ctx: TransformContext) -> None:
+    """Payload stage: one sink batch, encoded."""
+    if not batch.record_headers:  # this sink takes no per-message headers
+        return
+    for i, label in batch.labels.items():
+        if label.transform == ctx.transform:
+            batch.add_header(i, "$name", label.label.encode())
+
+
+def count(rows: list[Any], ctx: TransformContext) -> None:
+    """Each block's side rows, in block order, in the process that runs the sinks."""
+    ctx.state.setdefault("masked", Counter()).update(row["entity"] for row in rows)
+
+
+def report(ctx: TransformContext, ok: bool) -> dict[str, Any]:
+    """The end of the run: what goes into the run summary."""
+    return {"masked": dict(sorted(ctx.state.get("masked", Counter()).items()))}
+
+
+TRANSFORM = Transform(
+    "$name",
+    mask,
+    "Masks a text field of a share of records and labels them.",
+    options=(Option("rate", "float", 0.1, "Share of records to mask (0..1).", validator=_rate),),
+    payload=add_headers,
+    collect=count,
+    finish=report,
+)
+
+
+@hookimpl
+def datagen_register_transforms(register) -> None:  # type: ignore[no-untyped-def]
+    register(TRANSFORM)
 ''',
     "serializer": '''\
 """Serializer `$name`: one logfmt line (`key=value ...`) per record."""
@@ -757,6 +850,52 @@ class Test${sink_camel}Conformance(SinkConformance):
                 entity = line.split(b"\\t", 1)[0].decode()
                 held.setdefault(entity, []).append(line)
         return held
+''' + _ENTRY_POINT_TEST,
+    "transform": '''\
+"""Tests of the `$name` transform on the conformance suite's sample entities."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from datagen_kernel.cli import make_cli
+from datagen_kernel.testing import ConformancePack, generate_records
+from $pkg import plugin
+
+
+def test_masks_the_share_asked_for_and_leaves_the_rest(datagen_host, datagen_register) -> None:
+    datagen_register(ConformancePack())
+    datagen_register(plugin)
+    clean = generate_records(datagen_host, customers=40, seed=3)
+    every = generate_records(datagen_host, customers=40, seed=3, transforms=["$name"],
+                             options={"$name.rate": 1.0})
+    assert every["conformance_owner"] and all(r["name"] == "***" for r in every["conformance_owner"])
+    assert every["conformance_event"] == clean["conformance_event"]  # no required text field there
+    none = generate_records(datagen_host, customers=40, seed=3, transforms=["$name"], options={"$name.rate": 0.0})
+    assert none == clean
+
+
+def test_same_seed_same_records(datagen_host, datagen_register) -> None:
+    datagen_register(ConformancePack())
+    datagen_register(plugin)
+    runs = [generate_records(datagen_host, customers=60, seed=9, transforms=["$name"], options={"$name.rate": 0.3})
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    masked = sum(r["name"] == "***" for r in runs[0]["conformance_owner"])
+    assert 0 < masked < len(runs[0]["conformance_owner"])
+
+
+def test_the_summary_counts_what_was_masked(datagen_host, datagen_register, tmp_path) -> None:
+    datagen_register(ConformancePack())
+    datagen_register(plugin)
+    summary = tmp_path / "summary.json"
+    result = CliRunner().invoke(make_cli(lambda: datagen_host), [
+        "run", "-q", "--count", "30", "--sink", "null", "--transform", "$name", "-o", "$name.rate=1",
+        "--summary-json", str(summary)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(summary.read_text())["transforms"]["$name"] == {"masked": {"conformance_owner": 30}}
 ''' + _ENTRY_POINT_TEST,
     "serializer": '''\
 """Tests of the `$name` serializer on the conformance suite's sample entities."""

@@ -15,7 +15,7 @@ from datagen_kernel.api.schema import EntitySpec, to_json_schema
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.jsonlines import LineEncoder
-from datagen_kernel.codecs.text import to_text_values
+from datagen_kernel.codecs.text import raw_default, to_text_values
 
 
 class JsonSerializer(Serializer):
@@ -58,7 +58,8 @@ class JsonSerializer(Serializer):
         """All records as JSON Lines (each followed by a newline), in one buffer.
 
         Built column by column (``datagen_kernel.jsonlines``), in the entity's field order.
-        Records that do not hold exactly the entity's fields are written as they are.
+        Records that do not hold exactly the entity's fields are written as they are; a ``Raw``
+        value is written as the JSON of what it wraps.
         """
         if not records:
             return b""
@@ -69,5 +70,20 @@ class JsonSerializer(Serializer):
         lines = encoder.encode(records)
         if lines is not None:
             return lines
-        rows = to_text_values(entity, as_rows(records), tz)
-        return b"".join(self._dumps(r) + b"\n" for r in rows)
+        rows = as_rows(records)
+        names = set(entity.field_names)
+        odd = [i for i, r in enumerate(rows) if len(r) != len(names) or not names.issuperset(r)]
+        if not odd or len(odd) == len(rows):
+            return self._general_lines(entity, rows, tz)
+        # most records hold the entity's fields: those go the fast way, the others one by one
+        odd_set = set(odd)
+        fitting = encoder.encode([r for i, r in enumerate(rows) if i not in odd_set])
+        if fitting is None:
+            return self._general_lines(entity, rows, tz)
+        fast = iter(fitting.splitlines(keepends=True))
+        slow = iter(self._general_lines(entity, [rows[i] for i in odd], tz).splitlines(keepends=True))
+        return b"".join(next(slow) if i in odd_set else next(fast) for i in range(len(rows)))
+
+    @staticmethod
+    def _general_lines(entity: EntitySpec, rows: Sequence[Record], tz: dt.tzinfo) -> bytes:
+        return b"".join(orjson.dumps(r, default=raw_default) + b"\n" for r in to_text_values(entity, rows, tz))

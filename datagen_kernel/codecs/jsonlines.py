@@ -41,6 +41,7 @@ from datagen_kernel.api.schema import (
     Uuid,
 )
 from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.api.transforms import Raw
 from datagen_kernel.codecs.columns import (
     NULL,
     Rendered,
@@ -137,7 +138,7 @@ def _renderer(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered
 
 def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
     """Per-value conversion of one column (what the fast renderers decline)."""
-    from datagen_kernel.codecs.text import to_text_values
+    from datagen_kernel.codecs.text import raw_default, to_text_values
 
     spec = EntitySpec(name="column", kind=Kind.REFERENCE, fields=(field,), primary_key=field.name)
 
@@ -145,7 +146,7 @@ def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]
         if isinstance(values, np.ndarray):
             values = values.tolist()
         rows = to_text_values(spec, [{field.name: v} for v in values], tz)
-        texts = [orjson.dumps(r[field.name]) for r in rows]
+        texts = [orjson.dumps(r[field.name], default=raw_default) for r in rows]
         flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         return Rendered(right_aligned(flat, lengths), False)
@@ -248,7 +249,7 @@ class LineEncoder:
         try:
             present = self.renderers[i](values)
         except Unsupported:
-            present = self.general[i](values)
+            present = self._declined(i, values)
         if nulls is None:
             return present
         closed = present.closed()
@@ -256,6 +257,25 @@ class LineEncoder:
         out[~nulls, : closed.shape[1]] = closed
         out[nulls, :4] = NULL
         return Rendered(out, False)
+
+    def _declined(self, i: int, values: Any) -> Rendered:
+        """A column the fast renderer declined: when it is a few ``Raw`` values among values of the
+        field's type (a transform's), the others still go the fast way."""
+        if isinstance(values, list):
+            raws = np.fromiter((v.__class__ is Raw for v in values), dtype=bool, count=len(values))
+            if raws.any() and not raws.all():
+                rest = [v for v, r in zip(values, raws.tolist(), strict=True) if not r]
+                try:
+                    kept = self.renderers[i](rest)
+                except Unsupported:
+                    kept = self.general[i](rest)
+                given = self.general[i]([v for v, r in zip(values, raws.tolist(), strict=True) if r])
+                a, b = kept.closed(), given.closed()
+                out = np.zeros((len(values), max(a.shape[1], b.shape[1])), dtype=np.uint8)
+                out[~raws, : a.shape[1]] = a
+                out[raws, : b.shape[1]] = b
+                return Rendered(out, False)
+        return self.general[i](values)
 
 
 __all__ = ["LineEncoder"]

@@ -12,6 +12,7 @@ import numpy as np
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import Date, Decimal, EntitySpec, Field, Timestamp
 from datagen_kernel.api.schema import Record as RecordType
+from datagen_kernel.api.transforms import Raw
 from datagen_kernel.codecs.columns import iso_timestamps
 from datagen_kernel.codecs.normalise import epoch_millis, scaled_decimal
 
@@ -67,6 +68,9 @@ def format_timestamps(values: Sequence[Any], tz: dt.tzinfo | None = None) -> lis
     for i, v in enumerate(values):
         if isinstance(v, dt.datetime):  # rounded to the millisecond by the kernel's rule
             out[i] = iso_timestamps(np.array([epoch_millis(v)], dtype=np.int64), tz)[0]
+        elif v is not None and type(v) is not int:
+            raise TypeError(f"{type(v).__name__} value in a timestamp field; use epoch milliseconds (int) "
+                            "or an aware datetime")
     return out
 
 
@@ -104,7 +108,9 @@ def to_text_values(
     Public (``from datagen_kernel import to_text_values``). Decimals become exact text in the
     field's scale (``1234.50``); timestamps ISO 8601 with milliseconds and the offset of ``tz``
     (None: UTC, ``Z``); nested records are converted too; other values are left as they are
-    (dates stay ``datetime.date``). Pass the run's time zone, ``RunInfo.timezone``: a sink reads
+    (dates stay ``datetime.date``). A ``Raw`` value in a decimal or timestamp field is
+    written as what it wraps; elsewhere it stays a ``Raw`` (``raw_default`` serves JSON).
+    Pass the run's time zone, ``RunInfo.timezone``: a sink reads
     it from ``self.run.timezone``, a serializer from ``self.timezone``. Columnar batches are
     read as records.
     """
@@ -126,6 +132,9 @@ def _text_columns(
     for name, kind, arg in plan:
         column: list[Any] = [r.get(name) for r in records]
         converted: list[Any]
+        raws = [i for i, v in enumerate(column) if v.__class__ is Raw]
+        if raws:
+            column = [None if v.__class__ is Raw else v for v in column]
         if kind == "decimal":
             converted = format_decimals(column, arg)
         elif kind == "timestamp":
@@ -139,8 +148,17 @@ def _text_columns(
                     r[sub_name] = v
             for i, value in zip(present, nested, strict=True):
                 converted[i] = value
+        for i in raws:
+            converted[i] = records[i][name].value
         out.append((name, converted))
     return out
+
+
+def raw_default(value: Any) -> Any:
+    """``default`` for ``orjson.dumps``: a ``Raw`` value as what it wraps."""
+    if value.__class__ is Raw:
+        return value.value
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 def from_text_values(entity: EntitySpec, obj: Mapping[str, Any]) -> Record:

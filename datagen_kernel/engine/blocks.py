@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from datagen_kernel.api.columnar import Batch, as_rows, column
-from datagen_kernel.api.errors import DatagenError, PluginError, ValidationFailed
+from datagen_kernel.api.columnar import Batch, column
+from datagen_kernel.api.errors import PluginError, ValidationFailed
 from datagen_kernel.api.executors import AppendStream, BlockResult
 from datagen_kernel.api.records import Records
 from datagen_kernel.api.resume import ResumeContext
@@ -27,6 +27,7 @@ from datagen_kernel.api.transforms import TransformContext
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.normalise import normalise
 from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource, plan_from
+from datagen_kernel.engine.transforms import LabelTable, PayloadStage, apply_record_stage, selects
 from datagen_kernel.engine.validation import run_rules
 
 BlockOutput = list[tuple[int, EncodedBatch]]
@@ -115,6 +116,9 @@ class BlockProcessor:
         """A resumable run's context for the sink tasks (``SinkContext.resume``)."""
         self.done: dict[tuple[str, int | None], frozenset[int]] = {}
         """``--resume``: (phase, block) -> routes whose sink committed it already (not encoded for them)."""
+        self.labels = LabelTable()
+        """Labels and side rows the transforms gave in the block being processed."""
+        self.payload_stage = PayloadStage(plan)
 
     # -- Work ---------------------------------------------------------------------------------
     @property
@@ -134,7 +138,10 @@ class BlockProcessor:
         for name, recs in self.prepared(phase, block):
             routes = None if done is None else [i for i in self.plan.emitted[name] if i not in done]
             out.extend(self.encode(name, recs, routes))
-        return BlockResult(block, out)
+        result = BlockResult(block, out)
+        if self.labels.side:
+            result.side["transforms"] = self.labels.take_side()
+        return result
 
     def append_streams(self) -> list[AppendStream]:
         plan = self.plan
@@ -172,6 +179,7 @@ class BlockProcessor:
     def prepared(self, phase: str, block: int | None) -> list[tuple[str, Records]]:
         """Normalised, validated, transformed records of each entity ``phase`` emits for ``block``."""
         plan = self.plan
+        self.labels.clear()
         records: dict[str, Records] = dict(self.globals)
         names = plan.global_entities() if block is None else plan.block_entities(phase)
         out: list[tuple[str, Records]] = []
@@ -211,21 +219,15 @@ class BlockProcessor:
             )
 
     def transform(self, name: str, block: int | None, recs: Records) -> Records:
+        """The record stage of every enabled transform that selects ``name`` (labels and side
+        rows go to ``self.labels``)."""
         plan = self.plan
         spec = plan.specs[name]
         for transform, options in plan.transforms:
-            if transform.entities is None or name in transform.entities:
+            if selects(transform, options, spec):
                 ctx = TransformContext(plan.run, transform.name, block, options)
-                try:
-                    recs = transform.apply(spec, as_rows(recs), ctx)
-                except DatagenError:
-                    raise
-                except Exception as exc:
-                    raise PluginError(
-                        f"transform {transform.name!r} failed on {name!r} in block {block}: "
-                        f"{type(exc).__name__}: {exc}",
-                        hint="this is a bug in the plugin providing it; rerun with --debug for the traceback",
-                    ) from exc
+                recs = apply_record_stage(transform, spec, recs, ctx)
+                self.labels.add(ctx)
         return recs
 
     def encode(self, name: str, recs: Records, routes: list[int] | None = None) -> BlockOutput:
@@ -236,19 +238,30 @@ class BlockProcessor:
         size = plan.params.batch_size
         for index in plan.emitted[name] if routes is None else routes:
             for i in range(0, len(recs), size):
-                out.append((index, self.encode_batch(index, spec, recs[i : i + size])))
+                batch = self.encode_batch(index, spec, recs[i : i + size])
+                rest, batch.rest = batch.rest, None
+                if batch.count or rest is None:
+                    out.append((index, batch))
+                if rest is not None:
+                    out.append((index, rest))
         return out
 
     def encode_batch(self, index: int, spec: EntitySpec, recs: Records) -> EncodedBatch:
-        """One sink batch for route ``index``: the serializer's values, keys and the sink's headers."""
+        """One sink batch for route ``index``: the serializer's values, keys and the sink's headers,
+        then the payload stage of the transforms (``engine.transforms``)."""
         sink = self.sinks[index]
         if self._legacy[index]:
             return sink.encode(spec, recs)
         ser = self.serializers[index]
-        payload = None
-        if ser is not None:
-            payload = ser.encode(spec, recs, self.destination(index, spec))
-        return EncodedBatch(spec.name, len(recs), payload, message_keys(sink, spec, recs), sink.headers(spec, recs))
+        labels = self.labels.of(recs) if self.labels else {}
+        if not labels and not self.payload_stage.wants(spec):
+            payload = None
+            if ser is not None:
+                payload = self.payload_stage.serialize(ser, spec, recs, self.destination(index, spec))
+            return EncodedBatch(spec.name, len(recs), payload, message_keys(sink, spec, recs),
+                                sink.headers(spec, recs))
+        return self.payload_stage.encode(index, sink, ser, spec, recs, labels, self.destination(index, spec),
+                                         self.labels, message_keys)
 
     def destination(self, index: int, spec: EntitySpec) -> str:
         found = self._destinations.get((index, spec.name))

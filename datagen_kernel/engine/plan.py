@@ -280,13 +280,32 @@ def _resolve_options(reg: Registry, routes: Sequence[PlannedRoute], scenario: Sc
             problems.append("scenario options were given but no --scenario")
         declared["scenario"] = list(scenario.options if scenario else ())
     for treg in transforms:
-        declared.setdefault(treg.value.name, []).extend(treg.value.options)
+        declared.setdefault(treg.value.name, []).extend(_scenario_defaults(scenario, treg.value, problems))
     if executor is not None:
         declared.setdefault(executor.name, []).extend(executor.options)
     values = {ns: resolve(ns, opts, sources, problems) for ns, opts in declared.items()}
     for planned in routes:
         planned.config = _subset(values, planned.route.sink, planned.sink_cls.options)
     return values
+
+
+def _scenario_defaults(scenario: Scenario | None, transform: Transform, problems: list[str]) -> list[Option]:
+    """``transform``'s options, with the defaults ``scenario`` sets for it (``transform_options``)."""
+    given = dict((scenario.transform_options or {}).get(transform.name, {})) if scenario else {}
+    options: list[Option] = []
+    for opt in transform.options:
+        if opt.name in given:
+            try:
+                opt = dataclasses.replace(opt, default=opt.convert(given.pop(opt.name)))
+            except (ValueError, TypeError) as exc:
+                assert scenario is not None
+                problems.append(f"scenario {scenario.name!r} sets {transform.name}.{opt.name} "
+                                f"to an invalid value: {exc}")
+        options.append(opt)
+    if given and scenario is not None:
+        problems.append(f"scenario {scenario.name!r} sets unknown option(s) {sorted(given)} of transform "
+                        f"{transform.name!r}; it accepts: {', '.join(o.name for o in transform.options) or 'none'}")
+    return options
 
 
 def _serializer_names(reg: Registry, routes: Sequence[PlannedRoute], sources: ConfigSources) -> list[str]:

@@ -36,6 +36,7 @@ from datagen_kernel.engine.local import LocalExecutor
 from datagen_kernel.engine.plan import PHASES, SINGLE_PASS, Plan
 from datagen_kernel.engine.plugins import PluginHost
 from datagen_kernel.engine.resume import BLOCK_HOOKS, ResumePlan, resume_plan
+from datagen_kernel.engine.transforms import TransformCollector
 
 ProgressFn = Callable[[str, str, int], None]
 """Called with (phase, entity, records) as batches are delivered."""
@@ -52,6 +53,7 @@ class Engine:
         self.progress: ProgressFn = self.tracker
         self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
         self.resume: ResumePlan | None = None
+        self.collector = TransformCollector(plan)
 
     def run(self) -> RunSummary:
         plan = self.plan
@@ -119,6 +121,7 @@ class Engine:
             for sink, route in zip(sinks, plan.routes, strict=True):
                 summary.errors.extend(f"{route.label}: {e}" for e in sink.stats.errors)
             summary.errors.extend(close_errors)
+            summary.transforms = self.collector.finish(ok and summary.ok, summary.errors)
             # a lifecycle plugin must not hide the run's own outcome
             with contextlib.suppress(Exception):
                 self.host.run_end(run=plan.run, summary=summary)
@@ -192,6 +195,8 @@ class Engine:
     def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
         signals.check()  # between blocks: a signal stops the run here, never inside a sink's write
         plan = self.plan
+        if result.side:
+            self.collector.collect(result.side)
         for index, entity, count, reason in result.failures:
             self.generated[index][entity] += count
             sinks[index].stats.fail(entity, count, reason)

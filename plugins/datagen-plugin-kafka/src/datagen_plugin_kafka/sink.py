@@ -161,6 +161,8 @@ class KafkaSink(Sink):
     doc = "Kafka topics (confluent-kafka): JSON values, catalog keys, CloudEvents headers."
     serializer_name: str | None = "json"
     message_keys = True
+    null_values = True
+    record_headers = True
     parallel_tasks = True  # one producer per process may write the same topics (as Connect's tasks)
     resumable = True  # with the exactly-once preset (resume_problem)
     options = (
@@ -266,6 +268,14 @@ class KafkaSink(Sink):
     def payload(self, batch: EncodedBatch) -> KafkaPayload:
         """The batch's messages as ``write`` produces them."""
         return KafkaPayload(self.topic_for_name(batch.entity), batch.payload, batch.keys, batch.headers)
+
+    def messages(self, batch: EncodedBatch) -> Iterator[tuple[bytes | None, bytes | None, Headers | None]]:
+        """(value, key, headers) of each message of the batch, with what transforms added:
+        null values (tombstones, ``EncodedBatch.nulls``) and headers (``record_headers``)."""
+        messages = _messages(self.payload(batch))
+        if batch.nulls is None and batch.record_headers is None:
+            return messages
+        return _transformed(messages, set(batch.nulls or ()), batch.record_headers or {})
 
     # -- main side ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
@@ -418,7 +428,7 @@ class KafkaSink(Sink):
         self._stalled()  # an empty queue restarts the delivery clock
         produce = producer.produce
         sent = 0  # messages handed to the producer or refused on the spot (counted failed there)
-        for value, key, headers in _messages(payload):
+        for value, key, headers in self.messages(batch):
             try:
                 # positional (topic, value, key, partition, on_delivery, callback, timestamp, headers):
                 # cheaper to parse than keywords; -1 = the partitioner's choice, 0 = now
@@ -443,7 +453,8 @@ class KafkaSink(Sink):
             self._give_up()
         self._sync()
 
-    def _produce_when_room(self, topic: str, value: bytes, key: bytes | None, headers: Headers | None) -> bool:
+    def _produce_when_room(self, topic: str, value: bytes | None, key: bytes | None,
+                           headers: Headers | None) -> bool:
         """The local queue is full: serve delivery reports until the message fits.
 
         Gives up (the sink then fails what is left) when no delivery report at all arrives for
@@ -726,6 +737,16 @@ def _messages(payload: KafkaPayload) -> Iterator[tuple[bytes, bytes | None, Head
         return
     for value, key, ce_id, ce_time in zip(values, keys, as_list(ce.ids), as_list(ce.times), strict=True):
         yield value, key, [c0, c1, c2, c3, ("ce_id", ce_id), ("ce_time", ce_time), ("ce_subject", key)]
+
+
+def _transformed(messages: Iterator[tuple[bytes, bytes | None, Headers | None]], nulls: set[int],
+                 added: dict[int, list[tuple[str, bytes]]]
+                 ) -> Iterator[tuple[bytes | None, bytes | None, Headers | None]]:
+    for i, (value, key, headers) in enumerate(messages):
+        extra = added.get(i)
+        if extra:
+            headers = [*(headers or []), *extra]
+        yield (None if i in nulls else value), key, headers
 
 
 def _reason(exc: BaseException) -> str:

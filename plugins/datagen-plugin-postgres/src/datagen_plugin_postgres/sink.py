@@ -95,6 +95,16 @@ class _Commit:
         self.block = block
 
 
+_REJECTED = "\x00rejected"
+"""Suffix of a buffer name holding an entity's rejected rows (``<table>_rejected``)."""
+
+
+def _copy_text(text: str) -> bytes:
+    """``text`` as one field of a COPY text row."""
+    escaped = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return escaped.encode("utf-8")
+
+
 class PostgresSink(Sink):
     """PostgreSQL tables loaded with COPY; see the module docstring for atomicity."""
 
@@ -106,6 +116,9 @@ class PostgresSink(Sink):
     phase_barrier = False
     parallel_tasks = True
     resumable = True
+    labelled_apart = True
+    """Records a transform labelled (e.g. poison pills) go to ``<table>_rejected`` with their label
+    as ``reason``, without trying the insert."""
     """Tasks in executor processes each load over their own connection and prepare their
     transaction; the coordinator (the engine's own task) commits them all or none."""
     """No reader sees a row before the commit, and every batch of COPY statements goes parents
@@ -166,6 +179,7 @@ class PostgresSink(Sink):
         self._committed: Counter[str] = Counter()  # resumable mode: rows of committed blocks
         self._uncommitted: Counter[str] = Counter()
         self._finish_sql = ""
+        self._rejected_ready: set[str] = set()
 
     @classmethod
     def default_serializer(cls, config: Mapping[str, Any]) -> str:
@@ -267,6 +281,12 @@ class PostgresSink(Sink):
         if self.mode == "truncate" and existing:
             tables = ", ".join(qualified(schema, self._specs[n].table_name) for n in existing)
             conn.execute(f"TRUNCATE {tables} CASCADE")
+        if self.mode == "truncate":  # rejected rows of an earlier run (labelled_apart)
+            rejected = [s.table_name + "_rejected" for s in self._specs.values()]
+            found = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                                 "AND table_name = ANY(%s)", (schema, rejected)).fetchall()
+            if found:
+                conn.execute(f"TRUNCATE {', '.join(qualified(schema, row[0]) for row in found)}")
         if existing and (self.mode == "truncate" or self._role == "coordinator"):
             # tasks: a parent row may sit in another task's transaction until the common commit
             self._suspend_foreign_keys([self._specs[n].table_name for n in existing])
@@ -486,15 +506,35 @@ class PostgresSink(Sink):
         self._raise_loader_error()
         if not batch.count:
             return
+        if batch.labelled:
+            self._reject(batch)
+            return
         self._buffers[batch.entity].append(batch.payload.data)
         self._buffered[batch.entity] += batch.count
         self._buffered_rows += batch.count
         if self._buffered_rows >= self.config["batch_size"]:
             self._dispatch()
 
+    def _reject(self, batch: EncodedBatch) -> None:
+        """Labelled records (``Sink.labelled_apart``): COPY text rows ``reason, record`` for
+        ``<table>_rejected``, loaded with the entity's next job."""
+        labels = batch.labels or {}
+        rows = []
+        for i, value in enumerate(batch.payload.tolist()):
+            reason = labels.get(i, "labelled")
+            rows.append(_copy_text(reason) + b"\t" + _copy_text(value.decode("utf-8")) + b"\n")
+        name = batch.entity + _REJECTED
+        self._buffers.setdefault(name, []).append(b"".join(rows))
+        self._buffered[name] += batch.count
+        self._buffered_rows += batch.count
+        if self._buffered_rows >= self.config["batch_size"]:
+            self._dispatch()
+
     def _dispatch(self) -> None:
-        """Queue every buffered table, parents first (so existing foreign keys always hold)."""
-        job = [(name, self._buffers[name], self._buffered[name]) for name in self._specs if self._buffered[name]]
+        """Queue every buffered table, parents first (so existing foreign keys always hold), then
+        the rejected rows."""
+        names = [*self._specs, *(n + _REJECTED for n in self._specs)]
+        job = [(name, self._buffers[name], self._buffered[name]) for name in names if self._buffered[name]]
         for name, _, _ in job:
             self._buffers[name] = []
             self._buffered[name] = 0
@@ -556,6 +596,9 @@ class PostgresSink(Sink):
         binary = self.format == "binary"
         with conn.cursor() as cur:
             for name, payloads, count in job:
+                if name.endswith(_REJECTED):
+                    self._load_rejected(cur, name[: -len(_REJECTED)], payloads, count)
+                    continue
                 with cur.copy(self._copy_sql[name]) as copy:
                     if binary:
                         copy.write(BINARY_HEADER)
@@ -576,6 +619,18 @@ class PostgresSink(Sink):
                 self._loaded[name] += copied
                 if self._resume is not None:
                     self._uncommitted[name] += copied
+
+    def _load_rejected(self, cur: Any, name: str, payloads: list[bytes], count: int) -> None:
+        table = qualified(self.schema, self._specs[name].table_name + "_rejected")
+        if name not in self._rejected_ready:
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} (reason text NOT NULL, record jsonb NOT NULL)")
+            self._rejected_ready.add(name)
+        with cur.copy(f"COPY {table} (reason, record) FROM STDIN") as copy:
+            for payload in payloads:
+                copy.write(payload)
+        if cur.rowcount != count:
+            raise SinkError(f"PostgreSQL counted {cur.rowcount} rows for {table} where {count} were sent")
+        self._loaded[name] += count
 
     # -- close: finish the tables and commit, or roll back -------------------------------------
     def close(self, ok: bool) -> None:

@@ -1,0 +1,77 @@
+"""Poison-pill overhead: the bank as JSON Lines, clean and with every kind at 1%.
+
+Runs ``datagen run --customers N`` and the same with ``--transform poison`` and every
+``poison.<kind>=0.01`` as subprocesses, taking turns (clean, poisoned, clean, ...) so a slow
+spell of this shared machine falls on both. Reports, per variant, the median records/s (the
+engine's figure from ``--summary-json``) and records per CPU-second of the process (user +
+system time, which a shared machine's load hardly stretches), and the poisoned run's ratio to
+the clean one. Target (issue #15): within 10% of a clean run.
+
+    .venv/bin/python benchmarks/bench_poison.py                  # 10,000 customers, 3 rounds
+    .venv/bin/python benchmarks/bench_poison.py --customers 3000 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchinfo import print_header
+
+DATAGEN = str(Path(sys.executable).with_name("datagen"))
+KINDS = ("duplicate", "late", "out_of_order", "schema_evolution", "nulls", "malformed", "orphan", "extreme",
+         "timezone", "correction", "tombstone", "encoding")
+
+
+def run(customers: int, poisoned: bool, workdir: Path) -> tuple[float, float, int]:
+    """(records/s, records per CPU-second, records) of one run."""
+    out = Path(tempfile.mkdtemp(dir=workdir))
+    args = [DATAGEN, "run", "-q", "--customers", str(customers), "-o", f"json.path={out / 'data'}",
+            "--summary-json", str(out / "summary.json")]
+    if poisoned:
+        args += ["--transform", "poison", *[x for k in KINDS for x in ("-o", f"poison.{k}=0.01")]]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = json.loads((out / "summary.json").read_text())
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    return summary["records_per_s"], summary["generated"] / cpu, summary["generated"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print_header()
+    with tempfile.TemporaryDirectory(prefix="datagen-bench-poison-") as tmp:
+        run(min(args.customers, 200), False, Path(tmp))  # bytecode and caches warm
+        figures: dict[bool, list[tuple[float, float, int]]] = {False: [], True: []}
+        for _ in range(args.repeat):
+            for poisoned in (False, True):
+                figures[poisoned].append(run(args.customers, poisoned, Path(tmp)))
+    medians = {}
+    for poisoned, rows in figures.items():
+        name = "every kind at 1%" if poisoned else "clean"
+        rate = statistics.median(r[0] for r in rows)
+        per_cpu = statistics.median(r[1] for r in rows)
+        medians[poisoned] = (rate, per_cpu)
+        print(f"{name:<18} records {rows[0][2]:>9,}  records/s {rate:>10,.0f}  records/CPU-s {per_cpu:>10,.0f}  "
+              f"(each: {', '.join(f'{r[0]:,.0f}' for r in rows)})")
+    wall = medians[True][0] / medians[False][0]
+    cpu = medians[True][1] / medians[False][1]
+    print(f"poisoned / clean: records/s {wall:.2f}, records per CPU-second {cpu:.2f} (target >= 0.90)")
+    if os.environ.get("CI"):
+        print("(figures from CI machines are indicative only)")
+
+
+if __name__ == "__main__":
+    main()

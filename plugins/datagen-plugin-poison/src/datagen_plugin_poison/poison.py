@@ -1,0 +1,414 @@
+"""The ``poison`` transform: twelve kinds of bad data, each labelled, with a ground-truth manifest.
+
+Record stage (per entity and block, after the rules ran): each record is picked for at most one
+kind, by one stream per kind (``TransformContext.rng``), so the pills depend on the seed, the
+rates and the block only, never on ``--workers`` or ``--batch-size``. Records not picked are the
+very objects the generator made: their bytes are those of a clean run. A changed or added record
+is a new dict, labelled with its kind and a manifest row (``detail``).
+
+Payload stage (per sink batch and route): what a sink can carry. Kafka gets the header
+``datagen.poison=<kind>`` on every pill and null values for tombstones; an Avro route gets
+undecodable payloads for malformed values and nulls; a sink that cannot carry a kind drops
+that pill (and lists nothing for it). Every pill the sink receives is a manifest row with the
+sink's name; the rows come back with the block and are written, in block order, to the
+manifest (``poison.manifest``) by the process that runs the sinks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import uuid
+import zlib
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from datagen_kernel.api import (
+    Decimal,
+    EntitySpec,
+    Option,
+    PayloadBatch,
+    Raw,
+    String,
+    Timestamp,
+    Transform,
+    TransformContext,
+)
+from datagen_kernel.api.schema import Enum, Uuid
+from datagen_kernel.codecs.text import format_decimal, format_timestamps, raw_default
+
+KINDS = ("duplicate", "late", "out_of_order", "schema_evolution", "nulls", "malformed", "orphan", "extreme",
+         "timezone", "correction", "tombstone", "encoding")
+"""The kinds, in the order a record is offered to them (a record gets one kind at most)."""
+
+HEADER = "datagen.poison"
+NEW_FIELD = "pix_instant_payment_id"
+"""The optional field the schema_evolution kind adds."""
+ENCODING_SAMPLES = ("José Conceição Müller", "JosÃ© ConceiÃ§Ã£o MÃ¼ller", "Jo\u200bsé Concei\u200bção")
+DEFAULT_MANIFEST = "datagen-poison.jsonl"
+
+KIND_DOCS = {
+    "duplicate": "the same record twice (same id, same bytes), right after the first.",
+    "late": "the event time moved 2-7 days back, the record emitted further down the block, among later events.",
+    "out_of_order": "the record emitted further down the block, after events that happened later; values unchanged.",
+    "schema_evolution": f"a new optional field, {NEW_FIELD}, appears on the record (json: an extra key; "
+                        "Avro: the message is written with a second, compatible schema version; postgres: rejected).",
+    "nulls": "a required field is null or missing (json: null or no key; Avro: a payload that does not decode; "
+             "postgres: rejected).",
+    "malformed": "a value of the wrong type or shape: an amount as text ('1.234,56'), letters in a document "
+                 "number, an invalid CEP (json: valid JSON, wrong type; Avro: undecodable payload, wrong magic "
+                 "byte or unknown schema id; postgres: rejected).",
+    "orphan": "a foreign key to no record (a new UUID).",
+    "extreme": "an amount at the edge: R$ 0,01 or R$ 9.999.999,99.",
+    "timezone": "the event time written with the wrong zone: the UTC wall clock with the run's offset, or the "
+                "reverse.",
+    "correction": "the same id again, later in the block, with a changed amount (what an upsert or a compacted "
+                  "topic consumer sees).",
+    "tombstone": "a message with the record's key and a null value (Kafka only; other sinks carry none).",
+    "encoding": "a text field with accents, double-encoded UTF-8 ('JosÃ©') or a zero-width character.",
+}
+
+
+def _rate(value: Any) -> str | None:
+    return None if value is None or 0.0 <= value <= 1.0 else f"must be within 0..1, got {value}"
+
+
+OPTIONS = (
+    *(Option(kind, "float", 0.0, f"Share of records made {kind}: {KIND_DOCS[kind]}", validator=_rate)
+      for kind in KINDS),
+    Option("entities", "list", ["events"],
+           "Entities to poison: names, or the kinds events, masters, references."),
+    Option("manifest", "path", None,
+           f"Where the ground-truth manifest goes (JSON Lines); default: {DEFAULT_MANIFEST} in the json "
+           f"sink's folder, else in the current folder."),
+)
+
+
+# -- record stage ------------------------------------------------------------------------------------
+
+
+def _fields(spec: EntitySpec) -> dict[str, Any]:
+    """The fields each kind works on (None where the entity has none)."""
+    fk = {f.field for f in spec.foreign_keys}
+    keys = {spec.primary_key, spec.message_key, *fk}
+    # event times stay: a sink derives message attributes from them (CloudEvents ce_time)
+    required = [f.name for f in spec.fields if not f.nullable and f.name not in keys
+                and not isinstance(f.type, Timestamp)]
+    return {
+        "time": next((f.name for f in spec.fields if isinstance(f.type, Timestamp) and not f.nullable), None),
+        "amount": next((f.name for f in spec.fields if isinstance(f.type, Decimal) and not f.nullable), None),
+        "text": next((f.name for f in spec.fields if isinstance(f.type, String) and not f.nullable
+                      and f.name not in keys), None),
+        "document": next((f.name for f in spec.fields if isinstance(f.type, String)
+                          and any(w in f.name for w in ("cpf", "cnpj", "cep", "document"))), None),
+        "fk": next((f.field for f in spec.foreign_keys if f.field != spec.message_key), None)
+              or next((f.field for f in spec.foreign_keys), None),
+        "required": required,
+        "enum": next((f.name for f in spec.fields if isinstance(f.type, Enum) and not f.nullable), None),
+        "uuid_key": isinstance(spec.field(spec.primary_key).type, Uuid),
+    }
+
+
+def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
+    if kind in ("late", "timezone"):
+        return fields["time"] is not None
+    if kind in ("extreme", "correction"):
+        return fields["amount"] is not None
+    if kind == "orphan":
+        return fields["fk"] is not None
+    if kind == "encoding":
+        return fields["text"] is not None
+    if kind == "nulls":
+        return bool(fields["required"])
+    if kind == "malformed":
+        return bool(fields["amount"] or fields["document"] or fields["required"])
+    return True
+
+
+def _row(spec: EntitySpec, record: Mapping[str, Any], kind: str, action: str, block: int | None,
+         changed: dict[str, Any] | None = None, original: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"entity": spec.name, "key": record.get(spec.primary_key), "message_key": record.get(spec.message_key),
+            "kind": kind, "action": action,
+            "block": block, "changed": {} if changed is None else changed,
+            "original": {} if original is None else original}
+
+
+class _Texts:
+    """The text form (as the json serializer writes it) of values for the manifest, made for a
+    whole block at once: one vectorized conversion per field type instead of one per value."""
+
+    def __init__(self, spec: EntitySpec) -> None:
+        self.types = {f.name: f.type for f in spec.fields}
+        self.pending: list[tuple[dict[str, Any], str, Any]] = []
+
+    def add(self, target: dict[str, Any], record: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+        for name in names:
+            self.pending.append((target, name, record.get(name)))
+        return target
+
+    def flush(self, tz: dt.tzinfo) -> None:
+        stamps = [(t, n, v) for t, n, v in self.pending if isinstance(self.types.get(n), Timestamp)
+                  and type(v) is int]
+        for (target, name, _), text in zip(stamps, format_timestamps([v for _, _, v in stamps], tz), strict=True):
+            target[name] = text
+        for target, name, value in self.pending:
+            kind = self.types.get(name)
+            if isinstance(kind, Timestamp) and type(value) is int:
+                continue
+            if isinstance(kind, Decimal) and type(value) is int:
+                target[name] = format_decimal(value, kind.scale)
+            else:
+                target[name] = _plain(value)
+        self.pending = []
+
+
+def _plain(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value, default=raw_default))
+
+
+def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: TransformContext) -> list[dict[str, Any]]:
+    rates = {k: float(ctx.options.get(k) or 0.0) for k in KINDS}
+    if not records or not any(rates.values()):
+        return records
+    fields = _fields(spec)
+    n = len(records)
+    picked: dict[int, str] = {}
+    for kind in KINDS:
+        if rates[kind] <= 0 or not _possible(kind, spec, fields):
+            continue
+        draws = ctx.rng(spec.name, kind).random(n)
+        for i in map(int, (draws < rates[kind]).nonzero()[0]):
+            picked.setdefault(i, kind)
+    if not picked:
+        return records
+    rng = ctx.rng(spec.name, "shape")
+    texts = _Texts(spec)
+    out: list[dict[str, Any]] = list(records)
+    moves: list[tuple[int, int]] = []  # (from, by): records emitted further down the block
+    inserts: list[tuple[int, dict[str, Any]]] = []  # (after, record)
+    for i in sorted(picked):
+        kind = picked[i]
+        r = records[i]
+        block = ctx.block
+        if kind == "duplicate" or kind == "tombstone":
+            copy = dict(r)
+            ctx.label(copy, kind, _row(spec, r, kind, "added", block))
+            inserts.append((i, copy))
+        elif kind == "correction":
+            name = fields["amount"]
+            copy = {**r, name: max(1, int(r[name]) + int(rng.integers(-5000, 5000)))}
+            ctx.label(copy, kind, _row(spec, r, kind, "added", block, texts.add({}, copy, [name])))
+            inserts.append((i + int(rng.integers(1, 50)), copy))
+        elif kind == "out_of_order":
+            copy = dict(r)
+            ctx.label(copy, kind, _row(spec, r, kind, "moved", block))
+            out[i] = copy
+            moves.append((i, int(rng.integers(5, 60))))
+        else:
+            changed = _change(kind, spec, r, fields, rng, ctx)
+            names = [k for k in changed if k not in r or _differs(changed[k], r[k])]
+            missing = [k for k in r if k not in changed]
+            copy = changed
+            shown = texts.add({}, copy, [k for k in names if k in copy])
+            shown.update({k: None for k in missing})
+            original = texts.add({}, r, [k for k in names + missing if k in r])
+            ctx.label(copy, kind, _row(spec, r, kind, "changed", block, shown, original))
+            out[i] = copy
+            if kind == "late":
+                moves.append((i, int(rng.integers(20, 200))))
+    texts.flush(ctx.run.timezone)
+    # added records follow the record at their anchor position (whatever moved meanwhile)
+    follows: dict[int, list[dict[str, Any]]] = {}
+    for after, copy in inserts:
+        follows.setdefault(id(out[min(after, n - 1)]), []).append(copy)
+    for at, by in sorted(moves, reverse=True):
+        item = out.pop(at)
+        out.insert(min(len(out), at + by), item)
+    if not follows:
+        return out
+    result: list[dict[str, Any]] = []
+    for record in out:
+        result.append(record)
+        result.extend(follows.get(id(record), ()))
+    return result
+
+
+def _differs(a: Any, b: Any) -> bool:
+    return a.__class__ is Raw or type(a) is not type(b) or a != b
+
+
+def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[str, Any], rng: Any,
+            ctx: TransformContext) -> dict[str, Any]:
+    out = dict(r)
+    if kind == "late":
+        out[fields["time"]] = int(r[fields["time"]]) - int(rng.integers(2, 8)) * 86_400_000
+    elif kind == "timezone":
+        offset = ctx.run.timezone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
+        ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
+        out[fields["time"]] = int(r[fields["time"]]) + (ms if rng.random() < 0.5 else -ms)
+    elif kind == "schema_evolution":
+        out[NEW_FIELD] = Raw(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
+    elif kind == "nulls":
+        name = fields["required"][int(rng.integers(0, len(fields["required"])))]
+        if rng.random() < 0.5:
+            out[name] = Raw(None)
+        else:
+            del out[name]
+    elif kind == "malformed":
+        choice = rng.random()
+        if fields["document"] and choice < 0.3:
+            out[fields["document"]] = Raw("12A.45B.789-0X")
+        elif fields["amount"]:
+            cents = int(r[fields["amount"]])
+            out[fields["amount"]] = Raw(f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}")
+        else:
+            out[fields["required"][0]] = Raw({"unexpected": True})
+    elif kind == "orphan":
+        out[fields["fk"]] = str(uuid.UUID(bytes=rng.bytes(16), version=4))
+    elif kind == "extreme":
+        out[fields["amount"]] = 1 if rng.random() < 0.5 else 999_999_999
+    elif kind == "encoding":
+        out[fields["text"]] = ENCODING_SAMPLES[int(rng.integers(0, len(ENCODING_SAMPLES)))]
+    return out
+
+
+# -- payload stage -----------------------------------------------------------------------------------
+
+_AVRO_MAGIC = b"\x00"
+
+
+def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
+    labels = {i: lab for i, lab in batch.labels.items() if lab.transform == ctx.transform}
+    if not labels:
+        return
+    avro = batch.serializer_name == "avro"
+    for i in sorted(labels, reverse=True):
+        label = labels[i]
+        kind = label.label
+        row = dict(label.detail or {})
+        row["sink"] = batch.route
+        if kind == "tombstone":
+            if not batch.null_values:
+                batch.drop(i)
+                continue
+            batch.set_value(i, None)
+        elif avro and kind == "schema_evolution":
+            version, value = _evolved(batch, batch.records[i])
+            batch.set_value(i, value)
+            row["schema_id"] = version
+        elif avro and (i in batch.unencodable or kind in ("malformed", "nulls")):
+            batch.set_value(i, _undecodable(batch.value(i) or b"", zlib.crc32(str(row["key"]).encode())))
+            row["payload"] = "undecodable"
+        if batch.record_headers:
+            batch.add_header(i, HEADER, kind.encode())
+        ctx.emit(row)
+
+
+_EVOLVED: dict[tuple[str, str, str], tuple[int, Any]] = {}
+"""Per process: (registry, subject, entity) -> the second schema version's id and its codec."""
+
+
+def _evolved(batch: PayloadBatch, record: Mapping[str, Any]) -> tuple[int, bytes]:
+    """The record written with the entity's second schema version (the new optional field), which
+    is registered under the subject (compatibility BACKWARD) the first time a process needs it."""
+    from confluent_kafka.schema_registry import Schema
+    from datagen_plugin_avro.codec import EntityCodec, wire_header  # type: ignore[import-untyped]
+
+    from datagen_kernel.api import Field
+
+    serializer: Any = batch.serializer
+    spec = batch.entity
+    subject = serializer.subject(spec, batch.destination)
+    cache_key = (serializer.url, subject, spec.name)
+    found = _EVOLVED.get(cache_key)
+    if found is None:
+        evolved = spec.with_fields(Field(NEW_FIELD, String(32), nullable=True,
+                                         doc="Added part-way through the stream (poison: schema_evolution)."))
+        codec = EntityCodec(evolved)
+        client = serializer._registry()
+        client.set_compatibility(subject_name=subject, level="BACKWARD")
+        version_id = int(client.register_schema(subject, Schema(codec.schema_str, "AVRO")))
+        found = _EVOLVED[cache_key] = (version_id, (codec, wire_header(version_id)))
+    version_id, (codec, header) = found
+    plain = {k: (v.value if v.__class__ is Raw else v) for k, v in record.items()}
+    return version_id, bytes(codec.encode([plain], header)[0])
+
+
+def _undecodable(value: bytes, i: int) -> bytes:
+    """An Avro message no consumer decodes: a wrong magic byte, an unknown schema id, or a body
+    that does not decode (the choice follows the record's key, so it is deterministic)."""
+    body = value[5:] if len(value) > 5 else b""
+    if i % 3 == 0:
+        return b"\x07" + value[1:] if value else b"\x07\x00\x00\x00\x01"
+    if i % 3 == 1:
+        return _AVRO_MAGIC + struct.pack(">I", 0x7FFF_FFF0) + body
+    return value[:5] + b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+
+
+# -- the process that runs the sinks ---------------------------------------------------------------
+
+
+def collect(rows: list[Any], ctx: TransformContext) -> None:
+    state = ctx.state
+    lines: list[bytes] = state.setdefault("lines", [])
+    counts: Counter[tuple[str, str]] = state.setdefault("counts", Counter())
+    # one block's rows, in an order that does not depend on how its records were cut into batches
+    encoded = sorted(orjson.dumps(row, default=raw_default, option=orjson.OPT_SORT_KEYS) for row in rows)
+    lines.extend(encoded)
+    for row in rows:
+        counts[(row["kind"], row["sink"])] += 1
+
+
+def manifest_path(ctx: TransformContext) -> Path:
+    given = ctx.options.get("manifest")
+    if given:
+        return Path(given)
+    json_options = ctx.run.options.get("json") if ctx.run.options else None
+    if json_options and json_options.get("path"):
+        return Path(json_options["path"]) / DEFAULT_MANIFEST
+    return Path(DEFAULT_MANIFEST)
+
+
+def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
+    state = ctx.state
+    lines: list[bytes] = state.get("lines", [])
+    counts: Counter[tuple[str, str]] = state.get("counts", Counter())
+    path = manifest_path(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(b"".join(line + b"\n" for line in lines))
+    tmp.replace(path)
+    by_kind: dict[str, dict[str, int]] = {}
+    for (kind, sink), n in sorted(counts.items()):
+        by_kind.setdefault(kind, {})[sink] = n
+    return {"manifest": str(path), "pills": len(lines), "counts": by_kind}
+
+
+DESCRIBE = "Kinds (-o poison.KIND=RATE, 0..1; a record gets one kind at most):\n" + "\n".join(
+    f"  {k:<17} {v}" for k, v in KIND_DOCS.items()
+) + (
+    "\n\nIn each sink: kafka marks every pill with the header datagen.poison=<kind> (tombstones are null "
+    "values); json writes valid JSON with the wrong types and drops tombstones; an Avro route writes "
+    "malformed values and nulls as payloads that do not decode (wrong magic byte, unknown schema id, a "
+    "body cut short). Every pill a sink receives is a line of the manifest (entity, key, kind, sink, "
+    "action added/changed/moved, changed and original values); the run summary counts them per kind "
+    "and sink."
+)
+
+POISON = Transform(
+    "poison",
+    record_stage,
+    "Poison pills: twelve kinds of bad data, labelled, with a ground-truth manifest.",
+    options=OPTIONS,
+    payload=payload_stage,
+    collect=collect,
+    finish=finish,
+    describe=DESCRIBE,
+    entities_option="entities",
+)
+
+__all__ = ["HEADER", "KINDS", "KIND_DOCS", "NEW_FIELD", "POISON"]

@@ -1,0 +1,123 @@
+"""Poison pills in JSON Lines: every kind, ground truth, determinism (no stack needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+from click.testing import CliRunner
+from datagen_plugin_poison import plugin as poison_plugin
+from datagen_plugin_poison.poison import KINDS, NEW_FIELD
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from poison_support import canonical, manifest, restore
+
+from datagen_kernel.cli import make_cli
+from datagen_kernel.engine.plugins import make_plugin_host
+
+
+def _toy_cli() -> Any:
+    import datagen_plugin_json.plugin as json_plugin
+    import toy_pack
+
+    host = make_plugin_host(entrypoints=False, plugins=[toy_pack, json_plugin, poison_plugin])
+    return lambda *args: CliRunner().invoke(make_cli(lambda: host), list(args))
+
+
+TOY = _toy_cli()
+
+
+def _run(cli: Any, out: Path, *args: str) -> dict[str, Any]:
+    result = cli("run", "-q", "-o", f"json.path={out}", "--summary-json", str(out / "summary.json"), *args)
+    assert result.exit_code == 0, result.output
+    return dict(json.loads((out / "summary.json").read_text()))
+
+
+@settings(max_examples=25, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rates=st.fixed_dictionaries({k: st.sampled_from([0.0, 0.01, 0.05, 0.2]) for k in KINDS}),
+       batch=st.sampled_from(["3", "10000"]))
+def test_clean_run_is_the_poisoned_run_minus_the_manifest(tmp_path_factory: Any, rates: dict[str, float],
+                                                          batch: str) -> None:
+    base = tmp_path_factory.mktemp("prop")
+    _run(TOY, base / "clean", "--customers", "60")
+    options = [x for k, v in rates.items() for x in ("-o", f"poison.{k}={v}")]
+    summary = _run(TOY, base / "poisoned", "--customers", "60", "--transform", "poison", "--batch-size", batch,
+                   "-o", "poison.entities=score", *options)
+    rows = manifest(base / "poisoned" / "datagen-poison.jsonl")
+    assert summary["transforms"]["poison"]["pills"] == len(rows)
+    clean = (base / "clean" / "score.jsonl").read_bytes().splitlines()
+    poisoned = (base / "poisoned" / "score.jsonl").read_bytes().splitlines()
+    assert canonical(restore(poisoned, rows, "score_id")) == canonical(orjson.loads(x) for x in clean)
+    # the records no pill touched are the clean run's bytes
+    touched = {r["key"] for r in rows}
+    assert {x for x in poisoned if orjson.loads(x)["score_id"] not in touched} <= set(clean)
+    # the other entities are untouched
+    assert (base / "clean" / "member.jsonl").read_bytes() == (base / "poisoned" / "member.jsonl").read_bytes()
+    assert {r["kind"] for r in rows} <= {k for k, v in rates.items() if v} - {"tombstone"}
+
+
+def test_every_kind_in_the_bank_as_json_same_with_workers_and_batch_size(tmp_path: Path) -> None:
+    cli = lambda *args: CliRunner().invoke(make_cli(), list(args))  # noqa: E731  (every installed plugin)
+    rates = [x for k in KINDS for x in ("-o", f"poison.{k}=0.03")]
+    outs = []
+    for workers, batch in (("1", "10000"), ("2", "333")):
+        out = tmp_path / f"{workers}-{batch}"
+        summary = _run(cli, out, "--customers", "100", "--transform", "poison", "--workers", workers,
+                       "--batch-size", batch, *rates)
+        outs.append((out, summary))
+    (a, sa), (b, sb) = outs
+    assert sa["transforms"]["poison"]["counts"] == sb["transforms"]["poison"]["counts"]
+    for name in ("transaction.jsonl", "card_transaction.jsonl", "datagen-poison.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    rows = manifest(a / "datagen-poison.jsonl")
+    counts = sa["transforms"]["poison"]["counts"]
+    assert set(counts) == set(KINDS) - {"tombstone"}  # json carries no tombstone
+    tx = [r for r in rows if r["entity"] == "transaction"]
+    lines = {orjson.loads(x)["transaction_id"]: orjson.loads(x) for x in (a / "transaction.jsonl").read_bytes()
+             .splitlines()}
+    for row in tx:
+        record = lines[row["key"]]
+        if row["kind"] == "malformed" and "amount" in row["changed"]:
+            assert isinstance(record["amount"], str) and "," in record["amount"]  # valid JSON, wrong type
+        if row["kind"] == "schema_evolution":
+            assert NEW_FIELD in record or any(r["key"] == row["key"] and r["action"] != "changed" for r in tx)
+        if row["kind"] == "nulls":
+            (name,) = row["original"]
+            assert name not in record or record[name] is None
+    clean = tmp_path / "clean"
+    _run(cli, clean, "--customers", "100")
+    quality = tmp_path / "data-quality"
+    _run(cli, quality, "--customers", "100", "--scenario", "data-quality")
+    specs = make_plugin_host().registry.entity_specs()
+    for poisoned in (a, quality):  # every kind at 3%, and the scenario's rates
+        pills = manifest(poisoned / "datagen-poison.jsonl")
+        assert {r["entity"] for r in pills} <= {n for n, s in specs.items() if s.kind.value == "event"}
+        assert {"transaction", "card_transaction", "installment"} <= {r["entity"] for r in pills}
+        for name, spec in specs.items():
+            lines = (poisoned / f"{name}.jsonl").read_bytes().splitlines()
+            clean_lines = (clean / f"{name}.jsonl").read_bytes().splitlines()
+            rows_of = [r for r in pills if r["entity"] == name]
+            if not rows_of:
+                assert lines == clean_lines, name
+                continue
+            restored = restore(lines, rows_of, spec.primary_key)
+            assert canonical(restored) == canonical(orjson.loads(x) for x in clean_lines), name
+
+
+def test_describe_lists_every_kind_and_the_scenario_sets_documented_rates() -> None:
+    result = CliRunner().invoke(make_cli(), ["transforms", "describe", "poison"])
+    assert result.exit_code == 0, result.output
+    for kind in KINDS:
+        assert f"  {kind} " in result.output
+    scenarios = CliRunner().invoke(make_cli(), ["scenarios", "--json"])
+    found = {s["name"]: s for s in json.loads(scenarios.output)}
+    assert found["data-quality"]["transforms"] == ["poison"]
+    assert all(0.005 <= v <= 0.02 for v in poison_plugin.DATA_QUALITY_RATES.values())
+
+
+def test_a_rate_out_of_range_is_one_clear_error(tmp_path: Path) -> None:
+    result = TOY("run", "-q", "--transform", "poison", "-o", "poison.duplicate=1.5", "-o", f"json.path={tmp_path}")
+    assert result.exit_code != 0 and "poison.duplicate=" in result.output and "0..1" in result.output
