@@ -63,6 +63,9 @@ class DatagenTui(App[int]):
     .sink-row .doc { width: 1fr; padding: 1 1 0 1; }
     .component { height: auto; border: round $panel; padding: 0 1; }
     #command, #toml { background: $boost; padding: 0 1; }
+    #command-bar { dock: bottom; height: auto; max-height: 5; }
+    #command { width: 1fr; }
+    #command-bar Button { margin-left: 1; }
     #problems { color: $error; }
     #run-status { height: auto; }
     #run-bar { margin: 1 0; }
@@ -103,8 +106,13 @@ class DatagenTui(App[int]):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="wizard"):
-            with TabPane("Configure", id="wizard"), VerticalScroll(id="wizard-scroll"):
-                yield from self._compose_wizard()
+            with TabPane("Configure", id="wizard"), Vertical():
+                with VerticalScroll(id="wizard-scroll"):
+                    yield from self._compose_wizard()
+                with Horizontal(id="command-bar"):
+                    yield Static("", id="command")
+                    yield Button("Save command", id="save-command", compact=True)
+                    yield Button("Save config", id="save-config", compact=True)
             with TabPane("Preview", id="preview"), Vertical():
                 with Horizontal(classes="row"):
                     yield Button("Preview records", id="preview-go", variant="primary")
@@ -168,13 +176,8 @@ class DatagenTui(App[int]):
         yield Static("Options", classes="section")
         yield Vertical(id="options")
         yield Static("", id="problems")
-        yield Static("Command line", classes="section")
-        yield Static("", id="command")
         yield Static("Config file (datagen run --config FILE)", classes="section")
         yield Static("", id="toml")
-        with Horizontal(classes="row"):
-            yield Button("Save command", id="save-command")
-            yield Button("Save config", id="save-config")
 
     async def on_mount(self) -> None:
         for table_id, columns in (("run-entities", ("entity", "generated", "records/s")),
@@ -298,14 +301,14 @@ class DatagenTui(App[int]):
     async def _checkbox_changed(self, event: Checkbox.Changed) -> None:
         ident = event.checkbox.id or ""
         if ident.startswith("sink-"):
-            name = self._name(self.catalog.sinks, ident[len("sink-"):])
+            name = self._named(self.catalog.sinks, ident[len("sink-"):])
             if event.value:
                 selector = self.query_one(f"#selector-{wid(name)}", Select).value
                 self.form.sinks[name] = selector if isinstance(selector, str) else ""
             else:
                 self.form.sinks.pop(name, None)
         elif ident.startswith("transform-"):
-            name = self._name(self.catalog.transforms, ident[len("transform-"):])
+            name = self._named(self.catalog.transforms, ident[len("transform-"):])
             if event.value and name not in self.form.transforms:
                 self.form.transforms.append(name)
             elif not event.value and name in self.form.transforms:
@@ -323,7 +326,7 @@ class DatagenTui(App[int]):
         elif ident == "executor":
             self.form.executor = value or self.form.executor
         elif ident.startswith("selector-"):
-            name = self._name(self.catalog.sinks, ident[len("selector-"):])
+            name = self._named(self.catalog.sinks, ident[len("selector-"):])
             if name in self.form.sinks:
                 self.form.sinks[name] = value or ""
         elif ident in self._option_ids:
@@ -345,7 +348,7 @@ class DatagenTui(App[int]):
         return None
 
     @staticmethod
-    def _name(table: Mapping[str, Any], ident: str) -> str:
+    def _named(table: Mapping[str, Any], ident: str) -> str:
         return next(name for name in table if wid(name) == ident)
 
     # -- saving ---------------------------------------------------------------------------------
