@@ -14,6 +14,9 @@ class SummaryRow:
     acknowledged: int
     failed: int
     rate: float
+    """Acknowledged records per second over the ``seconds`` the entity was being written."""
+    seconds: float | None = None
+    """The time the entity was being written (``api.progress``); None: not measured."""
 
 
 @dataclass
@@ -34,6 +37,9 @@ class RunSummary:
     """The run's time zone (``RunInfo.timezone``), by name."""
     delivery: dict[str, str] = field(default_factory=dict)
     """Per sink (route label): the delivery guarantee it gave, as its ``Sink.delivery()`` says."""
+    sinks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per sink (route label): acknowledged, failed, rate (acknowledged records per second over
+    the ``seconds`` the sink was being written, ``api.progress``)."""
 
     @property
     def generated(self) -> int:
@@ -65,4 +71,5 @@ class RunSummary:
             "errors": self.errors,
             "stopped_by": self.stopped_by,
             "delivery": self.delivery,
+            "sinks": self.sinks,
         }

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from datagen_kernel.api.domain import COUNT_FLAG, RunDefaults
-from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
+from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, UsageError
+from datagen_kernel.api.progress import ProgressTracker
 from datagen_kernel.cli.progress import ProgressReporter, print_summary
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
@@ -57,13 +58,53 @@ DEFAULT_COUNT = 1000
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress output (bars on a terminal, a line every 10 s elsewhere); the summary stays.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("--progress-json", "progress_json", metavar="PATH|-", default=None,
+              help="Also write the run's progress as JSON Lines to PATH (- = standard output; progress and "
+                   "summary for people stay on standard error): start, progress every 0.5 s, error, summary "
+                   "with exit_code (docs/progress.md).")
 @click.pass_context
-def run_command(ctx: click.Context, count: int | None, seed: int | None, scenario: str | None,
+def run_command(ctx: click.Context, /, progress_json: str | None, **params: Any) -> None:
+    """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
+    tracker = ProgressTracker()
+    if progress_json is None:
+        _run(ctx, tracker, **params)
+        return
+    from datagen_kernel.cli.progress_json import STDOUT, ProgressJsonWriter
+
+    ctx.meta["datagen.progress_stdout"] = progress_json == STDOUT
+    writer = ProgressJsonWriter(progress_json, tracker, list(sys.argv))
+    code = 0
+    try:
+        _run(ctx, tracker, **params)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+        raise
+    except DatagenError as exc:
+        code = exc.exit_code
+        writer.stop()
+        writer.error(str(exc))
+        raise
+    except KeyboardInterrupt:
+        code = 130
+        writer.stop()
+        writer.error("interrupted")
+        raise
+    except Exception as exc:
+        code = 1
+        writer.stop()
+        writer.error(f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        writer.stop()
+        writer.summary(ctx.meta.get("datagen.summary"), code)
+        writer.close()
+
+
+def _run(ctx: click.Context, tracker: ProgressTracker, count: int | None, seed: int | None, scenario: str | None,
                 sinks: tuple[str, ...], options: tuple[str, ...], transforms: tuple[str, ...],
                 workers: int | None, executor: str | None, batch_size: int | None, as_of: str | None, stream: bool,
                 rate: float | None, duration: float | None, stream_clock: str | None, config_file: Path | None,
                 summary_json: Path | None, quiet: bool, debug: bool, count_alias: int | None = None) -> None:
-    """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
     from datagen_kernel.cli.common import _host, parse_as_of
 
     sources = ConfigSources.build(options, config_file)
@@ -113,8 +154,12 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
         as_of=parse_as_of(str(as_of_value), defaults.timezone) if as_of_value else None,
     )
     plan = build_plan(host, params, sources)
-    with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
-        summary = execute(host, plan, reporter)
+    if ctx.meta.get("datagen.progress_stdout") and any(r.route.sink == "console" for r in plan.routes):
+        raise UsageError("--progress-json - and the console sink both write to standard output",
+                         hint="give --progress-json a file")
+    with ProgressReporter(sys.stderr, enabled=not quiet, tracker=tracker):
+        summary = execute(host, plan, tracker)
+    ctx.meta["datagen.summary"] = summary
     print_summary(summary)
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")

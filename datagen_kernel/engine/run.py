@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datagen_kernel.api.domain import timezone_name
 from datagen_kernel.api.errors import DatagenError, DeliveryError, SinkError
 from datagen_kernel.api.executors import BlockResult, Executor, TaskStats
+from datagen_kernel.api.progress import PHASE_CLOSING, PHASE_STREAMING, ProgressTracker, RunShape
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink
@@ -44,7 +45,9 @@ class Engine:
     def __init__(self, host: PluginHost, plan: Plan, progress: ProgressFn | None = None) -> None:
         self.host = host
         self.plan = plan
-        self.progress = progress or (lambda phase, entity, n: None)
+        # every run keeps a tracker: the summary's rates are over the time each entity was written
+        self.tracker = progress if isinstance(progress, ProgressTracker) else ProgressTracker(progress)
+        self.progress: ProgressFn = self.tracker
         self.generated: list[Counter[str]] = [Counter() for _ in plan.routes]
 
     def run(self) -> RunSummary:
@@ -68,8 +71,11 @@ class Engine:
             summary.workers = executor.workers  # an executor may size itself when --workers was not given
             coordinated = set(processor.task_routes()) if executor.sink_tasks else set()
             opened = self._open_sinks(sinks, route_serializers, coordinated, processor.run_id)
+            self.tracker.begin(self._shape(phases, processor.run_id),
+                               {route.label: sink.stats for sink, route in zip(sinks, plan.routes, strict=True)})
             self.host.run_start(run=plan.run, entities=dict(plan.specs))
             for phase in phases:
+                self.tracker.phase_started(PHASE_STREAMING if self._streams(phase) else phase)
                 if self._streams(phase):
                     summary.stopped_by = self._stream(processor, sinks)
                 else:
@@ -82,6 +88,7 @@ class Engine:
             summary.interrupted = True
             summary.errors.append("interrupted")
         finally:
+            self.tracker.phase_started(PHASE_CLOSING)
             settled = True
             try:
                 self._merge(executor.close_tasks(ok and not self._has_failures(sinks)), sinks)
@@ -95,6 +102,10 @@ class Engine:
             gc.unfreeze()
             summary.elapsed = time.perf_counter() - start
             summary.rows = self._rows(sinks, summary.elapsed)
+            self.tracker.finish(summary.interrupted)
+            summary.sinks = {label: {"acknowledged": s.acknowledged, "failed": s.failed, "rate": round(s.rate, 1),
+                                     "seconds": round(s.seconds, 3)}
+                             for label, s in self.tracker.snapshot().sinks.items()}
             summary.delivery = {route.label: said for sink, route in zip(sinks, plan.routes, strict=True)
                                 if (said := sink.delivery())}
             for sink, route in zip(sinks, plan.routes, strict=True):
@@ -157,6 +168,9 @@ class Engine:
             return
         for result in executor.run(phase, range(plan.blocks)):
             self._deliver(result, sinks, phase)
+            if result.block is not None:
+                start, stop = plan.block_range(result.block)
+                self.tracker.block_done(stop - start)
 
     def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
         plan = self.plan
@@ -257,6 +271,20 @@ class Engine:
             return (SINGLE_PASS,)
         return PHASES
 
+    def _shape(self, phases: list[str], run_id: str) -> RunShape:
+        """What the progress tracker needs to know of the run (``api.progress``)."""
+        plan = self.plan
+        entities = {name: PHASE_STREAMING if self._streams(phase) else phase
+                    for phase in phases for name in plan.emitted_in(phase)}
+        return RunShape(
+            run_id=run_id, root_count=plan.params.root_count,
+            block_phases=tuple(p for p in phases if not self._streams(p) and plan.block_entities(p)),
+            entities=entities, global_entities=frozenset(plan.global_entities()),
+            routes={route.label: tuple(route.entities) for route in plan.routes},
+            stream_rate=plan.params.rate if plan.params.mode == "stream" else None,
+            stream_duration=plan.params.duration if plan.params.mode == "stream" else None,
+            seed=plan.run.seed)
+
     def _has_failures(self, sinks: list[Sink]) -> bool:
         for index, sink in enumerate(sinks):
             if sink.stats.failed or sink.stats.acknowledged != self.generated[index]:
@@ -277,7 +305,8 @@ class Engine:
                 gen = self.generated[index][name]
                 ack = sink.stats.acknowledged[name]
                 failed = max(sink.stats.failed[name], gen - ack)
-                rows.append(SummaryRow(name, route.label, gen, ack, failed, ack / elapsed if elapsed else 0.0))
+                seconds = self.tracker.entity_seconds(name)  # the time it was being written
+                rows.append(SummaryRow(name, route.label, gen, ack, failed, ack / seconds if seconds else 0.0, seconds))
         return rows
 
 
