@@ -5,15 +5,14 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from conftest import fake_launcher
-from textual.widgets import DataTable, Input, Select
-from tuitest_support import check, choose, run, text_of, type_into, wait_for
-
-from datagen_kernel.cli import make_cli
 from datagen_plugin_tui.app import DatagenTui
 from datagen_plugin_tui.model import Catalog, RunForm
+from textual.widgets import DataTable, Input, Select
+from tuitest_support import check, choose, paste_into, run, text_of, type_into, wait_for
+
+from datagen_kernel.cli import make_cli
 
 
 def test_the_catalog_is_what_the_plugins_registered(catalog: Catalog) -> None:
@@ -32,7 +31,7 @@ def test_walking_the_wizard_for_json_gives_a_command_the_cli_accepts(catalog: Ca
             await check(pilot, "#sink-json")
             await type_into(pilot, "#count", "7")
             await type_into(pilot, "#seed", "9")
-            await type_into(pilot, "#opt-json--path", str(tmp_path / "out"))
+            await paste_into(pilot, "#opt-json--path", str(tmp_path / "out"))
             await choose(pilot, "#selector-json", "master")
             line = text_of(pilot, "#command")
             assert line == shlex.join(["datagen", "run", catalog.count_flag, "7", "--seed", "9", "--sink",
@@ -93,7 +92,7 @@ def test_secret_options_are_masked_and_kept_off_the_command_line(catalog: Catalo
         async with app.run_test(size=(120, 50)) as pilot:
             field = app.query_one(f"#opt-{owner.namespace}--{opt.name}", Input)
             assert field.password
-            await type_into(pilot, f"#opt-{owner.namespace}--{opt.name}", "hunter2")
+            await paste_into(pilot, f"#opt-{owner.namespace}--{opt.name}", "hunter2")
             assert "hunter2" not in text_of(pilot, "#command") and "hunter2" not in text_of(pilot, "#toml")
             assert "hunter2" not in " ".join(app.form.argv(catalog))
             assert list(app.form.secret_env(catalog).values()) == ["hunter2"]
@@ -146,7 +145,7 @@ def test_a_run_shows_its_progress_and_summary_from_the_fake_events(catalog: Cata
 
 def test_stop_sends_sigint_and_shows_an_incomplete_summary(catalog: Catalog) -> None:
     async def walk() -> None:
-        app = DatagenTui(catalog, RunForm(sinks={"json": ""}), launcher=fake_launcher(5.0))
+        app = DatagenTui(catalog, RunForm(sinks={"json": ""}), launcher=fake_launcher(1.0))
         async with app.run_test(size=(120, 50)) as pilot:
             assert app.start_run()
             await wait_for(pilot, lambda: app.process is not None and app.process.state.percent is not None)
@@ -160,24 +159,24 @@ def test_stop_sends_sigint_and_shows_an_incomplete_summary(catalog: Catalog) -> 
     run(walk())
 
 
-@pytest.mark.parametrize("tab", ["wizard", "preview", "health", "run"])
-def test_every_screen_fits_80x24(catalog: Catalog, tab: str) -> None:
+def test_every_screen_fits_80x24(catalog: Catalog) -> None:
     async def walk() -> None:
         app = DatagenTui(catalog, RunForm(sinks={"json": ""}))
         async with app.run_test(size=(80, 24)) as pilot:
-            app.action_show(tab)
-            await pilot.pause()
-            pane = app.query_one(f"#{tab}")
-            visible = [w for w in pane.query("*") if w.display and w.region.area]
-            assert visible, f"nothing of {tab} is shown at 80x24"
-            if tab == "wizard":  # the command line stays in view while the form scrolls
-                command = app.query_one("#command")
-                assert command.region.area and command.region.bottom <= 23
-            for widget in visible:
-                assert widget.region.right <= 80, f"{widget} is cut at the right edge at 80x24"
-            for button in pane.query("Button"):  # each reachable: on screen, or scrolled to
-                button.scroll_visible(animate=False, immediate=True)
+            for tab in ("wizard", "preview", "health", "run"):
+                app.action_show(tab)
                 await pilot.pause()
-                assert button.region.area and button.region.bottom <= 23 and button.region.right <= 80, button
+                pane = app.query_one(f"#{tab}")
+                visible = [w for w in pane.query("*") if w.display and w.region.area]
+                assert visible, f"nothing of {tab} is shown at 80x24"
+                for widget in visible:
+                    assert widget.region.right <= 80, f"{widget} is cut at the right edge at 80x24"
+                if tab == "wizard":  # the command line stays in view while the form scrolls
+                    command = app.query_one("#command")
+                    assert command.region.area and command.region.bottom <= 23
+                for button in pane.query("Button"):  # each reachable: on screen, or scrolled to
+                    button.scroll_visible(animate=False, immediate=True)
+                    await pilot.pause()
+                    assert button.region.area and button.region.bottom <= 23 and button.region.right <= 80, button
 
     run(walk())

@@ -69,7 +69,8 @@ class DatagenTui(App[int]):
     #problems { color: $error; }
     #run-status { height: auto; }
     #run-bar { margin: 1 0; }
-    #run-entities, #run-sinks { height: auto; max-height: 12; }
+    #run-entities, #run-sinks, #run-rows { height: auto; max-height: 12; }
+    #run-rows { display: none; }
     #run-log { height: 8; border: round $panel; }
     #preview-table { height: 1fr; }
     #health-table { height: auto; }
@@ -131,6 +132,7 @@ class DatagenTui(App[int]):
                 yield ProgressBar(id="run-bar", total=100, show_eta=False)
                 yield DataTable(id="run-entities")
                 yield DataTable(id="run-sinks")
+                yield DataTable(id="run-rows")
                 yield RichLog(id="run-log", wrap=True, markup=False)
                 yield Static("", id="run-summary")
         yield Footer()
@@ -182,6 +184,8 @@ class DatagenTui(App[int]):
     async def on_mount(self) -> None:
         for table_id, columns in (("run-entities", ("entity", "generated", "records/s")),
                                   ("run-sinks", ("sink", "acknowledged", "failed", "records/s")),
+                                  ("run-rows", ("entity", "sink", "generated", "acknowledged", "failed",
+                                                "records/s")),
                                   ("health-table", ("component", "check", "address", "status"))):
             self.query_one(f"#{table_id}", DataTable).add_columns(*columns)
         await self.rebuild_options()
@@ -502,7 +506,8 @@ class DatagenTui(App[int]):
             bar.update(total=100, progress=float(state.percent))
         elif state.total_expected is None:
             bar.update(total=None)
-        parts = [f"phase: {state.phase}", f"elapsed {human_seconds(state.elapsed_s)}"]
+        phase = "masters+events" if state.phase == "all" else state.phase
+        parts = [f"phase: {phase}", f"elapsed {human_seconds(state.elapsed_s)}"]
         if state.percent is not None:
             parts.append(f"{float(state.percent):.1f}%")
         if state.eta_s is not None:
@@ -529,8 +534,10 @@ class DatagenTui(App[int]):
             lines.append(f"the run ended (exit status {code}) without a summary: see the log above")
         else:
             ok = bool(summary.get("ok"))
-            if process.stopping or code == 130:
+            if code == 130 or (process.stopping and not ok):
                 lines.append("STOPPED: the run was interrupted; the sinks were closed, the data is NOT complete")
+            elif ok and summary.get("stopped_by"):
+                lines.append("DONE: the stream ended; every record emitted was acknowledged")
             elif ok:
                 lines.append("DONE: every record was generated and acknowledged")
             else:
@@ -542,6 +549,13 @@ class DatagenTui(App[int]):
             if summary.get("stopped_by"):
                 lines.append(f"stopped by {summary['stopped_by']}")
             lines.extend(f"error: {e}" for e in summary.get("errors") or [])
+            rows = self.query_one("#run-rows", DataTable)
+            rows.clear()
+            for row in summary.get("rows") or []:
+                rows.add_row(row.get("entity"), row.get("sink"), f"{int(row.get('generated') or 0):,}",
+                             f"{int(row.get('acknowledged') or 0):,}", f"{int(row.get('failed') or 0):,}",
+                             f"{float(row.get('rate') or 0):,.0f}")
+            rows.display = bool(summary.get("rows"))
         lines.extend(f"error: {e}" for e in process.state.errors)
         lines.extend(self._destinations())
         self.query_one("#run-summary", Static).update("\n".join(lines))

@@ -47,6 +47,7 @@ class RunState:
     errors: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None
     exit_code: int | None = None
+    total_generated: int | None = None
     unreadable: int = 0
     """Lines on stdout that were not JSON events (counted, not fatal)."""
 
@@ -86,6 +87,7 @@ class RunState:
         self.rss_bytes = event.get("rss_bytes")
         if event.get("total_expected") is not None:
             self.total_expected = event["total_expected"]
+        self.total_generated = event.get("generated")
         self.entities = dict(event.get("entities") or {})
         self.sinks = dict(event.get("sinks") or {})
         stream = event.get("stream")
@@ -99,6 +101,8 @@ class RunState:
 
     @property
     def generated(self) -> int:
+        if self.total_generated is not None:
+            return self.total_generated
         return sum(int(e.get("generated") or 0) for e in self.entities.values())
 
     @property
