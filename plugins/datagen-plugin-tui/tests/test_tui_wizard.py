@@ -180,3 +180,23 @@ def test_every_screen_fits_80x24(catalog: Catalog) -> None:
                     assert button.region.area and button.region.bottom <= 23 and button.region.right <= 80, button
 
     run(walk())
+
+
+def test_a_server_that_does_not_answer_is_shown_with_its_fix(catalog: Catalog) -> None:
+    async def walk() -> None:
+        form = RunForm(sinks={"postgres": ""})
+        form.set_option("postgres", "url", "postgresql://postgres:secret@127.0.0.1:9/datagen")
+        app = DatagenTui(catalog, form)
+        async with app.run_test(size=(120, 50)) as pilot:
+            app.action_show("health")
+            await pilot.pause()
+            await pilot.click("#health-go")
+            await wait_for(pilot, lambda: len(app.health_results) == 1)
+            result = app.health_results[0]
+            assert not result.ok and result.target.shown == "postgresql://postgres:********@127.0.0.1:9/datagen"
+            fix = text_of(pilot, "#health-fix")
+            assert "scripts/stack up" in fix and "DATAGEN_POSTGRES_URL=" in fix and "secret" not in fix
+            table = app.query_one("#health-table", DataTable)
+            assert str(table.get_row_at(0)[3]).startswith("NOT ANSWERING")
+
+    run(walk())

@@ -374,6 +374,8 @@ class DatagenTui(App[int]):
     # -- preview --------------------------------------------------------------------------------
 
     def action_show(self, tab: str) -> None:
+        # a focused table keeps its tab in front: let go of the focus first
+        self.set_focus(None)
         self.query_one(TabbedContent).active = tab
 
     @on(Button.Pressed, "#preview-go")
