@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select, Static, Switch
+from textual.widgets import Checkbox, Input, Select, Static
 
 
 async def wait_for(pilot: Pilot[object], condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -47,11 +47,6 @@ async def check(pilot: Pilot[object], selector: str, value: bool = True) -> None
 
 async def choose(pilot: Pilot[object], selector: str, value: object) -> None:
     pilot.app.query_one(selector, Select).value = value
-    await pilot.pause()
-
-
-async def switch(pilot: Pilot[object], selector: str, value: bool) -> None:
-    pilot.app.query_one(selector, Switch).value = value
     await pilot.pause()
 
 

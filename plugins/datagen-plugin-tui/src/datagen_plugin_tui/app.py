@@ -25,7 +25,6 @@ from textual.widgets import (
     RichLog,
     Select,
     Static,
-    Switch,
     TabbedContent,
     TabPane,
 )
@@ -54,13 +53,14 @@ class DatagenTui(App[int]):
     CSS = """
     .section { text-style: bold; color: $accent; margin-top: 1; }
     .row { height: auto; }
-    .row Label { width: 22; padding: 1 1 0 0; }
-    .row Input { width: 28; }
+    .row Label { width: 22; padding: 0 1 0 0; }
+    .row Input { width: 30; }
     .row Select { width: 30; }
+    .row Button { margin-right: 1; }
     .doc { color: $text-muted; padding: 0 1; }
-    .error { color: $error; padding: 1 1 0 1; width: 1fr; }
-    .sink-row Checkbox { width: 24; }
-    .sink-row .doc { width: 1fr; padding: 1 1 0 1; }
+    .error { color: $error; padding: 0 1; width: 1fr; }
+    .sink-row Checkbox { width: 22; }
+    .sink-row .doc { width: 1fr; padding: 0 1; }
     .component { height: auto; border: round $panel; padding: 0 1; }
     #command, #toml { background: $boost; padding: 0 1; }
     #command-bar { dock: bottom; height: auto; max-height: 5; }
@@ -68,8 +68,10 @@ class DatagenTui(App[int]):
     #command-bar Button { margin-left: 1; }
     #problems { color: $error; }
     #run-status { height: auto; }
-    #run-bar { margin: 1 0; }
-    #run-entities, #run-sinks, #run-rows { height: auto; max-height: 12; }
+    #run-bar { margin: 0; }
+    #run-tables { height: auto; }
+    #run-entities, #run-sinks, #run-rows { height: auto; max-height: 12; width: 1fr; }
+    #run-summary { height: auto; }
     #run-rows { display: none; }
     #run-log { height: 8; border: round $panel; }
     #preview-table { height: 1fr; }
@@ -116,65 +118,65 @@ class DatagenTui(App[int]):
                     yield Button("Save config", id="save-config", compact=True)
             with TabPane("Preview", id="preview"), Vertical():
                 with Horizontal(classes="row"):
-                    yield Button("Preview records", id="preview-go", variant="primary")
-                    yield Select[str]([], id="preview-entity", prompt="entity", allow_blank=True)
+                    yield Button("Preview records", id="preview-go", variant="primary", compact=True)
+                    yield Select[str]([], id="preview-entity", prompt="entity", allow_blank=True, compact=True)
                 yield Static("", id="preview-status")
                 yield DataTable(id="preview-table", zebra_stripes=True)
             with TabPane("Health", id="health"), VerticalScroll():
-                yield Button("Check servers", id="health-go", variant="primary")
+                yield Button("Check servers", id="health-go", variant="primary", compact=True)
                 yield DataTable(id="health-table")
                 yield Static("", id="health-fix")
             with TabPane("Run", id="run"), VerticalScroll():
                 with Horizontal(classes="row"):
-                    yield Button("Start", id="run-start", variant="success")
-                    yield Button("Stop", id="run-stop", variant="error", disabled=True)
+                    yield Button("Start", id="run-start", variant="success", compact=True)
+                    yield Button("Stop", id="run-stop", variant="error", disabled=True, compact=True)
                 yield Static("not started", id="run-status")
                 yield ProgressBar(id="run-bar", total=100, show_eta=False)
-                yield DataTable(id="run-entities")
-                yield DataTable(id="run-sinks")
-                yield DataTable(id="run-rows")
-                yield RichLog(id="run-log", wrap=True, markup=False)
                 yield Static("", id="run-summary")
+                with Horizontal(id="run-tables"):
+                    yield DataTable(id="run-entities")
+                    yield DataTable(id="run-sinks")
+                yield RichLog(id="run-log", wrap=True, markup=False)
+                yield DataTable(id="run-rows")
         yield Footer()
 
     def _compose_wizard(self) -> ComposeResult:
         cat, form = self.catalog, self.form
         yield Static("Run", classes="section")
-        yield from _field_row(cat.count_flag.lstrip("-"), Input(form.count, id="count", type="integer"), "count")
-        yield from _field_row("seed", Input(form.seed, id="seed", type="integer"), "seed")
+        yield from _field_row(cat.count_flag.lstrip("-"), "count", form.count, kind="integer")
+        yield from _field_row("seed", "seed", form.seed, kind="integer")
         scenarios = [(name, name) for name in cat.scenarios]
         with Horizontal(classes="row"):
             yield Label("scenario")
-            yield Select(scenarios, id="scenario", prompt="(none)", allow_blank=True,
+            yield Select(scenarios, id="scenario", prompt="(none)", allow_blank=True, compact=True,
                          value=form.scenario if form.scenario else Select.NULL)
         yield Static(self._scenario_doc(), id="scenario-doc", classes="doc")
         with Horizontal(classes="row"):
             yield Label("stream mode")
-            yield Switch(form.stream, id="stream")
-        yield from _field_row("rate (events/s)", Input(form.rate, id="rate", placeholder="1000"), "rate")
-        yield from _field_row("duration (s)", Input(form.duration, id="duration", placeholder="until stopped"),
-                              "duration")
+            yield Checkbox("events at --rate until stopped", form.stream, id="stream", compact=True)
+        yield from _field_row("rate (events/s)", "rate", form.rate, placeholder="1000")
+        yield from _field_row("duration (s)", "duration", form.duration, placeholder="until stopped")
         yield Static("Sinks", classes="section")
         selectors = [(s, s) for s in cat.selectors()]
         for name, sink in cat.sinks.items():
             with Horizontal(classes="row sink-row"):
-                yield Checkbox(name, name in form.sinks, id=f"sink-{wid(name)}")
+                yield Checkbox(name, name in form.sinks, id=f"sink-{wid(name)}", compact=True)
                 yield Select(selectors, id=f"selector-{wid(name)}", prompt="every entity", allow_blank=True,
-                             value=form.sinks.get(name) or Select.NULL)
+                             compact=True, value=form.sinks.get(name) or Select.NULL)
                 yield Static(sink.doc, classes="doc")
         yield Static("Transforms", classes="section")
         if not cat.transforms:
             yield Static("no transform is installed", classes="doc")
         for name, transform in cat.transforms.items():
             with Horizontal(classes="row sink-row"):
-                yield Checkbox(name, name in form.transforms, id=f"transform-{wid(name)}")
+                yield Checkbox(name, name in form.transforms, id=f"transform-{wid(name)}", compact=True)
                 yield Static(transform.doc, classes="doc")
         yield Static("Executor", classes="section")
         with Horizontal(classes="row"):
             yield Label("executor")
-            yield Select([(n, n) for n in cat.executors], id="executor", allow_blank=False, value=form.executor)
-        yield from _field_row("workers", Input(form.workers, id="workers", placeholder="executor default"),
-                              "workers")
+            yield Select([(n, n) for n in cat.executors], id="executor", allow_blank=False, value=form.executor,
+                         compact=True)
+        yield from _field_row("workers", "workers", form.workers, placeholder="executor default")
         yield Static("Options", classes="section")
         yield Vertical(id="options")
         yield Static("", id="problems")
@@ -186,7 +188,7 @@ class DatagenTui(App[int]):
                                   ("run-sinks", ("sink", "acknowledged", "failed", "records/s")),
                                   ("run-rows", ("entity", "sink", "generated", "acknowledged", "failed",
                                                 "records/s")),
-                                  ("health-table", ("component", "check", "address", "status"))):
+                                  ("health-table", ("status", "component", "check", "address", "detail"))):
             self.query_one(f"#{table_id}", DataTable).add_columns(*columns)
         await self.rebuild_options()
         self.refresh_outputs()
@@ -223,12 +225,13 @@ class DatagenTui(App[int]):
         editor: Widget
         if opt.type == "bool":
             value = given if given is not None else default
-            editor = Switch(str(value).lower() in ("1", "true", "yes", "on"), id=ident)
+            editor = Checkbox("", str(value).lower() in ("1", "true", "yes", "on"), id=ident, compact=True)
         elif opt.type == "choice" or (opt.name == SERIALIZER_OPTION and comp.kind == "sink"):
             choices = opt.choices if opt.type == "choice" else tuple(self.catalog.serializers_for(comp.name))
             if opt.type != "choice":
                 default = default or self.catalog.host.registry.sinks[comp.name].value.default_serializer({}) or ""
             editor = Select([(c, c) for c in choices], id=ident, allow_blank=True, prompt=f"default ({default})",
+                            compact=True,
                             value=given if given in choices else Select.NULL)
         else:
             bounds = ""
@@ -236,7 +239,7 @@ class DatagenTui(App[int]):
                 low = "" if opt.minimum is None else f"{opt.minimum:g}"
                 high = "" if opt.maximum is None else f"{opt.maximum:g}"
                 bounds = f" [{low}..{high}]"
-            editor = Input(given or "", id=ident, password=opt.secret,
+            editor = Input(given or "", id=ident, password=opt.secret, compact=True,
                            placeholder=("(secret)" if opt.secret and not default else default or "") + bounds)
         doc = opt.doc + (" (secret: masked, passed in the environment)" if opt.secret else "")
         return [Horizontal(Label(opt.name), editor, Static("", id=f"err-{ident}", classes="error"), classes="row"),
@@ -287,9 +290,9 @@ class DatagenTui(App[int]):
             return
         await self._changed()
 
-    @on(Switch.Changed)
-    async def _switch_changed(self, event: Switch.Changed) -> None:
-        ident = event.switch.id or ""
+    @on(Checkbox.Changed)
+    async def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        ident = event.checkbox.id or ""
         if ident == "stream":
             self.form.stream = event.value
         elif ident in self._option_ids:
@@ -297,14 +300,7 @@ class DatagenTui(App[int]):
             opt = self._option(ns, key)
             raw = "true" if event.value else "false"
             self.form.set_option(ns, key, None if opt is not None and raw == shown_default(opt) else raw)
-        else:
-            return
-        await self._changed()
-
-    @on(Checkbox.Changed)
-    async def _checkbox_changed(self, event: Checkbox.Changed) -> None:
-        ident = event.checkbox.id or ""
-        if ident.startswith("sink-"):
+        elif ident.startswith("sink-"):
             name = self._named(self.catalog.sinks, ident[len("sink-"):])
             if event.value:
                 selector = self.query_one(f"#selector-{wid(name)}", Select).value
@@ -435,8 +431,8 @@ class DatagenTui(App[int]):
         table = self.query_one("#health-table", DataTable)
         table.clear()
         for h in results:
-            status = f"ok: {h.detail}" if h.ok else f"NOT ANSWERING: {h.detail}"
-            table.add_row(f"{h.target.component}.{h.target.option}", h.target.what, h.target.shown, status)
+            table.add_row("ok" if h.ok else "NOT ANSWERING", f"{h.target.component}.{h.target.option}",
+                          h.target.what, h.target.shown, h.detail)
         fixes = [f"{h.target.component}: {h.fix}" for h in results if not h.ok]
         if not results:
             text = "the chosen sinks need no server"
@@ -514,7 +510,8 @@ class DatagenTui(App[int]):
             parts.append(f"{float(state.percent):.1f}%")
         if state.eta_s is not None:
             parts.append(f"ETA {human_seconds(state.eta_s)}")
-        parts.append(f"{state.generated:,} records, {state.rate:,.0f}/s")
+        overall = state.generated / state.elapsed_s if state.elapsed_s else 0.0
+        parts.append(f"{state.generated:,} records, {overall:,.0f}/s")
         parts.append(f"memory {human_bytes(state.rss_bytes)}")
         if state.target_rate is not None or self.form.stream:
             parts.append(f"stream: target {state.target_rate or 0:,.0f}/s, actual {state.actual_rate or 0:,.0f}/s")
@@ -593,8 +590,9 @@ def _looks_like_address(value: Any) -> bool:
     return isinstance(value, str) and bool(re.match(r"^[a-z][a-z0-9+.-]*://|^[\w.-]+:\d+(,|$)", value))
 
 
-def _field_row(label: str, editor: Widget, name: str) -> ComposeResult:
+def _field_row(label: str, name: str, value: str, *, kind: str = "text", placeholder: str = "") -> ComposeResult:
+    """A labelled one-line input (id ``name``) with its error beside it (id ``err-NAME``)."""
     with Horizontal(classes="row"):
         yield Label(label)
-        yield editor
+        yield Input(value, id=name, type=kind, placeholder=placeholder, compact=True)  # type: ignore[arg-type]
         yield Static("", id=f"err-{name}", classes="error")
