@@ -106,8 +106,9 @@ def _kafka(bootstrap: str) -> str:
     from confluent_kafka.admin import AdminClient
 
     errors: list[str] = []
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": int(TIMEOUT_S * 1000),
-                         "error_cb": lambda err: errors.append(str(err))})
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "socket.timeout.ms": int(TIMEOUT_S * 1000),
+                              "error_cb": lambda err: errors.append(str(err))}
+    admin = AdminClient(config)
     try:
         meta = admin.list_topics(timeout=TIMEOUT_S)
     except Exception as exc:
