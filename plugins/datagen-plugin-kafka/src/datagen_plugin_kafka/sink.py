@@ -68,8 +68,8 @@ from datagen_kernel.api import (
     UsageError,
     Values,
 )
-from datagen_plugin_kafka import state
 from datagen_kernel.api.options import without_credentials
+from datagen_plugin_kafka import state
 from datagen_plugin_kafka.cloudevents import CloudEventColumns, HeaderBuilder, Headers
 from datagen_plugin_kafka.packed import Packed, as_list
 from datagen_plugin_kafka.presets import (
