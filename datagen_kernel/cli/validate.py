@@ -229,7 +229,10 @@ def _listed_files(directory: Path, manifest: Mapping[str, Any]) -> dict[str, Pat
     listed = listed_files(directory, manifest)
     if listed is None:
         return None
+    listed = {name: _compressed_or_not(p) for name, p in listed.items()}
     missing = sorted(str(p.name) for p in listed.values() if not p.exists())
+    if missing and manifest.get("complete") is False:  # an interrupted run: check what it did write
+        return {name: p for name, p in listed.items() if p.exists()}
     if missing:
         raise UsageError(f"{directory / MANIFEST} lists file(s) the folder does not hold: {', '.join(missing)}",
                          hint="the dataset was moved or changed since it was written: generate it again")
@@ -239,6 +242,14 @@ def _listed_files(directory: Path, manifest: Mapping[str, Any]) -> dict[str, Pat
     if strays:
         click.echo(f"warning: {stray_warning(directory, strays, listed=True)}", err=True)
     return listed
+
+
+def _compressed_or_not(path: Path) -> Path:
+    """``path``, or its gzip (or plain) twin when only that exists (a file compressed after the run)."""
+    if path.exists():
+        return path
+    twin = path.with_suffix("") if path.suffix == ".gz" else path.with_name(path.name + ".gz")
+    return twin if twin.exists() else path
 
 
 __all__ = ["MANIFEST", "read_manifest", "validate_command", "validation_run"]
