@@ -66,6 +66,18 @@ def test_json_is_byte_identical_to_the_local_executor(cluster: tuple[str, Path],
     assert read_dir(tmp_path / "own") == local
 
 
+def test_poison_pills_and_their_manifest_are_the_local_executors(cluster: tuple[str, Path], tmp_path: Path) -> None:
+    """A transform's side rows (the poison manifest) come back with each block from the workers."""
+    pytest.importorskip("datagen_plugin_poison")
+    address, _ = cluster
+    args = ["run", "-q", "--customers", "1000", "--seed", "5", "--sink", "json", "--scenario", "data-quality"]
+    datagen(*args, "-o", f"json.path={tmp_path / 'local'}", "--workers", "2")
+    datagen(*args, "-o", f"json.path={tmp_path / 'dask'}", "--executor", "dask", "-o", f"dask.scheduler={address}")
+    local = read_dir(tmp_path / "local")
+    assert local["datagen-poison.jsonl"].count(b"\n") > 100
+    assert read_dir(tmp_path / "dask") == local
+
+
 def test_a_worker_killed_mid_run_changes_nothing_in_the_files(cluster: tuple[str, Path], tmp_path: Path) -> None:
     address, hook = cluster
     args = ["run", "-q", "--customers", CUSTOMERS, "--seed", "22", "--sink", "json"]

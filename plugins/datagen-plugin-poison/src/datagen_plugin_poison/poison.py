@@ -38,7 +38,6 @@ from datagen_kernel.api import (
     Transform,
     TransformContext,
 )
-from datagen_kernel.api.schema import Enum, Uuid
 from datagen_kernel.codecs.text import format_decimal, format_timestamps, raw_default
 
 KINDS = ("duplicate", "late", "out_of_order", "schema_evolution", "nulls", "malformed", "orphan", "extreme",
@@ -108,8 +107,6 @@ def _fields(spec: EntitySpec) -> dict[str, Any]:
         "fk": next((f.field for f in spec.foreign_keys if f.field != spec.message_key), None)
               or next((f.field for f in spec.foreign_keys), None),
         "required": required,
-        "enum": next((f.name for f in spec.fields if isinstance(f.type, Enum) and not f.nullable), None),
-        "uuid_key": isinstance(spec.field(spec.primary_key).type, Uuid),
     }
 
 
