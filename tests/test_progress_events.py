@@ -233,12 +233,15 @@ def test_progress_json_of_a_stream_on_standard_output(toy_cli, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]  # nothing else on stdout
     progress = _check_sequence(events)
-    assert events[0]["mode"] == "stream" and len(progress) >= 2
-    streaming = [e for e in progress if e["phase"] == "streaming"]
-    assert streaming and all(e["stream"]["target_rate"] == 400.0 for e in streaming)
-    assert all(e["total_expected"] is None and e["percent"] <= 100 for e in streaming)
+    assert events[0]["mode"] == "stream"
+    for event in progress:  # how many come while streaming depends on the machine's pace
+        if event["phase"] == "streaming":
+            assert event["stream"]["target_rate"] == 400.0 and event["total_expected"] is None
+            assert event["percent"] is not None and event["percent"] <= 100
     last, summary = progress[-1], events[-1]
-    assert last["percent"] == 100.0 and last["stream"]["events"] > 0
+    assert last["phase"] == "done" and last["percent"] == 100.0 and last["eta_s"] == 0.0
+    assert last["stream"]["target_rate"] == 400.0 and last["stream"]["events"] > 0
+    assert last["stream"]["actual_rate"] > 0 and last["total_expected"] is None
     assert summary["stopped_by"] == "duration" and summary["exit_code"] == 0
     assert "ok:" in result.stderr and "records delivered" not in result.stdout
 
