@@ -111,6 +111,7 @@ class SubtreeSinkPlugin:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(360)  # 100,000 customers: about 100 s alone, longer on a loaded machine
 def test_first_100_customers_identical_in_a_run_of_100000(bank_run: BankRun, tmp_path: Path) -> None:
     small_dir = bank_run(100)
     small = read_lines(small_dir)
