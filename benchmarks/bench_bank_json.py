@@ -162,7 +162,7 @@ def components(customers: int, seed: int) -> None:
     from datagen_plugin_json.sinks import JsonLinesSink
 
     import datagen_kernel.cli.run as commands_run
-    import datagen_kernel.engine.run as run_module
+    import datagen_kernel.engine.blocks as run_module
     from datagen_kernel.cli import main as datagen_main
 
     clock = time.process_time
@@ -192,12 +192,18 @@ def components(customers: int, seed: int) -> None:
             plan.generators[name] = generate
         for name, rules in plan.rules.items():
             plan.rules[name] = [
-                type(r)(r.name, r.entity, timed(f"pack rules {name}", lambda *a, _c=r.check: list(_c(*a))), r.doc)
+                type(r)(r.name, r.entity, timed(f"pack rules {name}", _listing(r.check, r.wants_run)), r.doc)
                 for r in rules
             ]
         return plan
 
     run_rules = run_module.run_rules
+
+    def _listing(check: Any, wants_run: bool) -> Any:
+        """``check`` returning a list (timed whole), keeping its signature's ``run``."""
+        def listed(spec: Any, records: Any, lookup: Any, run: Any = None) -> list[Any]:
+            return list(check(spec, records, lookup, run=run) if wants_run else check(spec, records, lookup))
+        return listed  # the timing wrapper takes **kwargs, so the engine always passes run
 
     def all_rules(spec: Any, *args: Any, **kwargs: Any) -> Any:
         start = clock()

@@ -200,8 +200,9 @@ def _distinct_text(records: Sequence[Record], name: str) -> set[Any]:
     """The distinct values of a ``TextColumn`` field, decoded once each (else: all values)."""
     if isinstance(records, Batch):
         stored = records.stored(name)
-        if isinstance(stored, TextColumn) and stored.nulls is None:
-            flat = np.ascontiguousarray(stored.matrix).view(f"S{stored.width}").ravel()
+        if isinstance(stored, TextColumn) and stored.width:
+            matrix = stored.matrix if stored.nulls is None else stored.matrix[~stored.nulls]
+            flat = np.ascontiguousarray(matrix).view(f"S{stored.width}").ravel()
             return {b.decode("utf-8") for b in set(flat.tolist())}
     return set(column_of(records, name)) - {None}
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, BlockContext, Records, column
+from datagen_kernel import Batch, BlockContext, Records, TextColumn, column
 from datagen_kernel.api.seeding import stream_for
 from datagen_plugin_banking import names as _names
 from datagen_plugin_banking.bankcalendar import roll_back_days, roll_forward_days
@@ -313,6 +313,14 @@ def _day_in_month(month: np.ndarray, day: np.ndarray) -> np.ndarray:
     return start + np.minimum(day, length) - 1
 
 
+def id_column(records: Records, name: str) -> TextColumn:
+    """Field ``name`` (an id) as a ``TextColumn``: a ``Batch``'s own, else built from the values."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, TextColumn):
+        return stored
+    return TextColumn.from_strings(list(column(records, name)))
+
+
 def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np.ndarray,
                      window_end: np.ndarray) -> tuple[Scheduled, dict[str, Any]] | None:
     """SALARY and AUTO_DEBIT events of the block's payroll and recurring payments, inside each
@@ -364,7 +372,7 @@ def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np
         parts.append(Scheduled(acc[o][inside], ts[inside], np.concatenate(amounts)[order][inside],
                                np.ones(int(inside.sum()), dtype=bool), o[inside],
                                np.concatenate(part)[order][inside]))
-        tables["payroll"] = (list(column(pay, "payroll_id")), list(column(pay, "employer_name")),
+        tables["payroll"] = (id_column(pay, "payroll_id"), list(column(pay, "employer_name")),
                              list(column(pay, "employer_cnpj")))
     if has_recurring and len(rec := ctx.records("recurring_payment")):
         acc = np.fromiter(map(acc_index.__getitem__, column(rec, "account_id")), dtype=np.int64, count=len(rec))
@@ -407,7 +415,7 @@ def scheduled_events(ctx: BlockContext, account_ids: list[str], window_start: np
         parts.append(Scheduled(acc[o], ts, amount, np.zeros(o.size, dtype=bool), o, np.zeros(o.size, dtype=np.int64)))
         cnpj = payee_cnpjs(ctx.run.seed)
         payees = list(column(rec, "payee_name"))
-        tables["recurring"] = (list(column(rec, "recurring_id")), payees, [cnpj[p] for p in payees])
+        tables["recurring"] = (id_column(rec, "recurring_id"), payees, [cnpj[p] for p in payees])
     if not parts:
         return None
     out = Scheduled(*(np.concatenate([getattr(p, f) for p in parts]) for f in

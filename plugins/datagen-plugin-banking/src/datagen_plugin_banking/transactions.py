@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, BlockContext, Records, column
+from datagen_kernel import Batch, BlockContext, Records, TextColumn, column
 from datagen_kernel.api.seeding import BLOCK_SIZE, stream_for, uuid4_strings
 from datagen_plugin_banking import names as _names
 from datagen_plugin_banking.bankcalendar import is_business_days, roll_back_days, roll_forward_days
@@ -527,17 +527,22 @@ def _batch(
         cp_name[p2p] = pairs.names[who]
         cp_key[p2p] = pairs.keys[pairs.key_type[pair[p2p]], who]
         description[p2p] = _P2P_PREFIX[side] + pairs.names[who]
-    payroll_id = np.full(n, None, dtype=object)
-    recurring_id = np.full(n, None, dtype=object)
-    for code, table, target in ((SALARY, "payroll", payroll_id), (AUTO_DEBIT, "recurring", recurring_id)):
-        if table not in links:
-            continue
-        rows = np.flatnonzero(ttype == code)
+    # the links are sparse: kept as bytes with a null mask (no Python string per row)
+    sparse: dict[str, TextColumn] = {}
+    for code, table, name in ((SALARY, "payroll", "payroll_id"), (AUTO_DEBIT, "recurring", "recurring_id")):
+        rows = np.flatnonzero(ttype == code) if table in links else np.zeros(0, dtype=np.int64)
+        width = links[table][0].width if table in links else 36
+        matrix = np.zeros((n, width), dtype=np.uint8)
+        nulls = np.ones(n, dtype=bool)
+        sparse[name] = TextColumn(matrix, nulls)
         if rows.size == 0:
             continue
-        ids, names, keys = (np.array(x, dtype=object) for x in links[table])
+        ids = links[table][0]
+        names, keys = (np.array(x, dtype=object) for x in links[table][1:])
         link = c["link"][rows]
-        target[rows] = ids[link]
+        matrix[rows] = ids.matrix[link]
+        nulls[rows] = False
+        sparse[name] = TextColumn(matrix, nulls)
         cp_name[rows] = names[link]
         cp_key[rows] = keys[link]
         if code == SALARY:
@@ -562,8 +567,8 @@ def _batch(
         "pix_key_type": _KEY_TYPE_NAMES[c["key"]].tolist(),  # -1 selects None
         "created_at": ts,
         "updated_at": [None] * n,
-        "payroll_id": payroll_id.tolist(),
-        "recurring_id": recurring_id.tolist(),
+        "payroll_id": sparse["payroll_id"],
+        "recurring_id": sparse["recurring_id"],
     }
     if fraud:
         pattern = c["pattern"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, Violation, column
+from datagen_kernel import Batch, EntitySpec, Lookup, Record, Rule, TextColumn, Violation, column
 from datagen_plugin_banking.common import invalid_cpfs, is_valid_cnpj
 from datagen_plugin_banking.entities import PAYMENT_DAYS
 from datagen_plugin_banking.masters import ACCOUNT_WEIGHTS, BANK_ISPB, account_number_ok
@@ -325,6 +325,37 @@ def _recurring(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> I
 _LINK_CODES = {"SALARY": 1, "AUTO_DEBIT": 2}
 
 
+class _Present:
+    """The values of a mostly-null column at the rows asked for (a ``TextColumn``'s rows are
+    decoded only then)."""
+
+    def __init__(self, values: Any, present: np.ndarray) -> None:
+        self._values, self._present = values, present
+
+    def __getitem__(self, i: int) -> Any:
+        return self._values[i]
+
+    def at(self, rows: list[int]) -> list[Any]:
+        if isinstance(self._values, TextColumn):
+            return self._values.take(np.array(rows, dtype=np.intp)).tolist() if rows else []
+        return _gather(self._values, rows)
+
+    def distinct(self) -> set[Any]:
+        return set(self.at(np.flatnonzero(self._present).tolist()))
+
+
+def _sparse(records: Sequence[Record], name: str) -> tuple[np.ndarray, _Present]:
+    """Whether each record's ``name`` is set, and its values (read from the null mask of a
+    ``TextColumn``, without a Python string per record)."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, TextColumn):
+        present = np.ones(len(stored), dtype=bool) if stored.nulls is None else ~stored.nulls
+        return present, _Present(stored, present)
+    values = column(records, name)
+    present = np.fromiter(map(operator.is_not, values, repeat(None)), dtype=bool, count=len(values))
+    return present, _Present(values, present)
+
+
 def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """payroll_id exactly on SALARY credits, recurring_id exactly on AUTO_DEBIT debits (of the
     recurring payment's account, not after it was paused or cancelled). Reads columns."""
@@ -332,13 +363,11 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
     if not {"payroll_id", "recurring_id"} <= names:
         return  # an extension without the fields: nothing to check
     types = column(records, "transaction_type")
-    payroll = column(records, "payroll_id")
-    recurring = column(records, "recurring_id")
     n = len(types)
     code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
     salary, debit = code == 1, code == 2
-    has_payroll = np.fromiter(map(operator.is_not, payroll, repeat(None)), dtype=bool, count=n)
-    has_recurring = np.fromiter(map(operator.is_not, recurring, repeat(None)), dtype=bool, count=n)
+    has_payroll, payroll = _sparse(records, "payroll_id")
+    has_recurring, recurring = _sparse(records, "recurring_id")
     if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
         return
     direction = column(records, "direction")
@@ -350,20 +379,22 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
                         f"{types[i]} {direction[i]} with payroll_id {payroll[i]!r} and recurring_id {recurring[i]!r}")
     if not lookup.has_entity("recurring_payment") or not debit.any():
         return
-    links = list(set(recurring) - {None})  # recurring payments paused or cancelled: one look-up each
+    links = list(recurring.distinct() - {None})  # recurring payments paused or cancelled: one look-up each
     m_account, m_updated, m_status = _fields(lookup, "recurring_payment", links, "account_id", "updated_at", "status")
     ended: dict[Any, tuple[Any, Any, str]] = {
         link: (a, u, st) for link, a, u, st in zip(links, m_account, m_updated, m_status, strict=True) if u is not None
     }
     if not ended:
         return
-    rows = [i for i in np.flatnonzero(debit & ~bad).tolist() if recurring[i] in ended]
+    candidates = np.flatnonzero(debit & ~bad).tolist()
+    link_of = dict(zip(candidates, recurring.at(candidates), strict=True))
+    rows = [i for i in candidates if link_of[i] in ended]
     if not rows:
         return
     accounts = column(records, "account_id")
     stamps = records.values("timestamp") if isinstance(records, Batch) else column(records, "timestamp")
     for i in rows:
-        found = ended[recurring[i]]
+        found = ended[link_of[i]]
         key = column(records, "transaction_id")[i] if found[0] != accounts[i] or stamps[i] > found[1] else None
         if found[0] != accounts[i]:
             yield Violation(spec.name, key, "account_id", "scheduled-links",
