@@ -64,7 +64,9 @@ def test_rules_receive_the_runs_as_of_and_options(cli: Any, tmp_path: Path) -> N
 
 def test_validate_takes_the_as_of_and_options_from_flags(cli: Any, tmp_path: Path) -> None:
     _generate(cli, tmp_path, "--as-of", "2025-03-01", "-o", "toy.members_per_team=4")
-    # the packs' defaults are not what the data was generated with: both rules see it
+    assert cli(["validate", str(tmp_path)]).exit_code == 0  # the run manifest says how it was generated
+    (tmp_path / "_datagen-run.json").unlink()
+    # without it, the packs' defaults are not what the data was generated with: both rules see it
     failed = cli(["validate", str(tmp_path), "--max-violations", "1000"])
     assert failed.exit_code == 1
     assert "broke rule 'score-recent'" in failed.output and "broke rule 'team-size'" in failed.output
@@ -106,6 +108,7 @@ def test_validate_refuses_bad_as_of_and_options(cli: Any, tmp_path: Path) -> Non
 def test_validate_report_to_a_file(cli: Any, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _generate(cli, out, "--as-of", "2025-03-01")
+    (out / "_datagen-run.json").unlink()  # validated with the packs' defaults, not the run's as-of
     report_file = tmp_path / "report.json"
     failed = cli(["validate", str(out), "--max-violations", "2", "--report", str(report_file)])
     assert failed.exit_code == 1

@@ -23,7 +23,8 @@ def load(path: Path) -> list[dict]:  # type: ignore[type-arg]
 
 def test_run_writes_every_entity_with_valid_foreign_keys(toy_cli, tmp_path: Path) -> None:
     run_json(toy_cli, tmp_path, "--customers", "1234")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["member.jsonl", "score.jsonl", "team.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_datagen-run.json", "member.jsonl", "score.jsonl",
+                                                          "team.jsonl"]
     teams = load(tmp_path / "team.jsonl")
     members = load(tmp_path / "member.jsonl")
     scores = load(tmp_path / "score.jsonl")
@@ -100,7 +101,7 @@ def test_prefix_is_stable_when_the_run_grows(toy_cli, tmp_path: Path) -> None:
 def test_routing_by_kind_and_entity(toy_cli, tmp_path: Path) -> None:
     result = toy_cli(["run", "-q", "--customers", "10", "--sink", "json:event", "-o", f"json.path={tmp_path}"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["score.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_datagen-run.json", "score.jsonl"]
 
 
 def test_gzip_output(toy_cli, tmp_path: Path) -> None:
@@ -141,7 +142,8 @@ def test_failed_run_leaves_no_file_that_looks_complete(toy_host, tmp_path: Path,
     assert result.exit_code != 0
     assert "disk on fire" in result.output
     assert "explode" in result.output  # the failing plugin is named
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["_datagen-run.json"]  # no data file, the run failed
+    assert '"status": "failed"' in (tmp_path / "_datagen-run.json").read_text(encoding="utf-8")
 
 
 def test_summary_json_and_exit_code(toy_cli, tmp_path: Path) -> None:

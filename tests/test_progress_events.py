@@ -77,8 +77,8 @@ def test_a_two_phase_run_gets_percent_eta_and_expected_total_from_its_blocks() -
     assert (snap.phase, snap.percent, snap.eta_s) == ("done", 100.0, 0.0)
     assert snap.total_expected == snap.generated == 6505 == snap.acknowledged
     # rates over the time each was written, not the run's 4 s
-    assert snap.entities["team"].seconds == pytest.approx(1.5)
-    assert snap.entities["team"].rate == pytest.approx(1000 / 1.5)
+    assert snap.entities["team"].seconds == pytest.approx(2.0)
+    assert snap.entities["team"].rate == pytest.approx(1000 / 2.0)
     assert snap.entities["score"].seconds == pytest.approx(2.0)  # from the events phase's start
     assert snap.entities["ref"].rate == pytest.approx(5 / 0.5)
     # the sink: from its first batch to the flush that ends the events phase
@@ -93,12 +93,14 @@ def test_an_entity_written_late_is_rated_over_its_own_time() -> None:
     tracker.phase_started("all")
     clock.now = 60.0
     tracker("masters", "trade", 100_000)
+    tracker.block_done(5)
     clock.now = 60.5
     tracker("masters", "stock", 42)
-    tracker.block_done(10)
+    tracker.block_done(5)
     tracker.finish()
-    assert tracker.entity_seconds("stock") == pytest.approx(0.5)
+    assert tracker.entity_seconds("stock") == pytest.approx(0.5)  # from the start of its block
     assert tracker.snapshot().entities["stock"].rate == pytest.approx(84.0)
+    assert tracker.entity_seconds("trade") == pytest.approx(60.0)
 
 
 def test_a_stream_with_a_duration_counts_its_time_and_rate() -> None:
@@ -231,12 +233,15 @@ def test_progress_json_of_a_stream_on_standard_output(toy_cli, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]  # nothing else on stdout
     progress = _check_sequence(events)
-    assert events[0]["mode"] == "stream" and len(progress) >= 2
-    streaming = [e for e in progress if e["phase"] == "streaming"]
-    assert streaming and all(e["stream"]["target_rate"] == 400.0 for e in streaming)
-    assert all(e["total_expected"] is None and e["percent"] <= 100 for e in streaming)
+    assert events[0]["mode"] == "stream"
+    for event in progress:  # how many come while streaming depends on the machine's pace
+        if event["phase"] == "streaming":
+            assert event["stream"]["target_rate"] == 400.0 and event["total_expected"] is None
+            assert event["percent"] is not None and event["percent"] <= 100
     last, summary = progress[-1], events[-1]
-    assert last["percent"] == 100.0 and last["stream"]["events"] > 0
+    assert last["phase"] == "done" and last["percent"] == 100.0 and last["eta_s"] == 0.0
+    assert last["stream"]["target_rate"] == 400.0 and last["stream"]["events"] > 0
+    assert last["stream"]["actual_rate"] > 0 and last["total_expected"] is None
     assert summary["stopped_by"] == "duration" and summary["exit_code"] == 0
     assert "ok:" in result.stderr and "records delivered" not in result.stdout
 

@@ -28,8 +28,9 @@ from datagen_kernel.api.seeding import weighted_choice
 
 
 def read_dir(path):  # type: ignore[no-untyped-def]
-    """Every file of a directory, by name (for byte-for-byte comparisons)."""
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+    """Every data file of a directory, by name (for byte-for-byte comparisons); the run
+    manifest, which names its run and when it ran, aside."""
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file() and p.name != "_datagen-run.json"}
 
 TEAM = EntitySpec(
     name="team",

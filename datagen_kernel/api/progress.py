@@ -21,8 +21,9 @@ How the figures are computed:
   once per run, and exact once a phase is over). ``None`` until every bounded phase has done
   a block (the events of a two-phase run are not known while the masters are written), and in
   stream mode.
-- rates: an entity's records divided by the time it was being written (from the moment the
-  engine started on its first batch to its last batch, or now while its phase runs); a sink's
+- rates: an entity's records divided by the time it was being written (from the start of the
+  block that brought its first batch, or of its phase, to its last batch, or now while its
+  phase runs); a sink's
   acknowledged records divided by the time from its first batch to the end of the last phase
   that wrote to it (its flush acknowledges them), or now while it runs.
 - ``rss_bytes``: resident memory of this process and all its descendants (the local executor's
@@ -173,7 +174,7 @@ class ProgressTracker:
         self.phase = PHASE_STARTING
         self.generated: Counter[str] = Counter()
         self._sinks: dict[str, _Stats] = {}
-        self._last_event = self.started
+        self._block_start = self.started
         self._first: dict[str, float] = {}
         self._last: dict[str, float] = {}
         self._phase_of: dict[str, str] = {}
@@ -201,7 +202,7 @@ class ProgressTracker:
                 self._phase_end[self.phase] = now
             self.phase = phase
             self._phase_start.setdefault(phase, now)
-            self._last_event = now
+            self._block_start = now
             if self.shape is not None and phase in self.shape.block_phases and self._work_started is None:
                 self._work_started = now
         self._notify()
@@ -210,10 +211,9 @@ class ProgressTracker:
         with self._lock:
             now = self._clock()
             self.generated[entity] += n
-            if entity not in self._first:
-                self._first[entity] = self._last_event
+            if entity not in self._first:  # it is being written since its block started
+                self._first[entity] = self._block_start
             self._last[entity] = now
-            self._last_event = now
             self._phase_of.setdefault(entity, self.phase)
             if self.phase == PHASE_STREAMING:
                 self._stream_events += n
@@ -225,7 +225,7 @@ class ProgressTracker:
         """A block of the current phase is delivered: ``roots`` roots of work are done."""
         with self._lock:
             self._roots_done[self.phase] += roots
-            self._last_event = self._clock()
+            self._block_start = self._clock()
             for entity, phase in self._phase_of.items():
                 if phase == self.phase:
                     self._measured[entity] = self.generated[entity]

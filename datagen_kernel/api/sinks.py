@@ -186,6 +186,14 @@ class Sink:
         """The serializer of a route that names none (default: ``serializer_name``)."""
         return cls.serializer_name
 
+    @classmethod
+    def output_files(cls, config: Mapping[str, Any], entities: Sequence[str]) -> dict[str, str]:
+        """For a sink that writes files: the file each entity ends in once the run completes
+        (a path, from the resolved ``config``). The kernel writes the run manifest
+        (``_datagen-run.json``) in their folder and warns about files there the run does not
+        write. Default: none."""
+        return {}
+
     # -- where batches are generated ---------------------------------------------------------
     def destination(self, entity: EntitySpec) -> str:
         """Where ``entity`` goes (a topic, a table, a file name): given to the serializer's

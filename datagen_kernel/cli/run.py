@@ -15,6 +15,7 @@ from datagen_kernel.api.errors import ConfigError, DatagenError, PluginError, Us
 from datagen_kernel.api.progress import ProgressTracker
 from datagen_kernel.cli.progress import ProgressReporter, print_summary
 from datagen_kernel.engine.config import ConfigSources
+from datagen_kernel.engine.manifest import RunManifests
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import check_delivered, execute
 
@@ -157,8 +158,16 @@ def _run(ctx: click.Context, tracker: ProgressTracker, count: int | None, seed: 
     if ctx.meta.get("datagen.progress_stdout") and any(r.route.sink == "console" for r in plan.routes):
         raise UsageError("--progress-json - and the console sink both write to standard output",
                          hint="give --progress-json a file")
-    with ProgressReporter(sys.stderr, enabled=not quiet, tracker=tracker):
-        summary = execute(host, plan, tracker)
+    manifests = RunManifests(plan, lambda message: click.echo(f"warning: {message}", err=True))
+    manifests.check()
+    tracker.begin_listeners.append(lambda started: manifests.start(started.shape.run_id if started.shape else ""))
+    try:
+        with ProgressReporter(sys.stderr, enabled=not quiet, tracker=tracker):
+            summary = execute(host, plan, tracker)
+    except BaseException:
+        manifests.finish(None)
+        raise
+    manifests.finish(summary)
     ctx.meta["datagen.summary"] = summary
     print_summary(summary)
     if summary_json is not None:

@@ -77,6 +77,7 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
     host = _host(ctx)
     specs = _specs(ctx)
     manifest = read_manifest(directory)
+    listed = _listed_files(directory, manifest)
     if scenario is None and isinstance(manifest.get("scenario"), str):
         scenario = manifest["scenario"]
     if scenario is not None:
@@ -91,7 +92,7 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
     records: dict[str, list[dict[str, Any]]] = {}
     files: dict[str, str] = {}
     for name, spec in specs.items():
-        path = _dataset_file(directory, name)
+        path = _dataset_file(directory, name) if listed is None else listed.get(name)
         if path is None:
             continue
         files[name] = path.name
@@ -209,6 +210,36 @@ def validation_run(host: PluginHost, manifest: Mapping[str, Any], as_of: str | N
     run = RunInfo(seed=number("seed"), root_count=number("root_count"), as_of=given_as_of, scenario=scenario,
                   options=values, timezone=defaults.timezone)
     return run, as_of_from
+
+
+def _listed_files(directory: Path, manifest: Mapping[str, Any]) -> dict[str, Path] | None:
+    """The files the run manifest lists (None: it lists none, every ``<entity>.jsonl`` is read).
+
+    A run that did not complete fails validation; files the manifest does not list (a previous
+    run's) are left out, with a warning.
+    """
+    from datagen_kernel.api.errors import DatagenError
+    from datagen_kernel.engine.manifest import listed_files, stray_warning
+
+    if manifest.get("complete") is False:
+        raise DatagenError(f"{directory / MANIFEST}: the run that wrote this folder did not complete "
+                           f"(status {manifest.get('status', 'unknown')}, run {manifest.get('run_id')}): "
+                           "its files are not a whole dataset",
+                           hint="run the generation again into this folder; to check the files anyway, "
+                                "remove the manifest")
+    listed = listed_files(directory, manifest)
+    if listed is None:
+        return None
+    missing = sorted(str(p.name) for p in listed.values() if not p.exists())
+    if missing:
+        raise UsageError(f"{directory / MANIFEST} lists file(s) the folder does not hold: {', '.join(missing)}",
+                         hint="the dataset was moved or changed since it was written: generate it again")
+    names = {p.name for p in listed.values()}
+    strays = sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
+                    and p.name.endswith((".jsonl", ".jsonl.gz")) and p.name not in names)
+    if strays:
+        click.echo(f"warning: {stray_warning(directory, strays, listed=True)}", err=True)
+    return listed
 
 
 def _chunks(records: list[dict[str, Any]], size: int, key: str | None) -> Iterator[list[dict[str, Any]]]:

@@ -29,7 +29,8 @@ def datagen(*args: str) -> str:
 
 
 def read_dir(path: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir())
+            if p.is_file() and p.name != "_datagen-run.json"}  # the run manifest names its run
 
 
 @contextlib.contextmanager

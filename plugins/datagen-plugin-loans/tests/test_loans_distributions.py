@@ -95,7 +95,7 @@ def test_loan_portfolio_scenario_parameters_change_the_portfolio(loans_blocks: A
 def test_loan_portfolio_scenario_produces_its_entities(loans_run: Any) -> None:
     out = loans_run("--customers", "300", "--scenario", "loan-portfolio")
     assert sorted(p.name for p in out.iterdir()) == [
-        "account.jsonl", "customer.jsonl", "installment.jsonl", "loan.jsonl", "property.jsonl"]
+        "_datagen-run.json", "account.jsonl", "customer.jsonl", "installment.jsonl", "loan.jsonl", "property.jsonl"]
 
 
 def test_pack_options_set_penetration_without_a_scenario(loans_blocks: Any) -> None:

@@ -6,6 +6,7 @@ import gzip
 import os
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,6 +39,11 @@ class JsonLinesSink(Sink):
         self._tmp: dict[str, Path] = {}
         self._final: dict[str, Path] = {}
         self._pending: Counter[str] = Counter()
+
+    @classmethod
+    def output_files(cls, config: Mapping[str, Any], entities: Sequence[str]) -> dict[str, str]:
+        suffix = ".jsonl.gz" if config.get("gzip") else ".jsonl"
+        return {name: str(Path(config["path"]) / f"{name}{suffix}") for name in entities}
 
     def open(self, context: SinkContext) -> None:
         try:
