@@ -29,7 +29,8 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False
     stopped_by: str | None = None
-    """Stream mode: what ended the stream (duration, SIGINT, SIGTERM)."""
+    """Stream mode: what ended the stream (duration, SIGINT, SIGTERM, exhausted); a run interrupted by a
+    signal: SIGINT or SIGTERM."""
     timezone: str = "UTC"
     """The run's time zone (``RunInfo.timezone``), by name."""
     delivery: dict[str, str] = field(default_factory=dict)

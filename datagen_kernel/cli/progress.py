@@ -87,7 +87,8 @@ def print_summary(summary: RunSummary, stream: TextIO | None = None) -> None:
     cells = [(row.entity, row.sink, f"{row.generated:,}", f"{row.acknowledged:,}", f"{row.failed:,}",
               f"{row.rate:,.0f}") for row in summary.rows]
     rate = summary.generated / summary.elapsed if summary.elapsed else 0.0
-    state = "ok" if summary.ok else ("interrupted" if summary.interrupted else "FAILED")
+    state = "ok" if summary.ok else ("interrupted" + (f" by {summary.stopped_by}" if summary.stopped_by else "")
+                                     if summary.interrupted else "FAILED")
     footer = (f"{state}: {summary.generated:,} records in {summary.elapsed:.2f}s ({rate:,.0f} records/s), "
               f"seed {summary.seed}, as of {summary.as_of}, workers {summary.workers}")
     footer += "".join(f"\n  delivery: {label}: {said}" for label, said in summary.delivery.items())

@@ -12,7 +12,9 @@ import click
 
 from datagen_kernel.api.domain import COUNT_FLAG, RunDefaults
 from datagen_kernel.api.errors import ConfigError, PluginError, UsageError
+from datagen_kernel.api.summary import RunSummary
 from datagen_kernel.cli.progress import ProgressReporter, print_summary
+from datagen_kernel.engine import signals
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import RunParams, build_plan
 from datagen_kernel.engine.run import check_delivered, execute
@@ -73,6 +75,8 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
     """Generate data and deliver it to sinks (default: JSON Lines files in ./datagen-out)."""
     from datagen_kernel.cli.common import _host, parse_as_of
 
+    if summary_json is not None:
+        _check_writable(summary_json)  # before any sink is touched: a rerun must not find a half-done run
     sources = ConfigSources.build(options, config_file)
     host = _host(ctx)
     for info in host.broken():  # their entities, sinks... are missing from this run: say so
@@ -121,14 +125,20 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
         resumable=resumable or resume,
         resume=resume,
     )
-    plan = build_plan(host, params, sources)
-    with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
-        summary = execute(host, plan, reporter)
-    print_summary(summary)
-    if summary_json is not None:
-        summary_json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    with signals.deferred_signals():  # SIGINT and SIGTERM: the same cleanup, at a safe point (engine/signals.py)
+        try:
+            plan = build_plan(host, params, sources)
+            with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
+                summary = execute(host, plan, reporter)
+        except KeyboardInterrupt as exc:  # a second signal, or one before the run started
+            name = getattr(exc, "signal", None) or signals.pending() or "SIGINT"
+            click.echo(f"interrupted by {name} before the run could finish its cleanup", err=True)
+            ctx.exit(signals.EXIT_CODES.get(name, 130))
+        print_summary(summary)
+        if summary_json is not None:
+            _write_summary(summary_json, summary)
     if summary.interrupted:
-        ctx.exit(130)
+        ctx.exit(signals.EXIT_CODES.get(summary.stopped_by or "SIGINT", 130))
     check_delivered(summary, params.resumable)
 
 
@@ -180,3 +190,31 @@ def run_command_for(defaults: RunDefaults | None) -> click.Command:
     command = copy.copy(run_command)
     command.params = [run_command.params[0], alias, *run_command.params[1:]]
     return command
+
+
+def _check_writable(path: Path) -> None:
+    """``--summary-json PATH`` must be writable before the run starts (the sinks would commit first)."""
+    import tempfile
+
+    folder = path.parent  # a folder as PATH: click refuses it (dir_okay=False)
+    if not folder.is_dir():
+        raise UsageError(f"--summary-json {str(path)!r}: folder {str(folder)!r} does not exist",
+                         hint="create it first, or write the summary elsewhere")
+    try:  # what the file system says, not the mode bits (root, read-only mounts, ACLs)
+        if path.exists():
+            with open(path, "ab"):
+                pass
+        else:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".datagen-summary-"):
+                pass
+    except OSError as exc:
+        raise UsageError(f"--summary-json {str(path)!r} cannot be written: {exc.strerror}",
+                         hint="choose a writable path") from None
+
+
+def _write_summary(path: Path, summary: RunSummary) -> None:
+    try:
+        path.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"error: --summary-json {str(path)!r} could not be written after the run: {exc.strerror}",
+                   err=True)

@@ -10,7 +10,10 @@ Everything about moving results between processes is private to this module:
 * payloads of sinks whose output is one append-only file per entity are written into those
   files by the workers themselves, at offsets a shared ``Ledger`` hands out in block order
   (``placement``): the bytes never come back at all;
-* a worker killed from outside (out of memory, a signal) fails the run within a second.
+* a worker killed from outside (out of memory, a signal) fails the run within a second, busy
+  or idle; the pool is then stopped without waiting on its locks (a worker killed while it
+  waited for work dies holding the task queue's lock, on which ``Pool.terminate`` would block
+  for ever): ``close`` returns within ``_STOP_WAIT_S`` seconds whatever the workers left.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import contextlib
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import traceback
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -31,6 +36,7 @@ from datagen_kernel.api.errors import DatagenError, PluginError, ValidationFaile
 from datagen_kernel.api.executors import BlockResult, Executor, Work
 from datagen_kernel.api.sinks import EncodedBatch
 from datagen_kernel.api.values import Values
+from datagen_kernel.engine import signals
 from datagen_kernel.engine.placement import Ledger, Stream, place
 
 _SPILL_ABOVE = 1 << 16
@@ -40,6 +46,13 @@ A large bytes payload sent back through the pool's pipe is pickled, copied throu
 in 64 KiB pieces, reassembled and unpickled, while the worker waits for the main process's
 result thread. Written to a file in memory it is copied once each way.
 """
+
+_POLL_S = 0.25
+"""How often the wait for a block checks that the workers live and that no signal arrived."""
+
+_STOP_WAIT_S = 2.0
+"""How long ``close`` lets the pool stop its workers before it kills them (SIGKILL) and leaves
+the pool's threads behind."""
 
 _WORK: Work | None = None
 _LEDGER: Ledger | None = None
@@ -149,7 +162,9 @@ def _work(task: _Task) -> BlockResult | _Failure:
 
 
 def _announce(started: Any) -> None:
-    """Pool initializer: tell the main process this worker's pid."""
+    """Pool initializer: the signals of a worker (``signals.reset_in_child``), then tell the
+    main process this worker's pid."""
+    signals.reset_in_child()
     started.put(os.getpid())
 
 
@@ -179,6 +194,7 @@ class LocalExecutor(Executor):
         self._pool: Any = None
         self._started: Any = None  # workers put their pid here as they start
         self._pids: set[int] = set()
+        self._lost = False  # a worker died under the run: the pool's locks cannot be trusted
         self._spill = contextlib.ExitStack()
 
     def start(self, work: Work) -> None:
@@ -214,13 +230,14 @@ class LocalExecutor(Executor):
                 result.raise_()
             else:
                 yield _unspill(result)
+        self._check_workers()  # one that died idle took no block, but the pool is broken
 
     def close(self) -> None:
         global _WORK, _LEDGER
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            self._collect_pids()
+            _stop_pool(pool, self._pids, kill_first=self._lost)
         self._spill.close()
         _WORK = None
         _LEDGER = None
@@ -235,23 +252,63 @@ class LocalExecutor(Executor):
 
         A worker killed from outside (out of memory, a signal) takes its block with it: the
         pool would wait for that result forever, and so would the next block's worker in the
-        ``Ledger``. Every second the wait checks that the workers are still there.
+        ``Ledger``. Every ``_POLL_S`` seconds the wait checks that the workers are still there,
+        and whether SIGINT or SIGTERM arrived (``signals.check``).
         """
         while True:
+            signals.check()
             try:
-                result: BlockResult | _Failure = pending.get(timeout=1.0)
+                result: BlockResult | _Failure = pending.get(timeout=_POLL_S)
                 return result
             except multiprocessing.TimeoutError:
                 pass
-            while not self._started.empty():
-                self._pids.add(self._started.get())
-            for pid in sorted(self._pids):
-                if not _alive(pid):
-                    raise DatagenError(
-                        f"worker process {pid} ended while the run was going (killed by a signal, "
-                        "or out of memory?); its block is lost, so the run stops",
-                        hint="the system log (dmesg) says why; if memory is short, rerun with fewer --workers",
-                    )
+            self._check_workers()
+
+    def _collect_pids(self) -> None:
+        while self._started is not None and not self._started.empty():
+            self._pids.add(self._started.get())
+
+    def _check_workers(self) -> None:
+        """Fail the run if a worker process has ended (the pool never ends one itself)."""
+        self._collect_pids()
+        for pid in sorted(self._pids):
+            if not _alive(pid):
+                self._lost = True
+                raise DatagenError(
+                    f"worker process {pid} ended while the run was going (killed by a signal, "
+                    "or out of memory?); the run stops and its sinks keep nothing of it",
+                    hint="the system log (dmesg) says why; if memory is short, rerun with fewer --workers",
+                )
+
+
+def _stop_pool(pool: Any, pids: set[int], kill_first: bool) -> None:
+    """Stop the pool's workers and threads, within ``_STOP_WAIT_S`` seconds whatever happened.
+
+    ``Pool.terminate`` first takes the task queue's lock, which a worker killed while it waited
+    for work still holds: it would block for ever. It runs in a thread here; if it has not
+    finished in time (or a worker is known to be dead), every worker is killed and the thread,
+    blocked on that lock, is left behind (a daemon: it does not keep the process alive).
+    """
+    workers = {p.pid for p in getattr(pool, "_pool", ()) if p.pid} | pids
+    stopper = threading.Thread(target=_terminate, args=(pool,), name="datagen-pool-stop", daemon=True)
+    if kill_first:
+        _kill(workers)
+    stopper.start()
+    stopper.join(_STOP_WAIT_S / 4 if kill_first else _STOP_WAIT_S)
+    if stopper.is_alive():
+        _kill(workers | {p.pid for p in getattr(pool, "_pool", ()) if p.pid})
+        stopper.join(_STOP_WAIT_S / 4)
+
+
+def _terminate(pool: Any) -> None:
+    pool.terminate()
+    pool.join()
+
+
+def _kill(pids: set[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager

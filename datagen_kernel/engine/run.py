@@ -23,6 +23,7 @@ from datagen_kernel.api.records import Record
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink
 from datagen_kernel.api.summary import RunSummary, SummaryRow
+from datagen_kernel.engine import signals
 from datagen_kernel.engine.blocks import (
     BlockProcessor,
     new_sinks,
@@ -84,8 +85,9 @@ class Engine:
                 for sink in sinks:
                     sink.flush()
             ok = True
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # signals.Interrupted: SIGINT or SIGTERM, at a safe point
             summary.interrupted = True
+            summary.stopped_by = getattr(exc, "signal", "SIGINT")
             summary.errors.append("interrupted")
         finally:
             settled = True
@@ -174,6 +176,7 @@ class Engine:
             hook(phase, block)
 
     def _deliver(self, result: BlockResult, sinks: list[Sink], phase: str) -> None:
+        signals.check()  # between blocks: a signal stops the run here, never inside a sink's write
         plan = self.plan
         for index, entity, count, reason in result.failures:
             self.generated[index][entity] += count
@@ -237,6 +240,7 @@ class Engine:
         reason = "duration"
         try:
             while duration is None or clock.monotonic() - started < duration:
+                signals.check()
                 n = min(bucket.available(), max(1, int(rate / 20)))
                 if n <= 0:
                     clock.sleep(min(0.02, bucket.wait_time()))
@@ -257,7 +261,7 @@ class Engine:
                 for name, recs in groups.items():
                     self._deliver(BlockResult(None, processor.encode(name, recs)), sinks, "events")
         except (KeyboardInterrupt, StopStreaming) as exc:
-            reason = "SIGTERM" if isinstance(exc, StopStreaming) else "SIGINT"
+            reason = "SIGTERM" if isinstance(exc, StopStreaming) else getattr(exc, "signal", "SIGINT")
         finally:
             restore()
         return reason

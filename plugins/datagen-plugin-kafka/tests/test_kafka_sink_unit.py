@@ -189,10 +189,10 @@ def test_full_queue_is_drained_by_polling_and_every_record_is_accounted() -> Non
     assert any("timed out" in e for e in sink.stats.errors), sink.stats.errors
 
 
-def test_messages_still_queued_at_the_flush_deadline_are_purged_and_failed_with_the_reason() -> None:
+def test_messages_still_queued_at_the_delivery_timeout_are_purged_and_failed_with_the_reason() -> None:
     records = generate_records(make_plugin_host(entrypoints=False, plugins=[toy_pack]), customers=10, seed=5)
     scores = records["score"]
-    sink = _sink(bootstrap_servers="127.0.0.1:1", flush_timeout_s=1.0, producer=["message.timeout.ms=600000"])
+    sink = _sink(bootstrap_servers="127.0.0.1:1", delivery_timeout_s=1.0, producer=["message.timeout.ms=600000"])
     sink._entity_of = {"toy.scores": "score"}
     sink._producer = sink._new_producer()
     sink.write(encode(sink, toy_pack.SCORE, scores))
@@ -201,7 +201,7 @@ def test_messages_still_queued_at_the_flush_deadline_are_purged_and_failed_with_
     sink.close(False)
     assert time.monotonic() - start < 15, "close must not wait for message.timeout.ms"
     assert sink.stats.failed["score"] == len(scores) and sink.in_flight() == 0
-    assert any("flush timeout" in e for e in sink.stats.errors), sink.stats.errors
+    assert any("no delivery report for 1 s, the delivery timeout" in e for e in sink.stats.errors), sink.stats.errors
 
 
 def test_a_stalled_broker_with_a_full_queue_fails_the_rest_instead_of_hanging() -> None:

@@ -103,6 +103,11 @@ class JsonLinesSink(Sink):
             else:
                 tmp.unlink(missing_ok=True)
         self._files.clear()
+        if not ok or errors:  # the files are gone: nothing written is kept, so nothing stays acknowledged
+            for name, n in list(self.stats.acknowledged.items()):
+                if n:
+                    self.stats.acknowledged[name] = 0
+                    self.stats.fail(name, n)
         if errors:
             raise SinkError("json sink could not finish its files: " + "; ".join(errors))
 

@@ -12,9 +12,13 @@ acknowledged it or it failed). When the queue is empty, every message of a topic
 the producer and not failed was acknowledged: ``stats.ack`` is settled then, per topic (at
 every ``flush`` and ``close``, and whenever a ``write`` or ``poll`` finds the queue empty).
 This spares the producing process a Python call and a message object per delivery. A full
-local queue is drained by polling, never by dropping; ``flush`` and ``close`` wait for what is
-in flight with a timeout that grows with it, and whatever is still unacknowledged then is
-failed with its count and reason, so the run exits non-zero.
+local queue is drained by polling, never by dropping.
+
+One delivery timeout (``delivery_timeout_s``): whenever messages wait and no delivery report
+at all has come for that long (the broker stopped, or cannot be reached), the sink gives up
+once for the whole run: the waiting messages are purged and failed with the reason, later
+writes fail at once, and ``flush``/``close`` do not wait again. A broker that is slow but
+answering never trips it (every report restarts the clock).
 
 Exactly once (preset ``exactly-once``): every block's messages are produced in one Kafka
 transaction, framed by ``begin_block``/``end_block``, by a producer whose ``transactional.id``
@@ -84,7 +88,7 @@ log.addHandler(logging.NullHandler())  # librdkafka's own log lines: shown only 
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]+$")
 FLUSH_RATE = 10_000
-"""Messages per second the flush timeout allows for on top of ``flush_timeout_s``."""
+"""Messages per second a transaction's commit allows for on top of the delivery timeout."""
 
 
 def default_bootstrap() -> str:
@@ -156,9 +160,14 @@ class KafkaSink(Sink):
                validator=lambda v: None if v and _TOPIC.match(v) else "expected a Kafka topic name"),
         Option("connect_timeout_s", "float", 5.0, "Seconds to reach the broker when the run starts.",
                minimum=0.5, maximum=300),
-        Option("flush_timeout_s", "float", 30.0,
-               "Base seconds flush/close wait for acknowledgements (plus 1 s per 10,000 in flight).",
+        Option("delivery_timeout_s", "float", 30.0,
+               "Seconds without any delivery report from the broker, while messages wait, after which the "
+               "sink gives up (the broker stopped or is unreachable): waiting and later messages fail and "
+               "the run ends with an error. One timeout per run, not one per flush.",
                minimum=1, maximum=86_400),
+        Option("flush_timeout_s", "float", 0.0,
+               "Former name of delivery_timeout_s: when above 0, used instead of it.",
+               minimum=0, maximum=86_400),
     )
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -185,6 +194,10 @@ class KafkaSink(Sink):
         self._txn_id: str | None = None
         self._in_txn = False
         self._mark: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+        given = self.config.get("flush_timeout_s") or 0
+        self.timeout: float = float(given if given > 0 else self.config["delivery_timeout_s"])
+        self._progress_at = time.monotonic()  # when a delivery report last came (or the queue was empty)
+        self._progress_mark = 0
         self._resume: ResumeContext | None = None
         self._role = "single"
 
@@ -363,6 +376,7 @@ class KafkaSink(Sink):
         if producer is None or self._fatal:
             self.stats.fail(batch.entity, batch.count, self._fatal or f"{self.name} sink is not open")
             return
+        self._stalled()  # an empty queue restarts the delivery clock
         produce = producer.produce
         sent = 0  # messages handed to the producer or refused on the spot (counted failed there)
         for value, key, headers in _messages(payload):
@@ -386,17 +400,17 @@ class KafkaSink(Sink):
             self._failed[topic] += batch.count - sent
             self._produced[topic] += batch.count - sent
         producer.poll(0)
+        if not self._fatal and self._stalled():
+            self._give_up()
         self._sync()
 
     def _produce_when_room(self, topic: str, value: bytes, key: bytes | None, headers: Headers | None) -> bool:
         """The local queue is full: serve delivery reports until the message fits.
 
         Gives up (the sink then fails what is left) when no delivery report at all arrives for
-        ``flush_timeout_s`` seconds, e.g. the broker went away mid-run: a run never hangs on it.
+        the delivery timeout, e.g. the broker went away mid-run: a run never hangs on it.
         """
         assert self._producer is not None
-        reported = self._reported()
-        since = time.monotonic()
         while True:
             self._producer.poll(0.05)
             try:
@@ -405,14 +419,30 @@ class KafkaSink(Sink):
             except BufferError:
                 if self._fatal:
                     return False
-                now = self._reported()
-                if now != reported:
-                    reported, since = now, time.monotonic()
-                elif time.monotonic() - since > self.config["flush_timeout_s"]:
-                    cause = f"; last error: {self._last_error}" if self._last_error else ""
-                    self._fatal = (f"no delivery report for {self.config['flush_timeout_s']:g} s "
-                                   f"with the producer queue full{cause}")
+                if self._stalled():
+                    self._give_up()
                     return False
+
+    def _stalled(self) -> bool:
+        """Whether messages have waited ``timeout`` seconds without any delivery report."""
+        assert self._producer is not None
+        now = time.monotonic()
+        reported = self._reported()
+        if reported != self._progress_mark or len(self._producer) == 0:
+            self._progress_mark, self._progress_at = reported, now
+            return False
+        return now - self._progress_at > self.timeout
+
+    def _give_up(self) -> None:
+        """The delivery timeout passed: fail what waits, and everything after it, at once."""
+        assert self._producer is not None
+        cause = f"; last error: {self._last_error}" if self._last_error else ""
+        self._fatal = (f"no delivery report for {self.timeout:g} s, the delivery timeout "
+                       f"(-o {self.name}.delivery_timeout_s): the broker stopped or cannot be reached{cause}")
+        self._purge_reason = self._fatal
+        if not self._in_txn:  # a transaction is aborted instead (end_block, close)
+            self._producer.purge(in_queue=True, in_flight=True)
+            self._producer.flush(min(5.0, self.timeout))
 
     def _reported(self) -> int:
         """Messages the producer is done with (acknowledged or failed): progress of the queue."""
@@ -487,7 +517,7 @@ class KafkaSink(Sink):
         blocks = {m.block for m in marks if m.type == "block" and m.route == self._route}
         for block in sorted(blocks, key=lambda b: -1 if b is None else b):
             with contextlib.suppress(KafkaException):
-                self._new_producer(self.transactional_id(block)).init_transactions(self.config["flush_timeout_s"])
+                self._new_producer(self.transactional_id(block)).init_transactions(self.timeout)
 
     def _state_transaction(self, name: str, mark: state.Mark) -> None:
         """A start or complete mark, in a transaction of its own (``datagen-<run hash>-<route>-NAME``)."""
@@ -495,10 +525,10 @@ class KafkaSink(Sink):
 
         try:
             producer = self._new_producer(f"datagen-{self._run_hash()}-{self._route}-{name}")
-            producer.init_transactions(self.config["flush_timeout_s"])
+            producer.init_transactions(self.timeout)
             producer.begin_transaction()
             producer.produce(self.state_topic(), mark.value(), mark.key())
-            producer.commit_transaction(self.config["flush_timeout_s"])
+            producer.commit_transaction(self.timeout)
         except KafkaException as exc:
             raise SinkError(f"{self.name} sink could not write the run's {mark.type} mark to the state topic "
                             f"{self.state_topic()}: {_reason(exc)}") from None
@@ -511,11 +541,11 @@ class KafkaSink(Sink):
         txn_id = self.transactional_id(block)
         try:
             if txn_id != self._txn_id:
-                self._producer.flush(self.config["flush_timeout_s"])  # the previous block's producer is done
+                self._producer.flush(self.timeout)  # the previous block's producer is done
                 self._producer = self._new_producer(txn_id)
                 self._txn_id = txn_id
                 # fences an earlier producer of this id (a lost worker's) and aborts what it left open
-                self._producer.init_transactions(self.config["flush_timeout_s"])
+                self._producer.init_transactions(self.timeout)
             self._producer.begin_transaction()
         except KafkaException as exc:
             self._fatal = f"transaction {txn_id} could not start: {_reason(exc)}"
@@ -538,7 +568,7 @@ class KafkaSink(Sink):
             if self._resume is not None:  # the block's mark, committed with its events or not at all
                 mark = state.Mark("block", self._resume.key, self._route, phase, block, at=state.now())
                 producer.produce(self.state_topic(), mark.value(), mark.key())
-            producer.commit_transaction(self.config["flush_timeout_s"] + pending / FLUSH_RATE)
+            producer.commit_transaction(self.timeout + pending / FLUSH_RATE)
         except (KafkaException, RuntimeError) as exc:
             self._abort(f"transaction {self._txn_id} not committed: {_reason(exc)}")
         self._sync()
@@ -547,7 +577,7 @@ class KafkaSink(Sink):
         """Abort the open transaction: its messages are failed (no read_committed reader sees them)."""
         assert self._producer is not None
         with contextlib.suppress(Exception):
-            self._producer.abort_transaction(self.config["flush_timeout_s"])
+            self._producer.abort_transaction(min(self.timeout, 5.0) if self._fatal else self.timeout)
         self._in_txn = False
         produced, failed = self._mark
         for topic in list(self._produced):
@@ -571,22 +601,21 @@ class KafkaSink(Sink):
             self._state_transaction("run", state.Mark("complete", self._resume.key, self._route, at=state.now()))
 
     def _drain(self) -> None:
-        """Wait for delivery reports; fail (purge) what is still unacknowledged at the deadline."""
+        """Wait for delivery reports while they come; fail (purge) what is left once the
+        delivery timeout passes without any (or at once, if it passed already)."""
         assert self._producer is not None
         producer = self._producer
-        pending = len(producer)
-        if pending == 0:
+        if len(producer) == 0:
             producer.poll(0)
             return
-        timeout = self.config["flush_timeout_s"] + pending / FLUSH_RATE
-        deadline = time.monotonic() + timeout
-        while len(producer) > 0 and time.monotonic() < deadline:
-            producer.flush(min(1.0, max(0.0, deadline - time.monotonic())))
+        while len(producer) > 0 and not self._fatal:
+            producer.flush(0.2)
+            if self._stalled():
+                self._give_up()
         if len(producer) > 0:
-            cause = f"; last error: {self._last_error}" if self._last_error else ""
-            self._purge_reason = f"not acknowledged within the {timeout:.0f} s flush timeout{cause}"
+            self._purge_reason = self._purge_reason or self._fatal
             producer.purge(in_queue=True, in_flight=True)
-            producer.flush(5.0)
+            producer.flush(min(5.0, self.timeout))
 
     # -- delivery reports --------------------------------------------------------------------
     def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:

@@ -62,12 +62,16 @@ from datagen_plugin_postgres.connection import check_url, connect, default_url, 
 from datagen_plugin_postgres.ddl import COLUMNS_QUERY, TableDdl, qualified, quote, shape_problems, split_ddl
 from datagen_plugin_postgres.encoding import BINARY_HEADER, BINARY_TRAILER, ColumnPlan, column_plans
 from datagen_plugin_postgres.serializer import CopyBinarySerializer, CopyTextSerializer
+from datagen_plugin_postgres.watchdog import Watchdog
 
 if TYPE_CHECKING:
     import psycopg
 
 MODES = ("fail", "truncate", "append", "upsert")
 LOCK_TIMEOUT_S = 60
+ANSWER_GRACE_S = 2.0
+"""A server that has not answered ``statement_timeout_s`` + this many seconds after a request is
+given up on (its own statement timeout would have answered by then, had it been running)."""
 GID_PREFIX = "datagen-"
 """Prepared transactions of sink tasks are named ``datagen-RUN-ROUTE-TASK-ID-ROWS``."""
 RUNS_TABLE = "_datagen_runs"
@@ -125,6 +129,11 @@ class PostgresSink(Sink):
                minimum=1, maximum=3600),
         Option("copy_format", "choice", "binary",
                "COPY format: binary (less work for the server) or text.", choices=("binary", "text")),
+        Option("statement_timeout_s", "float", 600.0,
+               "Seconds one statement (a COPY of a batch, the commit, a key or index) may take: the server "
+               f"cancels it then (statement_timeout), and a server that answers nothing (frozen, hung host) "
+               f"is given up on {ANSWER_GRACE_S:g} s later; the run fails and nothing is committed.",
+               minimum=1, maximum=86_400),
     )
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -151,6 +160,7 @@ class PostgresSink(Sink):
         self._run_id = ""
         self._task = 0
         self._route_key = ""
+        self._watchdog = Watchdog(float(self.config["statement_timeout_s"]) + ANSWER_GRACE_S)
         self._route = ""
         self._resume: ResumeContext | None = None
         self._committed: Counter[str] = Counter()  # resumable mode: rows of committed blocks
@@ -190,19 +200,20 @@ class PostgresSink(Sink):
                             hint="use --executor local for upserts, or if_exists=truncate or append")
         self._conn = connect(self.config["url"], self.config["connect_timeout"])
         try:
-            if self._role == "task":
-                self._prepare_task()
-            elif self._resume is not None and self._resume.started:
-                self._prepare_resumed(self._resume)
-                self._conn.commit()
-            else:
-                if self._role == "coordinator":
-                    self._check_two_phase()
-                self._prepare()
-                if self._resume is not None:
-                    self._record_run(self._resume)
-                if self._role == "coordinator" or self._resume is not None:
-                    self._conn.commit()  # the tasks' connections must see the tables, unlocked
+            with self._watchdog.guard(self._conn, "preparing the tables"):
+                if self._role == "task":
+                    self._prepare_task()
+                elif self._resume is not None and self._resume.started:
+                    self._prepare_resumed(self._resume)
+                    self._conn.commit()
+                else:
+                    if self._role == "coordinator":
+                        self._check_two_phase()
+                    self._prepare()
+                    if self._resume is not None:
+                        self._record_run(self._resume)
+                    if self._role == "coordinator" or self._resume is not None:
+                        self._conn.commit()  # the tasks' connections must see the tables, unlocked
         except psycopg.Error as exc:
             self._abandon()
             raise self._db_error(exc, "preparing the tables") from None
@@ -219,6 +230,7 @@ class PostgresSink(Sink):
         create = self.config["create_tables"]
         conn.execute("SET client_min_messages = warning")
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")  # a table locked elsewhere: an error, not a hang
+        conn.execute(f"SET statement_timeout = '{int(self.config['statement_timeout_s'] * 1000)}ms'")
         columns: dict[str, list[tuple[Any, ...]]] = {}
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
             if not create:
@@ -365,6 +377,7 @@ class PostgresSink(Sink):
         assert conn is not None
         conn.execute("SET client_min_messages = warning")
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+        conn.execute(f"SET statement_timeout = '{int(self.config['statement_timeout_s'] * 1000)}ms'")
         row = conn.execute(f"SELECT finish_sql FROM {qualified(self.schema, RUNS_TABLE)} "
                            "WHERE run_key = %s AND route = %s", (resume.key, self._route)).fetchone()
         if row is None:
@@ -410,6 +423,7 @@ class PostgresSink(Sink):
         assert conn is not None
         conn.execute("SET client_min_messages = warning")
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+        conn.execute(f"SET statement_timeout = '{int(self.config['statement_timeout_s'] * 1000)}ms'")
         for name, spec in self._specs.items():
             cols = ", ".join(quote(p.name) for p in self._column_plans(spec))
             fmt = " (FORMAT BINARY)" if self.format == "binary" else ""
@@ -523,10 +537,11 @@ class PostgresSink(Sink):
                 if job is None:
                     return
                 if self._error is None:
-                    if isinstance(job, _Commit):
-                        self._commit_block(job)
-                    else:
-                        self._load(job)
+                    with self._watchdog.guard(self._conn, "loading"):
+                        if isinstance(job, _Commit):
+                            self._commit_block(job)
+                        else:
+                            self._load(job)
             except psycopg.Error as exc:
                 self._error = self._db_error(exc, "loading")
             except SinkError as exc:
@@ -589,19 +604,22 @@ class PostgresSink(Sink):
             return
         try:
             if not ok or self._error is not None:
-                with contextlib.suppress(psycopg.Error):  # a lost connection has rolled back already
-                    conn.rollback()
+                with contextlib.suppress(psycopg.Error), self._watchdog.guard(conn, "rolling back"):
+                    conn.rollback()  # a lost connection has rolled back already
                 if ok and self._error is not None:
                     self._unacknowledge(str(self._error))
                     raise self._error
+                self._unacknowledge(None)  # rolled back: what earlier flushes counted is not kept
                 return
             try:
                 deferred = list(self._deferred.values())
                 statements = [d.primary_key for d in deferred] + [s for d in deferred for s in d.foreign_keys] \
                     + [s for d in deferred for s in d.indexes] + self._restore
-                if statements:  # one round trip: keys first (foreign keys need their parent's key)
-                    conn.execute("\n".join(statements))
-                conn.commit()
+                for statement in statements:  # keys first (foreign keys need their parent's key)
+                    with self._watchdog.guard(conn, "adding keys and indexes"):
+                        conn.execute(statement)
+                with self._watchdog.guard(conn, "committing"):
+                    conn.commit()
             except psycopg.Error as exc:
                 error = self._db_error(exc, "committing")
                 self._unacknowledge(str(error))
@@ -681,6 +699,7 @@ class PostgresSink(Sink):
                 if ok and failure is not None:
                     self._unacknowledge(str(failure))
                     raise failure
+                self._unacknowledge(None)
                 return
             try:
                 for gid in gids:
@@ -709,20 +728,21 @@ class PostgresSink(Sink):
         import psycopg
 
         try:
-            with contextlib.suppress(psycopg.Error):  # what the last, unfinished block sent
-                conn.rollback()
+            with contextlib.suppress(psycopg.Error), self._watchdog.guard(conn, "rolling back"):
+                conn.rollback()  # what the last, unfinished block sent
             self.flush_committed()
             if not ok or self._error is not None:
                 if ok and self._error is not None:
                     raise self._error
                 return
             try:
-                if self._finish_sql:
-                    conn.execute(self._finish_sql)
-                assert self._resume is not None
-                conn.execute(f"UPDATE {qualified(self.schema, RUNS_TABLE)} SET finished_at = clock_timestamp(), "
-                             "finish_sql = '' WHERE run_key = %s AND route = %s", (self._resume.key, self._route))
-                conn.commit()
+                with self._watchdog.guard(conn, "completing the run"):
+                    if self._finish_sql:
+                        conn.execute(self._finish_sql)
+                    assert self._resume is not None
+                    conn.execute(f"UPDATE {qualified(self.schema, RUNS_TABLE)} SET finished_at = clock_timestamp(), "
+                                 "finish_sql = '' WHERE run_key = %s AND route = %s", (self._resume.key, self._route))
+                    conn.commit()
             except psycopg.Error as exc:
                 raise SinkError(f"every block is committed, but completing the run (keys, foreign keys, indexes) "
                                 f"failed: {self._db_error(exc, 'completing the run').message}",
@@ -753,7 +773,7 @@ class PostgresSink(Sink):
                 with contextlib.suppress(psycopg.Error), conn.transaction():
                     conn.execute("\n".join(statements))
 
-    def _unacknowledge(self, reason: str) -> None:
+    def _unacknowledge(self, reason: str | None) -> None:
         for name, n in list(self.stats.acknowledged.items()):
             if n:
                 self.stats.acknowledged[name] = 0
@@ -787,6 +807,20 @@ class PostgresSink(Sink):
     def _db_error(self, exc: Exception, doing: str) -> SinkError:
         """One line for a database error, with what to do about the common ones."""
         from psycopg import errors
+
+        limit = self.config["statement_timeout_s"]
+        kept = "nothing was committed" if self._resume is None else (
+            f"the blocks committed before stay committed ({self.schema}.{BLOCKS_TABLE}): "
+            "run the same command with --resume to load the others")
+        if self._watchdog.fired is not None:
+            return SinkError(
+                f"PostgreSQL at {self._where()} answered nothing for {self._watchdog.limit:g} s while "
+                f"{self._watchdog.fired} (a frozen or hung server?); the run stops and {kept}",
+                hint=f"check the server; a statement may take up to -o postgres.statement_timeout_s={limit:g} s")
+        if isinstance(exc, errors.QueryCanceled) and "statement timeout" in str(exc):
+            return SinkError(
+                f"a statement ran longer than {limit:g} s while {doing} (statement_timeout); {kept}",
+                hint="raise -o postgres.statement_timeout_s for very large loads, or check the server's load")
 
         diag = getattr(exc, "diag", None)
         primary = (getattr(diag, "message_primary", None) or str(exc)).strip().splitlines()[0]
