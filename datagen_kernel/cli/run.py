@@ -130,6 +130,9 @@ def run_command(ctx: click.Context, count: int | None, seed: int | None, scenari
             plan = build_plan(host, params, sources)
             with ProgressReporter(sys.stderr, enabled=not quiet) as reporter:
                 summary = execute(host, plan, reporter)
+            late = signals.unhandled()
+            if late is not None and not summary.interrupted:  # it came while the sinks finished:
+                summary.interrupted, summary.stopped_by = True, late  # the run still reports the stop
         except KeyboardInterrupt as exc:  # a second signal, or one before the run started
             name = getattr(exc, "signal", None) or signals.pending() or "SIGINT"
             click.echo(f"interrupted by {name} before the run could finish its cleanup", err=True)
