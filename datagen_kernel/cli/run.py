@@ -189,6 +189,9 @@ def _run(ctx: click.Context, tracker: ProgressTracker, count: int | None, seed: 
             try:
                 with ProgressReporter(sys.stderr, enabled=not quiet, tracker=tracker):
                     summary = execute(host, plan, tracker)
+                late = signals.unhandled()
+                if late is not None and not summary.interrupted:  # it came while the sinks finished:
+                    summary.interrupted, summary.stopped_by = True, late  # the run still reports the stop
             except BaseException:
                 manifests.finish(None)
                 raise

@@ -55,6 +55,12 @@ def pending() -> str | None:
     return signal.Signals(_pending[0]).name if _pending else None
 
 
+def unhandled() -> str | None:
+    """The name of a signal received during the run that no safe point acted on (it came after
+    the last one, e.g. while the sinks committed), if any."""
+    return pending() if _pending and not _raised[0] else None
+
+
 def check() -> None:
     """Raise ``Interrupted`` if a signal arrived since the run started (once per signal)."""
     if _pending and not _raised[0]:
@@ -98,4 +104,4 @@ def reset_in_child() -> None:
     _depth[0] = 0
 
 
-__all__ = ["EXIT_CODES", "Interrupted", "check", "deferred_signals", "pending", "reset_in_child"]
+__all__ = ["EXIT_CODES", "Interrupted", "check", "deferred_signals", "pending", "reset_in_child", "unhandled"]

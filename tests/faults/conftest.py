@@ -12,7 +12,10 @@ offers:
     fault_stack.freeze(component)   SIGSTOP the server and its processes (a hung server)
     fault_stack.thaw(component)     SIGCONT them
 
-After each test that uses it, whatever the test stopped or froze is thawed and started again.
+Before each test that uses it, whatever an earlier test left stopped or frozen is thawed and
+started again (lazily: a server stopped by the last test that needs it is never restarted for
+nothing; tests marked ``fault_stack_last``, such as the one that stops the slow-to-start
+registry, run at the end of the session for that reason).
 
 Where it lives:
 
@@ -209,6 +212,8 @@ def _needs_stack(item: pytest.Item) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "faults: fault-injection tests against a second stack (tests/faults)")
+    config.addinivalue_line("markers", "fault_stack_last: run at the end of the session (it leaves a slow "
+                            "server of the fault stack stopped)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -216,6 +221,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if HERE in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.faults)
             item.add_marker(pytest.mark.integration)
+    last = [item for item in items if item.get_closest_marker("fault_stack_last")]
+    if last:
+        items[:] = [item for item in items if not item.get_closest_marker("fault_stack_last")] + last
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -246,8 +254,7 @@ def fault_stack() -> Iterator[FaultStack]:
 
 
 @pytest.fixture(autouse=True)
-def _restore_fault_stack(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a test that used the second stack: thaw and restart what it left frozen or stopped."""
-    yield
-    if "fault_stack" in request.fixturenames and _STACK:
-        _STACK[0].restore()
+def _restore_fault_stack(request: pytest.FixtureRequest) -> None:
+    """Before a test that uses the second stack: thaw and restart what an earlier one left frozen or stopped."""
+    if "fault_stack" in request.fixturenames:
+        request.getfixturevalue("fault_stack").restore()

@@ -64,11 +64,15 @@ class Target:
     prefix: str = field(default_factory=lambda: f"f{uuid.uuid4().hex[:10]}.")
     schema: str = field(default_factory=lambda: f"f{uuid.uuid4().hex[:10]}")
 
+    def topics(self, sink: str) -> str:
+        """The topic prefix of a Kafka sink (each its own: a run may write both)."""
+        return f"{self.prefix}{sink}."
+
     def sink_args(self, sink: str, delivery_timeout_s: float = DELIVERY_TIMEOUT_S) -> list[str]:
         if sink == "json":
             return ["--sink", "json", "-o", f"json.path={self.out}"]
         if sink in ("kafka", "kafka-avro"):
-            return ["--sink", sink, "-o", f"{sink}.topic_prefix={self.prefix}", "-o",
+            return ["--sink", sink, "-o", f"{sink}.topic_prefix={self.topics(sink)}", "-o",
                     f"{sink}.delivery_timeout_s={delivery_timeout_s:g}", "-o", f"{sink}.partitions=1"]
         if sink == "postgres":
             return ["--sink", "postgres", "-o", f"postgres.schema={self.schema}", "-o",
@@ -303,7 +307,7 @@ def found(sink: str, target: Target, env: dict[str, str]) -> int:
     if sink == "json":
         return sum(json_counts(target.out).values())
     if sink in ("kafka", "kafka-avro"):
-        return sum(kafka_counts(env["DATAGEN_KAFKA_BOOTSTRAP"], target.prefix).values())
+        return sum(kafka_counts(env["DATAGEN_KAFKA_BOOTSTRAP"], target.topics(sink)).values())
     if sink == "postgres":
         return sum(pg_counts(env["DATAGEN_POSTGRES_URL"], target.schema).values())
     raise ValueError(sink)

@@ -13,6 +13,9 @@ hoping. Set through the environment (read here only, never by datagen itself):
                                ("events": every master was flushed to the sinks before)
     FAULT_PAUSE_IN_BLOCK       K: the worker process that starts generating block K writes
                                FAULT_DIR/busy (its pid) and waits for FAULT_DIR/go (a busy worker)
+    FAULT_SIGNAL_IN            MODULE:CLASS.METHOD:N:SIGNAL: the main process sends itself SIGNAL
+                               as its N-th call of that method starts (a Ctrl+C that lands inside
+                               a sink's write or close)
 """
 
 from __future__ import annotations
@@ -69,7 +72,30 @@ def _install() -> None:
         blocks_module.BlockProcessor.process = paused_process  # type: ignore[method-assign]
 
 
+def _install_signal() -> None:
+    spec = os.environ.get("FAULT_SIGNAL_IN")
+    if not spec:
+        return
+    import importlib
+    import signal
+
+    module, qualname, nth, name = spec.split(":")
+    owner_name, method_name = qualname.split(".")
+    owner = getattr(importlib.import_module(module), owner_name)
+    original = getattr(owner, method_name)
+    calls = [0]
+
+    def signalled(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == int(nth) and os.getpid() == MAIN_PID:
+            os.kill(os.getpid(), getattr(signal, name))
+        return original(self, *args, **kwargs)
+
+    setattr(owner, method_name, signalled)
+
+
 if __name__ == "__main__":
+    _install_signal()
     _install()
     from datagen_kernel.cli import main
 

@@ -90,7 +90,7 @@ def test_a_kafka_run_resumed_after_the_broker_stopped_delivers_each_event_once(f
     bootstrap = fault_stack.env["DATAGEN_KAFKA_BOOTSTRAP"]
     prefix = f"resume-{uuid.uuid4().hex[:8]}."
     run = ["--seed", SEED, "--sink", "kafka", "-o", f"kafka.bootstrap_servers={bootstrap}",
-           "-o", f"kafka.topic_prefix={prefix}", "-o", "kafka.preset=exactly-once", "-o", "kafka.flush_timeout_s=3"]
+           "-o", f"kafka.topic_prefix={prefix}", "-o", "kafka.preset=exactly-once", "-o", "kafka.delivery_timeout_s=3"]
     stop_after("kafka", 4)  # masters: the global entities and 2 blocks; events: the first block
     failed = datagen(*run, "--resumable", "--workers", "2")
     assert failed.exit_code == 1, failed.output

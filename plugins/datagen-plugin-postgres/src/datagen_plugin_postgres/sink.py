@@ -397,6 +397,7 @@ class PostgresSink(Sink):
         assert conn is not None
         conn.execute("SET client_min_messages = warning")
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
+        conn.execute(f"SET statement_timeout = '{int(self.config['statement_timeout_s'] * 1000)}ms'")
         row = conn.execute(f"SELECT finish_sql FROM {qualified(self.schema, RUNS_TABLE)} "
                            "WHERE run_key = %s AND route = %s", (resume.key, self._route)).fetchone()
         if row is None:
@@ -782,20 +783,21 @@ class PostgresSink(Sink):
         import psycopg
 
         try:
-            with contextlib.suppress(psycopg.Error):  # what the last, unfinished block sent
-                conn.rollback()
+            with contextlib.suppress(psycopg.Error), self._watchdog.guard(conn, "rolling back"):
+                conn.rollback()  # what the last, unfinished block sent
             self.flush_committed()
             if not ok or self._error is not None:
                 if ok and self._error is not None:
                     raise self._error
                 return
             try:
-                if self._finish_sql:
-                    conn.execute(self._finish_sql)
-                assert self._resume is not None
-                conn.execute(f"UPDATE {qualified(self.schema, RUNS_TABLE)} SET finished_at = clock_timestamp(), "
-                             "finish_sql = '' WHERE run_key = %s AND route = %s", (self._resume.key, self._route))
-                conn.commit()
+                with self._watchdog.guard(conn, "completing the run"):
+                    if self._finish_sql:
+                        conn.execute(self._finish_sql)
+                    assert self._resume is not None
+                    conn.execute(f"UPDATE {qualified(self.schema, RUNS_TABLE)} SET finished_at = clock_timestamp(), "
+                                 "finish_sql = '' WHERE run_key = %s AND route = %s", (self._resume.key, self._route))
+                    conn.commit()
             except psycopg.Error as exc:
                 raise SinkError(f"every block is committed, but completing the run (keys, foreign keys, indexes) "
                                 f"failed: {self._db_error(exc, 'completing the run').message}",
@@ -862,14 +864,17 @@ class PostgresSink(Sink):
         from psycopg import errors
 
         limit = self.config["statement_timeout_s"]
+        kept = "nothing was committed" if self._resume is None else (
+            f"the blocks committed before stay committed ({self.schema}.{BLOCKS_TABLE}): "
+            "run the same command with --resume to load the others")
         if self._watchdog.fired is not None:
             return SinkError(
                 f"PostgreSQL at {self._where()} answered nothing for {self._watchdog.limit:g} s while "
-                f"{self._watchdog.fired} (a frozen or hung server?); the run stops and nothing was committed",
+                f"{self._watchdog.fired} (a frozen or hung server?); the run stops and {kept}",
                 hint=f"check the server; a statement may take up to -o postgres.statement_timeout_s={limit:g} s")
         if isinstance(exc, errors.QueryCanceled) and "statement timeout" in str(exc):
             return SinkError(
-                f"a statement ran longer than {limit:g} s while {doing} (statement_timeout); nothing was committed",
+                f"a statement ran longer than {limit:g} s while {doing} (statement_timeout); {kept}",
                 hint="raise -o postgres.statement_timeout_s for very large loads, or check the server's load")
 
         diag = getattr(exc, "diag", None)
