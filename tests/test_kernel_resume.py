@@ -212,7 +212,7 @@ def test_a_block_some_routes_committed_goes_only_to_the_others(toy_host: PluginH
     from datagen_kernel.engine.config import ConfigSources
     from datagen_kernel.engine.plan import RunParams, build_plan
 
-    plan = build_plan(toy_host, RunParams(root_count=10, sinks=("json", "json:team")), ConfigSources.build((), None))
+    plan = build_plan(toy_host, RunParams(root_count=10, sinks=("json", "null")), ConfigSources.build((), None))
     sinks = new_sinks(plan)
     processor = BlockProcessor(plan, sinks, open_serializers(plan, sinks)[0], plan.generate_globals())
     assert {i for i, _ in processor.process("masters", 0).batches} == {0, 1}
@@ -229,3 +229,20 @@ def test_the_difference_names_each_parameter_that_changed() -> None:
     assert resume.difference({"seed": 1, "count": 5, "sinks": ["postgres"]},
                              {"seed": 2, "count": 5, "sinks": ["postgres"], "scenario": "x"}) == \
         "scenario: null -> x; seed: 1 -> 2"
+
+
+def test_a_resumed_runs_progress_counts_only_the_blocks_it_runs(memory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Blocks an earlier attempt committed are not work left: the resumed run still ends at 100%."""
+    import json
+
+    run, dest = memory
+    fail_after(3)
+    assert run("--count", COUNT, "--seed", "3", "--resumable").exit_code == 1
+    resume.BLOCK_HOOKS.clear()
+    MemorySink.gone = False
+    events = tmp_path / "progress.jsonl"
+    resumed = run("--count", COUNT, "--seed", "3", "--resume", "--progress-json", str(events))
+    assert resumed.exit_code == 0, resumed.output
+    progress = [e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "progress"]
+    assert progress[-1]["percent"] == 100.0
+    assert progress[-1]["total_expected"] == progress[-1]["generated"]

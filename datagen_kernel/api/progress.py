@@ -181,6 +181,7 @@ class ProgressTracker:
         self._phase_start: dict[str, float] = {}
         self._phase_end: dict[str, float] = {}
         self._roots_done: Counter[str] = Counter()
+        self._roots_skipped: Counter[str] = Counter()  # --resume: blocks a sink committed before
         self._measured: dict[str, int] = {}
         self._work_started: float | None = None
         self._stream_events = 0
@@ -230,6 +231,11 @@ class ProgressTracker:
                 if phase == self.phase:
                     self._measured[entity] = self.generated[entity]
         self._notify()
+
+    def blocks_skipped(self, phase: str, roots: int) -> None:
+        """``--resume``: ``roots`` roots of ``phase`` were committed by an earlier attempt (no work now)."""
+        with self._lock:
+            self._roots_skipped[phase] += roots
 
     def finish(self, interrupted: bool = False) -> None:
         self.phase_started(PHASE_INTERRUPTED if interrupted else PHASE_DONE)
@@ -313,7 +319,7 @@ class ProgressTracker:
             if self.phase in (PHASE_CLOSING, PHASE_DONE):
                 done = 1.0
             return 100.0 * done, max(shape.stream_duration - streamed, 0.0)
-        work = shape.root_count * len(shape.block_phases)
+        work = sum(max(shape.root_count - self._roots_skipped[p], 0) for p in shape.block_phases)
         if work <= 0:
             finished = self.phase in (PHASE_CLOSING, PHASE_DONE)
             return (100.0, 0.0) if finished else (0.0, None)
@@ -340,7 +346,8 @@ class ProgressTracker:
                 if shape.root_count == 0:
                     continue
                 return None
-            total += round(self._measured.get(entity, 0) * shape.root_count / roots)
+            to_run = max(shape.root_count - self._roots_skipped[phase], 0)
+            total += round(self._measured.get(entity, 0) * to_run / roots)
         return total
 
 

@@ -180,6 +180,9 @@ class Engine:
         if not plan.block_entities(phase):
             return
         blocks = range(plan.blocks) if self.resume is None else self.resume.blocks_to_run(plan, phase)
+        for skipped in sorted(set(range(plan.blocks)) - set(blocks)):  # committed by an earlier attempt
+            start, stop = plan.block_range(skipped)
+            self.tracker.blocks_skipped(phase, stop - start)
         for result in executor.run(phase, blocks):
             self._deliver(result, sinks, phase)
             if result.block is not None:
