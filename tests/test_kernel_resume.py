@@ -235,7 +235,7 @@ def test_a_resumed_runs_progress_counts_only_the_blocks_it_runs(memory, tmp_path
     """Blocks an earlier attempt committed are not work left: the resumed run still ends at 100%."""
     import json
 
-    run, dest = memory
+    run, _ = memory
     fail_after(3)
     assert run("--count", COUNT, "--seed", "3", "--resumable").exit_code == 1
     resume.BLOCK_HOOKS.clear()
