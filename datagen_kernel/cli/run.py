@@ -260,14 +260,16 @@ def run_command_for(defaults: RunDefaults | None) -> click.Command:
 
 
 def _check_writable(path: Path) -> None:
-    """``--summary-json PATH`` must be writable before the run starts (the sinks would commit first)."""
+    """``--summary-json PATH`` must be writable before the run starts (the sinks would commit first).
+
+    A missing folder is created (e.g. the json sink's output folder, which the run would create
+    anyway); one that cannot be created or written is refused here, with exit status 2.
+    """
     import tempfile
 
     folder = path.parent  # a folder as PATH: click refuses it (dir_okay=False)
-    if not folder.is_dir():
-        raise UsageError(f"--summary-json {str(path)!r}: folder {str(folder)!r} does not exist",
-                         hint="create it first, or write the summary elsewhere")
     try:  # what the file system says, not the mode bits (root, read-only mounts, ACLs)
+        folder.mkdir(parents=True, exist_ok=True)
         if path.exists():
             with open(path, "ab"):
                 pass
