@@ -301,3 +301,6 @@ class Transform:
     entities_option: str | None = None
     """The name of one of ``options`` (a list) that chooses the entities at run time (``None``
     in it: every entity; the kinds ``master``, ``reference``, ``event`` select by kind)."""
+    output_files: Callable[[RunInfo, Mapping[str, Any]], Sequence[str]] | None = None
+    """Files the transform writes beside the data (e.g. a ground-truth manifest), given the run
+    and its options: the run manifest lists them, so they are not taken for a stale dataset."""

@@ -116,13 +116,17 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
             entity_rules = [r for r in rules if r.entity in (name, "*")]
             per_rule: Counter[str] = Counter()
             count_records = 0
-            for chunk in chunks(path, spec):
+            found: list[Violation] = []
+
+            def malformed(line: int, key: Any, message: str, name: str = name, file: str = path.name,
+                          found: list[Violation] = found) -> None:
+                found.append(Violation(name, key, "-", "malformed-line", f"{file} line {line}: {message}"))
+
+            for chunk in chunks(path, spec, bad=malformed):
                 count_records += len(chunk)
-                for v in run_rules(spec, chunk, entity_rules, lookup, run=run, every=True):
-                    per_rule[v.rule] += 1
-                    if len(shown) < max_violations:
-                        click.echo(f"violation: {v}", err=to_stdout)
-                        shown.append(v)
+                found.extend(run_rules(spec, chunk, entity_rules, lookup, run=run, every=True))
+                _tally(found, per_rule, shown, max_violations, to_stdout)
+            _tally(found, per_rule, shown, max_violations, to_stdout)  # bad lines after the last slice
             count = sum(per_rule.values())
             total += count
             n += count_records
@@ -163,6 +167,17 @@ def validate_command(ctx: click.Context, directory: Path, max_violations: int, s
                    err=True)
         ctx.exit(1)
     click.echo(f"ok: {n:,} records in {len(files)} entities, no violations", err=True)
+
+
+def _tally(found: list[Violation], per_rule: Counter[str], shown: list[Violation], most: int,
+           to_stdout: bool) -> None:
+    """Count ``found`` per rule, print the first ``most`` of the whole check, and empty it."""
+    for v in found:
+        per_rule[v.rule] += 1
+        if len(shown) < most:
+            click.echo(f"violation: {v}", err=to_stdout)
+            shown.append(v)
+    found.clear()
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -236,7 +251,8 @@ def _listed_files(directory: Path, manifest: Mapping[str, Any]) -> dict[str, Pat
     if missing:
         raise UsageError(f"{directory / MANIFEST} lists file(s) the folder does not hold: {', '.join(missing)}",
                          hint="the dataset was moved or changed since it was written: generate it again")
-    names = {p.name for p in listed.values()}
+    others = manifest.get("other_files")
+    names = {p.name for p in listed.values()} | (set(others) if isinstance(others, dict) else set())
     strays = sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
                     and p.name.endswith((".jsonl", ".jsonl.gz")) and p.name not in names)
     if strays:

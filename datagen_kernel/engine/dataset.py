@@ -10,12 +10,13 @@ are read from is unpacked once into a temporary folder, where lines can be sough
 
 from __future__ import annotations
 
+import decimal
 import gzip
 import shutil
 import tempfile
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
@@ -49,24 +50,61 @@ def _open(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
+_BAD_LINE = (orjson.JSONDecodeError, ValueError, TypeError, AttributeError, decimal.InvalidOperation)
+"""What decoding a line that is not a record of its entity raises (e.g. a poisoned dataset's)."""
+
+BadLineFn = Callable[[int, Any, str], None]
+"""Called with the line number, the record's key when it can be read, and what was wrong."""
+
+
 def _decode(path: Path, spec: EntitySpec, line: bytes) -> Record:
     try:
         return from_text_values(spec, orjson.loads(line))
-    except (orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
+    except _BAD_LINE as exc:
         raise UsageError(f"{path} is not valid datagen JSON Lines: {exc}") from None
 
 
-def chunks(path: Path, spec: EntitySpec, size: int = CHUNK) -> Iterator[list[Record]]:
+def _bad_line(spec: EntitySpec, line: bytes, exc: BaseException) -> tuple[Any, str]:
+    """The key of a line that does not decode (None when unreadable) and what is wrong with it."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None, f"not JSON: {exc}"
+    key = data.get(spec.primary_key) if isinstance(data, dict) and spec.primary_key else None
+    detail = str(exc) or type(exc).__name__
+    return key, f"not a valid {spec.name} record: {detail}"
+
+
+def chunks(path: Path, spec: EntitySpec, size: int = CHUNK, bad: BadLineFn | None = None) -> Iterator[list[Record]]:
     """The file's records in slices of about ``size``; consecutive records sharing the entity's
     ``key_field`` stay in one slice (a rule may follow one key's records in order, as it sees
-    whole blocks during a run)."""
+    whole blocks during a run). A line that is not a record of ``spec`` stops the reading with
+    one error, or, given ``bad``, is reported to it and left out."""
     key = spec.key_field
     chunk: list[Record] = []
     with _open(path) as fh:
-        for line in fh:
+        for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            record = _decode(path, spec, line)
+            if bad is None:
+                record = _decode(path, spec, line)
+            else:
+                try:
+                    record = from_text_values(spec, orjson.loads(line))
+                except _BAD_LINE as exc:
+                    bad(number, *_bad_line(spec, line, exc))
+                    continue
+                if len(record) < len(spec.fields):
+                    missing = [f.name for f in spec.fields if f.name not in record]
+                    if missing:
+                        bad(number, record.get(spec.primary_key) if spec.primary_key else None,
+                            f"missing field(s) {', '.join(missing)}")
+                        continue
+                nulls = [f.name for f in spec.fields if not f.nullable and record.get(f.name) is None]
+                if nulls:  # rules may rely on required fields: such a record is reported here
+                    bad(number, record.get(spec.primary_key) if spec.primary_key else None,
+                        f"null in required field(s) {', '.join(nulls)}")
+                    continue
             if len(chunk) >= size and (key is None or record.get(key) != chunk[-1].get(key)):
                 yield chunk
                 chunk = []
@@ -86,7 +124,10 @@ class _Index:
             position = 0
             for line in fh:
                 if line.strip():
-                    value = _decode(path, spec, line).get(field)
+                    try:  # a line that is no record is reported when its entity is checked
+                        value = from_text_values(spec, orjson.loads(line)).get(field)
+                    except _BAD_LINE:
+                        value = None
                     if value is not None:
                         hashes.append(hash(value))
                         offsets.append(position)

@@ -42,6 +42,8 @@ class OutputFolder:
 
     path: Path
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    others: dict[str, str] = field(default_factory=dict)
+    """Files written beside the data that are not a dataset (name -> who writes them)."""
 
     @property
     def manifest(self) -> Path:
@@ -61,7 +63,7 @@ class OutputFolder:
         except OSError:
             return []
         return [n for n in names if not n.startswith(".") and n != MANIFEST and n not in self.files
-                and (n in known or any(n.endswith(s) for s in suffixes))]
+                and n not in self.others and (n in known or any(n.endswith(s) for s in suffixes))]
 
 
 def output_folders(plan: Plan) -> list[OutputFolder]:
@@ -72,6 +74,13 @@ def output_folders(plan: Plan) -> list[OutputFolder]:
             path = Path(file)
             folder = folders.setdefault(path.parent, OutputFolder(path.parent))
             folder.files[path.name] = (entity, route.label)
+    for transform, options in plan.transforms:
+        if transform.output_files is None:
+            continue
+        for file in transform.output_files(plan.run, options):
+            path = Path(file)
+            if path.parent in folders:  # beside a dataset: listed, so not taken for a stale file
+                folders[path.parent].others[path.name] = f"transform {transform.name}"
     return list(folders.values())
 
 
@@ -167,6 +176,7 @@ class RunManifests:
             "options": safe_options(plan),
             "sinks": [route.route.text for route in plan.routes],
             "files": files,
+            "other_files": dict(folder.others),
         }
 
 

@@ -121,3 +121,23 @@ def test_describe_lists_every_kind_and_the_scenario_sets_documented_rates() -> N
 def test_a_rate_out_of_range_is_one_clear_error(tmp_path: Path) -> None:
     result = TOY("run", "-q", "--transform", "poison", "-o", "poison.duplicate=1.5", "-o", f"json.path={tmp_path}")
     assert result.exit_code != 0 and "poison.duplicate=" in result.output and "0..1" in result.output
+
+
+def test_validate_reports_a_data_quality_dataset_s_pills_and_a_rerun_keeps_the_manifest(tmp_path: Path) -> None:
+    """`datagen validate` on poisoned files: violations counted (lines that are no record
+    included), never a traceback; the poison manifest beside the data is the run's, not stale."""
+    out = tmp_path / "dq"
+    cli = lambda *args: CliRunner().invoke(make_cli(), list(args))  # noqa: E731
+    for _ in range(2):  # the second run into the folder must not take datagen-poison.jsonl for stale
+        result = cli("run", "-q", "--customers", "60", "--scenario", "data-quality", "-o", f"json.path={out}")
+        assert result.exit_code == 0, result.output
+        assert "does not write" not in result.output
+    run_manifest = json.loads((out / "_datagen-run.json").read_text())
+    assert run_manifest["other_files"] == {"datagen-poison.jsonl": "transform poison"}
+    checked = cli("validate", str(out), "--report", str(tmp_path / "report.json"))
+    assert checked.exit_code == 1 and "Traceback" not in checked.output, checked.output
+    assert "not listed" not in checked.output and "does not list" not in checked.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    rules = {rule for e in report["entities"] for rule in e["rules"]}
+    assert "malformed-line" in rules and report["violation_count"] > 0
+    assert report["violation_count"] >= sum(1 for _ in manifest(out / "datagen-poison.jsonl")) // 4

@@ -33,6 +33,7 @@ from datagen_kernel.api import (
     Option,
     PayloadBatch,
     Raw,
+    RunInfo,
     String,
     Timestamp,
     Transform,
@@ -361,10 +362,15 @@ def collect(rows: list[Any], ctx: TransformContext) -> None:
 
 
 def manifest_path(ctx: TransformContext) -> Path:
-    given = ctx.options.get("manifest")
+    return manifest_file(ctx.run, ctx.options)
+
+
+def manifest_file(run: RunInfo, options: Mapping[str, Any]) -> Path:
+    """``poison.manifest``, else ``datagen-poison.jsonl`` beside the json sink's files, else here."""
+    given = options.get("manifest")
     if given:
         return Path(given)
-    json_options = ctx.run.options.get("json") if ctx.run.options else None
+    json_options = run.options.get("json") if run.options else None
     if json_options and json_options.get("path"):
         return Path(json_options["path"]) / DEFAULT_MANIFEST
     return Path(DEFAULT_MANIFEST)
@@ -406,6 +412,7 @@ POISON = Transform(
     finish=finish,
     describe=DESCRIBE,
     entities_option="entities",
+    output_files=lambda run, options: [str(manifest_file(run, options))],
 )
 
 __all__ = ["HEADER", "KINDS", "KIND_DOCS", "NEW_FIELD", "POISON"]
