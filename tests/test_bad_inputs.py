@@ -100,6 +100,8 @@ TABLE: list[tuple[list[str], str]] = [
     (["run", "--config", "{dir}"], "Invalid value for '--config': File '{dir}' is a directory."),
     # other commands
     (["sinks", "describe", "nosuch"], "unknown sink 'nosuch'"),
+    (["sinks", "describe", "kafak"], "unknown sink 'kafak' (did you mean 'kafka'?)"),
+    (["transforms", "describe", "nosuch"], "unknown transform 'nosuch'"),
     (["sinks", "describe"], "Missing argument 'NAME'. (see `datagen sinks describe --help`)"),
     (["schemas", "export", "--format", "nosuch", "{dir}/schemas"], "--format 'nosuch' is unknown"),
     (["validate", "{dir}"], "no dataset files found"),

@@ -17,7 +17,7 @@ from datagen_kernel.api.options import shown_defaults, shown_value, without_cred
 from datagen_kernel.api.schema import EntitySpec, to_avro, to_json_schema, to_sql_ddl
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.cli import run as commands_run
-from datagen_kernel.cli.common import HostFactory, _debug, _host, _specs, parse_as_of
+from datagen_kernel.cli.common import HostFactory, _debug, _host, _specs, parse_as_of, registered
 from datagen_kernel.engine.config import ConfigSources
 from datagen_kernel.engine.plan import sink_options
 from datagen_kernel.engine.plugins import DISABLE_VARIABLE, PluginHost, kernel_version, make_plugin_host
@@ -212,10 +212,7 @@ def sinks_group(ctx: click.Context) -> None:
 def sinks_describe(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show a sink's declared options (type, default, doc)."""
     registry = _host(ctx).registry
-    reg = registry.sinks.get(name)
-    if reg is None:
-        known = ", ".join(sorted(registry.sinks)) or "none installed"
-        raise UsageError(f"unknown sink {name!r}; available: {known}")
+    reg = registered(registry.sinks, name, "sink")
     cls = reg.value
     opts = sink_options(cls)
     caps = cls.capabilities()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
+from typing import TypeVar
 
 import click
 
 from datagen_kernel.api.errors import DatagenError, UsageError
 from datagen_kernel.api.schema import EntitySpec, topological_order
 from datagen_kernel.engine.plugins import PluginHost
+
+T = TypeVar("T")
 
 HostFactory = Callable[[], PluginHost]
 
@@ -48,3 +51,14 @@ def parse_as_of(text: str, tz: tzinfo = UTC) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value
+
+
+def registered(entries: Mapping[str, T], name: str, what: str) -> T:
+    """``entries[name]``, else one clear error naming what is installed (and the closest name)."""
+    from datagen_kernel.engine.config import did_you_mean
+
+    entry = entries.get(name)
+    if entry is None:
+        known = ", ".join(sorted(entries)) or "none installed"
+        raise UsageError(f"unknown {what} {name!r}{did_you_mean(name, entries)}; available: {known}")
+    return entry

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from datagen_kernel.api.errors import UsageError
-from datagen_kernel.cli.common import _host
+from datagen_kernel.api.options import shown_defaults
+from datagen_kernel.cli.common import _host, registered
 
 
 @click.group("transforms", invoke_without_command=True)
@@ -44,18 +44,16 @@ def _stages(transform: Any) -> list[str]:
 def transforms_describe(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show a transform: what it does, its stages, entities and options."""
     registry = _host(ctx).registry
-    reg = registry.transforms.get(name)
-    if reg is None:
-        known = ", ".join(sorted(registry.transforms)) or "none installed"
-        raise UsageError(f"unknown transform {name!r}; available: {known}")
+    reg = registered(registry.transforms, name, "transform")
     t = reg.value
     scenarios = sorted(n for n, s in registry.scenarios.items() if name in s.value.transforms)
     entities = list(t.entities) if t.entities is not None else None
+    defaults = shown_defaults(t.options)  # secrets and URL passwords masked, as for sinks
     if as_json:
         click.echo(json.dumps({
             "name": name, "doc": t.doc, "description": t.describe, "distribution": reg.owner.distribution,
             "stages": _stages(t), "entities": entities, "scenarios": scenarios,
-            "options": [{"name": o.name, "type": o.describe_type(), "default": o.default_value(), "doc": o.doc}
+            "options": [{"name": o.name, "type": o.describe_type(), "default": defaults[o.name], "doc": o.doc}
                         for o in t.options],
         }, indent=2, default=str))
         return
@@ -66,7 +64,7 @@ def transforms_describe(ctx: click.Context, name: str, as_json: bool) -> None:
         click.echo(f"enabled by scenario(s): {', '.join(scenarios)}")
     click.echo(f"enable with --transform {name}; options (-o {name}.KEY=VALUE, [transforms.{name}] in --config):")
     for o in t.options:
-        click.echo(f"  {o.name:<22} {o.describe_type():<12} default {o.default_value()!r}")
+        click.echo(f"  {o.name:<22} {o.describe_type():<12} default {defaults[o.name]!r}")
         if o.doc:
             click.echo(f"      {o.doc}")
     if t.describe:
