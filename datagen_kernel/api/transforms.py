@@ -269,25 +269,32 @@ class PayloadBatch:
         self._label_list: list[Label | None] = []
         self._headers: list[list[tuple[str, bytes]] | None] = []
         self._problems: list[str | None] = []
+        self._drops: list[int] = []  # dropped positions not yet applied to the lists (descending)
         self.changed = False
         self.reordered = False
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._records) if self._values is None else len(self._values)
+        return len(self._records) - len(self._drops) if self._values is None else len(self._values)
 
     @property
     def records(self) -> Sequence[Record]:
+        if self._drops:
+            self._lists()
         return self._records if self._values is None else _Picked(self._records, self._order)
 
     @property
     def labels(self) -> dict[int, Label]:
+        if self._drops:
+            self._lists()
         if self._values is None:
             return self._labels
         return {i: lab for i, lab in enumerate(self._label_list) if lab is not None}
 
     @property
     def unencodable(self) -> dict[int, str]:
+        if self._drops:
+            self._lists()
         if self._values is None:
             return self._unencodable
         return {i: p for i, p in enumerate(self._problems) if p is not None}
@@ -347,6 +354,10 @@ class PayloadBatch:
 
     def drop(self, i: int) -> None:
         """Message ``i`` removed (e.g. one this sink cannot carry)."""
+        if self._values is None and (not self._drops or i < self._drops[-1]) and 0 <= i < len(self._records):
+            self._drops.append(i)  # nothing else changed yet: the engine may keep the values as they are
+            self.changed = self.reordered = True
+            return
         self._lists()
         columns: tuple[list[Any], ...] = (self._values or [], self._order, self._label_list, self._headers,
                                           self._problems)
@@ -364,6 +375,14 @@ class PayloadBatch:
         self._label_list = [self._labels.get(i) for i in range(n)]
         self._headers = [None] * n
         self._problems = [self._unencodable.get(i) for i in range(n)]
+        drops, self._drops = self._drops, []
+        for i in drops:
+            self.drop(i)
+
+    def dropped(self) -> list[int] | None:
+        """For the engine: the positions dropped, in order, when dropping is all that changed
+        (else None)."""
+        return sorted(self._drops) if self._values is None and self._drops else None
 
     def parts(self) -> tuple[list[bytes | None], list[int], list[Label | None],
                              list[list[tuple[str, bytes]] | None], list[str | None]]:

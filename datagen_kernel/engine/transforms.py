@@ -211,11 +211,15 @@ class PayloadStage:
             batch = EncodedBatch(spec.name, len(recs), payload, keys(sink, spec, recs), sink.headers(spec, recs))
             batch.labels = {i: lab.label for i, lab in labels.items()} or None
             return batch
+        dropped = view.dropped()
+        if dropped is not None:  # only messages dropped: the others keep their values as they are
+            return self._without(spec, sink, ser, recs, payload, problems, labels, dropped, keys,
+                                 [t.name for t, _ in stages])
         values, order, label_list, headers, left = view.parts()
         rows = take_records(recs, order)
         self._check(spec, ser, rows, {i: p for i, p in enumerate(left) if p is not None},
                     [t.name for t, _ in stages])
-        packed = Values.of([b"" if v is None else v for v in values]) if ser is not None else None
+        packed = _pack(values, payload) if ser is not None else None
         if view.reordered:
             batch = EncodedBatch(spec.name, len(rows), packed, keys(sink, spec, rows), sink.headers(spec, rows))
         else:
@@ -223,6 +227,21 @@ class PayloadStage:
         batch.labels = {i: lab.label for i, lab in enumerate(label_list) if lab is not None} or None
         batch.nulls = [i for i, v in enumerate(values) if v is None] or None
         batch.record_headers = {i: list(h) for i, h in enumerate(headers) if h} or None
+        return batch
+
+    def _without(self, spec: EntitySpec, sink: Sink, ser: Serializer | None, recs: Records, payload: Any,
+                 problems: Mapping[int, str], labels: Mapping[int, Label], dropped: list[int], keys: KeysFn,
+                 stages: list[str]) -> EncodedBatch:
+        """The batch less the messages at ``dropped``."""
+        keep = np.ones(len(recs), dtype=bool)
+        keep[dropped] = False
+        kept = np.flatnonzero(keep)
+        shift = np.cumsum(~keep)  # dropped at or before each position
+        rows = take_records(recs, kept)
+        self._check(spec, ser, recs, {i: p for i, p in problems.items() if keep[i]}, stages)
+        packed = select(payload, keep) if ser is not None else None
+        batch = EncodedBatch(spec.name, len(rows), packed, keys(sink, spec, rows), sink.headers(spec, rows))
+        batch.labels = {i - int(shift[i]): lab.label for i, lab in labels.items() if keep[i]} or None
         return batch
 
     def _run(self, stages: list[tuple[Transform, Mapping[str, Any]]], view: PayloadBatch, table: LabelTable) -> None:
@@ -349,6 +368,17 @@ def take_records(recs: Records, indices: Sequence[int] | np.ndarray[Any, Any]) -
     return [recs[i] for i in (indices.tolist() if isinstance(indices, np.ndarray) else indices)]
 
 
+def _pack(values: list[bytes | None], was: Any) -> Values:
+    """``values`` (None as empty) packed; as lines again where ``was`` was JSON Lines."""
+    items = [b"" if v is None else v for v in values]
+    sep = was.separator if isinstance(was, Values) else None
+    if sep and len(sep) == 1 and None not in values:
+        blob = sep.join(items) + sep if items else b""
+        if blob.count(sep) == len(items):  # no value holds the separator
+            return Values.lines(blob, sep)
+    return Values.of(items)
+
+
 def interleave(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Values:
     """One value per position of ``mask``: ``first``'s in order where it is True, ``second``'s
     where it is False. JSON Lines stay one buffer of lines (a file sink writes it as is)."""
@@ -366,17 +396,20 @@ def interleave(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Val
     flips = np.flatnonzero(np.diff(mask.view(np.int8))) + 1
     bounds = [0, *flips.tolist(), len(mask)]
     data = first.data
+    starts, ends, width = fs.tolist(), fe.tolist(), len(sep)
     pieces: list[bytes] = []
     k = j = 0  # next value of first, of second
+    untouched = bool(mask[0])
     for a, b in itertools.pairwise(bounds):
-        if mask[a]:
-            pieces.append(data[int(fs[k]):int(fe[k + b - a - 1]) + len(sep)])
+        if untouched:
+            pieces.append(data[starts[k]:ends[k + b - a - 1] + width])
             k += b - a
         else:
             for v in own[j : j + b - a]:
                 pieces.append(v)
                 pieces.append(sep)
             j += b - a
+        untouched = not untouched
     blob = b"".join(pieces)
     if sep:
         return Values.lines(blob, sep)
@@ -384,6 +417,26 @@ def interleave(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Val
     lengths[mask] = fe - fs
     lengths[~mask] = np.fromiter(map(len, own), dtype=np.int64, count=len(own))
     return Values(blob, np.cumsum(lengths))
+
+
+def select(values: Values, keep: np.ndarray[Any, Any]) -> Values:
+    """The values at the positions ``keep`` marks (JSON Lines stay one buffer of lines)."""
+    if keep.all():
+        return values
+    if values.separator is None:
+        return Values.of([v for v, k in zip(values.tolist(), keep.tolist(), strict=True) if k])
+    sep = values.separator
+    ends = values.ends.tolist()
+    flips = np.flatnonzero(np.diff(keep.view(np.int8))) + 1
+    bounds = [0, *flips.tolist(), len(keep)]
+    data = values.data
+    pieces = []
+    kept = bool(keep[0])
+    for a, b in itertools.pairwise(bounds):
+        if kept:
+            pieces.append(data[ends[a - 1] + len(sep) if a else 0:ends[b - 1] + len(sep)])
+        kept = not kept
+    return Values.lines(b"".join(pieces), sep)
 
 
 def _pointing(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Values:

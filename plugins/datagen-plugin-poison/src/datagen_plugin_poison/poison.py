@@ -230,10 +230,12 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             order[i] = mine(copy)
             moves.append((i, int(rng.integers(5, 60))))
         else:
-            changed = _change(kind, spec, r, fields, rng, ctx)
-            names = [key for key in changed if key not in r or _differs(changed[key], r[key])]
-            missing = [key for key in r if key not in changed]
-            copy = changed
+            copy, touched = _change(kind, spec, r, fields, rng, ctx)
+            if touched in copy:
+                names = [touched] if touched not in r or _differs(copy[touched], r[touched]) else []
+                missing = []
+            else:
+                names, missing = [], [touched]
             shown = texts.add({}, copy, [key for key in names if key in copy])
             shown.update({key: None for key in missing})
             original = texts.add({}, r, [key for key in names + missing if key in r])
@@ -269,16 +271,21 @@ def _differs(a: Any, b: Any) -> bool:
 
 
 def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[str, Any], rng: Any,
-            ctx: TransformContext) -> dict[str, Any]:
+            ctx: TransformContext) -> tuple[dict[str, Any], str]:
+    """A changed copy of ``r`` and the one field the kind set (or deleted)."""
     out = dict(r)
+    name: str
     if kind == "late":
-        out[fields["time"]] = int(r[fields["time"]]) - int(rng.integers(2, 8)) * 86_400_000
+        name = fields["time"]
+        out[name] = int(r[name]) - int(rng.integers(2, 8)) * 86_400_000
     elif kind == "timezone":
+        name = fields["time"]
         offset = ctx.run.timezone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
         ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
-        out[fields["time"]] = int(r[fields["time"]]) + (ms if rng.random() < 0.5 else -ms)
+        out[name] = int(r[name]) + (ms if rng.random() < 0.5 else -ms)
     elif kind == "schema_evolution":
-        out[NEW_FIELD] = Raw(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
+        name = NEW_FIELD
+        out[name] = Raw(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
     elif kind == "nulls":
         name = fields["required"][int(rng.integers(0, len(fields["required"])))]
         if rng.random() < 0.5:
@@ -288,19 +295,27 @@ def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[s
     elif kind == "malformed":
         choice = rng.random()
         if fields["document"] and choice < 0.3:
-            out[fields["document"]] = Raw("12A.45B.789-0X")
+            name = fields["document"]
+            out[name] = Raw("12A.45B.789-0X")
         elif fields["amount"]:
-            cents = int(r[fields["amount"]])
-            out[fields["amount"]] = Raw(f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}")
+            name = fields["amount"]
+            cents = int(r[name])
+            out[name] = Raw(f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}")
         else:
-            out[fields["required"][0]] = Raw({"unexpected": True})
+            name = fields["required"][0]
+            out[name] = Raw({"unexpected": True})
     elif kind == "orphan":
-        out[fields["fk"]] = str(uuid.UUID(bytes=rng.bytes(16), version=4))
+        name = fields["fk"]
+        out[name] = str(uuid.UUID(bytes=rng.bytes(16), version=4))
     elif kind == "extreme":
-        out[fields["amount"]] = 1 if rng.random() < 0.5 else 999_999_999
+        name = fields["amount"]
+        out[name] = 1 if rng.random() < 0.5 else 999_999_999
     elif kind == "encoding":
-        out[fields["text"]] = ENCODING_SAMPLES[int(rng.integers(0, len(ENCODING_SAMPLES)))]
-    return out
+        name = fields["text"]
+        out[name] = ENCODING_SAMPLES[int(rng.integers(0, len(ENCODING_SAMPLES)))]
+    else:
+        raise ValueError(f"poison kind {kind!r} changes no field")
+    return out, name
 
 
 # -- payload stage -----------------------------------------------------------------------------------
