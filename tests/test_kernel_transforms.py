@@ -144,6 +144,7 @@ def test_side_rows_and_output_do_not_depend_on_workers_or_batch_size(cli, tmp_pa
     outputs = []
     for workers, batch in (("1", "10000"), ("2", "7")):
         out = tmp_path / f"{workers}-{batch}"
+        out.mkdir()
         result = cli("run", "-q", "--customers", "2500", "--transform", "spoil", "--workers", workers,
                      "--batch-size", batch, "-o", f"json.path={out}", "--summary-json", str(out / "s.json"))
         assert result.exit_code == 0, result.output
@@ -210,6 +211,7 @@ def test_a_scenario_enables_a_transform_and_sets_its_options(cli, tmp_path: Path
     assert data["options"][0]["name"] == "rate"
     for extra, rate in (((), 0.25), (("-o", "spoil.rate=0.5"), 0.5)):
         out = tmp_path / str(rate)
+        out.mkdir()
         result = cli("run", "-q", "--customers", "5", "--scenario", "spoiled", "-o", f"json.path={out}", *extra,
                      "--summary-json", str(out / "s.json"))
         assert result.exit_code == 0, result.output

@@ -7,6 +7,10 @@ A transform has up to two stages, both acting within one block:
   bypassing the type checks, by every serializer that can represent it. It may label records
   (``TransformContext.label``): the label travels with the record to the payload stage and to
   the sinks (a sink may route labelled records elsewhere, e.g. a ``_rejected`` table).
+  A transform may give an edit stage instead (``Transform.edit``): it gets the records in
+  their native form (a list of dicts or a columnar ``Batch``) and returns what it changes
+  (``Edits``: the order of the records to write, by position, and its own new records), so
+  the records it leaves alone are never turned into dicts and keep the fast encoders.
 * the payload stage (``Transform.payload``): after encoding, before the sink, once per route.
   It sees the encoded values (``PayloadBatch``) and may replace one (corrupt bytes), make it a
   null value (a Kafka tombstone), add message headers, duplicate or move messages.
@@ -19,12 +23,13 @@ answer goes into the run summary). So a transform works the same with every exec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from datagen_kernel.api.columnar import Batch
 from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Record
@@ -124,6 +129,114 @@ class TransformContext:
         self.side.append(row)
 
 
+@dataclass(frozen=True)
+class Edits:
+    """What an edit stage (``Transform.edit``) changes in one entity's records of one block.
+
+    ``order`` lists the records to write, in order, by position: ``j < n`` (``n`` the number
+    of records the stage got) is the record at position ``j``, untouched; ``j >= n`` is
+    ``records[j - n]``, one of the stage's own records (a changed copy or an added record, a
+    dict of its own, which ``TransformContext.label`` may label). A position may appear more
+    than once or not at all (a duplicate, a dropped record). An int sequence or numpy array.
+    """
+
+    order: Sequence[int] | np.ndarray[Any, Any]
+    records: Sequence[Record] = ()
+
+    def rows(self, records: Sequence[Record]) -> list[Record]:
+        """The records to write as a list of dicts, ``records`` being those the stage got."""
+        rows = records.rows() if isinstance(records, Batch) else records
+        n = len(rows)
+        own = self.records
+        return [rows[j] if j < n else own[j - n] for j in np.asarray(self.order, dtype=np.intp).tolist()]
+
+
+class Edited(Sequence[Record]):
+    """Records after an edit stage: ``base`` (a list or a ``Batch``) reordered, with the stage's
+    own records (``Edits``) among them. The engine encodes the untouched part in its native
+    form; to any other reader it is a sequence of dicts."""
+
+    __slots__ = ("added", "base", "order")
+
+    def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record]) -> None:
+        self.base = base
+        self.order = order
+        self.added = added
+
+    @classmethod
+    def of(cls, base: Sequence[Record], edits: Edits) -> Edited:
+        n = len(base)
+        order = np.asarray(edits.order, dtype=np.intp)
+        if order.ndim != 1 or (len(order) and (order.min() < 0 or order.max() >= n + len(edits.records))):
+            raise ValueError(f"Edits.order must hold positions 0..{n + len(edits.records) - 1}")
+        return cls(base, order, list(edits.records))
+
+    @property
+    def untouched(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """Per position: whether the record is one of ``base``'s."""
+        return self.order < len(self.base)
+
+    def base_part(self, mask: np.ndarray[Any, Any]) -> Sequence[Record]:
+        """``base``'s records at the positions ``mask`` selects (all untouched), in order."""
+        picked = self.order[mask]
+        if isinstance(self.base, Batch):
+            return self.base.take(picked)
+        base = self.base
+        return [base[j] for j in picked.tolist()]
+
+    def added_part(self, mask: np.ndarray[Any, Any]) -> list[Record]:
+        """The stage's own records at the positions ``mask`` selects (none untouched), in order."""
+        n = len(self.base)
+        added = self.added
+        return [added[j - n] for j in self.order[mask].tolist()]
+
+    def take(self, indices: Sequence[int] | np.ndarray[Any, Any]) -> Edited:
+        return Edited(self.base, self.order[np.asarray(indices, dtype=np.intp)], self.added)
+
+    def column(self, name: str) -> list[Any]:
+        """Field ``name`` at each position (None where a record lacks it)."""
+        mask = self.untouched
+        out = np.empty(len(self.order), dtype=object)
+        if mask.any():
+            base = self.base
+            values = base.column(name) if isinstance(base, Batch) else [r[name] for r in base]
+            out[mask] = np.asarray(values, dtype=object)[self.order[mask]]
+        if not mask.all():
+            out[~mask] = [r.get(name) for r in self.added_part(~mask)]
+        return out.tolist()
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def _row(self, j: int) -> Record:
+        n = len(self.base)
+        if j >= n:
+            return self.added[j - n]
+        base = self.base
+        return base.row(j) if isinstance(base, Batch) else base[j]
+
+    def __iter__(self) -> Iterator[Record]:
+        rows = self.base.rows() if isinstance(self.base, Batch) else self.base
+        n = len(rows)
+        added = self.added
+        for j in self.order.tolist():
+            yield rows[j] if j < n else added[j - n]
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Edited: ...
+
+    def __getitem__(self, index: int | slice) -> Record | Edited:
+        if isinstance(index, slice):
+            return Edited(self.base, self.order[index], self.added)
+        return self._row(int(self.order[index]))
+
+    def __repr__(self) -> str:
+        return f"Edited({len(self)} records, {int((~self.untouched).sum())} of the transform's own)"
+
+
 class PayloadBatch:
     """One sink batch of one entity for one route, encoded, as the payload stage sees it.
 
@@ -152,29 +265,36 @@ class PayloadBatch:
         self._labels = dict(labels)
         self._unencodable = dict(unencodable)
         self._values: list[bytes | None] | None = None
-        self._rows: list[Record] = []
+        self._order: list[int] = []  # positions in ``records`` (the records are read only when asked)
         self._label_list: list[Label | None] = []
         self._headers: list[list[tuple[str, bytes]] | None] = []
         self._problems: list[str | None] = []
+        self._drops: list[int] = []  # dropped positions not yet applied to the lists (descending)
         self.changed = False
         self.reordered = False
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._records) if self._values is None else len(self._values)
+        return len(self._records) - len(self._drops) if self._values is None else len(self._values)
 
     @property
     def records(self) -> Sequence[Record]:
-        return self._records if self._values is None else self._rows
+        if self._drops:
+            self._lists()
+        return self._records if self._values is None else _Picked(self._records, self._order)
 
     @property
     def labels(self) -> dict[int, Label]:
+        if self._drops:
+            self._lists()
         if self._values is None:
             return self._labels
         return {i: lab for i, lab in enumerate(self._label_list) if lab is not None}
 
     @property
     def unencodable(self) -> dict[int, str]:
+        if self._drops:
+            self._lists()
         if self._values is None:
             return self._unencodable
         return {i: p for i, p in enumerate(self._problems) if p is not None}
@@ -216,7 +336,7 @@ class PayloadBatch:
         assert self._values is not None
         at = i + 1 if at is None else at
         self._values.insert(at, self._values[i])
-        self._rows.insert(at, self._rows[i])
+        self._order.insert(at, self._order[i])
         self._label_list.insert(at, label)
         self._headers.insert(at, list(self._headers[i] or []))
         self._problems.insert(at, self._problems[i])
@@ -227,15 +347,19 @@ class PayloadBatch:
         """Message ``i`` moved to position ``to`` (e.g. delayed to the end of the batch)."""
         self._lists()
         assert self._values is not None
-        columns: tuple[list[Any], ...] = (self._values, self._rows, self._label_list, self._headers, self._problems)
+        columns: tuple[list[Any], ...] = (self._values, self._order, self._label_list, self._headers, self._problems)
         for column in columns:
             column.insert(to, column.pop(i))
         self.changed = self.reordered = True
 
     def drop(self, i: int) -> None:
         """Message ``i`` removed (e.g. one this sink cannot carry)."""
+        if self._values is None and (not self._drops or i < self._drops[-1]) and 0 <= i < len(self._records):
+            self._drops.append(i)  # nothing else changed yet: the engine may keep the values as they are
+            self.changed = self.reordered = True
+            return
         self._lists()
-        columns: tuple[list[Any], ...] = (self._values or [], self._rows, self._label_list, self._headers,
+        columns: tuple[list[Any], ...] = (self._values or [], self._order, self._label_list, self._headers,
                                           self._problems)
         for column in columns:
             column.pop(i)
@@ -247,20 +371,56 @@ class PayloadBatch:
         n = len(self._records)
         payload = self._payload
         self._values = list(payload.tolist()) if payload is not None else [b""] * n
-        self._rows = list(self._records)
+        self._order = list(range(n))
         self._label_list = [self._labels.get(i) for i in range(n)]
         self._headers = [None] * n
         self._problems = [self._unencodable.get(i) for i in range(n)]
+        drops, self._drops = self._drops, []
+        for i in drops:
+            self.drop(i)
 
-    def parts(self) -> tuple[list[bytes | None], list[Record], list[Label | None],
+    def dropped(self) -> list[int] | None:
+        """For the engine: the positions dropped, in order, when dropping is all that changed
+        (else None)."""
+        return sorted(self._drops) if self._values is None and self._drops else None
+
+    def parts(self) -> tuple[list[bytes | None], list[int], list[Label | None],
                              list[list[tuple[str, bytes]] | None], list[str | None]]:
-        """(values, records, labels, headers, problems) per position, for the engine."""
+        """(values, record positions in the batch as given, labels, headers, problems) per
+        position, for the engine."""
         self._lists()
         assert self._values is not None
-        return self._values, self._rows, self._label_list, self._headers, self._problems
+        return self._values, self._order, self._label_list, self._headers, self._problems
+
+
+class _Picked(Sequence[Record]):
+    """``records[order[i]]`` for each position ``i`` (read on demand)."""
+
+    __slots__ = ("order", "records")
+
+    def __init__(self, records: Sequence[Record], order: list[int]) -> None:
+        self.records = records
+        self.order = order
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Record]: ...
+
+    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
+        if isinstance(index, slice):
+            return [self.records[j] for j in self.order[index]]
+        records = self.records
+        j = self.order[index]
+        return records.row(j) if isinstance(records, Batch) else records[j]
 
 
 TransformFn = Callable[[EntitySpec, list[Record], TransformContext], list[Record]]
+EditFn = Callable[[EntitySpec, Sequence[Record], TransformContext], "Edits | None"]
 PayloadFn = Callable[[PayloadBatch, TransformContext], None]
 CollectFn = Callable[[list[Any], TransformContext], None]
 FinishFn = Callable[[TransformContext, bool], Mapping[str, Any] | None]
@@ -304,3 +464,10 @@ class Transform:
     output_files: Callable[[RunInfo, Mapping[str, Any]], Sequence[str]] | None = None
     """Files the transform writes beside the data (e.g. a ground-truth manifest), given the run
     and its options: the run manifest lists them, so they are not taken for a stale dataset."""
+    edit: EditFn | None = None
+    """The record stage in the cheap form, used instead of ``apply`` when given: it gets one
+    entity's records of one block as they are (a list of dicts or a columnar ``Batch``: read
+    the rows it picks with ``Batch.take``/``row``, never all of them) and returns ``Edits``
+    (None: nothing changed). The records it leaves alone keep the fast encoders. Keep
+    ``apply`` doing the same on a list (``Edits.rows``): the engine uses it to name the record
+    an error comes from."""

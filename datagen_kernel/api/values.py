@@ -132,6 +132,8 @@ class Values:
 
     def tolist(self) -> list[bytes]:
         data = self.data
+        if self._ends is None and self.separator is not None and isinstance(data, bytes):
+            return data.split(self.separator)[:-1]  # each value is followed by the separator
         ends = self.ends.tolist()
         starts = [0, *ends[:-1]] if ends else []
         if self.starts is not None:

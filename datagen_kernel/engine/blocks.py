@@ -23,7 +23,7 @@ from datagen_kernel.api.rules import RecordIndex
 from datagen_kernel.api.schema import EntitySpec, Scope
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkContext, legacy_overrides
-from datagen_kernel.api.transforms import TransformContext
+from datagen_kernel.api.transforms import Edited, TransformContext
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.normalise import normalise
 from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource, plan_from
@@ -278,7 +278,8 @@ def message_keys(sink: Sink, spec: EntitySpec, recs: Records) -> Any:
     if wanted is None:  # kernel 1: a list of str
         return list(map(str, column(recs, spec.message_key)))
     key = spec.message_key
-    packed = Values.text(recs.values(key) if isinstance(recs, Batch) else [r[key] for r in recs])
+    packed = Values.text(recs.values(key) if isinstance(recs, Batch)
+                         else recs.column(key) if isinstance(recs, Edited) else [r[key] for r in recs])
     if packed is not None:
         return packed
     return [None if v is None else str(v).encode() for v in column(recs, key)]  # a null key

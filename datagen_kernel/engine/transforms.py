@@ -9,16 +9,27 @@ gets them in batches of their own (``EncodedBatch.labelled``), their values JSON
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from datagen_kernel.api.columnar import as_rows
+import numpy as np
+
+from datagen_kernel.api.columnar import Batch, as_rows
 from datagen_kernel.api.errors import DatagenError, PluginError
 from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.schema import EntitySpec, Kind
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink
-from datagen_kernel.api.transforms import Label, PayloadBatch, Transform, TransformContext, has_raw, unwrapped
+from datagen_kernel.api.transforms import (
+    Edited,
+    Label,
+    PayloadBatch,
+    Transform,
+    TransformContext,
+    has_raw,
+    unwrapped,
+)
 from datagen_kernel.api.values import Values
 from datagen_kernel.engine.runplan import Plan
 
@@ -50,14 +61,18 @@ def record_name(spec: EntitySpec, record: Record) -> str:
 
 def apply_record_stage(transform: Transform, spec: EntitySpec, recs: Records, ctx: TransformContext) -> Records:
     """``transform.apply`` on one entity's records of one block; an error names the transform
-    and the first record it fails on alone."""
-    rows = as_rows(recs)
+    and the first record it fails on alone. A transform with an edit stage (``Transform.edit``)
+    gets the records as they are (a list or a ``Batch``) and its result is an ``Edited``."""
+    native: Records = recs if isinstance(recs, (list, Batch)) else as_rows(recs)
     try:
-        return transform.apply(spec, rows, ctx)
+        if transform.edit is not None:
+            edits = transform.edit(spec, native, ctx)
+            return recs if edits is None else Edited.of(native, edits)
+        return transform.apply(spec, as_rows(native), ctx)
     except DatagenError:
         raise
     except Exception as exc:
-        culprit = _culprit(transform, spec, rows, ctx)
+        culprit = _culprit(transform, spec, as_rows(native), ctx)
         where = f" on record {culprit}" if culprit else f" on {spec.name!r}"
         raise PluginError(
             f"transform {transform.name!r} failed{where} in block {ctx.block}: {type(exc).__name__}: {exc}",
@@ -103,7 +118,13 @@ class LabelTable:
         """Labels of ``recs`` by position (a record counts only if it is the labelled object)."""
         by_id = self.by_id
         out: dict[int, Label] = {}
-        if isinstance(recs, list):
+        if isinstance(recs, Edited):  # only the transform's own records can be labelled
+            own = np.flatnonzero(~recs.untouched)
+            for i, r in zip(own.tolist(), recs.added_part(~recs.untouched), strict=True):
+                found = by_id.get(id(r))
+                if found is not None and found[0] is r:
+                    out[i] = found[1]
+        elif isinstance(recs, list):
             for i, r in enumerate(recs):
                 found = by_id.get(id(r))
                 if found is not None and found[0] is r:
@@ -133,7 +154,11 @@ class PayloadStage:
         return bool(self.stages(spec))
 
     def serialize(self, ser: Serializer, spec: EntitySpec, recs: Records, destination: str) -> Any:
-        """``ser.encode``; with transforms enabled, a failure names the serializer and the record."""
+        """``ser.encode``; with transforms enabled, a failure names the serializer and the record.
+        An ``Edited``'s untouched records are encoded in their native form, the transform's own
+        apart, and the values merged in order."""
+        if isinstance(recs, Edited):
+            return self._serialize_edited(ser, spec, recs, {}, destination)[0]
         try:
             return ser.encode(spec, recs, destination)
         except DatagenError:
@@ -164,11 +189,14 @@ class PayloadStage:
         """The batch, its labelled records written apart or through the payload stages."""
         route = self.plan.routes[index]
         if labels and type(sink).labelled_apart:
-            return self._apart(index, sink, ser, spec, as_rows(recs), labels, destination, keys, table)
+            return self._apart(index, sink, ser, spec, recs, labels, destination, keys, table)
         payload = None
         problems: dict[int, str] = {}
         if ser is not None:
-            payload, problems = self._serialize_labelled(ser, spec, recs, labels, destination)
+            if isinstance(recs, Edited):
+                payload, problems = self._serialize_edited(ser, spec, recs, labels, destination)
+            else:
+                payload, problems = self._serialize_labelled(ser, spec, recs, labels, destination)
         stages = self.stages(spec)
         if not stages:
             self._check(spec, ser, recs, problems, [])
@@ -183,10 +211,15 @@ class PayloadStage:
             batch = EncodedBatch(spec.name, len(recs), payload, keys(sink, spec, recs), sink.headers(spec, recs))
             batch.labels = {i: lab.label for i, lab in labels.items()} or None
             return batch
-        values, rows, label_list, headers, left = view.parts()
+        dropped = view.dropped()
+        if dropped is not None:  # only messages dropped: the others keep their values as they are
+            return self._without(spec, sink, ser, recs, payload, problems, labels, dropped, keys,
+                                 [t.name for t, _ in stages])
+        values, order, label_list, headers, left = view.parts()
+        rows = take_records(recs, order)
         self._check(spec, ser, rows, {i: p for i, p in enumerate(left) if p is not None},
                     [t.name for t, _ in stages])
-        packed = Values.of([b"" if v is None else v for v in values]) if ser is not None else None
+        packed = _pack(values, payload) if ser is not None else None
         if view.reordered:
             batch = EncodedBatch(spec.name, len(rows), packed, keys(sink, spec, rows), sink.headers(spec, rows))
         else:
@@ -194,6 +227,21 @@ class PayloadStage:
         batch.labels = {i: lab.label for i, lab in enumerate(label_list) if lab is not None} or None
         batch.nulls = [i for i, v in enumerate(values) if v is None] or None
         batch.record_headers = {i: list(h) for i, h in enumerate(headers) if h} or None
+        return batch
+
+    def _without(self, spec: EntitySpec, sink: Sink, ser: Serializer | None, recs: Records, payload: Any,
+                 problems: Mapping[int, str], labels: Mapping[int, Label], dropped: list[int], keys: KeysFn,
+                 stages: list[str]) -> EncodedBatch:
+        """The batch less the messages at ``dropped``."""
+        keep = np.ones(len(recs), dtype=bool)
+        keep[dropped] = False
+        kept = np.flatnonzero(keep)
+        shift = np.cumsum(~keep)  # dropped at or before each position
+        rows = take_records(recs, kept)
+        self._check(spec, ser, recs, {i: p for i, p in problems.items() if keep[i]}, stages)
+        packed = select(payload, keep) if ser is not None else None
+        batch = EncodedBatch(spec.name, len(rows), packed, keys(sink, spec, rows), sink.headers(spec, rows))
+        batch.labels = {i - int(shift[i]): lab.label for i, lab in labels.items() if keep[i]} or None
         return batch
 
     def _run(self, stages: list[tuple[Transform, Mapping[str, Any]]], view: PayloadBatch, table: LabelTable) -> None:
@@ -227,6 +275,23 @@ class PayloadStage:
             hint="a Raw value must be one the route's serializer can represent, or the transform's "
                  "payload stage must give such a message its bytes (PayloadBatch.set_value)",
         )
+
+    def _serialize_edited(self, ser: Serializer, spec: EntitySpec, recs: Edited, labels: Mapping[int, Label],
+                          destination: str) -> tuple[Any, dict[int, str]]:
+        """Values of an ``Edited``: its untouched records as they are (a ``Batch`` keeps the
+        columnar encoders), the transform's own records (labelled ones may hold ``Raw``) apart."""
+        mask = recs.untouched
+        if mask.all():
+            return self.serialize(ser, spec, recs.base_part(mask), destination), {}
+        own = np.flatnonzero(~mask)
+        where = {int(i): n for n, i in enumerate(own.tolist())}
+        own_labels = {where[i]: lab for i, lab in labels.items() if i in where}
+        added, own_problems = self._serialize_labelled(ser, spec, recs.added_part(~mask), own_labels, destination)
+        problems = {int(own[n]): reason for n, reason in own_problems.items()}
+        if not mask.any():
+            return added, problems
+        base = self.serialize(ser, spec, recs.base_part(mask), destination)
+        return interleave(mask, base, added), problems
 
     @staticmethod
     def _serialize_labelled(ser: Serializer, spec: EntitySpec, recs: Records, labels: Mapping[int, Label],
@@ -266,15 +331,15 @@ class PayloadStage:
                 problems[i] = f"{type(exc).__name__}: {exc}"
         return Values.of(values), problems
 
-    def _apart(self, index: int, sink: Sink, ser: Serializer | None, spec: EntitySpec, rows: list[Record],
+    def _apart(self, index: int, sink: Sink, ser: Serializer | None, spec: EntitySpec, recs: Records,
                labels: dict[int, Label], destination: str, keys: KeysFn, table: LabelTable) -> EncodedBatch:
         """The unlabelled records as usual; the labelled ones as JSON in a batch of their own
         (``EncodedBatch.rest``, ``labelled``), after the payload stages saw them."""
         from datagen_kernel.codecs.json import JsonSerializer
 
-        kept = [r for i, r in enumerate(rows) if i not in labels]
         order = sorted(labels)
-        apart = [rows[i] for i in order]
+        apart = [recs[i] for i in order]
+        kept = take_records(recs, np.setdiff1d(np.arange(len(recs)), np.asarray(order, dtype=np.intp)))
         payload = None
         if ser is not None:
             payload = self.serialize(ser, spec, kept, destination) if kept else Values.of([])
@@ -294,6 +359,103 @@ class PayloadStage:
         if len(values):
             batch.rest = EncodedBatch(spec.name, len(values), values, labels=marks, labelled=True)
         return batch
+
+
+def take_records(recs: Records, indices: Sequence[int] | np.ndarray[Any, Any]) -> Records:
+    """The records of ``recs`` at ``indices`` (a ``Batch`` or ``Edited`` stays one)."""
+    if isinstance(recs, (Batch, Edited)):
+        return recs.take(indices)
+    return [recs[i] for i in (indices.tolist() if isinstance(indices, np.ndarray) else indices)]
+
+
+def _pack(values: list[bytes | None], was: Any) -> Values:
+    """``values`` (None as empty) packed; as lines again where ``was`` was JSON Lines."""
+    items = [b"" if v is None else v for v in values]
+    sep = was.separator if isinstance(was, Values) else None
+    if sep and len(sep) == 1 and None not in values:
+        blob = sep.join(items) + sep if items else b""
+        if blob.count(sep) == len(items):  # no value holds the separator
+            return Values.lines(blob, sep)
+    return Values.of(items)
+
+
+def interleave(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Values:
+    """One value per position of ``mask``: ``first``'s in order where it is True, ``second``'s
+    where it is False. JSON Lines stay one buffer of lines (a file sink writes it as is)."""
+    if first.starts is not None and first.separator is None:  # scattered values: point at them
+        return _pointing(mask, first, second)
+    sep = first.separator or b""
+    fe = first.ends
+    fs = np.empty_like(fe)
+    if len(fe):
+        fs[0] = 0
+        fs[1:] = fe[:-1] + len(sep)
+    own = second.tolist()
+    if sep and any(sep in v for v in own):
+        return _pointing(mask, first, second)
+    flips = np.flatnonzero(np.diff(mask.view(np.int8))) + 1
+    bounds = [0, *flips.tolist(), len(mask)]
+    data = first.data
+    starts, ends, width = fs.tolist(), fe.tolist(), len(sep)
+    pieces: list[bytes] = []
+    k = j = 0  # next value of first, of second
+    untouched = bool(mask[0])
+    for a, b in itertools.pairwise(bounds):
+        if untouched:
+            pieces.append(data[starts[k]:ends[k + b - a - 1] + width])
+            k += b - a
+        else:
+            for v in own[j : j + b - a]:
+                pieces.append(v)
+                pieces.append(sep)
+            j += b - a
+        untouched = not untouched
+    blob = b"".join(pieces)
+    if sep:
+        return Values.lines(blob, sep)
+    lengths = np.empty(len(mask), dtype=np.int64)
+    lengths[mask] = fe - fs
+    lengths[~mask] = np.fromiter(map(len, own), dtype=np.int64, count=len(own))
+    return Values(blob, np.cumsum(lengths))
+
+
+def select(values: Values, keep: np.ndarray[Any, Any]) -> Values:
+    """The values at the positions ``keep`` marks (JSON Lines stay one buffer of lines)."""
+    if keep.all():
+        return values
+    if values.separator is None:
+        return Values.of([v for v, k in zip(values.tolist(), keep.tolist(), strict=True) if k])
+    sep = values.separator
+    ends = values.ends.tolist()
+    flips = np.flatnonzero(np.diff(keep.view(np.int8))) + 1
+    bounds = [0, *flips.tolist(), len(keep)]
+    data = values.data
+    pieces = []
+    kept = bool(keep[0])
+    for a, b in itertools.pairwise(bounds):
+        if kept:
+            pieces.append(data[ends[a - 1] + len(sep) if a else 0:ends[b - 1] + len(sep)])
+        kept = not kept
+    return Values.lines(b"".join(pieces), sep)
+
+
+def _pointing(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Values:
+    def bounds(values: Values) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        ends = values.ends
+        starts = values.starts
+        if starts is None:
+            starts = np.empty_like(ends)
+            if len(ends):
+                starts[0] = 0
+                starts[1:] = ends[:-1]
+        return starts, ends
+
+    (fs, fe), (ss, se) = bounds(first), bounds(second)
+    starts = np.empty(len(mask), dtype=np.int64)
+    ends = np.empty(len(mask), dtype=np.int64)
+    starts[mask], ends[mask] = fs, fe
+    starts[~mask], ends[~mask] = ss + len(first.data), se + len(first.data)
+    return Values(bytes(first.data) + bytes(second.data), ends, starts)
 
 
 class TransformCollector:

@@ -30,6 +30,7 @@ TOY = _toy_cli()
 
 
 def _run(cli: Any, out: Path, *args: str) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)  # --summary-json goes in it
     result = cli("run", "-q", "-o", f"json.path={out}", "--summary-json", str(out / "summary.json"), *args)
     assert result.exit_code == 0, result.output
     return dict(json.loads((out / "summary.json").read_text()))

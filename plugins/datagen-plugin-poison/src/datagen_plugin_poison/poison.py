@@ -1,10 +1,11 @@
 """The ``poison`` transform: twelve kinds of bad data, each labelled, with a ground-truth manifest.
 
-Record stage (per entity and block, after the rules ran): each record is picked for at most one
-kind, by one stream per kind (``TransformContext.rng``), so the pills depend on the seed, the
-rates and the block only, never on ``--workers`` or ``--batch-size``. Records not picked are the
-very objects the generator made: their bytes are those of a clean run. A changed or added record
-is a new dict, labelled with its kind and a manifest row (``detail``).
+Record stage (per entity and block, after the rules ran; ``Transform.edit``): each record is
+picked for at most one kind, by one stream per kind (``TransformContext.rng``, drawn for the
+whole block at once), so the pills depend on the seed, the rates and the block only, never on
+``--workers`` or ``--batch-size``. Only the picked records are read; the others are written as
+the generator made them (a columnar batch stays columnar): their bytes are those of a clean run.
+A changed or added record is a new dict, labelled with its kind and a manifest row (``detail``).
 
 Payload stage (per sink batch and route): what a sink can carry. Kafka gets the header
 ``datagen.poison=<kind>`` on every pill and null values for tombstones; an Avro route gets
@@ -21,18 +22,22 @@ import struct
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from datagen_kernel.api import (
+    Batch,
     Decimal,
+    Edits,
     EntitySpec,
     Option,
     PayloadBatch,
     Raw,
+    Record,
     RunInfo,
     String,
     Timestamp,
@@ -168,71 +173,98 @@ def _plain(value: Any) -> Any:
     return orjson.loads(orjson.dumps(value, default=raw_default))
 
 
-def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: TransformContext) -> list[dict[str, Any]]:
-    rates = {k: float(ctx.options.get(k) or 0.0) for k in KINDS}
-    if not records or not any(rates.values()):
-        return records
-    fields = _fields(spec)
-    n = len(records)
-    picked: dict[int, str] = {}
-    for kind in KINDS:
+def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping[str, Any],
+           ctx: TransformContext) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(positions, kind numbers) of the records picked, in position order: one draw per record
+    and kind from the kind's stream; a record takes the first kind (in ``KINDS`` order) it drew."""
+    kind_of = np.full(n, -1, dtype=np.int8)
+    for k, kind in enumerate(KINDS):
         if rates[kind] <= 0 or not _possible(kind, spec, fields):
             continue
         draws = ctx.rng(spec.name, kind).random(n)
-        for i in map(int, (draws < rates[kind]).nonzero()[0]):
-            picked.setdefault(i, kind)
-    if not picked:
-        return records
+        kind_of[(draws < rates[kind]) & (kind_of < 0)] = k
+    picked = np.flatnonzero(kind_of >= 0)
+    return picked, kind_of[picked]
+
+
+def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContext) -> Edits | None:
+    """The pills of one entity's block: only the picked records are read (a columnar ``Batch``
+    stays columnar); the others are written as they are."""
+    rates = {k: float(ctx.options.get(k) or 0.0) for k in KINDS}
+    n = len(records)
+    if not n or not any(rates.values()):
+        return None
+    fields = _fields(spec)
+    picked, kinds = _picks(spec, n, rates, fields, ctx)
+    if not len(picked):
+        return None
+    if isinstance(records, Batch):
+        rows = records.take(picked).rows() if not records.rows_built else [records.row(i) for i in picked.tolist()]
+    else:
+        rows = [records[i] for i in picked.tolist()]
     rng = ctx.rng(spec.name, "shape")
     texts = _Texts(spec)
-    out: list[dict[str, Any]] = list(records)
+    own: list[Record] = []
+    order = np.arange(n, dtype=np.intp).tolist()  # positions; >= n: own[j - n]
     moves: list[tuple[int, int]] = []  # (from, by): records emitted further down the block
-    inserts: list[tuple[int, dict[str, Any]]] = []  # (after, record)
-    for i in sorted(picked):
-        kind = picked[i]
-        r = records[i]
-        block = ctx.block
+    inserts: list[tuple[int, int]] = []  # (after, own record's position)
+    block = ctx.block
+
+    def mine(record: Record) -> int:
+        own.append(record)
+        return n + len(own) - 1
+
+    for i, k, r in zip(picked.tolist(), kinds.tolist(), rows, strict=True):
+        kind = KINDS[k]
         if kind == "duplicate" or kind == "tombstone":
             copy = dict(r)
             ctx.label(copy, kind, _row(spec, r, kind, "added", block))
-            inserts.append((i, copy))
+            inserts.append((i, mine(copy)))
         elif kind == "correction":
             name = fields["amount"]
             copy = {**r, name: max(1, int(r[name]) + int(rng.integers(-5000, 5000)))}
             ctx.label(copy, kind, _row(spec, r, kind, "added", block, texts.add({}, copy, [name])))
-            inserts.append((i + int(rng.integers(1, 50)), copy))
+            inserts.append((i + int(rng.integers(1, 50)), mine(copy)))
         elif kind == "out_of_order":
             copy = dict(r)
             ctx.label(copy, kind, _row(spec, r, kind, "moved", block))
-            out[i] = copy
+            order[i] = mine(copy)
             moves.append((i, int(rng.integers(5, 60))))
         else:
-            changed = _change(kind, spec, r, fields, rng, ctx)
-            names = [k for k in changed if k not in r or _differs(changed[k], r[k])]
-            missing = [k for k in r if k not in changed]
-            copy = changed
-            shown = texts.add({}, copy, [k for k in names if k in copy])
-            shown.update({k: None for k in missing})
-            original = texts.add({}, r, [k for k in names + missing if k in r])
+            copy, touched = _change(kind, spec, r, fields, rng, ctx)
+            if touched in copy:
+                names = [touched] if touched not in r or _differs(copy[touched], r[touched]) else []
+                missing = []
+            else:
+                names, missing = [], [touched]
+            shown = texts.add({}, copy, [key for key in names if key in copy])
+            shown.update({key: None for key in missing})
+            original = texts.add({}, r, [key for key in names + missing if key in r])
             ctx.label(copy, kind, _row(spec, r, kind, "changed", block, shown, original))
-            out[i] = copy
+            order[i] = mine(copy)
             if kind == "late":
                 moves.append((i, int(rng.integers(20, 200))))
     texts.flush(ctx.run.timezone)
     # added records follow the record at their anchor position (whatever moved meanwhile)
-    follows: dict[int, list[dict[str, Any]]] = {}
-    for after, copy in inserts:
-        follows.setdefault(id(out[min(after, n - 1)]), []).append(copy)
+    anchors = [order[min(after, n - 1)] for after, _ in inserts]
     for at, by in sorted(moves, reverse=True):
-        item = out.pop(at)
-        out.insert(min(len(out), at + by), item)
-    if not follows:
-        return out
-    result: list[dict[str, Any]] = []
-    for record in out:
-        result.append(record)
-        result.extend(follows.get(id(record), ()))
-    return result
+        item = order.pop(at)
+        order.insert(min(len(order), at + by), item)
+    if not inserts:
+        return Edits(np.asarray(order, dtype=np.intp), own)
+    arranged = np.asarray(order, dtype=np.intp)
+    where = np.empty(n + len(own), dtype=np.intp)
+    where[arranged] = np.arange(n, dtype=np.intp)
+    # np.insert keeps the given order of values inserted at the same place
+    final = np.insert(arranged, where[np.asarray(anchors, dtype=np.intp)] + 1,
+                      np.asarray([j for _, j in inserts], dtype=np.intp))
+    return Edits(final, own)
+
+
+def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: TransformContext) -> list[dict[str, Any]]:
+    """The same pills on a list of dicts (``Transform.apply``)."""
+    edits = edit_stage(spec, records, ctx)
+    return records if edits is None else edits.rows(records)
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -240,16 +272,21 @@ def _differs(a: Any, b: Any) -> bool:
 
 
 def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[str, Any], rng: Any,
-            ctx: TransformContext) -> dict[str, Any]:
+            ctx: TransformContext) -> tuple[dict[str, Any], str]:
+    """A changed copy of ``r`` and the one field the kind set (or deleted)."""
     out = dict(r)
+    name: str
     if kind == "late":
-        out[fields["time"]] = int(r[fields["time"]]) - int(rng.integers(2, 8)) * 86_400_000
+        name = fields["time"]
+        out[name] = int(r[name]) - int(rng.integers(2, 8)) * 86_400_000
     elif kind == "timezone":
+        name = fields["time"]
         offset = ctx.run.timezone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
         ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
-        out[fields["time"]] = int(r[fields["time"]]) + (ms if rng.random() < 0.5 else -ms)
+        out[name] = int(r[name]) + (ms if rng.random() < 0.5 else -ms)
     elif kind == "schema_evolution":
-        out[NEW_FIELD] = Raw(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
+        name = NEW_FIELD
+        out[name] = Raw(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
     elif kind == "nulls":
         name = fields["required"][int(rng.integers(0, len(fields["required"])))]
         if rng.random() < 0.5:
@@ -259,19 +296,27 @@ def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[s
     elif kind == "malformed":
         choice = rng.random()
         if fields["document"] and choice < 0.3:
-            out[fields["document"]] = Raw("12A.45B.789-0X")
+            name = fields["document"]
+            out[name] = Raw("12A.45B.789-0X")
         elif fields["amount"]:
-            cents = int(r[fields["amount"]])
-            out[fields["amount"]] = Raw(f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}")
+            name = fields["amount"]
+            cents = int(r[name])
+            out[name] = Raw(f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}")
         else:
-            out[fields["required"][0]] = Raw({"unexpected": True})
+            name = fields["required"][0]
+            out[name] = Raw({"unexpected": True})
     elif kind == "orphan":
-        out[fields["fk"]] = str(uuid.UUID(bytes=rng.bytes(16), version=4))
+        name = fields["fk"]
+        out[name] = str(uuid.UUID(bytes=rng.bytes(16), version=4))
     elif kind == "extreme":
-        out[fields["amount"]] = 1 if rng.random() < 0.5 else 999_999_999
+        name = fields["amount"]
+        out[name] = 1 if rng.random() < 0.5 else 999_999_999
     elif kind == "encoding":
-        out[fields["text"]] = ENCODING_SAMPLES[int(rng.integers(0, len(ENCODING_SAMPLES)))]
-    return out
+        name = fields["text"]
+        out[name] = ENCODING_SAMPLES[int(rng.integers(0, len(ENCODING_SAMPLES)))]
+    else:
+        raise ValueError(f"poison kind {kind!r} changes no field")
+    return out, name
 
 
 # -- payload stage -----------------------------------------------------------------------------------
@@ -413,6 +458,7 @@ POISON = Transform(
     describe=DESCRIBE,
     entities_option="entities",
     output_files=lambda run, options: [str(manifest_file(run, options))],
+    edit=edit_stage,
 )
 
 __all__ = ["HEADER", "KINDS", "KIND_DOCS", "NEW_FIELD", "POISON"]

@@ -1,0 +1,133 @@
+"""The edit stage of transforms (``Transform.edit`` -> ``Edits``): the untouched records keep
+their native form, and what the engine writes is what the list form would give, byte for byte."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from datagen_kernel.api import Edited, Edits, Label, PayloadBatch, Raw
+from datagen_kernel.api.columnar import Batch, TextColumn
+from datagen_kernel.api.schema import Decimal, EntitySpec, Field, Kind, String, Timestamp, Uuid
+from datagen_kernel.api.values import Values
+from datagen_kernel.codecs.json import JsonSerializer
+from datagen_kernel.engine.transforms import interleave, select
+
+SPEC = EntitySpec(
+    name="payment",
+    kind=Kind.EVENT,
+    fields=(Field("id", Uuid()), Field("payer", String()), Field("amount", Decimal(15, 2)), Field("at", Timestamp())),
+    primary_key="id",
+)
+
+
+def _batch(n: int) -> Batch:
+    ids = [f"{i:08d}-0000-4000-8000-000000000000" for i in range(n)]
+    return Batch({
+        "id": TextColumn.from_strings(ids),
+        "payer": [f"payer {i % 7}" for i in range(n)],
+        "amount": np.arange(n, dtype=np.int64) * 137,
+        "at": 1_700_000_000_000 + np.arange(n, dtype=np.int64) * 60_000,
+    })
+
+
+def _edits(n: int) -> tuple[Edits, list[dict]]:
+    """Record 3 changed (a Raw amount) and moved to the end, record 5 twice, record 8 dropped."""
+    batch = _batch(n)
+    changed = {**batch.row(3), "amount": Raw("1.234,56")}
+    again = dict(batch.row(5))
+    order = [i for i in range(n) if i not in (3, 8)]
+    order.insert(order.index(5) + 1, n + 1)
+    order.append(n)
+    return Edits(np.asarray(order), [changed, again]), [changed, again]
+
+
+def test_edited_reads_like_the_list_edits_rows_gives() -> None:
+    batch = _batch(12)
+    edits, own = _edits(12)
+    edited = Edited.of(batch, edits)
+    expected = edits.rows(_batch(12))
+    assert len(edited) == len(expected) == 12
+    assert list(edited) == expected
+    assert [edited[i] for i in range(len(edited))] == expected
+    assert list(edited[2:7]) == expected[2:7]
+    assert edited.column("amount") == [r["amount"] for r in expected]
+    assert edited.untouched.tolist() == [r is not own[0] and r is not own[1] for r in expected]
+
+
+def test_edits_positions_must_exist() -> None:
+    with pytest.raises(ValueError, match=r"positions 0\.\.3"):
+        Edited.of([{"a": 1}] * 4, Edits([0, 5]))
+
+
+@pytest.mark.parametrize("batch_size", [12, 5, 1])
+def test_an_edited_batch_encodes_as_its_rows_do(batch_size: int) -> None:
+    from datagen_kernel.engine.transforms import PayloadStage
+
+    ser = JsonSerializer({"utc": True})
+    edits, _ = _edits(12)
+    edited = Edited.of(_batch(12), edits)
+    rows = edits.rows(_batch(12))
+    stage = PayloadStage.__new__(PayloadStage)  # serialize needs no plan for records it can write
+    for start in range(0, 12, batch_size):
+        got = PayloadStage._serialize_edited(stage, ser, SPEC, edited[start : start + batch_size], {}, "payment")
+        assert got[0].tolist() == ser.encode(SPEC, rows[start : start + batch_size]).tolist()
+
+
+def test_interleave_keeps_each_side_in_order() -> None:
+    mask = np.array([True, False, True, True, False])
+    second = Values.of([b"X", b"YY"])
+    for first in (Values.lines(b"a\nbb\nccc\n"), Values.of([b"a", b"bb", b"ccc"]),
+                  Values(b"..a.bb.ccc", np.array([3, 6, 10]), np.array([2, 4, 7]))):
+        merged = interleave(mask, first, second)
+        assert merged.tolist() == [b"a", b"X", b"bb", b"ccc", b"YY"]
+    lines = interleave(mask, Values.lines(b"a\nbb\nccc\n"), second)
+    assert lines.joined_lines() == b"a\nX\nbb\nccc\nYY\n"  # still one buffer of lines
+    # a value holding the separator cannot join lines: the values are kept apart
+    assert interleave(mask, Values.lines(b"a\nbb\nccc\n"), Values.of([b"X\n", b"Y"])).tolist() == \
+        [b"a", b"X\n", b"bb", b"ccc", b"Y"]
+
+
+def test_select_keeps_the_marked_values() -> None:
+    keep = np.array([False, True, True, False, True])
+    for values in (Values.lines(b"a\nb\ncc\nd\ne\n"), Values.of([b"a", b"b", b"cc", b"d", b"e"])):
+        assert select(values, keep).tolist() == [b"b", b"cc", b"e"]
+    assert select(Values.lines(b"a\nb\n"), np.array([True, True])).tolist() == [b"a", b"b"]
+
+
+def _payload(n: int) -> PayloadBatch:
+    records = [{"id": str(i)} for i in range(n)]
+    values = Values.lines(b"".join(b"v%d\n" % i for i in range(n)))
+    labels = {i: Label("t", "tombstone") for i in (1, 4)}
+    return PayloadBatch(SPEC, "json", "json", None, "payment", records, values, labels, {}, False, False)
+
+
+def test_dropping_alone_is_told_to_the_engine_and_reads_as_dropped() -> None:
+    view = _payload(6)
+    view.drop(4)
+    view.drop(1)
+    assert view.dropped() == [1, 4]
+    assert len(view) == 4
+    assert [view.records[i]["id"] for i in range(len(view))] == ["0", "2", "3", "5"]  # reading applies them
+    assert [view.value(i) for i in range(4)] == [b"v0", b"v2", b"v3", b"v5"]
+    assert view.dropped() is None
+
+
+@pytest.mark.parametrize("steps", [[("drop", 1), ("drop", 3)], [("drop", 4), ("dup", 0), ("drop", 1)],
+                                   [("drop", 2), ("move", 0), ("drop", 0)]])
+def test_any_order_of_changes_gives_what_lists_would(steps: list[tuple[str, int]]) -> None:
+    view = _payload(6)
+    model = [(str(i), b"v%d" % i) for i in range(6)]
+    for op, i in steps:
+        if op == "drop":
+            view.drop(i)
+            model.pop(i)
+        elif op == "dup":
+            view.duplicate(i)
+            model.insert(i + 1, model[i])
+        else:
+            view.move(i, 3)
+            model.insert(3, model.pop(i))
+    values, order, _, _, _ = view.parts()
+    assert values == [v for _, v in model]
+    assert [str(j) for j in order] == [k for k, _ in model]
