@@ -1,4 +1,4 @@
-"""A horizontal slider for a bounded number (Textual has none): a bar showing the value.
+"""A horizontal slider for a bounded number (Textual has none): a bar with a knob at the value.
 
 Left/right move it by a hundredth of the range, shift+left/right by a tenth, home/end to the
 bounds; a click or a drag puts it where the pointer is. It posts ``Slider.Changed`` when the
@@ -73,8 +73,8 @@ class Slider(Widget, can_focus=True):
     def render(self) -> Text:
         width = max(1, self.content_size.width)
         share = (self.value - self.minimum) / (self.maximum - self.minimum)
-        filled = round(share * width)
-        return Text("█" * filled + "░" * (width - filled))
+        knob = round(share * (width - 1))
+        return Text.assemble(("━" * knob, "bold"), ("●", "bold"), ("─" * (width - knob - 1), "dim"))
 
     def watch_value(self) -> None:
         self.refresh()
