@@ -92,9 +92,9 @@ class Slider(Widget, can_focus=True):
         self._user_set(self.maximum if which else self.minimum)
 
     def _at(self, x: int) -> float:
-        width = max(1, self.content_size.width)
-        share = min(1.0, max(0.0, (x + 0.5) / width)) if width > 1 else 0.0
-        share = 0.0 if x <= 0 else 1.0 if x >= width - 1 else share
+        """The value whose knob is drawn at column ``x`` (the first column: the minimum, the last: the maximum)."""
+        last = max(1, self.content_size.width - 1)
+        share = min(1.0, max(0.0, x / last))
         return self.minimum + share * (self.maximum - self.minimum)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
