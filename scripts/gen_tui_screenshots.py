@@ -4,9 +4,9 @@
     python scripts/gen_tui_screenshots.py
 
 Drives `datagen tui` headless over the installed plugins: the Configure tab with json and
-kafka-avro chosen, a preview of the records, the health of the servers (as they answer where
-the script runs: start them with `scripts/stack up` for green lines) and a real run of 200
-customers into a temporary folder.
+kafka-avro chosen (and the poison transform's rates as sliders when it is installed), a
+preview of the records, the health of the servers (as they answer where the script runs:
+start them with `scripts/stack up` for green lines) and a real run of 200 customers into a temporary folder.
 """
 
 from __future__ import annotations
@@ -44,6 +44,18 @@ async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             app.save_screenshot("configure.svg", str(OUT))
+            if "poison" in catalog.transforms:  # the poison rates as sliders
+                app.query_one("#transform-poison").value = True  # type: ignore[attr-defined]
+                await pilot.pause()
+                slider = app.query_one("#slider-opt-poison--duplicate")
+                slider.focus()
+                await pilot.press("right", "right")
+                await pilot.pause()
+                app.query_one("#wizard-scroll").scroll_to_widget(slider, animate=False, top=True)
+                await pilot.pause()
+                app.save_screenshot("sliders.svg", str(OUT))
+                app.query_one("#transform-poison").value = False  # type: ignore[attr-defined]
+                await pilot.pause()
             app.action_show("preview")
             await pilot.pause()
             app.load_preview()
@@ -65,7 +77,7 @@ async def main() -> None:
             await _until(pilot, lambda: app.process is not None and app.process.returncode is not None)
             await pilot.pause()
             app.save_screenshot("run.svg", str(OUT))
-    for name in ("configure", "preview", "health", "run"):
+    for name in ("configure", "sliders", "preview", "health", "run"):
         print(f"wrote {OUT / (name + '.svg')}", file=sys.stderr)
 
 

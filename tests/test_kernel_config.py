@@ -74,3 +74,21 @@ def test_a_validator_error_shows_the_value_given() -> None:
                      Option("token", "int", 2, secret=True, validator=even)], sources, problems)
     assert problems == ["option pack.size='3' (from -o pack.size) is invalid: must be even",
                         "option pack.token=******** (from -o pack.token) is invalid: must be even"]
+
+
+def test_bounds_are_checked_with_the_validator_s_own_message_when_it_gives_one() -> None:
+    def share(value: float) -> str | None:
+        return None if 0.0 <= value <= 1.0 else f"must be within 0..1, got {value}"
+
+    problems: list[str] = []
+    sources = ConfigSources.build(["t.rate=1.5", "t.plain=1.5", "t.nan=nan", "t.low=-2", "t.ok=0.25"], environ={})
+    values = resolve("t", [Option("rate", "float", 0.0, minimum=0, maximum=1, validator=share),
+                           Option("plain", "float", 0.0, minimum=0, maximum=1),
+                           Option("nan", "float", 0.0, minimum=0, maximum=1),
+                           Option("low", "int", 0, minimum=0, validator=lambda v: None),
+                           Option("ok", "float", 0.0, minimum=0, maximum=1, validator=share)], sources, problems)
+    assert problems == ["option t.rate='1.5' (from -o t.rate) is invalid: must be within 0..1, got 1.5",
+                        "option t.plain='1.5' (from -o t.plain) is invalid: must be <= 1",
+                        "option t.nan='nan' (from -o t.nan) is invalid: must be >= 0",
+                        "option t.low='-2' (from -o t.low) is invalid: must be >= 0"]
+    assert values["ok"] == 0.25

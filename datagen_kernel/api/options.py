@@ -27,6 +27,9 @@ class Option:
     separated on the command line) or ``choice`` (then ``choices`` lists the values).
     ``default`` may be a callable, evaluated when options are resolved (e.g. to read an
     environment variable such as ``DATAGEN_KAFKA_BOOTSTRAP``).
+    ``minimum``/``maximum`` bound an ``int`` or ``float`` (a form shows them; a float with
+    both is offered as a slider); a value out of them is refused with ``must be >= X`` /
+    ``must be <= X``, or with the ``validator``'s own message when it gives one.
     """
 
     name: str
@@ -65,11 +68,10 @@ class Option:
             if isinstance(raw, int):
                 return self._bounded(raw)
             try:
-                return self._bounded(int(str(raw).replace("_", "")))
-            except ValueError as exc:
-                if str(exc).startswith("must be"):
-                    raise
+                whole = int(str(raw).replace("_", ""))
+            except ValueError:
                 raise ValueError("expected an integer") from None
+            return self._bounded(whole)
         if t == "float":
             if isinstance(raw, bool):
                 raise ValueError("expected a number")
@@ -99,9 +101,14 @@ class Option:
         raise ValueError(f"unknown option type {t!r}")
 
     def _bounded(self, value: Any) -> Any:
-        if self.minimum is not None and value < self.minimum:
-            raise ValueError(f"must be >= {self.minimum:g}")
-        if self.maximum is not None and value > self.maximum:
+        below = self.minimum is not None and (value != value or value < self.minimum)  # NaN is out
+        above = self.maximum is not None and (value != value or value > self.maximum)
+        if below or above:
+            own = self.validator(value) if self.validator is not None else None
+            if own:
+                raise ValueError(own)
+            if below:
+                raise ValueError(f"must be >= {self.minimum:g}")
             raise ValueError(f"must be <= {self.maximum:g}")
         return value
 

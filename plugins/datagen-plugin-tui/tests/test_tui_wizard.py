@@ -166,7 +166,8 @@ def test_stop_sends_sigint_and_shows_an_incomplete_summary(catalog: Catalog) -> 
 
 def test_every_screen_fits_80x24(catalog: Catalog) -> None:
     async def walk() -> None:
-        app = DatagenTui(catalog, RunForm(sinks={"json": ""}))
+        transforms = ["poison"] if "poison" in catalog.transforms else []  # its rates: sliders
+        app = DatagenTui(catalog, RunForm(sinks={"json": ""}, transforms=transforms))
         async with app.run_test(size=(80, 24)) as pilot:
             for tab in ("wizard", "preview", "health", "run"):
                 app.action_show(tab)
@@ -179,6 +180,12 @@ def test_every_screen_fits_80x24(catalog: Catalog) -> None:
                 if tab == "wizard":  # the command line stays in view while the form scrolls
                     command = app.query_one("#command")
                     assert command.region.area and command.region.bottom <= 23
+                    assert not transforms or pane.query("Slider"), "the poison rates have no slider"
+                    for slider in pane.query("Slider"):  # a bounded rate's row fits, slider and error
+                        slider.scroll_visible(animate=False, immediate=True)
+                        await pilot.pause()
+                        error = app.query_one(f"#err-{(slider.id or '').removeprefix('slider-')}")
+                        assert slider.region.area and slider.region.right <= 80 and error.region.width >= 10
                 for button in pane.query("Button"):  # each reachable: on screen, or scrolled to
                     button.scroll_visible(animate=False, immediate=True)
                     await pilot.pause()

@@ -83,7 +83,8 @@ def _rate(value: Any) -> str | None:
 
 
 OPTIONS = (
-    *(Option(kind, "float", 0.0, f"Share of records made {kind}: {KIND_DOCS[kind]}", validator=_rate)
+    *(Option(kind, "float", 0.0, f"Share of records made {kind}: {KIND_DOCS[kind]}", validator=_rate,
+             minimum=0.0, maximum=1.0)
       for kind in KINDS),
     Option("entities", "list", ["events"],
            "Entities to poison: names, or the kinds events, masters, references."),

@@ -35,6 +35,7 @@ from datagen_plugin_tui import health
 from datagen_plugin_tui.model import Catalog, Check, Component, RunForm, shown_default
 from datagen_plugin_tui.preview import Preview, preview
 from datagen_plugin_tui.progress import RunProcess, command_for, human_bytes, human_seconds
+from datagen_plugin_tui.slider import Slider
 
 COMMAND_FILE = "datagen-run.sh"
 CONFIG_FILE = "datagen-run.toml"
@@ -56,11 +57,14 @@ class DatagenTui(App[int]):
     .row Label { width: 22; padding: 0 1 0 0; }
     .row Input { width: 30; }
     .row Select { width: 30; }
+    .row Input.with-slider { width: 10; }
+    .row Slider { width: 18; margin: 0 1; }
     .row Button { margin-right: 1; }
     .doc { color: $text-muted; padding: 0 1; }
     .error { color: $error; padding: 0 1; width: 1fr; }
     .sink-row Checkbox { width: 22; }
     .sink-row .doc { width: 1fr; padding: 0 1; }
+    #options { height: auto; }
     .component { height: auto; border: round $panel; padding: 0 1; }
     #command, #toml { background: $boost; padding: 0 1; }
     #command-bar { dock: bottom; height: auto; max-height: 5; }
@@ -241,8 +245,13 @@ class DatagenTui(App[int]):
                 bounds = f" [{low}..{high}]"
             editor = Input(given or "", id=ident, password=opt.secret, compact=True,
                            placeholder=("(secret)" if opt.secret and not default else default or "") + bounds)
+        row: list[Widget] = [Label(opt.name), editor]
+        span = slider_bounds(opt)
+        if span is not None and isinstance(editor, Input):
+            editor.add_class("with-slider")
+            row.append(Slider(*span, _number(given or default, span[0]), id=f"slider-{ident}"))
         doc = opt.doc + (" (secret: masked, passed in the environment)" if opt.secret else "")
-        return [Horizontal(Label(opt.name), editor, Static("", id=f"err-{ident}", classes="error"), classes="row"),
+        return [Horizontal(*row, Static("", id=f"err-{ident}", classes="error"), classes="row"),
                 Static(f"{key} ({opt.describe_type()}): {doc}", classes="doc")]
 
     # -- keeping the form, the errors and the outputs in step -----------------------------------
@@ -286,9 +295,21 @@ class DatagenTui(App[int]):
         elif ident in self._option_ids:
             ns, key = self._option_ids[ident]
             self.form.set_option(ns, key, value)
+            for slider in self.query(f"#slider-{ident}").results(Slider):  # follows what is typed
+                slider.value = slider.clamped(_number(value or slider_default(self._option(ns, key)),
+                                                      slider.value))
         else:
             return
         await self._changed()
+
+    @on(Slider.Changed)
+    def _slider_changed(self, event: Slider.Changed) -> None:
+        """The slider writes its value into its field: checked and shown as a typed value is."""
+        ident = (event.slider.id or "").removeprefix("slider-")
+        if ident in self._option_ids:
+            default = slider_default(self._option(*self._option_ids[ident]))
+            at_default = event.value == _number(default, float("nan"))  # the default: the field empties
+            self.query_one(f"#{ident}", Input).value = "" if at_default else event.slider.text()
 
     @on(Checkbox.Changed)
     async def _checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -584,6 +605,25 @@ class DatagenTui(App[int]):
 
 
 _PLACE_WORDS = {"path", "schema", "topic_prefix", "database", "bucket", "directory"}
+
+
+def slider_bounds(opt: Option) -> tuple[float, float] | None:
+    """``(minimum, maximum)`` of a float option bounded on both sides (offered as a slider)."""
+    if opt.type == "float" and opt.minimum is not None and opt.maximum is not None and opt.maximum > opt.minimum:
+        return float(opt.minimum), float(opt.maximum)
+    return None
+
+
+def slider_default(opt: Option | None) -> str:
+    return "" if opt is None else shown_default(opt)
+
+
+def _number(text: str, fallback: float) -> float:
+    """``text`` as a number, ``fallback`` when it is none (yet): ``0.``, ``-``, empty."""
+    try:
+        return float(text)
+    except ValueError:
+        return fallback
 
 
 def _looks_like_address(value: Any) -> bool:
