@@ -63,6 +63,26 @@ def test_employers_come_from_a_seeded_faker() -> None:
     assert all(" " in n for n in a.names)
 
 
+def test_employer_names_are_those_of_a_full_pt_br_faker() -> None:
+    """The two providers loaded give the values ``Faker("pt_BR")`` gives for the same seed."""
+    from faker import Faker
+
+    from datagen_kernel.api.seeding import stream_for
+
+    fake = Faker("pt_BR")
+    fake.seed_instance(int(stream_for(5, "banking-employers", "faker").integers(0, 2**62)))
+    first = []
+    while len(first) < 20:
+        name = fake.company()
+        if not name[0].isupper():
+            name = f"{fake.last_name()} {name}"
+        if " " not in name:
+            name = f"{name} {fake.company_suffix()}"
+        if name not in first:
+            first.append(name)
+    assert employers(5).names[:20] == first
+
+
 def test_salaries_are_paid_monthly_on_the_payment_day_or_before(bank) -> None:
     payroll = {p["payroll_id"]: p for p in bank["payroll"]}
     credits = defaultdict(list)
