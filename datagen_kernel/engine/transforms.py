@@ -411,11 +411,12 @@ def interleave(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Val
             j += b - a
         untouched = not untouched
     blob = b"".join(pieces)
-    if sep:
-        return Values.lines(blob, sep)
     lengths = np.empty(len(mask), dtype=np.int64)
     lengths[mask] = fe - fs
     lengths[~mask] = np.fromiter(map(len, own), dtype=np.int64, count=len(own))
+    if sep:  # the lines' bounds are known: a later step (``select``) need not scan for them
+        ends = np.cumsum(lengths + width) - width
+        return Values(blob, ends, ends - lengths, sep)
     return Values(blob, np.cumsum(lengths))
 
 
@@ -426,7 +427,8 @@ def select(values: Values, keep: np.ndarray[Any, Any]) -> Values:
     if values.separator is None:
         return Values.of([v for v, k in zip(values.tolist(), keep.tolist(), strict=True) if k])
     sep = values.separator
-    ends = values.ends.tolist()
+    all_ends = values.ends
+    ends = all_ends.tolist()
     flips = np.flatnonzero(np.diff(keep.view(np.int8))) + 1
     bounds = [0, *flips.tolist(), len(keep)]
     data = values.data
@@ -436,7 +438,14 @@ def select(values: Values, keep: np.ndarray[Any, Any]) -> Values:
         if kept:
             pieces.append(data[ends[a - 1] + len(sep) if a else 0:ends[b - 1] + len(sep)])
         kept = not kept
-    return Values.lines(b"".join(pieces), sep)
+    starts = values.starts
+    if starts is None:
+        starts = np.empty_like(all_ends)
+        starts[:1] = 0
+        starts[1:] = all_ends[:-1] + len(sep)
+    lengths = (all_ends - starts)[keep]
+    new_ends = np.cumsum(lengths + len(sep)) - len(sep)
+    return Values(b"".join(pieces), new_ends, new_ends - lengths, sep)
 
 
 def _pointing(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Values:
