@@ -63,7 +63,14 @@ def apply_record_stage(transform: Transform, spec: EntitySpec, recs: Records, ct
     """``transform.apply`` on one entity's records of one block; an error names the transform
     and the first record it fails on alone. A transform with an edit stage (``Transform.edit``)
     gets the records as they are (a list or a ``Batch``) and its result is an ``Edited``."""
-    native: Records = recs if isinstance(recs, (list, Batch)) else as_rows(recs)
+    if isinstance(recs, Edited) and recs.marks is not None:  # labels by position go with copies
+        rows = list(recs)
+        for i, lab in recs.labels_by_position().items():
+            copy = rows[i] = dict(rows[i])
+            ctx.labels[id(copy)] = (copy, lab)
+        native: Records = rows
+    else:
+        native = recs if isinstance(recs, (list, Batch)) else as_rows(recs)
     try:
         if transform.edit is not None:
             edits = transform.edit(spec, native, ctx)
@@ -118,7 +125,8 @@ class LabelTable:
         """Labels of ``recs`` by position (a record counts only if it is the labelled object)."""
         by_id = self.by_id
         out: dict[int, Label] = {}
-        if isinstance(recs, Edited):  # only the transform's own records can be labelled
+        if isinstance(recs, Edited):  # the transform's own records, and entries labelled by position
+            out.update(recs.labels_by_position())
             own = np.flatnonzero(~recs.untouched)
             for i, r in zip(own.tolist(), recs.added_part(~recs.untouched), strict=True):
                 found = by_id.get(id(r))

@@ -34,6 +34,7 @@ from datagen_kernel.api import (
     Decimal,
     Edits,
     EntitySpec,
+    Label,
     Option,
     PayloadBatch,
     Raw,
@@ -213,6 +214,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     block = ctx.block
     label = ctx.label
     add = texts.add
+    name_ = ctx.transform
+    again: list[tuple[int, Label]] = []  # (position, label) of records written a second time
 
     def mine(record: Record) -> int:
         own.append(record)
@@ -220,10 +223,9 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
 
     for i, k, r in zip(picked.tolist(), kinds.tolist(), rows, strict=True):
         kind = KINDS[k]
-        if kind == "duplicate" or kind == "tombstone":
-            copy = dict(r)
-            label(copy, kind, _row(spec, r, kind, "added", block))
-            inserts.append((i, mine(copy)))
+        if kind == "duplicate" or kind == "tombstone":  # the record again, labelled by position
+            again.append((i, Label(name_, kind, _row(spec, r, kind, "added", block))))
+            inserts.append((i, -len(again)))
         elif kind == "correction":
             name = fields["amount"]
             copy = {**r, name: max(1, int(r[name]) + int(rng.integers(-5000, 5000)))}
@@ -262,13 +264,18 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # np.insert keeps the given order of values inserted at the same place
     final = np.insert(arranged, where[np.asarray(anchors, dtype=np.intp)] + 1,
                       np.asarray([j for _, j in inserts], dtype=np.intp))
-    return Edits(final, own)
+    if not again:
+        return Edits(final, own)
+    slots = np.flatnonzero(final < 0)  # -1 - m: the m-th record written again
+    m: list[int] = (-1 - final[slots]).tolist()
+    final[slots] = [again[x][0] for x in m]
+    return Edits(final, own, {p: again[x][1] for p, x in zip(slots.tolist(), m, strict=True)})
 
 
 def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: TransformContext) -> list[dict[str, Any]]:
     """The same pills on a list of dicts (``Transform.apply``)."""
     edits = edit_stage(spec, records, ctx)
-    return records if edits is None else edits.rows(records)
+    return records if edits is None else edits.rows(records, ctx)
 
 
 def _differs(a: Any, b: Any) -> bool:
