@@ -88,6 +88,38 @@ def test_interleave_keeps_each_side_in_order() -> None:
         [b"a", b"X\n", b"bb", b"ccc", b"Y"]
 
 
+def test_merged_and_selected_lines_know_the_bounds_a_scan_finds() -> None:
+    mask = np.array([False, True, True, False, True, True])
+    merged = interleave(mask, Values.lines(b"a\nbb\n\nccc\n"), Values.of([b"X", b"YY"]))
+    for values in (merged, select(merged, np.array([True, False, True, True, False, True]))):
+        scanned = Values.lines(values.data)
+        assert values.ends.tolist() == scanned.ends.tolist()
+        assert values.starts is not None and scanned.starts is not None
+        assert values.starts.tolist() == scanned.starts.tolist()
+
+
+def test_labels_by_position_label_entries_without_a_copy() -> None:
+    from datagen_kernel.api.generation import RunInfo
+    from datagen_kernel.api.transforms import TransformContext
+    from datagen_kernel.engine.transforms import LabelTable
+
+    batch = _batch(6)
+    twice = Label("t", "duplicate", {"key": 2})
+    edits = Edits(np.asarray([0, 1, 2, 2, 3, 4, 5]), (), {3: twice})
+    edited = Edited.of(batch, edits)
+    assert edited.untouched.all()  # the second record 2 is encoded with the untouched ones
+    assert LabelTable().of(edited) == {3: twice}
+    assert LabelTable().of(edited[2:5]) == {1: twice}
+    assert LabelTable().of(edited.take([3, 0])) == {0: twice}
+    assert LabelTable().of(edited[:3]) == {}
+    ctx = TransformContext(RunInfo(seed=1, root_count=6), "t", 0, {})
+    rows = edits.rows(_batch(6), ctx)
+    assert rows[3] == rows[2] and rows[3] is not rows[2]
+    assert list(ctx.labels.values()) == [(rows[3], twice)]
+    with pytest.raises(ValueError, match=r"entries 0\.\.6"):
+        Edited.of(batch, Edits(np.arange(7) % 6, (), {7: twice}))
+
+
 def test_select_keeps_the_marked_values() -> None:
     keep = np.array([False, True, True, False, True])
     for values in (Values.lines(b"a\nb\ncc\nd\ne\n"), Values.of([b"a", b"b", b"cc", b"d", b"e"])):

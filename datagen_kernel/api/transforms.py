@@ -24,7 +24,7 @@ answer goes into the run summary). So a transform works the same with every exec
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -138,30 +138,45 @@ class Edits:
     ``records[j - n]``, one of the stage's own records (a changed copy or an added record, a
     dict of its own, which ``TransformContext.label`` may label). A position may appear more
     than once or not at all (a duplicate, a dropped record). An int sequence or numpy array.
+
+    ``labels`` labels entries of ``order`` by their index in it, without a copy of the record:
+    e.g. an untouched record written a second time, labelled, is encoded with the other
+    untouched ones (same bytes, no dict made).
     """
 
     order: Sequence[int] | np.ndarray[Any, Any]
     records: Sequence[Record] = ()
+    labels: Mapping[int, Label] = field(default_factory=dict)
 
-    def rows(self, records: Sequence[Record]) -> list[Record]:
-        """The records to write as a list of dicts, ``records`` being those the stage got."""
+    def rows(self, records: Sequence[Record], ctx: TransformContext | None = None) -> list[Record]:
+        """The records to write as a list of dicts, ``records`` being those the stage got; with
+        ``ctx``, each entry ``labels`` names is a copy labelled there (``TransformContext.label``)."""
         rows = records.rows() if isinstance(records, Batch) else records
         n = len(rows)
         own = self.records
-        return [rows[j] if j < n else own[j - n] for j in np.asarray(self.order, dtype=np.intp).tolist()]
+        out = [rows[j] if j < n else own[j - n] for j in np.asarray(self.order, dtype=np.intp).tolist()]
+        if ctx is not None:
+            for i, lab in sorted(self.labels.items()):
+                copy = out[i] = dict(out[i])
+                ctx.labels[id(copy)] = (copy, lab)
+        return out
 
 
 class Edited(Sequence[Record]):
     """Records after an edit stage: ``base`` (a list or a ``Batch``) reordered, with the stage's
     own records (``Edits``) among them. The engine encodes the untouched part in its native
-    form; to any other reader it is a sequence of dicts."""
+    form; to any other reader it is a sequence of dicts. ``marks``: per entry, the index in
+    ``marked`` of its label by position (``Edits.labels``), -1 for none (None: no such label)."""
 
-    __slots__ = ("added", "base", "order")
+    __slots__ = ("added", "base", "marked", "marks", "order")
 
-    def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record]) -> None:
+    def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record],
+                 marks: np.ndarray[Any, Any] | None = None, marked: Sequence[Label] = ()) -> None:
         self.base = base
         self.order = order
         self.added = added
+        self.marks = marks
+        self.marked = marked
 
     @classmethod
     def of(cls, base: Sequence[Record], edits: Edits) -> Edited:
@@ -169,7 +184,26 @@ class Edited(Sequence[Record]):
         order = np.asarray(edits.order, dtype=np.intp)
         if order.ndim != 1 or (len(order) and (order.min() < 0 or order.max() >= n + len(edits.records))):
             raise ValueError(f"Edits.order must hold positions 0..{n + len(edits.records) - 1}")
-        return cls(base, order, list(edits.records))
+        if not edits.labels:
+            return cls(base, order, list(edits.records))
+        at = np.fromiter(edits.labels, dtype=np.intp, count=len(edits.labels))
+        if at.min() < 0 or at.max() >= len(order):
+            raise ValueError(f"Edits.labels must label entries 0..{len(order) - 1} of Edits.order")
+        marks = np.full(len(order), -1, dtype=np.intp)
+        marks[at] = np.arange(len(at), dtype=np.intp)
+        return cls(base, order, list(edits.records), marks, list(edits.labels.values()))
+
+    def _with(self, index: Any) -> Edited:
+        return Edited(self.base, self.order[index], self.added,
+                      None if self.marks is None else self.marks[index], self.marked)
+
+    def labels_by_position(self) -> dict[int, Label]:
+        """The labels given by position (``Edits.labels``), by position in this sequence."""
+        if self.marks is None:
+            return {}
+        at = np.flatnonzero(self.marks >= 0)
+        marked = self.marked
+        return {i: marked[m] for i, m in zip(at.tolist(), self.marks[at].tolist(), strict=True)}
 
     @property
     def untouched(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -191,7 +225,7 @@ class Edited(Sequence[Record]):
         return [added[j - n] for j in self.order[mask].tolist()]
 
     def take(self, indices: Sequence[int] | np.ndarray[Any, Any]) -> Edited:
-        return Edited(self.base, self.order[np.asarray(indices, dtype=np.intp)], self.added)
+        return self._with(np.asarray(indices, dtype=np.intp))
 
     def column(self, name: str) -> list[Any]:
         """Field ``name`` at each position (None where a record lacks it)."""
@@ -230,7 +264,7 @@ class Edited(Sequence[Record]):
 
     def __getitem__(self, index: int | slice) -> Record | Edited:
         if isinstance(index, slice):
-            return Edited(self.base, self.order[index], self.added)
+            return self._with(index)
         return self._row(int(self.order[index]))
 
     def __repr__(self) -> str:

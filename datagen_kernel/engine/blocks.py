@@ -253,7 +253,7 @@ class BlockProcessor:
         if self._legacy[index]:
             return sink.encode(spec, recs)
         ser = self.serializers[index]
-        labels = self.labels.of(recs) if self.labels else {}
+        labels = self.labels.of(recs) if self.labels or isinstance(recs, Edited) else {}
         if not labels and not self.payload_stage.wants(spec):
             payload = None
             if ser is not None:

@@ -63,7 +63,14 @@ def apply_record_stage(transform: Transform, spec: EntitySpec, recs: Records, ct
     """``transform.apply`` on one entity's records of one block; an error names the transform
     and the first record it fails on alone. A transform with an edit stage (``Transform.edit``)
     gets the records as they are (a list or a ``Batch``) and its result is an ``Edited``."""
-    native: Records = recs if isinstance(recs, (list, Batch)) else as_rows(recs)
+    if isinstance(recs, Edited) and recs.marks is not None:  # labels by position go with copies
+        rows = list(recs)
+        for i, lab in recs.labels_by_position().items():
+            copy = rows[i] = dict(rows[i])
+            ctx.labels[id(copy)] = (copy, lab)
+        native: Records = rows
+    else:
+        native = recs if isinstance(recs, (list, Batch)) else as_rows(recs)
     try:
         if transform.edit is not None:
             edits = transform.edit(spec, native, ctx)
@@ -118,7 +125,8 @@ class LabelTable:
         """Labels of ``recs`` by position (a record counts only if it is the labelled object)."""
         by_id = self.by_id
         out: dict[int, Label] = {}
-        if isinstance(recs, Edited):  # only the transform's own records can be labelled
+        if isinstance(recs, Edited):  # the transform's own records, and entries labelled by position
+            out.update(recs.labels_by_position())
             own = np.flatnonzero(~recs.untouched)
             for i, r in zip(own.tolist(), recs.added_part(~recs.untouched), strict=True):
                 found = by_id.get(id(r))
@@ -411,11 +419,12 @@ def interleave(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Val
             j += b - a
         untouched = not untouched
     blob = b"".join(pieces)
-    if sep:
-        return Values.lines(blob, sep)
     lengths = np.empty(len(mask), dtype=np.int64)
     lengths[mask] = fe - fs
     lengths[~mask] = np.fromiter(map(len, own), dtype=np.int64, count=len(own))
+    if sep:  # the lines' bounds are known: a later step (``select``) need not scan for them
+        ends = np.cumsum(lengths + width) - width
+        return Values(blob, ends, ends - lengths, sep)
     return Values(blob, np.cumsum(lengths))
 
 
@@ -426,7 +435,8 @@ def select(values: Values, keep: np.ndarray[Any, Any]) -> Values:
     if values.separator is None:
         return Values.of([v for v, k in zip(values.tolist(), keep.tolist(), strict=True) if k])
     sep = values.separator
-    ends = values.ends.tolist()
+    all_ends = values.ends
+    ends = all_ends.tolist()
     flips = np.flatnonzero(np.diff(keep.view(np.int8))) + 1
     bounds = [0, *flips.tolist(), len(keep)]
     data = values.data
@@ -436,7 +446,14 @@ def select(values: Values, keep: np.ndarray[Any, Any]) -> Values:
         if kept:
             pieces.append(data[ends[a - 1] + len(sep) if a else 0:ends[b - 1] + len(sep)])
         kept = not kept
-    return Values.lines(b"".join(pieces), sep)
+    starts = values.starts
+    if starts is None:
+        starts = np.empty_like(all_ends)
+        starts[:1] = 0
+        starts[1:] = all_ends[:-1] + len(sep)
+    lengths = (all_ends - starts)[keep]
+    new_ends = np.cumsum(lengths + len(sep)) - len(sep)
+    return Values(b"".join(pieces), new_ends, new_ends - lengths, sep)
 
 
 def _pointing(mask: np.ndarray[Any, Any], first: Values, second: Values) -> Values:

@@ -34,6 +34,7 @@ from datagen_kernel.api import (
     Decimal,
     Edits,
     EntitySpec,
+    Label,
     Option,
     PayloadBatch,
     Raw,
@@ -155,18 +156,18 @@ class _Texts:
         return target
 
     def flush(self, tz: dt.tzinfo) -> None:
-        stamps = [(t, n, v) for t, n, v in self.pending if isinstance(self.types.get(n), Timestamp)
-                  and type(v) is int]
-        for (target, name, _), text in zip(stamps, format_timestamps([v for _, _, v in stamps], tz), strict=True):
-            target[name] = text
+        stamps: list[tuple[dict[str, Any], str, int]] = []
+        types = self.types
         for target, name, value in self.pending:
-            kind = self.types.get(name)
-            if isinstance(kind, Timestamp) and type(value) is int:
-                continue
-            if isinstance(kind, Decimal) and type(value) is int:
+            kind = types.get(name)
+            if type(value) is int and isinstance(kind, Timestamp):
+                stamps.append((target, name, value))
+            elif type(value) is int and isinstance(kind, Decimal):
                 target[name] = format_decimal(value, kind.scale)
             else:
                 target[name] = _plain(value)
+        for (target, name, _), text in zip(stamps, format_timestamps([v for _, _, v in stamps], tz), strict=True):
+            target[name] = text
         self.pending = []
 
 
@@ -199,6 +200,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     picked, kinds = _picks(spec, n, rates, fields, ctx)
     if not len(picked):
         return None
+    offset = ctx.run.timezone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
+    fields["offset_ms"] = int(offset.total_seconds() * 1000) or -3 * 3_600_000
     if isinstance(records, Batch):
         rows = records.take(picked).rows() if not records.rows_built else [records.row(i) for i in picked.tolist()]
     else:
@@ -210,6 +213,10 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     moves: list[tuple[int, int]] = []  # (from, by): records emitted further down the block
     inserts: list[tuple[int, int]] = []  # (after, own record's position)
     block = ctx.block
+    label = ctx.label
+    add = texts.add
+    name_ = ctx.transform
+    again: list[tuple[int, Label]] = []  # (position, label) of records written a second time
 
     def mine(record: Record) -> int:
         own.append(record)
@@ -217,18 +224,17 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
 
     for i, k, r in zip(picked.tolist(), kinds.tolist(), rows, strict=True):
         kind = KINDS[k]
-        if kind == "duplicate" or kind == "tombstone":
-            copy = dict(r)
-            ctx.label(copy, kind, _row(spec, r, kind, "added", block))
-            inserts.append((i, mine(copy)))
+        if kind == "duplicate" or kind == "tombstone":  # the record again, labelled by position
+            again.append((i, Label(name_, kind, _row(spec, r, kind, "added", block))))
+            inserts.append((i, -len(again)))
         elif kind == "correction":
             name = fields["amount"]
             copy = {**r, name: max(1, int(r[name]) + int(rng.integers(-5000, 5000)))}
-            ctx.label(copy, kind, _row(spec, r, kind, "added", block, texts.add({}, copy, [name])))
+            label(copy, kind, _row(spec, r, kind, "added", block, add({}, copy, [name])))
             inserts.append((i + int(rng.integers(1, 50)), mine(copy)))
         elif kind == "out_of_order":
             copy = dict(r)
-            ctx.label(copy, kind, _row(spec, r, kind, "moved", block))
+            label(copy, kind, _row(spec, r, kind, "moved", block))
             order[i] = mine(copy)
             moves.append((i, int(rng.integers(5, 60))))
         else:
@@ -238,10 +244,10 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
                 missing = []
             else:
                 names, missing = [], [touched]
-            shown = texts.add({}, copy, [key for key in names if key in copy])
+            shown = add({}, copy, [key for key in names if key in copy])
             shown.update({key: None for key in missing})
-            original = texts.add({}, r, [key for key in names + missing if key in r])
-            ctx.label(copy, kind, _row(spec, r, kind, "changed", block, shown, original))
+            original = add({}, r, [key for key in names + missing if key in r])
+            label(copy, kind, _row(spec, r, kind, "changed", block, shown, original))
             order[i] = mine(copy)
             if kind == "late":
                 moves.append((i, int(rng.integers(20, 200))))
@@ -259,13 +265,18 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # np.insert keeps the given order of values inserted at the same place
     final = np.insert(arranged, where[np.asarray(anchors, dtype=np.intp)] + 1,
                       np.asarray([j for _, j in inserts], dtype=np.intp))
-    return Edits(final, own)
+    if not again:
+        return Edits(final, own)
+    slots = np.flatnonzero(final < 0)  # -1 - m: the m-th record written again
+    m: list[int] = (-1 - final[slots]).tolist()
+    final[slots] = [again[x][0] for x in m]
+    return Edits(final, own, {p: again[x][1] for p, x in zip(slots.tolist(), m, strict=True)})
 
 
 def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: TransformContext) -> list[dict[str, Any]]:
     """The same pills on a list of dicts (``Transform.apply``)."""
     edits = edit_stage(spec, records, ctx)
-    return records if edits is None else edits.rows(records)
+    return records if edits is None else edits.rows(records, ctx)
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -282,8 +293,7 @@ def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[s
         out[name] = int(r[name]) - int(rng.integers(2, 8)) * 86_400_000
     elif kind == "timezone":
         name = fields["time"]
-        offset = ctx.run.timezone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
-        ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
+        ms = fields["offset_ms"]
         out[name] = int(r[name]) + (ms if rng.random() < 0.5 else -ms)
     elif kind == "schema_evolution":
         name = NEW_FIELD
