@@ -94,17 +94,6 @@ def chunks(path: Path, spec: EntitySpec, size: int = CHUNK, bad: BadLineFn | Non
                 except _BAD_LINE as exc:
                     bad(number, *_bad_line(spec, line, exc))
                     continue
-                if len(record) < len(spec.fields):
-                    missing = [f.name for f in spec.fields if f.name not in record]
-                    if missing:
-                        bad(number, record.get(spec.primary_key) if spec.primary_key else None,
-                            f"missing field(s) {', '.join(missing)}")
-                        continue
-                nulls = [f.name for f in spec.fields if not f.nullable and record.get(f.name) is None]
-                if nulls:  # rules may rely on required fields: such a record is reported here
-                    bad(number, record.get(spec.primary_key) if spec.primary_key else None,
-                        f"null in required field(s) {', '.join(nulls)}")
-                    continue
             if len(chunk) >= size and (key is None or record.get(key) != chunk[-1].get(key)):
                 yield chunk
                 chunk = []
