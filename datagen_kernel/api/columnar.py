@@ -16,6 +16,10 @@ null, ``dict`` for a nested record).
 Rows are the truth once built: when some code asks for rows (iterates, indexes, or gets
 ``rows()``), later column reads are taken from those dicts, so a plugin that edits them in
 place (a generator wrapper, a transform) is never contradicted by stale columns.
+
+A few values may differ from their column's type (``Batch.override``): a transform's ``Raw``
+values, or ``MISSING`` where a record lacks the field. The column keeps its form, and the
+exceptions are kept beside it, so the other values stay cheap to encode.
 """
 
 from __future__ import annotations
@@ -28,6 +32,22 @@ from typing import Any, overload
 import numpy as np
 
 from datagen_kernel.api.records import Record
+
+
+class _Missing:
+    """The type of ``MISSING``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+"""An override meaning "this record has no such field" (its dict lacks the key; see ``Batch.override``)."""
 
 
 class TextColumn:
@@ -85,7 +105,8 @@ class TextColumn:
         return out
 
     def take(self, indices: np.ndarray[Any, Any]) -> TextColumn:
-        return TextColumn(self.matrix[indices], None if self.nulls is None else self.nulls[indices])
+        # np.take gathers rows several times faster than matrix[indices]
+        return TextColumn(np.take(self.matrix, indices, axis=0), None if self.nulls is None else self.nulls[indices])
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
@@ -116,7 +137,7 @@ Column = list[Any] | np.ndarray[Any, Any] | TextColumn
 class Batch(Sequence[Record]):
     """Records of one entity as named columns of equal length (in field order)."""
 
-    __slots__ = ("_columns", "_length", "_lists", "_rows")
+    __slots__ = ("_absent", "_columns", "_length", "_lists", "_over", "_rows")
 
     def __init__(self, columns: Mapping[str, Column]) -> None:
         lengths = {name: len(col) for name, col in columns.items()}
@@ -126,6 +147,8 @@ class Batch(Sequence[Record]):
         self._length = next(iter(lengths.values()), 0)
         self._lists: dict[str, list[Any]] = {}
         self._rows: list[Record] | None = None
+        self._over: dict[str, tuple[np.ndarray[Any, Any], list[Any]]] = {}
+        self._absent: dict[str, np.ndarray[Any, np.dtype[np.bool_]]] = {}
 
     @classmethod
     def from_rows(cls, names: Iterable[str], rows: Sequence[Record]) -> Batch:
@@ -140,13 +163,27 @@ class Batch(Sequence[Record]):
         return tuple(self._columns)
 
     def column(self, name: str) -> list[Any]:
-        """The values of field ``name`` as Python objects (a list; do not modify it)."""
+        """The values of field ``name`` as Python objects (a list; do not modify it); None
+        where a record lacks the field."""
         if self._rows is not None:
-            return list(map(itemgetter(name), self._rows))
+            try:
+                return list(map(itemgetter(name), self._rows))
+            except KeyError:  # a record lacks the field
+                return [r.get(name) for r in self._rows]
         found = self._lists.get(name)
         if found is None:
             col = self._columns[name]
             found = col if isinstance(col, list) else col.tolist()
+            over = self._over.get(name)
+            absent = self._absent.get(name)
+            if over is not None or absent is not None:
+                found = list(found)
+                if over is not None:
+                    for i, v in zip(over[0].tolist(), over[1], strict=True):
+                        found[i] = v
+                if absent is not None:
+                    for i in np.flatnonzero(absent).tolist():
+                        found[i] = None
             self._lists[name] = found
         return found
 
@@ -162,8 +199,9 @@ class Batch(Sequence[Record]):
         return col
 
     def stored(self, name: str) -> Column:
-        """Field ``name`` exactly as the generator gave it (``numpy.ma.MaskedArray`` included)."""
-        if self._rows is not None:
+        """Field ``name`` exactly as the generator gave it (``numpy.ma.MaskedArray`` included);
+        a column with overrides (``override``) is given as its list of values."""
+        if self._rows is not None or name in self._over or name in self._absent:
             return self.column(name)
         return self._columns[name]
 
@@ -172,18 +210,129 @@ class Batch(Sequence[Record]):
         """Whether the dicts exist (and are the batch's truth)."""
         return self._rows is not None
 
+    # -- overrides: values that do not fit their column ------------------------------------------
+    def override(self, name: str, positions: Sequence[int] | np.ndarray[Any, Any], values: Sequence[Any]) -> None:
+        """Set field ``name`` of the records at ``positions`` to ``values``, which need not fit the
+        column (``Raw`` values; ``MISSING`` leaves the field out of the record), keeping the
+        column as it is for the other records, so encoders stay vectorized. A new ``name`` adds
+        a field the other records lack. For a batch a plugin made itself (a transform's own
+        records), before anything reads it."""
+        if self._rows is not None:
+            raise ValueError("Batch.override needs a batch whose rows were not built")
+        pos = np.asarray(positions, dtype=np.intp)
+        vals = list(values)
+        if pos.ndim != 1 or len(pos) != len(vals):
+            raise ValueError(f"Batch.override got {len(pos)} positions and {len(vals)} values")
+        if len(pos) and (pos.min() < 0 or pos.max() >= self._length):
+            raise ValueError(f"Batch.override positions must be within 0..{self._length - 1}")
+        if name not in self._columns:
+            self._columns[name] = [None] * self._length
+            self._absent[name] = np.ones(self._length, dtype=bool)
+        gone = np.fromiter((v is MISSING for v in vals), dtype=bool, count=len(vals))
+        absent = self._absent.get(name)
+        if gone.any() or absent is not None:
+            if absent is None:
+                absent = self._absent[name] = np.zeros(self._length, dtype=bool)
+            absent[pos[gone]] = True
+            absent[pos[~gone]] = False
+            if not absent.any():
+                del self._absent[name]
+        kept = np.flatnonzero(~gone)
+        merged = dict(zip(self._over[name][0].tolist(), self._over[name][1], strict=True)) if name in self._over else {}
+        for at in pos[gone].tolist():
+            merged.pop(at, None)
+        merged.update(zip(pos[kept].tolist(), [vals[k] for k in kept.tolist()], strict=True))
+        if merged:
+            order = np.fromiter(sorted(merged), dtype=np.intp, count=len(merged))
+            self._over[name] = (order, [merged[i] for i in order.tolist()])
+        else:
+            self._over.pop(name, None)
+        self._lists.pop(name, None)
+
+    def overrides(self, name: str) -> tuple[np.ndarray[Any, Any], list[Any]] | None:
+        """(positions, values) that ``override`` set in field ``name`` (``MISSING`` aside), or
+        None: for vectorized readers, which take the other values from ``base(name)``."""
+        return None if self._rows is not None else self._over.get(name)
+
+    def absent(self, name: str) -> np.ndarray[Any, np.dtype[np.bool_]] | None:
+        """Per record, whether it lacks field ``name`` (``MISSING``), or None when none does."""
+        return None if self._rows is not None else self._absent.get(name)
+
+    def base(self, name: str) -> Column:
+        """Field ``name``'s column without its overrides (``stored`` when it has none)."""
+        if self._rows is not None:
+            return self.column(name)
+        return self._columns[name]
+
+    @property
+    def overridden(self) -> bool:
+        """Whether some values are overrides (``override``)."""
+        return self._rows is None and bool(self._over or self._absent)
+
+    @classmethod
+    def concat(cls, batches: Sequence[Batch]) -> Batch:
+        """One batch of the records of ``batches``, in order, overrides kept; a field some of
+        them lack is missing from their records."""
+        batches = [b if b._rows is None else _unbuilt(b) for b in batches]
+        names: dict[str, None] = {}
+        for b in batches:
+            names.update(dict.fromkeys(b._columns))
+        parts: dict[str, list[Column]] = {n: [] for n in names}
+        lacking: dict[str, list[tuple[int, int]]] = {}
+        offset = 0
+        for b in batches:
+            have = b._columns
+            for n in names:
+                if n in have:
+                    parts[n].append(b.base(n))
+                else:
+                    parts[n].append([None] * len(b))
+                    lacking.setdefault(n, []).append((offset, len(b)))
+            offset += len(b)
+        out = cls({n: _concat_columns(cols) for n, cols in parts.items()})
+        overs: dict[str, tuple[list[np.ndarray[Any, Any]], list[Any]]] = {}
+        offset = 0
+        for b in batches:
+            for n, (pos, vals) in b._over.items():
+                got = overs.setdefault(n, ([], []))
+                got[0].append(pos + offset)
+                got[1].extend(vals)
+            for n, mask in b._absent.items():
+                if n not in out._absent:
+                    out._absent[n] = np.zeros(out._length, dtype=bool)
+                out._absent[n][offset : offset + len(b)] = mask
+            offset += len(b)
+        for n, spans in lacking.items():
+            if n not in out._absent:
+                out._absent[n] = np.zeros(out._length, dtype=bool)
+            for at, size in spans:
+                out._absent[n][at : at + size] = True
+        out._over = {n: (np.concatenate(p), v) for n, (p, v) in overs.items()}
+        return out
+
     def row(self, index: int) -> Record:
         """Record ``index`` as a dict: built rows are shared, else a new dict from the columns."""
         if self._rows is not None:
             return self._rows[index]
+        if self.overridden:
+            return self.take([index]).rows()[0]
         return {name: self.column(name)[index] for name in self._columns}
 
     def rows(self) -> list[Record]:
         """One dict per record, built once; from then on the rows are the batch's truth."""
         if self._rows is None:
             names = list(self._columns)
-            cols = [self.column(n) for n in names]
-            self._rows = [dict(zip(names, values, strict=True)) for values in zip(*cols, strict=True)]
+            cols = [c if isinstance(c, list) else c.tolist() for c in self._columns.values()]
+            rows = [dict(zip(names, values, strict=True)) for values in zip(*cols, strict=True)]
+            for n, (pos, vals) in self._over.items():
+                for i, v in zip(pos.tolist(), vals, strict=True):
+                    rows[i][n] = v
+            for n, mask in self._absent.items():
+                for i in np.flatnonzero(mask).tolist():
+                    del rows[i][n]
+            self._rows = rows
+            self._over = {}
+            self._absent = {}
             self._lists.clear()
         return self._rows
 
@@ -192,14 +341,29 @@ class Batch(Sequence[Record]):
         idx = np.asarray(indices, dtype=np.intp)
         out: dict[str, Column] = {}
         for name in self._columns:
-            col = self.stored(name)
+            col = self.base(name)
             if isinstance(col, np.ndarray):
                 out[name] = col[idx]
             elif isinstance(col, TextColumn):
                 out[name] = col.take(idx)
+            elif len(idx) > 1:
+                out[name] = list(itemgetter(*idx.tolist())(col))
             else:
                 out[name] = [col[i] for i in idx.tolist()]
-        return Batch(out)
+        taken = Batch(out)
+        if self._rows is None:
+            for name, (pos, vals) in self._over.items():
+                where = np.full(self._length, -1, dtype=np.intp)
+                where[pos] = np.arange(len(pos), dtype=np.intp)
+                hit = where[idx]
+                at = np.flatnonzero(hit >= 0)
+                if len(at):
+                    taken._over[name] = (at, [vals[k] for k in hit[at].tolist()])
+            for name, mask in self._absent.items():
+                picked = mask[idx]
+                if picked.any():
+                    taken._absent[name] = picked
+        return taken
 
     def __len__(self) -> int:
         return self._length
@@ -217,7 +381,20 @@ class Batch(Sequence[Record]):
         if isinstance(index, slice):
             if self._rows is not None:
                 return self._rows[index]
-            return Batch({n: c[index] for n, c in self._columns.items()})
+            part = Batch({n: c[index] for n, c in self._columns.items()})
+            if self.overridden:
+                start, stop, step = index.indices(self._length)
+                for name, (pos, vals) in self._over.items():
+                    inside = (pos >= start) & (pos < stop) & ((pos - start) % step == 0) if step > 0 else None
+                    if inside is None:
+                        return self.take(np.arange(self._length, dtype=np.intp)[index])
+                    at = np.flatnonzero(inside)
+                    if len(at):
+                        part._over[name] = ((pos[at] - start) // step, [vals[k] for k in at.tolist()])
+                for name, mask in self._absent.items():
+                    if mask[index].any():
+                        part._absent[name] = mask[index]
+            return part
         return self.rows()[index]
 
     def __eq__(self, other: object) -> bool:
@@ -229,6 +406,51 @@ class Batch(Sequence[Record]):
 
     def __repr__(self) -> str:
         return f"Batch({self._length} records: {', '.join(self._columns)})"
+
+
+def _unbuilt(batch: Batch) -> Batch:
+    """A batch of columns holding what ``batch``'s built rows hold (a lacking key: ``MISSING``)."""
+    rows = batch.rows()
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    out = Batch({n: [r.get(n) for r in rows] for n in names})
+    for n in names:
+        lacking = [i for i, r in enumerate(rows) if n not in r]
+        if lacking:
+            out.override(n, lacking, [MISSING] * len(lacking))
+    return out
+
+
+def _concat_columns(cols: Sequence[Column]) -> Column:
+    """Columns of one field, one after the other, in a form they share (else a list)."""
+    if len(cols) == 1:
+        return cols[0]
+    if all(isinstance(c, TextColumn) for c in cols):
+        texts = [c for c in cols if isinstance(c, TextColumn)]
+        width = max(c.width for c in texts)
+        if all(c.width == width for c in texts):
+            matrix = np.concatenate([c.matrix for c in texts])
+        else:
+            matrix = np.zeros((sum(len(c) for c in texts), width), dtype=np.uint8)
+            at = 0
+            for c in texts:
+                matrix[at : at + len(c), : c.width] = c.matrix
+                at += len(c)
+        nulls = None
+        if any(c.nulls is not None for c in texts):
+            nulls = np.concatenate([np.zeros(len(c), dtype=bool) if c.nulls is None else c.nulls for c in texts])
+        return TextColumn(matrix, nulls)
+    if all(isinstance(c, np.ndarray) for c in cols):
+        arrays = [c for c in cols if isinstance(c, np.ndarray)]
+        if len({a.dtype for a in arrays}) == 1 and arrays[0].dtype != object:
+            if any(isinstance(a, np.ma.MaskedArray) for a in arrays):
+                return np.ma.concatenate(arrays)  # type: ignore[no-untyped-call,no-any-return]
+            return np.concatenate(arrays)
+    out: list[Any] = []
+    for part in cols:
+        out.extend(part if isinstance(part, list) else part.tolist())
+    return out
 
 
 def column(records: Sequence[Record], name: str) -> list[Any]:
@@ -299,5 +521,5 @@ def take_text(records: Sequence[Record], name: str, index: np.ndarray[Any, Any])
     return TextColumn(np.take(matrix, index, axis=0))
 
 
-__all__ = ["Batch", "Column", "TextColumn", "as_rows", "column", "day_array", "int_array", "take_text",
+__all__ = ["MISSING", "Batch", "Column", "TextColumn", "as_rows", "column", "day_array", "int_array", "take_text",
            "text_matrix"]

@@ -142,11 +142,20 @@ class Edits:
     ``labels`` labels entries of ``order`` by their index in it, without a copy of the record:
     e.g. an untouched record written a second time, labelled, is encoded with the other
     untouched ones (same bytes, no dict made).
+
+    ``records`` may be a ``Batch`` (e.g. taken from the stage's own batch, changed column by
+    column, ``Batch.override`` for values that break the schema): when the records the stage
+    got are a ``Batch`` too, the engine encodes all of them as one batch, no dict made. Such
+    records are labelled by position (``labels``).
     """
 
     order: Sequence[int] | np.ndarray[Any, Any]
     records: Sequence[Record] = ()
     labels: Mapping[int, Label] = field(default_factory=dict)
+    nulls: Sequence[int] | np.ndarray[Any, Any] = ()
+    """Entries of ``order`` whose message is the record's key with a null value (a tombstone),
+    where the sink carries null values (``Sink.null_values``: Kafka); other sinks leave them
+    out, labels included."""
 
     def rows(self, records: Sequence[Record], ctx: TransformContext | None = None) -> list[Record]:
         """The records to write as a list of dicts, ``records`` being those the stage got; with
@@ -166,17 +175,20 @@ class Edited(Sequence[Record]):
     """Records after an edit stage: ``base`` (a list or a ``Batch``) reordered, with the stage's
     own records (``Edits``) among them. The engine encodes the untouched part in its native
     form; to any other reader it is a sequence of dicts. ``marks``: per entry, the index in
-    ``marked`` of its label by position (``Edits.labels``), -1 for none (None: no such label)."""
+    ``marked`` of its label by position (``Edits.labels``), -1 for none (None: no such label).
+    ``nulls``: per entry, whether its message has a null value (``Edits.nulls``; None: none has)."""
 
-    __slots__ = ("added", "base", "marked", "marks", "order")
+    __slots__ = ("added", "base", "marked", "marks", "nulls", "order")
 
     def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record],
-                 marks: np.ndarray[Any, Any] | None = None, marked: Sequence[Label] = ()) -> None:
+                 marks: np.ndarray[Any, Any] | None = None, marked: Sequence[Label] = (),
+                 nulls: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> None:
         self.base = base
         self.order = order
         self.added = added
         self.marks = marks
         self.marked = marked
+        self.nulls = nulls if nulls is not None and nulls.any() else None
 
     @classmethod
     def of(cls, base: Sequence[Record], edits: Edits) -> Edited:
@@ -184,18 +196,27 @@ class Edited(Sequence[Record]):
         order = np.asarray(edits.order, dtype=np.intp)
         if order.ndim != 1 or (len(order) and (order.min() < 0 or order.max() >= n + len(edits.records))):
             raise ValueError(f"Edits.order must hold positions 0..{n + len(edits.records) - 1}")
+        added = edits.records if isinstance(edits.records, Batch) else list(edits.records)
+        nulls = None
+        if len(edits.nulls):
+            where = np.asarray(edits.nulls, dtype=np.intp)
+            if where.min() < 0 or where.max() >= len(order):
+                raise ValueError(f"Edits.nulls must name entries 0..{len(order) - 1} of Edits.order")
+            nulls = np.zeros(len(order), dtype=bool)
+            nulls[where] = True
         if not edits.labels:
-            return cls(base, order, list(edits.records))
+            return cls(base, order, added, nulls=nulls)
         at = np.fromiter(edits.labels, dtype=np.intp, count=len(edits.labels))
         if at.min() < 0 or at.max() >= len(order):
             raise ValueError(f"Edits.labels must label entries 0..{len(order) - 1} of Edits.order")
         marks = np.full(len(order), -1, dtype=np.intp)
         marks[at] = np.arange(len(at), dtype=np.intp)
-        return cls(base, order, list(edits.records), marks, list(edits.labels.values()))
+        return cls(base, order, added, marks, list(edits.labels.values()), nulls)
 
     def _with(self, index: Any) -> Edited:
         return Edited(self.base, self.order[index], self.added,
-                      None if self.marks is None else self.marks[index], self.marked)
+                      None if self.marks is None else self.marks[index], self.marked,
+                      None if self.nulls is None else self.nulls[index])
 
     def labels_by_position(self) -> dict[int, Label]:
         """The labels given by position (``Edits.labels``), by position in this sequence."""
@@ -218,11 +239,26 @@ class Edited(Sequence[Record]):
         base = self.base
         return [base[j] for j in picked.tolist()]
 
-    def added_part(self, mask: np.ndarray[Any, Any]) -> list[Record]:
-        """The stage's own records at the positions ``mask`` selects (none untouched), in order."""
+    def added_part(self, mask: np.ndarray[Any, Any]) -> Sequence[Record]:
+        """The stage's own records at the positions ``mask`` selects (none untouched), in order
+        (a ``Batch`` when they are one)."""
         n = len(self.base)
         added = self.added
+        if isinstance(added, Batch):
+            return added.take(self.order[mask] - n)
         return [added[j - n] for j in self.order[mask].tolist()]
+
+    def merged(self) -> Batch | None:
+        """All the records, in order, as one ``Batch`` when the stage got a ``Batch`` and its own
+        records are one too (or none); else None."""
+        base, added = self.base, self.added
+        if not isinstance(base, Batch) or base.rows_built:
+            return None
+        if not len(added):
+            return base.take(self.order)
+        if not isinstance(added, Batch):
+            return None
+        return Batch.concat([base, added]).take(self.order)
 
     def take(self, indices: Sequence[int] | np.ndarray[Any, Any]) -> Edited:
         return self._with(np.asarray(indices, dtype=np.intp))
@@ -245,14 +281,15 @@ class Edited(Sequence[Record]):
     def _row(self, j: int) -> Record:
         n = len(self.base)
         if j >= n:
-            return self.added[j - n]
+            added = self.added
+            return added.row(j - n) if isinstance(added, Batch) else added[j - n]
         base = self.base
         return base.row(j) if isinstance(base, Batch) else base[j]
 
     def __iter__(self) -> Iterator[Record]:
         rows = self.base.rows() if isinstance(self.base, Batch) else self.base
         n = len(rows)
-        added = self.added
+        added = self.added.rows() if isinstance(self.added, Batch) else self.added
         for j in self.order.tolist():
             yield rows[j] if j < n else added[j - n]
 

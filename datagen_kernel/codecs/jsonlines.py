@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from datagen_kernel.api.columnar import Batch, TextColumn, as_rows
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import (
     Bool,
@@ -154,6 +154,16 @@ def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]
     return render
 
 
+def _loose(values: Sequence[Any]) -> Rendered:
+    """Values of no declared field, each as orjson writes it (a ``Raw`` as what it wraps)."""
+    from datagen_kernel.codecs.text import raw_default
+
+    texts = [orjson.dumps(v, default=raw_default) for v in values]
+    flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return Rendered(right_aligned(flat, lengths), False)
+
+
 # ---------------------------------------------------------------------------------------------
 # assembling lines
 
@@ -169,13 +179,20 @@ class LineEncoder:
         self.entity = entity
         self.tz = tz
         self.names = entity.field_names
+        self.fields = set(self.names)
         self.prefixes = [(("{" if i == 0 else ",") + f'"{name}":').encode() for i, name in enumerate(self.names)]
         self.renderers = [_renderer(f, tz) for f in entity.fields]
         self.general = [_general(f, tz) for f in entity.fields]
 
     def columns(self, records: Sequence[Record]) -> list[Any] | None:
-        """Each field's column, or None when the records do not have exactly the fields."""
+        """Each field's column, or None when the records do not have exactly the fields (a
+        ``Batch`` with overrides: its columns without them, see ``padded``)."""
         if isinstance(records, Batch) and not records.rows_built:
+            if records.overridden:
+                names = set(records.names)
+                if not names.issuperset(self.names) or records.absent(self.names[0]) is not None:
+                    return None
+                return [records.base(n) for n in self.names]
             if set(records.names) != set(self.names):
                 return None
             return [records.stored(n) for n in self.names]
@@ -205,16 +222,23 @@ class LineEncoder:
         if columns is None:
             return None
         rendered = [self._render(i, values) for i, values in enumerate(columns)]
+        prefixes = self.prefixes
+        absent: list[np.ndarray[Any, Any] | None] = []
+        if isinstance(records, Batch) and records.overridden:
+            prefixes, rendered, absent = self._overridden(records, rendered)
         # a row: the constant parts with each field's text between them; quotes of string
         # fields are constants too
         template = bytearray()
         slots: list[tuple[int, Rendered]] = []
+        spans: list[tuple[int, int]] = []  # each field's bytes, name to closing quote
         text = b""
-        for prefix, r in zip(self.prefixes, rendered, strict=True):
+        for prefix, r in zip(prefixes, rendered, strict=True):
+            begin = len(template) + len(text)
             template += text + prefix + (b'"' if r.quoted else b"")
             slots.append((len(template), r))
             template += bytes(r.width)
             text = b'"' if r.quoted else b""
+            spans.append((begin, len(template) + len(text)))
         template += text + b"}\n"
         size = len(template)
         buf = bytearray(n * size)
@@ -223,7 +247,95 @@ class LineEncoder:
             if r.width:
                 slot = np.ndarray((n,), dtype=f"V{r.width}", buffer=buf, offset=offset, strides=(size,))
                 slot[:] = r.matrix.view(f"V{r.width}").ravel()
+        for (begin, end), rows in zip(spans, absent, strict=False):
+            if rows is not None:  # a field some records lack: its name and value are left out
+                span = np.ndarray((n,), dtype=f"V{end - begin}", buffer=buf, offset=begin, strides=(size,))
+                span[rows] = np.zeros(1, dtype=f"V{end - begin}")[0]
         return buf
+
+    @staticmethod
+    def _extra(records: Batch, name: str) -> Rendered:
+        """A field beyond the entity's: the values of the records that have it and no override."""
+        n = len(records)
+        present = np.ones(n, dtype=bool)
+        lacking = records.absent(name)
+        if lacking is not None:
+            present &= ~lacking
+        over = records.overrides(name)
+        if over is not None:
+            present[over[0]] = False
+        rows = np.flatnonzero(present)
+        if not len(rows):
+            return Rendered(np.zeros((n, 0), dtype=np.uint8), False)
+        base = records.base(name)
+        values = base.tolist() if not isinstance(base, list) else base
+        given = _loose([values[i] for i in rows.tolist()]).matrix
+        out = np.zeros((n, given.shape[1]), dtype=np.uint8)
+        out[rows] = given
+        return Rendered(out, False)
+
+    def texts(self, records: Sequence[Record], name: str) -> list[bytes]:
+        """The JSON text of field ``name`` of each record, as ``encode`` writes it (``b""`` where
+        a record lacks it): e.g. values quoted in a report, made for the whole column at once."""
+        n = len(records)
+        if not n:
+            return []
+        batch = records if isinstance(records, Batch) and not records.rows_built else None
+        i = self.names.index(name)
+        if batch is None:
+            rows = as_rows(records)
+            values: Any = [r.get(name) for r in rows]
+            lacking = [j for j, r in enumerate(rows) if name not in r]
+            raws = [j for j, v in enumerate(values) if v.__class__ is Raw]
+            batch = Batch({name: values})
+            if raws or lacking:
+                batch = Batch({name: [None if v.__class__ is Raw else v for v in values]})
+                batch.override(name, raws, [values[j] for j in raws])
+                batch.override(name, lacking, [MISSING] * len(lacking))
+        present = self._render(i, batch.base(name)).closed()
+        over = batch.overrides(name)
+        if over is not None:
+            given = self.general[i](over[1]).closed()
+            width = max(present.shape[1], given.shape[1])
+            merged = np.zeros((n, width), dtype=np.uint8)
+            merged[:, width - present.shape[1]:] = present
+            merged[over[0]] = 0
+            merged[over[0], width - given.shape[1]:] = given
+            present = merged
+        lacking_mask = batch.absent(name)
+        if lacking_mask is not None:
+            present = present.copy()
+            present[lacking_mask] = 0
+        lines = np.empty((n, present.shape[1] + 1), dtype=np.uint8)
+        lines[:, :-1] = present
+        lines[:, -1] = 10  # a newline cannot occur inside JSON text
+        return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]
+
+    def _overridden(self, records: Batch, rendered: list[Rendered]
+                    ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None]]:
+        """The fields of a ``Batch`` with overrides: each overridden value's text in place of
+        the column's, the records lacking a field marked, and fields beyond the entity's
+        (which the other records lack) after the entity's own."""
+        prefixes = list(self.prefixes)
+        out = list(rendered)
+        absent: list[np.ndarray[Any, Any] | None] = []
+        extra = [name for name in records.names if name not in self.fields]
+        for i, name in enumerate([*self.names, *extra]):
+            if i >= len(self.names):  # values only where a record has the field (overrides, mostly)
+                prefixes.append(f',"{name}":'.encode())
+                out.append(self._extra(records, name))
+            over = records.overrides(name)
+            if over is not None:
+                given = _loose(over[1]) if i >= len(self.names) else self.general[i](over[1])
+                a, b = out[i].closed(), given.closed()
+                merged = np.zeros((len(records), max(a.shape[1], b.shape[1])), dtype=np.uint8)
+                merged[:, merged.shape[1] - a.shape[1]:] = a
+                merged[over[0]] = 0
+                merged[over[0], merged.shape[1] - b.shape[1]:] = b
+                out[i] = Rendered(merged, False)
+            lacking = records.absent(name)
+            absent.append(None if lacking is None else np.flatnonzero(lacking))
+        return prefixes, out, absent
 
     def _render(self, i: int, values: Any) -> Rendered:
         nulls: np.ndarray[Any, Any] | None = None

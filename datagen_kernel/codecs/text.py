@@ -119,8 +119,11 @@ def to_text_values(
         return list(records)
     out = [r.copy() for r in records]
     for name, column in _text_columns(plan, out, tz):
+        lacking = [r for r in out if name not in r]  # a record without the field stays without it
         for r, v in zip(out, column, strict=True):
             r[name] = v
+        for r in lacking:
+            del r[name]
     return out
 
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from datagen_kernel.api.columnar import Batch, column
 from datagen_kernel.api.errors import PluginError, ValidationFailed
 from datagen_kernel.api.executors import AppendStream, BlockResult
@@ -253,6 +255,8 @@ class BlockProcessor:
         if self._legacy[index]:
             return sink.encode(spec, recs)
         ser = self.serializers[index]
+        if isinstance(recs, Edited) and recs.nulls is not None and not type(sink).null_values:
+            recs = recs.take(np.flatnonzero(~recs.nulls))  # tombstones: only where a sink carries them
         labels = self.labels.of(recs) if self.labels or isinstance(recs, Edited) else {}
         if not labels and not self.payload_stage.wants(spec):
             payload = None

@@ -128,6 +128,8 @@ class LabelTable:
         if isinstance(recs, Edited):  # the transform's own records, and entries labelled by position
             out.update(recs.labels_by_position())
             own = np.flatnonzero(~recs.untouched)
+            if isinstance(recs.added, Batch):  # labelled by position only
+                return out
             for i, r in zip(own.tolist(), recs.added_part(~recs.untouched), strict=True):
                 found = by_id.get(id(r))
                 if found is not None and found[0] is r:
@@ -206,13 +208,17 @@ class PayloadStage:
             else:
                 payload, problems = self._serialize_labelled(ser, spec, recs, labels, destination)
         stages = self.stages(spec)
-        if not stages:
+        nulls = recs.nulls if isinstance(recs, Edited) and type(sink).null_values else None
+        if not stages and nulls is None:
             self._check(spec, ser, recs, problems, [])
             batch = EncodedBatch(spec.name, len(recs), payload, keys(sink, spec, recs), sink.headers(spec, recs))
             batch.labels = {i: lab.label for i, lab in labels.items()} or None
             return batch
         view = PayloadBatch(spec, route.route.sink, route.label, ser, destination, recs, payload, labels,
                             problems, type(sink).null_values, type(sink).record_headers)
+        if nulls is not None:  # the tombstones of an edit stage (``Edits.nulls``)
+            for i in np.flatnonzero(nulls).tolist():
+                view.set_value(i, None)
         self._run(stages, view, table)
         if not view.changed:
             self._check(spec, ser, recs, problems, [t.name for t, _ in stages])
@@ -291,6 +297,12 @@ class PayloadStage:
         mask = recs.untouched
         if mask.all():
             return self.serialize(ser, spec, recs.base_part(mask), destination), {}
+        merged = recs.merged()
+        if merged is not None:  # one columnar batch; a serializer that refuses it goes the long way
+            try:
+                return ser.encode(spec, merged, destination), {}
+            except Exception:
+                pass
         own = np.flatnonzero(~mask)
         where = {int(i): n for n, i in enumerate(own.tolist())}
         own_labels = {where[i]: lab for i, lab in labels.items() if i in where}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-import uuid
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -45,7 +44,9 @@ from datagen_kernel.api import (
     Transform,
     TransformContext,
 )
-from datagen_kernel.codecs.text import format_decimal, format_timestamps, raw_default
+from datagen_kernel.api.columnar import MISSING, TextColumn, as_rows
+from datagen_kernel.api.seeding import uuid4_matrix
+from datagen_kernel.codecs.jsonlines import LineEncoder
 
 KINDS = ("duplicate", "late", "out_of_order", "schema_evolution", "nulls", "malformed", "orphan", "extreme",
          "timezone", "correction", "tombstone", "encoding")
@@ -134,45 +135,27 @@ def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
     return True
 
 
-def _row(spec: EntitySpec, record: Mapping[str, Any], kind: str, action: str, block: int | None,
-         changed: dict[str, Any] | None = None, original: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"entity": spec.name, "key": record.get(spec.primary_key), "message_key": record.get(spec.message_key),
-            "kind": kind, "action": action,
-            "block": block, "changed": {} if changed is None else changed,
-            "original": {} if original is None else original}
+_ACTIONS = {"duplicate": b"added", "tombstone": b"added", "correction": b"added", "out_of_order": b"moved"}
+_CODE = {kind: k for k, kind in enumerate(KINDS)}
+_SAME_TYPE = {_CODE["extreme"], _CODE["encoding"]}
+"""Kinds whose new value may equal the original (then the manifest lists no change)."""
+_ENCODERS: dict[tuple[str, str], LineEncoder] = {}
+"""Per process: (entity, zone) -> the json encoder of the entity (the manifest's value texts)."""
 
 
-class _Texts:
-    """The text form (as the json serializer writes it) of values for the manifest, made for a
-    whole block at once: one vectorized conversion per field type instead of one per value."""
-
-    def __init__(self, spec: EntitySpec) -> None:
-        self.types = {f.name: f.type for f in spec.fields}
-        self.pending: list[tuple[dict[str, Any], str, Any]] = []
-
-    def add(self, target: dict[str, Any], record: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
-        for name in names:
-            self.pending.append((target, name, record.get(name)))
-        return target
-
-    def flush(self, tz: dt.tzinfo) -> None:
-        stamps: list[tuple[dict[str, Any], str, int]] = []
-        types = self.types
-        for target, name, value in self.pending:
-            kind = types.get(name)
-            if type(value) is int and isinstance(kind, Timestamp):
-                stamps.append((target, name, value))
-            elif type(value) is int and isinstance(kind, Decimal):
-                target[name] = format_decimal(value, kind.scale)
-            else:
-                target[name] = _plain(value)
-        for (target, name, _), text in zip(stamps, format_timestamps([v for _, _, v in stamps], tz), strict=True):
-            target[name] = text
-        self.pending = []
+def _encoder(spec: EntitySpec, tz: dt.tzinfo) -> LineEncoder:
+    key = (spec.name, str(tz))
+    found = _ENCODERS.get(key)
+    if found is None or found.entity is not spec:
+        found = _ENCODERS[key] = LineEncoder(spec, tz)
+    return found
 
 
-def _plain(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value, default=raw_default))
+def _ints(column: Any) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """A writable int64 copy of an integer column (scaled decimals, epoch-ms timestamps)."""
+    if isinstance(column, np.ndarray):
+        return np.array(column, dtype=np.int64)
+    return np.fromiter(map(int, column), dtype=np.int64, count=len(column))
 
 
 def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping[str, Any],
@@ -189,88 +172,207 @@ def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping
     return picked, kind_of[picked]
 
 
+_FIELDS: dict[int, tuple[EntitySpec, dict[str, Any]]] = {}
+
+
+def _fields_of(spec: EntitySpec) -> dict[str, Any]:
+    found = _FIELDS.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _FIELDS[id(spec)] = (spec, _fields(spec))
+    return found[1]
+
+
 def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContext) -> Edits | None:
-    """The pills of one entity's block: only the picked records are read (a columnar ``Batch``
-    stays columnar); the others are written as they are."""
+    """The pills of one entity's block, made column by column: the picked records are taken
+    from the block as a batch of their own, changed with numpy, and written with the others
+    in one columnar pass; no record becomes a dict. Each pill's manifest row (the JSON text of
+    its values as the json serializer writes them) is its label's detail."""
     rates = {k: float(ctx.options.get(k) or 0.0) for k in KINDS}
     n = len(records)
     if not n or not any(rates.values()):
         return None
-    fields = _fields(spec)
+    fields = _fields_of(spec)
     picked, kinds = _picks(spec, n, rates, fields, ctx)
-    if not len(picked):
+    m = len(picked)
+    if not m:
         return None
-    offset = ctx.run.timezone.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
-    fields["offset_ms"] = int(offset.total_seconds() * 1000) or -3 * 3_600_000
-    if isinstance(records, Batch):
-        rows = records.take(picked).rows() if not records.rows_built else [records.row(i) for i in picked.tolist()]
-    else:
-        rows = [records[i] for i in picked.tolist()]
+    tz = ctx.run.timezone
+    offset = tz.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
+    offset_ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
+    batch = records if isinstance(records, Batch) else Batch.from_rows(spec.field_names, as_rows(records))
+    sub = batch.take(picked)  # the picked records, as they are
     rng = ctx.rng(spec.name, "shape")
-    texts = _Texts(spec)
-    own: list[Record] = []
-    order = np.arange(n, dtype=np.intp).tolist()  # positions; >= n: own[j - n]
-    moves: list[tuple[int, int]] = []  # (from, by): records emitted further down the block
-    inserts: list[tuple[int, int]] = []  # (after, own record's position)
-    block = ctx.block
-    label = ctx.label
-    add = texts.add
-    name_ = ctx.transform
-    again: list[tuple[int, Label]] = []  # (position, label) of records written a second time
+    # every draw of the stage, one vector each, in one fixed order (the pills depend on the
+    # seed, the rates and the block only)
+    coin = rng.random(m)
+    small = rng.integers(0, 1 << 30, size=m)
+    delta = rng.integers(-5000, 5000, size=m)
+    new_ids = uuid4_matrix(rng, m)
 
-    def mine(record: Record) -> int:
-        own.append(record)
-        return n + len(own) - 1
+    again = (kinds == _CODE["duplicate"]) | (kinds == _CODE["tombstone"])
+    own_rows = np.flatnonzero(~again)  # rows of ``sub`` that become the stage's own records
+    own = sub.take(own_rows)
+    okind = kinds[own_rows]
+    ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
+    columns: dict[str, Any] = {name: own.base(name) for name in own.names}
+    overrides: dict[str, tuple[list[int], list[Any]]] = {}
+    touched: list[tuple[str, np.ndarray[Any, Any], list[bytes] | None]] = []  # (field, own rows, new texts)
 
-    for i, k, r in zip(picked.tolist(), kinds.tolist(), rows, strict=True):
-        kind = KINDS[k]
-        if kind == "duplicate" or kind == "tombstone":  # the record again, labelled by position
-            again.append((i, Label(name_, kind, _row(spec, r, kind, "added", block))))
-            inserts.append((i, -len(again)))
-        elif kind == "correction":
-            name = fields["amount"]
-            copy = {**r, name: max(1, int(r[name]) + int(rng.integers(-5000, 5000)))}
-            label(copy, kind, _row(spec, r, kind, "added", block, add({}, copy, [name])))
-            inserts.append((i + int(rng.integers(1, 50)), mine(copy)))
-        elif kind == "out_of_order":
-            copy = dict(r)
-            label(copy, kind, _row(spec, r, kind, "moved", block))
-            order[i] = mine(copy)
-            moves.append((i, int(rng.integers(5, 60))))
+    def where(kind: str) -> np.ndarray[Any, Any]:
+        return np.flatnonzero(okind == _CODE[kind])
+
+    def override(name: str, rows: Sequence[int], values: Sequence[Any]) -> None:
+        got = overrides.setdefault(name, ([], []))
+        got[0].extend(rows)
+        got[1].extend(values)
+
+    time_name, amount_name = fields["time"], fields["amount"]
+    if time_name is not None:
+        late, zone = where("late"), where("timezone")
+        if len(late) or len(zone):
+            stamps = _ints(columns[time_name])
+            stamps[late] -= (2 + osmall[late] % 6) * 86_400_000
+            stamps[zone] += np.where(ocoin[zone] < 0.5, offset_ms, -offset_ms)
+            columns[time_name] = stamps
+            touched.append((time_name, np.sort(np.concatenate([late, zone])), None))
+    if amount_name is not None:
+        extreme, correction = where("extreme"), where("correction")
+        if len(extreme) or len(correction):
+            amounts = _ints(columns[amount_name])
+            amounts[extreme] = np.where(ocoin[extreme] < 0.5, 1, 999_999_999)
+            amounts[correction] = np.maximum(1, amounts[correction] + odelta[correction])
+            columns[amount_name] = amounts
+            touched.append((amount_name, np.sort(np.concatenate([extreme, correction])), None))
+    orphan = where("orphan")
+    if len(orphan):
+        fk = fields["fk"]
+        col = columns[fk]
+        fresh = new_ids[own_rows[orphan]]
+        if isinstance(col, TextColumn) and col.width == 36 and col.nulls is None:
+            matrix = col.matrix.copy()
+            matrix[orphan] = fresh
+            columns[fk] = TextColumn(matrix)
         else:
-            copy, touched = _change(kind, spec, r, fields, rng, ctx)
-            if touched in copy:
-                names = [touched] if touched not in r or _differs(copy[touched], r[touched]) else []
-                missing = []
-            else:
-                names, missing = [], [touched]
-            shown = add({}, copy, [key for key in names if key in copy])
-            shown.update({key: None for key in missing})
-            original = add({}, r, [key for key in names + missing if key in r])
-            label(copy, kind, _row(spec, r, kind, "changed", block, shown, original))
-            order[i] = mine(copy)
-            if kind == "late":
-                moves.append((i, int(rng.integers(20, 200))))
-    texts.flush(ctx.run.timezone)
-    # added records follow the record at their anchor position (whatever moved meanwhile)
-    anchors = [order[min(after, n - 1)] for after, _ in inserts]
-    for at, by in sorted(moves, reverse=True):
-        item = order.pop(at)
-        order.insert(min(len(order), at + by), item)
-    if not inserts:
-        return Edits(np.asarray(order, dtype=np.intp), own)
-    arranged = np.asarray(order, dtype=np.intp)
-    where = np.empty(n + len(own), dtype=np.intp)
-    where[arranged] = np.arange(n, dtype=np.intp)
-    # np.insert keeps the given order of values inserted at the same place
-    final = np.insert(arranged, where[np.asarray(anchors, dtype=np.intp)] + 1,
-                      np.asarray([j for _, j in inserts], dtype=np.intp))
-    if not again:
-        return Edits(final, own)
-    slots = np.flatnonzero(final < 0)  # -1 - m: the m-th record written again
-    m: list[int] = (-1 - final[slots]).tolist()
-    final[slots] = [again[x][0] for x in m]
-    return Edits(final, own, {p: again[x][1] for p, x in zip(slots.tolist(), m, strict=True)})
+            values = list(col.tolist() if not isinstance(col, list) else col)
+            for r, text in zip(orphan.tolist(), fresh.view("S36").ravel().tolist(), strict=True):
+                values[r] = text.decode("ascii")
+            columns[fk] = values
+        touched.append((fk, orphan, None))
+    encoding = where("encoding")
+    if len(encoding):
+        samples = [ENCODING_SAMPLES[int(x) % len(ENCODING_SAMPLES)] for x in osmall[encoding].tolist()]
+        override(fields["text"], encoding.tolist(), samples)
+        touched.append((fields["text"], encoding, [orjson.dumps(v) for v in samples]))
+    evolved = where("schema_evolution")
+    if len(evolved):
+        hexes = [bytes(row).decode("ascii").replace("-", "") for row in new_ids[own_rows[evolved]]]
+        override(NEW_FIELD, evolved.tolist(), [Raw(h) for h in hexes])
+        touched.append((NEW_FIELD, evolved, [orjson.dumps(h) for h in hexes]))
+    nulls = where("nulls")
+    if len(nulls):
+        required = fields["required"]
+        chosen = [required[int(x) % len(required)] for x in osmall[nulls].tolist()]
+        for name in dict.fromkeys(chosen):
+            rows = nulls[[c == name for c in chosen]]
+            gone = ocoin[rows] >= 0.5
+            override(name, rows.tolist(), [MISSING if g else Raw(None) for g in gone.tolist()])
+            touched.append((name, rows, [b"null"] * len(rows)))
+    malformed = where("malformed")
+    if len(malformed):
+        document = fields["document"]
+        as_document = ocoin[malformed] < 0.3 if document else np.zeros(len(malformed), dtype=bool)
+        if len(malformed[as_document]):
+            rows = malformed[as_document]
+            override(document, rows.tolist(), [Raw("12A.45B.789-0X")] * len(rows))
+            touched.append((document, rows, [b'"12A.45B.789-0X"'] * len(rows)))
+        rows = malformed[~as_document]
+        if len(rows) and amount_name:
+            cents = _ints(columns[amount_name])[rows].tolist()
+            texts = [f"{c // 100:,}".replace(",", ".") + f",{c % 100:02d}" for c in cents]
+            override(amount_name, rows.tolist(), [Raw(t) for t in texts])
+            touched.append((amount_name, rows, [orjson.dumps(t) for t in texts]))
+        elif len(rows):
+            first = fields["required"][0]
+            override(first, rows.tolist(), [Raw({"unexpected": True}) for _ in range(len(rows))])
+            touched.append((first, rows, [b'{"unexpected":true}'] * len(rows)))
+    own = Batch(columns)
+    for name, (positions, values) in overrides.items():
+        own.override(name, positions, values)
+
+    # the manifest: per pill, its changed values (new and original text) by own row
+    encoder = _encoder(spec, tz)
+    changed: dict[int, bytes] = {}
+    original: dict[int, bytes] = {}
+    by_field: dict[str, list[tuple[np.ndarray[Any, Any], list[bytes] | None]]] = {}
+    for name, rows, given in touched:
+        if len(rows):
+            by_field.setdefault(name, []).append((rows, given))
+    for name, parts in by_field.items():
+        new_texts = encoder.texts(own, name) if any(g is None for _, g in parts) else None
+        old_texts = encoder.texts(sub, name) if name in spec.field_names else None
+        head = b'"' + name.encode() + b'":'
+        for rows, given in parts:
+            listed = rows.tolist()
+            news = given if given is not None else [new_texts[r] for r in listed]  # type: ignore[index]
+            olds = [old_texts[r] for r in own_rows[rows].tolist()] if old_texts is not None else [b""] * len(listed)
+            for r, new, old, kind in zip(listed, news, olds, okind[rows].tolist(), strict=True):
+                if new == old and kind in _SAME_TYPE:
+                    continue  # the value did not change (e.g. an amount already at the edge)
+                changed[r] = head + new
+                if kind != _CODE["correction"] and old:
+                    original[r] = head + old
+    key_name, mk_name = spec.primary_key, spec.message_key
+    keys = encoder.texts(sub, key_name)
+    mkeys = keys if mk_name == key_name else (encoder.texts(sub, mk_name) if mk_name else [b"null"] * m)
+
+    # where each record goes: untouched ones keep their place (key = position); a moved one
+    # goes ``by`` records further down; an added one right after its anchor record (whatever
+    # moved meanwhile); ties keep the order they were made in
+    keys_at = np.arange(n, dtype=np.float64)
+    own_pos = picked[own_rows]
+    own_key = own_pos.astype(np.float64)
+    moved = (okind == _CODE["late"]) | (okind == _CODE["out_of_order"])
+    by = np.where(okind == _CODE["late"], 20 + osmall % 180, 5 + osmall % 55)
+    own_key[moved] = np.minimum(n - 1, own_pos[moved] + by[moved]) + 0.5
+    keys_at[own_pos[moved]] = own_key[moved]
+    added = okind == _CODE["correction"]
+    anchor = np.minimum(n - 1, own_pos[added] + 1 + osmall[added] % 49)
+    own_key[added] = keys_at[anchor] + 0.25
+    keep = np.ones(n, dtype=bool)
+    keep[own_pos[~added]] = False  # replaced by the own copy
+    again_pos = picked[again]
+    entries_value = np.concatenate([np.flatnonzero(keep), n + np.arange(len(own_rows), dtype=np.intp), again_pos])
+    entries_key = np.concatenate([keys_at[keep], own_key, keys_at[again_pos] + 0.125])
+    entries_pill = np.concatenate([np.full(int(keep.sum()), -1, dtype=np.intp), own_rows,
+                                   np.flatnonzero(again)])  # row of ``sub`` (the pill), -1 for none
+    perm = np.argsort(entries_key, kind="stable")
+    order = entries_value[perm]
+    pill_at = entries_pill[perm]
+    at = np.flatnonzero(pill_at >= 0)
+
+    # one label per pill, its manifest row (sorted keys, "sink" added by the payload stage)
+    block = b"null" if ctx.block is None else str(ctx.block).encode()
+    entity = orjson.dumps(spec.name)
+    name_ = ctx.transform
+    sub_to_own = np.full(m, -1, dtype=np.intp)
+    sub_to_own[own_rows] = np.arange(len(own_rows), dtype=np.intp)
+    labels: dict[int, Label] = {}
+    for position, row in zip(at.tolist(), pill_at[at].tolist(), strict=True):
+        kind = KINDS[kinds[row]]
+        r = int(sub_to_own[row])
+        line = b"".join((b'{"action":"', _ACTIONS.get(kind, b"changed"), b'","block":', block, b',"changed":{',
+                         changed.get(r, b""), b'},"entity":', entity, b',"key":', keys[row], b',"kind":"',
+                         kind.encode(), b'","message_key":', mkeys[row], b',"original":{', original.get(r, b""),
+                         b"}"))
+        labels[position] = Label(name_, kind, line)
+    tombstones = at[kinds[pill_at[at]] == _CODE["tombstone"]]
+    return Edits(order, own, labels, tombstones)
+
+
+def _taken(column: Any, rows: np.ndarray[Any, Any]) -> Any:
+    if isinstance(column, (np.ndarray, TextColumn)):
+        return column[rows] if isinstance(column, np.ndarray) else column.take(rows)
+    return [column[i] for i in rows.tolist()]
 
 
 def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: TransformContext) -> list[dict[str, Any]]:
@@ -279,72 +381,36 @@ def record_stage(spec: EntitySpec, records: list[dict[str, Any]], ctx: Transform
     return records if edits is None else edits.rows(records, ctx)
 
 
-def _differs(a: Any, b: Any) -> bool:
-    return a.__class__ is Raw or type(a) is not type(b) or a != b
-
-
-def _change(kind: str, spec: EntitySpec, r: Mapping[str, Any], fields: Mapping[str, Any], rng: Any,
-            ctx: TransformContext) -> tuple[dict[str, Any], str]:
-    """A changed copy of ``r`` and the one field the kind set (or deleted)."""
-    out = dict(r)
-    name: str
-    if kind == "late":
-        name = fields["time"]
-        out[name] = int(r[name]) - int(rng.integers(2, 8)) * 86_400_000
-    elif kind == "timezone":
-        name = fields["time"]
-        ms = fields["offset_ms"]
-        out[name] = int(r[name]) + (ms if rng.random() < 0.5 else -ms)
-    elif kind == "schema_evolution":
-        name = NEW_FIELD
-        out[name] = Raw(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
-    elif kind == "nulls":
-        name = fields["required"][int(rng.integers(0, len(fields["required"])))]
-        if rng.random() < 0.5:
-            out[name] = Raw(None)
-        else:
-            del out[name]
-    elif kind == "malformed":
-        choice = rng.random()
-        if fields["document"] and choice < 0.3:
-            name = fields["document"]
-            out[name] = Raw("12A.45B.789-0X")
-        elif fields["amount"]:
-            name = fields["amount"]
-            cents = int(r[name])
-            out[name] = Raw(f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}")
-        else:
-            name = fields["required"][0]
-            out[name] = Raw({"unexpected": True})
-    elif kind == "orphan":
-        name = fields["fk"]
-        out[name] = str(uuid.UUID(bytes=rng.bytes(16), version=4))
-    elif kind == "extreme":
-        name = fields["amount"]
-        out[name] = 1 if rng.random() < 0.5 else 999_999_999
-    elif kind == "encoding":
-        name = fields["text"]
-        out[name] = ENCODING_SAMPLES[int(rng.integers(0, len(ENCODING_SAMPLES)))]
-    else:
-        raise ValueError(f"poison kind {kind!r} changes no field")
-    return out, name
-
-
 # -- payload stage -----------------------------------------------------------------------------------
 
 _AVRO_MAGIC = b"\x00"
 
 
 def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
-    labels = {i: lab for i, lab in batch.labels.items() if lab.transform == ctx.transform}
+    """Each pill as the sink can carry it, and its manifest row with the sink's name."""
+    name_ = ctx.transform
+    labels = [(i, lab) for i, lab in batch.labels.items() if lab.transform == name_]
     if not labels:
         return
+    sink = b',"sink":' + orjson.dumps(batch.route) + b"}"
+    route = batch.route
+    rows: list[tuple[str, str, bytes]] = []
+    if batch.serializer_name != "avro" and not batch.record_headers and not batch.null_values:
+        # a sink of text lines (json): the values stay as they are; tombstones cannot be carried
+        drops = []
+        for i, label in labels:
+            if label.label == "tombstone":
+                drops.append(i)
+            else:
+                rows.append((label.label, route, label.detail + sink))
+        for i in sorted(drops, reverse=True):
+            batch.drop(i)
+        ctx.side.extend(rows)
+        return
     avro = batch.serializer_name == "avro"
-    for i in sorted(labels, reverse=True):
-        label = labels[i]
+    for i, label in sorted(labels, reverse=True):
         kind = label.label
-        row = dict(label.detail or {})
-        row["sink"] = batch.route
+        extra = b""
         if kind == "tombstone":
             if not batch.null_values:
                 batch.drop(i)
@@ -353,13 +419,15 @@ def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
         elif avro and kind == "schema_evolution":
             version, value = _evolved(batch, batch.records[i])
             batch.set_value(i, value)
-            row["schema_id"] = version
+            extra = b',"schema_id":' + str(version).encode()
         elif avro and (i in batch.unencodable or kind in ("malformed", "nulls")):
-            batch.set_value(i, _undecodable(batch.value(i) or b"", zlib.crc32(str(row["key"]).encode())))
-            row["payload"] = "undecodable"
+            key = orjson.loads(label.detail + b"}")["key"]
+            batch.set_value(i, _undecodable(batch.value(i) or b"", zlib.crc32(str(key).encode())))
+            extra = b',"payload":"undecodable"'
         if batch.record_headers:
             batch.add_header(i, HEADER, kind.encode())
-        ctx.emit(row)
+        rows.append((kind, route, label.detail + extra + sink))
+    ctx.side.extend(rows)
 
 
 _EVOLVED: dict[tuple[str, str, str], tuple[int, Any]] = {}
@@ -407,14 +475,13 @@ def _undecodable(value: bytes, i: int) -> bytes:
 
 
 def collect(rows: list[Any], ctx: TransformContext) -> None:
+    """One block's manifest rows ``(kind, sink, line)``, kept in an order that does not depend
+    on how its records were cut into batches."""
     state = ctx.state
     lines: list[bytes] = state.setdefault("lines", [])
     counts: Counter[tuple[str, str]] = state.setdefault("counts", Counter())
-    # one block's rows, in an order that does not depend on how its records were cut into batches
-    encoded = sorted(orjson.dumps(row, default=raw_default, option=orjson.OPT_SORT_KEYS) for row in rows)
-    lines.extend(encoded)
-    for row in rows:
-        counts[(row["kind"], row["sink"])] += 1
+    lines.extend(sorted(line for _, _, line in rows))
+    counts.update((kind, sink) for kind, sink, _ in rows)
 
 
 def manifest_path(ctx: TransformContext) -> Path:
