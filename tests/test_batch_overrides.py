@@ -149,3 +149,21 @@ def test_tombstone_entries_are_marked_and_can_be_left_out() -> None:
     assert edited[8:].nulls is not None
     with pytest.raises(ValueError, match=r"entries 0\.\.9"):
         Edited.of(_batch(8), Edits(np.arange(10) % 8, nulls=[10]))
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("chunk", [3, 4096])
+def test_the_json_serializer_writes_an_edited_batch_as_its_rows(reverse: bool, chunk: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from datagen_kernel.codecs import jsonlines
+    from datagen_kernel.engine.transforms import PayloadStage
+
+    monkeypatch.setattr(jsonlines, "CHUNK", chunk)  # slices of the base several passes apart
+    edited, rows = _edited_with_own_batch()
+    if reverse:  # far apart in every pass: the records are taken, not sliced
+        edited, rows = edited.take(np.arange(len(edited))[::-1]), rows[::-1]
+    ser = JsonSerializer({})
+    stage = PayloadStage.__new__(PayloadStage)  # serialize needs no plan for records it can write
+    got, problems = PayloadStage._serialize_edited(stage, ser, SPEC, edited, {}, "payment")
+    assert not problems
+    assert got.tolist() == ser.encode(SPEC, rows).tolist()

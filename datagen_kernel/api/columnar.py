@@ -339,6 +339,9 @@ class Batch(Sequence[Record]):
     def take(self, indices: Sequence[int] | np.ndarray[Any, Any]) -> Batch:
         """A new batch of the records at ``indices`` (in that order)."""
         idx = np.asarray(indices, dtype=np.intp)
+        if self._rows is not None:  # the rows are the truth: a lacking key stays lacking
+            rows = self._rows
+            return _unbuilt(Batch({"_": [rows[i] for i in idx.tolist()]}), rows_of="_")
         out: dict[str, Column] = {}
         for name in self._columns:
             col = self.base(name)
@@ -408,12 +411,17 @@ class Batch(Sequence[Record]):
         return f"Batch({self._length} records: {', '.join(self._columns)})"
 
 
-def _unbuilt(batch: Batch) -> Batch:
-    """A batch of columns holding what ``batch``'s built rows hold (a lacking key: ``MISSING``)."""
-    rows = batch.rows()
+def _unbuilt(batch: Batch, rows_of: str | None = None) -> Batch:
+    """A batch of columns holding what ``batch``'s built rows hold (a lacking key: ``MISSING``);
+    with ``rows_of``, the rows are the values of that column."""
+    rows = batch.rows() if rows_of is None else batch.column(rows_of)
     names: dict[str, None] = {}
     for r in rows:
         names.update(dict.fromkeys(r))
+    try:
+        return Batch({n: list(map(itemgetter(n), rows)) for n in names})
+    except KeyError:  # some record lacks a field
+        pass
     out = Batch({n: [r.get(n) for r in rows] for n in names})
     for n in names:
         lacking = [i for i, r in enumerate(rows) if n not in r]
