@@ -343,6 +343,7 @@ class Batch(Sequence[Record]):
             rows = self._rows
             return _unbuilt(Batch({"_": [rows[i] for i in idx.tolist()]}), rows_of="_")
         out: dict[str, Column] = {}
+        getter: Any = None
         for name in self._columns:
             col = self.base(name)
             if isinstance(col, np.ndarray):
@@ -350,7 +351,9 @@ class Batch(Sequence[Record]):
             elif isinstance(col, TextColumn):
                 out[name] = col.take(idx)
             elif len(idx) > 1:
-                out[name] = list(itemgetter(*idx.tolist())(col))
+                if getter is None:
+                    getter = itemgetter(*idx.tolist())
+                out[name] = list(getter(col))
             else:
                 out[name] = [col[i] for i in idx.tolist()]
         taken = Batch(out)

@@ -1,11 +1,13 @@
 """The ``poison`` transform: twelve kinds of bad data, each labelled, with a ground-truth manifest.
 
 Record stage (per entity and block, after the rules ran; ``Transform.edit``): each record is
-picked for at most one kind, by one stream per kind (``TransformContext.rng``, drawn for the
+picked for at most one kind, by one draw per record (``TransformContext.rng``, drawn for the
 whole block at once), so the pills depend on the seed, the rates and the block only, never on
 ``--workers`` or ``--batch-size``. Only the picked records are read; the others are written as
 the generator made them (a columnar batch stays columnar): their bytes are those of a clean run.
-A changed or added record is a new dict, labelled with its kind and a manifest row (``detail``).
+The changed and added records are a batch of the stage's own (``Edits.records``), made with
+numpy from the picked ones; each pill is labelled by position with its kind and its manifest
+row (``detail``, JSON text of the values as the json serializer writes them).
 
 Payload stage (per sink batch and route): what a sink can carry. Kafka gets the header
 ``datagen.poison=<kind>`` on every pill and null values for tombstones; an Avro route gets
@@ -160,16 +162,21 @@ def _ints(column: Any) -> np.ndarray[Any, np.dtype[np.int64]]:
 
 def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping[str, Any],
            ctx: TransformContext) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(positions, kind numbers) of the records picked, in position order: one draw per record
-    and kind from the kind's stream; a record takes the first kind (in ``KINDS`` order) it drew."""
-    kind_of = np.full(n, -1, dtype=np.int8)
-    for k, kind in enumerate(KINDS):
-        if rates[kind] <= 0 or not _possible(kind, spec, fields):
-            continue
-        draws = ctx.rng(spec.name, kind).random(n)
-        kind_of[(draws < rates[kind]) & (kind_of < 0)] = k
-    picked = np.flatnonzero(kind_of >= 0)
-    return picked, kind_of[picked]
+    """(positions, kind numbers) of the records picked, in position order. A record gets the
+    first kind (in ``KINDS`` order) of independent draws at each kind's rate: one uniform draw
+    per record from the block's stream, cut into one band per kind whose width is the chance
+    of that outcome (rate times the chance no earlier kind was drawn)."""
+    bands = []
+    left = 1.0  # chance that no earlier kind was drawn
+    for kind in KINDS:
+        rate = rates[kind] if _possible(kind, spec, fields) else 0.0
+        bands.append(left * rate)
+        left *= 1.0 - rate
+    edges = np.cumsum(bands)
+    draws = ctx.rng(spec.name, "pick").random(n)
+    picked = np.flatnonzero(draws < edges[-1])
+    kinds = np.searchsorted(edges, draws[picked], side="right").astype(np.int8)
+    return picked, kinds
 
 
 _FIELDS: dict[int, tuple[EntitySpec, dict[str, Any]]] = {}
@@ -354,18 +361,24 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     block = b"null" if ctx.block is None else str(ctx.block).encode()
     entity = orjson.dumps(spec.name)
     name_ = ctx.transform
-    sub_to_own = np.full(m, -1, dtype=np.intp)
-    sub_to_own[own_rows] = np.arange(len(own_rows), dtype=np.intp)
+    own_of = np.full(m, -1, dtype=np.intp)  # per pill (row of ``sub``): its own record, -1 for none
+    own_of[own_rows] = np.arange(len(own_rows), dtype=np.intp)
+    heads = [b'{"action":"' + _ACTIONS.get(kind, b"changed") + b'","block":' + block + b',"changed":{'
+             for kind in KINDS]
+    middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
+    entity_key = b'},"entity":' + entity + b',"key":'
+    rows_at = pill_at[at]
+    kind_of = kinds.tolist()
+    own_at = own_of.tolist()
+    get_changed, get_original = changed.get, original.get
     labels: dict[int, Label] = {}
-    for position, row in zip(at.tolist(), pill_at[at].tolist(), strict=True):
-        kind = KINDS[kinds[row]]
-        r = int(sub_to_own[row])
-        line = b"".join((b'{"action":"', _ACTIONS.get(kind, b"changed"), b'","block":', block, b',"changed":{',
-                         changed.get(r, b""), b'},"entity":', entity, b',"key":', keys[row], b',"kind":"',
-                         kind.encode(), b'","message_key":', mkeys[row], b',"original":{', original.get(r, b""),
-                         b"}"))
-        labels[position] = Label(name_, kind, line)
-    tombstones = at[kinds[pill_at[at]] == _CODE["tombstone"]]
+    for position, row in zip(at.tolist(), rows_at.tolist(), strict=True):
+        k = kind_of[row]
+        r = own_at[row]
+        labels[position] = Label(name_, KINDS[k], b"".join((
+            heads[k], get_changed(r, b""), entity_key, keys[row], middles[k], mkeys[row], b',"original":{',
+            get_original(r, b""), b"}")))
+    tombstones = at[kinds[rows_at] == _CODE["tombstone"]]
     return Edits(order, own, labels, tombstones)
 
 
