@@ -315,13 +315,25 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         if len(rows):
             by_field.setdefault(name, []).append((rows, given))
     for name, parts in by_field.items():
-        new_texts = encoder.texts(own, name) if any(g is None for _, g in parts) else None
-        old_texts = encoder.texts(sub, name) if name in spec.field_names else None
+        # one rendering per field: the original values of its rows, then the new ones to render
+        rows_all = np.concatenate([rows for rows, _ in parts])
+        fresh = np.concatenate([rows for rows, g in parts if g is None] or [np.empty(0, dtype=np.intp)])
+        declared = name in spec.field_names
+        columns_of = []
+        if declared:
+            columns_of.append(Batch({name: _taken(sub.base(name), own_rows[rows_all])}))
+        if len(fresh):
+            columns_of.append(Batch({name: _taken(columns[name], fresh)}))
+        rendered: list[bytes] = encoder.texts(Batch.concat(columns_of), name) if columns_of else []
+        olds_all = rendered[: len(rows_all)] if declared else [b""] * len(rows_all)
+        news_fresh = iter(rendered[len(rows_all) if declared else 0 :])
         head = b'"' + name.encode() + b'":'
+        at_old = 0
         for rows, given in parts:
             listed = rows.tolist()
-            news = given if given is not None else [new_texts[r] for r in listed]  # type: ignore[index]
-            olds = [old_texts[r] for r in own_rows[rows].tolist()] if old_texts is not None else [b""] * len(listed)
+            news = given if given is not None else [next(news_fresh) for _ in listed]
+            olds = olds_all[at_old : at_old + len(listed)]
+            at_old += len(listed)
             for r, new, old, kind in zip(listed, news, olds, okind[rows].tolist(), strict=True):
                 if new == old and kind in _SAME_TYPE:
                     continue  # the value did not change (e.g. an amount already at the edge)
