@@ -274,6 +274,14 @@ class LineEncoder:
         out[rows] = given
         return Rendered(out, False)
 
+    def _given(self, i: int, values: list[Any]) -> Rendered:
+        """Overridden values of field ``i`` (beyond the entity's: ``i >= len(names)``): ``Raw``
+        ones (and text in a text field) as orjson writes them, the others the general way."""
+        textual = i < len(self.names) and isinstance(self.entity.fields[i].type, (String, Uuid, Enum))
+        if i >= len(self.names) or all(v.__class__ is Raw or (textual and v.__class__ is str) for v in values):
+            return _loose(values)
+        return self.general[i](values)
+
     def texts(self, records: Sequence[Record], name: str) -> list[bytes]:
         """The JSON text of field ``name`` of each record, as ``encode`` writes it (``b""`` where
         a record lacks it): e.g. values quoted in a report, made for the whole column at once."""
@@ -295,7 +303,7 @@ class LineEncoder:
         present = self._render(i, batch.base(name)).closed()
         over = batch.overrides(name)
         if over is not None:
-            given = self.general[i](over[1]).closed()
+            given = self._given(i, over[1]).closed()
             width = max(present.shape[1], given.shape[1])
             merged = np.zeros((n, width), dtype=np.uint8)
             merged[:, width - present.shape[1]:] = present
@@ -326,7 +334,7 @@ class LineEncoder:
                 out.append(self._extra(records, name))
             over = records.overrides(name)
             if over is not None:
-                given = _loose(over[1]) if i >= len(self.names) else self.general[i](over[1])
+                given = self._given(i, over[1])
                 a, b = out[i].closed(), given.closed()
                 merged = np.zeros((len(records), max(a.shape[1], b.shape[1])), dtype=np.uint8)
                 merged[:, merged.shape[1] - a.shape[1]:] = a

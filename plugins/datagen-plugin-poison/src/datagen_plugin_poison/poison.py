@@ -531,7 +531,7 @@ def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
     path = manifest_path(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(b"".join(line + b"\n" for line in lines))
+    tmp.write_bytes(b"\n".join(lines) + b"\n" if lines else b"")
     tmp.replace(path)
     by_kind: dict[str, dict[str, int]] = {}
     for (kind, sink), n in sorted(counts.items()):
