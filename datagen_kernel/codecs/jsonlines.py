@@ -224,8 +224,9 @@ class LineEncoder:
         rendered = [self._render(i, values) for i, values in enumerate(columns)]
         prefixes = self.prefixes
         absent: list[np.ndarray[Any, Any] | None] = []
+        given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = []
         if isinstance(records, Batch) and records.overridden:
-            prefixes, rendered, absent = self._overridden(records, rendered)
+            prefixes, rendered, absent, given = self._overridden(records, rendered)
         # a row: the constant parts with each field's text between them; quotes of string
         # fields are constants too
         template = bytearray()
@@ -247,10 +248,20 @@ class LineEncoder:
             if r.width:
                 slot = np.ndarray((n,), dtype=f"V{r.width}", buffer=buf, offset=offset, strides=(size,))
                 slot[:] = r.matrix.view(f"V{r.width}").ravel()
-        for (begin, end), rows in zip(spans, absent, strict=False):
-            if rows is not None:  # a field some records lack: its name and value are left out
+        for (offset, r), (_, end), found in zip(slots, spans, given, strict=False):
+            if found is not None:  # overridden values: their own text (quotes included) in the value's place
+                rows, texts = found
+                start = offset - 1 if r.quoted else offset
+                value = np.ndarray((n,), dtype=f"V{end - start}", buffer=buf, offset=start, strides=(size,))
+                value[rows] = np.zeros(1, dtype=f"V{end - start}")[0]
+                width = texts.shape[1]
+                if width:
+                    at = np.ndarray((n,), dtype=f"V{width}", buffer=buf, offset=end - width, strides=(size,))
+                    at[rows] = np.ascontiguousarray(texts).view(f"V{width}").ravel()
+        for (begin, end), lacking in zip(spans, absent, strict=False):
+            if lacking is not None:  # a field some records lack: its name and value are left out
                 span = np.ndarray((n,), dtype=f"V{end - begin}", buffer=buf, offset=begin, strides=(size,))
-                span[rows] = np.zeros(1, dtype=f"V{end - begin}")[0]
+                span[lacking] = np.zeros(1, dtype=f"V{end - begin}")[0]
         return buf
 
     @staticmethod
@@ -320,30 +331,36 @@ class LineEncoder:
         return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]
 
     def _overridden(self, records: Batch, rendered: list[Rendered]
-                    ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None]]:
-        """The fields of a ``Batch`` with overrides: each overridden value's text in place of
-        the column's, the records lacking a field marked, and fields beyond the entity's
-        (which the other records lack) after the entity's own."""
+                    ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],
+                               list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]]:
+        """The fields of a ``Batch`` with overrides: per field, the overridden records and their
+        values' text (with quotes), which ``padded`` writes in place of the column's (a slot
+        widened where such a text is longer), the records lacking the field, and the fields
+        beyond the entity's (which the other records lack) after the entity's own."""
         prefixes = list(self.prefixes)
         out = list(rendered)
         absent: list[np.ndarray[Any, Any] | None] = []
+        given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = []
         extra = [name for name in records.names if name not in self.fields]
         for i, name in enumerate([*self.names, *extra]):
             if i >= len(self.names):  # values only where a record has the field (overrides, mostly)
                 prefixes.append(f',"{name}":'.encode())
                 out.append(self._extra(records, name))
             over = records.overrides(name)
-            if over is not None:
-                given = self._given(i, over[1])
-                a, b = out[i].closed(), given.closed()
-                merged = np.zeros((len(records), max(a.shape[1], b.shape[1])), dtype=np.uint8)
-                merged[:, merged.shape[1] - a.shape[1]:] = a
-                merged[over[0]] = 0
-                merged[over[0], merged.shape[1] - b.shape[1]:] = b
-                out[i] = Rendered(merged, False)
+            if over is None:
+                given.append(None)
+            else:
+                texts = self._given(i, over[1]).closed()
+                r = out[i]
+                room = r.width + (2 if r.quoted else 0)
+                if texts.shape[1] > room:  # the slot must hold the longest text
+                    wider = np.zeros((r.matrix.shape[0], r.width + texts.shape[1] - room), dtype=np.uint8)
+                    wider[:, wider.shape[1] - r.width:] = r.matrix
+                    out[i] = Rendered(wider, r.quoted)
+                given.append((over[0], texts))
             lacking = records.absent(name)
             absent.append(None if lacking is None else np.flatnonzero(lacking))
-        return prefixes, out, absent
+        return prefixes, out, absent, given
 
     def _render(self, i: int, values: Any) -> Rendered:
         nulls: np.ndarray[Any, Any] | None = None
