@@ -163,3 +163,24 @@ def test_any_order_of_changes_gives_what_lists_would(steps: list[tuple[str, int]
     values, order, _, _, _ = view.parts()
     assert values == [v for _, v in model]
     assert [str(j) for j in order] == [k for k, _ in model]
+
+
+def test_a_label_column_reads_as_the_dict_it_stands_for_and_stays_columns_to_the_payload_stage() -> None:
+    from datagen_kernel.api import LabelColumn
+
+    column = LabelColumn("t", [4, 1, 7], ["late", "dup", "late"], [b"a", b"b", b"c"])
+    assert dict(column) == {4: Label("t", "late", b"a"), 1: Label("t", "dup", b"b"), 7: Label("t", "late", b"c")}
+    assert column.by_position() == {4: "late", 1: "dup", 7: "late"}
+    with pytest.raises(ValueError, match="as many words"):
+        LabelColumn("t", [1, 2], ["x"])
+    edited = Edited.of(_batch(12), Edits(np.arange(12)[::-1].copy(), (), column))
+    by_position = edited.labels_by_position()
+    assert isinstance(by_position, LabelColumn) and dict(by_position) == dict(column)
+    part = edited[2:9]
+    assert dict(part.labels_by_position()) == {2: column[4], 5: column[7]}  # entries 4 and 7, moved by 2
+    view = PayloadBatch(SPEC, "json", "json", None, "payment", list(part), None, part.labels_by_position(), {},
+                        False, False)
+    got = view.label_column()
+    assert got is not None and got.positions.tolist() == [2, 5] and got.details == [b"a", b"c"]
+    view.drop(0)  # once messages move, the labels are read as a dict
+    assert view.label_column() is None and dict(view.labels) == {1: column[4], 4: column[7]}

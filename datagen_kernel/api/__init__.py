@@ -64,7 +64,16 @@ from datagen_kernel.api.schema import Record as RecordType
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkCapabilities, SinkContext, SinkStats
 from datagen_kernel.api.summary import RunSummary, SummaryRow
-from datagen_kernel.api.transforms import Edited, Edits, Label, PayloadBatch, Raw, Transform, TransformContext
+from datagen_kernel.api.transforms import (
+    Edited,
+    Edits,
+    Label,
+    LabelColumn,
+    PayloadBatch,
+    Raw,
+    Transform,
+    TransformContext,
+)
 from datagen_kernel.api.values import Values
 
 __all__ = [
@@ -137,6 +146,7 @@ __all__ = [
     "Edited",
     "Edits",
     "Label",
+    "LabelColumn",
     "PayloadBatch",
     "Raw",
     "UsageError",

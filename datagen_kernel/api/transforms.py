@@ -94,6 +94,59 @@ class Label:
     detail: Any = None
 
 
+class LabelColumn(Mapping[int, "Label"]):
+    """Labels of many entries held as columns: entry ``positions[k]`` has the label ``words[k]``
+    of ``transform``, with the detail ``details[k]`` (``details`` None: no detail).
+
+    For a transform that labels many records (``Edits(..., labels=LabelColumn(...))``): the
+    engine carries the columns to the payload stage (``PayloadBatch.label_column()``) and the
+    sinks, and makes a ``Label`` only where some code reads one (``column[i]``). It reads as
+    the ``{position: Label}`` dict it stands for."""
+
+    __slots__ = ("_where", "details", "positions", "transform", "words")
+
+    def __init__(self, transform: str, positions: Sequence[int] | np.ndarray[Any, Any], words: Sequence[str],
+                 details: Sequence[Any] | None = None) -> None:
+        self.transform = transform
+        self.positions = np.asarray(positions, dtype=np.intp)
+        self.words = list(words)
+        self.details = None if details is None else list(details)
+        if self.positions.ndim != 1 or len(self.words) != len(self.positions) or (
+                self.details is not None and len(self.details) != len(self.positions)):
+            raise ValueError("LabelColumn needs as many words (and details) as positions")
+        self._where: dict[int, int] | None = None
+
+    def at(self, k: int) -> Label:
+        """The ``k``-th label (in column order)."""
+        return Label(self.transform, self.words[k], None if self.details is None else self.details[k])
+
+    def take(self, ks: np.ndarray[Any, Any], positions: np.ndarray[Any, Any]) -> LabelColumn:
+        """The labels ``ks`` (indices in this column), given the entries ``positions``."""
+        pick = ks.tolist()
+        words = self.words
+        details = self.details
+        return LabelColumn(self.transform, positions, [words[k] for k in pick],
+                           None if details is None else [details[k] for k in pick])
+
+    def by_position(self) -> dict[int, str]:
+        """``{position: word}`` (what a sink gets in ``EncodedBatch.labels``)."""
+        return dict(zip(self.positions.tolist(), self.words, strict=True))
+
+    def __getitem__(self, i: int) -> Label:
+        if self._where is None:
+            self._where = {p: k for k, p in enumerate(self.positions.tolist())}
+        return self.at(self._where[i])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.positions.tolist())
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __repr__(self) -> str:
+        return f"LabelColumn({self.transform!r}, {len(self)} labels)"
+
+
 class TransformContext:
     """What a transform sees besides the records: the run, the block, its own streams.
 
@@ -141,7 +194,7 @@ class Edits:
 
     ``labels`` labels entries of ``order`` by their index in it, without a copy of the record:
     e.g. an untouched record written a second time, labelled, is encoded with the other
-    untouched ones (same bytes, no dict made).
+    untouched ones (same bytes, no dict made). A ``LabelColumn`` labels many at once.
 
     ``records`` may be a ``Batch`` (e.g. taken from the stage's own batch, changed column by
     column, ``Batch.override`` for values that break the schema): when the records the stage
@@ -181,7 +234,7 @@ class Edited(Sequence[Record]):
     __slots__ = ("added", "base", "marked", "marks", "nulls", "order")
 
     def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record],
-                 marks: np.ndarray[Any, Any] | None = None, marked: Sequence[Label] = (),
+                 marks: np.ndarray[Any, Any] | None = None, marked: Sequence[Label] | LabelColumn = (),
                  nulls: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> None:
         self.base = base
         self.order = order
@@ -206,24 +259,29 @@ class Edited(Sequence[Record]):
             nulls[where] = True
         if not edits.labels:
             return cls(base, order, added, nulls=nulls)
-        at = np.fromiter(edits.labels, dtype=np.intp, count=len(edits.labels))
+        column = edits.labels if isinstance(edits.labels, LabelColumn) else None
+        at = column.positions if column is not None else np.fromiter(edits.labels, dtype=np.intp,
+                                                                      count=len(edits.labels))
         if at.min() < 0 or at.max() >= len(order):
             raise ValueError(f"Edits.labels must label entries 0..{len(order) - 1} of Edits.order")
         marks = np.full(len(order), -1, dtype=np.intp)
         marks[at] = np.arange(len(at), dtype=np.intp)
-        return cls(base, order, added, marks, list(edits.labels.values()), nulls)
+        return cls(base, order, added, marks, column if column is not None else list(edits.labels.values()), nulls)
 
     def _with(self, index: Any) -> Edited:
         return Edited(self.base, self.order[index], self.added,
                       None if self.marks is None else self.marks[index], self.marked,
                       None if self.nulls is None else self.nulls[index])
 
-    def labels_by_position(self) -> dict[int, Label]:
-        """The labels given by position (``Edits.labels``), by position in this sequence."""
+    def labels_by_position(self) -> Mapping[int, Label]:
+        """The labels given by position (``Edits.labels``), by position in this sequence (a
+        ``LabelColumn`` when they were given as one)."""
         if self.marks is None:
             return {}
         at = np.flatnonzero(self.marks >= 0)
         marked = self.marked
+        if isinstance(marked, LabelColumn):
+            return marked.take(self.marks[at], at)
         return {i: marked[m] for i, m in zip(at.tolist(), self.marks[at].tolist(), strict=True)}
 
     @property
@@ -333,7 +391,7 @@ class PayloadBatch:
         self.record_headers = record_headers
         self._records = records
         self._payload = values
-        self._labels = dict(labels)
+        self._labels: Mapping[int, Label] = labels if isinstance(labels, LabelColumn) else dict(labels)
         self._unencodable = dict(unencodable)
         self._values: list[bytes | None] | None = None
         self._order: list[int] = []  # positions in ``records`` (the records are read only when asked)
@@ -355,12 +413,19 @@ class PayloadBatch:
         return self._records if self._values is None else _Picked(self._records, self._order)
 
     @property
-    def labels(self) -> dict[int, Label]:
+    def labels(self) -> Mapping[int, Label]:
         if self._drops:
             self._lists()
         if self._values is None:
             return self._labels
         return {i: lab for i, lab in enumerate(self._label_list) if lab is not None}
+
+    def label_column(self) -> LabelColumn | None:
+        """The labels as columns, when they came as a ``LabelColumn`` and nothing moved yet
+        (else None: read ``labels``)."""
+        if self._values is None and not self._drops and isinstance(self._labels, LabelColumn):
+            return self._labels
+        return None
 
     @property
     def unencodable(self) -> dict[int, str]:

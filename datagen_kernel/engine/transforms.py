@@ -24,6 +24,7 @@ from datagen_kernel.api.sinks import EncodedBatch, Sink
 from datagen_kernel.api.transforms import (
     Edited,
     Label,
+    LabelColumn,
     PayloadBatch,
     Transform,
     TransformContext,
@@ -121,15 +122,16 @@ class LabelTable:
             self.side.setdefault(ctx.transform, []).extend(ctx.side)
             ctx.side = []
 
-    def of(self, recs: Records) -> dict[int, Label]:
+    def of(self, recs: Records) -> Mapping[int, Label]:
         """Labels of ``recs`` by position (a record counts only if it is the labelled object)."""
         by_id = self.by_id
         out: dict[int, Label] = {}
         if isinstance(recs, Edited):  # the transform's own records, and entries labelled by position
-            out.update(recs.labels_by_position())
-            own = np.flatnonzero(~recs.untouched)
+            given = recs.labels_by_position()
             if isinstance(recs.added, Batch):  # labelled by position only
-                return out
+                return given
+            out.update(given)
+            own = np.flatnonzero(~recs.untouched)
             for i, r in zip(own.tolist(), recs.added_part(~recs.untouched), strict=True):
                 found = by_id.get(id(r))
                 if found is not None and found[0] is r:
@@ -195,7 +197,7 @@ class PayloadStage:
         return None
 
     def encode(self, index: int, sink: Sink, ser: Serializer | None, spec: EntitySpec, recs: Records,
-               labels: dict[int, Label], destination: str, table: LabelTable, keys: KeysFn) -> EncodedBatch:
+               labels: Mapping[int, Label], destination: str, table: LabelTable, keys: KeysFn) -> EncodedBatch:
         """The batch, its labelled records written apart or through the payload stages."""
         route = self.plan.routes[index]
         if labels and type(sink).labelled_apart:
@@ -212,7 +214,7 @@ class PayloadStage:
         if not stages and nulls is None:
             self._check(spec, ser, recs, problems, [])
             batch = EncodedBatch(spec.name, len(recs), payload, keys(sink, spec, recs), sink.headers(spec, recs))
-            batch.labels = {i: lab.label for i, lab in labels.items()} or None
+            batch.labels = _words(labels)
             return batch
         view = PayloadBatch(spec, route.route.sink, route.label, ser, destination, recs, payload, labels,
                             problems, type(sink).null_values, type(sink).record_headers)
@@ -223,7 +225,7 @@ class PayloadStage:
         if not view.changed:
             self._check(spec, ser, recs, problems, [t.name for t, _ in stages])
             batch = EncodedBatch(spec.name, len(recs), payload, keys(sink, spec, recs), sink.headers(spec, recs))
-            batch.labels = {i: lab.label for i, lab in labels.items()} or None
+            batch.labels = _words(labels)
             return batch
         dropped = view.dropped()
         if dropped is not None:  # only messages dropped: the others keep their values as they are
@@ -352,7 +354,7 @@ class PayloadStage:
         return Values.of(values), problems
 
     def _apart(self, index: int, sink: Sink, ser: Serializer | None, spec: EntitySpec, recs: Records,
-               labels: dict[int, Label], destination: str, keys: KeysFn, table: LabelTable) -> EncodedBatch:
+               labels: Mapping[int, Label], destination: str, keys: KeysFn, table: LabelTable) -> EncodedBatch:
         """The unlabelled records as usual; the labelled ones as JSON in a batch of their own
         (``EncodedBatch.rest``, ``labelled``), after the payload stages saw them."""
         from datagen_kernel.codecs.json import JsonSerializer
@@ -379,6 +381,13 @@ class PayloadStage:
         if len(values):
             batch.rest = EncodedBatch(spec.name, len(values), values, labels=marks, labelled=True)
         return batch
+
+
+def _words(labels: Mapping[int, Label]) -> dict[int, str] | None:
+    """``EncodedBatch.labels``: each labelled position's word."""
+    if isinstance(labels, LabelColumn):
+        return labels.by_position() or None
+    return {i: lab.label for i, lab in labels.items()} or None
 
 
 def take_records(recs: Records, indices: Sequence[int] | np.ndarray[Any, Any]) -> Records:

@@ -24,6 +24,7 @@ import struct
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from datagen_kernel.api import (
     Decimal,
     Edits,
     EntitySpec,
-    Label,
+    LabelColumn,
     Option,
     PayloadBatch,
     Raw,
@@ -383,13 +384,15 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     kind_of = kinds.tolist()
     own_at = own_of.tolist()
     get_changed, get_original = changed.get, original.get
-    labels: dict[int, Label] = {}
-    for position, row in zip(at.tolist(), rows_at.tolist(), strict=True):
+    words = []
+    lines = []
+    for row in rows_at.tolist():
         k = kind_of[row]
         r = own_at[row]
-        labels[position] = Label(name_, KINDS[k], b"".join((
-            heads[k], get_changed(r, b""), entity_key, keys[row], middles[k], mkeys[row], b',"original":{',
-            get_original(r, b""), b"}")))
+        words.append(KINDS[k])
+        lines.append(b"".join((heads[k], get_changed(r, b""), entity_key, keys[row], middles[k], mkeys[row],
+                               b',"original":{', get_original(r, b""), b"}")))
+    labels = LabelColumn(name_, at, words, lines)
     tombstones = at[kinds[rows_at] == _CODE["tombstone"]]
     return Edits(order, own, labels, tombstones)
 
@@ -414,14 +417,20 @@ _AVRO_MAGIC = b"\x00"
 def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
     """Each pill as the sink can carry it, and its manifest row with the sink's name."""
     name_ = ctx.transform
-    labels = [(i, lab) for i, lab in batch.labels.items() if lab.transform == name_]
-    if not labels:
-        return
     sink = b',"sink":' + orjson.dumps(batch.route) + b"}"
     route = batch.route
     rows: list[tuple[str, str, bytes]] = []
-    if batch.serializer_name != "avro" and not batch.record_headers and not batch.null_values:
-        # a sink of text lines (json): the values stay as they are; tombstones cannot be carried
+    plain = batch.serializer_name != "avro" and not batch.record_headers and not batch.null_values
+    column = batch.label_column()
+    if plain and column is not None and column.transform == name_ and "tombstone" not in column.words:
+        # a sink of text lines (json): the values stay as they are, the labels as columns
+        assert column.details is not None
+        ctx.side.extend(zip(column.words, repeat(route), [line + sink for line in column.details]))
+        return
+    labels = [(i, lab) for i, lab in batch.labels.items() if lab.transform == name_]
+    if not labels:
+        return
+    if plain:  # tombstones cannot be carried
         drops = []
         for i, label in labels:
             if label.label == "tombstone":
