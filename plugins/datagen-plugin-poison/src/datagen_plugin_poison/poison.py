@@ -161,6 +161,12 @@ def _ints(column: Any) -> np.ndarray[Any, np.dtype[np.int64]]:
     return np.fromiter(map(int, column), dtype=np.int64, count=len(column))
 
 
+def _like(column: Any, values: np.ndarray[Any, Any]) -> Any:
+    """``values`` in the form of ``column`` (a list stays a list: the block's column and the
+    stage's own are then joined as they are)."""
+    return values.tolist() if isinstance(column, list) else values
+
+
 def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping[str, Any],
            ctx: TransformContext) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(positions, kind numbers) of the records picked, in position order. A record gets the
@@ -208,7 +214,6 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     offset = tz.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
     offset_ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
     batch = records if isinstance(records, Batch) else Batch.from_rows(spec.field_names, as_rows(records))
-    sub = batch.take(picked)  # the picked records, as they are
     rng = ctx.rng(spec.name, "shape")
     # every draw of the stage, one vector each, in one fixed order (the pills depend on the
     # seed, the rates and the block only)
@@ -218,8 +223,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     new_ids = uuid4_matrix(rng, m)
 
     again = (kinds == _CODE["duplicate"]) | (kinds == _CODE["tombstone"])
-    own_rows = np.flatnonzero(~again)  # rows of ``sub`` that become the stage's own records
-    own = sub.take(own_rows)
+    own_rows = np.flatnonzero(~again)  # pills (their index in ``picked``) that become the stage's own records
+    own = batch.take(picked[own_rows])
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
     columns: dict[str, Any] = {name: own.base(name) for name in own.names}
@@ -241,7 +246,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             stamps = _ints(columns[time_name])
             stamps[late] -= (2 + osmall[late] % 6) * 86_400_000
             stamps[zone] += np.where(ocoin[zone] < 0.5, offset_ms, -offset_ms)
-            columns[time_name] = stamps
+            columns[time_name] = _like(columns[time_name], stamps)
             touched.append((time_name, np.sort(np.concatenate([late, zone])), None))
     if amount_name is not None:
         extreme, correction = where("extreme"), where("correction")
@@ -249,7 +254,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             amounts = _ints(columns[amount_name])
             amounts[extreme] = np.where(ocoin[extreme] < 0.5, 1, 999_999_999)
             amounts[correction] = np.maximum(1, amounts[correction] + odelta[correction])
-            columns[amount_name] = amounts
+            columns[amount_name] = _like(columns[amount_name], amounts)
             touched.append((amount_name, np.sort(np.concatenate([extreme, correction])), None))
     orphan = where("orphan")
     if len(orphan):
@@ -322,7 +327,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         declared = name in spec.field_names
         columns_of = []
         if declared:
-            columns_of.append(Batch({name: _taken(sub.base(name), own_rows[rows_all])}))
+            columns_of.append(Batch({name: _taken(batch.base(name), picked[own_rows[rows_all]])}))
         if len(fresh):
             columns_of.append(Batch({name: _taken(columns[name], fresh)}))
         rendered: list[bytes] = encoder.texts(Batch.concat(columns_of), name) if columns_of else []
@@ -342,8 +347,9 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
                 if kind != _CODE["correction"] and old:
                     original[r] = head + old
     key_name, mk_name = spec.primary_key, spec.message_key
-    keys = encoder.texts(sub, key_name)
-    mkeys = keys if mk_name == key_name else (encoder.texts(sub, mk_name) if mk_name else [b"null"] * m)
+    keys = encoder.texts(Batch({key_name: _taken(batch.base(key_name), picked)}), key_name)
+    mkeys = keys if mk_name == key_name else (
+        encoder.texts(Batch({mk_name: _taken(batch.base(mk_name), picked)}), mk_name) if mk_name else [b"null"] * m)
 
     # where each record goes: untouched ones keep their place (key = position); a moved one
     # goes ``by`` records further down; an added one right after its anchor record (whatever
@@ -364,7 +370,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     entries_value = np.concatenate([np.flatnonzero(keep), n + np.arange(len(own_rows), dtype=np.intp), again_pos])
     entries_key = np.concatenate([keys_at[keep], own_key, keys_at[again_pos] + 0.125])
     entries_pill = np.concatenate([np.full(int(keep.sum()), -1, dtype=np.intp), own_rows,
-                                   np.flatnonzero(again)])  # row of ``sub`` (the pill), -1 for none
+                                   np.flatnonzero(again)])  # the pill (index in ``picked``), -1 for none
     perm = np.argsort(entries_key, kind="stable")
     order = entries_value[perm]
     pill_at = entries_pill[perm]
@@ -374,7 +380,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     block = b"null" if ctx.block is None else str(ctx.block).encode()
     entity = orjson.dumps(spec.name)
     name_ = ctx.transform
-    own_of = np.full(m, -1, dtype=np.intp)  # per pill (row of ``sub``): its own record, -1 for none
+    own_of = np.full(m, -1, dtype=np.intp)  # per pill: its own record, -1 for none
     own_of[own_rows] = np.arange(len(own_rows), dtype=np.intp)
     heads = [b'{"action":"' + _ACTIONS.get(kind, b"changed") + b'","block":' + block + b',"changed":{'
              for kind in KINDS]
