@@ -316,7 +316,14 @@ class Edited(Sequence[Record]):
             return base.take(self.order)
         if not isinstance(added, Batch):
             return None
-        return Batch.concat([base, added]).take(self.order)
+        n = len(base)
+        order = self.order
+        from_base = order < n
+        if not from_base.any():
+            return added.take(order - n)
+        lo, hi = int(order[from_base].min()), int(order[from_base].max()) + 1
+        local = np.where(from_base, order - lo, order - n + (hi - lo))  # the span of base this part reads
+        return Batch.concat([base[lo:hi] if (lo, hi) != (0, n) else base, added]).take(local)  # type: ignore[list-item]
 
     def take(self, indices: Sequence[int] | np.ndarray[Any, Any]) -> Edited:
         return self._with(np.asarray(indices, dtype=np.intp))
