@@ -140,6 +140,13 @@ def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup
                         f"{amounts[i]!r} is not a positive amount with 2 decimals")
 
 
+def _set_rows(values: list[Any]) -> list[int] | None:
+    """Positions of the values that are not None, when every such value is truthy (C-level
+    loops: a count and a compress); None otherwise (e.g. an empty string)."""
+    rows = list(compress(range(len(values)), values))
+    return rows if len(rows) + values.count(None) == len(values) else None
+
+
 def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     types = column(records, "transaction_type")
     pix = list(map(operator.eq, types, repeat("PIX")))
@@ -157,23 +164,28 @@ def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> It
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     ids = column(records, "pix_e2e_id")
-    present = _is_set(ids)
-    values = list(compress(ids, present))
+    rows = _set_rows(ids)
+    if rows is None:
+        rows = list(compress(range(len(ids)), _is_set(ids)))
+    values = _gather(ids, rows)
     if not values:
         return
     expected = None
     if lookup.has_entity("account"):
-        accounts = list(compress(column(records, "account_id"), present))
+        accounts = _gather(column(records, "account_id"), rows)
         ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, accounts, "bank_code").items()}
         expected = list(map(ispb.get, accounts, repeat("")))
         # a credit's id carries the payer's bank: any known bank (e.g. a P2P payment from another customer)
-        credit = compress(column(records, "direction"), present)
-        expected = [v[1:9] if d == "CREDIT" and isinstance(v, str) and v[1:9] in _KNOWN_ISPB else e
-                    for v, d, e in zip(values, credit, expected, strict=True)]
+        directions = _gather(column(records, "direction"), rows)
+        credits = compress(range(len(rows)), map(operator.eq, directions, repeat("CREDIT")))
+        for j in credits:
+            v = values[j]
+            if isinstance(v, str) and v[1:9] in _KNOWN_ISPB:
+                expected[j] = v[1:9]
     found = invalid_e2e_ids(values, expected)
     if not found:
         return
-    keys = list(compress(column(records, "transaction_id"), present))
+    keys = _gather(column(records, "transaction_id"), rows)
     for j, problem in found:
         yield Violation(spec.name, keys[j], "pix_e2e_id", "pix-e2e-id-format", f"{values[j]!r} {problem}")
 
@@ -364,15 +376,27 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
         return  # an extension without the fields: nothing to check
     types = column(records, "transaction_type")
     n = len(types)
-    code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
-    salary, debit = code == 1, code == 2
     has_payroll, payroll = _sparse(records, "payroll_id")
     has_recurring, recurring = _sparse(records, "recurring_id")
-    if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
+    # the common case is checked on the linked records alone: a link exactly on each SALARY
+    # (a CREDIT) and each AUTO_DEBIT (a DEBIT)
+    paid, debited = np.flatnonzero(has_payroll).tolist(), np.flatnonzero(has_recurring).tolist()
+    linked = (types.count("SALARY") == len(paid) and types.count("AUTO_DEBIT") == len(debited)
+              and _gather(types, paid).count("SALARY") == len(paid)
+              and _gather(types, debited).count("AUTO_DEBIT") == len(debited))
+    if linked and not (paid or debited):
         return
     direction = column(records, "direction")
-    credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
-    bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
+    if linked and (_gather(direction, paid).count("CREDIT") == len(paid)
+                   and _gather(direction, debited).count("DEBIT") == len(debited)):
+        debit, bad = has_recurring, np.zeros(n, dtype=bool)
+    else:
+        code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
+        salary, debit = code == 1, code == 2
+        if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
+            return
+        credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
+        bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
     keys: Sequence[Any] = column(records, "transaction_id") if bad.any() else ()
     for i in np.flatnonzero(bad).tolist():
         yield Violation(spec.name, keys[i], "payroll_id", "scheduled-links",
@@ -436,16 +460,29 @@ def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
     return list(operator.itemgetter(*rows)(values))
 
 
+def _at(records: Sequence[Record], name: str, rows: list[int]) -> list[Any]:
+    """Field ``name`` of the records at ``rows``: gathered in numpy from an array column (no
+    Python object for the other records), else from the column's list."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, np.ndarray) and stored.dtype != object:
+        return stored[np.array(rows, dtype=np.intp)].tolist()
+    return _gather(column(records, name), rows)
+
+
 def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
     Shared ids are found with two dicts (first and last row of each id; sorting the ids as
     fixed-width bytes when an id is shared by more than two); the pairs' sides are compared
     column by column, and each customer in a pair is looked up once."""
     ids = column(records, "pix_e2e_id")
-    present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
-    if present.size == 0:
+    set_rows = _set_rows(ids)
+    if set_rows is None:
+        set_rows = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool,
+                                              count=len(ids))).tolist()
+    if not set_rows:
         return
-    rows = present.tolist()
+    present = np.array(set_rows, dtype=np.int64)
+    rows = set_rows
     values = _gather(ids, rows)
     first_row = dict(zip(reversed(values), reversed(rows), strict=True))
     if len(first_row) == len(values):  # no id shared inside these records
@@ -470,14 +507,13 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     one_each = ((dir_a == "DEBIT") & (dir_b == "CREDIT")) | ((dir_a == "CREDIT") & (dir_b == "DEBIT"))
     debit = np.where(dir_a == "DEBIT", first, second)
     credit = np.where(dir_a == "DEBIT", second, first)
-    keys = column(records, "transaction_id")
     for k in np.flatnonzero(~one_each).tolist():
-        yield Violation(spec.name, keys[int(second[k])], "pix_e2e_id", "p2p-pairs",
+        yield Violation(spec.name, column(records, "transaction_id")[int(second[k])], "pix_e2e_id", "p2p-pairs",
                         "the id is shared by transactions that are not one debit and one credit")
     d, c = debit[one_each].tolist(), credit[one_each].tolist()
     if not d:
         return
-    fields = {name: (_gather(column(records, name), d), _gather(column(records, name), c)) for name in _P2P_FIELDS}
+    fields = {name: (_at(records, name, d), _at(records, name, c)) for name in _P2P_FIELDS}
     problem: list[str | None] = [None] * len(d)
     for name in ("amount", "timestamp"):
         for k in np.flatnonzero(np.array(fields[name][0]) != np.array(fields[name][1])).tolist():
