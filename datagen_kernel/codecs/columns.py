@@ -173,10 +173,27 @@ def split_json_array(blob: bytes, separator: bytes) -> Matrix:
 # renderers: column (no nulls) -> Rendered
 
 
+def _as_written(m: Matrix) -> bool:
+    """Whether each row of a ``TextColumn`` matrix is its JSON string's text as it is (NUL:
+    padding): nothing to escape (control characters, quote, backslash), and ASCII or valid
+    UTF-8, written as it is as orjson does (a row cannot end inside a character the next one
+    completes: no row starts with a continuation byte)."""
+    escaped = ((m > 0) & (m < 32)) | (m == _QUOTE) | (m == ord("\\"))
+    if not (escaped | (m > 126)).any():  # ASCII (the usual case: one pass)
+        return True
+    if escaped.any() or ((m[:, 0] & 0xC0) == 0x80).any():
+        return False
+    try:
+        np.ascontiguousarray(m).tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def render_strings(values: Sequence[Any]) -> Rendered:
     if isinstance(values, TextColumn):
         m = values.matrix
-        if not (((m > 0) & (m < 32)) | (m == _QUOTE) | (m == ord("\\")) | (m > 126)).any():
+        if _as_written(m):
             return Rendered(m, True)  # NUL padding vanishes with the rest
         values = values.tolist()
     if isinstance(values, np.ndarray):
