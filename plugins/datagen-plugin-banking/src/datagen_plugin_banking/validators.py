@@ -461,11 +461,13 @@ def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
 
 
 def _at(records: Sequence[Record], name: str, rows: list[int]) -> list[Any]:
-    """Field ``name`` of the records at ``rows``: gathered in numpy from an array column (no
-    Python object for the other records), else from the column's list."""
+    """Field ``name`` of the records at ``rows``: gathered from an array or a ``TextColumn``
+    (no Python object for the other records), else from the column's list."""
     stored = records.values(name) if isinstance(records, Batch) else None
     if isinstance(stored, np.ndarray) and stored.dtype != object:
         return stored[np.array(rows, dtype=np.intp)].tolist()
+    if isinstance(stored, TextColumn):
+        return stored.take(np.array(rows, dtype=np.intp)).tolist() if rows else []
     return _gather(column(records, name), rows)
 
 
