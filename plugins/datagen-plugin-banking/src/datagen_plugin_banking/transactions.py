@@ -52,7 +52,6 @@ from datagen_plugin_banking.common import (
     sample_locations,
     sample_names,
     state_by_uf,
-    strings_from_bytes,
     zero_padded,
 )
 from datagen_plugin_banking.entities import (
@@ -276,7 +275,6 @@ def on_business_days(ts: np.ndarray, lo: np.ndarray | int, hi: int) -> tuple[np.
 _TYPE_NAMES = np.array(TRANSACTION_TYPES, dtype=object)
 _DIRECTION_NAMES = np.array(DIRECTIONS, dtype=object)
 _STATUS_NAMES = np.array(TRANSACTION_STATUSES, dtype=object)
-_KEY_TYPE_NAMES = np.array([*PIX_KEY_TYPES, None], dtype=object)
 _PATTERN_NAMES = np.array([*FRAUD_PATTERNS, None], dtype=object)
 
 
@@ -562,14 +560,14 @@ def _batch(
     is_pix = ttype == PIX
     key_row = np.where(is_pix, c["key"], pool.key_row_by_type[ttype])
     payee = c["payee"]
-    e2e_column = np.full(n, None, dtype=object)
+    e2e_text = np.zeros((n, 32), dtype=np.uint8)  # the end-to-end ids (PIX only), kept as bytes
     bank = acc_bank[acc]
     p2p = np.flatnonzero(pair >= 0)
     if pairs is not None and p2p.size:  # the end-to-end id carries the payer's bank
         bank[p2p] = pairs.payer_bank[pair[p2p]]
     if is_pix.any():
         idx = np.flatnonzero(is_pix)
-        e2e_column[idx] = _e2e_ids(bank[idx], c["ts"][idx], cols["e2e"][order[idx]])
+        e2e_text[idx] = _e2e_matrix(bank[idx], c["ts"][idx], cols["e2e"][order[idx]])
     ts = c["ts"]
     # the counterparties' keys, names and descriptions: gathered as bytes (no rule reads them
     # but for P2P pairs), then the P2P and scheduled events' own
@@ -621,8 +619,8 @@ def _batch(
         "description": TextColumn(*description),
         "timestamp": ts,
         "status": _STATUS_NAMES[status].tolist(),
-        "pix_e2e_id": e2e_column.tolist(),
-        "pix_key_type": _KEY_TYPE_NAMES[c["key"]].tolist(),  # -1 selects None
+        "pix_e2e_id": TextColumn(e2e_text, ~is_pix),
+        "pix_key_type": TextColumn.from_codes(np.maximum(c["key"], 0), PIX_KEY_TYPES, c["key"] < 0),  # -1: null
         "created_at": ts,
         "updated_at": [None] * n,
         "payroll_id": sparse["payroll_id"],
@@ -713,8 +711,9 @@ def _e2e_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ispb, ascii_digits(ymd, 8), ascii_digits(minutes // 60 * 100 + minutes % 60, 4)
 
 
-def _e2e_ids(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
-    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics, for bank indexes and instants."""
+def _e2e_matrix(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> np.ndarray:
+    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics, for bank indexes and instants:
+    one row of 32 ASCII bytes each."""
     ispb, day_table, minute_table = _e2e_tables()
     n = ts.size
     day = ts // DAY_MS
@@ -726,7 +725,7 @@ def _e2e_ids(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
     out[:, 9:17] = day_table[day]
     out[:, 17:21] = minute_table[(ts - day * DAY_MS) // MINUTE_MS]
     out[:, 21:] = ALPHANUMERIC[random]
-    return strings_from_bytes(out)
+    return out
 
 
 # --- fraud-detection scenario ------------------------------------------------------------------

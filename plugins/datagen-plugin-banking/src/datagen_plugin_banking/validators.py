@@ -147,27 +147,34 @@ def _set_rows(values: list[Any]) -> list[int] | None:
     return rows if len(rows) + values.count(None) == len(values) else None
 
 
+def _set_positions(records: Sequence[Record], name: str) -> list[int]:
+    """Positions of the records whose ``name`` is not None (a ``TextColumn``'s from its null
+    flags, without decoding it)."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, TextColumn):
+        return list(range(len(stored))) if stored.nulls is None else np.flatnonzero(~stored.nulls).tolist()
+    values = column(records, name)
+    rows = _set_rows(values)
+    return rows if rows is not None else list(compress(range(len(values)), _is_set(values)))
+
+
 def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     types = column(records, "transaction_type")
-    pix = list(map(operator.eq, types, repeat("PIX")))
-    fields = {f: column(records, f) for f in PIX_ONLY}
-    present = {f: _is_set(values) for f, values in fields.items()}
-    if all(flags == pix for flags in present.values()):
+    pix = np.fromiter(map(operator.eq, types, repeat("PIX")), dtype=bool, count=len(types))
+    present = {f: _sparse(records, f)[0] for f in PIX_ONLY}
+    if all(np.array_equal(flags, pix) for flags in present.values()):
         return
     keys = column(records, "transaction_id")
-    for i, is_pix in enumerate(pix):
-        f = next((f for f in PIX_ONLY if present[f][i] != is_pix), None)
+    for i, is_pix in enumerate(pix.tolist()):
+        f = next((f for f in PIX_ONLY if bool(present[f][i]) != is_pix), None)
         if f is not None:
             state = "missing on a PIX" if is_pix else f"set on a {types[i]}"
             yield Violation(spec.name, keys[i], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    ids = column(records, "pix_e2e_id")
-    rows = _set_rows(ids)
-    if rows is None:
-        rows = list(compress(range(len(ids)), _is_set(ids)))
-    values = _gather(ids, rows)
+    rows = _set_positions(records, "pix_e2e_id")
+    values = _at(records, "pix_e2e_id", rows)
     if not values:
         return
     expected = None
@@ -476,16 +483,11 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     Shared ids are found with two dicts (first and last row of each id; sorting the ids as
     fixed-width bytes when an id is shared by more than two); the pairs' sides are compared
     column by column, and each customer in a pair is looked up once."""
-    ids = column(records, "pix_e2e_id")
-    set_rows = _set_rows(ids)
-    if set_rows is None:
-        set_rows = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool,
-                                              count=len(ids))).tolist()
-    if not set_rows:
+    rows = _set_positions(records, "pix_e2e_id")
+    if not rows:
         return
-    present = np.array(set_rows, dtype=np.int64)
-    rows = set_rows
-    values = _gather(ids, rows)
+    present = np.array(rows, dtype=np.int64)
+    values = _at(records, "pix_e2e_id", rows)
     first_row = dict(zip(reversed(values), reversed(rows), strict=True))
     if len(first_row) == len(values):  # no id shared inside these records
         yield from _p2p_across(spec, records, lookup, present)
@@ -500,7 +502,7 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
         order = np.argsort(sorted_ids, kind="stable")
         same = np.flatnonzero(sorted_ids[order[1:]] == sorted_ids[order[:-1]])
         first, second = present[order[same]], present[order[same + 1]]
-    alone = np.zeros(len(ids), dtype=bool)
+    alone = np.zeros(len(records), dtype=bool)
     alone[present] = True
     alone[first] = alone[second] = False
     yield from _p2p_across(spec, records, lookup, np.flatnonzero(alone))
