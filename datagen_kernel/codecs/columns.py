@@ -178,10 +178,15 @@ def _as_written(m: Matrix) -> bool:
     padding): nothing to escape (control characters, quote, backslash), and ASCII or valid
     UTF-8, written as it is as orjson does (a row cannot end inside a character the next one
     completes: no row starts with a continuation byte)."""
-    escaped = ((m > 0) & (m < 32)) | (m == _QUOTE) | (m == ord("\\"))
-    if not (escaped | (m > 126)).any():  # ASCII (the usual case: one pass)
+    if not m.size:
         return True
-    if escaped.any() or ((m[:, 0] & 0xC0) == 0x80).any():
+    low, high = int(m.min()), int(m.max())  # reductions: cheaper than a mask of each test
+    control = ((m > 0) & (m < 32)).any() if low == 0 else low < 32  # NUL is padding
+    if control or (m == _QUOTE).any() or (m == ord("\\")).any():
+        return False
+    if high < 127:  # ASCII: the usual case
+        return True
+    if ((m[:, 0] & 0xC0) == 0x80).any():
         return False
     try:
         np.ascontiguousarray(m).tobytes().decode("utf-8")
