@@ -154,8 +154,20 @@ class TextTable:
     ``take(row, payee)`` gives the ``TextColumn`` of ``table[row, payee]``."""
 
     def __init__(self, table: np.ndarray) -> None:
-        self.matrix, self.nulls = utf8_rows(table.ravel().tolist())
-        self.stride = table.shape[-1]
+        self.stride = stride = table.shape[-1]
+        rows = table.reshape(-1, stride)
+        parts = []
+        for values in map(list, rows):
+            if values.count(values[0]) == stride:  # one text (or null) throughout: encoded once
+                one, null = utf8_rows(values[:1])
+                parts.append((np.broadcast_to(one, (stride, one.shape[1])), np.broadcast_to(null, (stride,))))
+            else:
+                parts.append(utf8_rows(values))
+        self.matrix = np.zeros((rows.shape[0] * stride, max(m.shape[1] for m, _ in parts)), dtype=np.uint8)
+        self.nulls = np.empty(rows.shape[0] * stride, dtype=bool)
+        for k, (matrix, nulls) in enumerate(parts):
+            self.matrix[k * stride : (k + 1) * stride, : matrix.shape[1]] = matrix
+            self.nulls[k * stride : (k + 1) * stride] = nulls
 
     def take(self, row: np.ndarray | int, payee: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The bytes and null flags of ``table[row, payee]`` (new arrays, to be edited)."""
