@@ -174,9 +174,10 @@ def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> It
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     rows = _set_positions(records, "pix_e2e_id")
-    values = _at(records, "pix_e2e_id", rows)
-    if not values:
+    if not rows:
         return
+    lines = _e2e_lines(records, rows)  # a TextColumn of well-formed ids: read as bytes
+    values: Sequence[Any] = _Lines(lines) if lines is not None else _at(records, "pix_e2e_id", rows)
     expected = None
     if lookup.has_entity("account"):
         accounts = _gather(column(records, "account_id"), rows)
@@ -184,17 +185,56 @@ def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
         expected = list(map(ispb.get, accounts, repeat("")))
         # a credit's id carries the payer's bank: any known bank (e.g. a P2P payment from another customer)
         directions = _gather(column(records, "direction"), rows)
-        credits = compress(range(len(rows)), map(operator.eq, directions, repeat("CREDIT")))
-        for j in credits:
-            v = values[j]
-            if isinstance(v, str) and v[1:9] in _KNOWN_ISPB:
-                expected[j] = v[1:9]
-    found = invalid_e2e_ids(values, expected)
+        credits = list(compress(range(len(rows)), map(operator.eq, directions, repeat("CREDIT"))))
+        if lines is not None:
+            heads = np.frombuffer(lines, dtype=_E2E_LINE)["head"][credits].tolist()  # E + ISPB + ...
+            for j, head in zip(credits, heads, strict=True):
+                if head[1:9] in _KNOWN_ISPB_BYTES:
+                    expected[j] = head[1:9].decode("ascii")
+        else:
+            for j in credits:
+                v = values[j]
+                if isinstance(v, str) and v[1:9] in _KNOWN_ISPB:
+                    expected[j] = v[1:9]
+    found = invalid_e2e_ids(values, expected, lines)
     if not found:
         return
     keys = _gather(column(records, "transaction_id"), rows)
     for j, problem in found:
         yield Violation(spec.name, keys[j], "pix_e2e_id", "pix-e2e-id-format", f"{values[j]!r} {problem}")
+
+
+_KNOWN_ISPB_BYTES = frozenset(i.encode("ascii") for i in _KNOWN_ISPB)
+
+
+def _e2e_lines(records: Sequence[Record], rows: list[int]) -> bytes | None:
+    """The end-to-end ids at ``rows`` as ``_ascii_lines`` gives them (each 32 ASCII bytes and a
+    newline), straight from a ``TextColumn`` where each is 32 ASCII bytes; else None."""
+    stored = records.values("pix_e2e_id") if isinstance(records, Batch) else None
+    if not isinstance(stored, TextColumn) or stored.width != 32:
+        return None
+    matrix = np.take(stored.matrix, np.array(rows, dtype=np.intp), axis=0)
+    if matrix.size and (int(matrix.min()) == 0 or int(matrix.max()) > 127 or (matrix == 10).any()):
+        return None  # shorter, beyond ASCII or holding a newline: compared as text
+    lines = np.empty((len(rows), 33), dtype=np.uint8)
+    lines[:, :32] = matrix
+    lines[:, 32] = 10
+    return lines.tobytes()
+
+
+class _Lines(Sequence[str]):
+    """The ids of ``_e2e_lines`` as strings, each decoded only when asked for (a violation)."""
+
+    def __init__(self, lines: bytes) -> None:
+        self._lines = lines
+
+    def __len__(self) -> int:
+        return len(self._lines) // 33
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(len(self))[i]]
+        return self._lines[i * 33 : i * 33 + 32].decode("ascii")
 
 
 _DIGIT = np.zeros(256, dtype=bool)
@@ -234,13 +274,16 @@ def ascii_rows(values: Sequence[Any], width: int) -> np.ndarray | None:
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(values), width + 1)[:, :width]
 
 
-def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) -> list[tuple[int, str]]:
+def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None, raw: bytes | None = None
+                    ) -> list[tuple[int, str]]:
     """(index, problem) of Pix end-to-end ids that break the format or (when ``ispb`` gives the
-    expected ISPB per value, "" = unknown) carry another bank's ISPB. Vectorized."""
+    expected ISPB per value, "" = unknown) carry another bank's ISPB. Vectorized. ``raw``: the
+    values as ``_ascii_lines(values, 32)`` gives them, when the caller has them."""
     n = len(values)
     if n == 0:
         return []
-    raw = _ascii_lines(values, 32)
+    if raw is None:
+        raw = _ascii_lines(values, 32)
     if raw is None:
         out = [(i, E2E_FORMAT) for i, v in enumerate(values) if not (isinstance(v, str) and E2E_ID.fullmatch(v))]
         bad = {i for i, _ in out}
@@ -478,6 +521,16 @@ def _at(records: Sequence[Record], name: str, rows: list[int]) -> list[Any]:
     return _gather(column(records, name), rows)
 
 
+def _keys_at(records: Sequence[Record], name: str, rows: list[int]) -> list[Any]:
+    """Field ``name`` of the records at ``rows`` as keys to compare: a ``TextColumn``'s rows as
+    bytes (equal exactly when their texts are; nothing decoded), else the values."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, TextColumn) and stored.width:
+        matrix = np.take(stored.matrix, np.array(rows, dtype=np.intp), axis=0)
+        return matrix.view(f"S{stored.width}").ravel().tolist()
+    return _at(records, name, rows)
+
+
 def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
     Shared ids are found with two dicts (first and last row of each id; sorting the ids as
@@ -487,7 +540,7 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     if not rows:
         return
     present = np.array(rows, dtype=np.int64)
-    values = _at(records, "pix_e2e_id", rows)
+    values = _keys_at(records, "pix_e2e_id", rows)
     first_row = dict(zip(reversed(values), reversed(rows), strict=True))
     if len(first_row) == len(values):  # no id shared inside these records
         yield from _p2p_across(spec, records, lookup, present)
