@@ -149,6 +149,22 @@ def test_text_columns_needing_escapes_are_escaped() -> None:
     assert LineEncoder(spec, SAO_PAULO).encode(Batch({"code": text})) == expected
 
 
+def test_text_columns_beyond_ascii_are_written_as_orjson_writes_them() -> None:
+    spec = EntitySpec(name="t", kind=Kind.EVENT, fields=(Field("name", String(), nullable=True),),
+                      primary_key="name")
+    names = [n for n in AWKWARD if n] + [None, "ção", "\u2028 and \u2029", "é" * 20]
+    for values in (names, [n for n in names if n is None or n.isascii() or '"' not in n], ["São", None, "Zé"]):
+        expected = _reference(spec, [{"name": n} for n in values])
+        text = TextColumn.from_strings(values)
+        assert LineEncoder(spec, SAO_PAULO).encode(Batch({"name": text})) == expected
+    # bytes that are not UTF-8 are not written as they are: a row cut inside a character, one
+    # ending where the next begins with the rest of it
+    for rows in ([b"\xc3", b"\xa9A"], [b"abc\xc3", b"\xa9de"]):
+        matrix = np.array(rows, dtype="S4").view(np.uint8).reshape(2, 4)
+        with pytest.raises(UnicodeDecodeError):
+            LineEncoder(spec, SAO_PAULO).encode(Batch({"name": TextColumn(matrix)}))
+
+
 def test_masked_arrays_and_nullable_text_columns_give_the_same_text() -> None:
     rows = _records(200, 7)
     batch = Batch.from_rows(SPEC.field_names, rows)

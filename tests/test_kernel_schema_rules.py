@@ -41,27 +41,34 @@ def _child(i: int, **changes: Any) -> dict[str, Any]:
 
 
 def _forms(rows: list[dict[str, Any]]) -> list[Any]:
-    """The same records as dicts and as a Batch of lists."""
-    return [rows, Batch({name: [r.get(name) for r in rows] for name in rows[0]})]
+    """The same records as dicts, as a Batch of lists, and as a Batch holding its text fields
+    as TextColumns (checked from their bytes where that settles it)."""
+    columns = {name: [r.get(name) for r in rows] for name in rows[0]}
+    text = {name: TextColumn.from_strings(values) if all(v is None or isinstance(v, str) for v in values)
+            else values for name, values in columns.items()}
+    return [rows, Batch(columns), Batch(text)]
 
 
 def _found(records: Any) -> list[tuple[Any, str, str]]:
     return [(v.key, v.field, v.rule) for v in schema_violations(CHILD, records)]
 
 
-@pytest.mark.parametrize("form", [0, 1])
+@pytest.mark.parametrize("form", [0, 1, 2])
 def test_good_records_pass(form: int) -> None:
     rows = [_child(0), _child(1, parent_id=None, label=None, n=0, amount=-9999), _child(2, n=10, kind="B")]
     assert _found(_forms(rows)[form]) == []
+    wide = [_child(0, label="ééé"), _child(1, label="éé")]  # 4 characters at most, in up to 6 bytes
+    assert _found(_forms(wide)[form]) == []
 
 
-@pytest.mark.parametrize("form", [0, 1])
+@pytest.mark.parametrize("form", [0, 1, 2])
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
         ({"kind": None}, ("c1", "kind", "not-null")),
         ({"kind": "C"}, ("c1", "kind", "enum")),
         ({"label": "abcde"}, ("c1", "label", "max-length")),
+        ({"label": "ééééé"}, ("c1", "label", "max-length")),
         ({"n": -1}, ("c1", "n", "range")),
         ({"n": 11}, ("c1", "n", "range")),
         ({"amount": 10_000}, ("c1", "amount", "precision")),

@@ -209,11 +209,18 @@ class LineEncoder:
         entity's fields (the caller then writes them as they are)."""
         if not records:
             return b""
-        if len(records) > CHUNK:  # keep each pass's arrays within a core's cache
-            parts = [self.encode(records[i : i + CHUNK]) for i in range(0, len(records), CHUNK)]
-            return None if any(p is None for p in parts) else b"".join(p for p in parts if p is not None)
-        padded = self.padded(records)
-        return None if padded is None else bytes(padded.translate(None, b"\x00"))
+        if len(records) <= CHUNK:
+            padded = self.padded(records)
+            return None if padded is None else bytes(padded.translate(None, b"\x00"))
+        # larger batches are cut, to keep each pass's arrays within a core's cache; the chunks'
+        # lines are joined once (no bytes copy of each)
+        parts: list[bytearray] = []
+        for i in range(0, len(records), CHUNK):
+            padded = self.padded(records[i : i + CHUNK])
+            if padded is None:
+                return None
+            parts.append(padded.translate(None, b"\x00"))
+        return b"".join(parts)
 
     def padded(self, records: Sequence[Record]) -> bytearray | None:
         """The lines before the NUL padding is deleted: one fixed-size row per record."""

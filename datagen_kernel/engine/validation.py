@@ -13,7 +13,7 @@ from datagen_kernel.api.columnar import column as column_of
 from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.rules import Lookup, Rule, Violation
-from datagen_kernel.api.schema import Decimal, EntitySpec, Enum, Int, String
+from datagen_kernel.api.schema import Decimal, EntitySpec, Enum, Field, Int, String, Uuid
 
 
 def schema_violations(spec: EntitySpec, records: Sequence[Record], *, every: bool = False) -> list[Violation]:
@@ -47,7 +47,10 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record], *, every: boo
                 out.append(Violation(spec.name, r.get(pk), ",".join(missing + extra) or "*", "fields",
                                      f"missing {missing}, unexpected {extra}"))
                 return out
+    batch = records if isinstance(records, Batch) and not records.rows_built else None
     for f in spec.fields:
+        if batch is not None and _text_passes(batch, f):
+            continue
         column = column_of(records, f.name)
         has_null = None in column
         if has_null and not f.nullable:
@@ -92,6 +95,22 @@ def schema_violations(spec: EntitySpec, records: Sequence[Record], *, every: boo
                 out.append(Violation(spec.name, _key_of(records, column, v, pk), f.name, "precision",
                                      f"{v} does not fit decimal({t.precision},{t.scale})"))
     return out
+
+
+def _text_passes(records: Batch, f: Field) -> bool:
+    """Whether a ``TextColumn`` field passes the schema rules, told from its bytes (no string
+    per record): nulls only where allowed, enum symbols among the distinct values, and a
+    ``String`` no wider in bytes than its maximum length (a character is at least a byte).
+    False when that does not settle it: the values are then checked one by one."""
+    stored = records.stored(f.name)
+    if not isinstance(stored, TextColumn) or (stored.nulls is not None and not f.nullable):
+        return False
+    t = f.type
+    if isinstance(t, Enum):
+        return _distinct_text(records, f.name) <= set(t.symbols)
+    if isinstance(t, String):
+        return not t.max_length or stored.width <= t.max_length
+    return isinstance(t, Uuid)
 
 
 def _every_schema_violation(spec: EntitySpec, records: Sequence[Record]) -> list[Violation]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import operator
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -50,7 +52,6 @@ from datagen_plugin_banking.common import (
     sample_locations,
     sample_names,
     state_by_uf,
-    strings_from_bytes,
     zero_padded,
 )
 from datagen_plugin_banking.entities import (
@@ -143,6 +144,69 @@ class Counterparties:
         # PIX row comes from the key type; SALARY and AUTO_DEBIT get theirs from their master
         self.key_row_by_type = np.array([-1, 5, 7, 7, 6, 5, 7, 7])
         self.name_row_by_type = np.array([0, 0, 2, 2, 1, 0, 2, 2])
+        # the same tables as UTF-8 bytes: a block's columns are gathered without a Python string per event
+        self.key_text, self.name_text, self.description_text = (
+            TextTable(t) for t in (self.keys, self.names, self.descriptions))
+
+
+class TextTable:
+    """An object table of strings (None: null) as UTF-8 bytes, read like the table:
+    ``take(row, payee)`` gives the ``TextColumn`` of ``table[row, payee]``."""
+
+    def __init__(self, table: np.ndarray) -> None:
+        self.stride = stride = table.shape[-1]
+        rows = table.reshape(-1, stride)
+        parts = []
+        for values in map(list, rows):
+            if values.count(values[0]) == stride:  # one text (or null) throughout: encoded once
+                one, null = utf8_rows(values[:1])
+                parts.append((np.broadcast_to(one, (stride, one.shape[1])), np.broadcast_to(null, (stride,))))
+            else:
+                parts.append(utf8_rows(values))
+        self.matrix = np.zeros((rows.shape[0] * stride, max(m.shape[1] for m, _ in parts)), dtype=np.uint8)
+        self.nulls = np.empty(rows.shape[0] * stride, dtype=bool)
+        for k, (matrix, nulls) in enumerate(parts):
+            self.matrix[k * stride : (k + 1) * stride, : matrix.shape[1]] = matrix
+            self.nulls[k * stride : (k + 1) * stride] = nulls
+
+    def take(self, row: np.ndarray | int, payee: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bytes and null flags of ``table[row, payee]`` (new arrays, to be edited)."""
+        at = row * self.stride + payee
+        return np.take(self.matrix, at, axis=0), self.nulls[at]
+
+
+def _set_text(text: tuple[np.ndarray, np.ndarray], rows: np.ndarray, values: tuple[np.ndarray, np.ndarray]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """``text`` (bytes and null flags, as ``TextTable.take`` and ``utf8_rows`` give them) with
+    ``values`` (the same, one per row) at ``rows``, widened if they need it."""
+    matrix, nulls = text
+    if rows.size == 0:
+        return matrix, nulls
+    given, given_nulls = values
+    width = max(matrix.shape[1], given.shape[1])
+    if width > matrix.shape[1]:
+        matrix = np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+    matrix[rows] = 0
+    matrix[rows, : given.shape[1]] = given
+    nulls[rows] = given_nulls
+    return matrix, nulls
+
+
+def utf8_rows(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Strings (None: null) as a ``TextColumn``'s matrix and null flags, as ``from_strings``
+    makes them (the null test and the byte matrix in C-level loops)."""
+    n = len(values)
+    nulls = np.fromiter(map(operator.is_, values, repeat(None)), dtype=bool, count=n)
+    present = list(compress(values, ~nulls)) if nulls.any() else values
+    if not present:
+        return np.zeros((n, 1), dtype=np.uint8), nulls
+    encoded = np.array([v.encode("utf-8") for v in present])  # NUL-padded to the longest
+    width = encoded.dtype.itemsize
+    if nulls.any():
+        matrix = np.zeros((n, width), dtype=np.uint8)
+        matrix[~nulls] = encoded.view(np.uint8).reshape(-1, width)
+        return matrix, nulls
+    return encoded.view(np.uint8).reshape(n, width), nulls
 
 
 def _descriptions(t: int, d: int, people: np.ndarray, billers: np.ndarray) -> np.ndarray:
@@ -223,7 +287,6 @@ def on_business_days(ts: np.ndarray, lo: np.ndarray | int, hi: int) -> tuple[np.
 _TYPE_NAMES = np.array(TRANSACTION_TYPES, dtype=object)
 _DIRECTION_NAMES = np.array(DIRECTIONS, dtype=object)
 _STATUS_NAMES = np.array(TRANSACTION_STATUSES, dtype=object)
-_KEY_TYPE_NAMES = np.array([*PIX_KEY_TYPES, None], dtype=object)
 _PATTERN_NAMES = np.array([*FRAUD_PATTERNS, None], dtype=object)
 
 
@@ -509,24 +572,26 @@ def _batch(
     is_pix = ttype == PIX
     key_row = np.where(is_pix, c["key"], pool.key_row_by_type[ttype])
     payee = c["payee"]
-    e2e_column = np.full(n, None, dtype=object)
+    e2e_text = np.zeros((n, 32), dtype=np.uint8)  # the end-to-end ids (PIX only), kept as bytes
     bank = acc_bank[acc]
     p2p = np.flatnonzero(pair >= 0)
     if pairs is not None and p2p.size:  # the end-to-end id carries the payer's bank
         bank[p2p] = pairs.payer_bank[pair[p2p]]
     if is_pix.any():
         idx = np.flatnonzero(is_pix)
-        e2e_column[idx] = _e2e_ids(bank[idx], c["ts"][idx], cols["e2e"][order[idx]])
+        e2e_text[idx] = _e2e_matrix(bank[idx], c["ts"][idx], cols["e2e"][order[idx]])
     ts = c["ts"]
-    cp_key = pool.keys[key_row, payee]
-    cp_name = pool.names[pool.name_row_by_type[ttype], payee]
-    description = pool.descriptions[ttype * 2 + direction, payee]
+    # the counterparties' keys, names and descriptions: gathered as bytes (no rule reads them
+    # but for P2P pairs), then the P2P and scheduled events' own
+    cp_key = pool.key_text.take(key_row, payee)
+    cp_name = pool.name_text.take(pool.name_row_by_type[ttype], payee)
+    description = pool.description_text.take(ttype * 2 + direction, payee)
     if pairs is not None and p2p.size:  # the other customer's name and key
         side = direction[p2p]  # CREDIT 0 (the payer is the counterparty), DEBIT 1 (the payee)
         who = pairs.party[side, pair[p2p]]
-        cp_name[p2p] = pairs.names[who]
-        cp_key[p2p] = pairs.keys[pairs.key_type[pair[p2p]], who]
-        description[p2p] = _P2P_PREFIX[side] + pairs.names[who]
+        cp_name = _set_text(cp_name, p2p, utf8_rows(pairs.names[who].tolist()))
+        cp_key = _set_text(cp_key, p2p, utf8_rows(pairs.keys[pairs.key_type[pair[p2p]], who].tolist()))
+        description = _set_text(description, p2p, utf8_rows((_P2P_PREFIX[side] + pairs.names[who]).tolist()))
     # the links are sparse: kept as bytes with a null mask (no Python string per row)
     sparse: dict[str, TextColumn] = {}
     for code, table, name in ((SALARY, "payroll", "payroll_id"), (AUTO_DEBIT, "recurring", "recurring_id")):
@@ -543,14 +608,17 @@ def _batch(
         matrix[rows] = ids.matrix[link]
         nulls[rows] = False
         sparse[name] = TextColumn(matrix, nulls)
-        cp_name[rows] = names[link]
-        cp_key[rows] = keys[link]
+        # the masters' names and keys, as bytes once each, then gathered for their events
+        cp_name = _set_text(cp_name, rows, TextTable(names).take(0, link))
+        cp_key = _set_text(cp_key, rows, TextTable(keys).take(0, link))
         if code == SALARY:
-            prefix = np.array(["Salário - ", "13º salário (1ª parcela) - ", "13º salário (2ª parcela) - "],
-                              dtype=object)[c["part"][rows]]
+            prefixes = np.array(["Salário - ", "13º salário (1ª parcela) - ", "13º salário (2ª parcela) - "],
+                                dtype=object)
+            part = c["part"][rows]
         else:
-            prefix = np.full(rows.size, "Débito automático - ", dtype=object)
-        description[rows] = prefix + names[link]
+            prefixes = np.array(["Débito automático - "], dtype=object)
+            part = 0
+        description = _set_text(description, rows, TextTable(prefixes[:, None] + names[None, :]).take(part, link))
     columns: dict[str, Any] = {
         "transaction_id": ctx.uuid_column(n),  # the same ids as ctx.uuids(n), kept as bytes
         "account_id": account_ids[acc].tolist(),
@@ -558,13 +626,13 @@ def _batch(
         "transaction_type": _TYPE_NAMES[ttype].tolist(),
         "amount": amount,
         "direction": _DIRECTION_NAMES[direction].tolist(),
-        "counterparty_key": cp_key.tolist(),
-        "counterparty_name": cp_name.tolist(),
-        "description": description.tolist(),
+        "counterparty_key": TextColumn(*cp_key),
+        "counterparty_name": TextColumn(*cp_name),
+        "description": TextColumn(*description),
         "timestamp": ts,
         "status": _STATUS_NAMES[status].tolist(),
-        "pix_e2e_id": e2e_column.tolist(),
-        "pix_key_type": _KEY_TYPE_NAMES[c["key"]].tolist(),  # -1 selects None
+        "pix_e2e_id": TextColumn(e2e_text, ~is_pix),
+        "pix_key_type": TextColumn.from_codes(np.maximum(c["key"], 0), PIX_KEY_TYPES, c["key"] < 0),  # -1: null
         "created_at": ts,
         "updated_at": [None] * n,
         "payroll_id": sparse["payroll_id"],
@@ -655,8 +723,9 @@ def _e2e_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ispb, ascii_digits(ymd, 8), ascii_digits(minutes // 60 * 100 + minutes % 60, 4)
 
 
-def _e2e_ids(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
-    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics, for bank indexes and instants."""
+def _e2e_matrix(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> np.ndarray:
+    """``E`` + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics, for bank indexes and instants:
+    one row of 32 ASCII bytes each."""
     ispb, day_table, minute_table = _e2e_tables()
     n = ts.size
     day = ts // DAY_MS
@@ -668,7 +737,7 @@ def _e2e_ids(bank: np.ndarray, ts: np.ndarray, random: np.ndarray) -> list[str]:
     out[:, 9:17] = day_table[day]
     out[:, 17:21] = minute_table[(ts - day * DAY_MS) // MINUTE_MS]
     out[:, 21:] = ALPHANUMERIC[random]
-    return strings_from_bytes(out)
+    return out
 
 
 # --- fraud-detection scenario ------------------------------------------------------------------

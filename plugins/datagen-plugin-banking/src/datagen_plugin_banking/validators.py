@@ -140,42 +140,101 @@ def _positive_amount(spec: EntitySpec, records: Sequence[Record], lookup: Lookup
                         f"{amounts[i]!r} is not a positive amount with 2 decimals")
 
 
+def _set_rows(values: list[Any]) -> list[int] | None:
+    """Positions of the values that are not None, when every such value is truthy (C-level
+    loops: a count and a compress); None otherwise (e.g. an empty string)."""
+    rows = list(compress(range(len(values)), values))
+    return rows if len(rows) + values.count(None) == len(values) else None
+
+
+def _set_positions(records: Sequence[Record], name: str) -> list[int]:
+    """Positions of the records whose ``name`` is not None (a ``TextColumn``'s from its null
+    flags, without decoding it)."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, TextColumn):
+        return list(range(len(stored))) if stored.nulls is None else np.flatnonzero(~stored.nulls).tolist()
+    values = column(records, name)
+    rows = _set_rows(values)
+    return rows if rows is not None else list(compress(range(len(values)), _is_set(values)))
+
+
 def _pix_only(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     types = column(records, "transaction_type")
-    pix = list(map(operator.eq, types, repeat("PIX")))
-    fields = {f: column(records, f) for f in PIX_ONLY}
-    present = {f: _is_set(values) for f, values in fields.items()}
-    if all(flags == pix for flags in present.values()):
+    pix = np.fromiter(map(operator.eq, types, repeat("PIX")), dtype=bool, count=len(types))
+    present = {f: _sparse(records, f)[0] for f in PIX_ONLY}
+    if all(np.array_equal(flags, pix) for flags in present.values()):
         return
     keys = column(records, "transaction_id")
-    for i, is_pix in enumerate(pix):
-        f = next((f for f in PIX_ONLY if present[f][i] != is_pix), None)
+    for i, is_pix in enumerate(pix.tolist()):
+        f = next((f for f in PIX_ONLY if bool(present[f][i]) != is_pix), None)
         if f is not None:
             state = "missing on a PIX" if is_pix else f"set on a {types[i]}"
             yield Violation(spec.name, keys[i], f, "pix-fields-only-for-pix", f"{f} is {state} transaction")
 
 
 def _e2e(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
-    ids = column(records, "pix_e2e_id")
-    present = _is_set(ids)
-    values = list(compress(ids, present))
-    if not values:
+    rows = _set_positions(records, "pix_e2e_id")
+    if not rows:
         return
+    lines = _e2e_lines(records, rows)  # a TextColumn of well-formed ids: read as bytes
+    values: Sequence[Any] = _Lines(lines) if lines is not None else _at(records, "pix_e2e_id", rows)
     expected = None
     if lookup.has_entity("account"):
-        accounts = list(compress(column(records, "account_id"), present))
+        accounts = _gather(column(records, "account_id"), rows)
         ispb = {aid: BANK_ISPB.get(code, "") for aid, code in _parents(lookup, accounts, "bank_code").items()}
         expected = list(map(ispb.get, accounts, repeat("")))
         # a credit's id carries the payer's bank: any known bank (e.g. a P2P payment from another customer)
-        credit = compress(column(records, "direction"), present)
-        expected = [v[1:9] if d == "CREDIT" and isinstance(v, str) and v[1:9] in _KNOWN_ISPB else e
-                    for v, d, e in zip(values, credit, expected, strict=True)]
-    found = invalid_e2e_ids(values, expected)
+        directions = _gather(column(records, "direction"), rows)
+        credits = list(compress(range(len(rows)), map(operator.eq, directions, repeat("CREDIT"))))
+        if lines is not None:
+            heads = np.frombuffer(lines, dtype=_E2E_LINE)["head"][credits].tolist()  # E + ISPB + ...
+            for j, head in zip(credits, heads, strict=True):
+                if head[1:9] in _KNOWN_ISPB_BYTES:
+                    expected[j] = head[1:9].decode("ascii")
+        else:
+            for j in credits:
+                v = values[j]
+                if isinstance(v, str) and v[1:9] in _KNOWN_ISPB:
+                    expected[j] = v[1:9]
+    found = invalid_e2e_ids(values, expected, lines)
     if not found:
         return
-    keys = list(compress(column(records, "transaction_id"), present))
+    keys = _gather(column(records, "transaction_id"), rows)
     for j, problem in found:
         yield Violation(spec.name, keys[j], "pix_e2e_id", "pix-e2e-id-format", f"{values[j]!r} {problem}")
+
+
+_KNOWN_ISPB_BYTES = frozenset(i.encode("ascii") for i in _KNOWN_ISPB)
+
+
+def _e2e_lines(records: Sequence[Record], rows: list[int]) -> bytes | None:
+    """The end-to-end ids at ``rows`` as ``_ascii_lines`` gives them (each 32 ASCII bytes and a
+    newline), straight from a ``TextColumn`` where each is 32 ASCII bytes; else None."""
+    stored = records.values("pix_e2e_id") if isinstance(records, Batch) else None
+    if not isinstance(stored, TextColumn) or stored.width != 32:
+        return None
+    matrix = np.take(stored.matrix, np.array(rows, dtype=np.intp), axis=0)
+    if matrix.size and (int(matrix.min()) == 0 or int(matrix.max()) > 127 or (matrix == 10).any()):
+        return None  # shorter, beyond ASCII or holding a newline: compared as text
+    lines = np.empty((len(rows), 33), dtype=np.uint8)
+    lines[:, :32] = matrix
+    lines[:, 32] = 10
+    return lines.tobytes()
+
+
+class _Lines(Sequence[str]):
+    """The ids of ``_e2e_lines`` as strings, each decoded only when asked for (a violation)."""
+
+    def __init__(self, lines: bytes) -> None:
+        self._lines = lines
+
+    def __len__(self) -> int:
+        return len(self._lines) // 33
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(len(self))[i]]
+        return self._lines[i * 33 : i * 33 + 32].decode("ascii")
 
 
 _DIGIT = np.zeros(256, dtype=bool)
@@ -215,13 +274,16 @@ def ascii_rows(values: Sequence[Any], width: int) -> np.ndarray | None:
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(values), width + 1)[:, :width]
 
 
-def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None) -> list[tuple[int, str]]:
+def invalid_e2e_ids(values: Sequence[Any], ispb: Sequence[str] | None = None, raw: bytes | None = None
+                    ) -> list[tuple[int, str]]:
     """(index, problem) of Pix end-to-end ids that break the format or (when ``ispb`` gives the
-    expected ISPB per value, "" = unknown) carry another bank's ISPB. Vectorized."""
+    expected ISPB per value, "" = unknown) carry another bank's ISPB. Vectorized. ``raw``: the
+    values as ``_ascii_lines(values, 32)`` gives them, when the caller has them."""
     n = len(values)
     if n == 0:
         return []
-    raw = _ascii_lines(values, 32)
+    if raw is None:
+        raw = _ascii_lines(values, 32)
     if raw is None:
         out = [(i, E2E_FORMAT) for i, v in enumerate(values) if not (isinstance(v, str) and E2E_ID.fullmatch(v))]
         bad = {i for i, _ in out}
@@ -364,15 +426,27 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
         return  # an extension without the fields: nothing to check
     types = column(records, "transaction_type")
     n = len(types)
-    code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
-    salary, debit = code == 1, code == 2
     has_payroll, payroll = _sparse(records, "payroll_id")
     has_recurring, recurring = _sparse(records, "recurring_id")
-    if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
+    # the common case is checked on the linked records alone: a link exactly on each SALARY
+    # (a CREDIT) and each AUTO_DEBIT (a DEBIT)
+    paid, debited = np.flatnonzero(has_payroll).tolist(), np.flatnonzero(has_recurring).tolist()
+    linked = (types.count("SALARY") == len(paid) and types.count("AUTO_DEBIT") == len(debited)
+              and _gather(types, paid).count("SALARY") == len(paid)
+              and _gather(types, debited).count("AUTO_DEBIT") == len(debited))
+    if linked and not (paid or debited):
         return
     direction = column(records, "direction")
-    credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
-    bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
+    if linked and (_gather(direction, paid).count("CREDIT") == len(paid)
+                   and _gather(direction, debited).count("DEBIT") == len(debited)):
+        debit, bad = has_recurring, np.zeros(n, dtype=bool)
+    else:
+        code = np.fromiter(map(_LINK_CODES.get, types, repeat(0)), dtype=np.int8, count=n)  # 1 SALARY, 2 AUTO_DEBIT
+        salary, debit = code == 1, code == 2
+        if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
+            return
+        credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
+        bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
     keys: Sequence[Any] = column(records, "transaction_id") if bad.any() else ()
     for i in np.flatnonzero(bad).tolist():
         yield Violation(spec.name, keys[i], "payroll_id", "scheduled-links",
@@ -436,17 +510,37 @@ def _gather(values: Sequence[Any], rows: list[int]) -> list[Any]:
     return list(operator.itemgetter(*rows)(values))
 
 
+def _at(records: Sequence[Record], name: str, rows: list[int]) -> list[Any]:
+    """Field ``name`` of the records at ``rows``: gathered from an array or a ``TextColumn``
+    (no Python object for the other records), else from the column's list."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, np.ndarray) and stored.dtype != object:
+        return stored[np.array(rows, dtype=np.intp)].tolist()
+    if isinstance(stored, TextColumn):
+        return stored.take(np.array(rows, dtype=np.intp)).tolist() if rows else []
+    return _gather(column(records, name), rows)
+
+
+def _keys_at(records: Sequence[Record], name: str, rows: list[int]) -> list[Any]:
+    """Field ``name`` of the records at ``rows`` as keys to compare: a ``TextColumn``'s rows as
+    bytes (equal exactly when their texts are; nothing decoded), else the values."""
+    stored = records.values(name) if isinstance(records, Batch) else None
+    if isinstance(stored, TextColumn) and stored.width:
+        matrix = np.take(stored.matrix, np.array(rows, dtype=np.intp), axis=0)
+        return matrix.view(f"S{stored.width}").ravel().tolist()
+    return _at(records, name, rows)
+
+
 def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterable[Violation]:
     """Transactions sharing a Pix end-to-end id: a P2P pair between two customers (both sides seen).
     Shared ids are found with two dicts (first and last row of each id; sorting the ids as
     fixed-width bytes when an id is shared by more than two); the pairs' sides are compared
     column by column, and each customer in a pair is looked up once."""
-    ids = column(records, "pix_e2e_id")
-    present = np.flatnonzero(np.fromiter(map(operator.is_not, ids, repeat(None)), dtype=bool, count=len(ids)))
-    if present.size == 0:
+    rows = _set_positions(records, "pix_e2e_id")
+    if not rows:
         return
-    rows = present.tolist()
-    values = _gather(ids, rows)
+    present = np.array(rows, dtype=np.int64)
+    values = _keys_at(records, "pix_e2e_id", rows)
     first_row = dict(zip(reversed(values), reversed(rows), strict=True))
     if len(first_row) == len(values):  # no id shared inside these records
         yield from _p2p_across(spec, records, lookup, present)
@@ -461,7 +555,7 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
         order = np.argsort(sorted_ids, kind="stable")
         same = np.flatnonzero(sorted_ids[order[1:]] == sorted_ids[order[:-1]])
         first, second = present[order[same]], present[order[same + 1]]
-    alone = np.zeros(len(ids), dtype=bool)
+    alone = np.zeros(len(records), dtype=bool)
     alone[present] = True
     alone[first] = alone[second] = False
     yield from _p2p_across(spec, records, lookup, np.flatnonzero(alone))
@@ -470,14 +564,13 @@ def _p2p(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Iterabl
     one_each = ((dir_a == "DEBIT") & (dir_b == "CREDIT")) | ((dir_a == "CREDIT") & (dir_b == "DEBIT"))
     debit = np.where(dir_a == "DEBIT", first, second)
     credit = np.where(dir_a == "DEBIT", second, first)
-    keys = column(records, "transaction_id")
     for k in np.flatnonzero(~one_each).tolist():
-        yield Violation(spec.name, keys[int(second[k])], "pix_e2e_id", "p2p-pairs",
+        yield Violation(spec.name, column(records, "transaction_id")[int(second[k])], "pix_e2e_id", "p2p-pairs",
                         "the id is shared by transactions that are not one debit and one credit")
     d, c = debit[one_each].tolist(), credit[one_each].tolist()
     if not d:
         return
-    fields = {name: (_gather(column(records, name), d), _gather(column(records, name), c)) for name in _P2P_FIELDS}
+    fields = {name: (_at(records, name, d), _at(records, name, c)) for name in _P2P_FIELDS}
     problem: list[str | None] = [None] * len(d)
     for name in ("amount", "timestamp"):
         for k in np.flatnonzero(np.array(fields[name][0]) != np.array(fields[name][1])).tolist():

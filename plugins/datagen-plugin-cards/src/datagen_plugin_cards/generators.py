@@ -325,16 +325,17 @@ def generate_card_transactions(ctx: BlockContext) -> Records:
         "transaction_id": ctx.uuid_column(total),  # the same ids as ctx.uuids(total), kept as bytes
         "card_id": object_column(cards, "card_id")[card].tolist(),
         "customer_id": holders[card].tolist(),
-        "merchant_name": _MERCHANTS[merchant].tolist(),
-        "merchant_category": MCC_NAMES[mcc].tolist(),
+        # text no rule reads stays bytes: no Python string per purchase
+        "merchant_name": TextColumn.from_codes(merchant, _MERCHANTS.tolist()),
+        "merchant_category": TextColumn.from_codes(mcc, MCC_NAMES.tolist()),
         "mcc_code": TextColumn(_MCC_CODE_BYTES[mcc]),  # fixed-width codes stay bytes
         "amount": amount,
         "installments": installments,
         "timestamp": ts,
         "status": _STATUS_NAMES[status].tolist(),
-        "location_city": places[place].tolist(),
+        "location_city": TextColumn.from_codes(place, places.tolist()),
         "location_country": TextColumn(_COUNTRY_BYTES[country]),
         "created_at": ts + latency,
         "updated_at": [None] * total,
-        "channel": _CHANNEL_NAMES[channel].tolist(),
+        "channel": TextColumn.from_codes(channel, _CHANNEL_NAMES.tolist()),
     })
