@@ -29,6 +29,7 @@ from datagen_kernel.api.transforms import Edited, TransformContext
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.normalise import normalise
 from datagen_kernel.engine.plan import SINGLE_PASS, Plan, PlanSource, plan_from
+from datagen_kernel.engine.stream import time_ordered as by_time
 from datagen_kernel.engine.transforms import LabelTable, PayloadStage, apply_record_stage, selects
 from datagen_kernel.engine.validation import run_rules
 
@@ -178,8 +179,9 @@ class BlockProcessor:
         return sink
 
     # -- the steps -----------------------------------------------------------------------------
-    def prepared(self, phase: str, block: int | None) -> list[tuple[str, Records]]:
-        """Normalised, validated, transformed records of each entity ``phase`` emits for ``block``."""
+    def prepared(self, phase: str, block: int | None, time_ordered: bool = False) -> list[tuple[str, Records]]:
+        """Normalised, validated, transformed records of each entity ``phase`` emits for ``block``
+        (with ``time_ordered``, each entity's in event-time order before the transforms: a stream's)."""
         plan = self.plan
         self.labels.clear()
         records: dict[str, Records] = dict(self.globals)
@@ -194,6 +196,8 @@ class BlockProcessor:
             if name in plan.emitted and phase in (plan.phase_of(name), SINGLE_PASS):
                 emitted = self.normalise(name, recs)
                 self.validate(name, emitted, records)
+                if time_ordered:
+                    emitted = by_time(plan.specs[name], emitted)
                 out.append((name, self.transform(name, block, emitted)))
         return out
 

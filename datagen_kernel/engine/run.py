@@ -14,16 +14,17 @@ import contextlib
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from datagen_kernel.api.domain import timezone_name
 from datagen_kernel.api.errors import DatagenError, DeliveryError, SinkError
 from datagen_kernel.api.executors import BlockResult, Executor, TaskStats
 from datagen_kernel.api.progress import PHASE_CLOSING, PHASE_STREAMING, ProgressTracker, RunShape
-from datagen_kernel.api.records import Record
+from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import Sink
 from datagen_kernel.api.summary import RunSummary, SummaryRow
+from datagen_kernel.api.transforms import Label
 from datagen_kernel.engine import signals
 from datagen_kernel.engine.blocks import (
     BlockProcessor,
@@ -256,7 +257,11 @@ class Engine:
         replay = plan.params.stream_clock == "replay"
         clock = stream_clock()
         bucket = TokenBucket(rate, clock=clock.monotonic)
-        events = stream_events(plan, lambda block: processor.prepared("events", block), epochs=1 if replay else None)
+        def prepared(block: int) -> list[tuple[str, Records, Mapping[int, Label]]]:
+            blocks = processor.prepared("events", block, time_ordered=True)
+            return [(name, recs, processor.labels.of(recs)) for name, recs in blocks]
+
+        events = stream_events(plan, prepared, epochs=1 if replay else None)
         restore = install_sigterm()
         started = clock.monotonic()
         reason = "duration"
@@ -269,10 +274,14 @@ class Engine:
                     continue
                 now_ms = clock.time_ms()
                 groups: dict[str, list[Record]] = {}
+                labelled: dict[int, tuple[Record, Label]] = {}
                 taken = 0
-                for name, record in events:
-                    groups.setdefault(name, []).append(record if replay else
-                                                       stamp_now(plan.specs[name], record, now_ms))
+                for name, record, label, shift in events:
+                    if not replay:  # stamped now; a late record keeps its lateness
+                        record = stamp_now(plan.specs[name], record, now_ms + shift)
+                    groups.setdefault(name, []).append(record)
+                    if label is not None:
+                        labelled[id(record)] = (record, label)
                     taken += 1
                     if taken >= n:
                         break
@@ -280,8 +289,14 @@ class Engine:
                     reason = "exhausted"
                     break
                 bucket.take(taken)
+                processor.labels.remember(labelled)  # the transforms' labels of these records
                 for name, recs in groups.items():
-                    self._deliver(BlockResult(None, processor.encode(name, recs)), sinks, "events")
+                    result = BlockResult(None, processor.encode(name, recs))
+                    side = processor.labels.take_side()
+                    if side:
+                        result.side["transforms"] = side
+                    self._deliver(result, sinks, "events")
+                processor.labels.forget(labelled)
         except (KeyboardInterrupt, StopStreaming) as exc:
             reason = "SIGTERM" if isinstance(exc, StopStreaming) else getattr(exc, "signal", "SIGINT")
         finally:

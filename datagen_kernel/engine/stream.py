@@ -25,15 +25,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
 from types import FrameType
 from typing import Any
 
+import numpy as np
+
+from datagen_kernel.api.columnar import Batch, as_rows, int_array
 from datagen_kernel.api.records import Record, Records
 from datagen_kernel.api.schema import EntitySpec, Timestamp, Uuid
+from datagen_kernel.api.transforms import Label
 from datagen_kernel.engine.plan import Plan
 
 
@@ -154,10 +160,31 @@ def _rekey(seed: int, epoch: int, key: str) -> str:
     return str(uuid.UUID(bytes=bytes(digest)))
 
 
-def stream_events(
-    plan: Plan, prepared: Callable[[int], list[tuple[str, Records]]], epochs: int | None = None
-) -> Iterator[tuple[str, Record]]:
-    """Events of every block, epoch after epoch (at most ``epochs``), each block's events in time order."""
+def time_ordered(spec: EntitySpec, recs: Records) -> Records:
+    """``recs`` in the order of their event time (stable), as the stream releases them."""
+    tf = _time_field(spec)
+    if tf is None or len(recs) < 2:
+        return recs
+    if isinstance(recs, Batch):
+        keys = int_array(recs, tf)
+        order = np.argsort(keys, kind="stable")
+        return recs if bool((order == np.arange(len(order))).all()) else recs.take(order)
+    rows = as_rows(recs)
+    return sorted(rows, key=itemgetter(tf))
+
+
+Prepared = Callable[[int], list[tuple[str, Records, Mapping[int, Label]]]]
+
+
+def stream_events(plan: Plan, prepared: Prepared, epochs: int | None = None
+                  ) -> Iterator[tuple[str, Record, Label | None, int]]:
+    """Events of every block, epoch after epoch (at most ``epochs``): (entity, record, its
+    transform label or None, shift). Each entity's records come in the order the block gives
+    them (``time_ordered``, then the transforms' order), merged across entities by event
+    time: a record a transform placed after later events (a late or out-of-order one) is
+    released where it was placed, after them. ``shift`` is how far (ms, <= 0) a labelled
+    record's time lies before the last unlabelled record of its entity released before it: a
+    stream that stamps records with the current instant keeps that much of its lateness."""
     blocks = plan.blocks
     if blocks == 0:
         return
@@ -165,22 +192,29 @@ def stream_events(
     while True:
         produced = 0
         for block in range(blocks):
-            merged: list[tuple[Any, int, str, Record]] = []
-            order = 0
-            for name, recs in prepared(block):
+            entities: list[list[tuple[Any, str, Record, Label | None, int]]] = []
+            for name, recs, labels in prepared(block):
                 spec = plan.specs[name]
                 tf = _time_field(spec)
                 pk = spec.primary_key
                 rekey = epoch > 0 and isinstance(spec.field(pk).type, Uuid)
-                for r in recs:
-                    if rekey:
-                        r = {**r, pk: _rekey(plan.run.seed, epoch, r[pk])}
-                    merged.append((r.get(tf, 0) if tf else 0, order, name, r))
-                    order += 1
-            merged.sort(key=lambda item: (item[0], item[1]))
-            produced += len(merged)
-            for _, _, name, record in merged:
-                yield name, record
+                items: list[tuple[Any, str, Record, Label | None, int]] = []
+                last: Any = None  # time of the last unlabelled record
+                for i, r in enumerate(recs):
+                    label = labels.get(i) if labels else None
+                    if rekey or label is not None:  # a labelled record: a copy of its own
+                        r = {**r, pk: _rekey(plan.run.seed, epoch, r[pk])} if rekey else dict(r)
+                    at = r.get(tf, 0) if tf else 0
+                    shift = 0
+                    if label is None:
+                        last = at
+                    elif last is not None and isinstance(at, int) and isinstance(last, int):
+                        shift = min(0, at - last)
+                    items.append((at, name, r, label, shift))
+                entities.append(items)
+                produced += len(items)
+            for _, name, record, label, shift in heapq.merge(*entities, key=itemgetter(0)):
+                yield name, record, label, shift
         if produced == 0:
             return
         epoch += 1

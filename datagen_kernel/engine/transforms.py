@@ -143,6 +143,14 @@ class LabelTable:
                     out[i] = found[1]
         return out
 
+    def remember(self, labelled: Mapping[int, tuple[Record, Label]]) -> None:
+        """Labels of records by identity (a stream's records, released after their block)."""
+        self.by_id.update(labelled)
+
+    def forget(self, labelled: Mapping[int, tuple[Record, Label]]) -> None:
+        for key in labelled:
+            self.by_id.pop(key, None)
+
     def take_side(self) -> dict[str, list[Any]]:
         side, self.side = self.side, {}
         return side
