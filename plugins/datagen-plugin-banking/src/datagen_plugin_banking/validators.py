@@ -445,7 +445,7 @@ def _links(spec: EntitySpec, records: Sequence[Record], lookup: Lookup) -> Itera
         salary, debit = code == 1, code == 2
         if not (salary.any() or debit.any() or has_payroll.any() or has_recurring.any()):
             return
-        credit = np.fromiter(map("CREDIT".__eq__, direction), dtype=bool, count=n)
+        credit = np.fromiter(map(operator.eq, direction, repeat("CREDIT")), dtype=bool, count=n)
         bad = (salary != has_payroll) | (debit != has_recurring) | (salary & ~credit) | (debit & credit)
     keys: Sequence[Any] = column(records, "transaction_id") if bad.any() else ()
     for i in np.flatnonzero(bad).tolist():
