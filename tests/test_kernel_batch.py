@@ -173,3 +173,9 @@ def test_a_field_added_to_built_rows_is_part_of_the_batch() -> None:
         row["note"] = None
     assert b.names == ("event_id", "owner_id", "amount", "at", "note") and b.column("note") == [None]
     assert schema_violations(EVENT, b) == []
+
+
+def test_a_text_column_of_no_strings_is_empty() -> None:
+    empty = TextColumn.from_strings([])
+    assert len(empty) == 0 and empty.tolist() == []
+    assert TextColumn.from_strings(["a", None, "bcd"]).tolist() == ["a", None, "bcd"]

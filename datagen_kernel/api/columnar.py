@@ -83,9 +83,10 @@ class TextColumn:
     def from_strings(cls, values: Sequence[str | None]) -> TextColumn:
         """A column of Python strings (None for null), e.g. to test a sink with one."""
         encoded = [b"" if v is None else v.encode("utf-8") for v in values]
-        table = np.array(encoded, dtype=f"S{max(map(len, encoded), default=1) or 1}")
+        width = max(map(len, encoded), default=1) or 1
+        table = np.array(encoded, dtype=f"S{width}")
         nulls = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-        return cls(table.view(np.uint8).reshape(len(values), -1), nulls)
+        return cls(table.view(np.uint8).reshape(len(values), width), nulls)
 
     @property
     def width(self) -> int:
