@@ -44,3 +44,23 @@ def test_every_kind_on_a_kafka_json_topic_matches_the_manifest(kafka_bootstrap: 
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["transforms"]["poison"]["counts"] == {k: {"kafka": n} for k, n in sorted(found.items())}
     assert summary["ok"] is True
+
+
+def test_a_stream_to_kafka_carries_the_pills_headers_and_tombstones(kafka_bootstrap: str, tmp_path: Path) -> None:
+    from datagen_kernel.engine.stream import ManualClock, use_clock
+
+    prefix = unique_prefix("poisonstream")
+    cli = cli_runner([*toy_plugins(), poison_plugin])
+    rates = [x for k in ("duplicate", "late", "tombstone", "nulls") for x in ("-o", f"poison.{k}=0.05")]
+    with use_clock(ManualClock()):  # simulated seconds
+        result = cli(["run", "-q", "--customers", "150", "--sink", "kafka", "--transform", "poison",
+                      "--stream", "--stream-clock", "replay", "--rate", "400", "--duration", "5",
+                      "-o", "poison.entities=score", "-o", f"poison.manifest={tmp_path / 'm.jsonl'}",
+                      "-o", f"kafka.bootstrap_servers={kafka_bootstrap}", "-o", f"kafka.topic_prefix={prefix}",
+                      *rates])
+    assert result.exit_code == 0, result.output
+    rows = [r for r in manifest(tmp_path / "m.jsonl") if r["sink"] == "kafka"]
+    labelled = [m for m in read_topic(kafka_bootstrap, f"{prefix}toy.scores") if HEADER in m.headers]
+    assert Counter(m.headers[HEADER].decode() for m in labelled) == Counter(r["kind"] for r in rows)
+    assert {"duplicate", "late", "tombstone", "nulls"} <= {r["kind"] for r in rows}
+    assert all((m.value is None) == (m.headers[HEADER] == b"tombstone") for m in labelled)
