@@ -167,3 +167,11 @@ def test_the_json_serializer_writes_an_edited_batch_as_its_rows(reverse: bool, c
     got, problems = PayloadStage._serialize_edited(stage, ser, SPEC, edited, {}, "payment")
     assert not problems
     assert got.tolist() == ser.encode(SPEC, rows).tolist()
+
+
+def test_from_rows_keeps_a_lacking_field_lacking() -> None:
+    rows = [{"a": 1, "b": "x"}, {"a": 2}, {"a": 3, "b": "z", "c": Raw(None)}]
+    batch = Batch.from_rows(None, rows)
+    assert batch.names == ("a", "b", "c") and batch.absent("b") is not None
+    assert batch.rows() == rows
+    assert Batch.from_rows(["a"], rows).rows() == [{"a": 1}, {"a": 2}, {"a": 3}]

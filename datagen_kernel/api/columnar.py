@@ -152,9 +152,25 @@ class Batch(Sequence[Record]):
         self._absent: dict[str, np.ndarray[Any, np.dtype[np.bool_]]] = {}
 
     @classmethod
-    def from_rows(cls, names: Iterable[str], rows: Sequence[Record]) -> Batch:
-        """Columns of ``rows`` (dicts holding at least ``names``)."""
-        return cls({n: list(map(itemgetter(n), rows)) for n in names})
+    def from_rows(cls, names: Iterable[str] | None, rows: Sequence[Record]) -> Batch:
+        """Columns ``names`` of ``rows`` (None: every key any row has); a row lacking one of
+        them lacks it in the batch too (``MISSING``)."""
+        if names is None:
+            keys: dict[str, None] = {}
+            for r in rows:
+                keys.update(dict.fromkeys(r))
+            names = keys
+        names = list(names)
+        try:
+            return cls({n: list(map(itemgetter(n), rows)) for n in names})
+        except KeyError:  # some row lacks a field
+            pass
+        out = cls({n: [r.get(n) for r in rows] for n in names})
+        for n in names:
+            lacking = [i for i, r in enumerate(rows) if n not in r]
+            if lacking:
+                out.override(n, lacking, [MISSING] * len(lacking))
+        return out
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -274,7 +290,7 @@ class Batch(Sequence[Record]):
     def concat(cls, batches: Sequence[Batch]) -> Batch:
         """One batch of the records of ``batches``, in order, overrides kept; a field some of
         them lack is missing from their records."""
-        batches = [b if b._rows is None else _unbuilt(b) for b in batches]
+        batches = [b if b._rows is None else Batch.from_rows(None, b._rows) for b in batches]
         names: dict[str, None] = {}
         for b in batches:
             names.update(dict.fromkeys(b._columns))
@@ -342,7 +358,7 @@ class Batch(Sequence[Record]):
         idx = np.asarray(indices, dtype=np.intp)
         if self._rows is not None:  # the rows are the truth: a lacking key stays lacking
             rows = self._rows
-            return _unbuilt(Batch({"_": [rows[i] for i in idx.tolist()]}), rows_of="_")
+            return Batch.from_rows(None, [rows[i] for i in idx.tolist()])
         out: dict[str, Column] = {}
         getter: Any = None
         for name in self._columns:
@@ -388,19 +404,19 @@ class Batch(Sequence[Record]):
         if isinstance(index, slice):
             if self._rows is not None:
                 return self._rows[index]
-            part = Batch({n: c[index] for n, c in self._columns.items()})
-            if self.overridden:
-                start, stop, step = index.indices(self._length)
-                for name, (pos, vals) in self._over.items():
-                    inside = (pos >= start) & (pos < stop) & ((pos - start) % step == 0) if step > 0 else None
-                    if inside is None:
-                        return self.take(np.arange(self._length, dtype=np.intp)[index])
-                    at = np.flatnonzero(inside)
-                    if len(at):
-                        part._over[name] = ((pos[at] - start) // step, [vals[k] for k in at.tolist()])
-                for name, mask in self._absent.items():
-                    if mask[index].any():
-                        part._absent[name] = mask[index]
+            if not self.overridden:
+                return Batch({n: c[index] for n, c in self._columns.items()})
+            start, stop, step = index.indices(self._length)
+            if step != 1:
+                return self.take(np.arange(self._length, dtype=np.intp)[index])
+            part = Batch({n: c[index] for n, c in self._columns.items()})  # views: no copy of a chunk
+            for name, (pos, vals) in self._over.items():
+                at = np.flatnonzero((pos >= start) & (pos < stop))
+                if len(at):
+                    part._over[name] = (pos[at] - start, [vals[k] for k in at.tolist()])
+            for name, mask in self._absent.items():
+                if mask[index].any():
+                    part._absent[name] = mask[index]
             return part
         return self.rows()[index]
 
@@ -413,25 +429,6 @@ class Batch(Sequence[Record]):
 
     def __repr__(self) -> str:
         return f"Batch({self._length} records: {', '.join(self._columns)})"
-
-
-def _unbuilt(batch: Batch, rows_of: str | None = None) -> Batch:
-    """A batch of columns holding what ``batch``'s built rows hold (a lacking key: ``MISSING``);
-    with ``rows_of``, the rows are the values of that column."""
-    rows = batch.rows() if rows_of is None else batch.column(rows_of)
-    names: dict[str, None] = {}
-    for r in rows:
-        names.update(dict.fromkeys(r))
-    try:
-        return Batch({n: list(map(itemgetter(n), rows)) for n in names})
-    except KeyError:  # some record lacks a field
-        pass
-    out = Batch({n: [r.get(n) for r in rows] for n in names})
-    for n in names:
-        lacking = [i for i, r in enumerate(rows) if n not in r]
-        if lacking:
-            out.override(n, lacking, [MISSING] * len(lacking))
-    return out
 
 
 def _concat_columns(cols: Sequence[Column]) -> Column:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows
+from datagen_kernel.api.columnar import Batch, TextColumn, as_rows
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import (
     Bool,
@@ -309,15 +309,7 @@ class LineEncoder:
         batch = records if isinstance(records, Batch) and not records.rows_built else None
         i = self.names.index(name)
         if batch is None:
-            rows = as_rows(records)
-            values: Any = [r.get(name) for r in rows]
-            lacking = [j for j, r in enumerate(rows) if name not in r]
-            raws = [j for j, v in enumerate(values) if v.__class__ is Raw]
-            batch = Batch({name: values})
-            if raws or lacking:
-                batch = Batch({name: [None if v.__class__ is Raw else v for v in values]})
-                batch.override(name, raws, [values[j] for j in raws])
-                batch.override(name, lacking, [MISSING] * len(lacking))
+            batch = Batch.from_rows([name], as_rows(records))
         present = self._render(i, batch.base(name)).closed()
         over = batch.overrides(name)
         if over is not None:
