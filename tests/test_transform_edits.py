@@ -184,3 +184,47 @@ def test_a_label_column_reads_as_the_dict_it_stands_for_and_stays_columns_to_the
     assert got is not None and got.positions.tolist() == [2, 5] and got.details == [b"a", b"c"]
     view.drop(0)  # once messages move, the labels are read as a dict
     assert view.label_column() is None and dict(view.labels) == {1: column[4], 4: column[7]}
+
+
+def _own(base: Batch, picks: np.ndarray, m: int) -> Batch:
+    """Copies of the records ``picks``, a third with a Raw amount, some without a payer, two with
+    a field beyond the entity's."""
+    from datagen_kernel.api.columnar import MISSING
+
+    own = base.take(picks)
+    own.override("amount", np.arange(0, m, 3), [Raw("1.234,56")] * len(range(0, m, 3)))
+    own.override("payer", np.arange(1, m, 4), [MISSING] * len(range(1, m, 4)))
+    own.override("extra_note", np.arange(2, m, 5)[:2], [Raw("x")] * len(np.arange(2, m, 5)[:2]))
+    return own
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 4096])
+@pytest.mark.parametrize("seed", range(12))
+def test_edited_lines_without_reordering_columns_are_those_of_the_records_in_order(
+        monkeypatch: pytest.MonkeyPatch, chunk: int, seed: int) -> None:
+    """The json encoder writes an ``Edited`` of batches in place (``LineEncoder._edited``): base
+    records dropped, repeated, moved back, own records (overrides, a missing and an extra field)
+    before, between and after them, each sink batch's slice, across chunk boundaries."""
+    from datagen_kernel.codecs import jsonlines
+
+    monkeypatch.setattr(jsonlines, "CHUNK", chunk)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    picks = rng.integers(0, n, size=int(rng.integers(0, 12)))
+    m = len(picks)
+    keep = rng.random(n) < 0.8
+    entries = [*np.flatnonzero(keep).tolist(), *rng.integers(0, n, size=int(rng.integers(0, 4))).tolist(),
+               *range(n, n + m)]
+    if rng.random() < 0.3:
+        order = np.asarray(entries, dtype=np.intp)[rng.permutation(len(entries))]
+    else:  # mostly in place, as an edit stage leaves them
+        where = [e if e < n else int(rng.integers(0, n)) for e in entries] + rng.random(len(entries))
+        order = np.asarray(entries, dtype=np.intp)[np.argsort(where, kind="stable")]
+    edited = Edited.of(_batch(n), Edits(order, _own(_batch(n), picks, m)))
+    rows = Edits(order, _own(_batch(n), picks, m)).rows(_batch(n))
+    ser = JsonSerializer({"utc": True})
+    size = int(rng.integers(1, len(order) + 2))
+    for start in range(0, len(order), size):
+        part = edited[start : start + size]
+        assert part.columnar
+        assert ser.encode(SPEC, part).tolist() == ser.encode(SPEC, rows[start : start + size]).tolist()

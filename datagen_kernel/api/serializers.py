@@ -40,6 +40,10 @@ class Serializer:
     """One value per record (a Kafka message, a line). False for a serializer whose output is
     a stream only its own sink reads (e.g. PostgreSQL COPY rows): sinks that take any
     serializer do not accept it."""
+    edited: ClassVar[bool] = False
+    """``encode`` also takes the records an edit stage left (``Edited``: the block's records in
+    a new order, with the transform's own among them) and writes them in that order itself;
+    else the engine gives it one ``Batch`` of them (``Edited.merged``)."""
     schema_suffix: ClassVar[str | None] = None
     """File suffix of ``schema(entity)`` (e.g. ``.avsc``); None: the serializer exports no schema."""
 

@@ -306,6 +306,14 @@ class Edited(Sequence[Record]):
             return added.take(self.order[mask] - n)
         return [added[j - n] for j in self.order[mask].tolist()]
 
+    @property
+    def columnar(self) -> bool:
+        """Whether the stage got a ``Batch`` (its rows not built) and its own records are one
+        too (or none): then ``merged`` gives one ``Batch``."""
+        base, added = self.base, self.added
+        return (isinstance(base, Batch) and not base.rows_built
+                and (not len(added) or (isinstance(added, Batch) and not added.rows_built)))
+
     def merged(self) -> Batch | None:
         """All the records, in order, as one ``Batch`` when the stage got a ``Batch`` and its own
         records are one too (or none); else None."""

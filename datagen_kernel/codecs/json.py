@@ -25,6 +25,7 @@ class JsonSerializer(Serializer):
     name = "json"
     doc = "JSON objects; decimals as exact strings, timestamps ISO 8601 with offset."
     content_type = "application/json"
+    edited = True
     schema_suffix = ".schema.json"
     options = (
         Option("utc", "bool", False, "Write timestamps in UTC (Z) instead of the run's time zone."),

@@ -41,7 +41,7 @@ from datagen_kernel.api.schema import (
     Uuid,
 )
 from datagen_kernel.api.schema import Record as RecordType
-from datagen_kernel.api.transforms import Raw
+from datagen_kernel.api.transforms import Edited, Raw
 from datagen_kernel.codecs.columns import (
     NULL,
     Rendered,
@@ -183,6 +183,7 @@ class LineEncoder:
         self.prefixes = [(("{" if i == 0 else ",") + f'"{name}":').encode() for i, name in enumerate(self.names)]
         self.renderers = [_renderer(f, tz) for f in entity.fields]
         self.general = [_general(f, tz) for f in entity.fields]
+        self._added: tuple[Any, list[bytes]] | None = None  # an edit stage's own records, their lines
 
     def columns(self, records: Sequence[Record]) -> list[Any] | None:
         """Each field's column, or None when the records do not have exactly the fields (a
@@ -209,6 +210,8 @@ class LineEncoder:
         entity's fields (the caller then writes them as they are)."""
         if not records:
             return b""
+        if isinstance(records, Edited):
+            return self._edited(records)
         if len(records) <= CHUNK:
             padded = self.padded(records)
             return None if padded is None else bytes(padded.translate(None, b"\x00"))
@@ -221,6 +224,109 @@ class LineEncoder:
                 return None
             parts.append(padded.translate(None, b"\x00"))
         return b"".join(parts)
+
+    def _edited(self, records: Edited) -> bytes | None:
+        """The lines of an edit stage's records (``Edited``) without reordering any column: the
+        base records that stay in order are rendered as they are, a run of the block at a
+        time, the others blanked; the stage's own records are rendered once (for every sink
+        batch of the block), and their lines put between the base ones."""
+        base, added, order = records.base, records.added, records.order
+        if (not isinstance(base, Batch) or base.rows_built or base.overridden
+                or (len(added) and (not isinstance(added, Batch) or added.rows_built))):
+            merged = records.merged()
+            return self.encode(merged if merged is not None else as_rows(records))
+        n = len(base)
+        from_base = order < n
+        src = order[from_base]
+        inline = np.zeros(len(order), dtype=bool)  # written from ``base`` where it stands
+        if len(src):
+            ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
+            ahead[0] = True
+            np.greater(src[1:], np.maximum.accumulate(src)[:-1], out=ahead[1:])
+            inline[np.flatnonzero(from_base)[ahead]] = True
+        kept = order[inline]  # increasing
+        apart = np.flatnonzero(~inline)
+        if not len(kept) or (not len(apart) and int(kept[-1]) + 1 - int(kept[0]) == len(kept)):
+            return self.encode(base[int(kept[0]) : int(kept[-1]) + 1] if len(kept) else _taken(base, added, order))
+        lines = self._lines_apart(base, added, order[apart])
+        if lines is None:
+            return None
+        lo, hi = int(kept[0]), int(kept[-1]) + 1
+        # a \x01 instead of the newline after each base record some record apart follows, and
+        # after the last of each chunk: the text between two is one piece of the output
+        before = np.cumsum(inline)  # inline entries up to each entry
+        follows = before[apart] - 1  # per record apart: the inline entry (index in ``kept``) it follows
+        marked = np.zeros(len(kept), dtype=bool)
+        marked[follows[follows >= 0]] = True
+        chunk_last = np.searchsorted(kept, np.arange(lo + CHUNK, hi + CHUNK, CHUNK), side="left") - 1
+        marked[chunk_last[chunk_last >= 0]] = True
+        blank = np.ones(hi - lo, dtype=bool)
+        blank[kept - lo] = False
+        cut = np.zeros(hi - lo, dtype=bool)
+        cut[kept[marked] - lo] = True
+        segments: list[Any] = []
+        for start in range(lo, hi, CHUNK):
+            stop = min(start + CHUNK, hi)
+            cuts = int(cut[start - lo : stop - lo].sum())
+            if not cuts:
+                continue  # every record of the chunk is blank
+            padded = self.padded(base[start:stop])
+            if padded is None:
+                return None
+            size = len(padded) // (stop - start)
+            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(stop - start, size)
+            matrix[blank[start - lo : stop - lo]] = 0
+            matrix[cut[start - lo : stop - lo], size - 1] = 1
+            text = padded.translate(None, b"\x00")
+            view = memoryview(text)
+            find = text.find
+            at = 0
+            for _ in range(cuts):
+                end = find(1, at)
+                segments.append(view[at:end])
+                at = end + 1
+        # the pieces in order: a segment where its last inline entry stands, each line apart
+        # where its record stands (joined by newlines)
+        mark_at = np.flatnonzero(inline)[marked]  # the entry each segment ends with
+        apart_before = np.cumsum(~inline)
+        slots = np.empty(len(segments) + len(apart), dtype=object)
+        slots[np.cumsum(np.concatenate([[0], marked]))[before[apart]] + np.arange(len(apart))] = lines
+        pieces = slots.tolist()
+        for i, segment in zip((np.arange(len(mark_at)) + apart_before[mark_at]).tolist(), segments, strict=True):
+            pieces[i] = segment  # (a memoryview is not given to numpy: it would read it as an array)
+        pieces.append(b"")
+        return b"\n".join(pieces)
+
+    def _lines_apart(self, base: Batch, added: Sequence[Record], entries: np.ndarray[Any, Any]) -> list[bytes] | None:
+        """The lines (no newline) of the records at ``entries`` of an ``Edited``: the stage's own
+        records rendered once and kept while the batch is the same, base records rendered here."""
+        n = len(base)
+        own = entries >= n
+        out: list[bytes] = [b""] * len(entries)
+        if own.any():
+            assert isinstance(added, Batch)
+            if self._added is None or self._added[0] is not added:
+                text = self.encode(added)
+                if text is None:
+                    return None
+                every = text.split(b"\n")
+                every.pop()
+                self._added = (added, every)
+            every = self._added[1]
+            picked = [every[i] for i in (entries[own] - n).tolist()]
+            if own.all():
+                return picked
+            for k, line in zip(np.flatnonzero(own).tolist(), picked, strict=True):
+                out[k] = line
+        if not own.all():
+            text = self.encode(base.take(entries[~own]))
+            if text is None:
+                return None
+            mine = text.split(b"\n")
+            mine.pop()
+            for k, line in zip(np.flatnonzero(~own).tolist(), mine, strict=True):
+                out[k] = line
+        return out
 
     def padded(self, records: Sequence[Record]) -> bytearray | None:
         """The lines before the NUL padding is deleted: one fixed-size row per record."""
@@ -412,6 +518,22 @@ class LineEncoder:
                 out[raws, : b.shape[1]] = b
                 return Rendered(out, False)
         return self.general[i](values)
+
+
+def _taken(base: Batch, added: Sequence[Record], entries: np.ndarray[Any, Any]) -> Batch:
+    """The records at ``entries`` of an ``Edited`` (``base`` first, then ``added``), as one ``Batch``."""
+    n = len(base)
+    own = entries >= n
+    if not own.any():
+        return base.take(entries)
+    assert isinstance(added, Batch)
+    if own.all():
+        return added.take(entries - n)
+    parts = Batch.concat([base.take(entries[~own]), added.take(entries[own] - n)])
+    local = np.empty(len(entries), dtype=np.intp)
+    local[~own] = np.arange(int((~own).sum()), dtype=np.intp)
+    local[own] = np.arange(int((~own).sum()), len(entries), dtype=np.intp)
+    return parts.take(local)
 
 
 __all__ = ["LineEncoder"]

@@ -307,7 +307,7 @@ class PayloadStage:
         mask = recs.untouched
         if mask.all():
             return self.serialize(ser, spec, recs.base_part(mask), destination), {}
-        merged = recs.merged()
+        merged: Records | None = recs if type(ser).edited and recs.columnar else recs.merged()
         if merged is not None:  # one columnar batch; a serializer that refuses it goes the long way
             try:
                 return ser.encode(spec, merged, destination), {}

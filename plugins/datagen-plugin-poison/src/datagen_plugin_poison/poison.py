@@ -222,7 +222,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     delta = rng.integers(-5000, 5000, size=m)
     new_ids = uuid4_matrix(rng, m)
 
-    again = (kinds == _CODE["duplicate"]) | (kinds == _CODE["tombstone"])
+    again = kinds == _CODE["tombstone"]  # written again as they are (a null value where a sink carries it)
     own_rows = np.flatnonzero(~again)  # pills (their index in ``picked``) that become the stage's own records
     own = batch.take(picked[own_rows])
     okind = kinds[own_rows]
@@ -361,9 +361,11 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     by = np.where(okind == _CODE["late"], 20 + osmall % 180, 5 + osmall % 55)
     own_key[moved] = np.minimum(n - 1, own_pos[moved] + by[moved]) + 0.5
     keys_at[own_pos[moved]] = own_key[moved]
-    added = okind == _CODE["correction"]
-    anchor = np.minimum(n - 1, own_pos[added] + 1 + osmall[added] % 49)
-    own_key[added] = keys_at[anchor] + 0.25
+    correction, duplicate = okind == _CODE["correction"], okind == _CODE["duplicate"]
+    anchor = np.minimum(n - 1, own_pos[correction] + 1 + osmall[correction] % 49)
+    own_key[correction] = keys_at[anchor] + 0.25
+    own_key[duplicate] = keys_at[own_pos[duplicate]] + 0.125
+    added = correction | duplicate
     keep = np.ones(n, dtype=bool)
     keep[own_pos[~added]] = False  # replaced by the own copy
     again_pos = picked[again]
