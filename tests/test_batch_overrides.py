@@ -104,6 +104,21 @@ def test_texts_are_each_value_as_the_encoder_writes_it() -> None:
         assert encoder.texts(_overridden(6).rows(), name) == texts
 
 
+@pytest.mark.parametrize("same_width", [True, False])
+def test_texts_of_a_plain_batch_are_the_bytes_of_its_lines(same_width: bool) -> None:
+    """Texts that fill their rows (same width) and padded ones: each is the value's bytes in the line."""
+    encoder = LineEncoder(SPEC, BRT)
+    batch = _batch(12) if not same_width else Batch({
+        "id": [f"{i:08d}-0000-4000-8000-000000000000" for i in range(12)], "payer": ["same"] * 12,
+        "amount": np.full(12, 1234, dtype=np.int64), "tries": np.full(12, 7, dtype=np.int64),
+        "at": np.full(12, 1_700_000_000_000, dtype=np.int64)})
+    lines = encoder.encode(batch).splitlines()  # type: ignore[union-attr]
+    for i, name in enumerate(SPEC.field_names):
+        after = b"}" if i == len(SPEC.field_names) - 1 else b',"' + SPEC.field_names[i + 1].encode() + b'":'
+        for line, text in zip(lines, encoder.texts(batch, name), strict=True):
+            assert b'"' + name.encode() + b'":' + text + after in line
+
+
 @settings(max_examples=25, derandomize=True, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 11), st.sampled_from(["raw", "missing", "plain"]),
                           st.sampled_from(["payer", "amount", "tries", "at", "new"])), max_size=12),

@@ -430,7 +430,11 @@ class LineEncoder:
         if lacking_mask is not None:
             present = present.copy()
             present[lacking_mask] = 0
-        lines = np.empty((n, present.shape[1] + 1), dtype=np.uint8)
+        width = present.shape[1]
+        if width and present.all():  # no padding at all: every text fills its row
+            out: list[bytes] = np.ascontiguousarray(present).view(f"S{width}").ravel().tolist()
+            return out
+        lines = np.empty((n, width + 1), dtype=np.uint8)
         lines[:, :-1] = present
         lines[:, -1] = 10  # a newline cannot occur inside JSON text
         return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]

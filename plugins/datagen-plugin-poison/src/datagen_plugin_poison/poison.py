@@ -24,7 +24,6 @@ import struct
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -423,34 +422,37 @@ _AVRO_MAGIC = b"\x00"
 
 
 def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
-    """Each pill as the sink can carry it, and its manifest row with the sink's name."""
+    """Each pill as the sink can carry it; the batch's manifest rows (kinds and lines, in the
+    batch's order) go back as one side row ``(sink, kinds, lines)``, the sink's name added by
+    ``finish``."""
     name_ = ctx.transform
-    sink = b',"sink":' + orjson.dumps(batch.route) + b"}"
     route = batch.route
-    rows: list[tuple[str, str, bytes]] = []
     plain = batch.serializer_name != "avro" and not batch.record_headers and not batch.null_values
     column = batch.label_column()
     if plain and column is not None and column.transform == name_ and "tombstone" not in column.words:
         # a sink of text lines (json): the values stay as they are, the labels as columns
         assert column.details is not None
-        ctx.side.extend(zip(column.words, repeat(route), [line + sink for line in column.details]))
+        ctx.side.append((route, column.words, column.details))
         return
     labels = [(i, lab) for i, lab in batch.labels.items() if lab.transform == name_]
     if not labels:
         return
+    kinds: list[str] = []
+    lines: list[bytes] = []
     if plain:  # tombstones cannot be carried
         drops = []
         for i, label in labels:
             if label.label == "tombstone":
                 drops.append(i)
             else:
-                rows.append((label.label, route, label.detail + sink))
+                kinds.append(label.label)
+                lines.append(label.detail)
         for i in sorted(drops, reverse=True):
             batch.drop(i)
-        ctx.side.extend(rows)
+        ctx.side.append((route, kinds, lines))
         return
     avro = batch.serializer_name == "avro"
-    for i, label in sorted(labels, reverse=True):
+    for i, label in sorted(labels, reverse=True):  # from the end: a dropped message moves none before it
         kind = label.label
         extra = b""
         if kind == "tombstone":
@@ -468,8 +470,9 @@ def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
             extra = b',"payload":"undecodable"'
         if batch.record_headers:
             batch.add_header(i, HEADER, kind.encode())
-        rows.append((kind, route, label.detail + extra + sink))
-    ctx.side.extend(rows)
+        kinds.append(kind)
+        lines.append(label.detail + extra)
+    ctx.side.append((route, kinds[::-1], lines[::-1]))
 
 
 _EVOLVED: dict[tuple[str, str, str], tuple[int, Any]] = {}
@@ -517,13 +520,18 @@ def _undecodable(value: bytes, i: int) -> bytes:
 
 
 def collect(rows: list[Any], ctx: TransformContext) -> None:
-    """One block's manifest rows ``(kind, sink, line)``, kept in an order that does not depend
-    on how its records were cut into batches."""
+    """One block's manifest rows (side rows ``(sink, kinds, lines)``, one per sink batch), kept
+    per sink in the order they came: sink by sink (by name), a sink's batches in order, so
+    the manifest does not depend on how the records were cut into batches."""
     state = ctx.state
-    lines: list[bytes] = state.setdefault("lines", [])
+    groups: list[tuple[str, list[bytes]]] = state.setdefault("groups", [])
     counts: Counter[tuple[str, str]] = state.setdefault("counts", Counter())
-    lines.extend(sorted(line for _, _, line in rows))
-    counts.update((kind, sink) for kind, sink, _ in rows)
+    by_sink: dict[str, list[bytes]] = {}
+    for sink, kinds, lines in rows:
+        by_sink.setdefault(sink, []).extend(lines)
+        for kind, n in Counter(kinds).items():
+            counts[(kind, sink)] += n
+    groups.extend(sorted(by_sink.items()))
 
 
 def manifest_path(ctx: TransformContext) -> Path:
@@ -543,17 +551,22 @@ def manifest_file(run: RunInfo, options: Mapping[str, Any]) -> Path:
 
 def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
     state = ctx.state
-    lines: list[bytes] = state.get("lines", [])
+    groups: list[tuple[str, list[bytes]]] = state.get("groups", [])
     counts: Counter[tuple[str, str]] = state.get("counts", Counter())
     path = manifest_path(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(b"\n".join(lines) + b"\n" if lines else b"")
+    with tmp.open("wb") as out:
+        for sink, lines in groups:  # each line ends with the sink's name and the closing brace
+            if lines:
+                end = b',"sink":' + orjson.dumps(sink) + b"}\n"
+                out.write(end.join(lines) + end)
     tmp.replace(path)
+    pills = sum(len(lines) for _, lines in groups)
     by_kind: dict[str, dict[str, int]] = {}
     for (kind, sink), n in sorted(counts.items()):
         by_kind.setdefault(kind, {})[sink] = n
-    return {"manifest": str(path), "pills": len(lines), "counts": by_kind}
+    return {"manifest": str(path), "pills": pills, "counts": by_kind}
 
 
 DESCRIBE = "Kinds (-o poison.KIND=RATE, 0..1; a record gets one kind at most):\n" + "\n".join(
