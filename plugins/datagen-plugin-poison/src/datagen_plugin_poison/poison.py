@@ -172,13 +172,17 @@ def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping
     first kind (in ``KINDS`` order) of independent draws at each kind's rate: one uniform draw
     per record from the block's stream, cut into one band per kind whose width is the chance
     of that outcome (rate times the chance no earlier kind was drawn)."""
-    bands = []
-    left = 1.0  # chance that no earlier kind was drawn
-    for kind in KINDS:
-        rate = rates[kind] if _possible(kind, spec, fields) else 0.0
-        bands.append(left * rate)
-        left *= 1.0 - rate
-    edges = np.cumsum(bands)
+    key = (id(spec), tuple(rates.values()))
+    found = _EDGES.get(key)
+    if found is None or found[0] is not spec:
+        bands = []
+        left = 1.0  # chance that no earlier kind was drawn
+        for kind in KINDS:
+            rate = rates[kind] if _possible(kind, spec, fields) else 0.0
+            bands.append(left * rate)
+            left *= 1.0 - rate
+        found = _EDGES[key] = (spec, np.cumsum(bands))
+    edges = found[1]
     draws = ctx.rng(spec.name, "pick").random(n)
     picked = np.flatnonzero(draws < edges[-1])
     kinds = np.searchsorted(edges, draws[picked], side="right").astype(np.int8)
@@ -186,6 +190,8 @@ def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping
 
 
 _FIELDS: dict[int, tuple[EntitySpec, dict[str, Any]]] = {}
+_EDGES: dict[tuple[int, tuple[float, ...]], tuple[EntitySpec, np.ndarray[Any, Any]]] = {}
+"""Per process: (entity, rates) -> the upper edge of each kind's band of the pick draw."""
 
 
 def _fields_of(spec: EntitySpec) -> dict[str, Any]:
@@ -212,7 +218,11 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     tz = ctx.run.timezone
     offset = tz.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
     offset_ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
-    batch = records if isinstance(records, Batch) else Batch.from_rows(spec.field_names, as_rows(records))
+    if isinstance(records, Batch):
+        batch, src = records, picked  # ``src``: each pill's record in ``batch``
+    else:  # a list: only the picked records become a batch
+        rows = as_rows(records)
+        batch, src = Batch.from_rows(spec.field_names, [rows[i] for i in picked.tolist()]), np.arange(m)
     rng = ctx.rng(spec.name, "shape")
     # every draw of the stage, one vector each, in one fixed order (the pills depend on the
     # seed, the rates and the block only)
@@ -223,15 +233,19 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
 
     again = kinds == _CODE["tombstone"]  # written again as they are (a null value where a sink carries it)
     own_rows = np.flatnonzero(~again)  # pills (their index in ``picked``) that become the stage's own records
-    own = batch.take(picked[own_rows])
+    own = batch.take(src[own_rows])
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
     columns: dict[str, Any] = {name: own.base(name) for name in own.names}
     overrides: dict[str, tuple[list[int], list[Any]]] = {}
     touched: list[tuple[str, np.ndarray[Any, Any], list[bytes] | None]] = []  # (field, own rows, new texts)
 
+    by_kind = np.argsort(okind, kind="stable")  # own rows kind by kind, each kind's in order
+    bounds = np.searchsorted(okind[by_kind], np.arange(len(KINDS) + 1)).tolist()
+
     def where(kind: str) -> np.ndarray[Any, Any]:
-        return np.flatnonzero(okind == _CODE[kind])
+        code = _CODE[kind]
+        return by_kind[bounds[code] : bounds[code + 1]]
 
     def override(name: str, rows: Sequence[int], values: Sequence[Any]) -> None:
         got = overrides.setdefault(name, ([], []))
@@ -326,7 +340,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         declared = name in spec.field_names
         columns_of = []
         if declared:
-            columns_of.append(Batch({name: _taken(batch.base(name), picked[own_rows[rows_all]])}))
+            columns_of.append(Batch({name: _taken(batch.base(name), src[own_rows[rows_all]])}))
         if len(fresh):
             columns_of.append(Batch({name: _taken(columns[name], fresh)}))
         rendered: list[bytes] = encoder.texts(Batch.concat(columns_of), name) if columns_of else []
@@ -346,9 +360,9 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
                 if kind != _CODE["correction"] and old:
                     original[r] = head + old
     key_name, mk_name = spec.primary_key, spec.message_key
-    keys = encoder.texts(Batch({key_name: _taken(batch.base(key_name), picked)}), key_name)
+    keys = encoder.texts(Batch({key_name: _taken(batch.base(key_name), src)}), key_name)
     mkeys = keys if mk_name == key_name else (
-        encoder.texts(Batch({mk_name: _taken(batch.base(mk_name), picked)}), mk_name) if mk_name else [b"null"] * m)
+        encoder.texts(Batch({mk_name: _taken(batch.base(mk_name), src)}), mk_name) if mk_name else [b"null"] * m)
 
     # where each record goes: untouched ones keep their place (key = position); a moved one
     # goes ``by`` records further down; an added one right after its anchor record (whatever
