@@ -227,9 +227,11 @@ class LineEncoder:
 
     def _edited(self, records: Edited) -> bytes | None:
         """The lines of an edit stage's records (``Edited``) without reordering any column: the
-        base records that stay in order are rendered as they are, a run of the block at a
-        time, the others blanked; the stage's own records are rendered once (for every sink
-        batch of the block), and their lines put between the base ones."""
+        block's records are rendered where they stand, a chunk at a time (those written nowhere
+        blanked), and cut into pieces where something else comes between them; a record
+        written elsewhere or again (moved, repeated) is a piece of its own, used where it goes;
+        the stage's own records are rendered once (for every sink batch of the block). The
+        pieces are joined in order."""
         base, added, order = records.base, records.added, records.order
         if (not isinstance(base, Batch) or base.rows_built or base.overridden
                 or (len(added) and (not isinstance(added, Batch) or added.rows_built))):
@@ -238,32 +240,35 @@ class LineEncoder:
         n = len(base)
         from_base = order < n
         src = order[from_base]
+        if not len(src):
+            return self.encode(_taken(base, added, order))
         inline = np.zeros(len(order), dtype=bool)  # written from ``base`` where it stands
-        if len(src):
-            ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
-            ahead[0] = True
-            np.greater(src[1:], np.maximum.accumulate(src)[:-1], out=ahead[1:])
-            inline[np.flatnonzero(from_base)[ahead]] = True
-        kept = order[inline]  # increasing
-        apart = np.flatnonzero(~inline)
-        if not len(kept) or (not len(apart) and int(kept[-1]) + 1 - int(kept[0]) == len(kept)):
-            return self.encode(base[int(kept[0]) : int(kept[-1]) + 1] if len(kept) else _taken(base, added, order))
-        lines = self._lines_apart(base, added, order[apart])
-        if lines is None:
-            return None
-        lo, hi = int(kept[0]), int(kept[-1]) + 1
-        # a \x01 instead of the newline after each base record some record apart follows, and
-        # after the last of each chunk: the text between two is one piece of the output
-        before = np.cumsum(inline)  # inline entries up to each entry
-        follows = before[apart] - 1  # per record apart: the inline entry (index in ``kept``) it follows
-        marked = np.zeros(len(kept), dtype=bool)
-        marked[follows[follows >= 0]] = True
-        chunk_last = np.searchsorted(kept, np.arange(lo + CHUNK, hi + CHUNK, CHUNK), side="left") - 1
-        marked[chunk_last[chunk_last >= 0]] = True
+        ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
+        ahead[0] = True
+        np.greater(src[1:], np.maximum.accumulate(src)[:-1], out=ahead[1:])
+        inline[np.flatnonzero(from_base)[ahead]] = True
+        copies = from_base & ~inline  # base records moved or repeated
+        lo, hi = int(src.min()), int(src.max()) + 1
+        if inline.all() and hi - lo == len(order):
+            return self.encode(base[lo:hi])
+        # which base records are cut (a \x01 instead of their newline, found again after the
+        # padding is deleted): one that something else follows, a chunk's last, a record used
+        # elsewhere (moved, repeated) and the one before it: each such record is a piece alone
         blank = np.ones(hi - lo, dtype=bool)
-        blank[kept - lo] = False
+        blank[src - lo] = False
         cut = np.zeros(hi - lo, dtype=bool)
-        cut[kept[marked] - lo] = True
+        before = np.cumsum(inline)  # inline entries up to each entry
+        follows = before[~inline] - 1  # per other entry: the inline entry it follows (-1: none)
+        kept = order[inline]
+        cut[kept[follows[follows >= 0]] - lo] = True
+        used = np.flatnonzero(~blank)
+        if copies.any():
+            refs = np.unique(order[copies]) - lo
+            cut[refs] = True
+            at = np.searchsorted(used, refs)  # the record before each, where there is one
+            cut[used[at[at > 0] - 1]] = True
+        last = np.searchsorted(used, np.arange(CHUNK, hi - lo + CHUNK, CHUNK), side="left") - 1
+        cut[used[last[last >= 0]]] = True
         segments: list[Any] = []
         for start in range(lo, hi, CHUNK):
             stop = min(start + CHUNK, hi)
@@ -280,53 +285,41 @@ class LineEncoder:
             text = padded.translate(None, b"\x00")
             view = memoryview(text)
             find = text.find
-            at = 0
+            at_ = 0
             for _ in range(cuts):
-                end = find(1, at)
-                segments.append(view[at:end])
-                at = end + 1
-        # the pieces in order: a segment where its last inline entry stands, each line apart
-        # where its record stands (joined by newlines)
-        mark_at = np.flatnonzero(inline)[marked]  # the entry each segment ends with
-        apart_before = np.cumsum(~inline)
-        slots = np.empty(len(segments) + len(apart), dtype=object)
-        slots[np.cumsum(np.concatenate([[0], marked]))[before[apart]] + np.arange(len(apart))] = lines
-        pieces = slots.tolist()
-        for i, segment in zip((np.arange(len(mark_at)) + apart_before[mark_at]).tolist(), segments, strict=True):
-            pieces[i] = segment  # (a memoryview is not given to numpy: it would read it as an array)
+                end = find(1, at_)
+                segments.append(view[at_:end])
+                at_ = end + 1
+        # the piece of each entry that ends one: a base record's segment (where an inline one
+        # ends it, or a moved or repeated one's own), a line of the stage's own
+        segment_of = np.cumsum(cut) - cut  # per base record: its segment
+        piece = np.full(len(order), -1, dtype=np.intp)
+        rows = order[from_base] - lo
+        piece[from_base] = np.where(cut[rows] | copies[from_base], segment_of[rows], -1)
+        own = np.flatnonzero(~from_base)
+        if len(own):
+            assert isinstance(added, Batch)
+            lines = self._own_lines(added)
+            if lines is None:
+                return None
+            segments.extend(lines)  # (after the segments: their index is len(segments) + k)
+            piece[own] = len(segments) - len(lines) + (order[own] - n)
+        chosen = piece[piece >= 0].tolist()
+        pieces = [segments[i] for i in chosen]
         pieces.append(b"")
         return b"\n".join(pieces)
 
-    def _lines_apart(self, base: Batch, added: Sequence[Record], entries: np.ndarray[Any, Any]) -> list[bytes] | None:
-        """The lines (no newline) of the records at ``entries`` of an ``Edited``: the stage's own
-        records rendered once and kept while the batch is the same, base records rendered here."""
-        n = len(base)
-        own = entries >= n
-        out: list[bytes] = [b""] * len(entries)
-        if own.any():
-            assert isinstance(added, Batch)
-            if self._added is None or self._added[0] is not added:
-                text = self.encode(added)
-                if text is None:
-                    return None
-                every = text.split(b"\n")
-                every.pop()
-                self._added = (added, every)
-            every = self._added[1]
-            picked = [every[i] for i in (entries[own] - n).tolist()]
-            if own.all():
-                return picked
-            for k, line in zip(np.flatnonzero(own).tolist(), picked, strict=True):
-                out[k] = line
-        if not own.all():
-            text = self.encode(base.take(entries[~own]))
+    def _own_lines(self, added: Batch) -> list[bytes] | None:
+        """The lines (no newline) of an edit stage's own records, rendered once and kept while
+        the batch is the same (the sink batches of a block share it)."""
+        if self._added is None or self._added[0] is not added:
+            text = self.encode(added)
             if text is None:
                 return None
-            mine = text.split(b"\n")
-            mine.pop()
-            for k, line in zip(np.flatnonzero(~own).tolist(), mine, strict=True):
-                out[k] = line
-        return out
+            every = text.split(b"\n")
+            every.pop()
+            self._added = (added, every)
+        return self._added[1]
 
     def padded(self, records: Sequence[Record]) -> bytearray | None:
         """The lines before the NUL padding is deleted: one fixed-size row per record."""

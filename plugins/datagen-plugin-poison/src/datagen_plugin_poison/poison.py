@@ -231,8 +231,10 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     delta = rng.integers(-5000, 5000, size=m)
     new_ids = uuid4_matrix(rng, m)
 
-    again = kinds == _CODE["tombstone"]  # written again as they are (a null value where a sink carries it)
-    own_rows = np.flatnonzero(~again)  # pills (their index in ``picked``) that become the stage's own records
+    # pills written as the block's record is (again, elsewhere, or again with a null value), and
+    # those that become the stage's own records (their index in ``picked``)
+    as_is = (kinds == _CODE["duplicate"]) | (kinds == _CODE["out_of_order"]) | (kinds == _CODE["tombstone"])
+    own_rows = np.flatnonzero(~as_is)
     own = batch.take(src[own_rows])
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
@@ -368,24 +370,25 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # goes ``by`` records further down; an added one right after its anchor record (whatever
     # moved meanwhile); ties keep the order they were made in
     keys_at = np.arange(n, dtype=np.float64)
-    own_pos = picked[own_rows]
-    own_key = own_pos.astype(np.float64)
-    moved = (okind == _CODE["late"]) | (okind == _CODE["out_of_order"])
-    by = np.where(okind == _CODE["late"], 20 + osmall % 180, 5 + osmall % 55)
-    own_key[moved] = np.minimum(n - 1, own_pos[moved] + by[moved]) + 0.5
-    keys_at[own_pos[moved]] = own_key[moved]
-    correction, duplicate = okind == _CODE["correction"], okind == _CODE["duplicate"]
-    anchor = np.minimum(n - 1, own_pos[correction] + 1 + osmall[correction] % 49)
-    own_key[correction] = keys_at[anchor] + 0.25
-    own_key[duplicate] = keys_at[own_pos[duplicate]] + 0.125
-    added = correction | duplicate
+    pill_key = picked.astype(np.float64)
+    moved = (kinds == _CODE["late"]) | (kinds == _CODE["out_of_order"])
+    by = np.where(kinds == _CODE["late"], 20 + small % 180, 5 + small % 55)
+    pill_key[moved] = np.minimum(n - 1, picked[moved] + by[moved]) + 0.5
+    keys_at[picked[moved]] = pill_key[moved]
+    correction = kinds == _CODE["correction"]
+    anchor = np.minimum(n - 1, picked[correction] + 1 + small[correction] % 49)
+    pill_key[correction] = keys_at[anchor] + 0.25
+    again = (kinds == _CODE["duplicate"]) | (kinds == _CODE["tombstone"])
+    pill_key[again] = keys_at[picked[again]] + 0.125
     keep = np.ones(n, dtype=bool)
-    keep[own_pos[~added]] = False  # replaced by the own copy
-    again_pos = picked[again]
-    entries_value = np.concatenate([np.flatnonzero(keep), n + np.arange(len(own_rows), dtype=np.intp), again_pos])
-    entries_key = np.concatenate([keys_at[keep], own_key, keys_at[again_pos] + 0.125])
-    entries_pill = np.concatenate([np.full(int(keep.sum()), -1, dtype=np.intp), own_rows,
-                                   np.flatnonzero(again)])  # the pill (index in ``picked``), -1 for none
+    keep[picked[~(correction | again)]] = False  # replaced by the own copy, or moved
+    pill_value = picked.copy()
+    pill_value[own_rows] = n + np.arange(len(own_rows), dtype=np.intp)
+    tomb = kinds == _CODE["tombstone"]
+    pills = np.concatenate([np.flatnonzero(~tomb), np.flatnonzero(tomb)])  # (the order ties keep)
+    entries_value = np.concatenate([np.flatnonzero(keep), pill_value[pills]])
+    entries_key = np.concatenate([keys_at[keep], pill_key[pills]])
+    entries_pill = np.concatenate([np.full(int(keep.sum()), -1, dtype=np.intp), pills])  # -1: no pill
     perm = np.argsort(entries_key, kind="stable")
     order = entries_value[perm]
     pill_at = entries_pill[perm]
