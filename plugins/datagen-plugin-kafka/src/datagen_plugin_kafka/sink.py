@@ -91,6 +91,10 @@ log.addHandler(logging.NullHandler())  # librdkafka's own log lines: shown only 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]+$")
 FLUSH_RATE = 10_000
 """Messages per second a transaction's commit allows for on top of the delivery timeout."""
+PURGE_GRACE_S = 1.0
+"""Seconds given to the reports of purged messages once the sink gave up (at most the
+timeout): purged messages report at once, and what has not reported by then is failed as
+not reported, so giving up never adds another wait of the timeout's length."""
 
 
 def default_bootstrap() -> str:
@@ -492,7 +496,7 @@ class KafkaSink(Sink):
         self._purge_reason = self._fatal
         if not self._in_txn:  # a transaction is aborted instead (end_block, close)
             self._producer.purge(in_queue=True, in_flight=True)
-            self._producer.flush(min(5.0, self.timeout))
+            self._producer.flush(min(PURGE_GRACE_S, self.timeout))
 
     def _reported(self) -> int:
         """Messages the producer is done with (acknowledged or failed): progress of the queue."""
@@ -665,7 +669,7 @@ class KafkaSink(Sink):
         if len(producer) > 0:
             self._purge_reason = self._purge_reason or self._fatal
             producer.purge(in_queue=True, in_flight=True)
-            producer.flush(min(5.0, self.timeout))
+            producer.flush(min(PURGE_GRACE_S, self.timeout))
 
     # -- delivery reports --------------------------------------------------------------------
     def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
