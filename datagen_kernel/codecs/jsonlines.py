@@ -270,18 +270,26 @@ class LineEncoder:
         last = np.searchsorted(used, np.arange(CHUNK, hi - lo + CHUNK, CHUNK), side="left") - 1
         cut[used[last[last >= 0]]] = True
         segments: list[Any] = []
+        # the stage's own records, when their lines are still to make, go with the first
+        # chunk, after its records: one rendering pass of each field for both
+        pending = bool((~from_base).any()) and (self._added is None or self._added[0] is not added)
         for start in range(lo, hi, CHUNK):
             stop = min(start + CHUNK, hi)
             cuts = int(cut[start - lo : stop - lo].sum())
             if not cuts:
                 continue  # every record of the chunk is blank
-            padded = self.padded(base[start:stop])
+            count = stop - start
+            part = base[start:stop]
+            if pending:
+                assert isinstance(added, Batch)
+                part = Batch.concat([part, added])
+            padded = self.padded(part)
             if padded is None:
                 return None
-            size = len(padded) // (stop - start)
-            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(stop - start, size)
-            matrix[blank[start - lo : stop - lo]] = 0
-            matrix[cut[start - lo : stop - lo], size - 1] = 1
+            size = len(padded) // len(part)
+            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(len(part), size)
+            matrix[:count][blank[start - lo : stop - lo]] = 0
+            matrix[:count][cut[start - lo : stop - lo], size - 1] = 1
             text = padded.translate(None, b"\x00")
             view = memoryview(text)
             find = text.find
@@ -290,6 +298,11 @@ class LineEncoder:
                 end = find(1, at_)
                 segments.append(view[at_:end])
                 at_ = end + 1
+            if pending:  # the rest: the own records' lines
+                lines = bytes(view[at_:]).split(b"\n")
+                lines.pop()
+                self._added = (added, lines)
+                pending = False
         # the piece of each entry that ends one: a base record's segment (where an inline one
         # ends it, or a moved or repeated one's own), a line of the stage's own
         segment_of = np.cumsum(cut) - cut  # per base record: its segment
