@@ -280,6 +280,7 @@ class LineEncoder:
                 continue  # every record of the chunk is blank
             count = stop - start
             part = base[start:stop]
+            assert isinstance(part, Batch)
             if pending:
                 assert isinstance(added, Batch)
                 part = Batch.concat([part, added])
@@ -299,9 +300,9 @@ class LineEncoder:
                 segments.append(view[at_:end])
                 at_ = end + 1
             if pending:  # the rest: the own records' lines
-                lines = bytes(view[at_:]).split(b"\n")
-                lines.pop()
-                self._added = (added, lines)
+                made = bytes(view[at_:]).split(b"\n")
+                made.pop()
+                self._added = (added, made)
                 pending = False
         # the piece of each entry that ends one: a base record's segment (where an inline one
         # ends it, or a moved or repeated one's own), a line of the stage's own
@@ -315,8 +316,8 @@ class LineEncoder:
             lines = self._own_lines(added)
             if lines is None:
                 return None
-            segments.extend(lines)  # (after the segments: their index is len(segments) + k)
-            piece[own] = len(segments) - len(lines) + (order[own] - n)
+            piece[own] = len(segments) + (order[own] - n)
+            segments.extend(lines)  # (after the segments)
         chosen = piece[piece >= 0].tolist()
         pieces = [segments[i] for i in chosen]
         pieces.append(b"")
