@@ -5,9 +5,11 @@ picked for at most one kind, by one draw per record (``TransformContext.rng``, d
 whole block at once), so the pills depend on the seed, the rates and the block only, never on
 ``--workers`` or ``--batch-size``. Only the picked records are read; the others are written as
 the generator made them (a columnar batch stays columnar): their bytes are those of a clean run.
-The changed and added records are a batch of the stage's own (``Edits.records``), made with
-numpy from the picked ones; each pill is labelled by position with its kind and its manifest
-row (``detail``, JSON text of the values as the json serializer writes them).
+The changed records and the corrections are a batch of the stage's own (``Edits.records``),
+made with numpy from the picked ones; duplicates, out-of-order records and tombstones are the
+block's records written again or elsewhere (``Edits.order``). Each pill is labelled by
+position with its kind and its manifest row (``detail``, JSON text of the values as the json
+serializer writes them).
 
 Payload stage (per sink batch and route): what a sink can carry. Kafka gets the header
 ``datagen.poison=<kind>`` on every pill and null values for tombstones; an Avro route gets
