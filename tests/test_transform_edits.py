@@ -3,6 +3,8 @@ their native form, and what the engine writes is what the list form would give, 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -228,3 +230,28 @@ def test_edited_lines_without_reordering_columns_are_those_of_the_records_in_ord
         part = edited[start : start + size]
         assert part.columnar
         assert ser.encode(SPEC, part).tolist() == ser.encode(SPEC, rows[start : start + size]).tolist()
+
+
+@pytest.mark.parametrize("edited", [True, False])
+def test_a_serializer_gets_an_edit_stages_records_as_it_declares(edited: bool) -> None:
+    """``Serializer.edited``: such a serializer gets the ``Edited`` itself (the json one writes it
+    in place), any other one batch of the records in order (``Edited.merged``)."""
+    from datagen_kernel.api import Serializer
+    from datagen_kernel.engine.transforms import PayloadStage
+
+    seen: list[object] = []
+
+    class RecordingSerializer(Serializer):  # a fake: it writes each record's id and tells what it got
+        name = "recording"
+
+        def serialize(self, entity: EntitySpec, records: Any, *, topic: str | None = None) -> list[bytes]:
+            seen.append(records)
+            return [str(r["id"]).encode() for r in records]
+
+    RecordingSerializer.edited = edited
+    listed, _ = _edits(12)
+    edits = Edits(listed.order, Batch.from_rows(SPEC.field_names, list(listed.records)))  # columnar
+    got = PayloadStage._serialize_edited(PayloadStage.__new__(PayloadStage), RecordingSerializer({}), SPEC,
+                                         Edited.of(_batch(12), edits), {}, "payment")
+    assert [type(s) for s in seen] == [Edited if edited else Batch]
+    assert got[0].tolist() == [str(r["id"]).encode() for r in edits.rows(_batch(12))]
