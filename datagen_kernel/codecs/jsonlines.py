@@ -233,15 +233,12 @@ class LineEncoder:
         the stage's own records are rendered once (for every sink batch of the block). The
         pieces are joined in order."""
         base, added, order = records.base, records.added, records.order
-        if (not isinstance(base, Batch) or base.rows_built or base.overridden
-                or (len(added) and (not isinstance(added, Batch) or added.rows_built))):
-            merged = records.merged()
-            return self.encode(merged if merged is not None else as_rows(records))
         n = len(base)
         from_base = order < n
         src = order[from_base]
-        if not len(src):
-            return self.encode(_taken(base, added, order))
+        if not records.columnar or not len(src) or not isinstance(base, Batch) or base.overridden:
+            merged = records.merged()  # (a list, or none of the block's records)
+            return self.encode(merged if merged is not None else as_rows(records))
         inline = np.zeros(len(order), dtype=bool)  # written from ``base`` where it stands
         ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
         ahead[0] = True
@@ -300,9 +297,8 @@ class LineEncoder:
                 segments.append(view[at_:end])
                 at_ = end + 1
             if pending:  # the rest: the own records' lines
-                made = bytes(view[at_:]).split(b"\n")
-                made.pop()
-                self._added = (added, made)
+                assert isinstance(added, Batch)
+                self._own_lines(added, bytes(view[at_:]))
                 pending = False
         # the piece of each entry that ends one: a base record's segment (where an inline one
         # ends it, or a moved or repeated one's own), a line of the stage's own
@@ -323,11 +319,11 @@ class LineEncoder:
         pieces.append(b"")
         return b"\n".join(pieces)
 
-    def _own_lines(self, added: Batch) -> list[bytes] | None:
-        """The lines (no newline) of an edit stage's own records, rendered once and kept while
-        the batch is the same (the sink batches of a block share it)."""
+    def _own_lines(self, added: Batch, text: bytes | None = None) -> list[bytes] | None:
+        """The lines (no newline) of an edit stage's own records (``text``: already rendered),
+        rendered once and kept while the batch is the same (the sink batches of a block share it)."""
         if self._added is None or self._added[0] is not added:
-            text = self.encode(added)
+            text = self.encode(added) if text is None else text
             if text is None:
                 return None
             every = text.split(b"\n")
@@ -538,22 +534,6 @@ class LineEncoder:
                 out[raws, : b.shape[1]] = b
                 return Rendered(out, False)
         return self.general[i](values)
-
-
-def _taken(base: Batch, added: Sequence[Record], entries: np.ndarray[Any, Any]) -> Batch:
-    """The records at ``entries`` of an ``Edited`` (``base`` first, then ``added``), as one ``Batch``."""
-    n = len(base)
-    own = entries >= n
-    if not own.any():
-        return base.take(entries)
-    assert isinstance(added, Batch)
-    if own.all():
-        return added.take(entries - n)
-    parts = Batch.concat([base.take(entries[~own]), added.take(entries[own] - n)])
-    local = np.empty(len(entries), dtype=np.intp)
-    local[~own] = np.arange(int((~own).sum()), dtype=np.intp)
-    local[own] = np.arange(int((~own).sum()), len(entries), dtype=np.intp)
-    return parts.take(local)
 
 
 __all__ = ["LineEncoder"]

@@ -304,10 +304,15 @@ class PayloadStage:
                           destination: str) -> tuple[Any, dict[int, str]]:
         """Values of an ``Edited``: its untouched records as they are (a ``Batch`` keeps the
         columnar encoders), the transform's own records (labelled ones may hold ``Raw``) apart."""
+        if type(ser).edited and recs.columnar:  # it writes them in order itself
+            try:
+                return ser.encode(spec, recs, destination), {}
+            except Exception:
+                pass  # the long way below names the record
         mask = recs.untouched
         if mask.all():
             return self.serialize(ser, spec, recs.base_part(mask), destination), {}
-        merged: Records | None = recs if type(ser).edited and recs.columnar else recs.merged()
+        merged = recs.merged()
         if merged is not None:  # one columnar batch; a serializer that refuses it goes the long way
             try:
                 return ser.encode(spec, merged, destination), {}
