@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from datagen_kernel.api import Edited, Edits, Label, PayloadBatch, Raw
-from datagen_kernel.api.columnar import Batch, TextColumn
+from datagen_kernel.api import Changes, Edited, Edits, Label, PayloadBatch, Raw
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn
 from datagen_kernel.api.schema import Decimal, EntitySpec, Field, Kind, String, Timestamp, Uuid
 from datagen_kernel.api.values import Values
 from datagen_kernel.codecs.json import JsonSerializer
@@ -255,3 +255,75 @@ def test_a_serializer_gets_an_edit_stages_records_as_it_declares(edited: bool) -
                                          Edited.of(_batch(12), edits), {}, "payment")
     assert [type(s) for s in seen] == [Edited if edited else Batch]
     assert got[0].tolist() == [str(r["id"]).encode() for r in edits.rows(_batch(12))]
+
+
+def _changes(n: int, rng: np.random.Generator) -> Changes:
+    """Changed copies of random records (several may copy one): typed new values, ``Raw``
+    ones, a field left out, a field the entity lacks, a field set twice."""
+    changes = Changes(rng.integers(0, n, size=int(rng.integers(1, 12))))
+    m = len(changes)
+    rows = rng.permutation(m)[: max(1, m // 2)]
+    changes.set("at", rows, 1_800_000_000_000 + rows.astype(np.int64) * 7)
+    changes.set("amount", np.arange(0, m, 3), [Raw("1.234,56")] * len(range(0, m, 3)))
+    changes.set("amount", np.arange(0, m, 6), np.full(len(range(0, m, 6)), 999_999_999, dtype=np.int64))
+    changes.set("payer", np.arange(1, m, 4), [MISSING] * len(range(1, m, 4)))
+    changes.set("payer", np.arange(2, m, 4), ["José Conceição Müller"] * len(range(2, m, 4)))
+    changes.set("id", np.arange(0, m, 5), TextColumn.from_strings(["ffffffff-0000-4000-8000-00000000000f"] * len(
+        range(0, m, 5))))
+    changes.set("extra_note", np.arange(2, m, 5)[:2], [Raw("x")] * len(np.arange(2, m, 5)[:2]))
+    if rng.random() < 0.2:  # the first field left out: written from the copies
+        changes.set("id", [m - 1], [MISSING])
+    return changes
+
+
+def test_changes_are_the_block_records_with_the_values_set() -> None:
+    batch = _batch(6)
+    changes = Changes([4, 1, 4])
+    changes.set("amount", [0, 2], np.array([1, 2], dtype=np.int64))
+    changes.set("amount", [2], [Raw("3,00")])  # the last value set wins
+    changes.set("payer", [1], [MISSING])
+    changes.set("note", [1], ["new"])
+    expected = [{**batch.row(4), "amount": 1},
+                {k: v for k, v in batch.row(1).items() if k != "payer"} | {"note": "new"},
+                {**batch.row(4), "amount": Raw("3,00")}]
+    assert Edits([0, 6, 2, 3, 7, 8], changes).rows(_batch(6)) == [
+        batch.row(0), expected[0], batch.row(2), batch.row(3), expected[1], expected[2]]
+    assert Changes([4, 1, 4]).records(_batch(6).rows()) == [batch.row(4), batch.row(1), batch.row(4)]
+    made = changes.records(batch)
+    assert isinstance(made, Batch) and made.rows() == expected
+    assert changes.records(batch) is made  # made once per block
+    with pytest.raises(ValueError, match=r"within 0\.\.2"):
+        changes.set("amount", [3], [1])
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 4096])
+@pytest.mark.parametrize("seed", range(12))
+def test_changes_are_written_as_their_copies_would_be(monkeypatch: pytest.MonkeyPatch, chunk: int, seed: int) -> None:
+    """The json encoder writes ``Changes`` from the block records' rows (the changed values put
+    in, in the record's place or as a row of its own): the lines are those of the copies, for
+    copies in their record's place, moved, repeated, sharing a record, beside the record itself,
+    in each sink batch's slice, across chunk boundaries."""
+    from datagen_kernel.codecs import jsonlines
+
+    monkeypatch.setattr(jsonlines, "CHUNK", chunk)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    changes = _changes(n, rng)
+    m = len(changes)
+    keep = rng.random(n) < 0.8
+    entries = [*np.flatnonzero(keep).tolist(), *rng.integers(0, n, size=int(rng.integers(0, 4))).tolist(),
+               *range(n, n + m), *(n + rng.integers(0, m, size=int(rng.integers(0, 3)))).tolist()]
+    sources = changes.sources
+    if rng.random() < 0.3:
+        order = np.asarray(entries, dtype=np.intp)[rng.permutation(len(entries))]
+    else:  # mostly in place, as an edit stage leaves them
+        where = [e if e < n else int(sources[e - n]) for e in entries] + rng.random(len(entries))
+        order = np.asarray(entries, dtype=np.intp)[np.argsort(where, kind="stable")]
+    edited = Edited.of(_batch(n), Edits(order, changes))
+    copies = Edited.of(_batch(n), Edits(order, changes.records(_batch(n))))
+    ser = JsonSerializer({"utc": True})
+    size = int(rng.integers(1, len(order) + 2))
+    for start in range(0, len(order), size):
+        part = edited[start : start + size]
+        assert part.changes is changes
+        assert ser.encode(SPEC, part).tolist() == ser.encode(SPEC, copies[start : start + size]).tolist()

@@ -65,6 +65,7 @@ from datagen_kernel.api.serializers import Serializer
 from datagen_kernel.api.sinks import EncodedBatch, Sink, SinkCapabilities, SinkContext, SinkStats
 from datagen_kernel.api.summary import RunSummary, SummaryRow
 from datagen_kernel.api.transforms import (
+    Changes,
     Edited,
     Edits,
     Label,
@@ -143,6 +144,7 @@ __all__ = [
     "Transform",
     "TransformContext",
     "TransformRegister",
+    "Changes",
     "Edited",
     "Edits",
     "Label",

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from datagen_kernel.api.columnar import Batch
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows
 from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Record
@@ -182,6 +182,116 @@ class TransformContext:
         self.side.append(row)
 
 
+class Changes:
+    """An edit stage's own records as copies of the block's records with a few values changed
+    (``Edits(order, records=Changes(...))``): record ``k`` is the block's record ``sources[k]``
+    with the values ``set`` gave it. Cheaper than changed copies made apart: the json
+    serializer writes such a record from the text of the block's record, the changed values
+    put in (no record rendered twice); other serializers get the copies as the stage's own
+    records (``records``), made once per block."""
+
+    __slots__ = ("_made", "changes", "sources")
+
+    def __init__(self, sources: Sequence[int] | np.ndarray[Any, Any]) -> None:
+        self.sources = np.asarray(sources, dtype=np.intp)
+        if self.sources.ndim != 1:
+            raise ValueError("Changes needs a 1-D sequence of positions")
+        self.changes: dict[str, list[tuple[np.ndarray[Any, Any], Any]]] = {}
+        """Per field, the ``set`` calls in order: (records, values)."""
+        self._made: tuple[Sequence[Record], Sequence[Record]] | None = None
+
+    def set(self, name: str, rows: Sequence[int] | np.ndarray[Any, Any], values: Any) -> None:
+        """Field ``name`` of the records ``rows`` (indices in this sequence) gets ``values``: a
+        numpy array or ``TextColumn`` in the form of the block's column (scaled integers for
+        decimals, epoch milliseconds for timestamps), or a list of values (``Raw`` to break the
+        schema on purpose, ``MISSING`` to leave the field out). A field the entity lacks is
+        added to those records only. A record set twice keeps the last value."""
+        at = np.asarray(rows, dtype=np.intp)
+        if at.ndim != 1 or len(at) != len(values):
+            raise ValueError(f"Changes.set got {len(at)} records and {len(values)} values")
+        if len(at) and (at.min() < 0 or at.max() >= len(self.sources)):
+            raise ValueError(f"Changes.set records must be within 0..{len(self.sources) - 1}")
+        if len(at):
+            self.changes.setdefault(name, []).append((at, values))
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def records(self, block: Sequence[Record]) -> Sequence[Record]:
+        """The changed copies, made from ``block`` (the records the stage got) the first time:
+        a ``Batch`` when ``block`` is one (values that do not fit a column as overrides), else
+        a list of dicts."""
+        made = self._made
+        if made is not None and made[0] is block:
+            return made[1]
+        if isinstance(block, Batch) and not block.rows_built:
+            out: Sequence[Record] = self._batch(block)
+        else:
+            rows = as_rows(block)
+            copies = [dict(rows[j]) for j in self.sources.tolist()]
+            for name, parts in self.changes.items():
+                for at, values in parts:
+                    listed = values.tolist() if not isinstance(values, list) else values
+                    for k, value in zip(at.tolist(), listed, strict=True):
+                        if value is MISSING:
+                            copies[k].pop(name, None)
+                        else:
+                            copies[k][name] = value
+            out = copies
+        self._made = (block, out)
+        return out
+
+    def _batch(self, block: Batch) -> Batch:
+        own = block.take(self.sources)
+        columns: dict[str, Any] = {name: own.base(name) for name in own.names}
+        later: list[tuple[str, np.ndarray[Any, Any], list[Any]]] = []
+        copied: set[str] = set()
+        for name, parts in self.changes.items():
+            for at, values in parts:
+                column = columns.get(name)
+                if name in copied or column is None or own.overrides(name) is not None:
+                    fits = False
+                elif isinstance(column, np.ndarray) and not isinstance(column, np.ma.MaskedArray):
+                    fits = isinstance(values, np.ndarray) and np.can_cast(values.dtype, column.dtype, "same_kind")
+                elif isinstance(column, TextColumn):
+                    fits = isinstance(values, TextColumn) and values.width <= column.width and values.nulls is None \
+                        and column.nulls is None
+                elif isinstance(column, list):
+                    values = values.tolist() if not isinstance(values, list) else values
+                    fits = not any(v.__class__ is Raw or v is MISSING for v in values)
+                else:
+                    fits = False
+                if fits:
+                    assert column is not None
+                    copy = column.matrix.copy() if isinstance(column, TextColumn) else column.copy()
+                    if isinstance(column, TextColumn):
+                        copy[at] = 0
+                        copy[at, : values.width] = values.matrix
+                        columns[name] = TextColumn(copy)
+                    elif isinstance(column, list):
+                        for k, value in zip(at.tolist(), values, strict=True):
+                            copy[k] = value
+                        columns[name] = copy
+                    else:
+                        copy[at] = values
+                        columns[name] = copy
+                    continue
+                copied.add(name)  # (later values of the field go on top of these)
+                listed = values.tolist() if not isinstance(values, list) else list(values)
+                later.append((name, at, listed))
+        out = Batch(columns)
+        for name in own.names:  # what the block's records held beside their columns
+            over = own.overrides(name)
+            if over is not None:
+                out.override(name, over[0], over[1])
+            lacking = own.absent(name)
+            if lacking is not None:
+                out.override(name, np.flatnonzero(lacking), [MISSING] * int(lacking.sum()))
+        for name, at, listed in later:
+            out.override(name, at, listed)
+        return out
+
+
 @dataclass(frozen=True)
 class Edits:
     """What an edit stage (``Transform.edit``) changes in one entity's records of one block.
@@ -199,11 +309,13 @@ class Edits:
     ``records`` may be a ``Batch`` (e.g. taken from the stage's own batch, changed column by
     column, ``Batch.override`` for values that break the schema): when the records the stage
     got are a ``Batch`` too, the engine encodes all of them as one batch, no dict made. Such
-    records are labelled by position (``labels``).
+    records are labelled by position (``labels``). Cheaper still when each is a block record
+    with a few values changed: ``Changes`` (the json serializer then writes it from the block
+    record's text).
     """
 
     order: Sequence[int] | np.ndarray[Any, Any]
-    records: Sequence[Record] = ()
+    records: Sequence[Record] | Changes = ()
     labels: Mapping[int, Label] = field(default_factory=dict)
     nulls: Sequence[int] | np.ndarray[Any, Any] = ()
     """Entries of ``order`` whose message is the record's key with a null value (a tombstone),
@@ -215,7 +327,9 @@ class Edits:
         ``ctx``, each entry ``labels`` names is a copy labelled there (``TransformContext.label``)."""
         rows = records.rows() if isinstance(records, Batch) else records
         n = len(rows)
-        own = self.records
+        own = self.records.records(records) if isinstance(self.records, Changes) else self.records
+        if isinstance(own, Batch):
+            own = own.rows()
         out = [rows[j] if j < n else own[j - n] for j in np.asarray(self.order, dtype=np.intp).tolist()]
         if ctx is not None:
             for i, lab in sorted(self.labels.items()):
@@ -229,16 +343,19 @@ class Edited(Sequence[Record]):
     own records (``Edits``) among them. The engine encodes the untouched part in its native
     form; to any other reader it is a sequence of dicts. ``marks``: per entry, the index in
     ``marked`` of its label by position (``Edits.labels``), -1 for none (None: no such label).
-    ``nulls``: per entry, whether its message has a null value (``Edits.nulls``; None: none has)."""
+    ``nulls``: per entry, whether its message has a null value (``Edits.nulls``; None: none has).
+    ``changes``: the stage's own records as ``Changes`` of ``base``'s, when it gave them so (then
+    ``added`` makes the copies on first use)."""
 
-    __slots__ = ("added", "base", "marked", "marks", "nulls", "order")
+    __slots__ = ("_added", "base", "changes", "marked", "marks", "nulls", "order")
 
-    def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record],
+    def __init__(self, base: Sequence[Record], order: np.ndarray[Any, Any], added: Sequence[Record] | Changes,
                  marks: np.ndarray[Any, Any] | None = None, marked: Sequence[Label] | LabelColumn = (),
                  nulls: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> None:
         self.base = base
         self.order = order
-        self.added = added
+        self.changes = added if isinstance(added, Changes) else None
+        self._added = None if isinstance(added, Changes) else added
         self.marks = marks
         self.marked = marked
         self.nulls = nulls if nulls is not None and nulls.any() else None
@@ -249,7 +366,8 @@ class Edited(Sequence[Record]):
         order = np.asarray(edits.order, dtype=np.intp)
         if order.ndim != 1 or (len(order) and (order.min() < 0 or order.max() >= n + len(edits.records))):
             raise ValueError(f"Edits.order must hold positions 0..{n + len(edits.records) - 1}")
-        added = edits.records if isinstance(edits.records, Batch) else list(edits.records)
+        given = edits.records
+        added = given if isinstance(given, (Batch, Changes)) else list(given)
         nulls = None
         if len(edits.nulls):
             where = np.asarray(edits.nulls, dtype=np.intp)
@@ -268,8 +386,16 @@ class Edited(Sequence[Record]):
         marks[at] = np.arange(len(at), dtype=np.intp)
         return cls(base, order, added, marks, column if column is not None else list(edits.labels.values()), nulls)
 
+    @property
+    def added(self) -> Sequence[Record]:
+        """The stage's own records (``Changes`` made into copies on first use)."""
+        if self._added is None:
+            assert self.changes is not None
+            self._added = self.changes.records(self.base)
+        return self._added
+
     def _with(self, index: Any) -> Edited:
-        return Edited(self.base, self.order[index], self.added,
+        return Edited(self.base, self.order[index], self.changes if self.changes is not None else self.added,
                       None if self.marks is None else self.marks[index], self.marked,
                       None if self.nulls is None else self.nulls[index])
 
@@ -310,9 +436,13 @@ class Edited(Sequence[Record]):
     def columnar(self) -> bool:
         """Whether the stage got a ``Batch`` (its rows not built) and its own records are one
         too (or none): then ``merged`` gives one ``Batch``."""
-        base, added = self.base, self.added
-        return (isinstance(base, Batch) and not base.rows_built
-                and (not len(added) or (isinstance(added, Batch) and not added.rows_built)))
+        base = self.base
+        if not isinstance(base, Batch) or base.rows_built:
+            return False
+        if self.changes is not None:
+            return True  # (its copies are a Batch too)
+        added = self.added
+        return not len(added) or (isinstance(added, Batch) and not added.rows_built)
 
     def merged(self) -> Batch | None:
         """All the records, in order, as one ``Batch`` when the stage got a ``Batch`` and its own

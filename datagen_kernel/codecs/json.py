@@ -59,8 +59,9 @@ class JsonSerializer(Serializer):
         """All records as JSON Lines (each followed by a newline), in one buffer.
 
         Built column by column (``datagen_kernel.jsonlines``), in the entity's field order.
-        Records that do not hold exactly the entity's fields are written as they are; a ``Raw``
-        value is written as the JSON of what it wraps.
+        Records that do not hold exactly the entity's fields are written one by one, in the same
+        order (fields beyond the entity's after); a ``Raw`` value is written as the JSON of what
+        it wraps.
         """
         if not records:
             return b""
@@ -87,4 +88,14 @@ class JsonSerializer(Serializer):
 
     @staticmethod
     def _general_lines(entity: EntitySpec, rows: Sequence[Record], tz: dt.tzinfo) -> bytes:
-        return b"".join(orjson.dumps(r, default=raw_default) + b"\n" for r in to_text_values(entity, rows, tz))
+        """Records one by one, in the entity's field order (a field a record lacks left out,
+        fields beyond the entity's after), as the columnar path writes them."""
+        names = entity.field_names
+        known = set(names)
+        lines = []
+        for r in to_text_values(entity, rows, tz):
+            ordered = {k: r[k] for k in names if k in r}
+            if len(ordered) != len(r):
+                ordered.update((k, v) for k, v in r.items() if k not in known)
+            lines.append(orjson.dumps(ordered, default=raw_default) + b"\n")
+        return b"".join(lines)

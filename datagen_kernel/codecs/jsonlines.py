@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from datagen_kernel.api.columnar import Batch, TextColumn, as_rows
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import (
     Bool,
@@ -41,7 +41,7 @@ from datagen_kernel.api.schema import (
     Uuid,
 )
 from datagen_kernel.api.schema import Record as RecordType
-from datagen_kernel.api.transforms import Edited, Raw
+from datagen_kernel.api.transforms import Changes, Edited, Raw
 from datagen_kernel.codecs.columns import (
     NULL,
     Rendered,
@@ -164,6 +164,45 @@ def _loose(values: Sequence[Any]) -> Rendered:
     return Rendered(right_aligned(flat, lengths), False)
 
 
+_NO_ROWS = np.empty(0, dtype=np.intp)
+_NONE = np.zeros((0, 0), dtype=np.uint8)
+
+
+_Patches = dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]]
+"""Per field: (rows, their values' text, rows lacking the field)."""
+
+
+class _Patch:
+    """What ``padded`` writes beside a chunk's records: copies of some of its rows after them
+    (``copies``: the rows copied), and per field (rows, their values' text, rows lacking it)."""
+
+    __slots__ = ("copies", "fields")
+
+    def __init__(self, copies: np.ndarray[Any, Any], fields: _Patches) -> None:
+        self.copies = copies
+        self.fields = fields
+
+
+def _room(r: Rendered, texts: np.ndarray[Any, Any]) -> Rendered:
+    """``r`` with a slot that holds ``texts`` (with their quotes) in place of a value: widened
+    where one is longer than the slot."""
+    room = r.width + (2 if r.quoted else 0)
+    if texts.shape[1] <= room:
+        return r
+    wider = np.zeros((r.matrix.shape[0], r.width + texts.shape[1] - room), dtype=np.uint8)
+    wider[:, wider.shape[1] - r.width:] = r.matrix
+    return Rendered(wider, r.quoted)
+
+
+def _right(matrix: np.ndarray[Any, Any], width: int) -> np.ndarray[Any, Any]:
+    """Right-aligned text rows widened to ``width``."""
+    if matrix.shape[1] == width:
+        return matrix
+    out = np.zeros((matrix.shape[0], width), dtype=np.uint8)
+    out[:, width - matrix.shape[1] :] = matrix
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # assembling lines
 
@@ -184,6 +223,8 @@ class LineEncoder:
         self.renderers = [_renderer(f, tz) for f in entity.fields]
         self.general = [_general(f, tz) for f in entity.fields]
         self._added: tuple[Any, list[bytes]] | None = None  # an edit stage's own records, their lines
+        self._patched_by: tuple[Changes, _Patches | None] | None = None  # an edit stage's Changes, their texts
+        self.index = {name: i for i, name in enumerate(self.names)}
 
     def columns(self, records: Sequence[Record]) -> list[Any] | None:
         """Each field's column, or None when the records do not have exactly the fields (a
@@ -229,24 +270,60 @@ class LineEncoder:
         """The lines of an edit stage's records (``Edited``) without reordering any column: the
         block's records are rendered where they stand, a chunk at a time (those written nowhere
         blanked), and cut into pieces where something else comes between them; a record
-        written elsewhere or again (moved, repeated) is a piece of its own, used where it goes;
-        the stage's own records are rendered once (for every sink batch of the block). The
-        pieces are joined in order."""
-        base, added, order = records.base, records.added, records.order
+        written elsewhere or again (moved, repeated) is a piece of its own, used where it goes.
+        The stage's own records, when they are ``Changes``, are the block records' rows with
+        the changed values put in: in the record's place when nothing else writes that record,
+        else as a row of its own after its chunk; other own records are rendered once (for
+        every sink batch of the block). The pieces are joined in order."""
+        base, order = records.base, records.order
         n = len(base)
-        from_base = order < n
-        src = order[from_base]
-        if not records.columnar or not len(src) or not isinstance(base, Batch) or base.overridden:
+        if not records.columnar or not isinstance(base, Batch) or base.overridden:
             merged = records.merged()  # (a list, or none of the block's records)
             return self.encode(merged if merged is not None else as_rows(records))
+        changes = records.changes
+        own = order >= n
+        patches = self._patches(changes) if changes is not None and own.any() else None
+        added: Batch | None = None
+        from_base = ~own
+        eff = order  # per entry: the block record whose row it is written from
+        extra = np.empty(0, dtype=np.intp)  # changed copies written as rows of their own
+        alone = _NO_ROWS
+        if patches is not None:
+            assert changes is not None
+            ks = order[own] - n
+            distinct = np.unique(ks)
+            sources = changes.sources[distinct]
+            written = np.zeros(n, dtype=bool)
+            written[order[~own]] = True
+            shared = np.bincount(sources, minlength=n)[sources] > 1
+            alone = np.zeros(len(changes), dtype=bool)  # in its record's place
+            alone[distinct[~written[sources] & ~shared]] = True
+            extra = distinct[~alone[distinct]]
+            in_place = own.copy()
+            in_place[own] = alone[ks]
+            eff = order.copy()
+            eff[in_place] = changes.sources[order[in_place] - n]
+            from_base = ~own | in_place
+        elif own.any():
+            got = records.added
+            if not isinstance(got, Batch):
+                return self.encode(as_rows(records))
+            added = got
+        src = eff[from_base]
+        if not len(src) and not len(extra):
+            merged = records.merged()
+            return self.encode(merged if merged is not None else as_rows(records))
+        extra_src = changes.sources[extra] if changes is not None and len(extra) else extra
+        lo = min(int(src.min()) if len(src) else n, int(extra_src.min()) if len(extra) else n)
+        hi = max(int(src.max()) + 1 if len(src) else 0, int(extra_src.max()) + 1 if len(extra) else 0)
         inline = np.zeros(len(order), dtype=bool)  # written from ``base`` where it stands
-        ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
-        ahead[0] = True
-        np.greater(src[1:], np.maximum.accumulate(src)[:-1], out=ahead[1:])
-        inline[np.flatnonzero(from_base)[ahead]] = True
+        if len(src):
+            ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
+            ahead[0] = True
+            np.greater(src[1:], np.maximum.accumulate(src)[:-1], out=ahead[1:])
+            inline[np.flatnonzero(from_base)[ahead]] = True
         copies = from_base & ~inline  # base records moved or repeated
-        lo, hi = int(src.min()), int(src.max()) + 1
-        if inline.all() and hi - lo == len(order):
+        if inline.all() and hi - lo == len(order) and not own.any():
             return self.encode(base[lo:hi])
         # which base records are cut (a \x01 instead of their newline, found again after the
         # padding is deleted): one that something else follows, a chunk's last, a record used
@@ -256,38 +333,49 @@ class LineEncoder:
         cut = np.zeros(hi - lo, dtype=bool)
         before = np.cumsum(inline)  # inline entries up to each entry
         follows = before[~inline] - 1  # per other entry: the inline entry it follows (-1: none)
-        kept = order[inline]
+        kept = eff[inline]
         cut[kept[follows[follows >= 0]] - lo] = True
         used = np.flatnonzero(~blank)
         if copies.any():
-            refs = np.unique(order[copies]) - lo
+            refs = np.unique(eff[copies]) - lo
             cut[refs] = True
             at = np.searchsorted(used, refs)  # the record before each, where there is one
             cut[used[at[at > 0] - 1]] = True
         last = np.searchsorted(used, np.arange(CHUNK, hi - lo + CHUNK, CHUNK), side="left") - 1
         cut[used[last[last >= 0]]] = True
         segments: list[Any] = []
+        extra_segments: list[Any] = []
+        if len(extra):  # the copies of the changed records written apart, by their record's chunk
+            by_source = np.argsort(extra_src, kind="stable")
+            extra, extra_src = extra[by_source], extra_src[by_source]
         # the stage's own records, when their lines are still to make, go with the first
         # chunk, after its records: one rendering pass of each field for both
-        pending = bool((~from_base).any()) and (self._added is None or self._added[0] is not added)
+        pending = added is not None and (self._added is None or self._added[0] is not added)
         for start in range(lo, hi, CHUNK):
             stop = min(start + CHUNK, hi)
             cuts = int(cut[start - lo : stop - lo].sum())
-            if not cuts:
+            a, b = np.searchsorted(extra_src, (start, stop)).tolist() if len(extra) else (0, 0)
+            if not cuts and a == b:
                 continue  # every record of the chunk is blank
             count = stop - start
             part = base[start:stop]
             assert isinstance(part, Batch)
+            patch = None
+            if patches is not None:
+                assert changes is not None
+                patch = self._chunk_patch(patches, changes, start, stop, alone, extra[a:b], extra_src[a:b])
             if pending:
-                assert isinstance(added, Batch)
+                assert added is not None
                 part = Batch.concat([part, added])
-            padded = self.padded(part)
+            padded = self.padded(part, patch)
             if padded is None:
                 return None
-            size = len(padded) // len(part)
-            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(len(part), size)
+            rows = len(part) + (b - a)
+            size = len(padded) // rows
+            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(rows, size)
             matrix[:count][blank[start - lo : stop - lo]] = 0
             matrix[:count][cut[start - lo : stop - lo], size - 1] = 1
+            matrix[len(part):, size - 1] = 1
             text = padded.translate(None, b"\x00")
             view = memoryview(text)
             find = text.find
@@ -296,28 +384,100 @@ class LineEncoder:
                 end = find(1, at_)
                 segments.append(view[at_:end])
                 at_ = end + 1
-            if pending:  # the rest: the own records' lines
-                assert isinstance(added, Batch)
+            if pending:  # the rest: the own records' lines (no changed copies then)
+                assert added is not None
                 self._own_lines(added, bytes(view[at_:]))
                 pending = False
+            for _ in range(b - a):
+                end = find(1, at_)
+                extra_segments.append(view[at_:end])
+                at_ = end + 1
         # the piece of each entry that ends one: a base record's segment (where an inline one
-        # ends it, or a moved or repeated one's own), a line of the stage's own
+        # ends it, or a moved or repeated one's own), a line of the stage's own, a changed copy
         segment_of = np.cumsum(cut) - cut  # per base record: its segment
         piece = np.full(len(order), -1, dtype=np.intp)
-        rows = order[from_base] - lo
-        piece[from_base] = np.where(cut[rows] | copies[from_base], segment_of[rows], -1)
-        own = np.flatnonzero(~from_base)
-        if len(own):
-            assert isinstance(added, Batch)
+        rows_ = eff[from_base] - lo
+        piece[from_base] = np.where(cut[rows_] | copies[from_base], segment_of[rows_], -1)
+        if added is not None:
+            mine = np.flatnonzero(own)
             lines = self._own_lines(added)
             if lines is None:
                 return None
-            piece[own] = len(segments) + (order[own] - n)
+            piece[mine] = len(segments) + (order[mine] - n)
             segments.extend(lines)  # (after the segments)
+        elif len(extra):
+            assert changes is not None
+            slot = np.full(len(changes), -1, dtype=np.intp)
+            slot[extra] = len(segments) + np.arange(len(extra), dtype=np.intp)
+            apart = own & ~from_base
+            piece[apart] = slot[order[apart] - n]
+            segments.extend(extra_segments)
         chosen = piece[piece >= 0].tolist()
         pieces = [segments[i] for i in chosen]
         pieces.append(b"")
         return b"\n".join(pieces)
+
+    def _patches(self, changes: Changes) -> _Patches | None:
+        """Per field ``Changes`` sets: (records, their new values' text (closed), records that
+        lack the field), rendered once per ``Changes`` (the sink batches of a block share it);
+        None when the json lines cannot be made so (the first field left out)."""
+        found = self._patched_by
+        if found is not None and found[0] is changes:
+            return found[1]
+        out: _Patches | None = self._patches_of(changes)
+        self._patched_by = (changes, out)
+        return out
+
+    def _patches_of(self, changes: Changes) -> _Patches | None:
+        out: _Patches = {}
+        for name, parts in changes.changes.items():
+            i = self.index.get(name)
+            events: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+            for at, values in parts:
+                gone = np.zeros(len(at), dtype=bool)
+                if isinstance(values, list):
+                    gone = np.fromiter((v is MISSING for v in values), dtype=bool, count=len(values))
+                    kept = [v for v, g in zip(values, gone.tolist(), strict=True) if not g] if gone.any() else values
+                    texts = (self._given(i, kept) if i is not None else _loose(kept)).closed() if kept else _NONE
+                elif i is not None:
+                    texts = self._render(i, values).closed()
+                else:
+                    texts = _loose(values.tolist()).closed()
+                full = np.zeros((len(at), texts.shape[1]), dtype=np.uint8)
+                full[~gone] = texts
+                events.append((at, gone, full))
+            rows = np.concatenate([e[0] for e in events])
+            lacking = np.concatenate([e[1] for e in events])
+            width = max(e[2].shape[1] for e in events)
+            texts = np.concatenate([_right(e[2], width) for e in events])
+            if len(events) > 1:  # a record set twice keeps the last value
+                _, first = np.unique(rows[::-1], return_index=True)
+                keep = np.sort(len(rows) - 1 - first)
+                rows, lacking, texts = rows[keep], lacking[keep], texts[keep]
+            if i == 0 and lacking.any():
+                return None
+            out[name] = (rows[~lacking], texts[~lacking], rows[lacking])
+        return out
+
+    @staticmethod
+    def _chunk_patch(patches: _Patches, changes: Changes, start: int, stop: int, alone: np.ndarray[Any, Any],
+                     extra: np.ndarray[Any, Any], extra_src: np.ndarray[Any, Any]) -> _Patch:
+        """The changes written in the block's records ``start:stop``: the ones alone in their
+        record's place, and rows added after them (copies of the records ``extra_src``)."""
+        sources = changes.sources
+        row = np.full(len(changes), -1, dtype=np.intp)  # per changed record: its row in the chunk
+        here = alone & (sources >= start) & (sources < stop)
+        row[here] = sources[here] - start
+        row[extra] = (stop - start) + np.arange(len(extra), dtype=np.intp)
+        fields: _Patches = {}
+        for name, (rows, texts, lacking) in patches.items():
+            at = row[rows]
+            hit = at >= 0
+            gone = row[lacking]
+            gone = gone[gone >= 0]
+            if hit.any() or len(gone):
+                fields[name] = (at[hit], texts[hit], gone)
+        return _Patch(extra_src - start, fields)
 
     def _own_lines(self, added: Batch, text: bytes | None = None) -> list[bytes] | None:
         """The lines (no newline) of an edit stage's own records (``text``: already rendered),
@@ -331,9 +491,9 @@ class LineEncoder:
             self._added = (added, every)
         return self._added[1]
 
-    def padded(self, records: Sequence[Record]) -> bytearray | None:
-        """The lines before the NUL padding is deleted: one fixed-size row per record."""
-        n = len(records)
+    def padded(self, records: Sequence[Record], patch: _Patch | None = None) -> bytearray | None:
+        """The lines before the NUL padding is deleted: one fixed-size row per record (and, with
+        ``patch``, its rows added after them, and its values put in)."""
         columns = self.columns(records)
         if columns is None:
             return None
@@ -343,6 +503,11 @@ class LineEncoder:
         given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = []
         if isinstance(records, Batch) and records.overridden:
             prefixes, rendered, absent, given = self._overridden(records, rendered)
+        elif patch is not None:
+            prefixes, rendered, absent, given = self._patched(len(records), rendered, patch)
+        count = len(records)
+        copied = patch.copies if patch is not None else _NO_ROWS
+        n = count + len(copied)
         # a row: the constant parts with each field's text between them; quotes of string
         # fields are constants too
         template = bytearray()
@@ -363,7 +528,12 @@ class LineEncoder:
         for offset, r in slots:
             if r.width:
                 slot = np.ndarray((n,), dtype=f"V{r.width}", buffer=buf, offset=offset, strides=(size,))
-                slot[:] = r.matrix.view(f"V{r.width}").ravel()
+                values = r.matrix.view(f"V{r.width}").ravel()
+                if len(values) == n:
+                    slot[:] = values
+                else:  # the rows copied after the records
+                    slot[:count] = values
+                    slot[count:] = values[copied]
         for (offset, r), (_, end), found in zip(slots, spans, given, strict=False):
             if found is not None:  # overridden values: their own text (quotes included) in the value's place
                 rows, texts = found
@@ -379,6 +549,32 @@ class LineEncoder:
                 span = np.ndarray((n,), dtype=f"V{end - begin}", buffer=buf, offset=begin, strides=(size,))
                 span[lacking] = np.zeros(1, dtype=f"V{end - begin}")[0]
         return buf
+
+    def _patched(self, count: int, rendered: list[Rendered], patch: _Patch
+                 ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],
+                            list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]]:
+        """``_overridden`` for the changed values of a ``_Patch`` (texts already rendered)."""
+        prefixes = list(self.prefixes)
+        out = list(rendered)
+        total = count + len(patch.copies)
+        absent: list[np.ndarray[Any, Any] | None] = [None] * len(out)
+        given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = [None] * len(out)
+        for name, (rows, texts, lacking) in patch.fields.items():
+            i = self.index.get(name)
+            if i is None:  # a field beyond the entity's: the other rows lack it
+                i = len(out)
+                prefixes.append(f',"{name}":'.encode())
+                out.append(Rendered(np.zeros((total, 0), dtype=np.uint8), False))
+                without = np.ones(total, dtype=bool)
+                without[rows] = False
+                absent.append(np.flatnonzero(without))
+                given.append(None)
+            elif len(lacking):
+                absent[i] = lacking
+            if len(rows):
+                out[i] = _room(out[i], texts)
+                given[i] = (rows, texts)
+        return prefixes, out, absent, given
 
     @staticmethod
     def _extra(records: Batch, name: str) -> Rendered:
@@ -472,12 +668,7 @@ class LineEncoder:
                 given.append(None)
             else:
                 texts = self._given(i, over[1]).closed()
-                r = out[i]
-                room = r.width + (2 if r.quoted else 0)
-                if texts.shape[1] > room:  # the slot must hold the longest text
-                    wider = np.zeros((r.matrix.shape[0], r.width + texts.shape[1] - room), dtype=np.uint8)
-                    wider[:, wider.shape[1] - r.width:] = r.matrix
-                    out[i] = Rendered(wider, r.quoted)
+                out[i] = _room(out[i], texts)
                 given.append((over[0], texts))
             lacking = records.absent(name)
             absent.append(None if lacking is None else np.flatnonzero(lacking))

@@ -128,7 +128,7 @@ class LabelTable:
         out: dict[int, Label] = {}
         if isinstance(recs, Edited):  # the transform's own records, and entries labelled by position
             given = recs.labels_by_position()
-            if isinstance(recs.added, Batch):  # labelled by position only
+            if recs.changes is not None or isinstance(recs.added, Batch):  # labelled by position only
                 return given
             out.update(given)
             own = np.flatnonzero(~recs.untouched)

@@ -5,9 +5,10 @@ picked for at most one kind, by one draw per record (``TransformContext.rng``, d
 whole block at once), so the pills depend on the seed, the rates and the block only, never on
 ``--workers`` or ``--batch-size``. Only the picked records are read; the others are written as
 the generator made them (a columnar batch stays columnar): their bytes are those of a clean run.
-The changed records and the corrections are a batch of the stage's own (``Edits.records``),
-made with numpy from the picked ones; duplicates, out-of-order records and tombstones are the
-block's records written again or elsewhere (``Edits.order``). Each pill is labelled by
+The changed records and the corrections are ``Changes`` of the picked ones (one value each,
+made with numpy; the json serializer writes them from the block records' text); duplicates,
+out-of-order records and tombstones are the block's records written again or elsewhere
+(``Edits.order``). Each pill is labelled by
 position with its kind and its manifest row (``detail``, JSON text of the values as the json
 serializer writes them).
 
@@ -34,6 +35,7 @@ import orjson
 
 from datagen_kernel.api import (
     Batch,
+    Changes,
     Decimal,
     Edits,
     EntitySpec,
@@ -204,9 +206,9 @@ def _fields_of(spec: EntitySpec) -> dict[str, Any]:
 
 
 def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContext) -> Edits | None:
-    """The pills of one entity's block, made column by column: the picked records are taken
-    from the block as a batch of their own, changed with numpy, and written with the others
-    in one columnar pass; no record becomes a dict. Each pill's manifest row (the JSON text of
+    """The pills of one entity's block, made column by column: the picked records' new values
+    are made with numpy and given as ``Changes`` of the block's records, written with the
+    others in one columnar pass; no record becomes a dict. Each pill's manifest row (the JSON text of
     its values as the json serializer writes them) is its label's detail."""
     rates = {k: float(ctx.options.get(k) or 0.0) for k in KINDS}
     n = len(records)
@@ -237,12 +239,11 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # those that become the stage's own records (their index in ``picked``)
     as_is = (kinds == _CODE["duplicate"]) | (kinds == _CODE["out_of_order"]) | (kinds == _CODE["tombstone"])
     own_rows = np.flatnonzero(~as_is)
-    own = batch.take(src[own_rows])
+    changes = Changes(picked[own_rows])  # each own record: its block record, a value changed
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
-    columns: dict[str, Any] = {name: own.base(name) for name in own.names}
-    overrides: dict[str, tuple[list[int], list[Any]]] = {}
-    touched: list[tuple[str, np.ndarray[Any, Any], list[bytes] | None]] = []  # (field, own rows, new texts)
+    # (field, own rows, their new values' texts, or None: the new values, to render)
+    touched: list[tuple[str, np.ndarray[Any, Any], list[bytes] | None, Any]] = []
 
     by_kind = np.argsort(okind, kind="stable")  # own rows kind by kind, each kind's in order
     bounds = np.searchsorted(okind[by_kind], np.arange(len(KINDS) + 1)).tolist()
@@ -251,53 +252,47 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         code = _CODE[kind]
         return by_kind[bounds[code] : bounds[code + 1]]
 
-    def override(name: str, rows: Sequence[int], values: Sequence[Any]) -> None:
-        got = overrides.setdefault(name, ([], []))
-        got[0].extend(rows)
-        got[1].extend(values)
+    def change(name: str, rows: np.ndarray[Any, Any], values: Any, texts: list[bytes] | None = None) -> None:
+        changes.set(name, rows, values)
+        touched.append((name, rows, texts, values))
+
+    def ints(name: str, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        return _ints(_taken(batch.base(name), src[own_rows[rows]]))
 
     time_name, amount_name = fields["time"], fields["amount"]
     if time_name is not None:
-        late, zone = where("late"), where("timezone")
-        if len(late) or len(zone):
-            stamps = _ints(columns[time_name])
-            stamps[late] -= (2 + osmall[late] % 6) * 86_400_000
-            stamps[zone] += np.where(ocoin[zone] < 0.5, offset_ms, -offset_ms)
-            columns[time_name] = _like(columns[time_name], stamps)
-            touched.append((time_name, np.sort(np.concatenate([late, zone])), None))
+        rows = np.sort(np.concatenate([where("late"), where("timezone")]))
+        if len(rows):
+            stamps = ints(time_name, rows)
+            late = okind[rows] == _CODE["late"]
+            stamps -= np.where(late, (2 + osmall[rows] % 6) * 86_400_000, 0)
+            stamps += np.where(late, 0, np.where(ocoin[rows] < 0.5, offset_ms, -offset_ms))
+            change(time_name, rows, _like(batch.base(time_name), stamps))
     if amount_name is not None:
-        extreme, correction = where("extreme"), where("correction")
-        if len(extreme) or len(correction):
-            amounts = _ints(columns[amount_name])
-            amounts[extreme] = np.where(ocoin[extreme] < 0.5, 1, 999_999_999)
-            amounts[correction] = np.maximum(1, amounts[correction] + odelta[correction])
-            columns[amount_name] = _like(columns[amount_name], amounts)
-            touched.append((amount_name, np.sort(np.concatenate([extreme, correction])), None))
+        rows = np.sort(np.concatenate([where("extreme"), where("correction")]))
+        if len(rows):
+            amounts = ints(amount_name, rows)
+            extreme = okind[rows] == _CODE["extreme"]
+            edge = np.where(ocoin[rows] < 0.5, 1, 999_999_999)
+            amounts = np.where(extreme, edge, np.maximum(1, amounts + odelta[rows]))
+            change(amount_name, rows, _like(batch.base(amount_name), amounts))
     orphan = where("orphan")
     if len(orphan):
         fk = fields["fk"]
-        col = columns[fk]
+        col = batch.base(fk)
         fresh = new_ids[own_rows[orphan]]
         if isinstance(col, TextColumn) and col.width == 36 and col.nulls is None:
-            matrix = col.matrix.copy()
-            matrix[orphan] = fresh
-            columns[fk] = TextColumn(matrix)
+            change(fk, orphan, TextColumn(np.ascontiguousarray(fresh)))
         else:
-            values = list(col.tolist() if not isinstance(col, list) else col)
-            for r, text in zip(orphan.tolist(), fresh.view("S36").ravel().tolist(), strict=True):
-                values[r] = text.decode("ascii")
-            columns[fk] = values
-        touched.append((fk, orphan, None))
+            change(fk, orphan, [t.decode("ascii") for t in fresh.view("S36").ravel().tolist()])
     encoding = where("encoding")
     if len(encoding):
         samples = [ENCODING_SAMPLES[int(x) % len(ENCODING_SAMPLES)] for x in osmall[encoding].tolist()]
-        override(fields["text"], encoding.tolist(), samples)
-        touched.append((fields["text"], encoding, [orjson.dumps(v) for v in samples]))
+        change(fields["text"], encoding, samples, [orjson.dumps(v) for v in samples])
     evolved = where("schema_evolution")
     if len(evolved):
         hexes = [bytes(row).decode("ascii").replace("-", "") for row in new_ids[own_rows[evolved]]]
-        override(NEW_FIELD, evolved.tolist(), [Raw(h) for h in hexes])
-        touched.append((NEW_FIELD, evolved, [orjson.dumps(h) for h in hexes]))
+        change(NEW_FIELD, evolved, [Raw(h) for h in hexes], [orjson.dumps(h) for h in hexes])
     nulls = where("nulls")
     if len(nulls):
         required = fields["required"]
@@ -305,54 +300,46 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         for name in dict.fromkeys(chosen):
             rows = nulls[[c == name for c in chosen]]
             gone = ocoin[rows] >= 0.5
-            override(name, rows.tolist(), [MISSING if g else Raw(None) for g in gone.tolist()])
-            touched.append((name, rows, [b"null"] * len(rows)))
+            change(name, rows, [MISSING if g else Raw(None) for g in gone.tolist()], [b"null"] * len(rows))
     malformed = where("malformed")
     if len(malformed):
         document = fields["document"]
         as_document = ocoin[malformed] < 0.3 if document else np.zeros(len(malformed), dtype=bool)
         if len(malformed[as_document]):
             rows = malformed[as_document]
-            override(document, rows.tolist(), [Raw("12A.45B.789-0X")] * len(rows))
-            touched.append((document, rows, [b'"12A.45B.789-0X"'] * len(rows)))
+            change(document, rows, [Raw("12A.45B.789-0X")] * len(rows), [b'"12A.45B.789-0X"'] * len(rows))
         rows = malformed[~as_document]
         if len(rows) and amount_name:
-            cents = _ints(columns[amount_name])[rows].tolist()
+            cents = ints(amount_name, rows).tolist()
             texts = [f"{c // 100:,}".replace(",", ".") + f",{c % 100:02d}" for c in cents]
-            override(amount_name, rows.tolist(), [Raw(t) for t in texts])
-            touched.append((amount_name, rows, [orjson.dumps(t) for t in texts]))
+            change(amount_name, rows, [Raw(t) for t in texts], [orjson.dumps(t) for t in texts])
         elif len(rows):
             first = fields["required"][0]
-            override(first, rows.tolist(), [Raw({"unexpected": True}) for _ in range(len(rows))])
-            touched.append((first, rows, [b'{"unexpected":true}'] * len(rows)))
-    own = Batch(columns)
-    for name, (positions, values) in overrides.items():
-        own.override(name, positions, values)
+            change(first, rows, [Raw({"unexpected": True}) for _ in range(len(rows))],
+                   [b'{"unexpected":true}'] * len(rows))
 
     # the manifest: per pill, its changed values (new and original text) by own row
     encoder = _encoder(spec, tz)
     changed: dict[int, bytes] = {}
     original: dict[int, bytes] = {}
-    by_field: dict[str, list[tuple[np.ndarray[Any, Any], list[bytes] | None]]] = {}
-    for name, rows, given in touched:
+    by_field: dict[str, list[tuple[np.ndarray[Any, Any], list[bytes] | None, Any]]] = {}
+    for name, rows, given, values in touched:
         if len(rows):
-            by_field.setdefault(name, []).append((rows, given))
+            by_field.setdefault(name, []).append((rows, given, values))
     for name, parts in by_field.items():
         # one rendering per field: the original values of its rows, then the new ones to render
-        rows_all = np.concatenate([rows for rows, _ in parts])
-        fresh = np.concatenate([rows for rows, g in parts if g is None] or [np.empty(0, dtype=np.intp)])
+        rows_all = np.concatenate([rows for rows, _, _ in parts])
         declared = name in spec.field_names
         columns_of = []
         if declared:
             columns_of.append(Batch({name: _taken(batch.base(name), src[own_rows[rows_all]])}))
-        if len(fresh):
-            columns_of.append(Batch({name: _taken(columns[name], fresh)}))
+        columns_of.extend(Batch({name: values}) for _, given, values in parts if given is None)
         rendered: list[bytes] = encoder.texts(Batch.concat(columns_of), name) if columns_of else []
         olds_all = rendered[: len(rows_all)] if declared else [b""] * len(rows_all)
         news_fresh = iter(rendered[len(rows_all) if declared else 0 :])
         head = b'"' + name.encode() + b'":'
         at_old = 0
-        for rows, given in parts:
+        for rows, given, _ in parts:
             listed = rows.tolist()
             news = given if given is not None else [next(news_fresh) for _ in listed]
             olds = olds_all[at_old : at_old + len(listed)]
@@ -420,7 +407,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
                                b',"original":{', get_original(r, b""), b"}")))
     labels = LabelColumn(name_, at, words, lines)
     tombstones = at[kinds[rows_at] == _CODE["tombstone"]]
-    return Edits(order, own, labels, tombstones)
+    return Edits(order, changes, labels, tombstones)
 
 
 def _taken(column: Any, rows: np.ndarray[Any, Any]) -> Any:
