@@ -158,9 +158,19 @@ def _loose(values: Sequence[Any]) -> Rendered:
     """Values of no declared field, each as orjson writes it (a ``Raw`` as what it wraps)."""
     from datagen_kernel.codecs.text import raw_default
 
-    texts = [orjson.dumps(v, default=raw_default) for v in values]
-    flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    plain = [v.value if v.__class__ is Raw else v for v in values]
+    try:
+        "".join(plain)  # text only
+    except TypeError:
+        texts = [orjson.dumps(v, default=raw_default) for v in plain]
+        flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:  # one orjson call; '","' is found between the strings only
+        joined = orjson.dumps(plain)[1:-1]
+        flat = np.frombuffer(joined.replace(b'","', b'""'), dtype=np.uint8)
+        lengths = np.fromiter(map(len, joined.split(b'","')), dtype=np.int64, count=len(plain))
+        lengths[:-1] += 1  # each text's closing quote, cut off by the split
+        lengths[1:] += 1  # and its opening one
     return Rendered(right_aligned(flat, lengths), False)
 
 
@@ -168,19 +178,55 @@ _NO_ROWS = np.empty(0, dtype=np.intp)
 _NONE = np.zeros((0, 0), dtype=np.uint8)
 
 
-_Patches = dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]]
-"""Per field: (rows, their values' text, rows lacking the field)."""
+_Patches = dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any] | None]]
+"""Per field of ``Changes``: per changed record the index of its text or -1, the texts, and
+(None: none) whether it lacks the field."""
 
 
 class _Patch:
-    """What ``padded`` writes beside a chunk's records: copies of some of its rows after them
-    (``copies``: the rows copied), and per field (rows, their values' text, rows lacking it)."""
+    """The changed values ``padded`` puts in: per field (rows, their values' text, rows lacking it)."""
 
-    __slots__ = ("copies", "fields")
+    __slots__ = ("fields",)
 
-    def __init__(self, copies: np.ndarray[Any, Any], fields: _Patches) -> None:
-        self.copies = copies
+    def __init__(self, fields: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]]
+                 ) -> None:
         self.fields = fields
+
+
+def _window_patch(patches: _Patches, ks: np.ndarray[Any, Any], own: np.ndarray[Any, Any]) -> _Patch:
+    """The changed values of a window of entries (``ks``: each entry's changed record where
+    ``own``), by the entries' rows."""
+    entries = np.flatnonzero(own)
+    k = ks[own]
+    fields = {}
+    for name, (text_of, texts, lacks) in patches.items():
+        at = text_of[k]
+        hit = at >= 0
+        gone = entries[lacks[k]] if lacks is not None else _NO_ROWS
+        if len(gone) or hit.any():
+            fields[name] = (entries[hit], texts[at[hit]], gone)
+    return _Patch(fields)
+
+
+def _windows(src: np.ndarray[Any, Any], size: int) -> list[tuple[int, int]]:
+    """Windows of about ``size`` entries whose records (``src``, -1: none) do not overlap: each
+    ends where every record before it comes before every record after it."""
+    total = len(src)
+    if total <= size:
+        return [(0, total)]
+    top = np.maximum.accumulate(np.where(src >= 0, src, -1))
+    bottom = np.minimum.accumulate(np.where(src >= 0, src, np.iinfo(np.intp).max)[::-1])[::-1]
+    clean = np.flatnonzero(top[:-1] < bottom[1:]) + 1  # entry positions a window may start at
+    out = []
+    a = 0
+    while total - a > size:
+        j = int(np.searchsorted(clean, a + size))
+        b = int(clean[j]) if j < len(clean) else total
+        out.append((a, b))
+        a = b
+    if a < total:
+        out.append((a, total))
+    return out
 
 
 def _room(r: Rendered, texts: np.ndarray[Any, Any]) -> Rendered:
@@ -222,7 +268,6 @@ class LineEncoder:
         self.prefixes = [(("{" if i == 0 else ",") + f'"{name}":').encode() for i, name in enumerate(self.names)]
         self.renderers = [_renderer(f, tz) for f in entity.fields]
         self.general = [_general(f, tz) for f in entity.fields]
-        self._added: tuple[Any, list[bytes]] | None = None  # an edit stage's own records, their lines
         self._patched_by: tuple[Changes, _Patches | None] | None = None  # an edit stage's Changes, their texts
         self.index = {name: i for i, name in enumerate(self.names)}
 
@@ -268,13 +313,12 @@ class LineEncoder:
 
     def _edited(self, records: Edited) -> bytes | None:
         """The lines of an edit stage's records (``Edited``) without reordering any column: the
-        block's records are rendered where they stand, a chunk at a time (those written nowhere
-        blanked), and cut into pieces where something else comes between them; a record
-        written elsewhere or again (moved, repeated) is a piece of its own, used where it goes.
-        The stage's own records, when they are ``Changes``, are the block records' rows with
-        the changed values put in: in the record's place when nothing else writes that record,
-        else as a row of its own after its chunk; other own records are rendered once (for
-        every sink batch of the block). The pieces are joined in order."""
+        entries are cut into windows of about ``CHUNK`` whose block records do not overlap; each
+        window renders its slice of the block once (column by column), lays its rows out in the
+        entries' order by gathering each field's rendered text (a record written twice or
+        elsewhere is gathered twice or elsewhere), puts in the changed values of the stage's
+        ``Changes`` (rows of the records they copy), then deletes the padding. Other own records
+        of the stage are rendered with the window that writes them."""
         base, order = records.base, records.order
         n = len(base)
         if not records.columnar or not isinstance(base, Batch) or base.overridden:
@@ -284,147 +328,57 @@ class LineEncoder:
         own = order >= n
         patches = self._patches(changes) if changes is not None and own.any() else None
         added: Batch | None = None
-        from_base = ~own
-        eff = order  # per entry: the block record whose row it is written from
-        extra = np.empty(0, dtype=np.intp)  # changed copies written as rows of their own
-        alone = _NO_ROWS
-        if patches is not None:
-            assert changes is not None
-            ks = order[own] - n
-            distinct = np.unique(ks)
-            sources = changes.sources[distinct]
-            written = np.zeros(n, dtype=bool)
-            written[order[~own]] = True
-            shared = np.bincount(sources, minlength=n)[sources] > 1
-            alone = np.zeros(len(changes), dtype=bool)  # in its record's place
-            alone[distinct[~written[sources] & ~shared]] = True
-            extra = distinct[~alone[distinct]]
-            in_place = own.copy()
-            in_place[own] = alone[ks]
-            eff = order.copy()
-            eff[in_place] = changes.sources[order[in_place] - n]
-            from_base = ~own | in_place
-        elif own.any():
-            got = records.added
-            if not isinstance(got, Batch):
-                return self.encode(as_rows(records))
-            added = got
-        src = eff[from_base]
-        if not len(src) and not len(extra):
-            merged = records.merged()
-            return self.encode(merged if merged is not None else as_rows(records))
-        extra_src = changes.sources[extra] if changes is not None and len(extra) else extra
-        lo = min(int(src.min()) if len(src) else n, int(extra_src.min()) if len(extra) else n)
-        hi = max(int(src.max()) + 1 if len(src) else 0, int(extra_src.max()) + 1 if len(extra) else 0)
-        inline = np.zeros(len(order), dtype=bool)  # written from ``base`` where it stands
-        if len(src):
-            ahead = np.empty(len(src), dtype=bool)  # each base record past all the ones before it
-            ahead[0] = True
-            np.greater(src[1:], np.maximum.accumulate(src)[:-1], out=ahead[1:])
-            inline[np.flatnonzero(from_base)[ahead]] = True
-        copies = from_base & ~inline  # base records moved or repeated
-        if inline.all() and hi - lo == len(order) and not own.any():
-            return self.encode(base[lo:hi])
-        # which base records are cut (a \x01 instead of their newline, found again after the
-        # padding is deleted): one that something else follows, a chunk's last, a record used
-        # elsewhere (moved, repeated) and the one before it: each such record is a piece alone
-        blank = np.ones(hi - lo, dtype=bool)
-        blank[src - lo] = False
-        cut = np.zeros(hi - lo, dtype=bool)
-        before = np.cumsum(inline)  # inline entries up to each entry
-        follows = before[~inline] - 1  # per other entry: the inline entry it follows (-1: none)
-        kept = eff[inline]
-        cut[kept[follows[follows >= 0]] - lo] = True
-        used = np.flatnonzero(~blank)
-        if copies.any():
-            refs = np.unique(eff[copies]) - lo
-            cut[refs] = True
-            at = np.searchsorted(used, refs)  # the record before each, where there is one
-            cut[used[at[at > 0] - 1]] = True
-        last = np.searchsorted(used, np.arange(CHUNK, hi - lo + CHUNK, CHUNK), side="left") - 1
-        cut[used[last[last >= 0]]] = True
-        segments: list[Any] = []
-        extra_segments: list[Any] = []
-        if len(extra):  # the copies of the changed records written apart, by their record's chunk
-            by_source = np.argsort(extra_src, kind="stable")
-            extra, extra_src = extra[by_source], extra_src[by_source]
-        # the stage's own records, when their lines are still to make, go with the first
-        # chunk, after its records: one rendering pass of each field for both
-        pending = added is not None and (self._added is None or self._added[0] is not added)
-        for start in range(lo, hi, CHUNK):
-            stop = min(start + CHUNK, hi)
-            cuts = int(cut[start - lo : stop - lo].sum())
-            a, b = np.searchsorted(extra_src, (start, stop)).tolist() if len(extra) else (0, 0)
-            if not cuts and a == b:
-                continue  # every record of the chunk is blank
-            count = stop - start
-            part = base[start:stop]
-            assert isinstance(part, Batch)
+        src = order  # per entry: the block record whose row it is (-1: an own record rendered apart)
+        if own.any():
+            src = order.copy()
+            if patches is not None:
+                assert changes is not None
+                src[own] = changes.sources[order[own] - n]
+            else:
+                got = records.added
+                if not isinstance(got, Batch) or got.overridden:
+                    merged = records.merged()
+                    return self.encode(merged if merged is not None else as_rows(records))
+                added = got
+                src[own] = -1
+        elif len(order) and int(order[-1]) - int(order[0]) == len(order) - 1 and bool((np.diff(order) == 1).all()):
+            return self.encode(base[int(order[0]) : int(order[-1]) + 1])  # a slice as it stands
+        parts: list[bytearray] = []
+        for a, b in _windows(src, CHUNK):
+            here = src[a:b]
+            rows = here.copy()
+            from_base = here >= 0
+            lo = int(here[from_base].min()) if from_base.any() else 0
+            hi = int(here[from_base].max()) + 1 if from_base.any() else 0
+            if hi - lo > 2 * (b - a) + CHUNK:  # scattered far apart: only the rows used
+                used, rows[from_base] = np.unique(here[from_base], return_inverse=True)
+                part: Batch = base.take(used)
+            else:
+                part = base[lo:hi]  # type: ignore[assignment]
+                rows[from_base] -= lo
+            if added is not None and not from_base.all():
+                mine = order[a:b][~from_base] - n
+                rows[~from_base] = len(part) + np.arange(len(mine), dtype=np.intp)
+                part = Batch.concat([part, added.take(mine)])
             patch = None
             if patches is not None:
                 assert changes is not None
-                patch = self._chunk_patch(patches, changes, start, stop, alone, extra[a:b], extra_src[a:b])
-            if pending:
-                assert added is not None
-                part = Batch.concat([part, added])
-            padded = self.padded(part, patch)
+                patch = _window_patch(patches, order[a:b] - n, own[a:b])
+            padded = self.padded(part, patch, rows)
             if padded is None:
                 return None
-            rows = len(part) + (b - a)
-            size = len(padded) // rows
-            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(rows, size)
-            matrix[:count][blank[start - lo : stop - lo]] = 0
-            matrix[:count][cut[start - lo : stop - lo], size - 1] = 1
-            matrix[len(part):, size - 1] = 1
-            text = padded.translate(None, b"\x00")
-            view = memoryview(text)
-            find = text.find
-            at_ = 0
-            for _ in range(cuts):
-                end = find(1, at_)
-                segments.append(view[at_:end])
-                at_ = end + 1
-            if pending:  # the rest: the own records' lines (no changed copies then)
-                assert added is not None
-                self._own_lines(added, bytes(view[at_:]))
-                pending = False
-            for _ in range(b - a):
-                end = find(1, at_)
-                extra_segments.append(view[at_:end])
-                at_ = end + 1
-        # the piece of each entry that ends one: a base record's segment (where an inline one
-        # ends it, or a moved or repeated one's own), a line of the stage's own, a changed copy
-        segment_of = np.cumsum(cut) - cut  # per base record: its segment
-        piece = np.full(len(order), -1, dtype=np.intp)
-        rows_ = eff[from_base] - lo
-        piece[from_base] = np.where(cut[rows_] | copies[from_base], segment_of[rows_], -1)
-        if added is not None:
-            mine = np.flatnonzero(own)
-            lines = self._own_lines(added)
-            if lines is None:
-                return None
-            piece[mine] = len(segments) + (order[mine] - n)
-            segments.extend(lines)  # (after the segments)
-        elif len(extra):
-            assert changes is not None
-            slot = np.full(len(changes), -1, dtype=np.intp)
-            slot[extra] = len(segments) + np.arange(len(extra), dtype=np.intp)
-            apart = own & ~from_base
-            piece[apart] = slot[order[apart] - n]
-            segments.extend(extra_segments)
-        chosen = piece[piece >= 0].tolist()
-        pieces = [segments[i] for i in chosen]
-        pieces.append(b"")
-        return b"\n".join(pieces)
+            parts.append(padded.translate(None, b"\x00"))
+        return b"".join(parts)
 
     def _patches(self, changes: Changes) -> _Patches | None:
-        """Per field ``Changes`` sets: (records, their new values' text (closed), records that
-        lack the field), rendered once per ``Changes`` (the sink batches of a block share it);
-        None when the json lines cannot be made so (the first field left out)."""
+        """Per field ``Changes`` sets, rendered once per ``Changes`` (the sink batches of a block
+        share it): per changed record, the index of its new value's text (closed) or -1, the
+        texts, and whether it lacks the field; None when the json lines cannot be made so (the
+        first field left out)."""
         found = self._patched_by
         if found is not None and found[0] is changes:
             return found[1]
-        out: _Patches | None = self._patches_of(changes)
+        out = self._patches_of(changes)
         self._patched_by = (changes, out)
         return out
 
@@ -434,80 +388,58 @@ class LineEncoder:
             i = self.index.get(name)
             events: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
             for at, values in parts:
-                gone = np.zeros(len(at), dtype=bool)
                 if isinstance(values, list):
                     gone = np.fromiter((v is MISSING for v in values), dtype=bool, count=len(values))
                     kept = [v for v, g in zip(values, gone.tolist(), strict=True) if not g] if gone.any() else values
                     texts = (self._given(i, kept) if i is not None else _loose(kept)).closed() if kept else _NONE
-                elif i is not None:
-                    texts = self._render(i, values).closed()
+                    if gone.any():
+                        full = np.zeros((len(at), texts.shape[1]), dtype=np.uint8)
+                        full[~gone] = texts
+                        texts = full
                 else:
-                    texts = _loose(values.tolist()).closed()
-                full = np.zeros((len(at), texts.shape[1]), dtype=np.uint8)
-                full[~gone] = texts
-                events.append((at, gone, full))
-            rows = np.concatenate([e[0] for e in events])
-            lacking = np.concatenate([e[1] for e in events])
-            width = max(e[2].shape[1] for e in events)
-            texts = np.concatenate([_right(e[2], width) for e in events])
-            if len(events) > 1:  # a record set twice keeps the last value
-                _, first = np.unique(rows[::-1], return_index=True)
-                keep = np.sort(len(rows) - 1 - first)
-                rows, lacking, texts = rows[keep], lacking[keep], texts[keep]
+                    gone = np.zeros(len(at), dtype=bool)
+                    texts = self._render(i, values).closed() if i is not None else _loose(values.tolist()).closed()
+                events.append((at, gone, texts))
+            if len(events) == 1:
+                rows, lacking, texts = events[0]
+            else:
+                rows = np.concatenate([e[0] for e in events])
+                lacking = np.concatenate([e[1] for e in events])
+                width = max(e[2].shape[1] for e in events)
+                texts = np.concatenate([_right(e[2], width) for e in events])
+                _, first = np.unique(rows[::-1], return_index=True)  # a record set twice keeps the last
+                last = len(rows) - 1 - first
+                rows, lacking, texts = rows[last], lacking[last], texts[last]
             if i == 0 and lacking.any():
                 return None
-            out[name] = (rows[~lacking], texts[~lacking], rows[lacking])
+            text_of = np.full(len(changes), -1, dtype=np.intp)
+            text_of[rows] = np.arange(len(rows), dtype=np.intp)
+            lacks = np.zeros(len(changes), dtype=bool)
+            lacks[rows] = lacking
+            text_of[lacks] = -1
+            out[name] = (text_of, texts, lacks if lacks.any() else None)
         return out
 
-    @staticmethod
-    def _chunk_patch(patches: _Patches, changes: Changes, start: int, stop: int, alone: np.ndarray[Any, Any],
-                     extra: np.ndarray[Any, Any], extra_src: np.ndarray[Any, Any]) -> _Patch:
-        """The changes written in the block's records ``start:stop``: the ones alone in their
-        record's place, and rows added after them (copies of the records ``extra_src``)."""
-        sources = changes.sources
-        row = np.full(len(changes), -1, dtype=np.intp)  # per changed record: its row in the chunk
-        here = alone & (sources >= start) & (sources < stop)
-        row[here] = sources[here] - start
-        row[extra] = (stop - start) + np.arange(len(extra), dtype=np.intp)
-        fields: _Patches = {}
-        for name, (rows, texts, lacking) in patches.items():
-            at = row[rows]
-            hit = at >= 0
-            gone = row[lacking]
-            gone = gone[gone >= 0]
-            if hit.any() or len(gone):
-                fields[name] = (at[hit], texts[hit], gone)
-        return _Patch(extra_src - start, fields)
-
-    def _own_lines(self, added: Batch, text: bytes | None = None) -> list[bytes] | None:
-        """The lines (no newline) of an edit stage's own records (``text``: already rendered),
-        rendered once and kept while the batch is the same (the sink batches of a block share it)."""
-        if self._added is None or self._added[0] is not added:
-            text = self.encode(added) if text is None else text
-            if text is None:
-                return None
-            every = text.split(b"\n")
-            every.pop()
-            self._added = (added, every)
-        return self._added[1]
-
-    def padded(self, records: Sequence[Record], patch: _Patch | None = None) -> bytearray | None:
-        """The lines before the NUL padding is deleted: one fixed-size row per record (and, with
-        ``patch``, its rows added after them, and its values put in)."""
+    def padded(self, records: Sequence[Record], patch: _Patch | None = None,
+               perm: np.ndarray[Any, Any] | None = None) -> bytearray | None:
+        """The lines before the NUL padding is deleted: one fixed-size row per record; with
+        ``perm``, one row per entry of ``perm`` (the record it names: rows gathered in another
+        order, some twice, some not), and ``patch``'s values put in those rows."""
+        if perm is not None and isinstance(records, Batch) and records.overridden:
+            records, perm = records.take(perm), None
         columns = self.columns(records)
         if columns is None:
             return None
         rendered = [self._render(i, values) for i, values in enumerate(columns)]
+        n = len(records) if perm is None else len(perm)
         prefixes = self.prefixes
         absent: list[np.ndarray[Any, Any] | None] = []
         given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = []
         if isinstance(records, Batch) and records.overridden:
             prefixes, rendered, absent, given = self._overridden(records, rendered)
         elif patch is not None:
-            prefixes, rendered, absent, given = self._patched(len(records), rendered, patch)
-        count = len(records)
-        copied = patch.copies if patch is not None else _NO_ROWS
-        n = count + len(copied)
+            prefixes, rendered, absent, given = self._patched(n, rendered, patch)
+        declared = len(self.names)
         # a row: the constant parts with each field's text between them; quotes of string
         # fields are constants too
         template = bytearray()
@@ -525,15 +457,14 @@ class LineEncoder:
         size = len(template)
         buf = bytearray(n * size)
         np.frombuffer(buf, dtype=f"V{size}")[:] = np.frombuffer(bytes(template), dtype=f"V{size}")[0]
-        for offset, r in slots:
+        for i, (offset, r) in enumerate(slots):
             if r.width:
                 slot = np.ndarray((n,), dtype=f"V{r.width}", buffer=buf, offset=offset, strides=(size,))
                 values = r.matrix.view(f"V{r.width}").ravel()
-                if len(values) == n:
+                if perm is None or i >= declared:
                     slot[:] = values
-                else:  # the rows copied after the records
-                    slot[:count] = values
-                    slot[count:] = values[copied]
+                else:  # gathered straight into the rows
+                    np.take(values, perm, out=slot, mode="clip")
         for (offset, r), (_, end), found in zip(slots, spans, given, strict=False):
             if found is not None:  # overridden values: their own text (quotes included) in the value's place
                 rows, texts = found
@@ -550,13 +481,13 @@ class LineEncoder:
                 span[lacking] = np.zeros(1, dtype=f"V{end - begin}")[0]
         return buf
 
-    def _patched(self, count: int, rendered: list[Rendered], patch: _Patch
+    def _patched(self, n: int, rendered: list[Rendered], patch: _Patch
                  ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],
                             list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]]:
-        """``_overridden`` for the changed values of a ``_Patch`` (texts already rendered)."""
+        """``_overridden`` for the changed values of a ``_Patch`` (texts already rendered, rows
+        among the ``n`` rows written)."""
         prefixes = list(self.prefixes)
         out = list(rendered)
-        total = count + len(patch.copies)
         absent: list[np.ndarray[Any, Any] | None] = [None] * len(out)
         given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = [None] * len(out)
         for name, (rows, texts, lacking) in patch.fields.items():
@@ -564,8 +495,8 @@ class LineEncoder:
             if i is None:  # a field beyond the entity's: the other rows lack it
                 i = len(out)
                 prefixes.append(f',"{name}":'.encode())
-                out.append(Rendered(np.zeros((total, 0), dtype=np.uint8), False))
-                without = np.ones(total, dtype=bool)
+                out.append(Rendered(np.zeros((n, 0), dtype=np.uint8), False))
+                without = np.ones(n, dtype=bool)
                 without[rows] = False
                 absent.append(np.flatnonzero(without))
                 given.append(None)
