@@ -16,8 +16,9 @@ Payload stage (per sink batch and route): what a sink can carry. Kafka gets the 
 ``datagen.poison=<kind>`` on every pill and null values for tombstones; an Avro route gets
 undecodable payloads for malformed values and nulls; a sink that cannot carry a kind drops
 that pill (and lists nothing for it). Every pill the sink receives is a manifest row with the
-sink's name; the rows come back with the block and are written, in block order, to the
-manifest (``poison.manifest``) by the process that runs the sinks.
+sink's name; the rows come back with the block and are written as they come, in block order,
+to the manifest (``poison.manifest``; under a temporary name until the run ends) by the
+process that runs the sinks.
 """
 
 from __future__ import annotations
@@ -526,18 +527,33 @@ def _undecodable(value: bytes, i: int) -> bytes:
 
 
 def collect(rows: list[Any], ctx: TransformContext) -> None:
-    """One block's manifest rows (side rows ``(sink, kinds, lines)``, one per sink batch), kept
-    per sink in the order they came: sink by sink (by name), a sink's batches in order, so
-    the manifest does not depend on how the records were cut into batches."""
+    """One block's manifest rows (side rows ``(sink, kinds, lines)``, one per sink batch),
+    written as they come to the manifest's temporary file: sink by sink (by name), a sink's
+    batches in order, so the manifest does not depend on how the records were cut into
+    batches (``finish`` gives the file its name)."""
     state = ctx.state
-    groups: list[tuple[str, list[bytes]]] = state.setdefault("groups", [])
     counts: Counter[tuple[str, str]] = state.setdefault("counts", Counter())
     by_sink: dict[str, list[bytes]] = {}
     for sink, kinds, lines in rows:
         by_sink.setdefault(sink, []).extend(lines)
         for kind, n in Counter(kinds).items():
             counts[(kind, sink)] += n
-    groups.extend(sorted(by_sink.items()))
+    out = _manifest_out(ctx)
+    for sink, lines in sorted(by_sink.items()):  # each line ends with the sink's name and the closing brace
+        if lines:
+            end = b',"sink":' + orjson.dumps(sink) + b"}\n"
+            out.write(end.join(lines) + end)
+            state["pills"] = state.get("pills", 0) + len(lines)
+
+
+def _manifest_out(ctx: TransformContext) -> Any:
+    """The manifest's temporary file, opened on first use."""
+    out = ctx.state.get("out")
+    if out is None:
+        path = manifest_path(ctx)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = ctx.state["out"] = path.with_name(path.name + ".tmp").open("wb")
+    return out
 
 
 def manifest_path(ctx: TransformContext) -> Path:
@@ -557,22 +573,15 @@ def manifest_file(run: RunInfo, options: Mapping[str, Any]) -> Path:
 
 def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
     state = ctx.state
-    groups: list[tuple[str, list[bytes]]] = state.get("groups", [])
     counts: Counter[tuple[str, str]] = state.get("counts", Counter())
     path = manifest_path(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as out:
-        for sink, lines in groups:  # each line ends with the sink's name and the closing brace
-            if lines:
-                end = b',"sink":' + orjson.dumps(sink) + b"}\n"
-                out.write(end.join(lines) + end)
-    tmp.replace(path)
-    pills = sum(len(lines) for _, lines in groups)
+    out = _manifest_out(ctx)
+    out.close()
+    Path(out.name).replace(path)
     by_kind: dict[str, dict[str, int]] = {}
     for (kind, sink), n in sorted(counts.items()):
         by_kind.setdefault(kind, {})[sink] = n
-    return {"manifest": str(path), "pills": pills, "counts": by_kind}
+    return {"manifest": str(path), "pills": state.get("pills", 0), "counts": by_kind}
 
 
 DESCRIBE = "Kinds (-o poison.KIND=RATE, 0..1; a record gets one kind at most):\n" + "\n".join(
