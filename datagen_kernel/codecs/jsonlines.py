@@ -269,6 +269,7 @@ class LineEncoder:
         self.renderers = [_renderer(f, tz) for f in entity.fields]
         self.general = [_general(f, tz) for f in entity.fields]
         self._patched_by: tuple[Changes, _Patches | None] | None = None  # an edit stage's Changes, their texts
+        self._rows_read: tuple[Sequence[Record], Batch] | None = None  # a block of dicts, read into columns
         self.index = {name: i for i, name in enumerate(self.names)}
 
     def columns(self, records: Sequence[Record]) -> list[Any] | None:
@@ -319,11 +320,12 @@ class LineEncoder:
         elsewhere is gathered twice or elsewhere), puts in the changed values of the stage's
         ``Changes`` (rows of the records they copy), then deletes the padding. Other own records
         of the stage are rendered with the window that writes them."""
-        base, order = records.base, records.order
-        n = len(base)
-        if not records.columnar or not isinstance(base, Batch) or base.overridden:
+        order = records.order
+        base = self._block(records)
+        if base is None:
             merged = records.merged()  # (a list, or none of the block's records)
             return self.encode(merged if merged is not None else as_rows(records))
+        n = len(base)
         changes = records.changes
         own = order >= n
         patches = self._patches(changes) if changes is not None and own.any() else None
@@ -369,6 +371,27 @@ class LineEncoder:
                 return None
             parts.append(padded.translate(None, b"\x00"))
         return b"".join(parts)
+
+    def _block(self, records: Edited) -> Batch | None:
+        """The block's records as a ``Batch`` with no overrides (None: not so): a block of dicts
+        holding exactly the entity's fields is read into columns once (the sink batches of a
+        block share it), as ``columns`` would for each."""
+        base = records.base
+        if isinstance(base, Batch):
+            return base if records.columnar and not base.overridden else None
+        if records.changes is None and len(records.added):
+            return None
+        found = self._rows_read
+        if found is not None and found[0] is base:
+            return found[1]
+        rows = as_rows(base)
+        if set(map(len, rows)) != {len(self.names)}:
+            return None
+        batch = Batch.from_rows(self.names, rows)  # (a row lacking one of them: overridden)
+        if batch.overridden:
+            return None
+        self._rows_read = (base, batch)
+        return batch
 
     def _patches(self, changes: Changes) -> _Patches | None:
         """Per field ``Changes`` sets, rendered once per ``Changes`` (the sink batches of a block

@@ -304,7 +304,7 @@ class PayloadStage:
                           destination: str) -> tuple[Any, dict[int, str]]:
         """Values of an ``Edited``: its untouched records as they are (a ``Batch`` keeps the
         columnar encoders), the transform's own records (labelled ones may hold ``Raw``) apart."""
-        if type(ser).edited and recs.columnar:  # it writes them in order itself
+        if type(ser).edited:  # it writes them in order itself
             try:
                 return ser.encode(spec, recs, destination), {}
             except Exception:
