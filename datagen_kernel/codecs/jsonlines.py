@@ -345,7 +345,7 @@ class LineEncoder:
                 src[own] = -1
         elif len(order) and int(order[-1]) - int(order[0]) == len(order) - 1 and bool((np.diff(order) == 1).all()):
             return self.encode(base[int(order[0]) : int(order[-1]) + 1])  # a slice as it stands
-        parts: list[bytearray] = []
+        parts: list[bytes | bytearray] = []
         for a, b in _windows(src, CHUNK):
             here = src[a:b]
             rows = here.copy()
@@ -363,13 +363,41 @@ class LineEncoder:
                 rows[~from_base] = len(part) + np.arange(len(mine), dtype=np.intp)
                 part = Batch.concat([part, added.take(mine)])
             patch = None
+            beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
             if patches is not None:
                 assert changes is not None
                 patch = _window_patch(patches, order[a:b] - n, own[a:b])
+                for name in [f for f in patch.fields if f not in self.index]:
+                    given, texts, _ = patch.fields.pop(name)
+                    beyond.append((f',"{name}":'.encode(), given, texts))
             padded = self.padded(part, patch, rows)
             if padded is None:
                 return None
-            parts.append(padded.translate(None, b"\x00"))
+            if not beyond:
+                parts.append(padded.translate(None, b"\x00"))
+                continue
+            # the fields beyond the entity's go after the few rows that have them, not in a
+            # slot that would widen every row: those rows end with \x01, found after the
+            # padding is deleted, and get the fields' text before their closing brace
+            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(b - a, -1)
+            tails: dict[int, list[bytes]] = {}
+            for prefix, given, texts in beyond:
+                for row, value in zip(given.tolist(), texts, strict=True):
+                    tails.setdefault(row, []).append(prefix + bytes(value).lstrip(b"\x00"))
+            marked = sorted(tails)
+            matrix[marked, -1] = 1
+            text = padded.translate(None, b"\x00")
+            view = memoryview(text)
+            pieces: list[Any] = []
+            at_ = 0
+            for row in marked:
+                end = text.find(1, at_)
+                pieces.append(view[at_ : end - 1])  # the line without its closing brace
+                pieces.extend(tails[row])
+                pieces.append(b"}\n")
+                at_ = end + 1
+            pieces.append(view[at_:])
+            parts.append(b"".join(pieces))
         return b"".join(parts)
 
     def _block(self, records: Edited) -> Batch | None:
