@@ -17,6 +17,7 @@ from datagen_kernel.api.sinks import EncodedBatch
 from datagen_kernel.cli import make_cli
 
 CAPTURED: list[EncodedBatch] = []
+NULLS_SEEN: set[bool] = set()
 
 
 class CaptureSink(Sink):
@@ -92,6 +93,13 @@ class Poisoner:
             return records
 
         register(Transform("explode", explode, "Fails on a score of 7.", entities=["score"]))
+
+        def nulls_seen(spec, records, ctx):  # type: ignore[no-untyped-def]
+            NULLS_SEEN.add(ctx.null_values)
+            return records
+
+        register(Transform("nulls-seen", nulls_seen, "Notes whether the sinks carry null values.",
+                           entities=["score"]))
 
     @hookimpl
     def datagen_register_sinks(self, register):  # type: ignore[no-untyped-def]
@@ -182,6 +190,16 @@ def test_the_payload_stage_adds_headers_and_null_values_for_sinks_that_carry_the
         assert all(values[i] == b"" for i in batch.nulls)
         assert all(batch.record_headers[i] == [("x-label", lab.encode())] for i, lab in batch.labels.items())
         assert len(values) == batch.count == len(batch.keys)
+
+
+@pytest.mark.parametrize(("sink", "carried"), [("capture", True), ("json", False)])
+def test_a_transform_knows_whether_a_sink_of_the_entity_carries_null_values(  # type: ignore[no-untyped-def]
+        cli, tmp_path: Path, sink: str, carried: bool) -> None:
+    NULLS_SEEN.clear()
+    where = ["-o", f"json.path={tmp_path}"] if sink == "json" else []
+    result = cli("run", "-q", "--customers", "10", "--transform", "nulls-seen", "--sink", sink, *where)
+    assert result.exit_code == 0, result.output
+    assert set(NULLS_SEEN) == {carried}
 
 
 def test_a_sink_may_take_labelled_records_apart_as_json(cli) -> None:  # type: ignore[no-untyped-def]

@@ -153,16 +153,20 @@ class TransformContext:
     ``label(record, word, detail)`` labels a record of the list the record stage returns;
     ``emit(row)`` adds a side row (returned with the block, see ``Transform.collect``).
     ``state``: in the process that runs the sinks, one dict for the whole run
-    (``Transform.collect`` / ``finish`` keep what they gather there).
+    (``Transform.collect`` / ``finish`` keep what they gather there). ``null_values``: in the
+    record stage, whether some sink of the entity carries a null value (``Edits.nulls``, a
+    Kafka tombstone); when none does, a transform may leave such messages unmade.
     """
 
-    __slots__ = ("block", "labels", "options", "run", "side", "state", "transform")
+    __slots__ = ("block", "labels", "null_values", "options", "run", "side", "state", "transform")
 
-    def __init__(self, run: RunInfo, transform: str, block: int | None, options: Mapping[str, Any]) -> None:
+    def __init__(self, run: RunInfo, transform: str, block: int | None, options: Mapping[str, Any],
+                 null_values: bool = True) -> None:
         self.run = run
         self.transform = transform
         self.block = block
         self.options = options
+        self.null_values = null_values
         self.labels: dict[int, tuple[Record, Label]] = {}
         self.side: list[Any] = []
         self.state: dict[str, Any] = {}

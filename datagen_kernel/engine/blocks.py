@@ -229,9 +229,10 @@ class BlockProcessor:
         rows go to ``self.labels``)."""
         plan = self.plan
         spec = plan.specs[name]
+        nulls = any(type(self.sinks[i]).null_values for i in plan.emitted.get(name, ()))
         for transform, options in plan.transforms:
             if selects(transform, options, spec):
-                ctx = TransformContext(plan.run, transform.name, block, options)
+                ctx = TransformContext(plan.run, transform.name, block, options, nulls)
                 recs = apply_record_stage(transform, spec, recs, ctx)
                 self.labels.add(ctx)
         return recs

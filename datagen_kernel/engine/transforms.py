@@ -91,7 +91,7 @@ def apply_record_stage(transform: Transform, spec: EntitySpec, recs: Records, ct
 def _culprit(transform: Transform, spec: EntitySpec, rows: Sequence[Record], ctx: TransformContext) -> str | None:
     """The first record the transform fails on when given it alone (None: none does)."""
     for record in rows:
-        probe = TransformContext(ctx.run, ctx.transform, ctx.block, ctx.options)
+        probe = TransformContext(ctx.run, ctx.transform, ctx.block, ctx.options, ctx.null_values)
         try:
             transform.apply(spec, [dict(record)], probe)
         except Exception:

@@ -142,3 +142,50 @@ def test_validate_reports_a_data_quality_dataset_s_pills_and_a_rerun_keeps_the_m
     rules = {rule for e in report["entities"] for rule in e["rules"]}
     assert "malformed-line" in rules and report["violation_count"] > 0
     assert report["violation_count"] >= sum(1 for _ in manifest(out / "datagen-poison.jsonl")) // 4
+
+
+def test_tombstones_no_sink_carries_are_left_unmade_and_the_other_pills_stay_the_same() -> None:
+    """``TransformContext.null_values`` False (json, postgres): the tombstones are not made at all,
+    and every other pill is the one a run with a Kafka route gets."""
+    import numpy as np
+    from datagen_plugin_poison.poison import edit_stage
+
+    from datagen_kernel.api import (
+        Batch,
+        Decimal,
+        EntitySpec,
+        Field,
+        ForeignKey,
+        Kind,
+        RunInfo,
+        String,
+        Timestamp,
+        TransformContext,
+        Uuid,
+    )
+    from datagen_kernel.api.columnar import TextColumn
+
+    spec = EntitySpec(
+        name="payment", kind=Kind.EVENT, primary_key="id",
+        fields=(Field("id", Uuid()), Field("account_id", Uuid()), Field("payer", String()),
+                Field("amount", Decimal(15, 2)), Field("at", Timestamp())),
+        foreign_keys=(ForeignKey("account_id", "account", "id"),),
+    )
+    n = 3000
+    batch = Batch({
+        "id": TextColumn.from_strings([f"{i:08d}-0000-4000-8000-000000000000" for i in range(n)]),
+        "account_id": TextColumn.from_strings([f"{i % 97:08d}-1111-4000-8000-000000000000" for i in range(n)]),
+        "payer": [f"payer {i % 7}" for i in range(n)],
+        "amount": np.arange(n, dtype=np.int64) * 137,
+        "at": 1_700_000_000_000 + np.arange(n, dtype=np.int64) * 60_000,
+    })
+    options = {kind: 0.02 for kind in KINDS}
+    made = {}
+    for carried in (True, False):
+        edits = edit_stage(spec, batch, TransformContext(RunInfo(seed=7, root_count=10), "poison", 3, options, carried))
+        assert edits is not None
+        labels = edits.labels
+        rows = edits.rows(batch)
+        made[carried] = [(labels[i].label, labels[i].detail, rows[i]) for i in sorted(labels)]
+    assert any(word == "tombstone" for word, _, _ in made[True])
+    assert made[False] == [pill for pill in made[True] if pill[0] != "tombstone"]

@@ -223,11 +223,6 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     tz = ctx.run.timezone
     offset = tz.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
     offset_ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
-    if isinstance(records, Batch):
-        batch, src = records, picked  # ``src``: each pill's record in ``batch``
-    else:  # a list: only the picked records become a batch
-        rows = as_rows(records)
-        batch, src = Batch.from_rows(spec.field_names, [rows[i] for i in picked.tolist()]), np.arange(m)
     rng = ctx.rng(spec.name, "shape")
     # every draw of the stage, one vector each, in one fixed order (the pills depend on the
     # seed, the rates and the block only)
@@ -235,6 +230,18 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     small = rng.integers(0, 1 << 30, size=m)
     delta = rng.integers(-5000, 5000, size=m)
     new_ids = uuid4_matrix(rng, m)
+    if not ctx.null_values and rates["tombstone"]:  # no sink of the entity carries one: left unmade
+        made = kinds != _CODE["tombstone"]
+        if not made.all():
+            picked, kinds, coin, small, delta, new_ids = (x[made] for x in (picked, kinds, coin, small, delta, new_ids))
+            m = len(picked)
+            if not m:
+                return None
+    if isinstance(records, Batch):
+        batch, src = records, picked  # ``src``: each pill's record in ``batch``
+    else:  # a list: only the picked records become a batch
+        rows = as_rows(records)
+        batch, src = Batch.from_rows(spec.field_names, [rows[i] for i in picked.tolist()]), np.arange(m)
 
     # pills written as the block's record is (again, elsewhere, or again with a null value), and
     # those that become the stage's own records (their index in ``picked``)
