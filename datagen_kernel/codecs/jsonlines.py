@@ -345,7 +345,7 @@ class LineEncoder:
                 src[own] = -1
         elif len(order) and int(order[-1]) - int(order[0]) == len(order) - 1 and bool((np.diff(order) == 1).all()):
             return self.encode(base[int(order[0]) : int(order[-1]) + 1])  # a slice as it stands
-        parts: list[bytes | bytearray] = []
+        parts: list[Any] = []
         for a, b in _windows(src, CHUNK):
             here = src[a:b]
             rows = here.copy()
@@ -388,16 +388,14 @@ class LineEncoder:
             matrix[marked, -1] = 1
             text = padded.translate(None, b"\x00")
             view = memoryview(text)
-            pieces: list[Any] = []
             at_ = 0
-            for row in marked:
+            for row in marked:  # (the pieces are joined once, with the other windows')
                 end = text.find(1, at_)
-                pieces.append(view[at_ : end - 1])  # the line without its closing brace
-                pieces.extend(tails[row])
-                pieces.append(b"}\n")
+                parts.append(view[at_ : end - 1])  # the line without its closing brace
+                parts.extend(tails[row])
+                parts.append(b"}\n")
                 at_ = end + 1
-            pieces.append(view[at_:])
-            parts.append(b"".join(pieces))
+            parts.append(view[at_:])
         return b"".join(parts)
 
     def _block(self, records: Edited) -> Batch | None:
