@@ -248,12 +248,12 @@ class Changes:
     def _batch(self, block: Batch) -> Batch:
         own = block.take(self.sources)
         columns: dict[str, Any] = {name: own.base(name) for name in own.names}
-        later: list[tuple[str, np.ndarray[Any, Any], list[Any]]] = []
-        copied: set[str] = set()
+        later: list[tuple[str, np.ndarray[Any, Any], list[Any]]] = []  # values kept beside the column
+        overridden: set[str] = set()
         for name, parts in self.changes.items():
             for at, values in parts:
                 column = columns.get(name)
-                if name in copied or column is None or own.overrides(name) is not None:
+                if name in overridden or column is None or own.overrides(name) is not None:
                     fits = False
                 elif isinstance(column, np.ndarray) and not isinstance(column, np.ma.MaskedArray):
                     fits = isinstance(values, np.ndarray) and np.can_cast(values.dtype, column.dtype, "same_kind")
@@ -280,7 +280,7 @@ class Changes:
                         copy[at] = values
                         columns[name] = copy
                     continue
-                copied.add(name)  # (later values of the field go on top of these)
+                overridden.add(name)  # (the field's later values go on top of these)
                 listed = values.tolist() if not isinstance(values, list) else list(values)
                 later.append((name, at, listed))
         out = Batch(columns)
