@@ -320,10 +320,10 @@ def test_changes_are_written_as_their_copies_would_be(monkeypatch: pytest.Monkey
         where = [e if e < n else int(sources[e - n]) for e in entries] + rng.random(len(entries))
         order = np.asarray(entries, dtype=np.intp)[np.argsort(where, kind="stable")]
     edited = Edited.of(_batch(n), Edits(order, changes))
-    copies = Edited.of(_batch(n), Edits(order, changes.records(_batch(n))))
+    rows = Edits(order, changes).rows(_batch(n))  # the copies as dicts, written one by one
     ser = JsonSerializer({"utc": True})
     size = int(rng.integers(1, len(order) + 2))
     for start in range(0, len(order), size):
         part = edited[start : start + size]
         assert part.changes is changes
-        assert ser.encode(SPEC, part).tolist() == ser.encode(SPEC, copies[start : start + size]).tolist()
+        assert ser.encode(SPEC, part).tolist() == ser.encode(SPEC, rows[start : start + size]).tolist()

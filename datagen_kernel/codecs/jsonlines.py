@@ -159,19 +159,22 @@ def _loose(values: Sequence[Any]) -> Rendered:
     from datagen_kernel.codecs.text import raw_default
 
     plain = [v.value if v.__class__ is Raw else v for v in values]
-    try:
-        "".join(plain)  # text only
-    except TypeError:
+    texts = _string_texts(plain)
+    if texts is None:
         texts = [orjson.dumps(v, default=raw_default) for v in plain]
-        flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    else:  # one orjson call; '","' is found between the strings only
-        joined = orjson.dumps(plain)[1:-1]
-        flat = np.frombuffer(joined.replace(b'","', b'""'), dtype=np.uint8)
-        lengths = np.fromiter(map(len, joined.split(b'","')), dtype=np.int64, count=len(plain))
-        lengths[:-1] += 1  # each text's closing quote, cut off by the split
-        lengths[1:] += 1  # and its opening one
+    flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     return Rendered(right_aligned(flat, lengths), False)
+
+
+def _string_texts(values: list[Any]) -> list[bytes] | None:
+    """The JSON text of each value when all are strings (one orjson call: '","' is found
+    between the strings only), else None."""
+    try:
+        "".join(values)
+    except TypeError:
+        return None
+    return orjson.dumps(values)[1:-1].replace(b'","', b'"\n"').split(b"\n") if values else []
 
 
 _NO_ROWS = np.empty(0, dtype=np.intp)
@@ -338,7 +341,7 @@ class LineEncoder:
                 src[own] = changes.sources[order[own] - n]
             else:
                 got = records.added
-                if not isinstance(got, Batch) or got.overridden:
+                if not isinstance(got, Batch):
                     merged = records.merged()
                     return self.encode(merged if merged is not None else as_rows(records))
                 added = got
@@ -487,8 +490,7 @@ class LineEncoder:
         if isinstance(records, Batch) and records.overridden:
             prefixes, rendered, absent, given = self._overridden(records, rendered)
         elif patch is not None:
-            prefixes, rendered, absent, given = self._patched(n, rendered, patch)
-        declared = len(self.names)
+            rendered, absent, given = self._patched(rendered, patch)
         # a row: the constant parts with each field's text between them; quotes of string
         # fields are constants too
         template = bytearray()
@@ -506,11 +508,11 @@ class LineEncoder:
         size = len(template)
         buf = bytearray(n * size)
         np.frombuffer(buf, dtype=f"V{size}")[:] = np.frombuffer(bytes(template), dtype=f"V{size}")[0]
-        for i, (offset, r) in enumerate(slots):
+        for offset, r in slots:
             if r.width:
                 slot = np.ndarray((n,), dtype=f"V{r.width}", buffer=buf, offset=offset, strides=(size,))
                 values = r.matrix.view(f"V{r.width}").ravel()
-                if perm is None or i >= declared:
+                if perm is None:
                     slot[:] = values
                 else:  # gathered straight into the rows
                     np.take(values, perm, out=slot, mode="clip")
@@ -530,31 +532,22 @@ class LineEncoder:
                 span[lacking] = np.zeros(1, dtype=f"V{end - begin}")[0]
         return buf
 
-    def _patched(self, n: int, rendered: list[Rendered], patch: _Patch
-                 ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],
+    def _patched(self, rendered: list[Rendered], patch: _Patch
+                 ) -> tuple[list[Rendered], list[np.ndarray[Any, Any] | None],
                             list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]]:
         """``_overridden`` for the changed values of a ``_Patch`` (texts already rendered, rows
-        among the ``n`` rows written)."""
-        prefixes = list(self.prefixes)
+        among the rows written; fields beyond the entity's are ``_edited``'s)."""
         out = list(rendered)
         absent: list[np.ndarray[Any, Any] | None] = [None] * len(out)
         given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = [None] * len(out)
-        for name, (rows, texts, lacking) in patch.fields.items():
-            i = self.index.get(name)
-            if i is None:  # a field beyond the entity's: the other rows lack it
-                i = len(out)
-                prefixes.append(f',"{name}":'.encode())
-                out.append(Rendered(np.zeros((n, 0), dtype=np.uint8), False))
-                without = np.ones(n, dtype=bool)
-                without[rows] = False
-                absent.append(np.flatnonzero(without))
-                given.append(None)
-            elif len(lacking):
+        for name, (rows, texts, lacking) in patch.fields.items():  # (the entity's fields only)
+            i = self.index[name]
+            if len(lacking):
                 absent[i] = lacking
             if len(rows):
                 out[i] = _room(out[i], texts)
                 given[i] = (rows, texts)
-        return prefixes, out, absent, given
+        return out, absent, given
 
     @staticmethod
     def _extra(records: Batch, name: str) -> Rendered:
@@ -599,12 +592,9 @@ class LineEncoder:
         values = batch.base(name)
         plain = over is None and batch.absent(name) is None
         if plain and isinstance(values, list) and self.renderers[i] is render_strings:
-            try:
-                "".join(values)  # text only (no None)
-            except TypeError:
-                pass
-            else:  # orjson writes the strings as the columns do; '","' is found between them only
-                return orjson.dumps(values)[1:-1].replace(b'","', b'"\n"').split(b"\n")
+            strings = _string_texts(values)  # (orjson writes the strings as the columns do)
+            if strings is not None:
+                return strings
         present = self._render(i, values).closed()
         if over is not None:
             given = self._given(i, over[1]).closed()

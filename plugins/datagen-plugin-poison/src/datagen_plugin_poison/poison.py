@@ -8,9 +8,8 @@ the generator made them (a columnar batch stays columnar): their bytes are those
 The changed records and the corrections are ``Changes`` of the picked ones (one value each,
 made with numpy; the json serializer writes them from the block records' text); duplicates,
 out-of-order records and tombstones are the block's records written again or elsewhere
-(``Edits.order``). Each pill is labelled by
-position with its kind and its manifest row (``detail``, JSON text of the values as the json
-serializer writes them).
+(``Edits.order``). Each pill is labelled by position with its kind and its manifest row
+(``detail``, JSON text of the values as the json serializer writes them).
 
 Payload stage (per sink batch and route): what a sink can carry. Kafka gets the header
 ``datagen.poison=<kind>`` on every pill and null values for tombstones; an Avro route gets
@@ -209,8 +208,8 @@ def _fields_of(spec: EntitySpec) -> dict[str, Any]:
 def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContext) -> Edits | None:
     """The pills of one entity's block, made column by column: the picked records' new values
     are made with numpy and given as ``Changes`` of the block's records, written with the
-    others in one columnar pass; no record becomes a dict. Each pill's manifest row (the JSON text of
-    its values as the json serializer writes them) is its label's detail."""
+    others in one columnar pass; no record becomes a dict. Each pill's manifest row (the JSON
+    text of its values as the json serializer writes them) is its label's detail."""
     rates = {k: float(ctx.options.get(k) or 0.0) for k in KINDS}
     n = len(records)
     if not n or not any(rates.values()):
@@ -391,7 +390,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     pill_at = entries_pill[perm]
     at = np.flatnonzero(pill_at >= 0)
 
-    # one label per pill, its manifest row (sorted keys, "sink" added by the payload stage)
+    # one label per pill, its manifest row (sorted keys, "sink" added by ``collect``)
     block = b"null" if ctx.block is None else str(ctx.block).encode()
     entity = orjson.dumps(spec.name)
     name_ = ctx.transform
@@ -438,7 +437,7 @@ _AVRO_MAGIC = b"\x00"
 def payload_stage(batch: PayloadBatch, ctx: TransformContext) -> None:
     """Each pill as the sink can carry it; the batch's manifest rows (kinds and lines, in the
     batch's order) go back as one side row ``(sink, kinds, lines)``, the sink's name added by
-    ``finish``."""
+    ``collect``."""
     name_ = ctx.transform
     route = batch.route
     plain = batch.serializer_name != "avro" and not batch.record_headers and not batch.null_values
