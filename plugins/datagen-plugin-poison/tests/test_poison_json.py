@@ -189,3 +189,25 @@ def test_tombstones_no_sink_carries_are_left_unmade_and_the_other_pills_stay_the
         made[carried] = [(labels[i].label, labels[i].detail, rows[i]) for i in sorted(labels)]
     assert any(word == "tombstone" for word, _, _ in made[True])
     assert made[False] == [pill for pill in made[True] if pill[0] != "tombstone"]
+
+
+def test_nulls_empty_two_required_fields_per_block_in_turn(tmp_path: Path) -> None:
+    from datagen_plugin_poison.poison import NULLED_PER_BLOCK, _fields
+
+    cli = lambda *args: CliRunner().invoke(make_cli(), list(args))  # noqa: E731  (every installed plugin)
+    _run(cli, tmp_path, "--customers", "3000", "--transform", "poison", "-o", "poison.nulls=0.05",
+         "-o", "poison.entities=card_transaction")
+    rows = manifest(tmp_path / "datagen-poison.jsonl")
+    spec = make_plugin_host().registry.entity_specs()["card_transaction"]
+    required = _fields(spec)["required"]
+    assert len(required) > NULLED_PER_BLOCK
+    by_block: dict[int, set[str]] = {}
+    for row in rows:
+        assert row["kind"] == "nulls"
+        (name,) = row["original"]
+        by_block.setdefault(row["block"], set()).add(name)
+    assert len(by_block) == 6  # 3,000 customers: six blocks
+    for block, names in by_block.items():
+        start = block * NULLED_PER_BLOCK
+        assert names == {required[(start + j) % len(required)] for j in range(NULLED_PER_BLOCK)}
+    assert set().union(*by_block.values()) == set(required)  # six blocks cover them all

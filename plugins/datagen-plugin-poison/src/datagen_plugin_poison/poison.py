@@ -70,8 +70,8 @@ KIND_DOCS = {
     "out_of_order": "the record emitted further down the block, after events that happened later; values unchanged.",
     "schema_evolution": f"a new optional field, {NEW_FIELD}, appears on the record (json: an extra key; "
                         "Avro: the message is written with a second, compatible schema version; postgres: rejected).",
-    "nulls": "a required field is null or missing (json: null or no key; Avro: a payload that does not decode; "
-             "postgres: rejected).",
+    "nulls": "a required field is null or missing, two of the entity's required fields per block, in turn "
+             "(json: null or no key; Avro: a payload that does not decode; postgres: rejected).",
     "malformed": "a value of the wrong type or shape: an amount as text ('1.234,56'), letters in a document "
                  "number, an invalid CEP (json: valid JSON, wrong type; Avro: undecodable payload, wrong magic "
                  "byte or unknown schema id; postgres: rejected).",
@@ -302,7 +302,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         change(NEW_FIELD, evolved, [Raw(h) for h in hexes], [orjson.dumps(h) for h in hexes])
     nulls = where("nulls")
     if len(nulls):
-        required = fields["required"]
+        required = _nulled(fields["required"], ctx.block)
         chosen = [required[int(x) % len(required)] for x in osmall[nulls].tolist()]
         for name in dict.fromkeys(chosen):
             rows = nulls[[c == name for c in chosen]]
@@ -382,13 +382,16 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     pill_value[own_rows] = n + np.arange(len(own_rows), dtype=np.intp)
     tomb = kinds == _CODE["tombstone"]
     pills = np.concatenate([np.flatnonzero(~tomb), np.flatnonzero(tomb)])  # (the order ties keep)
-    entries_value = np.concatenate([np.flatnonzero(keep), pill_value[pills]])
-    entries_key = np.concatenate([keys_at[keep], pill_key[pills]])
-    entries_pill = np.concatenate([np.full(int(keep.sum()), -1, dtype=np.intp), pills])  # -1: no pill
-    perm = np.argsort(entries_key, kind="stable")
-    order = entries_value[perm]
-    pill_at = entries_pill[perm]
-    at = np.flatnonzero(pill_at >= 0)
+    # the kept records (keys: their positions, in order) and the pills merged: a kept record's
+    # key never equals a pill's (a pill's is fractional, or the position of a record not kept)
+    kept = np.flatnonzero(keep)
+    rows_at = pills[np.argsort(pill_key[pills], kind="stable")]  # the pills, in the order written
+    at = np.searchsorted(kept, pill_key[rows_at]) + np.arange(len(rows_at), dtype=np.intp)
+    order = np.empty(len(kept) + len(rows_at), dtype=np.intp)
+    in_place = np.ones(len(order), dtype=bool)
+    in_place[at] = False
+    order[in_place] = kept
+    order[at] = pill_value[rows_at]
 
     # one label per pill, its manifest row (sorted keys, "sink" added by ``collect``)
     block = b"null" if ctx.block is None else str(ctx.block).encode()
@@ -400,7 +403,6 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
              for kind in KINDS]
     middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
     entity_key = b'},"entity":' + entity + b',"key":'
-    rows_at = pill_at[at]
     kind_of = kinds.tolist()
     own_at = own_of.tolist()
     get_changed, get_original = changed.get, original.get
@@ -415,6 +417,20 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     labels = LabelColumn(name_, at, words, lines)
     tombstones = at[kinds[rows_at] == _CODE["tombstone"]]
     return Edits(order, changes, labels, tombstones)
+
+
+NULLED_PER_BLOCK = 2
+"""Required fields the nulls kind empties in one block (in turn, block after block)."""
+
+
+def _nulled(required: Sequence[str], block: int | None) -> Sequence[str]:
+    """The required fields the nulls kind empties in ``block``: ``NULLED_PER_BLOCK`` of them, the
+    next ones in field order block after block (as a producer bug hits a field for a while;
+    a run of a few blocks covers every required field)."""
+    if len(required) <= NULLED_PER_BLOCK:
+        return required
+    start = (0 if block is None else block) * NULLED_PER_BLOCK
+    return [required[(start + j) % len(required)] for j in range(NULLED_PER_BLOCK)]
 
 
 def _taken(column: Any, rows: np.ndarray[Any, Any]) -> Any:
