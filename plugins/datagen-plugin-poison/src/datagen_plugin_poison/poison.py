@@ -564,7 +564,8 @@ def collect(rows: list[Any], ctx: TransformContext) -> None:
     for sink, lines in sorted(by_sink.items()):  # each line ends with the sink's name and the closing brace
         if lines:
             end = b',"sink":' + orjson.dumps(sink) + b"}\n"
-            out.write(end.join(lines) + end)
+            out.write(end.join(lines))
+            out.write(end)
             state["pills"] = state.get("pills", 0) + len(lines)
 
 
