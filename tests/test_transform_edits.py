@@ -175,6 +175,9 @@ def test_a_label_column_reads_as_the_dict_it_stands_for_and_stays_columns_to_the
     assert column.by_position() == {4: "late", 1: "dup", 7: "late"}
     with pytest.raises(ValueError, match="as many words"):
         LabelColumn("t", [1, 2], ["x"])
+    for ks in ([1, 2], [2, 0], [0, 2], [1]):  # a run of labels is taken as a slice, the others one by one
+        taken = column.take(np.array(ks), np.array([10, 11][: len(ks)]))
+        assert dict(taken) == {10 + j: column.at(k) for j, k in enumerate(ks)}
     edited = Edited.of(_batch(12), Edits(np.arange(12)[::-1].copy(), (), column))
     by_position = edited.labels_by_position()
     assert isinstance(by_position, LabelColumn) and dict(by_position) == dict(column)

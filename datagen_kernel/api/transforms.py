@@ -122,9 +122,12 @@ class LabelColumn(Mapping[int, "Label"]):
 
     def take(self, ks: np.ndarray[Any, Any], positions: np.ndarray[Any, Any]) -> LabelColumn:
         """The labels ``ks`` (indices in this column), given the entries ``positions``."""
-        pick = ks.tolist()
         words = self.words
         details = self.details
+        if len(ks) and int(ks[-1]) - int(ks[0]) == len(ks) - 1 and bool((np.diff(ks) == 1).all()):
+            lo, hi = int(ks[0]), int(ks[-1]) + 1  # (a run of entries: its labels are a run too)
+            return LabelColumn(self.transform, positions, words[lo:hi], None if details is None else details[lo:hi])
+        pick = ks.tolist()
         return LabelColumn(self.transform, positions, [words[k] for k in pick],
                            None if details is None else [details[k] for k in pick])
 
