@@ -462,6 +462,12 @@ def _concat_columns(cols: Sequence[Column]) -> Column:
     return out
 
 
+def is_run(positions: np.ndarray[Any, Any]) -> bool:
+    """Whether ``positions`` are consecutive ascending integers (a slice: ``a, a+1, ..., b``)."""
+    n = len(positions)
+    return bool(n) and int(positions[-1]) - int(positions[0]) == n - 1 and bool((np.diff(positions) == 1).all())
+
+
 def column(records: Sequence[Record], name: str) -> list[Any]:
     """Values of field ``name`` across ``records`` (a list of dicts or a ``Batch``)."""
     if isinstance(records, Batch):
@@ -530,5 +536,5 @@ def take_text(records: Sequence[Record], name: str, index: np.ndarray[Any, Any])
     return TextColumn(np.take(matrix, index, axis=0))
 
 
-__all__ = ["MISSING", "Batch", "Column", "TextColumn", "as_rows", "column", "day_array", "int_array", "take_text",
-           "text_matrix"]
+__all__ = ["MISSING", "Batch", "Column", "TextColumn", "as_rows", "column", "day_array", "int_array", "is_run",
+           "take_text", "text_matrix"]

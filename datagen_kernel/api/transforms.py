@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows, is_run
 from datagen_kernel.api.generation import RunInfo
 from datagen_kernel.api.options import Option
 from datagen_kernel.api.records import Record
@@ -124,7 +124,7 @@ class LabelColumn(Mapping[int, "Label"]):
         """The labels ``ks`` (indices in this column), given the entries ``positions``."""
         words = self.words
         details = self.details
-        if len(ks) and int(ks[-1]) - int(ks[0]) == len(ks) - 1 and bool((np.diff(ks) == 1).all()):
+        if is_run(ks):
             lo, hi = int(ks[0]), int(ks[-1]) + 1  # (a run of entries: its labels are a run too)
             return LabelColumn(self.transform, positions, words[lo:hi], None if details is None else details[lo:hi])
         pick = ks.tolist()

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows, is_run
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import (
     Bool,
@@ -346,7 +346,7 @@ class LineEncoder:
                     return self.encode(merged if merged is not None else as_rows(records))
                 added = got
                 src[own] = -1
-        elif len(order) and int(order[-1]) - int(order[0]) == len(order) - 1 and bool((np.diff(order) == 1).all()):
+        elif is_run(order):
             return self.encode(base[int(order[0]) : int(order[-1]) + 1])  # a slice as it stands
         parts: list[Any] = []
         for a, b in _windows(src, CHUNK):
