@@ -76,3 +76,17 @@ def test_a_thousand_uuids_and_weighted_draws_are_pinned() -> None:
     digest = "d126b5fc6f64e66dcd6c0aa4b68db6771bc9766f5071732ae17685397ded1b0a"
     assert hashlib.sha256(joined.encode()).hexdigest() == digest
     assert weighted_choice(stream_for(9, "w"), ["A", "B", "C"], [1, 3, 0], 12) == list("ABABBABBAABA")
+
+
+def test_uuid_text_writes_out_drawn_bytes_as_uuid4_matrix_does() -> None:
+    """``uuid4_text``: the same UUIDs from the same bytes, for any rows of a draw (the bytes given
+    are left as they were)."""
+    from datagen_kernel.api.seeding import uuid4_matrix, uuid4_text
+
+    raw = stream_for(7, "account").integers(0, 256, size=(6, 16), dtype=np.uint8)
+    kept = raw.copy()
+    whole = uuid4_matrix(stream_for(7, "account"), 6)
+    assert np.array_equal(uuid4_text(raw), whole)
+    assert np.array_equal(uuid4_text(raw[[4, 1]]), whole[[4, 1]])
+    assert np.array_equal(raw, kept)
+    assert bytes(whole[0]).decode() == "02d5571a-6968-4399-aa25-adb0d7900c41"

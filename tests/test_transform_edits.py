@@ -330,3 +330,23 @@ def test_changes_are_written_as_their_copies_would_be(monkeypatch: pytest.Monkey
         part = edited[start : start + size]
         assert part.changes is changes
         assert ser.encode(SPEC, part).tolist() == ser.encode(SPEC, rows[start : start + size]).tolist()
+
+
+def test_changes_texts_are_what_the_json_serializer_puts_in() -> None:
+    """``Changes.set(..., texts)``: the json serializer writes the texts given instead of
+    rendering the values (other serializers get the values); a timestamp's texts are not used,
+    as they depend on the serializer's zone."""
+    batch = _batch(4)
+    changes = Changes([1, 2])
+    changes.set("payer", [0], ["Ana"], [b'"given text"'])
+    changes.set("amount", [1], np.array([5], dtype=np.int64), [b"0.050"])  # (its own rendering: 0.05)
+    changes.set("at", [0, 1], np.array([0, 0], dtype=np.int64), [b'"not a timestamp"'] * 2)
+    changes.set("payer", [1], [MISSING], [b"null"])
+    edited = Edited.of(batch, Edits([0, 4, 5, 3], changes))
+    lines = JsonSerializer({"utc": True}).encode(SPEC, edited).tolist()
+    assert b'"payer":"given text"' in lines[1]
+    assert b'"amount":0.050,' in lines[2] and b'"payer"' not in lines[2]
+    assert b'"at":"1970-01-01T00:00:00.000Z"' in lines[1] and b"not a timestamp" not in b"".join(lines)
+    assert changes.records(batch).rows()[0]["payer"] == "Ana"
+    with pytest.raises(ValueError, match="1 values and 2 texts"):
+        changes.set("payer", [0], ["x"], [b'"x"', b'"y"'])

@@ -58,7 +58,17 @@ def uuid4_strings(rng: np.random.Generator, n: int) -> list[str]:
 
 def uuid4_matrix(rng: np.random.Generator, n: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
     """The same UUIDs as ``uuid4_strings`` as an ``(n, 36)`` matrix of ASCII bytes."""
-    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    return _uuid4_text(rng.integers(0, 256, size=(n, 16), dtype=np.uint8))
+
+
+def uuid4_text(raw: np.ndarray[Any, np.dtype[np.uint8]]) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """Version-4 UUIDs made of ``(n, 16)`` random bytes (as ``uuid4_matrix`` draws them), as an
+    ``(n, 36)`` matrix of ASCII bytes: draw the bytes of many, write out only those used."""
+    return _uuid4_text(np.array(raw, dtype=np.uint8).reshape(-1, 16))
+
+
+def _uuid4_text(raw: np.ndarray[Any, np.dtype[np.uint8]]) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    n = len(raw)  # (``raw`` is changed)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     # hex digits by arithmetic (no table lookups), then copied into the five dash-separated groups
@@ -84,4 +94,4 @@ def weighted_choice(
     return table[idx].tolist()  # type: ignore[no-any-return]
 
 
-__all__ = ["BLOCK_SIZE", "stable_hash", "stream_for", "uuid4_matrix", "uuid4_strings", "weighted_choice"]
+__all__ = ["BLOCK_SIZE", "stable_hash", "stream_for", "uuid4_matrix", "uuid4_strings", "uuid4_text", "weighted_choice"]

@@ -197,7 +197,7 @@ class Changes:
     put in (no record rendered twice); other serializers get the copies as the stage's own
     records (``records``), made once per block."""
 
-    __slots__ = ("_made", "changes", "sources")
+    __slots__ = ("_made", "changes", "sources", "texts")
 
     def __init__(self, sources: Sequence[int] | np.ndarray[Any, Any]) -> None:
         self.sources = np.asarray(sources, dtype=np.intp)
@@ -205,21 +205,33 @@ class Changes:
             raise ValueError("Changes needs a 1-D sequence of positions")
         self.changes: dict[str, list[tuple[np.ndarray[Any, Any], Any]]] = {}
         """Per field, the ``set`` calls in order: (records, values)."""
+        self.texts: dict[str, list[Sequence[bytes] | None]] = {}
+        """Per field, per ``set`` call: the values' JSON text given with them (None: not given)."""
         self._made: tuple[Sequence[Record], Sequence[Record]] | None = None
 
-    def set(self, name: str, rows: Sequence[int] | np.ndarray[Any, Any], values: Any) -> None:
+    def set(self, name: str, rows: Sequence[int] | np.ndarray[Any, Any], values: Any,
+            texts: Sequence[bytes] | None = None) -> None:
         """Field ``name`` of the records ``rows`` (indices in this sequence) gets ``values``: a
         numpy array or ``TextColumn`` in the form of the block's column (scaled integers for
         decimals, epoch milliseconds for timestamps), or a list of values (``Raw`` to break the
         schema on purpose, ``MISSING`` to leave the field out). A field the entity lacks is
-        added to those records only. A record set twice keeps the last value."""
+        added to those records only. A record set twice keeps the last value.
+
+        ``texts`` (optional): each value's JSON text as the json serializer writes it (a string
+        with its quotes, a ``Raw`` as what it wraps; anything for ``MISSING``), when the stage
+        has it anyway (e.g. for a report): the json serializer then puts these in instead of
+        rendering the values again, except in timestamp and record fields, whose text depends
+        on the serializer's time zone."""
         at = np.asarray(rows, dtype=np.intp)
         if at.ndim != 1 or len(at) != len(values):
             raise ValueError(f"Changes.set got {len(at)} records and {len(values)} values")
+        if texts is not None and len(texts) != len(at):
+            raise ValueError(f"Changes.set got {len(at)} values and {len(texts)} texts")
         if len(at) and (at.min() < 0 or at.max() >= len(self.sources)):
             raise ValueError(f"Changes.set records must be within 0..{len(self.sources) - 1}")
         if len(at):
             self.changes.setdefault(name, []).append((at, values))
+            self.texts.setdefault(name, []).append(texts)
 
     def __len__(self) -> int:
         return len(self.sources)

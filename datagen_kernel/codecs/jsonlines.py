@@ -146,10 +146,7 @@ def _general(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]
         if isinstance(values, np.ndarray):
             values = values.tolist()
         rows = to_text_values(spec, [{field.name: v} for v in values], tz)
-        texts = [orjson.dumps(r[field.name], default=raw_default) for r in rows]
-        flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        return Rendered(right_aligned(flat, lengths), False)
+        return Rendered(_text_matrix([orjson.dumps(r[field.name], default=raw_default) for r in rows]), False)
 
     return render
 
@@ -162,9 +159,14 @@ def _loose(values: Sequence[Any]) -> Rendered:
     texts = _string_texts(plain)
     if texts is None:
         texts = [orjson.dumps(v, default=raw_default) for v in plain]
+    return Rendered(_text_matrix(texts), False)
+
+
+def _text_matrix(texts: list[bytes]) -> np.ndarray[Any, Any]:
+    """Texts as the rows of a matrix, right-aligned."""
     flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    return Rendered(right_aligned(flat, lengths), False)
+    return right_aligned(flat, lengths)
 
 
 def _string_texts(values: list[Any]) -> list[bytes] | None:
@@ -438,19 +440,33 @@ class LineEncoder:
         out: _Patches = {}
         for name, parts in changes.changes.items():
             i = self.index.get(name)
+            # texts given with the values are put in as they are, but for a timestamp (or record)
+            # field, written in the serializer's own zone
+            zoned = i is not None and isinstance(self.entity.fields[i].type, (Timestamp, RecordType))
+            given = changes.texts.get(name) if not zoned else None
             events: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
-            for at, values in parts:
+            for j, (at, values) in enumerate(parts):
+                known = given[j] if given is not None else None
                 if isinstance(values, list):
                     gone = np.fromiter((v is MISSING for v in values), dtype=bool, count=len(values))
-                    kept = [v for v, g in zip(values, gone.tolist(), strict=True) if not g] if gone.any() else values
-                    texts = (self._given(i, kept) if i is not None else _loose(kept)).closed() if kept else _NONE
+                    if known is not None:
+                        kept_texts = [t for t, g in zip(known, gone.tolist(), strict=True) if not g] if gone.any() \
+                            else list(known)
+                        texts = _text_matrix(kept_texts) if kept_texts else _NONE
+                    else:
+                        kept = [v for v, g in zip(values, gone.tolist(), strict=True) if not g] if gone.any() \
+                            else values
+                        texts = (self._given(i, kept) if i is not None else _loose(kept)).closed() if kept else _NONE
                     if gone.any():
                         full = np.zeros((len(at), texts.shape[1]), dtype=np.uint8)
                         full[~gone] = texts
                         texts = full
                 else:
                     gone = np.zeros(len(at), dtype=bool)
-                    texts = self._render(i, values).closed() if i is not None else _loose(values.tolist()).closed()
+                    if known is not None:
+                        texts = _text_matrix(list(known))
+                    else:
+                        texts = self._render(i, values).closed() if i is not None else _loose(values.tolist()).closed()
                 events.append((at, gone, texts))
             if len(events) == 1:
                 rows, lacking, texts = events[0]

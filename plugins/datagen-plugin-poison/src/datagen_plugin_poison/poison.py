@@ -27,6 +27,7 @@ import struct
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ from datagen_kernel.api import (
     TransformContext,
 )
 from datagen_kernel.api.columnar import MISSING, TextColumn, as_rows
-from datagen_kernel.api.seeding import uuid4_matrix
+from datagen_kernel.api.seeding import uuid4_text
 from datagen_kernel.codecs.jsonlines import LineEncoder
 
 KINDS = ("duplicate", "late", "out_of_order", "schema_evolution", "nulls", "malformed", "orphan", "extreme",
@@ -143,6 +144,7 @@ def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
 
 _ACTIONS = {"duplicate": b"added", "tombstone": b"added", "correction": b"added", "out_of_order": b"moved"}
 _CODE = {kind: k for k, kind in enumerate(KINDS)}
+_KIND_WORDS = np.array(KINDS, dtype=object)
 _SAME_TYPE = {_CODE["extreme"], _CODE["encoding"]}
 """Kinds whose new value may equal the original (then the manifest lists no change)."""
 _ENCODERS: dict[tuple[str, str], LineEncoder] = {}
@@ -228,7 +230,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     coin = rng.random(m)
     small = rng.integers(0, 1 << 30, size=m)
     delta = rng.integers(-5000, 5000, size=m)
-    new_ids = uuid4_matrix(rng, m)
+    new_ids = rng.integers(0, 256, size=(m, 16), dtype=np.uint8)  # (written out where used)
     if not ctx.null_values and rates["tombstone"]:  # no sink of the entity carries one: left unmade
         made = kinds != _CODE["tombstone"]
         if not made.all():
@@ -260,8 +262,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         return by_kind[bounds[code] : bounds[code + 1]]
 
     def change(name: str, rows: np.ndarray[Any, Any], values: Any, texts: list[bytes] | None = None) -> None:
-        changes.set(name, rows, values)
-        touched.append((name, rows, texts, values))
+        touched.append((name, rows, texts, values))  # (set on ``changes`` with the texts, below)
 
     def ints(name: str, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
         return _ints(_taken(batch.base(name), src[own_rows[rows]]))
@@ -287,7 +288,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     if len(orphan):
         fk = fields["fk"]
         col = batch.base(fk)
-        fresh = new_ids[own_rows[orphan]]
+        fresh = uuid4_text(new_ids[own_rows[orphan]])
         if isinstance(col, TextColumn) and col.width == 36 and col.nulls is None:
             change(fk, orphan, TextColumn(np.ascontiguousarray(fresh)))
         else:
@@ -298,7 +299,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         change(fields["text"], encoding, samples, [orjson.dumps(v) for v in samples])
     evolved = where("schema_evolution")
     if len(evolved):
-        hexes = [bytes(row).decode("ascii").replace("-", "") for row in new_ids[own_rows[evolved]]]
+        hexes = [bytes(row).decode("ascii").replace("-", "") for row in uuid4_text(new_ids[own_rows[evolved]])]
         change(NEW_FIELD, evolved, [Raw(h) for h in hexes], [orjson.dumps(h) for h in hexes])
     nulls = where("nulls")
     if len(nulls):
@@ -325,10 +326,24 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             change(first, rows, [Raw({"unexpected": True}) for _ in range(len(rows))],
                    [b'{"unexpected":true}'] * len(rows))
 
-    # the manifest: per pill, its changed values (new and original text) by own row
+    # the manifest: per pill, its row (sorted keys, "sink" added by ``collect``) with its changed
+    # value, new and original text (each own record has one)
     encoder = _encoder(spec, tz)
-    changed: dict[int, bytes] = {}
-    original: dict[int, bytes] = {}
+    key_name, mk_name = spec.primary_key, spec.message_key
+    keys = encoder.texts(Batch({key_name: _taken(batch.base(key_name), src)}), key_name)
+    mkeys = keys if mk_name == key_name else (
+        encoder.texts(Batch({mk_name: _taken(batch.base(mk_name), src)}), mk_name) if mk_name else [b"null"] * m)
+    block = b"null" if ctx.block is None else str(ctx.block).encode()
+    heads = [b'{"action":"' + _ACTIONS.get(kind, b"changed") + b'","block":' + block + b',"changed":{'
+             for kind in KINDS]
+    middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
+    entity_key = b'},"entity":' + orjson.dumps(spec.name) + b',"key":'
+    opening = b',"original":{'
+    # each own record's row (one changed field each), then the rows of the pills written as the
+    # block's records (nothing changed); ``made``: the pills in the order their rows are made
+    made: list[np.ndarray[Any, Any]] = []
+    lines: list[bytes] = []
+    join = b"".join
     by_field: dict[str, list[tuple[np.ndarray[Any, Any], list[bytes] | None, Any]]] = {}
     for name, rows, given, values in touched:
         if len(rows):
@@ -343,24 +358,39 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         columns_of.extend(Batch({name: values}) for _, given, values in parts if given is None)
         rendered: list[bytes] = encoder.texts(Batch.concat(columns_of), name) if columns_of else []
         olds_all = rendered[: len(rows_all)] if declared else [b""] * len(rows_all)
-        news_fresh = iter(rendered[len(rows_all) if declared else 0 :])
+        at_new = len(rows_all) if declared else 0
         head = b'"' + name.encode() + b'":'
+        # the original's key where it is listed: not for a correction (a record of its own), nor
+        # for a field the entity lacks
+        old_heads = [b"" if code == _CODE["correction"] or not declared else head for code in range(len(KINDS))]
         at_old = 0
-        for rows, given, _ in parts:
-            listed = rows.tolist()
-            news = given if given is not None else [next(news_fresh) for _ in listed]
-            olds = olds_all[at_old : at_old + len(listed)]
-            at_old += len(listed)
-            for r, new, old, kind in zip(listed, news, olds, okind[rows].tolist(), strict=True):
-                if new == old and kind in _SAME_TYPE:
-                    continue  # the value did not change (e.g. an amount already at the edge)
-                changed[r] = head + new
-                if kind != _CODE["correction"] and old:
-                    original[r] = head + old
-    key_name, mk_name = spec.primary_key, spec.message_key
-    keys = encoder.texts(Batch({key_name: _taken(batch.base(key_name), src)}), key_name)
-    mkeys = keys if mk_name == key_name else (
-        encoder.texts(Batch({mk_name: _taken(batch.base(mk_name), src)}), mk_name) if mk_name else [b"null"] * m)
+        for rows, given, values in parts:
+            count = len(rows)
+            if given is None:
+                news, at_new = rendered[at_new : at_new + count], at_new + count
+            else:
+                news = given
+            changes.set(name, rows, values, news)  # (the json serializer puts the texts in)
+            olds = olds_all[at_old : at_old + count]
+            at_old += count
+            pills_of = own_rows[rows]
+            ks = okind[rows].tolist()
+            first = len(lines)
+            lines += [join((heads[k], head, new, entity_key, keys[p], middles[k], mkeys[p], opening, old_heads[k],
+                            old if old_heads[k] else b"", b"}"))
+                      for p, k, new, old in zip(pills_of.tolist(), ks, news, olds, strict=True)]
+            made.append(pills_of)
+            if _SAME_TYPE.intersection(ks):  # a new value equal to the original: no change listed
+                for j, (k, new, old) in enumerate(zip(ks, news, olds, strict=True)):
+                    if k in _SAME_TYPE and new == old:
+                        p = int(pills_of[j])
+                        lines[first + j] = join((heads[k], entity_key, keys[p], middles[k], mkeys[p], opening, b"}"))
+    as_is_at = np.flatnonzero(as_is)
+    lines += [join((heads[k], entity_key, keys[p], middles[k], mkeys[p], opening, b"}"))
+              for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
+    made.append(as_is_at)
+    line_of = np.empty(m, dtype=np.intp)  # per pill, its row in ``lines``
+    line_of[np.concatenate(made)] = np.arange(m, dtype=np.intp)
 
     # where each record goes: untouched ones keep their place (key = position); a moved one
     # goes ``by`` records further down; an added one right after its anchor record (whatever
@@ -393,28 +423,11 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     order[in_place] = kept
     order[at] = pill_value[rows_at]
 
-    # one label per pill, its manifest row (sorted keys, "sink" added by ``collect``)
-    block = b"null" if ctx.block is None else str(ctx.block).encode()
-    entity = orjson.dumps(spec.name)
-    name_ = ctx.transform
-    own_of = np.full(m, -1, dtype=np.intp)  # per pill: its own record, -1 for none
-    own_of[own_rows] = np.arange(len(own_rows), dtype=np.intp)
-    heads = [b'{"action":"' + _ACTIONS.get(kind, b"changed") + b'","block":' + block + b',"changed":{'
-             for kind in KINDS]
-    middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
-    entity_key = b'},"entity":' + entity + b',"key":'
-    kind_of = kinds.tolist()
-    own_at = own_of.tolist()
-    get_changed, get_original = changed.get, original.get
-    words = []
-    lines = []
-    for row in rows_at.tolist():
-        k = kind_of[row]
-        r = own_at[row]
-        words.append(KINDS[k])
-        lines.append(b"".join((heads[k], get_changed(r, b""), entity_key, keys[row], middles[k], mkeys[row],
-                               b',"original":{', get_original(r, b""), b"}")))
-    labels = LabelColumn(name_, at, words, lines)
+    # one label per pill, its manifest row as its detail
+    words = _KIND_WORDS[kinds[rows_at]].tolist()
+    written = line_of[rows_at].tolist()
+    labels = LabelColumn(ctx.transform, at, words, itemgetter(*written)(lines) if len(written) > 1 else
+                         [lines[i] for i in written])
     tombstones = at[kinds[rows_at] == _CODE["tombstone"]]
     return Edits(order, changes, labels, tombstones)
 
