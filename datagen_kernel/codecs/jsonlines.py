@@ -198,18 +198,33 @@ class _Patch:
         self.fields = fields
 
 
-def _window_patch(patches: _Patches, ks: np.ndarray[Any, Any], own: np.ndarray[Any, Any]) -> _Patch:
-    """The changed values of a window of entries (``ks``: each entry's changed record where
-    ``own``), by the entries' rows."""
+def _batch_patches(patches: _Patches, ks: np.ndarray[Any, Any], own: np.ndarray[Any, Any]
+                   ) -> dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    """The changed values of a sink batch's entries (``ks``: each entry's changed record where
+    ``own``), per field: the entries given a value (in order), their values' text, and the
+    entries lacking the field (in order)."""
     entries = np.flatnonzero(own)
     k = ks[own]
-    fields = {}
+    out = {}
     for name, (text_of, texts, lacks) in patches.items():
         at = text_of[k]
         hit = at >= 0
         gone = entries[lacks[k]] if lacks is not None else _NO_ROWS
         if len(gone) or hit.any():
-            fields[name] = (entries[hit], texts[at[hit]], gone)
+            out[name] = (entries[hit], texts[at[hit]], gone)
+    return out
+
+
+def _window_patch(patches: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]],
+                  a: int, b: int) -> _Patch:
+    """The changed values of the entries ``a..b`` of a sink batch (``_batch_patches``), by the
+    entries' rows in the window."""
+    fields = {}
+    for name, (given, texts, gone) in patches.items():
+        lo, hi = np.searchsorted(given, (a, b)).tolist()
+        glo, ghi = np.searchsorted(gone, (a, b)).tolist() if len(gone) else (0, 0)
+        if hi > lo or ghi > glo:
+            fields[name] = (given[lo:hi] - a, texts[lo:hi], gone[glo:ghi] - a)
     return _Patch(fields)
 
 
@@ -351,6 +366,7 @@ class LineEncoder:
         elif is_run(order):
             return self.encode(base[int(order[0]) : int(order[-1]) + 1])  # a slice as it stands
         parts: list[Any] = []
+        batch_patches = _batch_patches(patches, order - n, own) if patches is not None else None
         for a, b in _windows(src, CHUNK):
             here = src[a:b]
             rows = here.copy()
@@ -369,9 +385,8 @@ class LineEncoder:
                 part = Batch.concat([part, added.take(mine)])
             patch = None
             beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
-            if patches is not None:
-                assert changes is not None
-                patch = _window_patch(patches, order[a:b] - n, own[a:b])
+            if batch_patches is not None:
+                patch = _window_patch(batch_patches, a, b)
                 for name in [f for f in patch.fields if f not in self.index]:
                     given, texts, _ = patch.fields.pop(name)
                     beyond.append((f',"{name}":'.encode(), given, texts))
@@ -448,7 +463,7 @@ class LineEncoder:
             for j, (at, values) in enumerate(parts):
                 known = given[j] if given is not None else None
                 if isinstance(values, list):
-                    gone = np.fromiter((v is MISSING for v in values), dtype=bool, count=len(values))
+                    gone = np.fromiter(map(is_, values, repeat(MISSING)), dtype=bool, count=len(values))
                     if known is not None:
                         kept_texts = [t for t, g in zip(known, gone.tolist(), strict=True) if not g] if gone.any() \
                             else list(known)
