@@ -339,11 +339,15 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
     entity_key = b'},"entity":' + orjson.dumps(spec.name) + b',"key":'
     opening = b',"original":{'
+    join = b"".join
+
+    def unchanged(k: int, p: int) -> bytes:  # the row of pill ``p`` of kind ``k``, listing no change
+        return join((heads[k], entity_key, keys[p], middles[k], mkeys[p], opening, b"}"))
+
     # each own record's row (one changed field each), then the rows of the pills written as the
     # block's records (nothing changed); ``made``: the pills in the order their rows are made
     made: list[np.ndarray[Any, Any]] = []
     lines: list[bytes] = []
-    join = b"".join
     by_field: dict[str, list[tuple[np.ndarray[Any, Any], list[bytes] | None, Any]]] = {}
     for name, rows, given, values in touched:
         if len(rows):
@@ -383,11 +387,9 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             if _SAME_TYPE.intersection(ks):  # a new value equal to the original: no change listed
                 for j, (k, new, old) in enumerate(zip(ks, news, olds, strict=True)):
                     if k in _SAME_TYPE and new == old:
-                        p = int(pills_of[j])
-                        lines[first + j] = join((heads[k], entity_key, keys[p], middles[k], mkeys[p], opening, b"}"))
+                        lines[first + j] = unchanged(k, int(pills_of[j]))
     as_is_at = np.flatnonzero(as_is)
-    lines += [join((heads[k], entity_key, keys[p], middles[k], mkeys[p], opening, b"}"))
-              for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
+    lines += [unchanged(k, p) for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
     made.append(as_is_at)
     line_of = np.empty(m, dtype=np.intp)  # per pill, its row in ``lines``
     line_of[np.concatenate(made)] = np.arange(m, dtype=np.intp)
