@@ -350,3 +350,25 @@ def test_changes_texts_are_what_the_json_serializer_puts_in() -> None:
     assert changes.records(batch).rows()[0]["payer"] == "Ana"
     with pytest.raises(ValueError, match="1 values and 2 texts"):
         changes.set("payer", [0], ["x"], [b'"x"', b'"y"'])
+
+
+def test_fields_beyond_a_narrow_entity_follow_their_rows() -> None:
+    """Fields the entity lacks, longer than a whole line of it, on some rows each (one row has
+    both, one has a copy moved before its record): written after the row's own fields, as the
+    copies as dicts are."""
+    import datetime as dt
+
+    from datagen_kernel.codecs.jsonlines import LineEncoder
+
+    spec = EntitySpec(name="tiny", kind=Kind.EVENT, fields=(Field("k", String()),), primary_key="k")
+    batch = Batch({"k": ["a", "b", "c", "d", "e"]})
+    apart = Batch({"k": ["a", "b", "c", "d", "e"]})  # (made into dicts: the other stays columnar)
+    changes = Changes([1, 3, 4])
+    changes.set("first_extra_field", [0, 1], [Raw("x" * 90), Raw(["é", 2])])
+    changes.set("second", [1, 2], [Raw({"y": None}), Raw(1.5)])
+    order = [0, 7, 5, 2, 1, 6, 3]
+    edited = Edited.of(batch, Edits(order, changes))
+    rows = Edits(order, changes).rows(apart)
+    lines = LineEncoder(spec, dt.UTC).encode(edited)  # (the fast path itself, not a fallback)
+    assert lines == JsonSerializer({"utc": True}).serialize_lines(spec, rows)
+    assert lines.splitlines()[5] == b'{"k":"d","first_extra_field":["\xc3\xa9",2],"second":{"y":null}}'

@@ -228,6 +228,24 @@ def _window_patch(patches: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any,
     return _Patch(fields)
 
 
+def _tails(beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]], marked: np.ndarray[Any, Any]
+           ) -> np.ndarray[Any, Any]:
+    """Per row of ``marked`` (the rows having fields beyond the entity's: per field its
+    ``,"name":`` text, the rows and their values' text), the text after its last field: each
+    of those fields it has, then the closing brace and newline (NUL-padded)."""
+    width = sum(len(prefix) + texts.shape[1] for prefix, _, texts in beyond) + 2
+    out = np.zeros((len(marked), width), dtype=np.uint8)
+    at = 0
+    for prefix, given, texts in beyond:
+        where = np.searchsorted(marked, given)
+        out[where, at : at + len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+        out[where, at + len(prefix) : at + len(prefix) + texts.shape[1]] = texts
+        at += len(prefix) + texts.shape[1]
+    out[:, at] = ord("}")
+    out[:, at + 1] = ord("\n")
+    return out
+
+
 def _windows(src: np.ndarray[Any, Any], size: int) -> list[tuple[int, int]]:
     """Windows of about ``size`` entries whose records (``src``, -1: none) do not overlap: each
     ends where every record before it comes before every record after it."""
@@ -390,32 +408,36 @@ class LineEncoder:
                 for name in [f for f in patch.fields if f not in self.index]:
                     given, texts, _ = patch.fields.pop(name)
                     beyond.append((f',"{name}":'.encode(), given, texts))
-            padded = self.padded(part, patch, rows)
-            if padded is None:
-                return None
             if not beyond:
+                padded = self.padded(part, patch, rows)
+                if padded is None:
+                    return None
                 parts.append(padded.translate(None, b"\x00"))
                 continue
             # the fields beyond the entity's go after the few rows that have them, not in a
-            # slot that would widen every row: those rows end with \x01, found after the
-            # padding is deleted, and get the fields' text before their closing brace
-            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(b - a, -1)
-            tails: dict[int, list[bytes]] = {}
-            for prefix, given, texts in beyond:
-                for row, value in zip(given.tolist(), texts, strict=True):
-                    tails.setdefault(row, []).append(prefix + bytes(value).lstrip(b"\x00"))
-            marked = sorted(tails)
-            matrix[marked, -1] = 1
-            text = padded.translate(None, b"\x00")
-            view = memoryview(text)
-            at_ = 0
-            for row in marked:  # (the pieces are joined once, with the other windows')
-                end = text.find(1, at_)
-                parts.append(view[at_ : end - 1])  # the line without its closing brace
-                parts.extend(tails[row])
-                parts.append(b"}\n")
-                at_ = end + 1
-            parts.append(view[at_:])
+            # slot that would widen every row: each such row is followed by rows of its own
+            # (continuation rows) holding the fields' text and the closing brace, which takes
+            # the place of the row's own
+            assert patch is not None
+            marked = np.unique(np.concatenate([given for _, given, _ in beyond]))
+            tails = _tails(beyond, marked)
+            spare = -(-tails.shape[1] // (sum(map(len, self.prefixes)) + 2))  # rows per tail, at least
+            at = np.arange(b - a, dtype=np.intp) + spare * np.searchsorted(marked, np.arange(b - a), side="left")
+            follow = (at[marked][:, None] + np.arange(1, spare + 1)).ravel()  # the continuation rows
+            wide = np.empty(len(at) + len(follow), dtype=np.intp)
+            wide[at] = rows
+            wide[follow] = np.repeat(rows[marked], spare)
+            patch = _Patch({name: (at[given], texts, at[gone]) for name, (given, texts, gone) in patch.fields.items()})
+            padded = self.padded(part, patch, wide)
+            if padded is None:
+                return None
+            size = len(padded) // len(wide)  # (at least the constant parts' width: the tails fit)
+            matrix = np.frombuffer(padded, dtype=np.uint8).reshape(len(wide), size)
+            matrix[at[marked], size - 2 :] = 0  # the row's own closing brace and newline
+            room = np.zeros((len(marked), spare * size), dtype=np.uint8)
+            room[:, : tails.shape[1]] = tails
+            matrix[follow] = room.reshape(len(follow), size)
+            parts.append(padded.translate(None, b"\x00"))
         return b"".join(parts)
 
     def _block(self, records: Edited) -> Batch | None:
