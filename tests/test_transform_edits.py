@@ -352,6 +352,20 @@ def test_changes_texts_are_what_the_json_serializer_puts_in() -> None:
         changes.set("payer", [0], ["x"], [b'"x"', b'"y"'])
 
 
+def test_changes_timestamp_texts_are_used_in_their_zone_only() -> None:
+    """A timestamp's text given to ``Changes.set`` is put in by a json serializer writing in the
+    zone the ``Changes`` were made with, and rendered again by one writing in another zone."""
+    import datetime as dt
+
+    changes = Changes([1], zone=dt.UTC)
+    changes.set("at", [0], np.array([0], dtype=np.int64), [b'"1970-01-01T00:00:00.000+00:00"'])
+    edited = Edited.of(_batch(3), Edits([0, 3, 2], changes))
+    assert b'"at":"1970-01-01T00:00:00.000+00:00"' in JsonSerializer({"utc": True}).encode(SPEC, edited).tolist()[1]
+    other = JsonSerializer({})
+    other.timezone = dt.timezone(dt.timedelta(hours=-3))
+    assert b'"at":"1969-12-31T21:00:00.000-03:00"' in other.encode(SPEC, edited).tolist()[1]
+
+
 def test_fields_beyond_a_narrow_entity_follow_their_rows() -> None:
     """Fields the entity lacks, longer than a whole line of it, on some rows each (one row has
     both, one has a copy moved before its record): written after the row's own fields, as the

@@ -23,6 +23,7 @@ answer goes into the run summary). So a transform works the same with every exec
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
@@ -197,9 +198,9 @@ class Changes:
     put in (no record rendered twice); other serializers get the copies as the stage's own
     records (``records``), made once per block."""
 
-    __slots__ = ("_made", "changes", "sources", "texts")
+    __slots__ = ("_made", "changes", "sources", "texts", "zone")
 
-    def __init__(self, sources: Sequence[int] | np.ndarray[Any, Any]) -> None:
+    def __init__(self, sources: Sequence[int] | np.ndarray[Any, Any], zone: dt.tzinfo | None = None) -> None:
         self.sources = np.asarray(sources, dtype=np.intp)
         if self.sources.ndim != 1:
             raise ValueError("Changes needs a 1-D sequence of positions")
@@ -207,6 +208,8 @@ class Changes:
         """Per field, the ``set`` calls in order: (records, values)."""
         self.texts: dict[str, list[Sequence[bytes] | None]] = {}
         """Per field, per ``set`` call: the values' JSON text given with them (None: not given)."""
+        self.zone = zone
+        """The time zone the timestamps of those texts are written in (None: not said)."""
         self._made: tuple[Sequence[Record], Sequence[Record]] | None = None
 
     def set(self, name: str, rows: Sequence[int] | np.ndarray[Any, Any], values: Any,
@@ -220,8 +223,9 @@ class Changes:
         ``texts`` (optional): each value's JSON text as the json serializer writes it (a string
         with its quotes, a ``Raw`` as what it wraps; anything for ``MISSING``), when the stage
         has it anyway (e.g. for a report): the json serializer then puts these in instead of
-        rendering the values again, except in timestamp and record fields, whose text depends
-        on the serializer's time zone."""
+        rendering the values again. A timestamp's text (or a record field's) depends on the
+        zone: those are used only by a json serializer writing in the ``zone`` the ``Changes``
+        were made with."""
         at = np.asarray(rows, dtype=np.intp)
         if at.ndim != 1 or len(at) != len(values):
             raise ValueError(f"Changes.set got {len(at)} records and {len(values)} values")

@@ -419,7 +419,7 @@ class LineEncoder:
             # (continuation rows) holding the fields' text and the closing brace, which takes
             # the place of the row's own
             assert patch is not None
-            marked = np.unique(np.concatenate([given for _, given, _ in beyond]))
+            marked = beyond[0][1] if len(beyond) == 1 else np.unique(np.concatenate([g for _, g, _ in beyond]))
             tails = _tails(beyond, marked)
             spare = -(-tails.shape[1] // (sum(map(len, self.prefixes)) + 2))  # rows per tail, at least
             at = np.arange(b - a, dtype=np.intp) + spare * np.searchsorted(marked, np.arange(b - a), side="left")
@@ -477,9 +477,10 @@ class LineEncoder:
         out: _Patches = {}
         for name, parts in changes.changes.items():
             i = self.index.get(name)
-            # texts given with the values are put in as they are, but for a timestamp (or record)
-            # field, written in the serializer's own zone
-            zoned = i is not None and isinstance(self.entity.fields[i].type, (Timestamp, RecordType))
+            # texts given with the values are put in as they are; a timestamp's (or a record's)
+            # only when written in this serializer's zone
+            zoned = i is not None and isinstance(self.entity.fields[i].type, (Timestamp, RecordType)) \
+                and (changes.zone is None or changes.zone != self.tz)
             given = changes.texts.get(name) if not zoned else None
             events: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
             for j, (at, values) in enumerate(parts):
@@ -512,9 +513,10 @@ class LineEncoder:
                 lacking = np.concatenate([e[1] for e in events])
                 width = max(e[2].shape[1] for e in events)
                 texts = np.concatenate([_right(e[2], width) for e in events])
-                _, first = np.unique(rows[::-1], return_index=True)  # a record set twice keeps the last
-                last = len(rows) - 1 - first
-                rows, lacking, texts = rows[last], lacking[last], texts[last]
+                if np.bincount(rows).max() > 1:  # a record set twice keeps the last value
+                    _, first = np.unique(rows[::-1], return_index=True)
+                    last = len(rows) - 1 - first
+                    rows, lacking, texts = rows[last], lacking[last], texts[last]
             if i == 0 and lacking.any():
                 return None
             text_of = np.full(len(changes), -1, dtype=np.intp)

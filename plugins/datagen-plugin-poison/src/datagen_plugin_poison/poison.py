@@ -248,7 +248,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # those that become the stage's own records (their index in ``picked``)
     as_is = (kinds == _CODE["duplicate"]) | (kinds == _CODE["out_of_order"]) | (kinds == _CODE["tombstone"])
     own_rows = np.flatnonzero(~as_is)
-    changes = Changes(picked[own_rows])  # each own record: its block record, a value changed
+    changes = Changes(picked[own_rows], zone=tz)  # each own record: its block record, a value changed
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
     # (field, own rows, their new values' texts, or None: the new values, to render)
