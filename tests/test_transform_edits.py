@@ -334,8 +334,8 @@ def test_changes_are_written_as_their_copies_would_be(monkeypatch: pytest.Monkey
 
 def test_changes_texts_are_what_the_json_serializer_puts_in() -> None:
     """``Changes.set(..., texts)``: the json serializer writes the texts given instead of
-    rendering the values (other serializers get the values); a timestamp's texts are not used,
-    as they depend on the serializer's zone."""
+    rendering the values (other serializers get the values); a timestamp's texts are not used
+    when the ``Changes`` do not say the zone they were written in."""
     batch = _batch(4)
     changes = Changes([1, 2])
     changes.set("payer", [0], ["Ana"], [b'"given text"'])

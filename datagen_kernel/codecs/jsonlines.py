@@ -162,7 +162,7 @@ def _loose(values: Sequence[Any]) -> Rendered:
     return Rendered(_text_matrix(texts), False)
 
 
-def _text_matrix(texts: list[bytes]) -> np.ndarray[Any, Any]:
+def _text_matrix(texts: Sequence[bytes]) -> np.ndarray[Any, Any]:
     """Texts as the rows of a matrix, right-aligned."""
     flat = np.frombuffer(b"".join(texts), dtype=np.uint8)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -421,7 +421,9 @@ class LineEncoder:
             assert patch is not None
             marked = beyond[0][1] if len(beyond) == 1 else np.unique(np.concatenate([g for _, g, _ in beyond]))
             tails = _tails(beyond, marked)
-            spare = -(-tails.shape[1] // (sum(map(len, self.prefixes)) + 2))  # rows per tail, at least
+            # continuation rows per such row: a row is at least as wide as the entity's constant
+            # parts, so this many hold the tail
+            spare = -(-tails.shape[1] // (sum(map(len, self.prefixes)) + 2))
             at = np.arange(b - a, dtype=np.intp) + spare * np.searchsorted(marked, np.arange(b - a), side="left")
             follow = (at[marked][:, None] + np.arange(1, spare + 1)).ravel()  # the continuation rows
             wide = np.empty(len(at) + len(follow), dtype=np.intp)
@@ -489,8 +491,8 @@ class LineEncoder:
                     gone = np.fromiter(map(is_, values, repeat(MISSING)), dtype=bool, count=len(values))
                     if known is not None:
                         kept_texts = [t for t, g in zip(known, gone.tolist(), strict=True) if not g] if gone.any() \
-                            else list(known)
-                        texts = _text_matrix(kept_texts) if kept_texts else _NONE
+                            else known
+                        texts = _text_matrix(kept_texts) if len(kept_texts) else _NONE
                     else:
                         kept = [v for v, g in zip(values, gone.tolist(), strict=True) if not g] if gone.any() \
                             else values
@@ -502,7 +504,7 @@ class LineEncoder:
                 else:
                     gone = np.zeros(len(at), dtype=bool)
                     if known is not None:
-                        texts = _text_matrix(list(known))
+                        texts = _text_matrix(known)
                     else:
                         texts = self._render(i, values).closed() if i is not None else _loose(values.tolist()).closed()
                 events.append((at, gone, texts))
