@@ -46,7 +46,7 @@ def test_a_frozen_postgres_fails_the_run_after_the_statement_timeout(fault_stack
     assert f"answered nothing for {limit:g} s while loading (a frozen or hung server?)" in result.stderr, \
         result.output
     assert "Traceback" not in result.output
-    assert limit <= waited < limit + 5, f"{waited:.1f} s"
+    assert limit <= waited < limit + 30, f"{waited:.1f} s"  # a hang would be for ever; 30 s of slack for a busy machine
     assert fs.session_processes(run.pid) == []
     fault_stack.thaw("postgres")
     assert fs.pg_counts(fault_stack.env["DATAGEN_POSTGRES_URL"], target.schema) == {}

@@ -221,6 +221,47 @@ def test_a_stalled_broker_with_a_full_queue_fails_the_rest_instead_of_hanging() 
     assert any("no delivery report for 1 s" in e for e in sink.stats.errors), sink.stats.errors
 
 
+class FakeQueue:
+    """A fake of the producer's queue length alone: messages waiting plus the producer's events."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+        self.events = 0
+
+    def __len__(self) -> int:
+        return self.messages + self.events
+
+
+def test_the_producers_own_events_do_not_restart_the_delivery_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stopped broker: librdkafka queues an error event for each failed reconnection and serves
+    it on the next poll. The queue's length moves, but no message left it: the timeout still
+    counts from the last delivery report, which a message leaving the queue restarts."""
+    import datagen_plugin_kafka.sink as sink_module
+
+    now = [100.0]
+    monkeypatch.setattr(sink_module.time, "monotonic", lambda: now[0])
+    sink = _sink(delivery_timeout_s=5.0)
+    queue = FakeQueue()
+    sink._producer = queue  # type: ignore[assignment]
+    assert not sink._stalled()  # an empty queue: the clock starts
+    sink._produced["t"] += 10
+    queue.messages = 10
+    for step, events in enumerate([1, 0, 1, 2, 0, 1, 0], start=1):
+        now[0] = 100.0 + step * 0.7
+        queue.events = events
+        assert not sink._stalled(), step
+    now[0] = 105.5
+    assert sink._stalled()
+    queue.messages = 9  # a delivery report: the clock restarts
+    assert not sink._stalled()
+    now[0] = 110.0
+    queue.events = 1
+    assert not sink._stalled()
+    queue.events = 0
+    now[0] = 110.6
+    assert sink._stalled()
+
+
 def test_rfc3339_integer_arithmetic_matches_numpy_over_the_four_digit_years() -> None:
     import numpy as np
     from datagen_plugin_kafka.cloudevents import rfc3339_utc

@@ -429,6 +429,7 @@ class KafkaSink(Sink):
         if producer is None or self._fatal:
             self.stats.fail(batch.entity, batch.count, self._fatal or f"{self.name} sink is not open")
             return
+        producer.poll(0)  # serves the producer's own events, so that an empty queue is seen as such
         self._stalled()  # an empty queue restarts the delivery clock
         produce = producer.produce
         sent = 0  # messages handed to the producer or refused on the spot (counted failed there)
@@ -478,11 +479,17 @@ class KafkaSink(Sink):
                     return False
 
     def _stalled(self) -> bool:
-        """Whether messages have waited ``timeout`` seconds without any delivery report."""
+        """Whether messages have waited ``timeout`` seconds without any delivery report.
+
+        Progress is the count of messages the producer is done with rising above its highest
+        value so far: the producer's queue also holds its own events (an error for each failed
+        reconnection to a stopped broker), which lower the count when queued and restore it
+        when served, and must not restart the clock.
+        """
         assert self._producer is not None
         now = time.monotonic()
         reported = self._reported()
-        if reported != self._progress_mark or len(self._producer) == 0:
+        if reported > self._progress_mark or len(self._producer) == 0:
             self._progress_mark, self._progress_at = reported, now
             return False
         return now - self._progress_at > self.timeout
