@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from poison_support import canonical, manifest, restore
 
+from datagen_kernel import hookimpl
+from datagen_kernel.api import Sink, SinkError
+from datagen_kernel.api.sinks import EncodedBatch
 from datagen_kernel.cli import make_cli
 from datagen_kernel.engine.plugins import make_plugin_host
 
@@ -211,3 +214,54 @@ def test_nulls_empty_two_required_fields_per_block_in_turn(tmp_path: Path) -> No
         start = block * NULLED_PER_BLOCK
         assert names == {required[(start + j) % len(required)] for j in range(NULLED_PER_BLOCK)}
     assert set().union(*by_block.values()) == set(required)  # six blocks cover them all
+
+
+class StopsAtScores(Sink):
+    """A fake sink (tests only): acknowledges the masters, then fails on its first batch of scores,
+    as a destination that went away mid-run."""
+
+    name = "stops-at-scores"
+    doc = "Fails on its first batch of scores (tests)."
+
+    def write(self, batch: EncodedBatch) -> None:
+        if batch.entity == "score":
+            raise SinkError("the destination went away")
+        self.stats.ack(batch.entity, batch.count)
+
+
+class StopsAtScoresPlugin:
+    @hookimpl
+    def datagen_register_sinks(self, register: Any) -> None:
+        register(StopsAtScores)
+
+
+def test_a_failed_run_leaves_a_partial_manifest_and_the_next_run_a_complete_one(tmp_path: Path) -> None:
+    """A run that fails mid-run presents no manifest as complete: the pills handed to the sinks
+    are in ``datagen-poison.jsonl.partial``; the same run without the failing sink writes
+    ``datagen-poison.jsonl`` (the summary says ``complete: true``) and removes the partial one."""
+    import datagen_plugin_json.plugin as json_plugin
+    import toy_pack
+
+    host = make_plugin_host(entrypoints=False, plugins=[toy_pack, json_plugin, poison_plugin])
+    host.register(StopsAtScoresPlugin(), "stops-at-scores")
+    cli = lambda *args: CliRunner().invoke(make_cli(lambda: host), list(args))  # noqa: E731
+    out = tmp_path / "out"
+    out.mkdir()
+    rates = [x for kind in KINDS for x in ("-o", f"poison.{kind}=0.05")]
+    args = ["run", "-q", "--customers", "40", "-o", f"json.path={out}", "--summary-json", str(tmp_path / "s.json"),
+            "--transform", "poison", *rates]
+    failed = cli(*args, "--sink", "json", "--sink", "stops-at-scores")
+    assert failed.exit_code == 1 and "the destination went away" in failed.output, failed.output
+    assert "Traceback" not in failed.output
+    partial = out / "datagen-poison.jsonl.partial"
+    assert not (out / "datagen-poison.jsonl").exists()
+    rows = manifest(partial)
+    assert rows and {r["entity"] for r in rows} == {"score"}
+    assert {r["sink"] for r in rows} == {"json", "stops-at-scores"}  # handed to both, kept by neither
+
+    done = cli(*args, "--sink", "json")
+    assert done.exit_code == 0, done.output
+    said = json.loads((tmp_path / "s.json").read_text())["transforms"]["poison"]
+    assert said["complete"] is True and said["manifest"] == str(out / "datagen-poison.jsonl")
+    assert not partial.exists() and len(manifest(out / "datagen-poison.jsonl")) == said["pills"] > 0
+

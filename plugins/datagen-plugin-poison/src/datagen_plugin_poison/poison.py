@@ -609,17 +609,40 @@ def manifest_file(run: RunInfo, options: Mapping[str, Any]) -> Path:
     return Path(DEFAULT_MANIFEST)
 
 
+PARTIAL = ".partial"
+"""Suffix of the manifest of a run that failed or was interrupted (``complete: false``)."""
+
+
 def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
+    """The manifest gets its name when the run succeeded. A run that failed or was interrupted
+    leaves the pills it handed to the sinks (whether they kept them or not) as
+    ``<manifest>.partial``, or nothing if there were none: never a manifest that looks complete.
+    A successful run removes an earlier attempt's ``.partial``."""
     state = ctx.state
     counts: Counter[tuple[str, str]] = state.get("counts", Counter())
     path = manifest_path(ctx)
-    out = _manifest_out(ctx)
-    out.close()
-    Path(out.name).replace(path)
+    partial = path.with_name(path.name + PARTIAL)
+    out = ctx.state.get("out")
+    pills = state.get("pills", 0)
+    if ok:
+        out = _manifest_out(ctx)  # (an empty manifest when no pill was made)
+        out.close()
+        Path(out.name).replace(path)
+        partial.unlink(missing_ok=True)
+        written: Path | None = path
+    else:
+        written = partial if pills else None
+        if out is not None:
+            out.close()
+            if pills:
+                Path(out.name).replace(partial)
+            else:
+                Path(out.name).unlink(missing_ok=True)
     by_kind: dict[str, dict[str, int]] = {}
     for (kind, sink), n in sorted(counts.items()):
         by_kind.setdefault(kind, {})[sink] = n
-    return {"manifest": str(path), "pills": state.get("pills", 0), "counts": by_kind}
+    return {"manifest": None if written is None else str(written), "complete": ok, "pills": pills,
+            "counts": by_kind}
 
 
 DESCRIBE = "Kinds (-o poison.KIND=RATE, 0..1; a record gets one kind at most):\n" + "\n".join(
