@@ -70,7 +70,7 @@ def build_plan(host: PluginHost, params: RunParams, sources: ConfigSources) -> P
     serializers = _serializers(reg, routes, option_values, problems)
     _check_namespaces(reg, set(option_values), sources, problems)
     if not problems:  # the routes' options are resolved now
-        _check_resumable(params, routes, problems)
+        _check_resumable(params, routes, transforms, problems)
     if problems:
         raise ConfigError(problems)
 
@@ -126,14 +126,21 @@ STREAM_CLOCKS = ("now", "replay")
 RESUMABLE_SINKS = "kafka and kafka-avro (preset exactly-once) and postgres"
 
 
-def _check_resumable(params: RunParams, routes: Sequence[PlannedRoute], problems: list[str]) -> None:
-    """Problems of a resumable run: a stream, or a sink that keeps no record of its blocks."""
+def _check_resumable(params: RunParams, routes: Sequence[PlannedRoute],
+                     transforms: Sequence[Registration[Transform]], problems: list[str]) -> None:
+    """Problems of a resumable run: a stream, a sink that keeps no record of its blocks, or a
+    transform that writes a file of its own (a resumed run would write only the blocks it runs)."""
     if not (params.resumable or params.resume):
         return
     flag = "--resume" if params.resume else "--resumable"
     if params.mode == "stream":
         problems.append(f"{flag} cannot be used with --stream: a stream has no blocks to resume")
         return
+    for treg in transforms:
+        if treg.value.output_files is not None:
+            problems.append(f"{flag} cannot be used with transform {treg.value.name!r}: it writes a file of its own "
+                            "(e.g. a manifest) that a resumed run would write for the blocks it runs only; run "
+                            "without --resumable, or without the transform")
     for route in routes:
         problem = route.sink_cls(route.config).resume_problem()
         if problem is not None:

@@ -265,3 +265,12 @@ def test_a_failed_run_leaves_a_partial_manifest_and_the_next_run_a_complete_one(
     assert said["complete"] is True and said["manifest"] == str(out / "datagen-poison.jsonl")
     assert not partial.exists() and len(manifest(out / "datagen-poison.jsonl")) == said["pills"] > 0
 
+
+def test_a_resumable_run_with_the_manifest_is_refused_with_one_clear_message(tmp_path: Path) -> None:
+    """A resumed run would write the manifest of the blocks it runs only: refused before anything is written."""
+    result = TOY("run", "-q", "--customers", "20", "-o", f"json.path={tmp_path}", "--transform", "poison",
+                 "-o", "poison.duplicate=0.1", "--resumable")
+    assert result.exit_code == 2, result.output
+    assert "--resumable cannot be used with transform 'poison': it writes a file of its own" in result.output
+    assert "Traceback" not in result.output and not any(tmp_path.iterdir())
+
