@@ -259,6 +259,13 @@ def test_a_failed_run_leaves_a_partial_manifest_and_the_next_run_a_complete_one(
     assert rows and {r["entity"] for r in rows} == {"score"}
     assert {r["sink"] for r in rows} == {"json", "stops-at-scores"}  # handed to both, kept by neither
 
+    none = [x for kind in KINDS for x in ("-o", f"poison.{kind}=0")]
+    again = cli(*args, *none, "--sink", "json", "--sink", "stops-at-scores")
+    assert again.exit_code == 1, again.output  # fails again, with no pill: the earlier .partial is not its
+    assert not partial.exists() and not (out / "datagen-poison.jsonl").exists()
+
+    failed = cli(*args, "--sink", "json", "--sink", "stops-at-scores")
+    assert failed.exit_code == 1 and partial.exists()
     done = cli(*args, "--sink", "json")
     assert done.exit_code == 0, done.output
     said = json.loads((tmp_path / "s.json").read_text())["transforms"]["poison"]

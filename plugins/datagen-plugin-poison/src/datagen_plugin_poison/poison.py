@@ -617,18 +617,18 @@ def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
     """The manifest gets its name when the run succeeded. A run that failed or was interrupted
     leaves the pills it handed to the sinks (whether they kept them or not) as
     ``<manifest>.partial``, or nothing if there were none: never a manifest that looks complete.
-    A successful run removes an earlier attempt's ``.partial``."""
+    An earlier attempt's ``.partial`` is removed either way (it is not this run's)."""
     state = ctx.state
     counts: Counter[tuple[str, str]] = state.get("counts", Counter())
     path = manifest_path(ctx)
     partial = path.with_name(path.name + PARTIAL)
+    partial.unlink(missing_ok=True)
     out = ctx.state.get("out")
     pills = state.get("pills", 0)
     if ok:
         out = _manifest_out(ctx)  # (an empty manifest when no pill was made)
         out.close()
         Path(out.name).replace(path)
-        partial.unlink(missing_ok=True)
         written: Path | None = path
     else:
         written = partial if pills else None
