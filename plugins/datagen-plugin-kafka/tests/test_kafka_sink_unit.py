@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import time
+import types
 
 import pytest
 from datagen_plugin_kafka.cloudevents import event_source, event_time_field, event_type
@@ -239,7 +240,8 @@ def test_the_producers_own_events_do_not_restart_the_delivery_clock(monkeypatch:
     import datagen_plugin_kafka.sink as sink_module
 
     now = [100.0]
-    monkeypatch.setattr(sink_module.time, "monotonic", lambda: now[0])
+    # the sink module's clock only (not the time module every other piece of code shares)
+    monkeypatch.setattr(sink_module, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
     sink = _sink(delivery_timeout_s=5.0)
     queue = FakeQueue()
     sink._producer = queue  # type: ignore[assignment]
