@@ -27,6 +27,7 @@ import struct
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,9 @@ HEADER = "datagen.poison"
 NEW_FIELD = "pix_instant_payment_id"
 """The optional field the schema_evolution kind adds."""
 ENCODING_SAMPLES = ("José Conceição Müller", "JosÃ© ConceiÃ§Ã£o MÃ¼ller", "Jo\u200bsé Concei\u200bção")
+_ENCODING_TEXTS = tuple(orjson.dumps(v) for v in ENCODING_SAMPLES)
+_CENTS = tuple(f",{c:02d}" for c in range(100))
+_NULL = Raw(None)
 DEFAULT_MANIFEST = "datagen-poison.jsonl"
 
 KIND_DOCS = {
@@ -144,6 +148,8 @@ def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
 
 _ACTIONS = {"duplicate": b"added", "tombstone": b"added", "correction": b"added", "out_of_order": b"moved"}
 _CODE = {kind: k for k, kind in enumerate(KINDS)}
+_HEX_DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+"""Columns of a UUID's text that hold its hex digits (not its dashes)."""
 _KIND_WORDS = np.array(KINDS, dtype=object)
 _SAME_TYPE = {_CODE["extreme"], _CODE["encoding"]}
 """Kinds whose new value may equal the original (then the manifest lists no change)."""
@@ -295,20 +301,22 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             change(fk, orphan, [t.decode("ascii") for t in fresh.view("S36").ravel().tolist()])
     encoding = where("encoding")
     if len(encoding):
-        samples = [ENCODING_SAMPLES[int(x) % len(ENCODING_SAMPLES)] for x in osmall[encoding].tolist()]
-        change(fields["text"], encoding, samples, [orjson.dumps(v) for v in samples])
+        picks = (osmall[encoding] % len(ENCODING_SAMPLES)).tolist()
+        change(fields["text"], encoding, [ENCODING_SAMPLES[x] for x in picks], [_ENCODING_TEXTS[x] for x in picks])
     evolved = where("schema_evolution")
     if len(evolved):
-        hexes = [bytes(row).decode("ascii").replace("-", "") for row in uuid4_text(new_ids[own_rows[evolved]])]
-        change(NEW_FIELD, evolved, [Raw(h) for h in hexes], [orjson.dumps(h) for h in hexes])
+        quoted = np.full((len(evolved), 34), ord('"'), dtype=np.uint8)  # a UUID's hex digits, quoted
+        quoted[:, 1:-1] = uuid4_text(new_ids[own_rows[evolved]])[:, _HEX_DIGITS]
+        texts = quoted.view("S34").ravel().tolist()
+        change(NEW_FIELD, evolved, [Raw(t[1:-1].decode("ascii")) for t in texts], texts)
     nulls = where("nulls")
     if len(nulls):
         required = _nulled(fields["required"], ctx.block)
-        chosen = [required[int(x) % len(required)] for x in osmall[nulls].tolist()]
-        for name in dict.fromkeys(chosen):
-            rows = nulls[[c == name for c in chosen]]
+        chosen = osmall[nulls] % len(required)
+        for j in dict.fromkeys(chosen.tolist()):
+            rows = nulls[chosen == j]
             gone = ocoin[rows] >= 0.5
-            change(name, rows, [MISSING if g else Raw(None) for g in gone.tolist()], [b"null"] * len(rows))
+            change(required[j], rows, [MISSING if g else _NULL for g in gone.tolist()], [b"null"] * len(rows))
     malformed = where("malformed")
     if len(malformed):
         document = fields["document"]
@@ -318,9 +326,10 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             change(document, rows, [Raw("12A.45B.789-0X")] * len(rows), [b'"12A.45B.789-0X"'] * len(rows))
         rows = malformed[~as_document]
         if len(rows) and amount_name:
-            cents = ints(amount_name, rows).tolist()
-            texts = [f"{c // 100:,}".replace(",", ".") + f",{c % 100:02d}" for c in cents]
-            change(amount_name, rows, [Raw(t) for t in texts], [orjson.dumps(t) for t in texts])
+            cents = ints(amount_name, rows)  # as text, Brazilian style: 1.234,56
+            whole = "\n".join(map(format, (cents // 100).tolist(), repeat(","))).replace(",", ".").split("\n")
+            texts = [w + _CENTS[c] for w, c in zip(whole, (cents % 100).tolist(), strict=True)]
+            change(amount_name, rows, list(map(Raw, texts)), [b'"' + t.encode() + b'"' for t in texts])
         elif len(rows):
             first = fields["required"][0]
             change(first, rows, [Raw({"unexpected": True}) for _ in range(len(rows))],
@@ -397,28 +406,41 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # where each record goes: untouched ones keep their place (key = position); a moved one
     # goes ``by`` records further down; an added one right after its anchor record (whatever
     # moved meanwhile); ties keep the order they were made in
-    keys_at = np.arange(n, dtype=np.float64)
     pill_key = picked.astype(np.float64)
     moved = (kinds == _CODE["late"]) | (kinds == _CODE["out_of_order"])
     by = np.where(kinds == _CODE["late"], 20 + small % 180, 5 + small % 55)
-    pill_key[moved] = np.minimum(n - 1, picked[moved] + by[moved]) + 0.5
-    keys_at[picked[moved]] = pill_key[moved]
+    moved_from = picked[moved]  # (in order, as ``picked`` is)
+    moved_to = np.minimum(n - 1, moved_from + by[moved]) + 0.5
+    pill_key[moved] = moved_to
+
+    def key_of(at: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:  # records' keys: position or where moved
+        out = at.astype(np.float64)
+        if len(moved_from) and len(at):
+            j = np.minimum(np.searchsorted(moved_from, at), len(moved_from) - 1)
+            hit = moved_from[j] == at
+            out[hit] = moved_to[j[hit]]
+        return out
+
     correction = kinds == _CODE["correction"]
     anchor = np.minimum(n - 1, picked[correction] + 1 + small[correction] % 49)
-    pill_key[correction] = keys_at[anchor] + 0.25
+    pill_key[correction] = key_of(anchor) + 0.25
     again = (kinds == _CODE["duplicate"]) | (kinds == _CODE["tombstone"])
-    pill_key[again] = keys_at[picked[again]] + 0.125
+    pill_key[again] = key_of(picked[again]) + 0.125
+    removed = picked[~(correction | again)]  # replaced by the own copy, or moved (in order)
     keep = np.ones(n, dtype=bool)
-    keep[picked[~(correction | again)]] = False  # replaced by the own copy, or moved
+    keep[removed] = False
     pill_value = picked.copy()
     pill_value[own_rows] = n + np.arange(len(own_rows), dtype=np.intp)
     tomb = kinds == _CODE["tombstone"]
     pills = np.concatenate([np.flatnonzero(~tomb), np.flatnonzero(tomb)])  # (the order ties keep)
     # the kept records (keys: their positions, in order) and the pills merged: a kept record's
-    # key never equals a pill's (a pill's is fractional, or the position of a record not kept)
+    # key never equals a pill's (a pill's is fractional, or the position of a record not kept),
+    # so the kept records before a pill are the positions below its key less the removed ones
     kept = np.flatnonzero(keep)
     rows_at = pills[np.argsort(pill_key[pills], kind="stable")]  # the pills, in the order written
-    at = np.searchsorted(kept, pill_key[rows_at]) + np.arange(len(rows_at), dtype=np.intp)
+    written_keys = pill_key[rows_at]
+    at = (np.ceil(written_keys).astype(np.intp) - np.searchsorted(removed, written_keys)
+          + np.arange(len(rows_at), dtype=np.intp))
     order = np.empty(len(kept) + len(rows_at), dtype=np.intp)
     in_place = np.ones(len(order), dtype=bool)
     in_place[at] = False
@@ -451,6 +473,8 @@ def _nulled(required: Sequence[str], block: int | None) -> Sequence[str]:
 def _taken(column: Any, rows: np.ndarray[Any, Any]) -> Any:
     if isinstance(column, (np.ndarray, TextColumn)):
         return column[rows] if isinstance(column, np.ndarray) else column.take(rows)
+    if len(rows) > 1:
+        return list(itemgetter(*rows.tolist())(column))
     return [column[i] for i in rows.tolist()]
 
 
