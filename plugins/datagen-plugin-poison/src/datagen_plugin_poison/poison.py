@@ -65,8 +65,11 @@ NEW_FIELD = "pix_instant_payment_id"
 """The optional field the schema_evolution kind adds."""
 ENCODING_SAMPLES = ("José Conceição Müller", "JosÃ© ConceiÃ§Ã£o MÃ¼ller", "Jo\u200bsé Concei\u200bção")
 _ENCODING_TEXTS = tuple(orjson.dumps(v) for v in ENCODING_SAMPLES)
+"""The samples' JSON text (the changed values' texts are given with them)."""
 _CENTS = tuple(f",{c:02d}" for c in range(100))
+"""A malformed amount's cents, Brazilian style (``1.234,56``)."""
 _NULL = Raw(None)
+"""The nulls kind's null value (one object for all: nothing changes a ``Raw``)."""
 DEFAULT_MANIFEST = "datagen-poison.jsonl"
 
 KIND_DOCS = {
