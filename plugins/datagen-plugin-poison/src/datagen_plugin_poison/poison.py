@@ -151,8 +151,8 @@ def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
 
 _ACTIONS = {"duplicate": b"added", "tombstone": b"added", "correction": b"added", "out_of_order": b"moved"}
 _CODE = {kind: k for k, kind in enumerate(KINDS)}
-_HEX_DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
-"""Columns of a UUID's text that hold its hex digits (not its dashes)."""
+_HEX_DIGITS = np.flatnonzero(uuid4_text(np.zeros((1, 16), dtype=np.uint8))[0] != ord("-"))
+"""Columns of a UUID's text (as ``uuid4_text`` writes it) that hold its hex digits, not its dashes."""
 _KIND_WORDS = np.array(KINDS, dtype=object)
 _SAME_TYPE = {_CODE["extreme"], _CODE["encoding"]}
 """Kinds whose new value may equal the original (then the manifest lists no change)."""
@@ -650,7 +650,7 @@ def finish(ctx: TransformContext, ok: bool) -> dict[str, Any]:
     path = manifest_path(ctx)
     partial = path.with_name(path.name + PARTIAL)
     partial.unlink(missing_ok=True)
-    out = ctx.state.get("out")
+    out = state.get("out")
     pills = state.get("pills", 0)
     if ok:
         out = _manifest_out(ctx)  # (an empty manifest when no pill was made)
