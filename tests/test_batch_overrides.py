@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datagen_kernel.api import Edited, Edits, Label, Raw
-from datagen_kernel.api.columnar import MISSING, Batch, TextColumn
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, concat_columns
 from datagen_kernel.api.schema import Decimal, EntitySpec, Field, Int, Kind, String, Timestamp, Uuid
 from datagen_kernel.codecs.json import JsonSerializer
 from datagen_kernel.codecs.jsonlines import LineEncoder
@@ -117,6 +117,24 @@ def test_texts_of_a_plain_batch_are_the_bytes_of_its_lines(same_width: bool) -> 
         after = b"}" if i == len(SPEC.field_names) - 1 else b',"' + SPEC.field_names[i + 1].encode() + b'":'
         for line, text in zip(lines, encoder.texts(batch, name), strict=True):
             assert b'"' + name.encode() + b'":' + text + after in line
+
+
+def test_value_texts_of_a_column_in_any_form_are_its_texts() -> None:
+    """A column given as a list, a numpy array or a ``TextColumn`` (and two joined with
+    ``concat_columns``) has the texts of the same values in a batch."""
+    encoder = LineEncoder(SPEC, BRT)
+    batch = _batch(12)
+    for name in SPEC.field_names:
+        texts = encoder.texts(batch, name)
+        column = batch.base(name)
+        forms = [column, column.tolist() if not isinstance(column, list) else column]
+        if isinstance(column, list) and all(isinstance(v, str) for v in column):
+            forms.append(TextColumn.from_strings(column))
+        for form in forms:
+            assert encoder.value_texts(name, form) == texts
+            joined = concat_columns([form[:5], form[5:]])
+            assert encoder.value_texts(name, joined) == texts
+    assert encoder.value_texts("amount", []) == []
 
 
 @settings(max_examples=25, derandomize=True, deadline=None)

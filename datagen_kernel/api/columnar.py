@@ -306,7 +306,7 @@ class Batch(Sequence[Record]):
                     parts[n].append([None] * len(b))
                     lacking.setdefault(n, []).append((offset, len(b)))
             offset += len(b)
-        out = cls({n: _concat_columns(cols) for n, cols in parts.items()})
+        out = cls({n: concat_columns(cols) for n, cols in parts.items()})
         overs: dict[str, tuple[list[np.ndarray[Any, Any]], list[Any]]] = {}
         offset = 0
         for b in batches:
@@ -431,7 +431,7 @@ class Batch(Sequence[Record]):
         return f"Batch({self._length} records: {', '.join(self._columns)})"
 
 
-def _concat_columns(cols: Sequence[Column]) -> Column:
+def concat_columns(cols: Sequence[Column]) -> Column:
     """Columns of one field, one after the other, in a form they share (else a list)."""
     if len(cols) == 1:
         return cols[0]
@@ -536,5 +536,5 @@ def take_text(records: Sequence[Record], name: str, index: np.ndarray[Any, Any])
     return TextColumn(np.take(matrix, index, axis=0))
 
 
-__all__ = ["MISSING", "Batch", "Column", "TextColumn", "as_rows", "column", "day_array", "int_array", "is_run",
-           "take_text", "text_matrix"]
+__all__ = ["MISSING", "Batch", "Column", "TextColumn", "as_rows", "column", "concat_columns", "day_array", "int_array",
+           "is_run", "take_text", "text_matrix"]

@@ -179,6 +179,18 @@ def _string_texts(values: list[Any]) -> list[bytes] | None:
     return orjson.dumps(values)[1:-1].replace(b'","', b'"\n"').split(b"\n") if values else []
 
 
+def _listed(present: np.ndarray[Any, Any]) -> list[bytes]:
+    """The rows of a matrix of right-aligned, NUL-padded texts, each without its padding."""
+    width = present.shape[1]
+    if width and present.all():  # no padding at all: every text fills its row
+        out: list[bytes] = np.ascontiguousarray(present).view(f"S{width}").ravel().tolist()
+        return out
+    lines = np.empty((present.shape[0], width + 1), dtype=np.uint8)
+    lines[:, :-1] = present
+    lines[:, -1] = 10  # a newline cannot occur inside JSON text
+    return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]
+
+
 _NO_ROWS = np.empty(0, dtype=np.intp)
 _NONE = np.zeros((0, 0), dtype=np.uint8)
 
@@ -387,17 +399,25 @@ class LineEncoder:
         batch_patches = _batch_patches(patches, order - n, own) if patches is not None else None
         for a, b in _windows(src, CHUNK):
             here = src[a:b]
-            rows = here.copy()
-            from_base = here >= 0
-            lo = int(here[from_base].min()) if from_base.any() else 0
-            hi = int(here[from_base].max()) + 1 if from_base.any() else 0
+            if added is None:  # every entry is a block record's row
+                lo, hi = int(here.min()), int(here.max()) + 1
+                from_base = None
+                rows = here - lo
+            else:
+                rows = here.copy()
+                from_base = here >= 0
+                lo = int(here[from_base].min()) if from_base.any() else 0
+                hi = int(here[from_base].max()) + 1 if from_base.any() else 0
+                rows[from_base] -= lo
             if hi - lo > 2 * (b - a) + CHUNK:  # scattered far apart: only the rows used
-                used, rows[from_base] = np.unique(here[from_base], return_inverse=True)
+                if from_base is None:
+                    used, rows = np.unique(here, return_inverse=True)
+                else:
+                    used, rows[from_base] = np.unique(here[from_base], return_inverse=True)
                 part: Batch = base.take(used)
             else:
                 part = base[lo:hi]  # type: ignore[assignment]
-                rows[from_base] -= lo
-            if added is not None and not from_base.all():
+            if added is not None and from_base is not None and not from_base.all():
                 mine = order[a:b][~from_base] - n
                 rows[~from_base] = len(part) + np.arange(len(mine), dtype=np.intp)
                 part = Batch.concat([part, added.take(mine)])
@@ -647,11 +667,8 @@ class LineEncoder:
             batch = Batch.from_rows([name], as_rows(records))
         over = batch.overrides(name)
         values = batch.base(name)
-        plain = over is None and batch.absent(name) is None
-        if plain and isinstance(values, list) and self.renderers[i] is render_strings:
-            strings = _string_texts(values)  # (orjson writes the strings as the columns do)
-            if strings is not None:
-                return strings
+        if over is None and batch.absent(name) is None:
+            return self.value_texts(name, values)
         present = self._render(i, values).closed()
         if over is not None:
             given = self._given(i, over[1]).closed()
@@ -665,14 +682,19 @@ class LineEncoder:
         if lacking_mask is not None:
             present = present.copy()
             present[lacking_mask] = 0
-        width = present.shape[1]
-        if width and present.all():  # no padding at all: every text fills its row
-            out: list[bytes] = np.ascontiguousarray(present).view(f"S{width}").ravel().tolist()
-            return out
-        lines = np.empty((n, width + 1), dtype=np.uint8)
-        lines[:, :-1] = present
-        lines[:, -1] = 10  # a newline cannot occur inside JSON text
-        return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]
+        return _listed(present)
+
+    def value_texts(self, name: str, values: Any) -> list[bytes]:
+        """``texts`` of a column of field ``name`` (a list, numpy array or ``TextColumn``,
+        nothing overridden or missing): the JSON text of each value, as ``encode`` writes it."""
+        if not len(values):
+            return []
+        i = self.index[name]
+        if isinstance(values, list) and self.renderers[i] is render_strings:
+            strings = _string_texts(values)  # (orjson writes the strings as the columns do)
+            if strings is not None:
+                return strings
+        return _listed(self._render(i, values).closed())
 
     def _overridden(self, records: Batch, rendered: list[Rendered]
                     ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],

@@ -52,7 +52,7 @@ from datagen_kernel.api import (
     Transform,
     TransformContext,
 )
-from datagen_kernel.api.columnar import MISSING, TextColumn, as_rows
+from datagen_kernel.api.columnar import MISSING, TextColumn, as_rows, concat_columns
 from datagen_kernel.api.seeding import uuid4_text
 from datagen_kernel.codecs.jsonlines import LineEncoder
 
@@ -151,6 +151,8 @@ def _possible(kind: str, spec: EntitySpec, fields: Mapping[str, Any]) -> bool:
 
 _ACTIONS = {"duplicate": b"added", "tombstone": b"added", "correction": b"added", "out_of_order": b"moved"}
 _CODE = {kind: k for k, kind in enumerate(KINDS)}
+_DUPLICATE, _LATE, _OUT_OF_ORDER, _CORRECTION, _TOMBSTONE = (
+    _CODE[k] for k in ("duplicate", "late", "out_of_order", "correction", "tombstone"))
 _HEX_DIGITS = np.flatnonzero(uuid4_text(np.zeros((1, 16), dtype=np.uint8))[0] != ord("-"))
 """Columns of a UUID's text (as ``uuid4_text`` writes it) that hold its hex digits, not its dashes."""
 _KIND_WORDS = np.array(KINDS, dtype=object)
@@ -241,7 +243,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     delta = rng.integers(-5000, 5000, size=m)
     new_ids = rng.integers(0, 256, size=(m, 16), dtype=np.uint8)  # (written out where used)
     if not ctx.null_values and rates["tombstone"]:  # no sink of the entity carries one: left unmade
-        made = kinds != _CODE["tombstone"]
+        made = kinds != _TOMBSTONE
         if not made.all():
             picked, kinds, coin, small, delta, new_ids = (x[made] for x in (picked, kinds, coin, small, delta, new_ids))
             m = len(picked)
@@ -255,8 +257,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
 
     # pills written as the block's record is (again, elsewhere, or again with a null value), and
     # those that become the stage's own records (their index in ``picked``)
-    as_is = (kinds == _CODE["duplicate"]) | (kinds == _CODE["out_of_order"]) | (kinds == _CODE["tombstone"])
-    own_rows = np.flatnonzero(~as_is)
+    as_is = (kinds == _DUPLICATE) | (kinds == _OUT_OF_ORDER) | (kinds == _TOMBSTONE)
+    own_rows = (~as_is).nonzero()[0]
     changes = Changes(picked[own_rows], zone=tz)  # each own record: its block record, a value changed
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
@@ -281,7 +283,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         rows = np.sort(np.concatenate([where("late"), where("timezone")]))
         if len(rows):
             stamps = ints(time_name, rows)
-            late = okind[rows] == _CODE["late"]
+            late = okind[rows] == _LATE
             stamps -= np.where(late, (2 + osmall[rows] % 6) * 86_400_000, 0)
             stamps += np.where(late, 0, np.where(ocoin[rows] < 0.5, offset_ms, -offset_ms))
             change(time_name, rows, _like(batch.base(time_name), stamps))
@@ -342,9 +344,9 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # value, new and original text (each own record has one)
     encoder = _encoder(spec, tz)
     key_name, mk_name = spec.primary_key, spec.message_key
-    keys = encoder.texts(Batch({key_name: _taken(batch.base(key_name), src)}), key_name)
+    keys = encoder.value_texts(key_name, _taken(batch.base(key_name), src))
     mkeys = keys if mk_name == key_name else (
-        encoder.texts(Batch({mk_name: _taken(batch.base(mk_name), src)}), mk_name) if mk_name else [b"null"] * m)
+        encoder.value_texts(mk_name, _taken(batch.base(mk_name), src)) if mk_name else [b"null"] * m)
     block = b"null" if ctx.block is None else str(ctx.block).encode()
     heads = [b'{"action":"' + _ACTIONS.get(kind, b"changed") + b'","block":' + block + b',"changed":{'
              for kind in KINDS]
@@ -366,19 +368,18 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             by_field.setdefault(name, []).append((rows, given, values))
     for name, parts in by_field.items():
         # one rendering per field: the original values of its rows, then the new ones to render
-        rows_all = np.concatenate([rows for rows, _, _ in parts])
-        declared = name in spec.field_names
-        columns_of = []
-        if declared:
-            columns_of.append(Batch({name: _taken(batch.base(name), src[own_rows[rows_all]])}))
-        columns_of.extend(Batch({name: values}) for _, given, values in parts if given is None)
-        rendered: list[bytes] = encoder.texts(Batch.concat(columns_of), name) if columns_of else []
+        rows_all = parts[0][0] if len(parts) == 1 else np.concatenate([rows for rows, _, _ in parts])
+        declared = name in encoder.index
+        columns_of = [_taken(batch.base(name), src[own_rows[rows_all]])] if declared else []
+        columns_of.extend(values for _, given, values in parts if given is None)
+        rendered = encoder.value_texts(name, concat_columns(columns_of)) if columns_of else []
         olds_all = rendered[: len(rows_all)] if declared else [b""] * len(rows_all)
         at_new = len(rows_all) if declared else 0
         head = b'"' + name.encode() + b'":'
+        befores = [heads[k] + head for k in range(len(KINDS))]
         # the original's key where it is listed: not for a correction (a record of its own), nor
         # for a field the entity lacks
-        old_heads = [b"" if code == _CODE["correction"] or not declared else head for code in range(len(KINDS))]
+        afters = [opening if k == _CORRECTION or not declared else opening + head for k in range(len(KINDS))]
         at_old = 0
         for rows, given, values in parts:
             count = len(rows)
@@ -392,16 +393,19 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             pills_of = own_rows[rows]
             ks = okind[rows].tolist()
             first = len(lines)
-            lines += [join((heads[k], head, new, entity_key, keys[p], middles[k], mkeys[p], opening, old_heads[k],
-                            old if old_heads[k] else b"", b"}"))
-                      for p, k, new, old in zip(pills_of.tolist(), ks, news, olds, strict=True)]
+            listed = olds if _CORRECTION not in ks else [
+                b"" if k == _CORRECTION else old for k, old in zip(ks, olds, strict=True)]
+            lines += [join((befores[k], new, entity_key, keys[p], middles[k], mkeys[p], afters[k], old, b"}"))
+                      for p, k, new, old in zip(pills_of.tolist(), ks, news, listed, strict=True)]
             made.append(pills_of)
             if _SAME_TYPE.intersection(ks):  # a new value equal to the original: no change listed
                 for j, (k, new, old) in enumerate(zip(ks, news, olds, strict=True)):
                     if k in _SAME_TYPE and new == old:
                         lines[first + j] = unchanged(k, int(pills_of[j]))
-    as_is_at = np.flatnonzero(as_is)
-    lines += [unchanged(k, p) for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
+    as_is_at = as_is.nonzero()[0]
+    closing = opening + b"}"
+    lines += [join((heads[k], entity_key, keys[p], middles[k], mkeys[p], closing))
+              for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
     made.append(as_is_at)
     line_of = np.empty(m, dtype=np.intp)  # per pill, its row in ``lines``
     line_of[np.concatenate(made)] = np.arange(m, dtype=np.intp)
@@ -410,8 +414,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # goes ``by`` records further down; an added one right after its anchor record (whatever
     # moved meanwhile); ties keep the order they were made in
     pill_key = picked.astype(np.float64)
-    moved = (kinds == _CODE["late"]) | (kinds == _CODE["out_of_order"])
-    by = np.where(kinds == _CODE["late"], 20 + small % 180, 5 + small % 55)
+    moved = (kinds == _LATE) | (kinds == _OUT_OF_ORDER)
+    by = np.where(kinds == _LATE, 20 + small % 180, 5 + small % 55)
     moved_from = picked[moved]  # (in order, as ``picked`` is)
     moved_to = np.minimum(n - 1, moved_from + by[moved]) + 0.5
     pill_key[moved] = moved_to
@@ -424,22 +428,22 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
             out[hit] = moved_to[j[hit]]
         return out
 
-    correction = kinds == _CODE["correction"]
+    correction = kinds == _CORRECTION
     anchor = np.minimum(n - 1, picked[correction] + 1 + small[correction] % 49)
     pill_key[correction] = key_of(anchor) + 0.25
-    again = (kinds == _CODE["duplicate"]) | (kinds == _CODE["tombstone"])
+    again = (kinds == _DUPLICATE) | (kinds == _TOMBSTONE)
     pill_key[again] = key_of(picked[again]) + 0.125
     removed = picked[~(correction | again)]  # replaced by the own copy, or moved (in order)
     keep = np.ones(n, dtype=bool)
     keep[removed] = False
     pill_value = picked.copy()
     pill_value[own_rows] = n + np.arange(len(own_rows), dtype=np.intp)
-    tomb = kinds == _CODE["tombstone"]
-    pills = np.concatenate([np.flatnonzero(~tomb), np.flatnonzero(tomb)])  # (the order ties keep)
+    tomb = kinds == _TOMBSTONE
+    pills = np.concatenate([(~tomb).nonzero()[0], tomb.nonzero()[0]])  # (the order ties keep)
     # the kept records (keys: their positions, in order) and the pills merged: a kept record's
     # key never equals a pill's (a pill's is fractional, or the position of a record not kept),
     # so the kept records before a pill are the positions below its key less the removed ones
-    kept = np.flatnonzero(keep)
+    kept = keep.nonzero()[0]
     rows_at = pills[np.argsort(pill_key[pills], kind="stable")]  # the pills, in the order written
     written_keys = pill_key[rows_at]
     at = (np.ceil(written_keys).astype(np.intp) - np.searchsorted(removed, written_keys)
@@ -455,7 +459,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     written = line_of[rows_at].tolist()
     labels = LabelColumn(ctx.transform, at, words, itemgetter(*written)(lines) if len(written) > 1 else
                          [lines[i] for i in written])
-    tombstones = at[kinds[rows_at] == _CODE["tombstone"]]
+    tombstones = at[kinds[rows_at] == _TOMBSTONE]
     return Edits(order, changes, labels, tombstones)
 
 
