@@ -58,43 +58,7 @@ from datagen_kernel.codecs.columns import (
 )
 
 # ---------------------------------------------------------------------------------------------
-# ragged bytes -> padded matrix
-
-
-
-
-
-
-# ---------------------------------------------------------------------------------------------
 # renderers: column (no nulls) -> Rendered
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _record_renderer(field: Field, tz: dt.tzinfo) -> Callable[[Sequence[Any]], Rendered]:
