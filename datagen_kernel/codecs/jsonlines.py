@@ -228,8 +228,12 @@ def _windows(src: np.ndarray[Any, Any], size: int) -> list[tuple[int, int]]:
     total = len(src)
     if total <= size:
         return [(0, total)]
-    top = np.maximum.accumulate(np.where(src >= 0, src, -1))
-    bottom = np.minimum.accumulate(np.where(src >= 0, src, np.iinfo(np.intp).max)[::-1])[::-1]
+    if int(src.min()) >= 0:  # (every entry a block record's: the usual case)
+        top = np.maximum.accumulate(src)
+        bottom = np.minimum.accumulate(src[::-1])[::-1]
+    else:
+        top = np.maximum.accumulate(np.where(src >= 0, src, -1))
+        bottom = np.minimum.accumulate(np.where(src >= 0, src, np.iinfo(np.intp).max)[::-1])[::-1]
     clean = np.flatnonzero(top[:-1] < bottom[1:]) + 1  # entry positions a window may start at
     out = []
     a = 0
