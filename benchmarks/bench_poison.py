@@ -16,8 +16,9 @@ the clean one. Target (issue #15): within 10% of a clean run.
 
 With ``--against DIR`` the same runs are made with the kernel and plugins of the checkout DIR
 (a git worktree of another commit; this environment's installed packages otherwise) taking
-turns with this checkout's, and both are reported: a change of a percent or two shows only so,
-as the machine's speed drifts by more than that between one benchmark and the next.
+turns with this checkout's, and both are reported: the machine's speed drifts by more than a
+percent or two between one benchmark and the next, less so between runs that take turns; a
+change that small still needs many rounds (``--repeat``) to show.
 """
 
 from __future__ import annotations
