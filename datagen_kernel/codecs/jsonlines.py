@@ -228,12 +228,8 @@ def _windows(src: np.ndarray[Any, Any], size: int) -> list[tuple[int, int]]:
     total = len(src)
     if total <= size:
         return [(0, total)]
-    if int(src.min()) >= 0:  # (every entry a block record's: the usual case)
-        top = np.maximum.accumulate(src)
-        bottom = np.minimum.accumulate(src[::-1])[::-1]
-    else:
-        top = np.maximum.accumulate(np.where(src >= 0, src, -1))
-        bottom = np.minimum.accumulate(np.where(src >= 0, src, np.iinfo(np.intp).max)[::-1])[::-1]
+    top = np.maximum.accumulate(src)  # (-1 is below every record)
+    bottom = np.minimum.accumulate(np.where(src >= 0, src, np.iinfo(np.intp).max)[::-1])[::-1]
     clean = np.flatnonzero(top[:-1] < bottom[1:]) + 1  # entry positions a window may start at
     out = []
     a = 0
@@ -367,25 +363,20 @@ class LineEncoder:
         batch_patches = _batch_patches(patches, order - n, own) if patches is not None else None
         for a, b in _windows(src, CHUNK):
             here = src[a:b]
-            if added is None:  # every entry is a block record's row
-                lo, hi = int(here.min()), int(here.max()) + 1
-                from_base = None
-                rows = here - lo
-            else:
-                rows = here.copy()
-                from_base = here >= 0
-                lo = int(here[from_base].min()) if from_base.any() else 0
-                hi = int(here[from_base].max()) + 1 if from_base.any() else 0
-                rows[from_base] -= lo
+            from_base = None if added is None else here >= 0  # (None: every entry a block record's)
+            based = here if from_base is None else here[from_base]
+            lo, hi = (int(based.min()), int(based.max()) + 1) if len(based) else (0, 0)
             if hi - lo > 2 * (b - a) + CHUNK:  # scattered far apart: only the rows used
-                if from_base is None:
-                    used, rows = np.unique(here, return_inverse=True)
-                else:
-                    used, rows[from_base] = np.unique(here[from_base], return_inverse=True)
+                used, inverse = np.unique(based, return_inverse=True)
+                rows = inverse if from_base is None else np.empty_like(here)
+                if from_base is not None:
+                    rows[from_base] = inverse
                 part: Batch = base.take(used)
             else:
+                rows = here - lo  # (the stage's own records, -1, get their rows below)
                 part = base[lo:hi]  # type: ignore[assignment]
-            if added is not None and from_base is not None and not from_base.all():
+            if from_base is not None and not from_base.all():
+                assert added is not None
                 mine = order[a:b][~from_base] - n
                 rows[~from_base] = len(part) + np.arange(len(mine), dtype=np.intp)
                 part = Batch.concat([part, added.take(mine)])

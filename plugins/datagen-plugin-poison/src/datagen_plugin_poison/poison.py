@@ -258,7 +258,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     # pills written as the block's record is (again, elsewhere, or again with a null value), and
     # those that become the stage's own records (their index in ``picked``)
     as_is = (kinds == _DUPLICATE) | (kinds == _OUT_OF_ORDER) | (kinds == _TOMBSTONE)
-    own_rows = (~as_is).nonzero()[0]
+    own_rows = np.flatnonzero(~as_is)
     changes = Changes(picked[own_rows], zone=tz)  # each own record: its block record, a value changed
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
@@ -353,10 +353,11 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
     entity_key = b'},"entity":' + orjson.dumps(spec.name) + b',"key":'
     opening = b',"original":{'
+    closing = opening + b"}"
     join = b"".join
 
     def unchanged(k: int, p: int) -> bytes:  # the row of pill ``p`` of kind ``k``, listing no change
-        return join((heads[k], entity_key, keys[p], middles[k], mkeys[p], opening, b"}"))
+        return join((heads[k], entity_key, keys[p], middles[k], mkeys[p], closing))
 
     # each own record's row (one changed field each), then the rows of the pills written as the
     # block's records (nothing changed); ``made``: the pills in the order their rows are made
@@ -402,10 +403,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
                 for j, (k, new, old) in enumerate(zip(ks, news, olds, strict=True)):
                     if k in _SAME_TYPE and new == old:
                         lines[first + j] = unchanged(k, int(pills_of[j]))
-    as_is_at = as_is.nonzero()[0]
-    closing = opening + b"}"
-    lines += [join((heads[k], entity_key, keys[p], middles[k], mkeys[p], closing))
-              for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
+    as_is_at = np.flatnonzero(as_is)
+    lines += [unchanged(k, p) for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
     made.append(as_is_at)
     line_of = np.empty(m, dtype=np.intp)  # per pill, its row in ``lines``
     line_of[np.concatenate(made)] = np.arange(m, dtype=np.intp)
@@ -439,11 +438,11 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     pill_value = picked.copy()
     pill_value[own_rows] = n + np.arange(len(own_rows), dtype=np.intp)
     tomb = kinds == _TOMBSTONE
-    pills = np.concatenate([(~tomb).nonzero()[0], tomb.nonzero()[0]])  # (the order ties keep)
+    pills = np.concatenate([np.flatnonzero(~tomb), np.flatnonzero(tomb)])  # (the order ties keep)
     # the kept records (keys: their positions, in order) and the pills merged: a kept record's
     # key never equals a pill's (a pill's is fractional, or the position of a record not kept),
     # so the kept records before a pill are the positions below its key less the removed ones
-    kept = keep.nonzero()[0]
+    kept = np.flatnonzero(keep)
     rows_at = pills[np.argsort(pill_key[pills], kind="stable")]  # the pills, in the order written
     written_keys = pill_key[rows_at]
     at = (np.ceil(written_keys).astype(np.intp) - np.searchsorted(removed, written_keys)
