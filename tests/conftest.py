@@ -31,3 +31,16 @@ def toy_cli(toy_host: PluginHost) -> Callable[..., Result]:
         return CliRunner().invoke(make_cli(lambda: toy_host), list(args), **kwargs)
 
     return invoke
+
+
+@pytest.fixture(params=["native", "numpy"])
+def json_writer_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test with each of the json writer's two paths: the C helper (when the kernel was
+    built with it) and the numpy one, which must write the same bytes."""
+    from datagen_kernel.codecs import jsonlines
+
+    if request.param == "native" and jsonlines._native is None:
+        pytest.skip("the kernel was installed without the json writer's C helper")
+    if request.param == "numpy":
+        monkeypatch.setattr(jsonlines, "_native", None)
+    return str(request.param)

@@ -48,6 +48,11 @@ def _overridden(n: int) -> Batch:
     return batch
 
 
+@pytest.fixture(autouse=True)
+def _both_paths(json_writer_path: str) -> None:
+    """Every test here with the json writer's C helper and with its numpy path."""
+
+
 def test_rows_of_an_overridden_batch_hold_the_overrides_and_lack_missing_fields() -> None:
     rows = _overridden(6).rows()
     assert rows[1]["amount"] == Raw("1.234,56") and rows[4]["amount"] == Raw(None)

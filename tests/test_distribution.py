@@ -103,7 +103,7 @@ def test_install_from_a_private_index(tmp_path: Path) -> None:
     # the kernel builds with setuptools, which leaves build/ where it builds: build a copy
     kernel = tmp_path / "kernel"
     shutil.copytree(REPO / "datagen_kernel", kernel / "datagen_kernel", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "hatch_build.py"):
         shutil.copy2(REPO / name, kernel / name)
     for folder in (kernel, OURS["datagen-plugin-banking"], OURS["datagen-plugin-trades"]):
         _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
@@ -157,7 +157,14 @@ def test_make_dist_builds_every_distribution(tmp_path: Path) -> None:
     names = sorted(p.name for p in out.iterdir())
     for name, folder in OURS.items():
         stem = name.replace("-", "_")
-        assert f"{stem}-0.1.0-py3-none-any.whl" in names, (folder, names)
+        if name == "datagen-kernel":  # a platform wheel: the json writer's C helper is in it
+            (wheel,) = [n for n in names if n.startswith(f"{stem}-0.1.0-") and n.endswith(".whl")]
+            with zipfile.ZipFile(out / wheel) as zf:
+                assert any(n.startswith("datagen_kernel/codecs/_assemble.") and n.endswith((".so", ".pyd"))
+                           for n in zf.namelist()), wheel
+            assert not wheel.endswith("-py3-none-any.whl"), wheel
+        else:
+            assert f"{stem}-0.1.0-py3-none-any.whl" in names, (folder, names)
         assert f"{stem}-0.1.0.tar.gz" in names, (folder, names)
     assert len(names) == 2 * len(OURS)
 
@@ -183,3 +190,34 @@ def test_pip_install_of_a_plugin_folder_leaves_it_clean(tmp_path: Path) -> None:
     assert {f.name: sorted(_files(f) - before[f]) for f in folders} == {f.name: [] for f in folders}
     installed = {p.name for p in (tmp_path / "target").glob("*.dist-info")}
     assert len(installed) == len(folders) and "datagen_plugin_loyalty-0.1.0.dist-info" in installed
+
+
+def test_the_json_writer_s_c_helper_is_built_where_a_c_compiler_is() -> None:
+    if not (shutil.which("cc") or shutil.which("gcc")) or os.environ.get("DATAGEN_NO_NATIVE"):
+        pytest.skip("no C compiler here (or DATAGEN_NO_NATIVE set): the kernel is built without its C helper")
+    import importlib
+
+    try:
+        importlib.import_module("datagen_kernel.codecs._assemble")
+    except ImportError as exc:
+        raise AssertionError("a C compiler is here but the kernel was installed without the json writer's C "
+                             f"helper ({exc}); reinstall it: pip install -e .") from exc
+
+
+@pytest.mark.slow
+def test_the_kernel_builds_without_its_c_helper(tmp_path: Path) -> None:
+    """Where no C compiler is found (here: ``DATAGEN_NO_NATIVE=1``) the kernel is a pure wheel."""
+    kernel = tmp_path / "kernel"
+    shutil.copytree(REPO / "datagen_kernel", kernel / "datagen_kernel",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"))
+    for name in ("pyproject.toml", "README.md", "hatch_build.py"):
+        shutil.copy2(REPO / name, kernel / name)
+    env = {**_clean_env(), "DATAGEN_NO_NATIVE": "1"}
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--no-index", "--wheel-dir", str(tmp_path / "out"), str(kernel)],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = (tmp_path / "out").glob("*.whl")
+    assert wheel.name == "datagen_kernel-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as zf:
+        assert not [n for n in zf.namelist() if n.endswith((".so", ".pyd"))]

@@ -92,6 +92,11 @@ def test_lines_match_the_record_by_record_text(tz: dt.tzinfo) -> None:
     assert LineEncoder(SPEC, tz).encode(records) == _reference(SPEC, records, tz)
 
 
+@pytest.fixture(autouse=True)
+def _both_paths(json_writer_path: str) -> None:
+    """Every test here with the json writer's C helper and with its numpy path."""
+
+
 def test_a_batch_of_arrays_gives_the_same_text_as_its_rows() -> None:
     rows = _records(300, 2)
     batch = Batch.from_rows(SPEC.field_names, rows)

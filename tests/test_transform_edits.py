@@ -44,6 +44,11 @@ def _edits(n: int) -> tuple[Edits, list[dict]]:
     return Edits(np.asarray(order), [changed, again]), [changed, again]
 
 
+@pytest.fixture(autouse=True)
+def _both_paths(json_writer_path: str) -> None:
+    """Every test here with the json writer's C helper and with its numpy path."""
+
+
 def test_edited_reads_like_the_list_edits_rows_gives() -> None:
     batch = _batch(12)
     edits, own = _edits(12)

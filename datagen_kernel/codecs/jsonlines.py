@@ -57,6 +57,11 @@ from datagen_kernel.codecs.columns import (
     timestamp_renderer,
 )
 
+try:  # the C half of ``LineEncoder.lines``, built with the kernel where a C compiler is found
+    from datagen_kernel.codecs import _assemble as _native
+except ImportError:  # pragma: no cover - depends on how the kernel was installed
+    _native = None  # type: ignore[assignment]
+
 # ---------------------------------------------------------------------------------------------
 # renderers: column (no nulls) -> Rendered
 
@@ -314,16 +319,16 @@ class LineEncoder:
         if isinstance(records, Edited):
             return self._edited(records)
         if len(records) <= CHUNK:
-            padded = self.padded(records)
-            return None if padded is None else bytes(padded.translate(None, b"\x00"))
+            lines = self.lines(records)
+            return None if lines is None else bytes(lines)
         # larger batches are cut, to keep each pass's arrays within a core's cache; the chunks'
         # lines are joined once (no bytes copy of each)
         parts: list[bytearray] = []
         for i in range(0, len(records), CHUNK):
-            padded = self.padded(records[i : i + CHUNK])
-            if padded is None:
+            lines = self.lines(records[i : i + CHUNK])
+            if lines is None:
                 return None
-            parts.append(padded.translate(None, b"\x00"))
+            parts.append(lines)
         return b"".join(parts)
 
     def _edited(self, records: Edited) -> bytes | None:
@@ -388,17 +393,23 @@ class LineEncoder:
                     given, texts, _ = patch.fields.pop(name)
                     beyond.append((f',"{name}":'.encode(), given, texts))
             if not beyond:
-                padded = self.padded(part, patch, rows)
-                if padded is None:
+                lines = self.lines(part, patch, rows)
+                if lines is None:
                     return None
-                parts.append(padded.translate(None, b"\x00"))
+                parts.append(lines)
+                continue
+            assert patch is not None
+            marked = beyond[0][1] if len(beyond) == 1 else np.unique(np.concatenate([g for _, g, _ in beyond]))
+            if _native is not None:  # each such row's fields beyond the entity's written before its brace
+                lines = self.lines(part, patch, rows, (marked, _tails(beyond, marked)[:, :-2]))
+                if lines is None:
+                    return None
+                parts.append(lines)
                 continue
             # the fields beyond the entity's go after the few rows that have them, not in a
             # slot that would widen every row: each such row is followed by rows of its own
             # (continuation rows) holding the fields' text and the closing brace, which takes
             # the place of the row's own
-            assert patch is not None
-            marked = beyond[0][1] if len(beyond) == 1 else np.unique(np.concatenate([g for _, g, _ in beyond]))
             tails = _tails(beyond, marked)
             # continuation rows per such row: a row is at least as wide as the entity's constant
             # parts, so this many hold the tail
@@ -508,11 +519,59 @@ class LineEncoder:
             out[name] = (text_of, texts, lacks if lacks.any() else None)
         return out
 
-    def padded(self, records: Sequence[Record], patch: _Patch | None = None,
-               perm: np.ndarray[Any, Any] | None = None) -> bytearray | None:
-        """The lines before the NUL padding is deleted: one fixed-size row per record; with
-        ``perm``, one row per entry of ``perm`` (the record it names: rows gathered in another
-        order, some twice, some not), and ``patch``'s values put in those rows."""
+    def lines(self, records: Sequence[Record], patch: _Patch | None = None,
+              perm: np.ndarray[Any, Any] | None = None,
+              tail: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None) -> bytearray | None:
+        """The JSON lines ``padded`` lays out, without the padding (None: the records do not fit
+        the entity's fields). With the C helper each line is written once, straight from the
+        rendered columns, and ``tail`` (rows of the entries given, their text) goes before the
+        closing brace of those entries' lines; without it (no tail then), ``padded`` with its
+        NULs deleted: the same bytes."""
+        if _native is None:
+            assert tail is None
+            padded = self.padded(records, patch, perm)
+            return None if padded is None else padded.translate(None, b"\x00")
+        laid = self._laid_out(records, patch, perm, room=False)
+        if laid is None:
+            return None
+        n, perm, prefixes, rendered, absent, given = laid
+        fields = []
+        bound = 2
+        for i, (prefix, r) in enumerate(zip(prefixes, rendered, strict=True)):
+            patch_of = texts = lacking = None
+            widest = r.width + (2 if r.quoted else 0)
+            found = given[i] if i < len(given) else None
+            if found is not None:
+                rows, texts = found
+                texts = np.ascontiguousarray(texts)
+                patch_of = np.full(n, -1, dtype=np.int64)
+                patch_of[rows] = np.arange(len(rows), dtype=np.int64)
+                widest = max(widest, texts.shape[1])
+            gone = absent[i] if i < len(absent) else None
+            if gone is not None:
+                lacking = np.zeros(n, dtype=np.uint8)
+                lacking[gone] = 1  # (indices of the entries)
+            fields.append((prefix, r.quoted, r.matrix, patch_of, texts, lacking))
+            bound += len(prefix) + widest
+        tail_of = tail_texts = None
+        if tail is not None:
+            marked, tail_texts = tail
+            tail_texts = np.ascontiguousarray(tail_texts)
+            tail_of = np.full(n, -1, dtype=np.int64)
+            tail_of[marked] = np.arange(len(marked), dtype=np.int64)
+            bound += tail_texts.shape[1]
+        out = bytearray(n * bound)
+        order = None if perm is None else np.asarray(perm, dtype=np.int64)
+        del out[_native.assemble(out, order, fields, tail_of, tail_texts):]
+        return out
+
+    def _laid_out(self, records: Sequence[Record], patch: _Patch | None, perm: np.ndarray[Any, Any] | None,
+                  room: bool = True) -> tuple[int, np.ndarray[Any, Any] | None, list[bytes], list[Rendered],
+                             list[np.ndarray[Any, Any] | None],
+                             list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]] | None:
+        """What a line holds, field by field: (entries, their rows or None: in order, the
+        fields' constant prefixes, their rendered text, the entries lacking each, the entries
+        given other text and that text)."""
         if perm is not None and isinstance(records, Batch) and records.overridden:
             records, perm = records.take(perm), None
         columns = self.columns(records)
@@ -524,9 +583,20 @@ class LineEncoder:
         absent: list[np.ndarray[Any, Any] | None] = []
         given: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None] = []
         if isinstance(records, Batch) and records.overridden:
-            prefixes, rendered, absent, given = self._overridden(records, rendered)
+            prefixes, rendered, absent, given = self._overridden(records, rendered, room)
         elif patch is not None:
-            rendered, absent, given = self._patched(rendered, patch)
+            rendered, absent, given = self._patched(rendered, patch, room)
+        return n, perm, prefixes, rendered, absent, given
+
+    def padded(self, records: Sequence[Record], patch: _Patch | None = None,
+               perm: np.ndarray[Any, Any] | None = None) -> bytearray | None:
+        """The lines before the NUL padding is deleted: one fixed-size row per record; with
+        ``perm``, one row per entry of ``perm`` (the record it names: rows gathered in another
+        order, some twice, some not), and ``patch``'s values put in those rows."""
+        laid = self._laid_out(records, patch, perm)
+        if laid is None:
+            return None
+        n, perm, prefixes, rendered, absent, given = laid
         # a row: the constant parts with each field's text between them; quotes of string
         # fields are constants too
         template = bytearray()
@@ -568,7 +638,7 @@ class LineEncoder:
                 span[lacking] = np.zeros(1, dtype=f"V{end - begin}")[0]
         return buf
 
-    def _patched(self, rendered: list[Rendered], patch: _Patch
+    def _patched(self, rendered: list[Rendered], patch: _Patch, room: bool = True
                  ) -> tuple[list[Rendered], list[np.ndarray[Any, Any] | None],
                             list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]]:
         """``_overridden`` for the changed values of a ``_Patch`` (texts already rendered, rows
@@ -581,7 +651,8 @@ class LineEncoder:
             if len(lacking):
                 absent[i] = lacking
             if len(rows):
-                out[i] = _room(out[i], texts)
+                if room:  # (a slot that holds them; the C helper writes them apart)
+                    out[i] = _room(out[i], texts)
                 given[i] = (rows, texts)
         return out, absent, given
 
@@ -655,7 +726,7 @@ class LineEncoder:
                 return strings
         return _listed(self._render(i, values).closed())
 
-    def _overridden(self, records: Batch, rendered: list[Rendered]
+    def _overridden(self, records: Batch, rendered: list[Rendered], room: bool = True
                     ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],
                                list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None]]:
         """The fields of a ``Batch`` with overrides: per field, the overridden records and their
@@ -676,7 +747,8 @@ class LineEncoder:
                 given.append(None)
             else:
                 texts = self._given(i, over[1]).closed()
-                out[i] = _room(out[i], texts)
+                if room:  # (a slot that holds them; the C helper writes them apart)
+                    out[i] = _room(out[i], texts)
                 given.append((over[0], texts))
             lacking = records.absent(name)
             absent.append(None if lacking is None else np.flatnonzero(lacking))

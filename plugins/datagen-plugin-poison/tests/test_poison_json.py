@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from click.testing import CliRunner
 from datagen_plugin_poison import plugin as poison_plugin
 from datagen_plugin_poison.poison import KINDS, NEW_FIELD
@@ -109,6 +110,24 @@ def test_every_kind_in_the_bank_as_json_same_with_workers_and_batch_size(tmp_pat
                 continue
             restored = restore(lines, rows_of, spec.primary_key)
             assert canonical(restored) == canonical(orjson.loads(x) for x in clean_lines), name
+
+
+def test_the_json_writer_s_c_helper_and_numpy_path_write_the_same_poisoned_bank(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datagen_kernel.codecs import jsonlines
+
+    if jsonlines._native is None:
+        pytest.skip("the kernel was installed without the json writer's C helper")
+    cli = lambda *args: CliRunner().invoke(make_cli(), list(args))  # noqa: E731  (every installed plugin)
+    rates = [x for k in KINDS for x in ("-o", f"poison.{k}=0.03")]
+    args = ("--customers", "150", "--batch-size", "700", "--transform", "poison", *rates)
+    _run(cli, tmp_path / "native", *args)
+    monkeypatch.setattr(jsonlines, "_native", None)
+    _run(cli, tmp_path / "numpy", *args)
+    names = sorted(p.name for p in (tmp_path / "native").glob("*.jsonl"))
+    assert "transaction.jsonl" in names and "datagen-poison.jsonl" in names
+    for name in names:
+        assert (tmp_path / "native" / name).read_bytes() == (tmp_path / "numpy" / name).read_bytes(), name
 
 
 def test_describe_lists_every_kind_and_the_scenario_sets_documented_rates() -> None:

@@ -1,0 +1,196 @@
+/* JSON Lines assembled from rendered columns in one pass: the C half of
+   datagen_kernel.codecs.jsonlines (LineEncoder.lines).
+
+   Each field's text is a row of a uint8 matrix, NUL-padded wherever convenient; a line is
+   each field's constant prefix ('{"name":' or ',"name":'), its text without the NULs (with
+   quotes around it for a quoted field), then '}' and a newline. The numpy path lays the rows
+   out padded and deletes the NULs afterwards; this writes each line once, in the entries'
+   order, with no padded copy and no second pass. Both give the same bytes.
+
+   assemble(out, perm, fields, tail_of, tail) -> bytes written into out
+     out      writable buffer (a bytearray), at least bound(fields, tail) * entries bytes
+     perm     None (entry e is row e) or int64[entries]: the row of each entry
+     fields   list of (prefix: bytes, quoted: bool, matrix: uint8[rows, width],
+                       patch_of: None | int64[entries], patch: None | uint8[k, w],
+                       absent: None | uint8[entries])
+              patch_of[e] >= 0: entry e's text is that row of patch (its quotes included);
+              absent[e] != 0: entry e lacks the field (neither prefix nor text)
+     tail_of  None or int64[entries]: the row of tail written after entry e's fields (-1: none)
+     tail     None or uint8[k, w]
+   Rows out of range are an error (ValueError), as are buffers of the wrong shape. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    Py_buffer prefix, matrix, patch_of, patch, absent;
+    int has_patch, has_absent, quoted;
+    Py_ssize_t rows, width, stride, prows, pwidth, pstride;
+} Field;
+
+/* The text of one row without its NULs; returns the end of what was written. */
+static inline uint8_t *put(uint8_t *o, const uint8_t *s, Py_ssize_t w) {
+    while (w > 0 && *s == 0) { s++; w--; }  /* right-aligned: the padding comes first */
+    memcpy(o, s, (size_t)w);
+    uint8_t *z = memchr(o, 0, (size_t)w);
+    if (z == NULL) return o + w;
+    uint8_t *d = z;  /* padding elsewhere in the row: squeezed out */
+    for (uint8_t *p = z; p < o + w; p++) { uint8_t c = *p; *d = c; d += (c != 0); }
+    return d;
+}
+
+static int matrix_of(PyObject *obj, Py_buffer *view, Py_ssize_t *rows, Py_ssize_t *width, Py_ssize_t *stride,
+                     const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_STRIDES | PyBUF_FORMAT) < 0) return -1;
+    if (view->ndim != 2 || view->itemsize != 1 || view->strides[1] != 1 || view->strides[0] < 0) {
+        PyErr_Format(PyExc_ValueError, "%s: a uint8 matrix with contiguous rows expected", what);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    *rows = view->shape[0];
+    *width = view->shape[1];
+    *stride = view->strides[0];
+    return 0;
+}
+
+static int vector_of(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t itemsize, const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (view->itemsize != itemsize || view->len < n * itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd items of %zd bytes expected", what, n, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Field *fields, Py_ssize_t count) {
+    for (Py_ssize_t f = 0; f < count; f++) {
+        Field *x = &fields[f];
+        PyBuffer_Release(&x->prefix);
+        PyBuffer_Release(&x->matrix);
+        if (x->has_patch) { PyBuffer_Release(&x->patch_of); PyBuffer_Release(&x->patch); }
+        if (x->has_absent) PyBuffer_Release(&x->absent);
+    }
+}
+
+static PyObject *assemble(PyObject *self, PyObject *args) {
+    Py_buffer out, perm = {0}, tail_of = {0}, tail = {0};
+    PyObject *perm_obj, *fields_obj, *tail_of_obj, *tail_obj;
+    if (!PyArg_ParseTuple(args, "w*OO!OO", &out, &perm_obj, &PyList_Type, &fields_obj, &tail_of_obj, &tail_obj))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t nf = PyList_GET_SIZE(fields_obj), ready = 0;
+    Field *fields = PyMem_Calloc((size_t)(nf ? nf : 1), sizeof(Field));
+    int has_perm = perm_obj != Py_None, has_tail = tail_of_obj != Py_None;
+    Py_ssize_t n = -1, trows = 0, twidth = 0, tstride = 0;
+    if (fields == NULL) { PyErr_NoMemory(); goto done; }
+    if (has_perm) {
+        if (PyObject_GetBuffer(perm_obj, &perm, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { has_perm = 0; goto done; }
+        if (perm.itemsize != 8) { PyErr_SetString(PyExc_ValueError, "perm: int64 expected"); goto done; }
+        n = perm.len / 8;
+    }
+    Py_ssize_t bound = 2;  /* '}' and the newline */
+    for (; ready < nf; ready++) {
+        PyObject *item = PyList_GET_ITEM(fields_obj, ready);
+        PyObject *prefix, *quoted, *matrix, *patch_of, *patch, *absent;
+        Field *x = &fields[ready];
+        if (!PyArg_ParseTuple(item, "OOOOOO", &prefix, &quoted, &matrix, &patch_of, &patch, &absent)) goto done;
+        if (PyObject_GetBuffer(prefix, &x->prefix, PyBUF_SIMPLE) < 0) goto done;
+        if (matrix_of(matrix, &x->matrix, &x->rows, &x->width, &x->stride, "matrix") < 0) {
+            PyBuffer_Release(&x->prefix);
+            goto done;
+        }
+        if (n < 0) n = x->rows;
+        x->quoted = PyObject_IsTrue(quoted);
+        Py_ssize_t widest = x->width + (x->quoted ? 2 : 0);
+        if (patch_of != Py_None) {
+            if (vector_of(patch_of, &x->patch_of, n, 8, "patch_of") < 0) goto field_failed;
+            if (matrix_of(patch, &x->patch, &x->prows, &x->pwidth, &x->pstride, "patch") < 0) {
+                PyBuffer_Release(&x->patch_of);
+                goto field_failed;
+            }
+            x->has_patch = 1;
+            if (x->pwidth > widest) widest = x->pwidth;
+        }
+        if (absent != Py_None) {
+            if (vector_of(absent, &x->absent, n, 1, "absent") < 0) {
+                if (x->has_patch) { PyBuffer_Release(&x->patch_of); PyBuffer_Release(&x->patch); }
+                goto field_failed;
+            }
+            x->has_absent = 1;
+        }
+        bound += x->prefix.len + widest;
+        continue;
+    field_failed:
+        PyBuffer_Release(&x->prefix);
+        PyBuffer_Release(&x->matrix);
+        goto done;
+    }
+    if (n < 0) n = 0;
+    if (has_tail) {
+        if (vector_of(tail_of_obj, &tail_of, n, 8, "tail_of") < 0) { has_tail = 0; goto done; }
+        if (matrix_of(tail_obj, &tail, &trows, &twidth, &tstride, "tail") < 0) {
+            PyBuffer_Release(&tail_of);
+            has_tail = 0;
+            goto done;
+        }
+        bound += twidth;
+    }
+    if (out.len < n * bound) {
+        PyErr_Format(PyExc_ValueError, "out: %zd bytes, %zd needed", out.len, n * bound);
+        goto done;
+    }
+    const int64_t *rows_of = has_perm ? (const int64_t *)perm.buf : NULL;
+    const int64_t *tails = has_tail ? (const int64_t *)tail_of.buf : NULL;
+    uint8_t *o = out.buf;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t e = 0; e < n && !bad; e++) {
+        int64_t r = rows_of ? rows_of[e] : e;
+        for (Py_ssize_t f = 0; f < nf; f++) {
+            const Field *x = &fields[f];
+            if (x->has_absent && ((const uint8_t *)x->absent.buf)[e]) continue;
+            memcpy(o, x->prefix.buf, (size_t)x->prefix.len);
+            o += x->prefix.len;
+            int64_t p = x->has_patch ? ((const int64_t *)x->patch_of.buf)[e] : -1;
+            if (p >= 0) {
+                if (p >= x->prows) { bad = 1; break; }
+                o = put(o, (const uint8_t *)x->patch.buf + p * x->pstride, x->pwidth);
+                continue;
+            }
+            if (r < 0 || r >= x->rows) { bad = 1; break; }
+            if (x->quoted) *o++ = '"';
+            o = put(o, (const uint8_t *)x->matrix.buf + r * x->stride, x->width);
+            if (x->quoted) *o++ = '"';
+        }
+        if (tails != NULL && tails[e] >= 0) {
+            if (tails[e] >= trows) { bad = 1; break; }
+            o = put(o, (const uint8_t *)tail.buf + tails[e] * tstride, twidth);
+        }
+        *o++ = '}';
+        *o++ = '\n';
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "a row out of range of its matrix");
+        goto done;
+    }
+    result = PyLong_FromSsize_t(o - (uint8_t *)out.buf);
+done:
+    if (fields != NULL) { release(fields, ready); PyMem_Free(fields); }
+    if (has_perm) PyBuffer_Release(&perm);
+    if (has_tail) { PyBuffer_Release(&tail_of); PyBuffer_Release(&tail); }
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"assemble", assemble, METH_VARARGS, "JSON lines from rendered columns (see datagen_kernel.codecs.jsonlines)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_assemble", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__assemble(void) { return PyModule_Create(&module); }

@@ -1,0 +1,6 @@
+"""The json writer's C helper (``_assemble.c``); see ``LineEncoder.lines``."""
+
+from typing import Any
+
+def assemble(out: bytearray, perm: Any, fields: list[tuple[bytes, bool, Any, Any, Any, Any]], tail_of: Any,
+             tail: Any) -> int: ...
