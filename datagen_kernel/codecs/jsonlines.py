@@ -561,7 +561,7 @@ class LineEncoder:
             tail_of[marked] = np.arange(len(marked), dtype=np.int64)
             bound += tail_texts.shape[1]
         out = bytearray(n * bound)
-        order = None if perm is None else np.asarray(perm, dtype=np.int64)
+        order = None if perm is None else np.ascontiguousarray(perm, dtype=np.int64)
         del out[_native.assemble(out, order, fields, tail_of, tail_texts):]
         return out
 
