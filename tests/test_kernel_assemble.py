@@ -1,0 +1,56 @@
+"""The json writer's C helper (``datagen_kernel.codecs._assemble``) on its own: what it writes
+and how it refuses what would make it read or write out of bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from datagen_kernel.codecs import jsonlines
+
+if jsonlines._native is None:
+    pytest.skip("the kernel was installed without the json writer's C helper", allow_module_level=True)
+assemble = jsonlines._native.assemble
+
+
+def _matrix(*texts: bytes) -> np.ndarray[Any, Any]:
+    """Right-aligned, NUL-padded rows."""
+    width = max(map(len, texts))
+    return np.frombuffer(b"".join(t.rjust(width, b"\x00") for t in texts), dtype=np.uint8).reshape(len(texts), width)
+
+
+def test_lines_in_the_entries_order_with_patches_absent_fields_and_tails() -> None:
+    ids = _matrix(b"1", b"22", b"333")
+    names = _matrix(b"ana", b"bo", b"c\x00d")  # a NUL inside a row is padding too
+    patch_of = np.array([-1, 0, -1, -1], dtype=np.int64)
+    absent = np.array([0, 0, 1, 0], dtype=np.uint8)
+    fields = [(b'{"id":', False, ids, None, None, None),
+              (b',"name":', True, names, patch_of, _matrix(b"null"), absent)]
+    perm = np.array([2, 0, 0, 1], dtype=np.int64)  # the last record first, the first twice
+    tail_of = np.array([-1, -1, -1, 0], dtype=np.int64)
+    out = bytearray(4 * 64)
+    written = assemble(out, perm, fields, tail_of, _matrix(b',"x":1'))
+    assert bytes(out[:written]) == (b'{"id":333,"name":"cd"}\n{"id":1,"name":null}\n{"id":1}\n'
+                                    b'{"id":22,"name":"bo","x":1}\n')
+
+
+def test_rows_out_of_range_and_buffers_too_small_or_of_the_wrong_shape_are_refused() -> None:
+    ids = _matrix(b"1", b"2")
+    fields = [(b'{"id":', False, ids, None, None, None)]
+    with pytest.raises(ValueError, match="out of range"):
+        assemble(bytearray(64), np.array([0, 2], dtype=np.int64), fields, None, None)
+    with pytest.raises(ValueError, match="out of range"):
+        assemble(bytearray(64), np.array([-1], dtype=np.int64), fields, None, None)
+    with pytest.raises(ValueError, match="needed"):
+        assemble(bytearray(3), None, fields, None, None)
+    with pytest.raises(ValueError, match="uint8 matrix"):
+        assemble(bytearray(64), None, [(b'{"id":', False, np.zeros((2, 2), dtype=np.int64), None, None, None)],
+                 None, None)
+    with pytest.raises(ValueError, match="patch_of"):
+        assemble(bytearray(64), None, [(b'{"id":', False, ids, np.zeros(1, dtype=np.int64), ids, None)], None,
+                 None)
+    tail_of = np.array([0, 5], dtype=np.int64)
+    with pytest.raises(ValueError, match="out of range"):
+        assemble(bytearray(64), None, fields, tail_of, _matrix(b',"x":1'))
