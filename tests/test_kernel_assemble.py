@@ -54,3 +54,30 @@ def test_rows_out_of_range_and_buffers_too_small_or_of_the_wrong_shape_are_refus
     tail_of = np.array([0, 5], dtype=np.int64)
     with pytest.raises(ValueError, match="out of range"):
         assemble(bytearray(64), None, fields, tail_of, _matrix(b',"x":1'))
+
+
+def test_join_makes_one_text_per_entry_from_rows_of_its_pieces() -> None:
+    join = jsonlines._native.join
+    names = _matrix(b"ana", b"bo", b"c\x00d")
+    kinds = _matrix(b"x", b"yy")
+    pieces = [(b"<", names, np.array([2, -1, 0], dtype=np.int64)),  # -1: the prefix only
+              (b"|", kinds, None)]  # no index: entry e takes row e
+    assert join(2, pieces, b">") == [b"<cd|x>", b"<|yy>"]
+    assert join(0, pieces, b">") == []
+
+
+def test_join_refuses_rows_out_of_range_and_short_indexes() -> None:
+    join = jsonlines._native.join
+    rows = _matrix(b"a", b"b")
+    with pytest.raises(ValueError, match="out of range"):
+        join(2, [(b"", rows, np.array([0, 2], dtype=np.int64))], b"")
+    with pytest.raises(ValueError, match="out of range"):
+        join(1, [(b"", rows, np.array([-2], dtype=np.int64))], b"")
+    with pytest.raises(ValueError, match="2 rows, 3 needed"):
+        join(3, [(b"", rows, None)], b"")
+    with pytest.raises(ValueError, match="index"):
+        join(3, [(b"", rows, np.array([0, 1], dtype=np.int64))], b"")
+    with pytest.raises(ValueError, match="index"):
+        join(2, [(b"", rows, np.array([0, 1], dtype=np.int32))], b"")
+    with pytest.raises(ValueError, match="matrix"):
+        join(2, [(b"", np.zeros((2, 2), dtype=np.int32), None)], b"")

@@ -132,6 +132,72 @@ class TextColumn:
         return f"TextColumn({len(self)} x {self.width})"
 
 
+class TextRows(Sequence[bytes]):
+    """Texts held as the rows of a uint8 matrix, the NUL bytes of a row being its padding
+    (wherever they are): e.g. the JSON text of many values as the json serializer writes
+    them (``LineEncoder.value_rows``; JSON text holds neither a NUL nor a newline, nor may a
+    text here). It reads as the sequence of its texts, but code that only moves texts around
+    (``Changes.set(..., texts)``, ``join_rows``) takes ``matrix`` as it is: no bytes object
+    is made per text."""
+
+    __slots__ = ("matrix",)
+
+    def __init__(self, matrix: np.ndarray[Any, Any]) -> None:
+        if matrix.ndim != 2 or matrix.dtype != np.uint8:
+            raise ValueError(f"TextRows needs a 2-D uint8 matrix, got {matrix.ndim}-D {matrix.dtype}")
+        self.matrix = matrix
+
+    @classmethod
+    def of(cls, texts: Sequence[bytes]) -> TextRows:
+        """Texts given as bytes objects (left-aligned rows)."""
+        if not len(texts):
+            return cls(np.zeros((0, 0), dtype=np.uint8))
+        table = np.array(texts, dtype=bytes)
+        return cls(table.view(np.uint8).reshape(len(texts), table.dtype.itemsize))
+
+    @property
+    def width(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def tolist(self) -> list[bytes]:
+        """Each row without its padding."""
+        rows = self.matrix
+        width = rows.shape[1]
+        if not len(rows):
+            return []
+        if width and rows.all():  # no padding at all: every text fills its row
+            out: list[bytes] = np.ascontiguousarray(rows).view(f"S{width}").ravel().tolist()
+            return out
+        lines = np.empty((rows.shape[0], width + 1), dtype=np.uint8)
+        lines[:, :-1] = rows
+        lines[:, -1] = 10  # (no text holds a newline)
+        return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]
+
+    def take(self, indices: np.ndarray[Any, Any]) -> TextRows:
+        return TextRows(np.take(self.matrix, indices, axis=0))
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.tolist())
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> TextRows: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | TextRows:
+        if isinstance(index, slice):
+            return TextRows(self.matrix[index])
+        text: bytes = self.matrix[index].tobytes()
+        return text.replace(b"\x00", b"")
+
+    def __repr__(self) -> str:
+        return f"TextRows({len(self)} x {self.width})"
+
+
 Column = list[Any] | np.ndarray[Any, Any] | TextColumn
 
 
@@ -536,5 +602,5 @@ def take_text(records: Sequence[Record], name: str, index: np.ndarray[Any, Any])
     return TextColumn(np.take(matrix, index, axis=0))
 
 
-__all__ = ["MISSING", "Batch", "Column", "TextColumn", "as_rows", "column", "concat_columns", "day_array", "int_array",
-           "is_run", "take_text", "text_matrix"]
+__all__ = ["MISSING", "Batch", "Column", "TextColumn", "TextRows", "as_rows", "column", "concat_columns", "day_array",
+           "int_array", "is_run", "take_text", "text_matrix"]

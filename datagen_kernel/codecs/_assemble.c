@@ -17,7 +17,12 @@
               absent[e] != 0: entry e lacks the field (neither prefix nor text)
      tail_of  None or int64[entries]: the row of tail written after entry e's fields (-1: none)
      tail     None or uint8[k, w]
-   Rows out of range are an error (ValueError), as are buffers of the wrong shape. */
+   Rows out of range are an error (ValueError), as are buffers of the wrong shape.
+
+   join(count, pieces, end) -> list of count bytes objects (datagen_kernel.codecs.jsonlines.join_rows)
+     pieces   list of (prefix: bytes, matrix: uint8[rows, width], index: None | int64[count])
+              text e is, piece by piece, its prefix and row index[e] of its matrix (row e without
+              an index; nothing for -1) without the NULs, then end */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -186,8 +191,91 @@ done:
     return result;
 }
 
+typedef struct {
+    Py_buffer prefix, matrix, index;
+    int has_index;
+    Py_ssize_t rows, width, stride;
+} Piece;
+
+static void release_pieces(Piece *pieces, Py_ssize_t count) {
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyBuffer_Release(&pieces[k].prefix);
+        PyBuffer_Release(&pieces[k].matrix);
+        if (pieces[k].has_index) PyBuffer_Release(&pieces[k].index);
+    }
+}
+
+static PyObject *join(PyObject *self, PyObject *args) {
+    Py_ssize_t count;
+    PyObject *pieces_obj;
+    Py_buffer end;
+    if (!PyArg_ParseTuple(args, "nO!y*", &count, &PyList_Type, &pieces_obj, &end)) return NULL;
+    PyObject *result = NULL;
+    uint8_t *scratch = NULL;
+    Py_ssize_t np_ = PyList_GET_SIZE(pieces_obj), ready = 0, bound = end.len;
+    Piece *pieces = PyMem_Calloc((size_t)(np_ ? np_ : 1), sizeof(Piece));
+    if (pieces == NULL) { PyErr_NoMemory(); goto done; }
+    if (count < 0) { PyErr_SetString(PyExc_ValueError, "count: not negative expected"); goto done; }
+    for (; ready < np_; ready++) {
+        PyObject *prefix, *matrix, *index;
+        Piece *x = &pieces[ready];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(pieces_obj, ready), "OOO", &prefix, &matrix, &index)) goto done;
+        if (PyObject_GetBuffer(prefix, &x->prefix, PyBUF_SIMPLE) < 0) goto done;
+        if (matrix_of(matrix, &x->matrix, &x->rows, &x->width, &x->stride, "matrix") < 0) {
+            PyBuffer_Release(&x->prefix);
+            goto done;
+        }
+        if (index != Py_None) {
+            if (vector_of(index, &x->index, count, 8, "index") < 0) {
+                PyBuffer_Release(&x->prefix);
+                PyBuffer_Release(&x->matrix);
+                goto done;
+            }
+            x->has_index = 1;
+        } else if (x->rows < count) {
+            PyErr_Format(PyExc_ValueError, "matrix: %zd rows, %zd needed", x->rows, count);
+            PyBuffer_Release(&x->prefix);
+            PyBuffer_Release(&x->matrix);
+            goto done;
+        }
+        bound += x->prefix.len + x->width;
+    }
+    scratch = PyMem_Malloc((size_t)(bound ? bound : 1));
+    if (scratch == NULL) { PyErr_NoMemory(); goto done; }
+    PyObject *list = PyList_New(count);
+    if (list == NULL) goto done;
+    for (Py_ssize_t e = 0; e < count; e++) {
+        uint8_t *o = scratch;
+        for (Py_ssize_t k = 0; k < np_; k++) {
+            const Piece *x = &pieces[k];
+            memcpy(o, x->prefix.buf, (size_t)x->prefix.len);
+            o += x->prefix.len;
+            int64_t r = x->has_index ? ((const int64_t *)x->index.buf)[e] : e;
+            if (r == -1) continue;
+            if (r < 0 || r >= x->rows) {
+                PyErr_SetString(PyExc_ValueError, "a row out of range of its matrix");
+                Py_DECREF(list);
+                goto done;
+            }
+            o = put(o, (const uint8_t *)x->matrix.buf + r * x->stride, x->width);
+        }
+        memcpy(o, end.buf, (size_t)end.len);
+        o += end.len;
+        PyObject *text = PyBytes_FromStringAndSize((const char *)scratch, o - scratch);
+        if (text == NULL) { Py_DECREF(list); goto done; }
+        PyList_SET_ITEM(list, e, text);
+    }
+    result = list;
+done:
+    if (pieces != NULL) { release_pieces(pieces, ready); PyMem_Free(pieces); }
+    PyMem_Free(scratch);
+    PyBuffer_Release(&end);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"assemble", assemble, METH_VARARGS, "JSON lines from rendered columns (see datagen_kernel.codecs.jsonlines)."},
+    {"join", join, METH_VARARGS, "Texts joined from rows of text matrices (see datagen_kernel.codecs.jsonlines)."},
     {NULL, NULL, 0, NULL},
 };
 

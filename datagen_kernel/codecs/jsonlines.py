@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, as_rows, is_run
+from datagen_kernel.api.columnar import MISSING, Batch, TextColumn, TextRows, as_rows, is_run
 from datagen_kernel.api.records import Record
 from datagen_kernel.api.schema import (
     Bool,
@@ -149,15 +149,56 @@ def _string_texts(values: list[Any]) -> list[bytes] | None:
 
 
 def _listed(present: np.ndarray[Any, Any]) -> list[bytes]:
-    """The rows of a matrix of right-aligned, NUL-padded texts, each without its padding."""
-    width = present.shape[1]
-    if width and present.all():  # no padding at all: every text fills its row
-        out: list[bytes] = np.ascontiguousarray(present).view(f"S{width}").ravel().tolist()
-        return out
-    lines = np.empty((present.shape[0], width + 1), dtype=np.uint8)
-    lines[:, :-1] = present
-    lines[:, -1] = 10  # a newline cannot occur inside JSON text
-    return lines.tobytes().translate(None, b"\x00").split(b"\n")[:-1]
+    """The rows of a matrix of NUL-padded texts, each without its padding."""
+    return TextRows(present).tolist()
+
+
+def join_rows(count: int, pieces: Sequence[tuple[bytes, TextRows | np.ndarray[Any, Any], Any]],
+              end: bytes = b"") -> list[bytes]:
+    """``count`` texts made of rows of text matrices without a bytes object per row: text ``e``
+    is, piece by piece, the piece's ``prefix`` then row ``index[e]`` of its ``rows`` (a
+    ``TextRows`` or its matrix; row ``e`` when ``index`` is None, nothing for -1), then
+    ``end``. E.g. a transform's report lines holding its values' JSON text
+    (``LineEncoder.value_rows``). In C where the kernel's helper is built, else with numpy:
+    the same texts. A row out of range is a ``ValueError``."""
+    parts: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any] | None]] = []
+    for prefix, rows, index in pieces:
+        matrix = rows.matrix if isinstance(rows, TextRows) else rows
+        if matrix.ndim != 2 or matrix.dtype != np.uint8:
+            raise ValueError(f"join_rows needs uint8 matrices, got {matrix.ndim}-D {matrix.dtype}")
+        if matrix.shape[1] == 0 or matrix.strides[1] != 1 or matrix.strides[0] < 0:
+            matrix = np.zeros((len(matrix), 1), dtype=np.uint8) if matrix.shape[1] == 0 \
+                else np.ascontiguousarray(matrix)
+        at = None if index is None else np.ascontiguousarray(index, dtype=np.int64)
+        if at is not None and len(at) < count:
+            raise ValueError(f"join_rows: an index of {len(at)} rows for {count} texts")
+        if at is None and len(matrix) < count:
+            raise ValueError(f"join_rows: {len(matrix)} rows for {count} texts")
+        parts.append((bytes(prefix), matrix, at))
+    if _native is not None:
+        return _native.join(count, parts, bytes(end))
+    if not count:
+        return []
+    columns: list[np.ndarray[Any, Any]] = []
+    for prefix, matrix, at in parts:
+        if prefix:
+            columns.append(np.broadcast_to(np.frombuffer(prefix, dtype=np.uint8), (count, len(prefix))))
+        if at is None:
+            columns.append(matrix[:count])
+            continue
+        at = at[:count]
+        if ((at < -1) | (at >= len(matrix))).any():
+            raise ValueError("join_rows: a row out of range of its matrix")
+        taken = np.zeros((count, matrix.shape[1]), dtype=np.uint8)
+        hit = at >= 0
+        taken[hit] = matrix[at[hit]]
+        columns.append(taken)
+    if end:
+        columns.append(np.broadcast_to(np.frombuffer(end, dtype=np.uint8), (count, len(end))))
+    laid = np.concatenate(columns, axis=1) if columns else np.zeros((count, 0), dtype=np.uint8)
+    ends = np.cumsum(np.count_nonzero(laid, axis=1)).tolist()
+    flat = laid.tobytes().translate(None, b"\x00")
+    return [flat[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 _NO_ROWS = np.empty(0, dtype=np.intp)
@@ -477,7 +518,14 @@ class LineEncoder:
             events: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
             for j, (at, values) in enumerate(parts):
                 known = given[j] if given is not None else None
-                if isinstance(values, list):
+                if isinstance(known, TextRows):  # the texts' matrix as it is (none left out)
+                    texts = known.matrix
+                    gone = np.fromiter(map(is_, values, repeat(MISSING)), dtype=bool, count=len(values)) \
+                        if isinstance(values, list) else np.zeros(len(at), dtype=bool)
+                    if gone.any():
+                        texts = texts.copy()
+                        texts[gone] = 0
+                elif isinstance(values, list):
                     gone = np.fromiter(map(is_, values, repeat(MISSING)), dtype=bool, count=len(values))
                     if known is not None:
                         kept_texts = [t for t, g in zip(known, gone.tolist(), strict=True) if not g] if gone.any() \
@@ -713,6 +761,13 @@ class LineEncoder:
             present = present.copy()
             present[lacking_mask] = 0
         return _listed(present)
+
+    def value_rows(self, name: str, values: Any) -> TextRows:
+        """``value_texts`` as the rows of a matrix (no bytes object per value): for
+        ``join_rows`` and ``Changes.set(..., texts)``."""
+        if not len(values):
+            return TextRows(_NONE)
+        return TextRows(self._render(self.index[name], values).closed())
 
     def value_texts(self, name: str, values: Any) -> list[bytes]:
         """``texts`` of a column of field ``name`` (a list, numpy array or ``TextColumn``,

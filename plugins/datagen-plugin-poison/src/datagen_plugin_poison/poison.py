@@ -52,9 +52,9 @@ from datagen_kernel.api import (
     Transform,
     TransformContext,
 )
-from datagen_kernel.api.columnar import MISSING, TextColumn, as_rows, concat_columns
+from datagen_kernel.api.columnar import MISSING, TextColumn, TextRows, as_rows, concat_columns
 from datagen_kernel.api.seeding import uuid4_text
-from datagen_kernel.codecs.jsonlines import LineEncoder
+from datagen_kernel.codecs.jsonlines import LineEncoder, join_rows
 
 KINDS = ("duplicate", "late", "out_of_order", "schema_evolution", "nulls", "malformed", "orphan", "extreme",
          "timezone", "correction", "tombstone", "encoding")
@@ -64,8 +64,8 @@ HEADER = "datagen.poison"
 NEW_FIELD = "pix_instant_payment_id"
 """The optional field the schema_evolution kind adds."""
 ENCODING_SAMPLES = ("José Conceição Müller", "JosÃ© ConceiÃ§Ã£o MÃ¼ller", "Jo\u200bsé Concei\u200bção")
-_ENCODING_TEXTS = tuple(orjson.dumps(v) for v in ENCODING_SAMPLES)
-"""The samples' JSON text (the changed values' texts are given with them)."""
+_ENCODING_TEXTS = TextRows.of([orjson.dumps(v) for v in ENCODING_SAMPLES]).matrix
+"""The samples' JSON text (the changed values' texts are given with them), one per row."""
 _CENTS = tuple(f",{c:02d}" for c in range(100))
 """A malformed amount's cents, Brazilian style (``1.234,56``)."""
 _NULL = Raw(None)
@@ -156,6 +156,10 @@ _DUPLICATE, _LATE, _OUT_OF_ORDER, _CORRECTION, _TOMBSTONE = (
 _HEX_DIGITS = np.flatnonzero(uuid4_text(np.zeros((1, 16), dtype=np.uint8))[0] != ord("-"))
 """Columns of a UUID's text (as ``uuid4_text`` writes it) that hold its hex digits, not its dashes."""
 _KIND_WORDS = np.array(KINDS, dtype=object)
+_KIND_ROWS = TextRows.of([kind.encode() for kind in KINDS]).matrix
+_ACTION_ROWS = TextRows.of([_ACTIONS.get(kind, b"changed") for kind in KINDS]).matrix
+"""Each kind's name and manifest action, one per row (indexed by kind number)."""
+_NULL_TEXT = TextRows.of([b"null"]).matrix
 _SAME_TYPE = {_CODE["extreme"], _CODE["encoding"]}
 """Kinds whose new value may equal the original (then the manifest lists no change)."""
 _ENCODERS: dict[tuple[str, str], LineEncoder] = {}
@@ -263,7 +267,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     okind = kinds[own_rows]
     ocoin, osmall, odelta = coin[own_rows], small[own_rows], delta[own_rows]
     # (field, own rows, their new values' texts, or None: the new values, to render)
-    touched: list[tuple[str, np.ndarray[Any, Any], list[bytes] | None, Any]] = []
+    touched: list[tuple[str, np.ndarray[Any, Any], TextRows | None, Any]] = []
 
     by_kind = np.argsort(okind, kind="stable")  # own rows kind by kind, each kind's in order
     bounds = np.searchsorted(okind[by_kind], np.arange(len(KINDS) + 1)).tolist()
@@ -272,8 +276,8 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         code = _CODE[kind]
         return by_kind[bounds[code] : bounds[code + 1]]
 
-    def change(name: str, rows: np.ndarray[Any, Any], values: Any, texts: list[bytes] | None = None) -> None:
-        touched.append((name, rows, texts, values))  # (set on ``changes`` with the texts, below)
+    def change(name: str, rows: np.ndarray[Any, Any], values: Any, texts: np.ndarray[Any, Any] | None = None) -> None:
+        touched.append((name, rows, None if texts is None else TextRows(texts), values))  # (set below)
 
     def ints(name: str, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
         return _ints(_taken(batch.base(name), src[own_rows[rows]]))
@@ -307,13 +311,13 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     encoding = where("encoding")
     if len(encoding):
         picks = (osmall[encoding] % len(ENCODING_SAMPLES)).tolist()
-        change(fields["text"], encoding, [ENCODING_SAMPLES[x] for x in picks], [_ENCODING_TEXTS[x] for x in picks])
+        change(fields["text"], encoding, [ENCODING_SAMPLES[x] for x in picks], _ENCODING_TEXTS[picks])
     evolved = where("schema_evolution")
     if len(evolved):
         quoted = np.full((len(evolved), 34), ord('"'), dtype=np.uint8)  # a UUID's hex digits, quoted
         quoted[:, 1:-1] = uuid4_text(new_ids[own_rows[evolved]])[:, _HEX_DIGITS]
         texts = quoted.view("S34").ravel().tolist()
-        change(NEW_FIELD, evolved, [Raw(t[1:-1].decode("ascii")) for t in texts], texts)
+        change(NEW_FIELD, evolved, [Raw(t[1:-1].decode("ascii")) for t in texts], quoted)
     nulls = where("nulls")
     if len(nulls):
         required = _nulled(fields["required"], ctx.block)
@@ -321,93 +325,80 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
         for j in dict.fromkeys(chosen.tolist()):
             rows = nulls[chosen == j]
             gone = ocoin[rows] >= 0.5
-            change(required[j], rows, [MISSING if g else _NULL for g in gone.tolist()], [b"null"] * len(rows))
+            change(required[j], rows, [MISSING if g else _NULL for g in gone.tolist()],
+                   _repeated(_NULL_TEXT, len(rows)))
     malformed = where("malformed")
     if len(malformed):
         document = fields["document"]
         as_document = ocoin[malformed] < 0.3 if document else np.zeros(len(malformed), dtype=bool)
         if len(malformed[as_document]):
             rows = malformed[as_document]
-            change(document, rows, [Raw("12A.45B.789-0X")] * len(rows), [b'"12A.45B.789-0X"'] * len(rows))
+            change(document, rows, [Raw("12A.45B.789-0X")] * len(rows), _repeated(_BAD_DOCUMENT, len(rows)))
         rows = malformed[~as_document]
         if len(rows) and amount_name:
             cents = ints(amount_name, rows)  # as text, Brazilian style: 1.234,56
             whole = "\n".join(map(format, (cents // 100).tolist(), repeat(","))).replace(",", ".").split("\n")
             texts = [w + _CENTS[c] for w, c in zip(whole, (cents % 100).tolist(), strict=True)]
-            change(amount_name, rows, list(map(Raw, texts)), [b'"' + t.encode() + b'"' for t in texts])
+            quoted_texts = TextRows.of([b'"' + t.encode() + b'"' for t in texts]).matrix
+            change(amount_name, rows, list(map(Raw, texts)), quoted_texts)
         elif len(rows):
             first = fields["required"][0]
             change(first, rows, [Raw({"unexpected": True}) for _ in range(len(rows))],
-                   [b'{"unexpected":true}'] * len(rows))
+                   _repeated(_UNEXPECTED, len(rows)))
 
     # the manifest: per pill, its row (sorted keys, "sink" added by ``collect``) with its changed
-    # value, new and original text (each own record has one)
+    # value, new and original text (each own record has one), joined from the texts' matrices
     encoder = _encoder(spec, tz)
     key_name, mk_name = spec.primary_key, spec.message_key
-    keys = encoder.value_texts(key_name, _taken(batch.base(key_name), src))
+    keys = encoder.value_rows(key_name, _taken(batch.base(key_name), src)).matrix
     mkeys = keys if mk_name == key_name else (
-        encoder.value_texts(mk_name, _taken(batch.base(mk_name), src)) if mk_name else [b"null"] * m)
-    block = b"null" if ctx.block is None else str(ctx.block).encode()
-    heads = [b'{"action":"' + _ACTIONS.get(kind, b"changed") + b'","block":' + block + b',"changed":{'
-             for kind in KINDS]
-    middles = [b',"kind":"' + kind.encode() + b'","message_key":' for kind in KINDS]
-    entity_key = b'},"entity":' + orjson.dumps(spec.name) + b',"key":'
-    opening = b',"original":{'
-    closing = opening + b"}"
-    join = b"".join
-
-    def unchanged(k: int, p: int) -> bytes:  # the row of pill ``p`` of kind ``k``, listing no change
-        return join((heads[k], entity_key, keys[p], middles[k], mkeys[p], closing))
-
-    # each own record's row (one changed field each), then the rows of the pills written as the
-    # block's records (nothing changed); ``made``: the pills in the order their rows are made
-    made: list[np.ndarray[Any, Any]] = []
-    lines: list[bytes] = []
-    by_field: dict[str, list[tuple[np.ndarray[Any, Any], list[bytes] | None, Any]]] = {}
+        encoder.value_rows(mk_name, _taken(batch.base(mk_name), src)).matrix if mk_name else None)
+    by_field: dict[str, list[tuple[np.ndarray[Any, Any], TextRows | None, Any]]] = {}
     for name, rows, given, values in touched:
         if len(rows):
             by_field.setdefault(name, []).append((rows, given, values))
-    for name, parts in by_field.items():
+    names: list[bytes] = []  # '"name":' of each field changed
+    name_of = np.full(m, -1, dtype=np.int64)  # per pill: the field it changes (in ``names``), -1: none
+    news: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []  # (pills, their new values' text)
+    olds: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []  # (pills, their original text)
+    for f, (name, parts) in enumerate(by_field.items()):
         # one rendering per field: the original values of its rows, then the new ones to render
         rows_all = parts[0][0] if len(parts) == 1 else np.concatenate([rows for rows, _, _ in parts])
         declared = name in encoder.index
         columns_of = [_taken(batch.base(name), src[own_rows[rows_all]])] if declared else []
         columns_of.extend(values for _, given, values in parts if given is None)
-        rendered = encoder.value_texts(name, concat_columns(columns_of)) if columns_of else []
-        olds_all = rendered[: len(rows_all)] if declared else [b""] * len(rows_all)
+        rendered = encoder.value_rows(name, concat_columns(columns_of)).matrix if columns_of else None
         at_new = len(rows_all) if declared else 0
-        head = b'"' + name.encode() + b'":'
-        befores = [heads[k] + head for k in range(len(KINDS))]
-        # the original's key where it is listed: not for a correction (a record of its own), nor
-        # for a field the entity lacks
-        afters = [opening if k == _CORRECTION or not declared else opening + head for k in range(len(KINDS))]
         at_old = 0
+        names.append(b'"' + name.encode() + b'":')
         for rows, given, values in parts:
             count = len(rows)
             if given is None:
-                news, at_new = rendered[at_new : at_new + count], at_new + count
+                assert rendered is not None
+                new, at_new = rendered[at_new : at_new + count], at_new + count
             else:
-                news = given
-            changes.set(name, rows, values, news)  # (the json serializer puts the texts in)
-            olds = olds_all[at_old : at_old + count]
-            at_old += count
+                new = given.matrix
+            changes.set(name, rows, values, TextRows(new))  # (the json serializer puts the texts in)
             pills_of = own_rows[rows]
-            ks = okind[rows].tolist()
-            first = len(lines)
-            listed = olds if _CORRECTION not in ks else [
-                b"" if k == _CORRECTION else old for k, old in zip(ks, olds, strict=True)]
-            lines += [join((befores[k], new, entity_key, keys[p], middles[k], mkeys[p], afters[k], old, b"}"))
-                      for p, k, new, old in zip(pills_of.tolist(), ks, news, listed, strict=True)]
-            made.append(pills_of)
-            if _SAME_TYPE.intersection(ks):  # a new value equal to the original: no change listed
-                for j, (k, new, old) in enumerate(zip(ks, news, olds, strict=True)):
-                    if k in _SAME_TYPE and new == old:
-                        lines[first + j] = unchanged(k, int(pills_of[j]))
-    as_is_at = np.flatnonzero(as_is)
-    lines += [unchanged(k, p) for p, k in zip(as_is_at.tolist(), kinds[as_is_at].tolist(), strict=True)]
-    made.append(as_is_at)
-    line_of = np.empty(m, dtype=np.intp)  # per pill, its row in ``lines``
-    line_of[np.concatenate(made)] = np.arange(m, dtype=np.intp)
+            name_of[pills_of] = f
+            news.append((pills_of, new))
+            if declared:  # (a field the entity lacks has no original)
+                assert rendered is not None
+                olds.append((pills_of, rendered[at_old : at_old + count]))
+            at_old += count
+    new_texts, new_of = _stacked(news, m)
+    old_texts, old_of = _stacked(olds, m)
+    old_of[kinds == _CORRECTION] = -1  # a correction is a record of its own: no original listed
+    same = np.flatnonzero(((kinds == _CODE["extreme"]) | (kinds == _CODE["encoding"])) & (old_of >= 0))
+    if len(same):  # a new value equal to the original: no change listed
+        lengths = np.count_nonzero(new_texts[new_of[same]], axis=1)
+        same = same[lengths == np.count_nonzero(old_texts[old_of[same]], axis=1)]
+        equal = [a == b for a, b in zip(TextRows(new_texts[new_of[same]]).tolist(),
+                                         TextRows(old_texts[old_of[same]]).tolist(), strict=True)]
+        same = same[np.array(equal, dtype=bool)] if equal else same
+        name_of[same] = new_of[same] = old_of[same] = -1
+    original_of = np.where(old_of >= 0, name_of, -1)
+    names_rows = TextRows.of(names).matrix
 
     # where each record goes: untouched ones keep their place (key = position); a moved one
     # goes ``by`` records further down; an added one right after its anchor record (whatever
@@ -453,13 +444,49 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     order[in_place] = kept
     order[at] = pill_value[rows_at]
 
-    # one label per pill, its manifest row as its detail
+    # one label per pill, its manifest row as its detail (made in the order written)
     words = _KIND_WORDS[kinds[rows_at]].tolist()
-    written = line_of[rows_at].tolist()
-    labels = LabelColumn(ctx.transform, at, words, itemgetter(*written)(lines) if len(written) > 1 else
-                         [lines[i] for i in written])
+    kind_at = kinds[rows_at].astype(np.int64)
+    block = b"null" if ctx.block is None else str(ctx.block).encode()
+    details = join_rows(len(rows_at), [
+        (b'{"action":"', _ACTION_ROWS, kind_at),
+        (b'","block":' + block + b',"changed":{', names_rows, name_of[rows_at]),
+        (b"", new_texts, new_of[rows_at]),
+        (b'},"entity":' + orjson.dumps(spec.name) + b',"key":', keys, rows_at),
+        (b',"kind":"', _KIND_ROWS, kind_at),
+        (b'","message_key":', _NULL_TEXT if mkeys is None else mkeys,
+         np.zeros(len(rows_at), dtype=np.int64) if mkeys is None else rows_at),
+        (b',"original":{', names_rows, original_of[rows_at]),
+        (b"", old_texts, old_of[rows_at]),
+    ], b"}")
+    labels = LabelColumn(ctx.transform, at, words, details)
     tombstones = at[kinds[rows_at] == _TOMBSTONE]
     return Edits(order, changes, labels, tombstones)
+
+
+_BAD_DOCUMENT = TextRows.of([b'"12A.45B.789-0X"']).matrix
+_UNEXPECTED = TextRows.of([b'{"unexpected":true}']).matrix
+
+
+def _repeated(row: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
+    """A one-row text matrix ``n`` times."""
+    return np.repeat(row, n, axis=0)
+
+
+def _stacked(parts: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]], m: int
+             ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Text matrices of some pills in one matrix, and per pill (of ``m``) its row there (-1: none)."""
+    of = np.full(m, -1, dtype=np.int64)
+    if not parts:
+        return np.zeros((1, 1), dtype=np.uint8), of
+    width = max(texts.shape[1] for _, texts in parts)
+    out = np.zeros((sum(len(pills) for pills, _ in parts), width), dtype=np.uint8)
+    at = 0
+    for pills, texts in parts:
+        out[at : at + len(pills), width - texts.shape[1] :] = texts
+        of[pills] = np.arange(at, at + len(pills), dtype=np.int64)
+        at += len(pills)
+    return out, of
 
 
 NULLED_PER_BLOCK = 2
