@@ -24,16 +24,27 @@ def _matrix(*texts: bytes) -> np.ndarray[Any, Any]:
 def test_lines_in_the_entries_order_with_patches_absent_fields_and_tails() -> None:
     ids = _matrix(b"1", b"22", b"333")
     names = _matrix(b"ana", b"bo", b"c\x00d")  # a NUL inside a row is padding too
-    patch_of = np.array([-1, 0, -1, -1], dtype=np.int64)
-    absent = np.array([0, 0, 1, 0], dtype=np.uint8)
+    patch_at = np.array([1], dtype=np.int64)  # entry 1's name: the patch's row
+    absent_at = np.array([2], dtype=np.int64)  # entry 2: no name
     fields = [(b'{"id":', False, ids, None, None, None),
-              (b',"name":', True, names, patch_of, _matrix(b"null"), absent)]
+              (b',"name":', True, names, patch_at, _matrix(b"null"), absent_at)]
     perm = np.array([2, 0, 0, 1], dtype=np.int64)  # the last record first, the first twice
-    tail_of = np.array([-1, -1, -1, 0], dtype=np.int64)
+    tail_at = np.array([3], dtype=np.int64)
     out = bytearray(4 * 64)
-    written = assemble(out, perm, fields, tail_of, _matrix(b',"x":1'))
+    written = assemble(out, perm, fields, tail_at, _matrix(b',"x":1'))
     assert bytes(out[:written]) == (b'{"id":333,"name":"cd"}\n{"id":1,"name":null}\n{"id":1}\n'
                                     b'{"id":22,"name":"bo","x":1}\n')
+
+
+def test_the_buffer_needed_counts_each_patch_and_tail_row_once() -> None:
+    ids = _matrix(b"1", b"2")
+    fields = [(b"{", False, ids, np.array([1], dtype=np.int64), _matrix(b"12345"), None)]
+    needed = 2 * (1 + 1 + 2) + 5 + 3  # per line: prefix, widest id, brace and newline; the patch, the tail
+    out = bytearray(needed)
+    written = assemble(out, None, fields, np.array([0], dtype=np.int64), _matrix(b"abc"))
+    assert bytes(out[:written]) == b"{1abc}\n{12345}\n"
+    with pytest.raises(ValueError, match="needed"):
+        assemble(bytearray(needed - 1), None, fields, np.array([0], dtype=np.int64), _matrix(b"abc"))
 
 
 def test_rows_out_of_range_and_buffers_too_small_or_of_the_wrong_shape_are_refused() -> None:
@@ -48,12 +59,22 @@ def test_rows_out_of_range_and_buffers_too_small_or_of_the_wrong_shape_are_refus
     with pytest.raises(ValueError, match="uint8 matrix"):
         assemble(bytearray(64), None, [(b'{"id":', False, np.zeros((2, 2), dtype=np.int64), None, None, None)],
                  None, None)
-    with pytest.raises(ValueError, match="patch_of"):
+    with pytest.raises(ValueError, match="patch: 2 rows for 1 entries"):
         assemble(bytearray(64), None, [(b'{"id":', False, ids, np.zeros(1, dtype=np.int64), ids, None)], None,
                  None)
-    tail_of = np.array([0, 5], dtype=np.int64)
-    with pytest.raises(ValueError, match="out of range"):
-        assemble(bytearray(64), None, fields, tail_of, _matrix(b',"x":1'))
+    with pytest.raises(ValueError, match="patch_at: an int64 vector"):
+        assemble(bytearray(64), None, [(b'{"id":', False, ids, np.zeros(2, dtype=np.int32), ids, None)], None,
+                 None)
+    for entries in ([1, 0], [0, 0], [0, 5]):  # not ascending, repeated, beyond the entries
+        at = np.array(entries, dtype=np.int64)
+        with pytest.raises(ValueError, match="not ascending, repeated or out of range"):
+            assemble(bytearray(64), None, [(b'{"id":', False, ids, at, ids, None)], None, None)
+        with pytest.raises(ValueError, match="not ascending, repeated or out of range"):
+            assemble(bytearray(64), None, [(b'{"id":', False, ids, None, None, at)], None, None)
+        with pytest.raises(ValueError, match="not ascending, repeated or out of range"):
+            assemble(bytearray(64), None, fields, at, _matrix(b"a", b"b"))
+    with pytest.raises(ValueError, match="tail: 1 rows for 2 entries"):
+        assemble(bytearray(64), None, fields, np.array([0, 1], dtype=np.int64), _matrix(b"a"))
 
 
 def test_join_makes_one_text_per_entry_from_rows_of_its_pieces() -> None:

@@ -7,16 +7,20 @@
    out padded and deletes the NULs afterwards; this writes each line once, in the entries'
    order, with no padded copy and no second pass. Both give the same bytes.
 
-   assemble(out, perm, fields, tail_of, tail) -> bytes written into out
-     out      writable buffer (a bytearray), at least bound(fields, tail) * entries bytes
+   assemble(out, perm, fields, tail_at, tail) -> bytes written into out
+     out      writable buffer (a bytearray), at least bound(entries, fields, tail) bytes: per
+              entry '}', a newline and each field's prefix and widest text (quotes included),
+              plus each patch and tail row's width once
      perm     None (entry e is row e) or int64[entries]: the row of each entry
      fields   list of (prefix: bytes, quoted: bool, matrix: uint8[rows, width],
-                       patch_of: None | int64[entries], patch: None | uint8[k, w],
-                       absent: None | uint8[entries])
-              patch_of[e] >= 0: entry e's text is that row of patch (its quotes included);
-              absent[e] != 0: entry e lacks the field (neither prefix nor text)
-     tail_of  None or int64[entries]: the row of tail written after entry e's fields (-1: none)
-     tail     None or uint8[k, w]
+                       patch_at: None | int64[k], patch: None | uint8[k, w],
+                       absent_at: None | int64[a])
+              patch_at: the entries (ascending) whose text is the row of patch at the same
+              place (its quotes included); absent_at: the entries (ascending) that lack the
+              field (neither prefix nor text)
+     tail_at  None or int64[t]: the entries (ascending) after whose fields the row of tail at
+              the same place is written
+     tail     None or uint8[t, w]
    Rows out of range are an error (ValueError), as are buffers of the wrong shape.
 
    join(count, pieces, end) -> list of count bytes objects (datagen_kernel.codecs.jsonlines.join_rows)
@@ -30,9 +34,9 @@
 #include <string.h>
 
 typedef struct {
-    Py_buffer prefix, matrix, patch_of, patch, absent;
+    Py_buffer prefix, matrix, patch_at, patch, absent_at;
     int has_patch, has_absent, quoted;
-    Py_ssize_t rows, width, stride, prows, pwidth, pstride;
+    Py_ssize_t rows, width, stride, prows, pwidth, pstride, absents;
 } Field;
 
 /* The text of one row without its NULs; returns the end of what was written. */
@@ -75,33 +79,46 @@ static void release(Field *fields, Py_ssize_t count) {
         Field *x = &fields[f];
         PyBuffer_Release(&x->prefix);
         PyBuffer_Release(&x->matrix);
-        if (x->has_patch) { PyBuffer_Release(&x->patch_of); PyBuffer_Release(&x->patch); }
-        if (x->has_absent) PyBuffer_Release(&x->absent);
+        if (x->has_patch) { PyBuffer_Release(&x->patch_at); PyBuffer_Release(&x->patch); }
+        if (x->has_absent) PyBuffer_Release(&x->absent_at);
     }
 }
 
+/* A vector of entries (int64), ascending; its length in *count. */
+static int entries_of(PyObject *obj, Py_buffer *view, Py_ssize_t *count, const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (view->itemsize != 8 || view->ndim > 1) {
+        PyErr_Format(PyExc_ValueError, "%s: an int64 vector expected", what);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    *count = view->len / 8;
+    return 0;
+}
+
 static PyObject *assemble(PyObject *self, PyObject *args) {
-    Py_buffer out, perm = {0}, tail_of = {0}, tail = {0};
-    PyObject *perm_obj, *fields_obj, *tail_of_obj, *tail_obj;
-    if (!PyArg_ParseTuple(args, "w*OO!OO", &out, &perm_obj, &PyList_Type, &fields_obj, &tail_of_obj, &tail_obj))
+    Py_buffer out, perm = {0}, tail_at = {0}, tail = {0};
+    PyObject *perm_obj, *fields_obj, *tail_at_obj, *tail_obj;
+    if (!PyArg_ParseTuple(args, "w*OO!OO", &out, &perm_obj, &PyList_Type, &fields_obj, &tail_at_obj, &tail_obj))
         return NULL;
     PyObject *result = NULL;
     Py_ssize_t nf = PyList_GET_SIZE(fields_obj), ready = 0;
     Field *fields = PyMem_Calloc((size_t)(nf ? nf : 1), sizeof(Field));
-    int has_perm = perm_obj != Py_None, has_tail = tail_of_obj != Py_None;
-    Py_ssize_t n = -1, trows = 0, twidth = 0, tstride = 0;
-    if (fields == NULL) { PyErr_NoMemory(); goto done; }
+    Py_ssize_t *cursors = PyMem_Calloc((size_t)(2 * nf + 1), sizeof(Py_ssize_t));
+    int has_perm = perm_obj != Py_None, has_tail = tail_at_obj != Py_None;
+    Py_ssize_t n = -1, trows = 0, twidth = 0, tstride = 0, tails = 0;
+    if (fields == NULL || cursors == NULL) { PyErr_NoMemory(); goto done; }
     if (has_perm) {
         if (PyObject_GetBuffer(perm_obj, &perm, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { has_perm = 0; goto done; }
         if (perm.itemsize != 8) { PyErr_SetString(PyExc_ValueError, "perm: int64 expected"); goto done; }
         n = perm.len / 8;
     }
-    Py_ssize_t bound = 2;  /* '}' and the newline */
+    Py_ssize_t bound = 2, extra = 0;  /* per entry: '}' and the newline; once: patch and tail rows */
     for (; ready < nf; ready++) {
         PyObject *item = PyList_GET_ITEM(fields_obj, ready);
-        PyObject *prefix, *quoted, *matrix, *patch_of, *patch, *absent;
+        PyObject *prefix, *quoted, *matrix, *patch_at, *patch, *absent_at;
         Field *x = &fields[ready];
-        if (!PyArg_ParseTuple(item, "OOOOOO", &prefix, &quoted, &matrix, &patch_of, &patch, &absent)) goto done;
+        if (!PyArg_ParseTuple(item, "OOOOOO", &prefix, &quoted, &matrix, &patch_at, &patch, &absent_at)) goto done;
         if (PyObject_GetBuffer(prefix, &x->prefix, PyBUF_SIMPLE) < 0) goto done;
         if (matrix_of(matrix, &x->matrix, &x->rows, &x->width, &x->stride, "matrix") < 0) {
             PyBuffer_Release(&x->prefix);
@@ -109,46 +126,53 @@ static PyObject *assemble(PyObject *self, PyObject *args) {
         }
         if (n < 0) n = x->rows;
         x->quoted = PyObject_IsTrue(quoted);
-        Py_ssize_t widest = x->width + (x->quoted ? 2 : 0);
-        if (patch_of != Py_None) {
-            if (vector_of(patch_of, &x->patch_of, n, 8, "patch_of") < 0) goto field_failed;
+        if (patch_at != Py_None) {
+            Py_ssize_t k;
+            if (entries_of(patch_at, &x->patch_at, &k, "patch_at") < 0) goto field_failed;
             if (matrix_of(patch, &x->patch, &x->prows, &x->pwidth, &x->pstride, "patch") < 0) {
-                PyBuffer_Release(&x->patch_of);
+                PyBuffer_Release(&x->patch_at);
                 goto field_failed;
             }
             x->has_patch = 1;
-            if (x->pwidth > widest) widest = x->pwidth;
-        }
-        if (absent != Py_None) {
-            if (vector_of(absent, &x->absent, n, 1, "absent") < 0) {
-                if (x->has_patch) { PyBuffer_Release(&x->patch_of); PyBuffer_Release(&x->patch); }
+            if (x->prows != k) {
+                PyErr_Format(PyExc_ValueError, "patch: %zd rows for %zd entries", x->prows, k);
                 goto field_failed;
             }
+            extra += k * x->pwidth;
+        }
+        if (absent_at != Py_None) {
+            if (entries_of(absent_at, &x->absent_at, &x->absents, "absent_at") < 0) goto field_failed;
             x->has_absent = 1;
         }
-        bound += x->prefix.len + widest;
+        bound += x->prefix.len + x->width + (x->quoted ? 2 : 0);
         continue;
     field_failed:
+        if (x->has_patch) { PyBuffer_Release(&x->patch_at); PyBuffer_Release(&x->patch); }
         PyBuffer_Release(&x->prefix);
         PyBuffer_Release(&x->matrix);
         goto done;
     }
     if (n < 0) n = 0;
     if (has_tail) {
-        if (vector_of(tail_of_obj, &tail_of, n, 8, "tail_of") < 0) { has_tail = 0; goto done; }
+        if (entries_of(tail_at_obj, &tail_at, &tails, "tail_at") < 0) { has_tail = 0; goto done; }
         if (matrix_of(tail_obj, &tail, &trows, &twidth, &tstride, "tail") < 0) {
-            PyBuffer_Release(&tail_of);
+            PyBuffer_Release(&tail_at);
             has_tail = 0;
             goto done;
         }
-        bound += twidth;
+        if (trows != tails) {
+            PyErr_Format(PyExc_ValueError, "tail: %zd rows for %zd entries", trows, tails);
+            goto done;
+        }
+        extra += tails * twidth;
     }
-    if (out.len < n * bound) {
-        PyErr_Format(PyExc_ValueError, "out: %zd bytes, %zd needed", out.len, n * bound);
+    if (out.len < n * bound + extra) {
+        PyErr_Format(PyExc_ValueError, "out: %zd bytes, %zd needed", out.len, n * bound + extra);
         goto done;
     }
     const int64_t *rows_of = has_perm ? (const int64_t *)perm.buf : NULL;
-    const int64_t *tails = has_tail ? (const int64_t *)tail_of.buf : NULL;
+    const int64_t *tail_entries = has_tail ? (const int64_t *)tail_at.buf : NULL;
+    Py_ssize_t tc = 0;
     uint8_t *o = out.buf;
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -156,13 +180,16 @@ static PyObject *assemble(PyObject *self, PyObject *args) {
         int64_t r = rows_of ? rows_of[e] : e;
         for (Py_ssize_t f = 0; f < nf; f++) {
             const Field *x = &fields[f];
-            if (x->has_absent && ((const uint8_t *)x->absent.buf)[e]) continue;
+            Py_ssize_t *pc = &cursors[2 * f], *ac = &cursors[2 * f + 1];
+            if (x->has_absent && *ac < x->absents && ((const int64_t *)x->absent_at.buf)[*ac] == e) {
+                ++*ac;
+                continue;
+            }
             memcpy(o, x->prefix.buf, (size_t)x->prefix.len);
             o += x->prefix.len;
-            int64_t p = x->has_patch ? ((const int64_t *)x->patch_of.buf)[e] : -1;
-            if (p >= 0) {
-                if (p >= x->prows) { bad = 1; break; }
-                o = put(o, (const uint8_t *)x->patch.buf + p * x->pstride, x->pwidth);
+            if (x->has_patch && *pc < x->prows && ((const int64_t *)x->patch_at.buf)[*pc] == e) {
+                o = put(o, (const uint8_t *)x->patch.buf + *pc * x->pstride, x->pwidth);
+                ++*pc;
                 continue;
             }
             if (r < 0 || r >= x->rows) { bad = 1; break; }
@@ -170,23 +197,32 @@ static PyObject *assemble(PyObject *self, PyObject *args) {
             o = put(o, (const uint8_t *)x->matrix.buf + r * x->stride, x->width);
             if (x->quoted) *o++ = '"';
         }
-        if (tails != NULL && tails[e] >= 0) {
-            if (tails[e] >= trows) { bad = 1; break; }
-            o = put(o, (const uint8_t *)tail.buf + tails[e] * tstride, twidth);
+        if (tail_entries != NULL && tc < tails && tail_entries[tc] == e) {
+            o = put(o, (const uint8_t *)tail.buf + tc * tstride, twidth);
+            tc++;
         }
         *o++ = '}';
         *o++ = '\n';
     }
     Py_END_ALLOW_THREADS
+    /* every patch, absence and tail used: their entries were ascending and within range */
+    for (Py_ssize_t f = 0; f < nf && !bad; f++) {
+        const Field *x = &fields[f];
+        if ((x->has_patch && cursors[2 * f] != x->prows) || (x->has_absent && cursors[2 * f + 1] != x->absents))
+            bad = 2;
+    }
+    if (!bad && has_tail && tc != tails) bad = 2;
     if (bad) {
-        PyErr_SetString(PyExc_ValueError, "a row out of range of its matrix");
+        PyErr_SetString(PyExc_ValueError, bad == 1 ? "a row out of range of its matrix"
+                                                   : "entries not ascending, repeated or out of range");
         goto done;
     }
     result = PyLong_FromSsize_t(o - (uint8_t *)out.buf);
 done:
     if (fields != NULL) { release(fields, ready); PyMem_Free(fields); }
+    PyMem_Free(cursors);
     if (has_perm) PyBuffer_Release(&perm);
-    if (has_tail) { PyBuffer_Release(&tail_of); PyBuffer_Release(&tail); }
+    if (has_tail) { PyBuffer_Release(&tail_at); PyBuffer_Release(&tail); }
     PyBuffer_Release(&out);
     return result;
 }

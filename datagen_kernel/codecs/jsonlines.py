@@ -237,17 +237,24 @@ def _batch_patches(patches: _Patches, ks: np.ndarray[Any, Any], own: np.ndarray[
     return out
 
 
-def _window_patch(patches: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]],
-                  a: int, b: int) -> _Patch:
-    """The changed values of the entries ``a..b`` of a sink batch (``_batch_patches``), by the
-    entries' rows in the window."""
-    fields = {}
-    for name, (given, texts, gone) in patches.items():
-        lo, hi = np.searchsorted(given, (a, b)).tolist()
-        glo, ghi = np.searchsorted(gone, (a, b)).tolist() if len(gone) else (0, 0)
-        if hi > lo or ghi > glo:
-            fields[name] = (given[lo:hi] - a, texts[lo:hi], gone[glo:ghi] - a)
-    return _Patch(fields)
+def _window_patches(patches: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]],
+                    windows: list[tuple[int, int]]) -> list[_Patch]:
+    """Per window ``a..b`` of a sink batch's entries, the changed values (``_batch_patches``) of
+    its entries, by the entries' rows in the window: each field cut at every window's edges at once."""
+    edges = np.array([a for a, _ in windows] + [windows[-1][1]], dtype=np.intp) if windows else np.zeros(1, np.intp)
+    cuts = {name: (np.searchsorted(given, edges).tolist(), np.searchsorted(gone, edges).tolist() if len(gone) else None)
+            for name, (given, _, gone) in patches.items()}
+    out = []
+    for w, (a, _) in enumerate(windows):
+        fields = {}
+        for name, (given, texts, gone) in patches.items():
+            at, gone_at = cuts[name]
+            lo, hi = at[w], at[w + 1]
+            glo, ghi = (gone_at[w], gone_at[w + 1]) if gone_at is not None else (0, 0)
+            if hi > lo or ghi > glo:
+                fields[name] = (given[lo:hi] - a, texts[lo:hi], gone[glo:ghi] - a)
+        out.append(_Patch(fields))
+    return out
 
 
 def _tails(beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]], marked: np.ndarray[Any, Any]
@@ -266,6 +273,18 @@ def _tails(beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]
     out[:, at] = ord("}")
     out[:, at + 1] = ord("\n")
     return out
+
+
+def _ascending(rows: np.ndarray[Any, Any], texts: np.ndarray[Any, Any]
+               ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Entries and their texts in ascending order of the entries, the last text of an entry
+    given twice (as the C helper reads them)."""
+    at = np.ascontiguousarray(rows, dtype=np.int64)
+    if len(at) > 1 and not (at[1:] > at[:-1]).all():
+        _, last = np.unique(at[::-1], return_index=True)
+        keep = len(at) - 1 - last
+        at, texts = at[keep], texts[keep]
+    return at, np.ascontiguousarray(texts)
 
 
 def _windows(src: np.ndarray[Any, Any], size: int) -> list[tuple[int, int]]:
@@ -407,7 +426,9 @@ class LineEncoder:
             return self.encode(base[int(order[0]) : int(order[-1]) + 1])  # a slice as it stands
         parts: list[Any] = []
         batch_patches = _batch_patches(patches, order - n, own) if patches is not None else None
-        for a, b in _windows(src, CHUNK):
+        windows = _windows(src, CHUNK)
+        window_patches = _window_patches(batch_patches, windows) if batch_patches is not None else None
+        for w, (a, b) in enumerate(windows):
             here = src[a:b]
             from_base = None if added is None else here >= 0  # (None: every entry a block record's)
             based = here if from_base is None else here[from_base]
@@ -429,7 +450,8 @@ class LineEncoder:
             patch = None
             beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
             if batch_patches is not None:
-                patch = _window_patch(batch_patches, a, b)
+                assert window_patches is not None
+                patch = window_patches[w]
                 for name in [f for f in patch.fields if f not in self.index]:
                     given, texts, _ = patch.fields.pop(name)
                     beyond.append((f',"{name}":'.encode(), given, texts))
@@ -584,33 +606,25 @@ class LineEncoder:
             return None
         n, perm, prefixes, rendered, absent, given = laid
         fields = []
-        bound = 2
+        bound = 2 * n  # (the closing brace and newline of each line)
         for i, (prefix, r) in enumerate(zip(prefixes, rendered, strict=True)):
-            patch_of = texts = lacking = None
-            widest = r.width + (2 if r.quoted else 0)
+            patch_at = texts = gone = None
             found = given[i] if i < len(given) else None
             if found is not None:
-                rows, texts = found
-                texts = np.ascontiguousarray(texts)
-                patch_of = np.full(n, -1, dtype=np.int64)
-                patch_of[rows] = np.arange(len(rows), dtype=np.int64)
-                widest = max(widest, texts.shape[1])
-            gone = absent[i] if i < len(absent) else None
-            if gone is not None:
-                lacking = np.zeros(n, dtype=np.uint8)
-                lacking[gone] = 1  # (indices of the entries)
-            fields.append((prefix, r.quoted, r.matrix, patch_of, texts, lacking))
-            bound += len(prefix) + widest
-        tail_of = tail_texts = None
+                patch_at, texts = _ascending(*found)
+                bound += texts.size
+            lacking = absent[i] if i < len(absent) else None
+            if lacking is not None:
+                gone = np.ascontiguousarray(lacking, dtype=np.int64)  # (ascending: flatnonzero's)
+            fields.append((prefix, r.quoted, r.matrix, patch_at, texts, gone))
+            bound += n * (len(prefix) + r.width + (2 if r.quoted else 0))
+        tail_at = tail_texts = None
         if tail is not None:
-            marked, tail_texts = tail
-            tail_texts = np.ascontiguousarray(tail_texts)
-            tail_of = np.full(n, -1, dtype=np.int64)
-            tail_of[marked] = np.arange(len(marked), dtype=np.int64)
-            bound += tail_texts.shape[1]
-        out = bytearray(n * bound)
+            tail_at, tail_texts = _ascending(*tail)
+            bound += tail_texts.size
+        out = bytearray(bound)
         order = None if perm is None else np.ascontiguousarray(perm, dtype=np.int64)
-        del out[_native.assemble(out, order, fields, tail_of, tail_texts):]
+        del out[_native.assemble(out, order, fields, tail_at, tail_texts):]
         return out
 
     def _laid_out(self, records: Sequence[Record], patch: _Patch | None, perm: np.ndarray[Any, Any] | None,
