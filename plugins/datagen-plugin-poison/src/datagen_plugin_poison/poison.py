@@ -160,8 +160,8 @@ _KIND_ROWS = TextRows.of([kind.encode() for kind in KINDS]).matrix
 _ACTION_ROWS = TextRows.of([_ACTIONS.get(kind, b"changed") for kind in KINDS]).matrix
 """Each kind's name and manifest action, one per row (indexed by kind number)."""
 _NULL_TEXT = TextRows.of([b"null"]).matrix
-_SAME_TYPE = {_CODE["extreme"], _CODE["encoding"]}
-"""Kinds whose new value may equal the original (then the manifest lists no change)."""
+_EXTREME, _ENCODING = _CODE["extreme"], _CODE["encoding"]
+"""The kinds whose new value may equal the original (then the manifest lists no change)."""
 _ENCODERS: dict[tuple[str, str], LineEncoder] = {}
 """Per process: (entity, zone) -> the json encoder of the entity (the manifest's value texts)."""
 
@@ -389,7 +389,7 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     new_texts, new_of = _stacked(news, m)
     old_texts, old_of = _stacked(olds, m)
     old_of[kinds == _CORRECTION] = -1  # a correction is a record of its own: no original listed
-    same = np.flatnonzero(((kinds == _CODE["extreme"]) | (kinds == _CODE["encoding"])) & (old_of >= 0))
+    same = np.flatnonzero(((kinds == _EXTREME) | (kinds == _ENCODING)) & (old_of >= 0))
     if len(same):  # a new value equal to the original: no change listed
         lengths = np.count_nonzero(new_texts[new_of[same]], axis=1)
         same = same[lengths == np.count_nonzero(old_texts[old_of[same]], axis=1)]
