@@ -7,20 +7,18 @@
    out padded and deletes the NULs afterwards; this writes each line once, in the entries'
    order, with no padded copy and no second pass. Both give the same bytes.
 
-   assemble(out, perm, fields, tail_at, tail) -> bytes written into out
-     out      writable buffer (a bytearray), at least bound(entries, fields, tail) bytes: per
-              entry '}', a newline and each field's prefix and widest text (quotes included),
-              plus each patch and tail row's width once
+   assemble(out, perm, fields) -> bytes written into out
+     out      writable buffer (a bytearray), at least bound(entries, fields) bytes: per entry
+              '}', a newline and each field's prefix and widest text (quotes included), plus
+              each patch row's prefix and width once
      perm     None (entry e is row e) or int64[entries]: the row of each entry
-     fields   list of (prefix: bytes, quoted: bool, matrix: uint8[rows, width],
+     fields   list of (prefix: bytes, quoted: bool, matrix: None | uint8[rows, width],
                        patch_at: None | int64[k], patch: None | uint8[k, w],
                        absent_at: None | int64[a])
               patch_at: the entries (ascending) whose text is the row of patch at the same
               place (its quotes included); absent_at: the entries (ascending) that lack the
-              field (neither prefix nor text)
-     tail_at  None or int64[t]: the entries (ascending) after whose fields the row of tail at
-              the same place is written
-     tail     None or uint8[t, w]
+              field (neither prefix nor text); matrix None: only the entries of patch_at have
+              the field (one beyond the entity's, written after its own)
    Rows out of range are an error (ValueError), as are buffers of the wrong shape.
 
    join(count, pieces, end) -> list of count bytes objects (datagen_kernel.codecs.jsonlines.join_rows)
@@ -35,7 +33,7 @@
 
 typedef struct {
     Py_buffer prefix, matrix, patch_at, patch, absent_at;
-    int has_patch, has_absent, quoted;
+    int has_matrix, has_patch, has_absent, quoted;
     Py_ssize_t rows, width, stride, prows, pwidth, pstride, absents;
 } Field;
 
@@ -78,7 +76,7 @@ static void release(Field *fields, Py_ssize_t count) {
     for (Py_ssize_t f = 0; f < count; f++) {
         Field *x = &fields[f];
         PyBuffer_Release(&x->prefix);
-        PyBuffer_Release(&x->matrix);
+        if (x->has_matrix) PyBuffer_Release(&x->matrix);
         if (x->has_patch) { PyBuffer_Release(&x->patch_at); PyBuffer_Release(&x->patch); }
         if (x->has_absent) PyBuffer_Release(&x->absent_at);
     }
@@ -97,34 +95,40 @@ static int entries_of(PyObject *obj, Py_buffer *view, Py_ssize_t *count, const c
 }
 
 static PyObject *assemble(PyObject *self, PyObject *args) {
-    Py_buffer out, perm = {0}, tail_at = {0}, tail = {0};
-    PyObject *perm_obj, *fields_obj, *tail_at_obj, *tail_obj;
-    if (!PyArg_ParseTuple(args, "w*OO!OO", &out, &perm_obj, &PyList_Type, &fields_obj, &tail_at_obj, &tail_obj))
-        return NULL;
+    Py_buffer out, perm = {0};
+    PyObject *perm_obj, *fields_obj;
+    if (!PyArg_ParseTuple(args, "w*OO!", &out, &perm_obj, &PyList_Type, &fields_obj)) return NULL;
     PyObject *result = NULL;
     Py_ssize_t nf = PyList_GET_SIZE(fields_obj), ready = 0;
     Field *fields = PyMem_Calloc((size_t)(nf ? nf : 1), sizeof(Field));
     Py_ssize_t *cursors = PyMem_Calloc((size_t)(2 * nf + 1), sizeof(Py_ssize_t));
-    int has_perm = perm_obj != Py_None, has_tail = tail_at_obj != Py_None;
-    Py_ssize_t n = -1, trows = 0, twidth = 0, tstride = 0, tails = 0;
+    int has_perm = perm_obj != Py_None;
+    Py_ssize_t n = -1;
     if (fields == NULL || cursors == NULL) { PyErr_NoMemory(); goto done; }
     if (has_perm) {
         if (PyObject_GetBuffer(perm_obj, &perm, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { has_perm = 0; goto done; }
         if (perm.itemsize != 8) { PyErr_SetString(PyExc_ValueError, "perm: int64 expected"); goto done; }
         n = perm.len / 8;
     }
-    Py_ssize_t bound = 2, extra = 0;  /* per entry: '}' and the newline; once: patch and tail rows */
+    Py_ssize_t bound = 2, extra = 0;  /* per entry: '}' and the newline; once: each patch row */
     for (; ready < nf; ready++) {
         PyObject *item = PyList_GET_ITEM(fields_obj, ready);
         PyObject *prefix, *quoted, *matrix, *patch_at, *patch, *absent_at;
         Field *x = &fields[ready];
         if (!PyArg_ParseTuple(item, "OOOOOO", &prefix, &quoted, &matrix, &patch_at, &patch, &absent_at)) goto done;
         if (PyObject_GetBuffer(prefix, &x->prefix, PyBUF_SIMPLE) < 0) goto done;
-        if (matrix_of(matrix, &x->matrix, &x->rows, &x->width, &x->stride, "matrix") < 0) {
+        if (matrix != Py_None) {
+            if (matrix_of(matrix, &x->matrix, &x->rows, &x->width, &x->stride, "matrix") < 0) {
+                PyBuffer_Release(&x->prefix);
+                goto done;
+            }
+            x->has_matrix = 1;
+            if (n < 0) n = x->rows;
+        } else if (patch_at == Py_None) {
+            PyErr_SetString(PyExc_ValueError, "matrix: None needs patch_at");
             PyBuffer_Release(&x->prefix);
             goto done;
         }
-        if (n < 0) n = x->rows;
         x->quoted = PyObject_IsTrue(quoted);
         if (patch_at != Py_None) {
             Py_ssize_t k;
@@ -138,41 +142,26 @@ static PyObject *assemble(PyObject *self, PyObject *args) {
                 PyErr_Format(PyExc_ValueError, "patch: %zd rows for %zd entries", x->prows, k);
                 goto field_failed;
             }
-            extra += k * x->pwidth;
+            extra += k * (x->pwidth + (x->has_matrix ? 0 : x->prefix.len));
         }
         if (absent_at != Py_None) {
             if (entries_of(absent_at, &x->absent_at, &x->absents, "absent_at") < 0) goto field_failed;
             x->has_absent = 1;
         }
-        bound += x->prefix.len + x->width + (x->quoted ? 2 : 0);
+        if (x->has_matrix) bound += x->prefix.len + x->width + (x->quoted ? 2 : 0);
         continue;
     field_failed:
         if (x->has_patch) { PyBuffer_Release(&x->patch_at); PyBuffer_Release(&x->patch); }
         PyBuffer_Release(&x->prefix);
-        PyBuffer_Release(&x->matrix);
+        if (x->has_matrix) PyBuffer_Release(&x->matrix);
         goto done;
     }
     if (n < 0) n = 0;
-    if (has_tail) {
-        if (entries_of(tail_at_obj, &tail_at, &tails, "tail_at") < 0) { has_tail = 0; goto done; }
-        if (matrix_of(tail_obj, &tail, &trows, &twidth, &tstride, "tail") < 0) {
-            PyBuffer_Release(&tail_at);
-            has_tail = 0;
-            goto done;
-        }
-        if (trows != tails) {
-            PyErr_Format(PyExc_ValueError, "tail: %zd rows for %zd entries", trows, tails);
-            goto done;
-        }
-        extra += tails * twidth;
-    }
     if (out.len < n * bound + extra) {
         PyErr_Format(PyExc_ValueError, "out: %zd bytes, %zd needed", out.len, n * bound + extra);
         goto done;
     }
     const int64_t *rows_of = has_perm ? (const int64_t *)perm.buf : NULL;
-    const int64_t *tail_entries = has_tail ? (const int64_t *)tail_at.buf : NULL;
-    Py_ssize_t tc = 0;
     uint8_t *o = out.buf;
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -185,9 +174,11 @@ static PyObject *assemble(PyObject *self, PyObject *args) {
                 ++*ac;
                 continue;
             }
+            int patched = x->has_patch && *pc < x->prows && ((const int64_t *)x->patch_at.buf)[*pc] == e;
+            if (!patched && !x->has_matrix) continue;  /* a field only some entries have */
             memcpy(o, x->prefix.buf, (size_t)x->prefix.len);
             o += x->prefix.len;
-            if (x->has_patch && *pc < x->prows && ((const int64_t *)x->patch_at.buf)[*pc] == e) {
+            if (patched) {
                 o = put(o, (const uint8_t *)x->patch.buf + *pc * x->pstride, x->pwidth);
                 ++*pc;
                 continue;
@@ -197,21 +188,16 @@ static PyObject *assemble(PyObject *self, PyObject *args) {
             o = put(o, (const uint8_t *)x->matrix.buf + r * x->stride, x->width);
             if (x->quoted) *o++ = '"';
         }
-        if (tail_entries != NULL && tc < tails && tail_entries[tc] == e) {
-            o = put(o, (const uint8_t *)tail.buf + tc * tstride, twidth);
-            tc++;
-        }
         *o++ = '}';
         *o++ = '\n';
     }
     Py_END_ALLOW_THREADS
-    /* every patch, absence and tail used: their entries were ascending and within range */
+    /* every patch and absence used: their entries were ascending and within range */
     for (Py_ssize_t f = 0; f < nf && !bad; f++) {
         const Field *x = &fields[f];
         if ((x->has_patch && cursors[2 * f] != x->prows) || (x->has_absent && cursors[2 * f + 1] != x->absents))
             bad = 2;
     }
-    if (!bad && has_tail && tc != tails) bad = 2;
     if (bad) {
         PyErr_SetString(PyExc_ValueError, bad == 1 ? "a row out of range of its matrix"
                                                    : "entries not ascending, repeated or out of range");
@@ -222,7 +208,6 @@ done:
     if (fields != NULL) { release(fields, ready); PyMem_Free(fields); }
     PyMem_Free(cursors);
     if (has_perm) PyBuffer_Release(&perm);
-    if (has_tail) { PyBuffer_Release(&tail_at); PyBuffer_Release(&tail); }
     PyBuffer_Release(&out);
     return result;
 }

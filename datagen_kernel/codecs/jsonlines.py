@@ -462,13 +462,13 @@ class LineEncoder:
                 parts.append(lines)
                 continue
             assert patch is not None
-            marked = beyond[0][1] if len(beyond) == 1 else np.unique(np.concatenate([g for _, g, _ in beyond]))
             if _native is not None:  # each such row's fields beyond the entity's written before its brace
-                lines = self.lines(part, patch, rows, (marked, _tails(beyond, marked)[:, :-2]))
+                lines = self.lines(part, patch, rows, beyond)
                 if lines is None:
                     return None
                 parts.append(lines)
                 continue
+            marked = beyond[0][1] if len(beyond) == 1 else np.unique(np.concatenate([g for _, g, _ in beyond]))
             # the fields beyond the entity's go after the few rows that have them, not in a
             # slot that would widen every row: each such row is followed by rows of its own
             # (continuation rows) holding the fields' text and the closing brace, which takes
@@ -591,21 +591,23 @@ class LineEncoder:
 
     def lines(self, records: Sequence[Record], patch: _Patch | None = None,
               perm: np.ndarray[Any, Any] | None = None,
-              tail: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None) -> bytearray | None:
+              beyond: list[tuple[bytes, np.ndarray[Any, Any], np.ndarray[Any, Any]]] | None = None
+              ) -> bytearray | None:
         """The JSON lines ``padded`` lays out, without the padding (None: the records do not fit
         the entity's fields). With the C helper each line is written once, straight from the
-        rendered columns, and ``tail`` (rows of the entries given, their text) goes before the
-        closing brace of those entries' lines; without it (no tail then), ``padded`` with its
+        rendered columns, and the fields ``beyond`` the entity's (each its ``,"name":`` text,
+        the entries that have it and their values' text) go before the closing brace of those
+        entries' lines; without it (none such then), ``padded`` with its
         NULs deleted: the same bytes."""
         if _native is None:
-            assert tail is None
+            assert not beyond
             padded = self.padded(records, patch, perm)
             return None if padded is None else padded.translate(None, b"\x00")
         laid = self._laid_out(records, patch, perm, room=False)
         if laid is None:
             return None
         n, perm, prefixes, rendered, absent, given = laid
-        fields = []
+        fields: list[tuple[bytes, bool, Any, Any, Any, Any]] = []
         bound = 2 * n  # (the closing brace and newline of each line)
         for i, (prefix, r) in enumerate(zip(prefixes, rendered, strict=True)):
             patch_at = texts = gone = None
@@ -618,13 +620,13 @@ class LineEncoder:
                 gone = np.ascontiguousarray(lacking, dtype=np.int64)  # (ascending: flatnonzero's)
             fields.append((prefix, r.quoted, r.matrix, patch_at, texts, gone))
             bound += n * (len(prefix) + r.width + (2 if r.quoted else 0))
-        tail_at = tail_texts = None
-        if tail is not None:
-            tail_at, tail_texts = _ascending(*tail)
-            bound += tail_texts.size
+        for prefix, given_at, given_texts in beyond or ():  # only where an entry has it
+            at, texts = _ascending(given_at, given_texts)
+            fields.append((prefix, False, None, at, texts, None))
+            bound += texts.size + len(at) * len(prefix)
         out = bytearray(bound)
         order = None if perm is None else np.ascontiguousarray(perm, dtype=np.int64)
-        del out[_native.assemble(out, order, fields, tail_at, tail_texts):]
+        del out[_native.assemble(out, order, fields):]
         return out
 
     def _laid_out(self, records: Sequence[Record], patch: _Patch | None, perm: np.ndarray[Any, Any] | None,
