@@ -188,8 +188,9 @@ def _like(column: Any, values: np.ndarray[Any, Any]) -> Any:
 
 
 def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping[str, Any],
-           ctx: TransformContext) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(positions, kind numbers) of the records picked, in position order. A record gets the
+           ctx: TransformContext) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.random.Generator]:
+    """(positions, kind numbers) of the records picked, in position order, and the block's
+    stream, which the pills' shapes are drawn from next. A record gets the
     first kind (in ``KINDS`` order) of independent draws at each kind's rate: one uniform draw
     per record from the block's stream, cut into one band per kind whose width is the chance
     of that outcome (rate times the chance no earlier kind was drawn)."""
@@ -204,10 +205,11 @@ def _picks(spec: EntitySpec, n: int, rates: Mapping[str, float], fields: Mapping
             left *= 1.0 - rate
         found = _EDGES[key] = (spec, np.cumsum(bands))
     edges = found[1]
-    draws = ctx.rng(spec.name, "pick").random(n)
+    rng = ctx.rng(spec.name, "pick")
+    draws = rng.random(n)
     picked = np.flatnonzero(draws < edges[-1])
     kinds = np.searchsorted(edges, draws[picked], side="right").astype(np.int8)
-    return picked, kinds
+    return picked, kinds, rng
 
 
 _FIELDS: dict[int, tuple[EntitySpec, dict[str, Any]]] = {}
@@ -232,16 +234,15 @@ def edit_stage(spec: EntitySpec, records: Sequence[Record], ctx: TransformContex
     if not n or not any(rates.values()):
         return None
     fields = _fields_of(spec)
-    picked, kinds = _picks(spec, n, rates, fields, ctx)
+    picked, kinds, rng = _picks(spec, n, rates, fields, ctx)
     m = len(picked)
     if not m:
         return None
     tz = ctx.run.timezone
     offset = tz.utcoffset(dt.datetime(2020, 1, 1)) or dt.timedelta(hours=-3)
     offset_ms = int(offset.total_seconds() * 1000) or -3 * 3_600_000
-    rng = ctx.rng(spec.name, "shape")
-    # every draw of the stage, one vector each, in one fixed order (the pills depend on the
-    # seed, the rates and the block only)
+    # every draw of the stage, one vector each, in one fixed order, from the stream the picks
+    # were drawn from (the pills depend on the seed, the rates and the block only)
     coin = rng.random(m)
     small = rng.integers(0, 1 << 30, size=m)
     delta = rng.integers(-5000, 5000, size=m)
