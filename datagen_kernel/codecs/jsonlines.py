@@ -148,11 +148,6 @@ def _string_texts(values: list[Any]) -> list[bytes] | None:
     return orjson.dumps(values)[1:-1].replace(b'","', b'"\n"').split(b"\n") if values else []
 
 
-def _listed(present: np.ndarray[Any, Any]) -> list[bytes]:
-    """The rows of a matrix of NUL-padded texts, each without its padding."""
-    return TextRows(present).tolist()
-
-
 def join_rows(count: int, pieces: Sequence[tuple[bytes, TextRows | np.ndarray[Any, Any], Any]],
               end: bytes = b"") -> list[bytes]:
     """``count`` texts made of rows of text matrices without a bytes object per row: text ``e``
@@ -776,7 +771,7 @@ class LineEncoder:
         if lacking_mask is not None:
             present = present.copy()
             present[lacking_mask] = 0
-        return _listed(present)
+        return TextRows(present).tolist()
 
     def value_rows(self, name: str, values: Any) -> TextRows:
         """``value_texts`` as the rows of a matrix (no bytes object per value): for
@@ -795,7 +790,7 @@ class LineEncoder:
             strings = _string_texts(values)  # (orjson writes the strings as the columns do)
             if strings is not None:
                 return strings
-        return _listed(self._render(i, values).closed())
+        return self.value_rows(name, values).tolist()
 
     def _overridden(self, records: Batch, rendered: list[Rendered], room: bool = True
                     ) -> tuple[list[bytes], list[Rendered], list[np.ndarray[Any, Any] | None],
